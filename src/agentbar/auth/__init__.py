@@ -1,0 +1,1 @@
+"""Authentication: password hashes, login policies, session tokens."""

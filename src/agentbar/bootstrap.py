@@ -1,0 +1,102 @@
+"""The one place that picks concrete drivers by name and wires them to the services."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from agentbar.auth.passwords import Passwords
+from agentbar.clock import LoopClock
+from agentbar.config import Settings
+from agentbar.demo import DemoCredentials, seed_demo
+from agentbar.domain.center import Center
+from agentbar.drivers.bus.memory import MemoryBus
+from agentbar.drivers.storage.sql import SqlStorage
+from agentbar.drivers.telephony.simulator import Simulator
+from agentbar.ids import new_id
+from agentbar.ports import Clock, EventBus, Sandbox, TelephonyDriver
+from agentbar.services.desk import Desk
+from agentbar.services.runtime import Runtime
+from agentbar.services.sandbox import SandboxCalls
+from agentbar.services.sessions import Sessions
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class ConfigurationError(Exception):
+    pass
+
+
+def _pick(kind: str, name: str, registry: dict[str, Callable[[], T]]) -> T:
+    try:
+        return registry[name]()
+    except KeyError:
+        known = ", ".join(sorted(registry))
+        raise ConfigurationError(f"unknown {kind} driver '{name}' (known: {known})") from None
+
+
+@dataclass
+class Container:
+    settings: Settings
+    clock: Clock
+    storage: SqlStorage
+    bus: EventBus
+    telephony: TelephonyDriver
+    passwords: Passwords
+    runtime: Runtime
+    sessions: Sessions
+    desk: Desk
+    sandbox: SandboxCalls | None
+    admin_token: str
+    demo_credentials: list[DemoCredentials] = field(default_factory=list)
+
+    async def start(self) -> None:
+        self.storage.migrate()
+        if self.settings.demo:
+            self.demo_credentials = seed_demo(self.storage, self.passwords)
+        self.runtime.center.configure(
+            await self.storage.campaigns(), await self.storage.break_reasons()
+        )
+        # Live agent state is held in memory, so sessions from a previous run cannot resume.
+        ended = await self.storage.end_all_sessions("server restarted", self.clock.now())
+        if ended:
+            log.info("ended %d session(s) left open by the previous run", ended)
+        await self.runtime.start()
+
+    async def stop(self) -> None:
+        await self.runtime.stop()
+        self.storage.close()
+
+
+def build(settings: Settings) -> Container:
+    clock = LoopClock()
+    storage = _pick(
+        "storage",
+        settings.storage_driver,
+        {"sqlite": lambda: SqlStorage(settings.resolved_database_url)},
+    )
+    bus: EventBus = _pick("bus", settings.bus, {"memory": MemoryBus})
+    simulator = Simulator(clock, new_id, answer_delay=settings.simulator_answer_delay)
+    telephony: TelephonyDriver = _pick(
+        "telephony", settings.telephony, {"simulator": lambda: simulator}
+    )
+    sandbox: Sandbox | None = simulator if telephony is simulator else None
+    passwords = Passwords()
+    runtime = Runtime(Center(new_id), storage, bus, telephony, clock)
+    return Container(
+        settings=settings,
+        clock=clock,
+        storage=storage,
+        bus=bus,
+        telephony=telephony,
+        passwords=passwords,
+        runtime=runtime,
+        sessions=Sessions(runtime, storage, passwords, clock),
+        desk=Desk(runtime, storage),
+        sandbox=SandboxCalls(runtime, sandbox) if sandbox is not None else None,
+        admin_token=settings.admin_token or secrets.token_urlsafe(24),
+    )

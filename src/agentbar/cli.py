@@ -1,0 +1,82 @@
+"""The `agentbar` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import uvicorn
+from pydantic import ValidationError
+
+from agentbar.bootstrap import ConfigurationError, Container, build
+from agentbar.config import Settings
+from agentbar.web.app import create_app
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="agentbar", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the agentbar server")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8080)")
+    serve.add_argument("--data-dir", help="where the SQLite database lives")
+    serve.add_argument(
+        "--demo", action="store_true", default=None, help="seed demo agents and campaigns"
+    )
+    return parser
+
+
+def _announce(container: Container) -> None:
+    settings = container.settings
+    base = f"http://{settings.host}:{settings.port}"
+    lines = [
+        f"agentbar is serving on {base}",
+        f"  toolbar:      {base}/ameyowebaccess/toolbar-crm.htm?origin=<CRM page URL>",
+        f"  glue script:  {base}/ameyowebaccess/toolbar/js/ameyo-integration.js",
+        f"  CRM origins allowed: {', '.join(settings.allowed_origins) or 'none'}",
+    ]
+    if settings.admin_token is None:
+        lines.append(f"  admin token (generated for this run): {container.admin_token}")
+    if container.demo_credentials:
+        lines.append("  demo agents (demo only: each password is the user id):")
+        lines += [
+            f"    {c.user_id} / {c.password}   extension {c.extension_name} ({c.extension_phone})"
+            for c in container.demo_credentials
+        ]
+    print("\n".join(lines), flush=True)
+
+
+def serve(options: argparse.Namespace) -> int:
+    overrides: dict[str, Any] = {
+        key: value
+        for key, value in (
+            ("host", options.host),
+            ("port", options.port),
+            ("data_dir", options.data_dir),
+            ("demo", options.demo),
+        )
+        if value is not None
+    }
+    try:
+        settings = Settings(**overrides)
+        container = build(settings)
+    except (ValidationError, ConfigurationError) as error:
+        print(f"agentbar: configuration error: {error}", file=sys.stderr)
+        return 2
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    app = create_app(container, on_started=_announce)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = _parser().parse_args(argv)
+    if options.command == "serve":
+        return serve(options)
+    raise AssertionError(options.command)

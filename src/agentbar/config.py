@@ -1,0 +1,56 @@
+"""Settings, from command-line flags and AGENTBAR_* environment variables; no I/O at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from agentbar.origins import parse_allowed_origin
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AGENTBAR_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    data_dir: Path = Path("agentbar-data")
+    demo: bool = False
+
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """CRM origins allowed to embed the toolbar (comma-separated in the environment)."""
+
+    admin_token: str | None = None
+    """Bearer token for the admin and simulator API; generated and printed when unset."""
+
+    database_url: str | None = None
+    """SQLAlchemy URL; a SQLite file in the data dir when unset."""
+
+    telephony: str = "simulator"
+    bus: str = "memory"
+
+    simulator_answer_delay: float = Field(default=0.0, ge=0.0)
+    """Seconds a simulated agent phone rings before it auto-answers."""
+
+    log_level: str = "info"
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            return [parse_allowed_origin(str(item)) for item in value]
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'agentbar.db').resolve()}"
+
+    @property
+    def storage_driver(self) -> str:
+        return self.resolved_database_url.split(":", 1)[0].split("+", 1)[0]

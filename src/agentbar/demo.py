@@ -1,0 +1,46 @@
+"""Demo data: five agents, five extensions, two campaigns, break reasons. Idempotent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agentbar.auth.passwords import Passwords
+from agentbar.domain.campaign import CampaignKind, DispositionClass, DispositionPlan
+from agentbar.drivers.storage.sql import SqlStorage
+
+DEMO_AGENTS = tuple(f"agent{n}" for n in range(1, 6))
+DEMO_PLAN = DispositionPlan(
+    (
+        DispositionClass("Resolved", ("Sale", "Info Given")),
+        DispositionClass("Follow Up", ("Callback", "Escalated")),
+    )
+)
+DEMO_BREAK_REASONS = (
+    ("Training", True),
+    ("Snacks", False),
+    ("Lunch", False),
+    ("Unavailable", False),
+)
+
+
+@dataclass(frozen=True)
+class DemoCredentials:
+    user_id: str
+    password: str
+    extension_name: str
+    extension_phone: str
+
+
+def seed_demo(storage: SqlStorage, passwords: Passwords) -> list[DemoCredentials]:
+    credentials = []
+    for n, user_id in enumerate(DEMO_AGENTS, start=1):
+        phone = str(1000 + n)
+        # Demo only: each password is the user id, printed at start.
+        storage.upsert_agent(user_id, f"Agent {n}", passwords.hash(user_id))
+        storage.upsert_extension(f"SIP {phone}", phone)
+        credentials.append(DemoCredentials(user_id, user_id, f"SIP {phone}", phone))
+    storage.upsert_campaign("Inbound Support", CampaignKind.INBOUND, DEMO_PLAN, DEMO_AGENTS)
+    storage.upsert_campaign("Outbound Sales", CampaignKind.OUTBOUND, DEMO_PLAN, DEMO_AGENTS)
+    for position, (name, productive) in enumerate(DEMO_BREAK_REASONS):
+        storage.upsert_break_reason(name, productive, position)
+    return credentials

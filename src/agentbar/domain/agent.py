@@ -1,0 +1,107 @@
+"""An agent's presence as a transition table: (state, input) -> next state.
+
+Rules kept here: an agent takes at most one call (offers only go to READY agents); a call
+that ended puts the agent in WRAP_UP until a disposition; logging out is refused while a
+call is live or waiting for its disposition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Final
+
+from agentbar.domain.errors import IllegalTransition
+
+
+class AgentState(StrEnum):
+    LOGGED_OUT = "logged_out"
+    NOT_READY = "not_ready"
+    READY = "ready"
+    BREAK = "break"
+    RESERVED = "reserved"
+    ON_CALL = "on_call"
+    WRAP_UP = "wrap_up"
+
+
+class AgentInput(StrEnum):
+    LOGIN = "login"
+    LOGOUT = "logout"
+    READY = "ready"
+    BREAK = "break"
+    OFFER = "offer"
+    OFFER_WITHDRAWN = "offer_withdrawn"
+    ANSWER = "answer"
+    CALL_ENDED = "call_ended"
+    DISPOSE = "dispose"
+
+
+S = AgentState
+I = AgentInput  # noqa: E741 - a table reads better with one-letter aliases
+
+TRANSITIONS: Final[Mapping[tuple[AgentState, AgentInput], AgentState]] = {
+    (S.LOGGED_OUT, I.LOGIN): S.NOT_READY,
+    (S.NOT_READY, I.READY): S.READY,
+    (S.BREAK, I.READY): S.READY,
+    (S.NOT_READY, I.BREAK): S.BREAK,
+    (S.READY, I.BREAK): S.BREAK,
+    (S.BREAK, I.BREAK): S.BREAK,
+    (S.READY, I.OFFER): S.RESERVED,
+    (S.RESERVED, I.OFFER_WITHDRAWN): S.READY,
+    (S.RESERVED, I.ANSWER): S.ON_CALL,
+    (S.ON_CALL, I.CALL_ENDED): S.WRAP_UP,
+    (S.WRAP_UP, I.DISPOSE): S.READY,
+    (S.NOT_READY, I.LOGOUT): S.LOGGED_OUT,
+    (S.READY, I.LOGOUT): S.LOGGED_OUT,
+    (S.BREAK, I.LOGOUT): S.LOGGED_OUT,
+}
+
+_REFUSALS: Final[Mapping[AgentInput, str]] = {
+    I.LOGOUT: "cannot log out while a call is live or waiting for its disposition",
+    I.READY: "cannot become ready now",
+    I.BREAK: "cannot take a break during a call or its wrap-up",
+    I.DISPOSE: "there is no call waiting for a disposition",
+}
+
+
+def next_state(state: AgentState, given: AgentInput) -> AgentState:
+    """The state after `given`, or IllegalTransition naming both."""
+    try:
+        return TRANSITIONS[(state, given)]
+    except KeyError:
+        reason = _REFUSALS.get(given, f"cannot {given.value}")
+        raise IllegalTransition(f"{reason} (agent is {state.value})") from None
+
+
+@dataclass(frozen=True)
+class Extension:
+    """A SIP endpoint an agent works from, e.g. name 'SIP 1001', phone '1001'."""
+
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class AgentProfile:
+    """What the domain needs to know of a provisioned agent when it logs in."""
+
+    agent_id: str
+    name: str
+    campaign_ids: frozenset[str]
+
+
+@dataclass
+class Agent:
+    profile: AgentProfile
+    state: AgentState = AgentState.LOGGED_OUT
+    state_since: float = 0.0
+    extension: Extension | None = None
+    campaign_id: str | None = None
+    call_id: str | None = None
+    break_reason: str | None = None
+    idle_since: float = field(default=0.0)
+
+    @property
+    def agent_id(self) -> str:
+        return self.profile.agent_id

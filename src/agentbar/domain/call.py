@@ -1,0 +1,81 @@
+"""A call's life as a transition table: (state, input) -> next state.
+
+Rules kept here: a call is offered to one agent at a time; a call that reached an agent
+ends in WRAP_UP and only a disposition closes it; a call that never reached an agent and
+was hung up is ABANDONED.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from agentbar.domain.errors import IllegalTransition
+
+
+class CallState(StrEnum):
+    QUEUED = "queued"
+    OFFERED = "offered"
+    CONNECTED = "connected"
+    WRAP_UP = "wrap_up"
+    DISPOSED = "disposed"
+    ABANDONED = "abandoned"
+
+
+class CallInput(StrEnum):
+    OFFER = "offer"
+    OFFER_FAILED = "offer_failed"
+    ANSWER = "answer"
+    HANGUP = "hangup"
+    DISPOSE = "dispose"
+
+
+class CallType(StrEnum):
+    INBOUND = "inbound"
+
+
+S = CallState
+I = CallInput  # noqa: E741
+
+TRANSITIONS: Final[Mapping[tuple[CallState, CallInput], CallState]] = {
+    (S.QUEUED, I.OFFER): S.OFFERED,
+    (S.QUEUED, I.HANGUP): S.ABANDONED,
+    (S.OFFERED, I.OFFER_FAILED): S.QUEUED,
+    (S.OFFERED, I.ANSWER): S.CONNECTED,
+    (S.OFFERED, I.HANGUP): S.ABANDONED,
+    (S.CONNECTED, I.HANGUP): S.WRAP_UP,
+    (S.WRAP_UP, I.DISPOSE): S.DISPOSED,
+}
+
+FINAL_STATES: Final = frozenset({S.DISPOSED, S.ABANDONED})
+
+
+def next_state(state: CallState, given: CallInput) -> CallState:
+    try:
+        return TRANSITIONS[(state, given)]
+    except KeyError:
+        raise IllegalTransition(f"a {state.value} call cannot take '{given.value}'") from None
+
+
+@dataclass
+class Call:
+    call_id: str
+    call_type: CallType
+    campaign_id: str
+    phone: str
+    customer_crt: str
+    queued_at: float
+    state: CallState = CallState.QUEUED
+    agent_id: str | None = None
+    user_crt: str | None = None
+    show_crm_request_id: str | None = None
+    offered_at: float | None = None
+    answered_at: float | None = None
+    ended_at: float | None = None
+    ended_by: str | None = None
+    disposed_at: float | None = None
+    disposition_class: str | None = None
+    disposition_code: str | None = None
+    disposition_note: str | None = None

@@ -1,0 +1,51 @@
+"""Domain errors: each carries a stable machine code and a message meant for a person."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A command or signal the contact center refuses; nothing was changed."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class IllegalTransition(DomainError):
+    code = "illegal_transition"
+
+
+class UnknownAgent(DomainError):
+    code = "unknown_agent"
+
+
+class UnknownCampaign(DomainError):
+    code = "unknown_campaign"
+
+
+class UnknownCall(DomainError):
+    code = "unknown_call"
+
+
+class CampaignNotAssigned(DomainError):
+    code = "campaign_not_assigned"
+
+
+class NotSetUp(DomainError):
+    """The agent lacks an extension or a campaign needed for the command."""
+
+    code = "not_set_up"
+
+
+class NoCurrentCall(DomainError):
+    code = "no_current_call"
+
+
+class InvalidDisposition(DomainError):
+    code = "invalid_disposition"
+
+
+class UnknownBreakReason(DomainError):
+    code = "unknown_break_reason"

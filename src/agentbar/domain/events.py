@@ -1,0 +1,127 @@
+"""What happened: the one vocabulary shared by storage, the socket, webhooks and the toolbar.
+
+Each event names itself (`kind`, dotted, stable on the wire) and the agent it concerns, so the
+service layer can route it to that agent's sockets without knowing event types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: ClassVar[str] = "event"
+
+    def payload(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def topic_agent(self) -> str | None:
+        value = getattr(self, "agent_id", None)
+        return value if isinstance(value, str) else None
+
+    @property
+    def topic_call(self) -> str | None:
+        value = getattr(self, "call_id", None)
+        return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class AgentLoggedIn(Event):
+    kind: ClassVar[str] = "agent.logged_in"
+    agent_id: str
+
+
+@dataclass(frozen=True)
+class AgentLoggedOut(Event):
+    kind: ClassVar[str] = "agent.logged_out"
+    agent_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ExtensionSelected(Event):
+    kind: ClassVar[str] = "agent.extension_selected"
+    agent_id: str
+    name: str
+    phone: str
+    changed: bool
+
+
+@dataclass(frozen=True)
+class CampaignSelected(Event):
+    kind: ClassVar[str] = "agent.campaign_selected"
+    agent_id: str
+    campaign_id: str
+    campaign_name: str
+
+
+@dataclass(frozen=True)
+class AgentStateChanged(Event):
+    kind: ClassVar[str] = "agent.state_changed"
+    agent_id: str
+    state: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class CallQueued(Event):
+    kind: ClassVar[str] = "call.queued"
+    call_id: str
+    campaign_id: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class CallOffered(Event):
+    kind: ClassVar[str] = "call.offered"
+    call_id: str
+    agent_id: str
+    user_crt: str
+
+
+@dataclass(frozen=True)
+class CallConnected(Event):
+    """The customer and the agent are talking: the moment of the screen pop."""
+
+    kind: ClassVar[str] = "call.connected"
+    call_id: str
+    agent_id: str
+    call_type: str
+    phone: str
+    campaign_id: str
+    campaign_name: str
+    user_crt: str
+    customer_crt: str
+    show_crm_request_id: str
+
+
+@dataclass(frozen=True)
+class CallEnded(Event):
+    kind: ClassVar[str] = "call.ended"
+    call_id: str
+    agent_id: str
+    ended_by: str
+    phone: str
+    campaign_id: str
+    user_crt: str
+    customer_crt: str
+
+
+@dataclass(frozen=True)
+class CallAbandoned(Event):
+    kind: ClassVar[str] = "call.abandoned"
+    call_id: str
+    campaign_id: str
+
+
+@dataclass(frozen=True)
+class CallDisposed(Event):
+    kind: ClassVar[str] = "call.disposed"
+    call_id: str
+    agent_id: str
+    disposition_class: str
+    disposition_code: str
+    note: str | None

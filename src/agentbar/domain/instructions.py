@@ -1,0 +1,24 @@
+"""What the contact center asks of telephony; the driver reports back with signals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class OfferToAgent:
+    """Ring the agent's extension; when it answers, bridge it to the customer."""
+
+    call_id: str
+    user_crt: str
+    extension_phone: str
+
+
+@dataclass(frozen=True)
+class EndCall:
+    """Hang up every leg of the call."""
+
+    call_id: str
+
+
+Instruction = OfferToAgent | EndCall

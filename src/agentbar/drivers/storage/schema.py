@@ -1,0 +1,111 @@
+"""The tables, as SQLAlchemy Core metadata; migrations/ creates them, this module reads them."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+agents = Table(
+    "agents",
+    metadata,
+    Column("agent_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("password_hash", String(255), nullable=True),
+)
+
+extensions = Table(
+    "extensions",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("phone", String(40), nullable=False, unique=True),
+)
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("campaign_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("kind", String(20), nullable=False),
+)
+
+disposition_codes = Table(
+    "disposition_codes",
+    metadata,
+    Column("campaign_id", Integer, ForeignKey("campaigns.campaign_id"), primary_key=True),
+    Column("code", String(100), primary_key=True),
+    Column("class_name", String(100), nullable=False),
+    Column("position", Integer, nullable=False),
+)
+
+campaign_agents = Table(
+    "campaign_agents",
+    metadata,
+    Column("campaign_id", Integer, ForeignKey("campaigns.campaign_id"), primary_key=True),
+    Column("agent_id", String(64), ForeignKey("agents.agent_id"), primary_key=True),
+)
+
+break_reasons = Table(
+    "break_reasons",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("productive", Boolean, nullable=False),
+    Column("position", Integer, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("agent_id", String(64), ForeignKey("agents.agent_id"), nullable=False, index=True),
+    Column("crm_origin", String(300), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("ended_at", Float, nullable=True),
+    Column("end_reason", String(200), nullable=True),
+)
+
+calls = Table(
+    "calls",
+    metadata,
+    Column("call_id", String(64), primary_key=True),
+    Column("call_type", String(20), nullable=False),
+    Column("campaign_id", Integer, ForeignKey("campaigns.campaign_id"), nullable=False),
+    Column("phone", String(40), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("agent_id", String(64), nullable=True, index=True),
+    Column("user_crt", String(64), nullable=True),
+    Column("customer_crt", String(64), nullable=False),
+    Column("show_crm_request_id", String(64), nullable=True, index=True),
+    Column("record_id", String(200), nullable=True),
+    Column("queued_at", Float, nullable=False),
+    Column("offered_at", Float, nullable=True),
+    Column("answered_at", Float, nullable=True),
+    Column("ended_at", Float, nullable=True),
+    Column("ended_by", String(20), nullable=True),
+    Column("disposed_at", Float, nullable=True),
+    Column("disposition_class", String(100), nullable=True),
+    Column("disposition_code", String(100), nullable=True),
+    Column("disposition_note", Text, nullable=True),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(60), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("agent_id", String(64), nullable=True, index=True),
+    Column("call_id", String(64), nullable=True, index=True),
+    Column("data", Text, nullable=False),
+)

@@ -1,0 +1,341 @@
+"""SqlStorage: the Storage port on a SQLAlchemy engine (SQLite file by default).
+
+Writes are small and run on the event loop's thread: with SQLite in WAL mode a commit costs
+tens of microseconds, far less than handing work to a thread pool would.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, func, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, RowMapping
+
+from agentbar.domain.call import Call, CallState, CallType
+from agentbar.domain.campaign import Campaign, CampaignKind, DispositionClass, DispositionPlan
+from agentbar.drivers.storage import schema as t
+from agentbar.ports import AgentRecord, CallRecord, Envelope, SessionRecord
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class SqlStorage:
+    def __init__(self, url: str) -> None:
+        self._engine: Engine = create_engine(url)
+        if self._engine.dialect.name == "sqlite":
+            event.listen(self._engine, "connect", _sqlite_pragmas)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def migrate(self) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        with self._engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # -- provisioning (used by seeding and, later, the admin API) ---------------------------
+
+    def upsert_agent(self, agent_id: str, name: str, password_hash: str | None) -> None:
+        with self._engine.begin() as c:
+            stmt = sqlite_insert(t.agents).values(
+                agent_id=agent_id, name=name, password_hash=password_hash
+            )
+            c.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["agent_id"],
+                    set_={"name": name, "password_hash": password_hash},
+                )
+            )
+
+    def upsert_extension(self, name: str, phone: str) -> None:
+        with self._engine.begin() as c:
+            stmt = sqlite_insert(t.extensions).values(name=name, phone=phone)
+            c.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"phone": phone}))
+
+    def upsert_campaign(
+        self, name: str, kind: CampaignKind, plan: DispositionPlan, agent_ids: Sequence[str]
+    ) -> str:
+        with self._engine.begin() as c:
+            found = c.execute(
+                select(t.campaigns.c.campaign_id).where(t.campaigns.c.name == name)
+            ).scalar_one_or_none()
+            if found is None:
+                inserted = c.execute(insert(t.campaigns).values(name=name, kind=kind.value))
+                assert inserted.inserted_primary_key is not None
+                found = inserted.inserted_primary_key[0]
+            else:
+                c.execute(
+                    update(t.campaigns)
+                    .where(t.campaigns.c.campaign_id == found)
+                    .values(kind=kind.value)
+                )
+            c.execute(
+                t.disposition_codes.delete().where(t.disposition_codes.c.campaign_id == found)
+            )
+            rows = [
+                {"campaign_id": found, "code": code, "class_name": klass.name, "position": i}
+                for i, (klass, code) in enumerate(
+                    (klass, code) for klass in plan.classes for code in klass.codes
+                )
+            ]
+            if rows:
+                c.execute(insert(t.disposition_codes), rows)
+            for agent_id in agent_ids:
+                c.execute(
+                    sqlite_insert(t.campaign_agents)
+                    .values(campaign_id=found, agent_id=agent_id)
+                    .on_conflict_do_nothing()
+                )
+            return str(found)
+
+    def upsert_break_reason(self, name: str, productive: bool, position: int) -> None:
+        with self._engine.begin() as c:
+            stmt = sqlite_insert(t.break_reasons).values(
+                name=name, productive=productive, position=position
+            )
+            c.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["name"], set_={"productive": productive, "position": position}
+                )
+            )
+
+    # -- configuration -------------------------------------------------------------------
+
+    async def agent(self, agent_id: str) -> AgentRecord | None:
+        with self._engine.connect() as c:
+            row = c.execute(select(t.agents).where(t.agents.c.agent_id == agent_id)).first()
+            if row is None:
+                return None
+            campaign_ids = c.execute(
+                select(t.campaign_agents.c.campaign_id).where(
+                    t.campaign_agents.c.agent_id == agent_id
+                )
+            ).scalars()
+            return AgentRecord(
+                agent_id=row.agent_id,
+                name=row.name,
+                password_hash=row.password_hash,
+                campaign_ids=frozenset(str(cid) for cid in campaign_ids),
+            )
+
+    async def campaigns(self) -> Sequence[Campaign]:
+        with self._engine.connect() as c:
+            codes: dict[int, list[RowMapping]] = {}
+            for code in c.execute(
+                select(t.disposition_codes).order_by(t.disposition_codes.c.position)
+            ).mappings():
+                codes.setdefault(code["campaign_id"], []).append(code)
+            result = []
+            for row in c.execute(select(t.campaigns).order_by(t.campaigns.c.campaign_id)):
+                classes: dict[str, list[str]] = {}
+                for code_row in codes.get(row.campaign_id, []):
+                    classes.setdefault(code_row["class_name"], []).append(code_row["code"])
+                plan = DispositionPlan(
+                    tuple(DispositionClass(name, tuple(cs)) for name, cs in classes.items())
+                )
+                result.append(
+                    Campaign(str(row.campaign_id), row.name, CampaignKind(row.kind), plan)
+                )
+            return result
+
+    async def break_reasons(self) -> Sequence[str]:
+        with self._engine.connect() as c:
+            return list(
+                c.execute(
+                    select(t.break_reasons.c.name).order_by(t.break_reasons.c.position)
+                ).scalars()
+            )
+
+    async def extensions(self) -> Sequence[tuple[str, str]]:
+        with self._engine.connect() as c:
+            rows = c.execute(select(t.extensions).order_by(t.extensions.c.phone))
+            return [(row.name, row.phone) for row in rows]
+
+    async def extension(self, name: str) -> tuple[str, str] | None:
+        with self._engine.connect() as c:
+            row = c.execute(
+                select(t.extensions).where(func.lower(t.extensions.c.name) == name.strip().lower())
+            ).first()
+        return (row.name, row.phone) if row else None
+
+    # -- sessions -------------------------------------------------------------------------
+
+    async def create_session(
+        self, session_id: str, token_hash: str, agent_id: str, crm_origin: str, now: float
+    ) -> None:
+        with self._engine.begin() as c:
+            c.execute(
+                insert(t.sessions).values(
+                    session_id=session_id,
+                    token_hash=token_hash,
+                    agent_id=agent_id,
+                    crm_origin=crm_origin,
+                    created_at=now,
+                )
+            )
+
+    async def session_by_token(self, token_hash: str) -> SessionRecord | None:
+        return self._one_session(t.sessions.c.token_hash == token_hash)
+
+    async def active_session_of(self, agent_id: str) -> SessionRecord | None:
+        return self._one_session(
+            (t.sessions.c.agent_id == agent_id) & t.sessions.c.ended_at.is_(None)
+        )
+
+    def _one_session(self, where: Any) -> SessionRecord | None:
+        with self._engine.connect() as c:
+            row = c.execute(select(t.sessions).where(where)).first()
+        if row is None:
+            return None
+        return SessionRecord(
+            session_id=row.session_id,
+            agent_id=row.agent_id,
+            crm_origin=row.crm_origin,
+            created_at=row.created_at,
+            ended_at=row.ended_at,
+            end_reason=row.end_reason,
+        )
+
+    async def end_session(self, session_id: str, reason: str, now: float) -> None:
+        with self._engine.begin() as c:
+            c.execute(
+                update(t.sessions)
+                .where((t.sessions.c.session_id == session_id) & t.sessions.c.ended_at.is_(None))
+                .values(ended_at=now, end_reason=reason)
+            )
+
+    async def end_all_sessions(self, reason: str, now: float) -> int:
+        with self._engine.begin() as c:
+            result = c.execute(
+                update(t.sessions)
+                .where(t.sessions.c.ended_at.is_(None))
+                .values(ended_at=now, end_reason=reason)
+            )
+            return result.rowcount
+
+    # -- the record -----------------------------------------------------------------------
+
+    async def last_seq(self) -> int:
+        with self._engine.connect() as c:
+            value = c.execute(select(func.max(t.events.c.seq))).scalar_one_or_none()
+        return int(value or 0)
+
+    async def record(self, envelopes: Sequence[Envelope], calls: Sequence[Call]) -> None:
+        with self._engine.begin() as c:
+            if envelopes:
+                c.execute(
+                    insert(t.events),
+                    [
+                        {
+                            "seq": e.seq,
+                            "kind": e.kind,
+                            "at": e.at,
+                            "agent_id": e.agent_id,
+                            "call_id": e.call_id,
+                            "data": json.dumps(e.data),
+                        }
+                        for e in envelopes
+                    ],
+                )
+            for call in calls:
+                self._upsert_call(c, call)
+
+    @staticmethod
+    def _upsert_call(c: Connection, call: Call) -> None:
+        values = {
+            "call_id": call.call_id,
+            "call_type": call.call_type.value,
+            "campaign_id": int(call.campaign_id),
+            "phone": call.phone,
+            "state": call.state.value,
+            "agent_id": call.agent_id,
+            "user_crt": call.user_crt,
+            "customer_crt": call.customer_crt,
+            "show_crm_request_id": call.show_crm_request_id,
+            "queued_at": call.queued_at,
+            "offered_at": call.offered_at,
+            "answered_at": call.answered_at,
+            "ended_at": call.ended_at,
+            "ended_by": call.ended_by,
+            "disposed_at": call.disposed_at,
+            "disposition_class": call.disposition_class,
+            "disposition_code": call.disposition_code,
+            "disposition_note": call.disposition_note,
+        }
+        stmt = sqlite_insert(t.calls).values(values)
+        changed = {k: v for k, v in values.items() if k != "call_id"}
+        c.execute(stmt.on_conflict_do_update(index_elements=["call_id"], set_=changed))
+
+    async def set_record_for_show_crm(
+        self, show_crm_request_id: str, agent_id: str, record_id: str
+    ) -> bool:
+        with self._engine.begin() as c:
+            result = c.execute(
+                update(t.calls)
+                .where(
+                    (t.calls.c.show_crm_request_id == show_crm_request_id)
+                    & (t.calls.c.agent_id == agent_id)
+                )
+                .values(record_id=record_id)
+            )
+            return result.rowcount == 1
+
+    async def call_record(self, call_id: str) -> CallRecord | None:
+        with self._engine.connect() as c:
+            row = c.execute(select(t.calls).where(t.calls.c.call_id == call_id)).mappings().first()
+        if row is None:
+            return None
+        call = Call(
+            call_id=row["call_id"],
+            call_type=CallType(row["call_type"]),
+            campaign_id=str(row["campaign_id"]),
+            phone=row["phone"],
+            customer_crt=row["customer_crt"],
+            queued_at=row["queued_at"],
+            state=CallState(row["state"]),
+            agent_id=row["agent_id"],
+            user_crt=row["user_crt"],
+            show_crm_request_id=row["show_crm_request_id"],
+            offered_at=row["offered_at"],
+            answered_at=row["answered_at"],
+            ended_at=row["ended_at"],
+            ended_by=row["ended_by"],
+            disposed_at=row["disposed_at"],
+            disposition_class=row["disposition_class"],
+            disposition_code=row["disposition_code"],
+            disposition_note=row["disposition_note"],
+        )
+        return CallRecord(call=call, record_id=row["record_id"])
+
+    async def events_after(self, agent_id: str, seq: int, limit: int) -> Sequence[Envelope]:
+        with self._engine.connect() as c:
+            rows = c.execute(
+                select(t.events)
+                .where((t.events.c.agent_id == agent_id) & (t.events.c.seq > seq))
+                .order_by(t.events.c.seq)
+                .limit(limit)
+            )
+            return [
+                Envelope(r.seq, r.kind, r.at, r.agent_id, r.call_id, json.loads(r.data))
+                for r in rows
+            ]

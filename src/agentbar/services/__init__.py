@@ -1,0 +1,1 @@
+"""The service layer: runs domain decisions against the drivers (store, publish, act)."""

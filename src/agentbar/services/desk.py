@@ -1,0 +1,87 @@
+"""What an agent's toolbar reads: its snapshot, disposition plans, screen-pop acknowledgements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentbar.domain.agent import Agent
+from agentbar.domain.campaign import DispositionPlan
+from agentbar.domain.errors import CampaignNotAssigned, NotSetUp, UnknownCall
+from agentbar.ports import Storage
+from agentbar.services.runtime import Runtime
+
+
+class Desk:
+    def __init__(self, runtime: Runtime, storage: Storage) -> None:
+        self._runtime = runtime
+        self._storage = storage
+
+    async def snapshot(self, agent_id: str) -> dict[str, Any]:
+        center = self._runtime.center
+        agent = center.agent(agent_id)
+        campaigns = [
+            {"id": c.campaign_id, "name": c.name, "kind": c.kind.value}
+            for c in sorted(
+                (center.campaign(cid) for cid in agent.profile.campaign_ids),
+                key=lambda c: c.name,
+            )
+        ]
+        return {
+            "agent": _agent_view(agent),
+            "campaigns": campaigns,
+            "breakReasons": list(center.break_reasons),
+            "extensions": [
+                {"name": name, "phone": phone} for name, phone in await self._storage.extensions()
+            ],
+            "call": self._call_view(agent),
+            "seq": await self._storage.last_seq(),
+        }
+
+    def _call_view(self, agent: Agent) -> dict[str, Any] | None:
+        if agent.call_id is None:
+            return None
+        call = self._runtime.center.call(agent.call_id)
+        return {
+            "callId": call.call_id,
+            "state": call.state.value,
+            "callType": call.call_type.value,
+            "phone": call.phone,
+            "campaignId": call.campaign_id,
+            "campaignName": self._runtime.center.campaign(call.campaign_id).name,
+            "userCrtObjectId": call.user_crt,
+            "customerCrtObjectId": call.customer_crt,
+            "showCrmRequestId": call.show_crm_request_id,
+            "answeredAt": call.answered_at,
+        }
+
+    def disposition_plan(self, agent_id: str, campaign_id: str | None) -> DispositionPlan:
+        """The plan of the named campaign, else of the current call, else of the chosen one."""
+        center = self._runtime.center
+        agent = center.agent(agent_id)
+        if not campaign_id:
+            if agent.call_id is not None:
+                campaign_id = center.call(agent.call_id).campaign_id
+            elif agent.campaign_id is not None:
+                campaign_id = agent.campaign_id
+            else:
+                raise NotSetUp("choose a campaign before asking for its disposition codes")
+        campaign = center.campaign(campaign_id)
+        if campaign.campaign_id not in agent.profile.campaign_ids:
+            raise CampaignNotAssigned(f"campaign '{campaign.name}' is not assigned to this agent")
+        return campaign.plan
+
+    async def acknowledge_show_crm(self, agent_id: str, request_id: str, record_id: str) -> None:
+        if not await self._storage.set_record_for_show_crm(request_id, agent_id, record_id):
+            raise UnknownCall(f"no screen pop '{request_id}' for this agent")
+
+
+def _agent_view(agent: Agent) -> dict[str, Any]:
+    extension = agent.extension
+    return {
+        "id": agent.agent_id,
+        "name": agent.profile.name,
+        "state": agent.state.value,
+        "breakReason": agent.break_reason,
+        "extension": {"name": extension.name, "phone": extension.phone} if extension else None,
+        "campaignId": agent.campaign_id,
+    }

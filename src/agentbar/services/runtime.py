@@ -1,0 +1,104 @@
+"""Runtime: the one path by which anything changes.
+
+A command (from an agent) or a signal (from telephony) is decided by the pure Center, then
+its events are numbered and stored with the calls they touched in one transaction, then
+published, then its telephony instructions are carried out — in that order, so nothing is
+published or acknowledged before it is durable. One lock keeps the numbering in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from agentbar.domain.center import Center, Outcome
+from agentbar.domain.commands import Command, Signal
+from agentbar.domain.errors import DomainError
+from agentbar.ports import Clock, Envelope, EventBus, Storage, TelephonyDriver
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(
+        self,
+        center: Center,
+        storage: Storage,
+        bus: EventBus,
+        telephony: TelephonyDriver,
+        clock: Clock,
+    ) -> None:
+        self.center = center
+        self._storage = storage
+        self._bus = bus
+        self._telephony = telephony
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._inbox: asyncio.Queue[Signal] = asyncio.Queue()
+        self._seq = 0
+        self._pump: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._seq = await self._storage.last_seq()
+        self._telephony.attach(self._inbox.put_nowait)
+        await self._telephony.start()
+        self._pump = asyncio.create_task(self._pump_signals(), name="telephony-signals")
+
+    async def stop(self) -> None:
+        if self._pump is not None:
+            self._pump.cancel()
+            await asyncio.gather(self._pump, return_exceptions=True)
+        await self._telephony.stop()
+
+    async def command(self, command: Command) -> Outcome:
+        return await self._apply(lambda now: self.center.handle(command, now))
+
+    async def signal(self, signal: Signal) -> Outcome:
+        return await self._apply(lambda now: self.center.signal(signal, now))
+
+    async def note(self, kind: str, agent_id: str, data: dict[str, Any]) -> Envelope:
+        """Store and publish an event the service layer itself originates (sessions)."""
+        async with self._lock:
+            envelope = self._envelope(kind, self._clock.now(), agent_id, None, data)
+            await self._storage.record([envelope], [])
+            await self._bus.publish(envelope)
+            return envelope
+
+    async def settle(self) -> None:
+        """Wait until every telephony signal received so far has been applied."""
+        await self._inbox.join()
+
+    async def _apply(self, decide: Callable[[float], Outcome]) -> Outcome:
+        async with self._lock:
+            now = self._clock.now()
+            outcome = decide(now)  # a DomainError here has changed nothing
+            envelopes = [
+                self._envelope(e.kind, now, e.topic_agent, e.topic_call, e.payload())
+                for e in outcome.events
+            ]
+            await self._storage.record(envelopes, list(outcome.calls.values()))
+            for envelope in envelopes:
+                await self._bus.publish(envelope)
+            for instruction in outcome.instructions:
+                await self._telephony.execute(instruction)
+            return outcome
+
+    def _envelope(
+        self, kind: str, now: float, agent_id: str | None, call_id: str | None, data: dict[str, Any]
+    ) -> Envelope:
+        self._seq += 1
+        return Envelope(self._seq, kind, now, agent_id, call_id, data)
+
+    async def _pump_signals(self) -> None:
+        while True:
+            signal = await self._inbox.get()
+            try:
+                await self.signal(signal)
+            except DomainError as error:
+                log.warning("telephony signal %r refused: %s", signal, error.message)
+            except Exception:
+                log.exception("telephony signal %r failed", signal)
+            finally:
+                self._inbox.task_done()

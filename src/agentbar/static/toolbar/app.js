@@ -1,0 +1,284 @@
+// The toolbar: wires the CRM bridge to the agentbar socket and renders the agent's state.
+
+import { CrmBridge, crmPageUrl, originOf } from "./crm-bridge.js";
+import { ToolbarSocket } from "./socket.js";
+import { View } from "./views.js";
+
+const TOKEN_KEY = "agentbar.session";
+const CLOSE_SESSION_ENDED = 4001;
+
+class Toolbar {
+  constructor(config, crmOrigin) {
+    this.config = config;
+    this.crmOrigin = crmOrigin;
+    this.snapshot = null; // what the server last told us: agent, campaigns, call
+    this.lastSeq = 0;
+    this.pendingForce = null; // credentials of a login refused with "force login required"
+    this.loggingOut = false;
+    this.view = new View(this);
+    this.bridge = new CrmBridge(crmOrigin, this.crmCommands());
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    this.socket = new ToolbarSocket(`${scheme}://${location.host}${config.socketPath}`, {
+      onEvent: (frame) => this.onEvent(frame),
+      onOpen: () => this.onOpen(),
+      onClose: (code, reason) => this.onClose(code, reason),
+    });
+    this.firstOpen = true;
+  }
+
+  start() {
+    this.bridge.start();
+    this.bridge.loaded();
+    this.view.status("connecting");
+    this.socket.connect();
+  }
+
+  // -- connection ---------------------------------------------------------------------------
+
+  async onOpen() {
+    const token = localStorage.getItem(TOKEN_KEY);
+    const announce = this.firstOpen;
+    this.firstOpen = false;
+    if (!token) {
+      this.showLoggedOut();
+      if (announce) this.bridge.loginStatus(false);
+      return;
+    }
+    try {
+      const answer = await this.socket.request("auth.resume", { token, crmOrigin: this.crmOrigin });
+      this.applySnapshot(answer.snapshot);
+      if (announce) this.bridge.loginStatus(true);
+    } catch (error) {
+      if (error.code === "disconnected" || error.code === "timeout") return;
+      localStorage.removeItem(TOKEN_KEY);
+      this.showLoggedOut();
+      if (announce) this.bridge.loginStatus(false);
+    }
+  }
+
+  onClose(code, reason) {
+    if (code === CLOSE_SESSION_ENDED || this.loggingOut) {
+      this.loggingOut = false;
+      return true; // reconnect, unauthenticated, ready for the next login
+    }
+    this.view.status("reconnecting");
+    return true;
+  }
+
+  // -- sessions -----------------------------------------------------------------------------
+
+  async login(username, password, authPolicy, force = false) {
+    this.view.clearError();
+    try {
+      const answer = await this.socket.request("auth.login", {
+        username: String(username ?? ""),
+        password: String(password ?? ""),
+        authPolicy: String(authPolicy ?? ""),
+        crmOrigin: this.crmOrigin,
+        force,
+      });
+      this.pendingForce = null;
+      localStorage.setItem(TOKEN_KEY, answer.token);
+      this.applySnapshot(answer.snapshot);
+      this.bridge.loginResult("success");
+      if (answer.forced) this.bridge.forceLogin("previous session was logged out");
+      this.bridge.loginStatus(true);
+      if (!answer.snapshot.agent.extension) this.bridge.askExtension();
+    } catch (error) {
+      if (error.code === "force_login_required") {
+        this.pendingForce = { username, password, authPolicy };
+      }
+      this.view.error(error.message);
+      this.bridge.loginResult(error.message);
+    }
+  }
+
+  forceLogin() {
+    if (!this.pendingForce) {
+      this.bridge.loginResult("no login is waiting for a force login");
+      return;
+    }
+    const { username, password, authPolicy } = this.pendingForce;
+    return this.login(username, password, authPolicy, true);
+  }
+
+  async logout() {
+    this.loggingOut = true;
+    try {
+      await this.socket.request("auth.logout");
+      this.endSession();
+      this.bridge.loggedOut("success");
+      this.bridge.loginStatus(false);
+    } catch (error) {
+      this.loggingOut = false;
+      this.view.error(error.message);
+      this.bridge.loggedOut(error.message);
+    }
+  }
+
+  endSession() {
+    localStorage.removeItem(TOKEN_KEY);
+    this.snapshot = null;
+    this.showLoggedOut();
+  }
+
+  showLoggedOut() {
+    this.snapshot = null;
+    this.view.render(null);
+  }
+
+  // -- server events ------------------------------------------------------------------------
+
+  applySnapshot(snapshot) {
+    this.snapshot = snapshot;
+    this.lastSeq = Math.max(this.lastSeq, snapshot.seq);
+    this.view.render(snapshot);
+  }
+
+  onEvent(frame) {
+    if (frame.seq <= this.lastSeq || !this.snapshot) return;
+    this.lastSeq = frame.seq;
+    const data = frame.data;
+    const agent = this.snapshot.agent;
+    switch (frame.event) {
+      case "agent.extension_selected":
+        agent.extension = { name: data.name, phone: data.phone };
+        this.bridge.extensionSelected(data);
+        break;
+      case "agent.campaign_selected":
+        agent.campaignId = data.campaign_id;
+        this.bridge.campaignSelected(data);
+        break;
+      case "agent.state_changed":
+        agent.state = data.state;
+        agent.breakReason = data.state === "break" ? data.reason : null;
+        this.bridge.presence(data);
+        break;
+      case "call.offered":
+        this.snapshot.call = { callId: data.call_id, state: "offered" };
+        break;
+      case "call.connected":
+        this.snapshot.call = {
+          callId: data.call_id,
+          state: "connected",
+          callType: data.call_type,
+          phone: data.phone,
+          campaignId: data.campaign_id,
+          campaignName: data.campaign_name,
+          userCrtObjectId: data.user_crt,
+          customerCrtObjectId: data.customer_crt,
+          showCrmRequestId: data.show_crm_request_id,
+        };
+        this.bridge.screenPop(data);
+        break;
+      case "call.ended":
+        if (this.snapshot.call) this.snapshot.call.state = "wrap_up";
+        this.bridge.callEnded(data);
+        break;
+      case "call.disposed":
+        this.snapshot.call = null;
+        break;
+      case "session.ended":
+        this.endSession();
+        this.bridge.loggedOut(data.reason);
+        this.bridge.loginStatus(false);
+        return;
+    }
+    this.view.render(this.snapshot);
+  }
+
+  // -- agent actions (from the toolbar's own controls and from the CRM) ---------------------
+
+  async act(cmd, fields = {}) {
+    this.view.clearError();
+    try {
+      return await this.socket.request(cmd, fields);
+    } catch (error) {
+      this.view.error(error.message);
+      throw error;
+    }
+  }
+
+  async selectExtension(name, phone) {
+    try {
+      await this.act("extension.select", { name: String(name ?? ""), phone: String(phone ?? "") });
+    } catch (error) {
+      this.bridge.extensionFailed(error.message, { extensionName: name, phone });
+    }
+  }
+
+  async dispositionCodes(method, campaignId) {
+    try {
+      const fields = campaignId ? { campaignId: String(campaignId) } : {};
+      const answer = await this.act("disposition.list", fields);
+      this.bridge.dispositionCodes(method, answer.dispositionCodes);
+    } catch (error) {
+      this.bridge.dispositionFailed(error.message);
+    }
+  }
+
+  async dispose(code, crtObjectId, note) {
+    try {
+      const fields = { code: String(code ?? "") };
+      if (crtObjectId) fields.crtObjectId = String(crtObjectId);
+      if (note) fields.note = typeof note === "string" ? note : JSON.stringify(note);
+      await this.act("disposition.dispose", fields);
+      this.bridge.disposed("success");
+    } catch (error) {
+      this.bridge.dispositionFailed(error.message);
+    }
+  }
+
+  async acknowledgeScreenPop(message) {
+    try {
+      await this.socket.request("showcrm.ack", {
+        requestId: String(message.showCrmrequestId ?? ""),
+        recordId: String(message.recordId ?? ""),
+      });
+      this.bridge.answer(message.requestMethodId, { status: "success" });
+    } catch (error) {
+      this.bridge.answer(message.requestMethodId, { status: "failed", reason: error.message });
+    }
+  }
+
+  crmCommands() {
+    return {
+      doLogin: (m) => this.login(m.username, m.password, m.authPolicy),
+      doForceLogin: () => this.forceLogin(),
+      doLogout: () => this.logout(),
+      setLoginCredentials: (m) => this.view.prefillLogin(m.userId, m.password),
+      setExtensionMetadata: (m) => this.selectExtension(m.extensionName, m.extensionPhone),
+      getDispositionCodes: (m) => this.dispositionCodes("getDispositionCodesHandler", m.campaignId),
+      getDispositionCodesWithDispositionClass: (m) =>
+        this.dispositionCodes("getDispositionCodeWithClassHandler", m.campaignId),
+      disposeCallByDisposition: (m) =>
+        this.dispose(m.dispositionCode, m.crtObjectId, m.additionalParameters),
+      recordInfoForShowCrm: (m) => this.acknowledgeScreenPop(m),
+    };
+  }
+}
+
+function main() {
+  const config = JSON.parse(document.body.dataset.config);
+  const pageUrl = crmPageUrl(location.search);
+  const crmOrigin = pageUrl && originOf(pageUrl);
+  const view = new View(null);
+  if (window.parent === window) {
+    view.fatal("This toolbar must be embedded in a CRM page (an iframe); it was opened on its own.");
+    return;
+  }
+  if (!crmOrigin) {
+    view.fatal("The toolbar URL needs ?origin=<CRM page URL>; it is missing or not a URL.");
+    return;
+  }
+  if (!config.allowedOrigins.includes(crmOrigin)) {
+    view.fatal(
+      `CRM origin ${crmOrigin} is not allowed; the administrator must add it to ` +
+        "AGENTBAR_ALLOWED_ORIGINS.",
+    );
+    return;
+  }
+  new Toolbar(config, crmOrigin).start();
+}
+
+main();

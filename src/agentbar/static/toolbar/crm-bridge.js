@@ -1,0 +1,170 @@
+// The CRM bridge: the one place where the Generic Toolbar CRM integration's names live.
+// Messages are JSON strings with a `method` field (the older glue files' wire format). Only the
+// parent window, at the CRM origin the toolbar was given and the server allows, is heard or
+// spoken to; never '*'.
+
+export function crmPageUrl(search) {
+  // The documented snippet appends window.location.href unencoded, so the CRM URL is
+  // everything after "origin=", its own query string included.
+  const at = search.indexOf("origin=");
+  if (at < 0) return null;
+  const raw = search.slice(at + "origin=".length);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+export function originOf(url) {
+  try {
+    const origin = new URL(url).origin;
+    return origin === "null" ? null : origin;
+  } catch {
+    return null;
+  }
+}
+
+export class CrmBridge {
+  constructor(crmOrigin, commands) {
+    this.crmOrigin = crmOrigin;
+    this.commands = commands; // method name -> function(message)
+    this.listener = (event) => this.receive(event);
+  }
+
+  start() {
+    window.addEventListener("message", this.listener);
+  }
+
+  receive(event) {
+    if (event.source !== window.parent || event.origin !== this.crmOrigin) {
+      console.warn(
+        `agentbar: ignored a message from ${event.origin || "an unknown origin"}: ` +
+          `only the CRM page at ${this.crmOrigin} may command this toolbar`,
+      );
+      return;
+    }
+    let message;
+    try {
+      message = typeof event.data === "string" ? JSON.parse(event.data) : event.data;
+    } catch {
+      console.warn("agentbar: ignored a message that is not JSON", event.data);
+      return;
+    }
+    if (!message || typeof message.method !== "string") {
+      console.warn("agentbar: ignored a message without a method", event.data);
+      return;
+    }
+    const command = this.commands[message.method];
+    if (!command) {
+      console.warn(`agentbar: method '${message.method}' is not supported by this toolbar`);
+      return;
+    }
+    command(message);
+  }
+
+  post(method, fields = {}) {
+    window.parent.postMessage(JSON.stringify({ method, ...fields }), this.crmOrigin);
+  }
+
+  // -- the toolbar's events, under the names CRM pages register ---------------------------
+
+  loaded() {
+    this.post("onLoadHandler");
+  }
+
+  loginResult(reason) {
+    this.post("loginHandler", { reason });
+  }
+
+  loginStatus(loggedIn) {
+    this.post("loginStatusHandler", { reason: loggedIn ? "logged in" : "logged out" });
+  }
+
+  forceLogin(responseText) {
+    this.post("forceLoginHandler", { reason: "forceLoginRequired", responseText });
+  }
+
+  loggedOut(reason) {
+    this.post("logoutHandler", { reason });
+  }
+
+  askExtension() {
+    this.post("intializeExtensionInfo");
+  }
+
+  extensionSelected(data) {
+    const method = data.changed ? "modifyExtensionHandler" : "selectExtensionHandler";
+    this.post(method, {
+      reason: "success",
+      userCustomerCRTInfo: { extensionName: data.name, phone: data.phone },
+    });
+  }
+
+  extensionFailed(reason, extension) {
+    this.post("selectExtensionHandler", { reason, userCustomerCRTInfo: extension });
+  }
+
+  campaignSelected(data) {
+    this.post("selectCampaignHandler", {
+      reason: `${data.campaign_name}(${data.campaign_id})`,
+      campaignId: data.campaign_id,
+      campaignName: data.campaign_name,
+    });
+  }
+
+  presence(data) {
+    if (data.state === "ready") this.post("readyHandler", { reason: "available" });
+    else if (data.state === "break") this.post("breakHandler", { reason: data.reason });
+  }
+
+  screenPop(data) {
+    const crt = crtInfo(data);
+    const additionalParams = {
+      callType: data.call_type,
+      campaignName: data.campaign_name,
+      crtObjectId: data.user_crt,
+      ...crt,
+    };
+    this.post("showCrm", {
+      phone: data.phone,
+      requestId: data.show_crm_request_id,
+      additionalParams,
+    });
+    this.post("showCrmDetailed", {
+      recordInfo: { phone: data.phone, requestId: data.show_crm_request_id, ...additionalParams },
+    });
+  }
+
+  callEnded(data) {
+    this.post("hangupHandler", { reason: "success", userCustomerCRTInfo: crtInfo(data) });
+  }
+
+  dispositionCodes(method, dispositionCodes) {
+    this.post(method, { dispositionCodes });
+  }
+
+  disposed(reason) {
+    this.post("disposeCallByDispositionCodeHandler", { reason });
+  }
+
+  dispositionFailed(reason) {
+    this.post("failedDispositionNotifyHandler", { reason });
+  }
+
+  answer(requestMethodId, result) {
+    if (typeof requestMethodId === "string" && requestMethodId) {
+      this.post(requestMethodId, { result });
+    }
+  }
+}
+
+function crtInfo(data) {
+  return {
+    userCrtObjectId: data.user_crt,
+    customerCrtObjectId: data.customer_crt,
+    callId: data.call_id,
+    campaignId: data.campaign_id,
+    phone: data.phone,
+  };
+}

@@ -1,0 +1,138 @@
+// What the agent sees: one section per situation, chosen from the agent's state.
+
+const $ = (id) => document.getElementById(id);
+
+const STATE_LABELS = {
+  not_ready: "not ready",
+  ready: "ready",
+  break: "on break",
+  reserved: "ringing",
+  on_call: "on call",
+  wrap_up: "wrap-up",
+};
+
+export class View {
+  constructor(toolbar) {
+    this.toolbar = toolbar;
+    if (toolbar) this.bind();
+  }
+
+  bind() {
+    const t = this.toolbar;
+    $("login-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      t.login($("login-username").value, $("login-password").value, "AUTH_TYPE_PASSWORD");
+    });
+    $("extension-select").addEventListener("change", (event) => {
+      const option = event.target.selectedOptions[0];
+      if (option && option.value) t.selectExtension(option.value, option.dataset.phone);
+    });
+    $("campaign-select").addEventListener("change", (event) => {
+      if (event.target.value) t.act("campaign.select", { campaignId: event.target.value }).catch(() => {});
+    });
+    $("ready").addEventListener("click", () => t.act("presence.ready").catch(() => {}));
+    $("hangup").addEventListener("click", () => t.act("call.hangup").catch(() => {}));
+    $("logout").addEventListener("click", () => t.logout());
+    $("dispose").addEventListener("click", () => t.dispose($("disposition-code").value));
+  }
+
+  status(text, state = "") {
+    const status = $("status");
+    status.textContent = text;
+    status.dataset.state = state;
+  }
+
+  error(message) {
+    const error = $("error");
+    error.textContent = message;
+    error.hidden = false;
+  }
+
+  clearError() {
+    $("error").hidden = true;
+  }
+
+  fatal(message) {
+    for (const section of document.querySelectorAll("section")) section.hidden = true;
+    this.status("not available");
+    this.error(message);
+  }
+
+  prefillLogin(userId, password) {
+    if (userId) $("login-username").value = userId;
+    if (password) $("login-password").value = password;
+  }
+
+  render(snapshot) {
+    const show = (id, visible) => ($(id).hidden = !visible);
+    if (!snapshot) {
+      this.status("logged out");
+      show("view-login", true);
+      for (const id of ["view-agent", "view-call", "view-wrapup"]) show(id, false);
+      return;
+    }
+    const { agent, call } = snapshot;
+    this.status(STATE_LABELS[agent.state] ?? agent.state, agent.state);
+    show("view-login", false);
+    const busy = ["reserved", "on_call", "wrap_up"].includes(agent.state);
+    show("view-agent", !busy);
+    show("view-call", agent.state === "on_call" || agent.state === "reserved");
+    show("view-wrapup", agent.state === "wrap_up");
+    $("agent-name").textContent = agent.name;
+    $("extension-label").textContent = agent.extension ? agent.extension.name : "no extension";
+    this.fillExtensions(snapshot);
+    this.fillCampaigns(snapshot);
+    $("ready").disabled = agent.state === "ready" || !agent.extension || !agent.campaignId;
+    if (call) {
+      $("call-phone").textContent = call.phone ?? "";
+      $("call-meta").textContent = [call.callType, call.campaignName].filter(Boolean).join(" · ");
+    }
+    if (agent.state === "wrap_up") this.fillDispositions(snapshot);
+  }
+
+  fillExtensions(snapshot) {
+    const select = $("extension-select");
+    const current = snapshot.agent.extension;
+    const wanted = [["", "choose…", ""], ...snapshot.extensions.map((e) => [e.name, e.name, e.phone])];
+    replaceOptions(select, wanted, current ? current.name : "");
+  }
+
+  fillCampaigns(snapshot) {
+    const select = $("campaign-select");
+    const wanted = [["", "choose…"], ...snapshot.campaigns.map((c) => [c.id, c.name])];
+    replaceOptions(select, wanted, snapshot.agent.campaignId ?? "");
+  }
+
+  async fillDispositions(snapshot) {
+    const select = $("disposition-code");
+    if (select.dataset.callId === snapshot.call?.callId) return;
+    select.dataset.callId = snapshot.call?.callId ?? "";
+    try {
+      const answer = await this.toolbar.act("disposition.list");
+      select.replaceChildren();
+      for (const klass of answer.dispositionCodes) {
+        const group = document.createElement("optgroup");
+        group.label = klass.dispositionClass;
+        for (const code of klass.dispositionCodes) group.append(new Option(code, code));
+        select.append(group);
+      }
+    } catch {
+      select.dataset.callId = "";
+    }
+  }
+}
+
+function replaceOptions(select, wanted, value) {
+  const key = JSON.stringify(wanted);
+  if (select.dataset.key !== key) {
+    select.replaceChildren(
+      ...wanted.map(([optionValue, label, phone]) => {
+        const option = new Option(label, optionValue);
+        if (phone) option.dataset.phone = phone;
+        return option;
+      }),
+    );
+    select.dataset.key = key;
+  }
+  select.value = value;
+}

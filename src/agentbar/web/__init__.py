@@ -1,0 +1,1 @@
+"""The web layer: pages, the toolbar socket, the REST API."""

@@ -1,0 +1,56 @@
+"""The sandbox simulator API: place simulated customer calls, hang them up."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentbar.domain.errors import UnknownCall, UnknownCampaign
+from agentbar.services.sandbox import InvalidPhone, SandboxCalls, WrongCampaignKind
+from agentbar.web.security import require_admin
+
+router = APIRouter(
+    prefix="/api/v1/simulator", tags=["simulator"], dependencies=[Depends(require_admin)]
+)
+
+
+class PlaceCall(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    from_: Annotated[str, Field(alias="from", min_length=1, max_length=40)]
+    campaign: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class PlacedCall(BaseModel):
+    callId: str
+
+
+def _sandbox(request: Request) -> SandboxCalls:
+    sandbox: SandboxCalls | None = request.app.state.container.sandbox
+    if sandbox is None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "the simulator API needs AGENTBAR_TELEPHONY=simulator"
+        )
+    return sandbox
+
+
+@router.post("/calls", status_code=status.HTTP_201_CREATED, response_model=PlacedCall)
+async def place_call(body: PlaceCall, request: Request) -> PlacedCall:
+    """A simulated customer calls from `from` into the inbound campaign `campaign`."""
+    try:
+        return PlacedCall(callId=_sandbox(request).place_inbound(body.from_, body.campaign))
+    except UnknownCampaign as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, error.message) from None
+    except (InvalidPhone, WrongCampaignKind) as error:
+        raise HTTPException(422, error.message) from None
+
+
+@router.post("/calls/{call_id}/hangup", status_code=status.HTTP_204_NO_CONTENT)
+async def hang_up(call_id: str, request: Request) -> None:
+    """The simulated customer of this call hangs up."""
+    try:
+        _sandbox(request).hang_up(call_id)
+    except UnknownCall as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, error.message) from None

@@ -1,0 +1,157 @@
+"""The toolbar socket's client frames, validated at the edge into typed commands.
+
+Client -> server: {"id": 7, "cmd": "presence.ready", ...}; the server answers
+{"re": 7, "ok": true, ...} or {"re": 7, "ok": false, "error": {"code", "message"}}.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+MAX_FRAME_BYTES = 64 * 1024
+
+Text = Annotated[str, Field(max_length=500)]
+Id = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class _Frame(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: int | str
+
+
+class Login(_Frame):
+    cmd: Literal["auth.login"]
+    username: Text
+    password: Text
+    authPolicy: Text
+    crmOrigin: Text
+    force: bool = False
+
+
+class Resume(_Frame):
+    cmd: Literal["auth.resume"]
+    token: Text
+    crmOrigin: Text
+
+
+class Logout(_Frame):
+    cmd: Literal["auth.logout"]
+
+
+class SelectExtension(_Frame):
+    cmd: Literal["extension.select"]
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    phone: Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class SelectCampaign(_Frame):
+    cmd: Literal["campaign.select"]
+    campaignId: Id
+
+
+class Ready(_Frame):
+    cmd: Literal["presence.ready"]
+
+
+class Break(_Frame):
+    cmd: Literal["presence.break"]
+    reason: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class HangUp(_Frame):
+    cmd: Literal["call.hangup"]
+
+
+class ListDispositions(_Frame):
+    cmd: Literal["disposition.list"]
+    campaignId: Id | None = None
+
+
+class Dispose(_Frame):
+    cmd: Literal["disposition.dispose"]
+    code: Annotated[str, Field(max_length=100)]
+    crtObjectId: Id | None = None
+    note: Annotated[str, Field(max_length=4000)] | None = None
+
+
+class AcknowledgeShowCrm(_Frame):
+    cmd: Literal["showcrm.ack"]
+    requestId: Id
+    recordId: Id
+    recordName: Text | None = None
+    recordType: Text | None = None
+
+
+class Ping(_Frame):
+    cmd: Literal["ping"]
+
+
+FRAME_TYPES = (
+    Login,
+    Resume,
+    Logout,
+    SelectExtension,
+    SelectCampaign,
+    Ready,
+    Break,
+    HangUp,
+    ListDispositions,
+    Dispose,
+    AcknowledgeShowCrm,
+    Ping,
+)
+ClientFrame = Annotated[
+    Login
+    | Resume
+    | Logout
+    | SelectExtension
+    | SelectCampaign
+    | Ready
+    | Break
+    | HangUp
+    | ListDispositions
+    | Dispose
+    | AcknowledgeShowCrm
+    | Ping,
+    Field(discriminator="cmd"),
+]
+COMMANDS = frozenset(get_args(t.model_fields["cmd"].annotation)[0] for t in FRAME_TYPES)
+_ADAPTER: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
+
+
+class BadFrame(Exception):
+    def __init__(self, code: str, message: str, frame_id: int | str | None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.frame_id = frame_id
+
+
+def parse_frame(text: str) -> ClientFrame:
+    """A typed frame, or BadFrame naming exactly what is wrong with it."""
+    if len(text.encode()) > MAX_FRAME_BYTES:
+        raise BadFrame("frame_too_large", f"frames are limited to {MAX_FRAME_BYTES} bytes", None)
+    try:
+        raw: Any = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BadFrame("bad_frame", f"frame is not valid JSON: {error.msg}", None) from None
+    if not isinstance(raw, dict):
+        raise BadFrame("bad_frame", "a frame must be a JSON object", None)
+    frame_id = raw.get("id")
+    frame_id = frame_id if isinstance(frame_id, int | str) else None
+    if frame_id is None:
+        raise BadFrame("bad_frame", "a frame needs an 'id' (number or string)", None)
+    cmd = raw.get("cmd")
+    if cmd not in COMMANDS:
+        raise BadFrame("unknown_command", f"unknown command {cmd!r}", frame_id)
+    try:
+        return _ADAPTER.validate_python(raw)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:]) or 'frame'}: {e['msg']}"
+            for e in error.errors()
+        )
+        raise BadFrame("bad_frame", f"invalid '{cmd}' frame: {problems}", frame_id) from None

@@ -1,0 +1,240 @@
+"""The toolbar socket: one WebSocket per toolbar, JSON frames both ways.
+
+Rules kept here: the handshake must come from agentbar's own origin (the toolbar page); the
+first useful frame authenticates (login or resume with a token, never a token in the URL)
+and names the CRM origin, which must be on the allow-list; commands are answered in order;
+events reach the socket from the bus, and the session's end closes it with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from agentbar.bootstrap import Container
+from agentbar.domain import commands as cmd
+from agentbar.domain.agent import Extension
+from agentbar.domain.errors import DomainError
+from agentbar.origins import origin_of
+from agentbar.ports import Subscription
+from agentbar.services.sessions import LoginFailed, Session
+from agentbar.web import frames as f
+
+log = logging.getLogger(__name__)
+
+CLOSE_SESSION_ENDED = 4001
+UNKNOWN_ERROR = "unknown error occurred please refresh or retry"
+
+
+class Refused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _own_origin(ws: WebSocket) -> str | None:
+    scheme = "https" if ws.url.scheme == "wss" else "http"
+    host = ws.headers.get("host", "")
+    return origin_of(f"{scheme}://{host}")
+
+
+def plan_view(container: Container, agent_id: str, campaign_id: str | None) -> list[dict[str, Any]]:
+    plan = container.desk.disposition_plan(agent_id, campaign_id)
+    return [{"dispositionClass": k.name, "dispositionCodes": list(k.codes)} for k in plan.classes]
+
+
+class ToolbarSocket:
+    def __init__(self, ws: WebSocket, container: Container) -> None:
+        self._ws = ws
+        self._c = container
+        self._session: Session | None = None
+        self._send_lock = asyncio.Lock()
+        self._forwarder: asyncio.Task[None] | None = None
+        self._subscription: Subscription | None = None
+        self._ending_here = False
+        self._handlers: dict[type[Any], Callable[[Any], Awaitable[dict[str, Any]]]] = {
+            f.Login: self._login,
+            f.Resume: self._resume,
+            f.Logout: self._logout,
+            f.SelectExtension: self._select_extension,
+            f.SelectCampaign: self._simple(lambda a, fr: cmd.SelectCampaign(a, fr.campaignId)),
+            f.Ready: self._simple(lambda a, fr: cmd.GoReady(a)),
+            f.Break: self._simple(lambda a, fr: cmd.TakeBreak(a, fr.reason)),
+            f.HangUp: self._simple(lambda a, fr: cmd.HangUp(a)),
+            f.Dispose: self._simple(lambda a, fr: cmd.Dispose(a, fr.code, fr.note, fr.crtObjectId)),
+            f.ListDispositions: self._list_dispositions,
+            f.AcknowledgeShowCrm: self._acknowledge_show_crm,
+            f.Ping: self._ping,
+        }
+
+    async def run(self) -> None:
+        origin = self._ws.headers.get("origin")
+        if origin is None or origin_of(origin) != _own_origin(self._ws):
+            log.warning("socket refused: Origin %r is not the toolbar's own origin", origin)
+            await self._ws.close(code=1008)
+            return
+        await self._ws.accept()
+        try:
+            while True:
+                text = await self._ws.receive_text()
+                await self._answer(text)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            await self._stop_forwarding()
+
+    async def _answer(self, text: str) -> None:
+        try:
+            frame = f.parse_frame(text)
+        except f.BadFrame as bad:
+            await self._send(
+                {"re": bad.frame_id, "ok": False, "error": _error(bad.code, bad.message)}
+            )
+            return
+        try:
+            body = await self._handlers[type(frame)](frame)
+            reply: dict[str, Any] = {"re": frame.id, "ok": True, **body}
+        except (Refused, LoginFailed, DomainError) as refusal:
+            reply = {"re": frame.id, "ok": False, "error": _error(refusal.code, refusal.message)}
+        except Exception:
+            log.exception("socket command %s failed", frame.cmd)
+            reply = {"re": frame.id, "ok": False, "error": _error("internal_error", UNKNOWN_ERROR)}
+        await self._send(reply)
+        if isinstance(frame, f.Logout) and reply["ok"]:
+            await self._ws.close(code=1000, reason="logged out")
+
+    # -- authentication ------------------------------------------------------------------
+
+    def _allowed_crm_origin(self, crm_origin: str) -> str:
+        origin = origin_of(crm_origin)
+        if origin is None:
+            raise Refused("bad_origin", f"'{crm_origin}' is not a CRM page URL or origin")
+        if origin not in self._c.settings.allowed_origins:
+            raise Refused(
+                "origin_not_allowed",
+                f"CRM origin {origin} is not allowed to use this toolbar; "
+                "the administrator must add it to AGENTBAR_ALLOWED_ORIGINS",
+            )
+        return origin
+
+    def _unauthenticated(self) -> None:
+        if self._session is not None:
+            raise Refused("already_authenticated", "this socket is already logged in")
+
+    async def _login(self, frame: f.Login) -> dict[str, Any]:
+        self._unauthenticated()
+        origin = self._allowed_crm_origin(frame.crmOrigin)
+        result = await self._c.sessions.login(
+            frame.username, frame.password, frame.authPolicy, origin, frame.force
+        )
+        snapshot = await self._attach(result.session)
+        return {"token": result.token, "forced": result.forced, "snapshot": snapshot}
+
+    async def _resume(self, frame: f.Resume) -> dict[str, Any]:
+        self._unauthenticated()
+        origin = self._allowed_crm_origin(frame.crmOrigin)
+        session = await self._c.sessions.resume(frame.token, origin)
+        return {"snapshot": await self._attach(session)}
+
+    async def _attach(self, session: Session) -> dict[str, Any]:
+        self._session = session
+        # Subscribe before reading the snapshot so nothing falls between the two.
+        self._subscription = self._c.bus.subscribe(f"agent:{session.agent_id}")
+        snapshot = await self._c.desk.snapshot(session.agent_id)
+        self._forwarder = asyncio.create_task(self._forward(self._subscription))
+        return snapshot
+
+    async def _logout(self, frame: f.Logout) -> dict[str, Any]:
+        session = self._require_session()
+        self._ending_here = True
+        try:
+            await self._c.sessions.logout(session, "agent logout")
+        except BaseException:
+            self._ending_here = False
+            raise
+        return {}
+
+    def _require_session(self) -> Session:
+        if self._session is None:
+            raise Refused("not_authenticated", "log in first")
+        return self._session
+
+    # -- agent commands --------------------------------------------------------------------
+
+    def _simple(
+        self, make: Callable[[str, Any], cmd.Command]
+    ) -> Callable[[Any], Awaitable[dict[str, Any]]]:
+        async def run(frame: Any) -> dict[str, Any]:
+            session = self._require_session()
+            await self._c.runtime.command(make(session.agent_id, frame))
+            return {}
+
+        return run
+
+    async def _select_extension(self, frame: f.SelectExtension) -> dict[str, Any]:
+        session = self._require_session()
+        known = await self._c.storage.extension(frame.name)
+        if known is None or known[1] != frame.phone.strip():
+            raise Refused(
+                "unknown_extension",
+                f"extension '{frame.name}' with phone '{frame.phone}' is not provisioned",
+            )
+        await self._c.runtime.command(cmd.SelectExtension(session.agent_id, Extension(*known)))
+        return {}
+
+    async def _list_dispositions(self, frame: f.ListDispositions) -> dict[str, Any]:
+        session = self._require_session()
+        return {"dispositionCodes": plan_view(self._c, session.agent_id, frame.campaignId)}
+
+    async def _acknowledge_show_crm(self, frame: f.AcknowledgeShowCrm) -> dict[str, Any]:
+        session = self._require_session()
+        await self._c.desk.acknowledge_show_crm(session.agent_id, frame.requestId, frame.recordId)
+        return {}
+
+    async def _ping(self, frame: f.Ping) -> dict[str, Any]:
+        return {}
+
+    # -- events ----------------------------------------------------------------------------
+
+    async def _forward(self, subscription: Subscription) -> None:
+        assert self._session is not None
+        my_session = self._session.session_id
+        try:
+            while True:
+                envelope = await subscription.get()
+                if envelope.kind == "session.started":
+                    continue
+                if envelope.kind == "session.ended":
+                    if envelope.data.get("session_id") != my_session:
+                        continue
+                    await self._send(envelope.frame())
+                    if not self._ending_here:
+                        await self._ws.close(
+                            code=CLOSE_SESSION_ENDED, reason=str(envelope.data.get("reason"))[:100]
+                        )
+                    return
+                await self._send(envelope.frame())
+        except Exception:  # the subscription closed (too slow) or the socket went away
+            if self._ws.application_state is WebSocketState.CONNECTED:
+                await self._ws.close(code=1013, reason="fell behind; reconnect and resume")
+
+    async def _stop_forwarding(self) -> None:
+        if self._subscription is not None:
+            self._subscription.close()
+        if self._forwarder is not None and self._forwarder is not asyncio.current_task():
+            self._forwarder.cancel()
+            await asyncio.gather(self._forwarder, return_exceptions=True)
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        async with self._send_lock:
+            if self._ws.application_state is WebSocketState.CONNECTED:
+                await self._ws.send_json(message)
+
+
+def _error(code: str, message: str) -> dict[str, str]:
+    return {"code": code, "message": message}
