@@ -1,0 +1,175 @@
+"""Real servers for tests: agentbar as its own process, and plain HTTP servers for CRM pages."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ADMIN_TOKEN = "test-admin-token"
+
+
+def free_port() -> int:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class AgentbarServer:
+    process: subprocess.Popen[bytes]
+    port: int
+    data_dir: Path
+    log_path: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def socket_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/api/v1/socket"
+
+    def admin(self) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.base_url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        )
+
+    def place_call(self, phone: str = "+14085551212", campaign: str = "Inbound Support") -> str:
+        with self.admin() as client:
+            response = client.post(
+                "/api/v1/simulator/calls", json={"from": phone, "campaign": campaign}
+            )
+        response.raise_for_status()
+        call_id: str = response.json()["callId"]
+        return call_id
+
+    def customer_hangs_up(self, call_id: str) -> None:
+        with self.admin() as client:
+            client.post(f"/api/v1/simulator/calls/{call_id}/hangup").raise_for_status()
+
+    def query(self, sql: str, *params: Any) -> list[sqlite3.Row]:
+        """Read the server's own database file, as an operator would."""
+        with closing(sqlite3.connect(self.data_dir / "agentbar.db")) as db:
+            db.row_factory = sqlite3.Row
+            return list(db.execute(sql, params))
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def agentbar_server(
+    data_dir: Path, allowed_origins: list[str], extra_env: dict[str, str] | None = None
+) -> Iterator[AgentbarServer]:
+    """`agentbar serve --demo` as a separate process, ready when /healthz answers."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "AGENTBAR_ALLOWED_ORIGINS": ",".join(allowed_origins),
+        "AGENTBAR_ADMIN_TOKEN": ADMIN_TOKEN,
+        **(extra_env or {}),
+    }
+    log_path = data_dir / "server.log"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "agentbar",
+                "serve",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(data_dir),
+                "--demo",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = AgentbarServer(process, port, data_dir, log_path)
+    try:
+        _wait_healthy(server)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_healthy(server: AgentbarServer, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"agentbar exited early:\n{server.log()}")
+        try:
+            if httpx.get(f"{server.base_url}/healthz", timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        # Polling readiness: the server process gives no other signal that it listens.
+        time.sleep(0.05)
+    raise RuntimeError(f"agentbar did not become healthy:\n{server.log()}")
+
+
+@dataclass
+class PageServer:
+    """A plain HTTP server on its own port (so its own origin) serving rendered pages."""
+
+    port: int
+    httpd: ThreadingHTTPServer
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def url(self, path: str) -> str:
+        return f"{self.origin}{path}"
+
+
+@contextmanager
+def page_server(pages: Callable[[str], str | None]) -> Iterator[PageServer]:
+    """Serve `pages(path)` as HTML (404 when it returns None) from a thread."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = pages(self.path)
+            if body is None:
+                self.send_error(404)
+                return
+            data = body.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield PageServer(httpd.server_address[1], httpd)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -1,0 +1,71 @@
+"""A toolbar-socket client for integration tests: requests with answers, events by kind."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin
+
+
+class ToolbarClient:
+    def __init__(self, url: str, origin: str) -> None:
+        connection: ClientConnection = connect(url, origin=Origin(origin))
+        self.connection = connection.__enter__()
+        self.events: list[dict[str, Any]] = []
+        self._next_id = 0
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> ToolbarClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def send_raw(self, text: str) -> None:
+        self.connection.send(text)
+
+    def receive(self, timeout: float = 5.0) -> dict[str, Any]:
+        frame: dict[str, Any] = json.loads(self.connection.recv(timeout=timeout))
+        return frame
+
+    def request(self, cmd: str, **fields: Any) -> dict[str, Any]:
+        self._next_id += 1
+        frame_id = self._next_id
+        self.connection.send(json.dumps({"id": frame_id, "cmd": cmd, **fields}))
+        return self.answer(frame_id)
+
+    def answer(self, frame_id: int | None, timeout: float = 5.0) -> dict[str, Any]:
+        while True:
+            frame = self.receive(timeout)
+            if "re" in frame and frame["re"] == frame_id:
+                return frame
+            if "event" in frame:
+                self.events.append(frame)
+
+    def next_answer(self, timeout: float = 5.0) -> dict[str, Any]:
+        """The next answer frame, whatever it answers (events meanwhile are kept)."""
+        while True:
+            frame = self.receive(timeout)
+            if "re" in frame:
+                return frame
+            self.events.append(frame)
+
+    def expect_ok(self, cmd: str, **fields: Any) -> dict[str, Any]:
+        answer = self.request(cmd, **fields)
+        assert answer["ok"], answer
+        return answer
+
+    def wait_event(self, kind: str, timeout: float = 5.0, **matching: Any) -> dict[str, Any]:
+        """The first event of `kind` (whose data has `matching`) not yet taken."""
+        while True:
+            for index, frame in enumerate(self.events):
+                data = frame["data"]
+                if frame["event"] == kind and all(data.get(k) == v for k, v in matching.items()):
+                    return self.events.pop(index)
+            frame = self.receive(timeout)
+            if "event" in frame:
+                self.events.append(frame)
