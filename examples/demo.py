@@ -1,0 +1,131 @@
+"""The demo: agentbar (demo data, simulator, SQLite), the demo CRM, and simulated customers.
+
+Run by `scripts/demo`. Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def _options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--agentbar-port", type=int, default=8080)
+    parser.add_argument("--crm-port", type=int, default=8081)
+    parser.add_argument("--data-dir", default="demo-data")
+    parser.add_argument("--call-every", type=float, default=10.0, help="seconds between calls")
+    parser.add_argument("--talk", type=float, default=30.0, help="mean seconds a customer talks")
+    parser.add_argument("--max-calls", type=int, default=3, help="simulated calls live at once")
+    return parser.parse_args()
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"demo: {process.args!r} exited with {process.returncode}")
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(url, timeout=1.0).status_code < 500:
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"demo: {url} did not come up within {timeout:.0f} s")
+
+
+async def _customers(options: argparse.Namespace, agentbar: str, token: str) -> None:
+    """Simulated customers calling Inbound Support at a steady pace, hanging up after a while."""
+    live: set[str] = set()
+    rng = random.Random()
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=agentbar, headers=headers) as client:
+
+        async def hang_up_later(call_id: str) -> None:
+            await asyncio.sleep(rng.expovariate(1 / options.talk))
+            with contextlib.suppress(httpx.HTTPError):
+                await client.post(f"/api/v1/simulator/calls/{call_id}/hangup")
+            live.discard(call_id)
+
+        tasks: set[asyncio.Task[None]] = set()
+        while True:
+            if len(live) < options.max_calls:
+                phone = f"+1408555{rng.randrange(10000):04d}"
+                response = await client.post(
+                    "/api/v1/simulator/calls", json={"from": phone, "campaign": "Inbound Support"}
+                )
+                if response.status_code == 201:
+                    call_id = response.json()["callId"]
+                    live.add(call_id)
+                    task = asyncio.create_task(hang_up_later(call_id))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                    print(f"demo: customer {phone} is calling Inbound Support", flush=True)
+            await asyncio.sleep(options.call_every)
+
+
+def main() -> int:
+    options = _options()
+    root = Path(__file__).resolve().parent.parent
+    token = secrets.token_urlsafe(16)
+    agentbar = f"http://{options.host}:{options.agentbar_port}"
+    crm = f"http://{options.host}:{options.crm_port}"
+    crm_origins = {
+        crm,
+        f"http://localhost:{options.crm_port}",
+        f"http://127.0.0.1:{options.crm_port}",
+    }
+    env = {
+        **os.environ,
+        "AGENTBAR_ALLOWED_ORIGINS": ",".join(sorted(crm_origins)),
+        "AGENTBAR_ADMIN_TOKEN": token,
+        "AGENTBAR_URL": agentbar,
+    }
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "agentbar", "serve", "--host", options.host,
+             "--port", str(options.agentbar_port), "--data-dir", options.data_dir, "--demo"],
+            env=env, cwd=root,
+        )  # fmt: skip
+        processes.append(server)
+        crm_server = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "examples.crm.app:demo_app",
+             "--host", options.host, "--port", str(options.crm_port), "--log-level", "warning"],
+            env=env, cwd=root,
+        )  # fmt: skip
+        processes.append(crm_server)
+        _wait_until_up(f"{agentbar}/healthz", server)
+        _wait_until_up(crm, crm_server)
+        print(
+            f"\ndemo: open the CRM at {crm}/ and log in as agent1 / agent1 "
+            f"(agents agent1…agent5, password = user id)\n"
+            f"demo: agentbar is at {agentbar}; admin token for this run: {token}\n"
+            "demo: Ctrl-C stops everything\n",
+            flush=True,
+        )
+        asyncio.run(_customers(options, agentbar, token))
+    except KeyboardInterrupt:
+        print("\ndemo: stopping", flush=True)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
