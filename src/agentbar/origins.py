@@ -28,7 +28,9 @@ def origin_of(url: str) -> str | None:
 def parse_allowed_origin(text: str) -> str:
     """An allow-list entry must be a bare origin; anything else is a configuration error."""
     origin = origin_of(text)
-    if origin is None or text.strip().rstrip("/").lower() != origin:
+    parts = urlsplit(text.strip())
+    bare = parts.path in ("", "/") and not (parts.query or parts.fragment or parts.username)
+    if origin is None or not bare:
         raise ValueError(
             f"'{text}' is not an origin: write scheme://host[:port] with no path, "
             "e.g. https://crm.example.com"

@@ -258,9 +258,11 @@ class Center:
         self._become_idle(agent, AgentInput.OFFER_WITHDRAWN, now, out)
 
     def _call_ended(self, s: cmd.CallEnded, now: float, out: Outcome) -> None:
-        call = self.call(s.call_id)
-        if call.state in call_sm.FINAL_STATES or call.state is CallState.WRAP_UP:
-            return  # telephony may report an end twice; the first one counted
+        call = self._calls.get(s.call_id)
+        if call is None or call.state is CallState.WRAP_UP:
+            # Telephony may report an end twice, or after the call was abandoned or disposed
+            # (and forgotten here); the first report counted.
+            return
         new_state = call_sm.next_state(call.state, CallInput.HANGUP)
         call.ended_at = now
         call.ended_by = s.ended_by

@@ -9,7 +9,15 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    TypeAdapter,
+    ValidationError,
+)
 
 MAX_FRAME_BYTES = 64 * 1024
 
@@ -19,7 +27,7 @@ Id = Annotated[str, Field(min_length=1, max_length=200)]
 
 class _Frame(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    id: int | str
+    id: StrictInt | StrictStr
 
 
 class Login(_Frame):
@@ -141,7 +149,8 @@ def parse_frame(text: str) -> ClientFrame:
     if not isinstance(raw, dict):
         raise BadFrame("bad_frame", "a frame must be a JSON object", None)
     frame_id = raw.get("id")
-    frame_id = frame_id if isinstance(frame_id, int | str) else None
+    if isinstance(frame_id, bool) or not isinstance(frame_id, int | str):
+        frame_id = None
     if frame_id is None:
         raise BadFrame("bad_frame", "a frame needs an 'id' (number or string)", None)
     cmd = raw.get("cmd")

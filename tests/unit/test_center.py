@@ -1,0 +1,1161 @@
+"""The contact center's behaviour, driven through commands and telephony signals."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
+from agentbar.domain import commands as cmd
+from agentbar.domain import events as ev
+from agentbar.domain.agent import AgentProfile, AgentState, Extension
+from agentbar.domain.call import Call, CallState, CallType
+from agentbar.domain.campaign import Campaign, CampaignKind, DispositionClass, DispositionPlan
+from agentbar.domain.center import Center, Outcome
+from agentbar.domain.errors import (
+    CampaignNotAssigned,
+    DomainError,
+    IllegalTransition,
+    InvalidDisposition,
+    NoCurrentCall,
+    NotSetUp,
+    UnknownAgent,
+    UnknownBreakReason,
+    UnknownCall,
+    UnknownCampaign,
+)
+from agentbar.domain.instructions import EndCall, OfferToAgent
+
+PLAN = DispositionPlan(
+    (
+        DispositionClass("Resolved", ("Sale", "Info Given")),
+        DispositionClass("Follow Up", ("Callback", "Escalated")),
+    )
+)
+SUPPORT = Campaign("1", "Support", CampaignKind.INBOUND, PLAN)
+SALES = Campaign("2", "Sales", CampaignKind.INBOUND, PLAN)
+BREAK_REASONS = ("Training", "Lunch")
+EXT_1001 = Extension("SIP 1001", "1001")
+EXT_1002 = Extension("SIP 1002", "1002")
+
+
+def id_source() -> Callable[[str], str]:
+    counter = itertools.count(1)
+
+    def new_id(kind: str) -> str:
+        return f"{kind}-{next(counter)}"
+
+    return new_id
+
+
+def profile(agent_id: str) -> AgentProfile:
+    return AgentProfile(agent_id, f"Agent {agent_id}", frozenset({"1"}))
+
+
+@pytest.fixture
+def center() -> Center:
+    made = Center(id_source())
+    made.configure([SUPPORT, SALES], BREAK_REASONS)
+    return made
+
+
+def log_in(center: Center, agent_id: str, now: float = 0.0) -> Outcome:
+    return center.handle(cmd.LogIn(profile(agent_id)), now)
+
+
+def set_up(center: Center, agent_id: str, extension: Extension = EXT_1001) -> None:
+    log_in(center, agent_id)
+    center.handle(cmd.SelectExtension(agent_id, extension), 0.0)
+    center.handle(cmd.SelectCampaign(agent_id, "1"), 0.0)
+
+
+def get_ready(
+    center: Center, agent_id: str, now: float, extension: Extension = EXT_1001
+) -> Outcome:
+    set_up(center, agent_id, extension)
+    return center.handle(cmd.GoReady(agent_id), now)
+
+
+def arrive(center: Center, call_id: str, now: float, campaign_id: str = "1") -> Outcome:
+    return center.signal(
+        cmd.CallArrived(call_id, CallType.INBOUND, campaign_id, "+15550001", f"cust-{call_id}"),
+        now,
+    )
+
+
+def log_in_a1(center: Center) -> None:
+    log_in(center, "a1")
+
+
+def ready_a1(center: Center) -> None:
+    get_ready(center, "a1", 10.0)
+
+
+def reserved_a1(center: Center) -> None:
+    get_ready(center, "a1", 10.0)
+    arrive(center, "call-1", 20.0)
+
+
+def connected(center: Center, agent_id: str = "a1", call_id: str = "call-1") -> None:
+    """`agent_id` ready and talking on `call_id`."""
+    get_ready(center, agent_id, 10.0)
+    arrive(center, call_id, 20.0)
+    center.signal(cmd.AgentAnswered(call_id), 25.0)
+
+
+def in_wrap_up(center: Center, agent_id: str = "a1", call_id: str = "call-1") -> None:
+    connected(center, agent_id, call_id)
+    center.signal(cmd.CallEnded(call_id, "customer"), 60.0)
+
+
+def state(center: Center, agent_id: str) -> AgentState:
+    return center.agent(agent_id).state
+
+
+def states_changed(outcome: Outcome) -> list[tuple[str, str]]:
+    return [(e.agent_id, e.state) for e in outcome.events if isinstance(e, ev.AgentStateChanged)]
+
+
+# -- log in and out -------------------------------------------------------------------------
+
+
+def test_login_emits_logged_in_and_not_ready(center: Center) -> None:
+    outcome = log_in(center, "a1", now=5.0)
+    assert outcome.events == [
+        ev.AgentLoggedIn("a1"),
+        ev.AgentStateChanged("a1", "not_ready", None),
+    ]
+    assert outcome.instructions == []
+    assert outcome.calls == {}
+    agent = center.agent("a1")
+    assert agent.state is AgentState.NOT_READY
+    assert agent.state_since == 5.0
+    assert agent.extension is None
+    assert agent.campaign_id is None
+
+
+def test_a_second_login_is_refused(center: Center) -> None:
+    log_in(center, "a1")
+    center.handle(cmd.SelectExtension("a1", EXT_1001), 0.0)
+    with pytest.raises(IllegalTransition, match="already logged in"):
+        log_in(center, "a1", now=9.0)
+    agent = center.agent("a1")
+    assert agent.state is AgentState.NOT_READY
+    assert agent.extension == EXT_1001
+    assert agent.state_since == 0.0
+
+
+def test_commands_for_an_agent_not_logged_in_are_refused(center: Center) -> None:
+    with pytest.raises(UnknownAgent):
+        center.handle(cmd.GoReady("ghost"), 0.0)
+    with pytest.raises(UnknownAgent):
+        center.agent("ghost")
+    assert center.find_agent("ghost") is None
+
+
+def test_logout_from_ready_forgets_the_agent(center: Center) -> None:
+    get_ready(center, "a1", 10.0)
+    outcome = center.handle(cmd.LogOut("a1", "end of shift"), 30.0)
+    assert outcome.events == [
+        ev.AgentStateChanged("a1", "logged_out", "end of shift"),
+        ev.AgentLoggedOut("a1", "end of shift"),
+    ]
+    assert center.find_agent("a1") is None
+    # a logged-out agent no longer takes calls
+    arrive(center, "call-1", 40.0)
+    assert center.waiting_count("1") == 1
+    assert center.call("call-1").state is CallState.QUEUED
+
+
+def test_an_agent_can_log_in_again_after_logging_out(center: Center) -> None:
+    log_in(center, "a1")
+    center.handle(cmd.LogOut("a1", "bye"), 1.0)
+    outcome = log_in(center, "a1", now=2.0)
+    assert outcome.events[0] == ev.AgentLoggedIn("a1")
+    assert state(center, "a1") is AgentState.NOT_READY
+
+
+@pytest.mark.parametrize("setup", [connected, in_wrap_up], ids=["on_call", "wrap_up"])
+def test_logout_is_refused_during_a_call_or_its_wrap_up(
+    center: Center, setup: Callable[[Center], None]
+) -> None:
+    setup(center)
+    before = state(center, "a1")
+    with pytest.raises(IllegalTransition, match="cannot log out"):
+        center.handle(cmd.LogOut("a1", "bye"), 70.0)
+    assert state(center, "a1") is before
+    assert center.agent("a1").call_id == "call-1"
+
+
+def test_logout_is_refused_while_reserved(center: Center) -> None:
+    get_ready(center, "a1", 10.0)
+    arrive(center, "call-1", 20.0)
+    with pytest.raises(IllegalTransition):
+        center.handle(cmd.LogOut("a1", "bye"), 21.0)
+    assert state(center, "a1") is AgentState.RESERVED
+
+
+# -- setting up ----------------------------------------------------------------------------
+
+
+def test_select_extension_reports_whether_it_changed(center: Center) -> None:
+    log_in(center, "a1")
+    first = center.handle(cmd.SelectExtension("a1", EXT_1001), 1.0)
+    second = center.handle(cmd.SelectExtension("a1", EXT_1002), 2.0)
+    assert first.events == [ev.ExtensionSelected("a1", "SIP 1001", "1001", False)]
+    assert second.events == [ev.ExtensionSelected("a1", "SIP 1002", "1002", True)]
+    assert center.agent("a1").extension == EXT_1002
+
+
+def test_extension_cannot_change_during_a_call(center: Center) -> None:
+    connected(center)
+    with pytest.raises(IllegalTransition):
+        center.handle(cmd.SelectExtension("a1", EXT_1002), 30.0)
+    assert center.agent("a1").extension == EXT_1001
+
+
+def test_select_campaign_emits_the_campaign_name(center: Center) -> None:
+    log_in(center, "a1")
+    outcome = center.handle(cmd.SelectCampaign("a1", "1"), 1.0)
+    assert outcome.events == [ev.CampaignSelected("a1", "1", "Support")]
+    assert center.agent("a1").campaign_id == "1"
+
+
+def test_selecting_an_unknown_campaign_is_refused(center: Center) -> None:
+    log_in(center, "a1")
+    with pytest.raises(UnknownCampaign, match="99"):
+        center.handle(cmd.SelectCampaign("a1", "99"), 1.0)
+    assert center.agent("a1").campaign_id is None
+
+
+def test_selecting_an_unassigned_campaign_is_refused(center: Center) -> None:
+    log_in(center, "a1")
+    center.handle(cmd.SelectCampaign("a1", "1"), 1.0)
+    with pytest.raises(CampaignNotAssigned, match="Sales"):
+        center.handle(cmd.SelectCampaign("a1", "2"), 2.0)
+    assert center.agent("a1").campaign_id == "1"
+
+
+def test_campaign_cannot_change_during_a_call(center: Center) -> None:
+    connected(center)
+    with pytest.raises(IllegalTransition):
+        center.handle(cmd.SelectCampaign("a1", "1"), 30.0)
+
+
+def test_go_ready_without_an_extension_changes_nothing(center: Center) -> None:
+    log_in(center, "a1")
+    center.handle(cmd.SelectCampaign("a1", "1"), 0.0)
+    with pytest.raises(NotSetUp, match="extension"):
+        center.handle(cmd.GoReady("a1"), 5.0)
+    agent = center.agent("a1")
+    assert agent.state is AgentState.NOT_READY
+    assert agent.state_since == 0.0
+    # not idle either: a call arriving now waits
+    outcome = arrive(center, "call-1", 6.0)
+    assert outcome.events == [ev.CallQueued("call-1", "1", "+15550001")]
+    assert center.waiting_count("1") == 1
+
+
+def test_go_ready_without_a_campaign_changes_nothing(center: Center) -> None:
+    log_in(center, "a1")
+    center.handle(cmd.SelectExtension("a1", EXT_1001), 0.0)
+    with pytest.raises(NotSetUp, match="campaign"):
+        center.handle(cmd.GoReady("a1"), 5.0)
+    assert state(center, "a1") is AgentState.NOT_READY
+    assert center.agent("a1").state_since == 0.0
+
+
+def test_go_ready_when_already_ready_is_refused(center: Center) -> None:
+    get_ready(center, "a1", 10.0)
+    with pytest.raises(IllegalTransition):
+        center.handle(cmd.GoReady("a1"), 11.0)
+    assert center.agent("a1").state_since == 10.0
+
+
+def test_go_ready_emits_ready(center: Center) -> None:
+    outcome = get_ready(center, "a1", 10.0)
+    assert outcome.events == [ev.AgentStateChanged("a1", "ready", None)]
+    assert outcome.instructions == []
+    agent = center.agent("a1")
+    assert agent.state is AgentState.READY
+    assert agent.idle_since == 10.0
+
+
+# -- breaks ---------------------------------------------------------------------------------
+
+
+def test_unknown_break_reason_is_refused_and_lists_the_known_ones(center: Center) -> None:
+    get_ready(center, "a1", 10.0)
+    with pytest.raises(UnknownBreakReason) as raised:
+        center.handle(cmd.TakeBreak("a1", "Nap"), 11.0)
+    assert "Nap" in raised.value.message
+    assert "Training, Lunch" in raised.value.message
+    assert state(center, "a1") is AgentState.READY
+    # still idle: a call is offered to them
+    arrive(center, "call-1", 12.0)
+    assert state(center, "a1") is AgentState.RESERVED
+
+
+def test_break_reason_matches_regardless_of_case_and_is_stored_as_provisioned(
+    center: Center,
+) -> None:
+    get_ready(center, "a1", 10.0)
+    outcome = center.handle(cmd.TakeBreak("a1", "  lunch "), 11.0)
+    assert outcome.events == [ev.AgentStateChanged("a1", "break", "Lunch")]
+    agent = center.agent("a1")
+    assert agent.state is AgentState.BREAK
+    assert agent.break_reason == "Lunch"
+    assert center.break_reasons == BREAK_REASONS
+
+
+def test_an_agent_on_break_gets_no_calls_until_ready_again(center: Center) -> None:
+    get_ready(center, "a1", 10.0)
+    center.handle(cmd.TakeBreak("a1", "Training"), 11.0)
+    arrive(center, "call-1", 12.0)
+    assert center.waiting_count("1") == 1
+    assert state(center, "a1") is AgentState.BREAK
+
+    outcome = center.handle(cmd.GoReady("a1"), 13.0)
+    assert states_changed(outcome) == [("a1", "ready"), ("a1", "reserved")]
+    assert outcome.instructions == [OfferToAgent("call-1", "crt-1", "1001")]
+    agent = center.agent("a1")
+    assert agent.break_reason is None
+    assert agent.call_id == "call-1"
+    assert center.waiting_count("1") == 0
+
+
+def test_break_during_a_call_is_refused(center: Center) -> None:
+    connected(center)
+    with pytest.raises(IllegalTransition, match="break"):
+        center.handle(cmd.TakeBreak("a1", "Lunch"), 30.0)
+    assert state(center, "a1") is AgentState.ON_CALL
+
+
+# -- the inbound call flow ------------------------------------------------------------------
+
+
+def test_full_inbound_flow(center: Center) -> None:
+    get_ready(center, "a1", 10.0)
+
+    offered = arrive(center, "call-1", 20.0)
+    assert offered.events == [
+        ev.CallQueued("call-1", "1", "+15550001"),
+        ev.AgentStateChanged("a1", "reserved", None),
+        ev.CallOffered("call-1", "a1", "crt-1"),
+    ]
+    assert offered.instructions == [OfferToAgent("call-1", "crt-1", "1001")]
+    assert offered.calls["call-1"].state is CallState.OFFERED
+    assert offered.calls["call-1"].agent_id == "a1"
+    assert center.agent("a1").call_id == "call-1"
+    assert center.waiting_count("1") == 0
+
+    answered = center.signal(cmd.AgentAnswered("call-1"), 25.0)
+    connected_event = ev.CallConnected(
+        call_id="call-1",
+        agent_id="a1",
+        call_type="inbound",
+        phone="+15550001",
+        campaign_id="1",
+        campaign_name="Support",
+        user_crt="crt-1",
+        customer_crt="cust-call-1",
+        show_crm_request_id="pop-2",
+    )
+    assert answered.events == [ev.AgentStateChanged("a1", "on_call", None), connected_event]
+    assert connected_event.user_crt != connected_event.customer_crt
+    call = center.call("call-1")
+    assert call.state is CallState.CONNECTED
+    assert call.answered_at == 25.0
+    assert call.show_crm_request_id == "pop-2"
+    assert state(center, "a1") is AgentState.ON_CALL
+
+    ended = center.signal(cmd.CallEnded("call-1", "customer"), 60.0)
+    assert ended.events == [
+        ev.AgentStateChanged("a1", "wrap_up", None),
+        ev.CallEnded(
+            call_id="call-1",
+            agent_id="a1",
+            ended_by="customer",
+            phone="+15550001",
+            campaign_id="1",
+            user_crt="crt-1",
+            customer_crt="cust-call-1",
+        ),
+    ]
+    assert ended.instructions == []
+    assert state(center, "a1") is AgentState.WRAP_UP
+    assert center.call("call-1").state is CallState.WRAP_UP
+    assert center.call("call-1").ended_by == "customer"
+    assert center.call("call-1").ended_at == 60.0
+
+    disposed = center.handle(cmd.Dispose("a1", "sale", note="bought two"), 70.0)
+    assert disposed.events == [
+        ev.CallDisposed("call-1", "a1", "Resolved", "Sale", "bought two"),
+        ev.AgentStateChanged("a1", "ready", None),
+    ]
+    final = disposed.calls["call-1"]
+    assert final.state is CallState.DISPOSED
+    assert (final.disposition_class, final.disposition_code) == ("Resolved", "Sale")
+    assert final.disposition_note == "bought two"
+    assert final.disposed_at == 70.0
+    agent = center.agent("a1")
+    assert agent.state is AgentState.READY
+    assert agent.call_id is None
+    assert agent.idle_since == 70.0
+    with pytest.raises(UnknownCall):
+        center.call("call-1")
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("sale", ("Resolved", "Sale")),
+        ("  INFO GIVEN ", ("Resolved", "Info Given")),
+        ("callback", ("Follow Up", "Callback")),
+        ("Escalated", ("Follow Up", "Escalated")),
+    ],
+)
+def test_disposition_codes_resolve_regardless_of_case(
+    center: Center, code: str, expected: tuple[str, str]
+) -> None:
+    in_wrap_up(center)
+    outcome = center.handle(cmd.Dispose("a1", code), 70.0)
+    call = outcome.calls["call-1"]
+    assert (call.disposition_class, call.disposition_code) == expected
+
+
+@pytest.mark.parametrize("code", ["", "Refund", "Resolved", "sa le"])
+def test_an_invalid_disposition_changes_nothing(center: Center, code: str) -> None:
+    in_wrap_up(center)
+    with pytest.raises(InvalidDisposition) as raised:
+        center.handle(cmd.Dispose("a1", code), 70.0)
+    assert "Sale, Info Given, Callback, Escalated" in raised.value.message
+    assert state(center, "a1") is AgentState.WRAP_UP
+    assert center.agent("a1").call_id == "call-1"
+    call = center.call("call-1")
+    assert call.state is CallState.WRAP_UP
+    assert call.disposition_code is None
+    # and a valid code still works afterwards
+    center.handle(cmd.Dispose("a1", "Sale"), 71.0)
+    assert state(center, "a1") is AgentState.READY
+
+
+@pytest.mark.parametrize("which", ["call_id", "user_crt", "customer_crt"])
+def test_dispose_accepts_any_identifier_of_the_current_call(center: Center, which: str) -> None:
+    in_wrap_up(center)
+    call = center.call("call-1")
+    ids = {"call_id": call.call_id, "user_crt": call.user_crt, "customer_crt": call.customer_crt}
+    outcome = center.handle(cmd.Dispose("a1", "Sale", crt_object_id=ids[which]), 70.0)
+    assert outcome.calls["call-1"].state is CallState.DISPOSED
+
+
+def test_dispose_naming_an_unknown_id_is_refused(center: Center) -> None:
+    in_wrap_up(center)
+    with pytest.raises(NoCurrentCall, match="crt-999"):
+        center.handle(cmd.Dispose("a1", "Sale", crt_object_id="crt-999"), 70.0)
+    assert state(center, "a1") is AgentState.WRAP_UP
+    assert center.call("call-1").state is CallState.WRAP_UP
+
+
+@pytest.mark.parametrize("which", ["call_id", "user_crt", "customer_crt"])
+def test_dispose_naming_another_agents_call_is_refused(center: Center, which: str) -> None:
+    in_wrap_up(center)
+    get_ready(center, "a2", 61.0, EXT_1002)
+    arrive(center, "call-2", 62.0)
+    center.signal(cmd.AgentAnswered("call-2"), 63.0)
+    other = center.call("call-2")
+    ids = {"call_id": other.call_id, "user_crt": other.user_crt, "customer_crt": other.customer_crt}
+    with pytest.raises(NoCurrentCall, match="is not the current call"):
+        center.handle(cmd.Dispose("a1", "Sale", crt_object_id=ids[which]), 70.0)
+    assert state(center, "a1") is AgentState.WRAP_UP
+    assert state(center, "a2") is AgentState.ON_CALL
+    assert center.call("call-1").state is CallState.WRAP_UP
+    assert center.call("call-2").state is CallState.CONNECTED
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [log_in_a1, ready_a1, reserved_a1, connected],
+    ids=["not_ready", "ready", "reserved", "on_call"],
+)
+def test_dispose_outside_wrap_up_is_refused(
+    center: Center, setup: Callable[[Center], object]
+) -> None:
+    setup(center)
+    before = state(center, "a1")
+    with pytest.raises(NoCurrentCall):
+        center.handle(cmd.Dispose("a1", "Sale"), 70.0)
+    assert state(center, "a1") is before
+
+
+def test_hang_up_on_a_call_asks_telephony_and_changes_nothing_yet(center: Center) -> None:
+    connected(center)
+    outcome = center.handle(cmd.HangUp("a1"), 30.0)
+    assert outcome.instructions == [EndCall("call-1")]
+    assert outcome.events == []
+    assert state(center, "a1") is AgentState.ON_CALL
+    assert center.call("call-1").state is CallState.CONNECTED
+
+    ended = center.signal(cmd.CallEnded("call-1", "agent"), 31.0)
+    assert ev.CallEnded in {type(e) for e in ended.events}
+    assert state(center, "a1") is AgentState.WRAP_UP
+    assert center.call("call-1").ended_by == "agent"
+
+
+def test_hang_up_without_a_call_is_refused(center: Center) -> None:
+    get_ready(center, "a1", 10.0)
+    with pytest.raises(NoCurrentCall):
+        center.handle(cmd.HangUp("a1"), 11.0)
+    arrive(center, "call-1", 20.0)  # reserved: ringing is not a call yet
+    with pytest.raises(NoCurrentCall):
+        center.handle(cmd.HangUp("a1"), 21.0)
+    assert state(center, "a1") is AgentState.RESERVED
+
+
+def test_hang_up_in_wrap_up_is_refused(center: Center) -> None:
+    in_wrap_up(center)
+    with pytest.raises(NoCurrentCall):
+        center.handle(cmd.HangUp("a1"), 70.0)
+
+
+# -- queueing and routing -------------------------------------------------------------------
+
+
+def test_a_call_waits_until_an_agent_is_ready(center: Center) -> None:
+    set_up(center, "a1")
+    queued = arrive(center, "call-1", 5.0)
+    assert queued.events == [ev.CallQueued("call-1", "1", "+15550001")]
+    assert queued.instructions == []
+    assert queued.calls["call-1"].state is CallState.QUEUED
+    assert center.waiting_count("1") == 1
+
+    ready = center.handle(cmd.GoReady("a1"), 9.0)
+    assert ready.events == [
+        ev.AgentStateChanged("a1", "ready", None),
+        ev.AgentStateChanged("a1", "reserved", None),
+        ev.CallOffered("call-1", "a1", "crt-1"),
+    ]
+    assert ready.instructions == [OfferToAgent("call-1", "crt-1", "1001")]
+    assert ready.calls["call-1"].state is CallState.OFFERED
+    assert center.waiting_count("1") == 0
+
+
+def test_waiting_calls_are_served_oldest_first(center: Center) -> None:
+    set_up(center, "a1")
+    arrive(center, "call-1", 5.0)
+    arrive(center, "call-2", 6.0)
+    center.handle(cmd.GoReady("a1"), 9.0)
+    assert center.agent("a1").call_id == "call-1"
+    assert center.call("call-2").state is CallState.QUEUED
+    assert center.waiting_count("1") == 1
+
+
+def test_the_longest_idle_agent_gets_the_call(center: Center) -> None:
+    get_ready(center, "a1", 15.0, EXT_1001)
+    get_ready(center, "a2", 10.0, EXT_1002)
+    outcome = arrive(center, "call-1", 20.0)
+    assert outcome.instructions == [OfferToAgent("call-1", "crt-1", "1002")]
+    assert center.agent("a2").call_id == "call-1"
+    assert state(center, "a2") is AgentState.RESERVED
+    assert state(center, "a1") is AgentState.READY
+
+
+def test_a_call_for_an_unknown_campaign_is_refused(center: Center) -> None:
+    with pytest.raises(UnknownCampaign):
+        arrive(center, "call-1", 1.0, campaign_id="99")
+    with pytest.raises(UnknownCall):
+        center.call("call-1")
+
+
+def test_a_duplicate_call_id_is_refused(center: Center) -> None:
+    arrive(center, "call-1", 1.0)
+    with pytest.raises(IllegalTransition, match="already exists"):
+        arrive(center, "call-1", 2.0)
+    assert center.waiting_count("1") == 1
+    assert center.call("call-1").queued_at == 1.0
+
+
+def test_calls_of_another_campaign_do_not_reach_the_agent(center: Center) -> None:
+    get_ready(center, "a1", 10.0)
+    arrive(center, "call-1", 20.0, campaign_id="2")
+    assert state(center, "a1") is AgentState.READY
+    assert center.waiting_count("2") == 1
+    assert center.waiting_count("1") == 0
+
+
+def test_a_queued_call_that_ends_is_abandoned(center: Center) -> None:
+    arrive(center, "call-1", 1.0)
+    outcome = center.signal(cmd.CallEnded("call-1", "customer"), 4.0)
+    assert outcome.events == [ev.CallAbandoned("call-1", "1")]
+    call = outcome.calls["call-1"]
+    assert call.state is CallState.ABANDONED
+    assert call.ended_at == 4.0
+    assert call.ended_by == "customer"
+    assert center.waiting_count("1") == 0
+    with pytest.raises(UnknownCall):
+        center.call("call-1")
+
+
+def test_an_offered_call_that_ends_is_abandoned_and_frees_the_agent(center: Center) -> None:
+    get_ready(center, "a1", 10.0)
+    arrive(center, "call-1", 20.0)
+    outcome = center.signal(cmd.CallEnded("call-1", "customer"), 22.0)
+    assert outcome.events == [
+        ev.CallAbandoned("call-1", "1"),
+        ev.AgentStateChanged("a1", "ready", None),
+    ]
+    assert outcome.calls["call-1"].state is CallState.ABANDONED
+    agent = center.agent("a1")
+    assert agent.state is AgentState.READY
+    assert agent.call_id is None
+    assert agent.idle_since == 22.0
+
+
+def test_a_freed_agent_takes_the_next_waiting_call(center: Center) -> None:
+    get_ready(center, "a1", 10.0)
+    arrive(center, "call-1", 20.0)
+    arrive(center, "call-2", 21.0)
+    outcome = center.signal(cmd.CallEnded("call-1", "customer"), 22.0)
+    assert outcome.instructions == [OfferToAgent("call-2", "crt-2", "1001")]
+    assert center.agent("a1").call_id == "call-2"
+    assert set(outcome.calls) == {"call-1", "call-2"}
+    assert center.waiting_count("1") == 0
+
+
+def test_a_disposed_agent_takes_the_next_waiting_call(center: Center) -> None:
+    in_wrap_up(center)
+    arrive(center, "call-2", 61.0)
+    assert center.waiting_count("1") == 1
+    outcome = center.handle(cmd.Dispose("a1", "Sale"), 70.0)
+    assert states_changed(outcome) == [("a1", "ready"), ("a1", "reserved")]
+    assert outcome.calls["call-1"].state is CallState.DISPOSED
+    assert outcome.calls["call-2"].state is CallState.OFFERED
+    assert center.agent("a1").call_id == "call-2"
+
+
+def test_no_answer_re_offers_the_call_to_the_longest_idle_agent(center: Center) -> None:
+    get_ready(center, "a1", 10.0, EXT_1001)
+    get_ready(center, "a2", 15.0, EXT_1002)
+    arrive(center, "call-1", 20.0)
+    assert center.agent("a1").call_id == "call-1"
+
+    outcome = center.signal(cmd.AgentDidNotAnswer("call-1"), 30.0)
+    # a1 is idle again (since 30), so a2 (idle since 15) is now the longest idle
+    assert outcome.events == [
+        ev.AgentStateChanged("a1", "ready", None),
+        ev.AgentStateChanged("a2", "reserved", None),
+        ev.CallOffered("call-1", "a2", "crt-2"),
+    ]
+    assert outcome.instructions == [OfferToAgent("call-1", "crt-2", "1002")]
+    a1 = center.agent("a1")
+    assert a1.state is AgentState.READY
+    assert a1.call_id is None
+    assert a1.idle_since == 30.0
+    call = center.call("call-1")
+    assert (call.state, call.agent_id, call.user_crt) == (CallState.OFFERED, "a2", "crt-2")
+
+
+def test_no_answer_puts_the_call_back_at_the_front_of_the_queue(center: Center) -> None:
+    get_ready(center, "a1", 10.0)
+    arrive(center, "call-1", 20.0)
+    arrive(center, "call-2", 21.0)
+    assert center.waiting_count("1") == 1
+
+    outcome = center.signal(cmd.AgentDidNotAnswer("call-1"), 30.0)
+    # the only agent is idle again and the unanswered call jumps ahead of call-2
+    assert states_changed(outcome) == [("a1", "ready"), ("a1", "reserved")]
+    assert outcome.instructions == [OfferToAgent("call-1", "crt-2", "1001")]
+    assert center.agent("a1").call_id == "call-1"
+    assert center.call("call-2").state is CallState.QUEUED
+    assert center.waiting_count("1") == 1
+
+
+def test_no_answer_with_a_single_agent_re_offers_to_the_same_agent(center: Center) -> None:
+    get_ready(center, "a1", 10.0)
+    arrive(center, "call-1", 20.0)
+    first = center.signal(cmd.AgentDidNotAnswer("call-1"), 30.0)
+    second = center.signal(cmd.AgentDidNotAnswer("call-1"), 40.0)
+    # each time the only idle agent is a1, so the call rings a1 again with a fresh crt
+    assert first.instructions == [OfferToAgent("call-1", "crt-2", "1001")]
+    assert second.instructions == [OfferToAgent("call-1", "crt-3", "1001")]
+    call = center.call("call-1")
+    assert (call.state, call.agent_id, call.offered_at) == (CallState.OFFERED, "a1", 40.0)
+    assert center.waiting_count("1") == 0
+
+
+def test_no_answer_for_a_call_not_offered_is_refused(center: Center) -> None:
+    arrive(center, "call-1", 1.0)
+    with pytest.raises(IllegalTransition):
+        center.signal(cmd.AgentDidNotAnswer("call-1"), 2.0)
+    with pytest.raises(IllegalTransition):
+        center.signal(cmd.AgentAnswered("call-1"), 2.0)
+    assert center.call("call-1").state is CallState.QUEUED
+    assert center.waiting_count("1") == 1
+
+
+def test_signals_for_unknown_calls_are_refused(center: Center) -> None:
+    for signal in (cmd.AgentAnswered("nope"), cmd.AgentDidNotAnswer("nope")):
+        with pytest.raises(UnknownCall):
+            center.signal(signal, 1.0)
+
+
+def test_a_late_call_ended_for_a_finished_call_is_ignored(center: Center) -> None:
+    arrive(center, "call-1", 1.0)
+    center.signal(cmd.CallEnded("call-1", "customer"), 2.0)
+    in_wrap_up(center, call_id="call-2")
+    center.handle(cmd.Dispose("a1", "Sale"), 70.0)
+    for finished in ("call-1", "call-2", "never-existed"):
+        outcome = center.signal(cmd.CallEnded(finished, "customer"), 80.0)
+        assert outcome.events == []
+        assert outcome.calls == {}
+    assert center.agent("a1").state is AgentState.READY
+
+
+def test_a_duplicate_call_ended_in_wrap_up_is_ignored(center: Center) -> None:
+    in_wrap_up(center)
+    outcome = center.signal(cmd.CallEnded("call-1", "system"), 61.0)
+    assert outcome.events == []
+    assert outcome.instructions == []
+    assert outcome.calls == {}
+    call = center.call("call-1")
+    assert call.ended_by == "customer"
+    assert call.ended_at == 60.0
+    assert state(center, "a1") is AgentState.WRAP_UP
+
+
+def test_outcome_calls_hold_the_touched_call_as_it_now_stands(center: Center) -> None:
+    get_ready(center, "a1", 10.0)
+    outcome = arrive(center, "call-1", 20.0)
+    assert set(outcome.calls) == {"call-1"}
+    assert outcome.calls["call-1"] is center.call("call-1")
+    answered = center.signal(cmd.AgentAnswered("call-1"), 25.0)
+    assert answered.calls["call-1"].state is CallState.CONNECTED
+    assert answered.calls["call-1"].answered_at == 25.0
+    ended = center.signal(cmd.CallEnded("call-1", "customer"), 30.0)
+    assert ended.calls["call-1"].state is CallState.WRAP_UP
+    # commands that touch no call report none
+    log_in(center, "a2")
+    assert center.handle(cmd.TakeBreak("a2", "Lunch"), 31.0).calls == {}
+
+
+def test_select_campaign_while_ready_routes_waiting_calls() -> None:
+    center = Center(id_source())
+    center.configure([SUPPORT, SALES], BREAK_REASONS)
+    both = AgentProfile("a1", "Agent a1", frozenset({"1", "2"}))
+    center.handle(cmd.LogIn(both), 0.0)
+    center.handle(cmd.SelectExtension("a1", EXT_1001), 0.0)
+    center.handle(cmd.SelectCampaign("a1", "1"), 0.0)
+    center.handle(cmd.GoReady("a1"), 5.0)
+    arrive(center, "call-1", 6.0, campaign_id="2")
+    assert center.waiting_count("2") == 1
+
+    outcome = center.handle(cmd.SelectCampaign("a1", "2"), 7.0)
+    assert outcome.events[0] == ev.CampaignSelected("a1", "2", "Sales")
+    assert outcome.instructions == [OfferToAgent("call-1", "crt-1", "1001")]
+    assert center.agent("a1").call_id == "call-1"
+    # and the agent, once free again, idles in campaign 2 only
+    center.signal(cmd.CallEnded("call-1", "customer"), 8.0)
+    assert center.agent("a1").state is AgentState.READY
+    arrive(center, "call-2", 9.0)
+    assert center.waiting_count("1") == 1
+    assert center.agent("a1").state is AgentState.READY
+
+
+def test_every_domain_error_has_a_distinct_code() -> None:
+    classes = [
+        IllegalTransition,
+        UnknownAgent,
+        UnknownCampaign,
+        UnknownCall,
+        CampaignNotAssigned,
+        NotSetUp,
+        NoCurrentCall,
+        InvalidDisposition,
+        UnknownBreakReason,
+    ]
+    assert all(issubclass(c, DomainError) for c in classes)
+    assert len({c.code for c in classes}) == len(classes)
+
+
+# -- random sequences of commands and signals ----------------------------------------------
+
+AGENT_IDS = ("a1", "a2", "a3")
+MACHINE_PROFILES = {
+    "a1": AgentProfile("a1", "Agent a1", frozenset({"1"})),
+    "a2": AgentProfile("a2", "Agent a2", frozenset({"1"})),
+    "a3": AgentProfile("a3", "Agent a3", frozenset({"1", "2"})),
+}
+MACHINE_EXTENSIONS = {
+    agent_id: Extension(f"SIP {n}", n)
+    for agent_id, n in zip(AGENT_IDS, ("1001", "1002", "1003"), strict=True)
+}
+MAX_CALLS = 5
+BUSY = frozenset({AgentState.RESERVED, AgentState.ON_CALL, AgentState.WRAP_UP})
+AGENT_STATE_OF_CALL = {
+    CallState.OFFERED: AgentState.RESERVED,
+    CallState.CONNECTED: AgentState.ON_CALL,
+    CallState.WRAP_UP: AgentState.WRAP_UP,
+}
+VALID_CODES = {"sale", "info given", "callback", "escalated"}
+
+agents = st.sampled_from(AGENT_IDS)
+call_picks = st.integers(min_value=0, max_value=MAX_CALLS - 1)
+
+AgentView = tuple[object, ...] | None
+CallView = tuple[object, ...] | None
+Snapshot = tuple[tuple[AgentView, ...], tuple[CallView, ...], tuple[int, int]]
+
+
+class CenterMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.center = Center(id_source())
+        self.center.configure([SUPPORT, SALES], BREAK_REASONS)
+        self.now = 0.0
+        self.arrived: list[str] = []
+        self.finished: dict[str, CallState] = {}
+
+    # -- observing ------------------------------------------------------------------------
+
+    def live_call(self, call_id: str) -> Call | None:
+        try:
+            return self.center.call(call_id)
+        except UnknownCall:
+            return None
+
+    def live_calls(self) -> list[Call]:
+        return [c for c in map(self.live_call, self.arrived) if c is not None]
+
+    def snapshot(self) -> Snapshot:
+        agent_views: list[AgentView] = []
+        for agent_id in AGENT_IDS:
+            a = self.center.find_agent(agent_id)
+            agent_views.append(
+                None
+                if a is None
+                else (
+                    a.state,
+                    a.call_id,
+                    a.extension,
+                    a.campaign_id,
+                    a.break_reason,
+                    a.state_since,
+                    a.idle_since,
+                )
+            )
+        call_views: list[CallView] = []
+        for call_id in self.arrived:
+            c = self.live_call(call_id)
+            call_views.append(
+                None
+                if c is None
+                else (c.state, c.agent_id, c.user_crt, c.ended_by, c.disposition_code)
+            )
+        waiting = (self.center.waiting_count("1"), self.center.waiting_count("2"))
+        return tuple(agent_views), tuple(call_views), waiting
+
+    # -- acting -----------------------------------------------------------------------------
+
+    def apply(self, run: Callable[[float], Outcome]) -> Outcome | None:
+        """Run one command or signal; a refusal must leave everything as it was."""
+        self.now += 1.0
+        before = self.snapshot()
+        try:
+            outcome = run(self.now)
+        except DomainError:
+            assert self.snapshot() == before
+            return None
+        self.record(outcome)
+        return outcome
+
+    def record(self, outcome: Outcome) -> None:
+        for event in outcome.events:
+            if isinstance(event, ev.CallDisposed | ev.CallAbandoned):
+                assert event.call_id not in self.finished
+                self.finished[event.call_id] = (
+                    CallState.DISPOSED
+                    if isinstance(event, ev.CallDisposed)
+                    else CallState.ABANDONED
+                )
+        # the last state change reported for an agent is the state it is in now
+        last: dict[str, str] = {}
+        for event in outcome.events:
+            if isinstance(event, ev.AgentStateChanged):
+                last[event.agent_id] = event.state
+        for agent_id, reported in last.items():
+            a = self.center.find_agent(agent_id)
+            assert (a.state.value if a else AgentState.LOGGED_OUT.value) == reported
+        # every touched call is reported as it now stands
+        for call_id, call in outcome.calls.items():
+            assert call.call_id == call_id
+            if call.state in (CallState.DISPOSED, CallState.ABANDONED):
+                assert self.live_call(call_id) is None
+                assert self.finished[call_id] is call.state
+            else:
+                assert self.live_call(call_id) is call
+
+    def pick(self, index: int, targeted: bool = False, *states: CallState) -> str:
+        """An arrived call (or 'ghost'); when targeted, preferably one in one of `states`."""
+        pool = [c.call_id for c in self.live_calls() if c.state in states] if targeted else []
+        pool = pool or self.arrived
+        return pool[index % len(pool)] if pool else "ghost"
+
+    def agent_in(self, agent_id: str, targeted: bool, wanted: AgentState) -> str:
+        """`agent_id`, or when targeted the first agent in state `wanted` if there is one."""
+        if targeted:
+            for candidate in AGENT_IDS:
+                a = self.center.find_agent(candidate)
+                if a is not None and a.state is wanted:
+                    return candidate
+        return agent_id
+
+    # -- agent commands --------------------------------------------------------------------
+
+    @initialize(ready=st.sets(agents))
+    def start_some_agents_ready(self, ready: set[str]) -> None:
+        for agent_id in sorted(ready):
+            self.get_ready(agent_id)
+
+    @rule(agent_id=agents)
+    def get_ready(self, agent_id: str) -> None:
+        """Log in (if needed), pick an extension and campaign 1, and go ready, step by step."""
+        if self.center.find_agent(agent_id) is None:
+            self.log_in(agent_id)
+        self.select_extension(agent_id)
+        self.select_campaign(agent_id, "1")
+        self.go_ready(agent_id)
+
+    @rule(agent_id=agents)
+    def log_in(self, agent_id: str) -> None:
+        was_out = self.center.find_agent(agent_id) is None
+        done = self.apply(
+            lambda now: self.center.handle(cmd.LogIn(MACHINE_PROFILES[agent_id]), now)
+        )
+        assert (done is not None) == was_out
+
+    @rule(agent_id=agents)
+    def log_out(self, agent_id: str) -> None:
+        a = self.center.find_agent(agent_id)
+        allowed = a is not None and a.state not in BUSY
+        done = self.apply(lambda now: self.center.handle(cmd.LogOut(agent_id, "bye"), now))
+        assert (done is not None) == allowed
+        if done is not None:
+            assert self.center.find_agent(agent_id) is None
+
+    @rule(agent_id=agents)
+    def select_extension(self, agent_id: str) -> None:
+        extension = MACHINE_EXTENSIONS[agent_id]
+        self.apply(lambda now: self.center.handle(cmd.SelectExtension(agent_id, extension), now))
+
+    @rule(agent_id=agents, campaign_id=st.sampled_from(["1", "2", "99"]))
+    def select_campaign(self, agent_id: str, campaign_id: str) -> None:
+        a = self.center.find_agent(agent_id)
+        allowed = (
+            a is not None
+            and campaign_id in MACHINE_PROFILES[agent_id].campaign_ids
+            and a.state not in BUSY
+        )
+        done = self.apply(
+            lambda now: self.center.handle(cmd.SelectCampaign(agent_id, campaign_id), now)
+        )
+        assert (done is not None) == allowed
+
+    @rule(agent_id=agents)
+    def go_ready(self, agent_id: str) -> None:
+        a = self.center.find_agent(agent_id)
+        allowed = (
+            a is not None
+            and a.state in (AgentState.NOT_READY, AgentState.BREAK)
+            and a.extension is not None
+            and a.campaign_id is not None
+        )
+        done = self.apply(lambda now: self.center.handle(cmd.GoReady(agent_id), now))
+        assert (done is not None) == allowed
+
+    @rule(agent_id=agents, reason=st.sampled_from(["Training", "lunch", "Nap"]))
+    def take_break(self, agent_id: str, reason: str) -> None:
+        a = self.center.find_agent(agent_id)
+        allowed = a is not None and a.state not in BUSY and reason != "Nap"
+        done = self.apply(lambda now: self.center.handle(cmd.TakeBreak(agent_id, reason), now))
+        assert (done is not None) == allowed
+
+    @rule(agent_id=agents, targeted=st.booleans())
+    def hang_up(self, agent_id: str, targeted: bool) -> None:
+        agent_id = self.agent_in(agent_id, targeted, AgentState.ON_CALL)
+        a = self.center.find_agent(agent_id)
+        on_call = a is not None and a.state is AgentState.ON_CALL
+        call_id = a.call_id if a else None
+        done = self.apply(lambda now: self.center.handle(cmd.HangUp(agent_id), now))
+        assert (done is not None) == on_call
+        if done is not None:
+            assert call_id is not None
+            assert done.instructions == [EndCall(call_id)]
+            assert done.events == []
+
+    @rule(
+        agent_id=agents,
+        code=st.sampled_from(["sale", "Callback", "INFO GIVEN", "bogus", ""]),
+        crt=st.sampled_from(["none", "current", "other"]),
+        targeted=st.booleans(),
+    )
+    def dispose(self, agent_id: str, code: str, crt: str, targeted: bool) -> None:
+        agent_id = self.agent_in(agent_id, targeted, AgentState.WRAP_UP)
+        a = self.center.find_agent(agent_id)
+        crt_object_id: str | None = None
+        if crt == "other":
+            crt_object_id = "crt-of-nothing"
+        elif crt == "current" and a is not None and a.call_id is not None:
+            crt_object_id = self.center.call(a.call_id).customer_crt
+        allowed = (
+            a is not None
+            and a.state is AgentState.WRAP_UP
+            and code.casefold() in VALID_CODES
+            and crt != "other"
+        )
+        done = self.apply(
+            lambda now: self.center.handle(
+                cmd.Dispose(agent_id, code, crt_object_id=crt_object_id), now
+            )
+        )
+        assert (done is not None) == allowed
+
+    # -- telephony signals -----------------------------------------------------------------
+
+    @rule(campaign_id=st.sampled_from(["1", "1", "2"]))
+    def call_arrived(self, campaign_id: str) -> None:
+        if len(self.arrived) >= MAX_CALLS:
+            return
+        call_id = f"c{len(self.arrived) + 1}"
+        signal = cmd.CallArrived(call_id, CallType.INBOUND, campaign_id, "+1555", f"cust-{call_id}")
+        done = self.apply(lambda now: self.center.signal(signal, now))
+        assert done is not None
+        self.arrived.append(call_id)
+        assert ev.CallQueued(call_id, campaign_id, "+1555") == done.events[0]
+
+    @rule(index=call_picks)
+    def duplicate_arrival(self, index: int) -> None:
+        call = self.live_call(self.pick(index))
+        if call is None:
+            return
+        signal = cmd.CallArrived(
+            call.call_id, CallType.INBOUND, call.campaign_id, "+1555", "cust-dup"
+        )
+        assert self.apply(lambda now: self.center.signal(signal, now)) is None
+
+    @rule(index=call_picks, targeted=st.booleans())
+    def agent_answered(self, index: int, targeted: bool) -> None:
+        call_id = self.pick(index, targeted, CallState.OFFERED)
+        call = self.live_call(call_id)
+        offered = call is not None and call.state is CallState.OFFERED
+        done = self.apply(lambda now: self.center.signal(cmd.AgentAnswered(call_id), now))
+        assert (done is not None) == offered
+
+    @rule(index=call_picks, targeted=st.booleans())
+    def agent_did_not_answer(self, index: int, targeted: bool) -> None:
+        call_id = self.pick(index, targeted, CallState.OFFERED)
+        call = self.live_call(call_id)
+        offered = call is not None and call.state is CallState.OFFERED
+        done = self.apply(lambda now: self.center.signal(cmd.AgentDidNotAnswer(call_id), now))
+        assert (done is not None) == offered
+
+    @rule(index=call_picks, ended_by=st.sampled_from(["customer", "agent"]), targeted=st.booleans())
+    def call_ended(self, index: int, ended_by: str, targeted: bool) -> None:
+        call_id = self.pick(index, targeted, CallState.CONNECTED)
+        call = self.live_call(call_id)
+        was_wrap_up = call is not None and call.state is CallState.WRAP_UP
+        done = self.apply(lambda now: self.center.signal(cmd.CallEnded(call_id, ended_by), now))
+        assert done is not None, "the end of a call is never refused"
+        if call is None or was_wrap_up:
+            assert (done.events, done.instructions, done.calls) == ([], [], {})
+
+    @rule(index=call_picks)
+    def advance_a_call(self, index: int) -> None:
+        """Move one live call a step along the happy path, through the rules above."""
+        calls = self.live_calls()
+        if not calls:
+            return
+        call = calls[index % len(calls)]
+        if call.state is CallState.OFFERED:
+            self.agent_answered(index, targeted=True)
+        elif call.state is CallState.CONNECTED:
+            self.call_ended(index, "customer", targeted=True)
+        elif call.state is CallState.WRAP_UP:
+            assert call.agent_id is not None
+            self.dispose(call.agent_id, "Sale", "current", targeted=False)
+
+    # -- invariants ------------------------------------------------------------------------
+
+    @invariant()
+    def agents_hold_at_most_one_live_call(self) -> None:
+        held: list[str] = []
+        for agent_id in AGENT_IDS:
+            a = self.center.find_agent(agent_id)
+            if a is None:
+                continue
+            assert a.state is not AgentState.LOGGED_OUT
+            assert (a.call_id is not None) == (a.state in BUSY)
+            if a.call_id is not None:
+                call = self.live_call(a.call_id)
+                assert call is not None
+                assert call.agent_id == agent_id
+                assert AGENT_STATE_OF_CALL[call.state] is a.state
+                held.append(a.call_id)
+        assert len(held) == len(set(held))
+
+    @invariant()
+    def calls_with_an_agent_are_held_by_exactly_that_agent(self) -> None:
+        for call in self.live_calls():
+            holders = [
+                agent_id
+                for agent_id in AGENT_IDS
+                if (a := self.center.find_agent(agent_id)) is not None and a.call_id == call.call_id
+            ]
+            if call.state in AGENT_STATE_OF_CALL:
+                assert holders == [call.agent_id]
+            else:
+                assert call.state is CallState.QUEUED
+                assert holders == []
+
+    @invariant()
+    def queued_calls_are_exactly_the_waiting_ones(self) -> None:
+        for campaign_id in ("1", "2"):
+            queued = [
+                c
+                for c in self.live_calls()
+                if c.campaign_id == campaign_id and c.state is CallState.QUEUED
+            ]
+            assert self.center.waiting_count(campaign_id) == len(queued)
+
+    @invariant()
+    def no_call_waits_while_an_agent_of_its_campaign_is_ready(self) -> None:
+        for campaign_id in ("1", "2"):
+            if self.center.waiting_count(campaign_id) == 0:
+                continue
+            for agent_id in AGENT_IDS:
+                a = self.center.find_agent(agent_id)
+                assert not (
+                    a is not None and a.state is AgentState.READY and a.campaign_id == campaign_id
+                )
+
+    @invariant()
+    def no_call_is_lost(self) -> None:
+        live = {c.call_id for c in self.live_calls()}
+        assert live.isdisjoint(self.finished)
+        assert live | set(self.finished) == set(self.arrived)
+
+
+def test_random_command_sequences_keep_the_center_consistent() -> None:
+    run_state_machine_as_test(
+        CenterMachine,
+        settings=settings(max_examples=200, stateful_step_count=50, deadline=None),
+    )
