@@ -101,6 +101,10 @@ class Agent:
     call_id: str | None = None
     break_reason: str | None = None
     idle_since: float = field(default=0.0)
+    last_offer: int = 0
+    """Order of the last offer this agent got (round-robin routing)."""
+    missed: int = 0
+    """Offers missed in a row."""
 
     @property
     def agent_id(self) -> str:

@@ -13,6 +13,13 @@ class CampaignKind(StrEnum):
     OUTBOUND = "outbound"
 
 
+class Routing(StrEnum):
+    """Who among a campaign's ready agents is offered the next call."""
+
+    LONGEST_IDLE = "longest_idle"
+    ROUND_ROBIN = "round_robin"
+
+
 @dataclass(frozen=True)
 class DispositionClass:
     name: str
@@ -42,3 +49,20 @@ class Campaign:
     name: str
     kind: CampaignKind
     plan: DispositionPlan
+    routing: Routing = Routing.LONGEST_IDLE
+    ring_timeout: float | None = None
+    """Seconds an offered call rings before it goes back to the queue; None: until answered."""
+    max_misses: int | None = None
+    """Offers an agent may miss in a row before being put on break 'Unavailable'."""
+    wrap_up_timeout: float | None = None
+    """Seconds of wrap-up before the call is disposed with the default disposition."""
+    default_disposition: str | None = None
+
+    def timeout_disposition(self) -> tuple[str, str]:
+        """(class, code) a wrap-up timeout disposes with: the default, else the plan's first."""
+        if self.default_disposition:
+            return self.plan.resolve(self.default_disposition)
+        for klass in self.plan.classes:
+            for code in klass.codes:
+                return klass.name, code
+        return "System", "Wrap-up Timeout"

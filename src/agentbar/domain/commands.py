@@ -91,4 +91,11 @@ class CallEnded:
     ended_by: str
 
 
-Signal = CallArrived | AgentAnswered | AgentDidNotAnswer | CallEnded
+@dataclass(frozen=True)
+class TimerFired:
+    """A timer the center started (StartTimer) ran out; `key` names what it was for."""
+
+    key: str
+
+
+Signal = CallArrived | AgentAnswered | AgentDidNotAnswer | CallEnded | TimerFired

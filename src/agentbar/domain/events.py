@@ -125,3 +125,4 @@ class CallDisposed(Event):
     disposition_class: str
     disposition_code: str
     note: str | None
+    disposed_by: str = "agent"

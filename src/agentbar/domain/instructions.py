@@ -21,4 +21,25 @@ class EndCall:
     call_id: str
 
 
-Instruction = OfferToAgent | EndCall
+@dataclass(frozen=True)
+class CancelOffer:
+    """Stop ringing the agent's leg: the offer timed out or went to someone else."""
+
+    call_id: str
+    user_crt: str
+
+
+@dataclass(frozen=True)
+class StartTimer:
+    """Report TimerFired(key) after `delay` seconds unless cancelled (a new start replaces)."""
+
+    key: str
+    delay: float
+
+
+@dataclass(frozen=True)
+class CancelTimer:
+    key: str
+
+
+Instruction = OfferToAgent | EndCall | CancelOffer | StartTimer | CancelTimer

@@ -1,0 +1,166 @@
+"""The floor: the contact center's live state and the moves every handler shares.
+
+Handlers (presence, inbound, calls, wrapup) decide; the floor keeps agents, calls, queues and
+idle heaps consistent. Nothing here reads a clock or does I/O; time is always an argument.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from agentbar.domain import agent as agent_sm
+from agentbar.domain import call as call_sm
+from agentbar.domain import events as ev
+from agentbar.domain.agent import Agent, AgentInput
+from agentbar.domain.call import Call, CallInput
+from agentbar.domain.campaign import Campaign, Routing
+from agentbar.domain.errors import IllegalTransition, UnknownAgent, UnknownCall, UnknownCampaign
+from agentbar.domain.instructions import CancelTimer, Instruction, OfferToAgent, StartTimer
+from agentbar.domain.routing import IdleAgents, WaitingCalls
+
+IdSource = Callable[[str], str]
+"""Makes a fresh identifier for the given kind ('crt', 'pop', ...)."""
+
+
+@dataclass
+class Outcome:
+    events: list[ev.Event] = field(default_factory=list)
+    instructions: list[Instruction] = field(default_factory=list)
+    calls: dict[str, Call] = field(default_factory=dict)
+    """Every call the change touched, as it now stands (finished calls included)."""
+
+
+def ring_timer(call_id: str) -> str:
+    return f"ring:{call_id}"
+
+
+def wrap_up_timer(call_id: str) -> str:
+    return f"wrapup:{call_id}"
+
+
+class Floor:
+    def __init__(self, new_id: IdSource) -> None:
+        self.new_id = new_id
+        self.campaigns: dict[str, Campaign] = {}
+        self.campaigns_by_name: dict[str, Campaign] = {}
+        self.break_reason_names: dict[str, str] = {}
+        self.agents: dict[str, Agent] = {}
+        self.calls: dict[str, Call] = {}
+        self.idle: dict[str, IdleAgents] = {}
+        self.waiting: dict[str, WaitingCalls] = {}
+        self._offers = itertools.count(1)
+
+    def configure(self, campaigns: Iterable[Campaign], break_reasons: Iterable[str]) -> None:
+        """Load (or reload) the provisioned campaigns and break reasons."""
+        for campaign in campaigns:
+            self.campaigns[campaign.campaign_id] = campaign
+            self.campaigns_by_name[campaign.name.casefold()] = campaign
+            self.idle.setdefault(campaign.campaign_id, IdleAgents())
+            self.waiting.setdefault(campaign.campaign_id, WaitingCalls())
+        self.break_reason_names = {r.casefold(): r for r in break_reasons}
+
+    # -- reading ------------------------------------------------------------------------
+
+    @property
+    def break_reasons(self) -> tuple[str, ...]:
+        return tuple(self.break_reason_names.values())
+
+    def agent(self, agent_id: str) -> Agent:
+        try:
+            return self.agents[agent_id]
+        except KeyError:
+            raise UnknownAgent(f"agent '{agent_id}' is not logged in") from None
+
+    def find_agent(self, agent_id: str) -> Agent | None:
+        return self.agents.get(agent_id)
+
+    def call(self, call_id: str) -> Call:
+        try:
+            return self.calls[call_id]
+        except KeyError:
+            raise UnknownCall(f"no call '{call_id}'") from None
+
+    def campaign(self, campaign_id: str) -> Campaign:
+        try:
+            return self.campaigns[campaign_id]
+        except KeyError:
+            raise UnknownCampaign(f"no campaign with id '{campaign_id}'") from None
+
+    def campaign_named(self, name: str) -> Campaign | None:
+        return self.campaigns_by_name.get(name.strip().casefold())
+
+    def waiting_count(self, campaign_id: str) -> int:
+        return len(self.waiting[campaign_id])
+
+    def agent_of(self, call: Call) -> Agent:
+        if call.agent_id is None or call.agent_id not in self.agents:
+            raise IllegalTransition(f"call '{call.call_id}' has no agent")
+        return self.agents[call.agent_id]
+
+    # -- shared moves ---------------------------------------------------------------------
+
+    @staticmethod
+    def touch(call: Call, out: Outcome) -> None:
+        out.calls[call.call_id] = call
+
+    @staticmethod
+    def move(
+        agent: Agent, given: AgentInput, now: float, out: Outcome, reason: str | None = None
+    ) -> None:
+        agent.state = agent_sm.next_state(agent.state, given)
+        agent.state_since = now
+        out.events.append(ev.AgentStateChanged(agent.agent_id, agent.state.value, reason))
+
+    def become_idle(self, agent: Agent, given: AgentInput, now: float, out: Outcome) -> None:
+        self.move(agent, given, now, out)
+        agent.idle_since = now
+        if agent.campaign_id is not None:
+            self.add_idle(agent)
+            self.route(agent.campaign_id, now, out)
+
+    def add_idle(self, agent: Agent) -> None:
+        assert agent.campaign_id is not None
+        campaign = self.campaigns[agent.campaign_id]
+        rank = agent.idle_since if campaign.routing is Routing.LONGEST_IDLE else agent.last_offer
+        self.idle[campaign.campaign_id].add(agent.agent_id, rank)
+
+    def leave_idle(self, agent: Agent) -> None:
+        if agent.campaign_id is not None:
+            self.idle[agent.campaign_id].discard(agent.agent_id)
+
+    def route(self, campaign_id: str, now: float, out: Outcome) -> None:
+        """Pair waiting calls with idle agents of the campaign, oldest call first."""
+        waiting, idle = self.waiting[campaign_id], self.idle[campaign_id]
+        while len(waiting) and len(idle):
+            call_id = waiting.pop_oldest()
+            agent_id = idle.pop_longest_idle()
+            assert call_id is not None
+            assert agent_id is not None
+            self.offer(self.calls[call_id], self.agents[agent_id], now, out)
+
+    def offer(self, call: Call, agent: Agent, now: float, out: Outcome) -> None:
+        assert agent.extension is not None
+        call.state = call_sm.next_state(call.state, CallInput.OFFER)
+        call.agent_id = agent.agent_id
+        call.user_crt = self.new_id("crt")
+        call.offered_at = now
+        self.touch(call, out)
+        agent.call_id = call.call_id
+        agent.last_offer = next(self._offers)
+        self.move(agent, AgentInput.OFFER, now, out)
+        out.events.append(ev.CallOffered(call.call_id, agent.agent_id, call.user_crt))
+        out.instructions.append(OfferToAgent(call.call_id, call.user_crt, agent.extension.phone))
+        ring_timeout = self.campaigns[call.campaign_id].ring_timeout
+        if ring_timeout is not None:
+            out.instructions.append(StartTimer(ring_timer(call.call_id), ring_timeout))
+
+    @staticmethod
+    def start_timer(key: str, delay: float | None, out: Outcome) -> None:
+        if delay is not None:
+            out.instructions.append(StartTimer(key, delay))
+
+    @staticmethod
+    def cancel_timer(key: str, out: Outcome) -> None:
+        out.instructions.append(CancelTimer(key))
