@@ -39,8 +39,20 @@ def seed_demo(storage: SqlStorage, passwords: Passwords) -> list[DemoCredentials
         storage.upsert_agent(user_id, f"Agent {n}", passwords.hash(user_id))
         storage.upsert_extension(f"SIP {phone}", phone)
         credentials.append(DemoCredentials(user_id, user_id, f"SIP {phone}", phone))
-    storage.upsert_campaign("Inbound Support", CampaignKind.INBOUND, DEMO_PLAN, DEMO_AGENTS)
-    storage.upsert_campaign("Outbound Sales", CampaignKind.OUTBOUND, DEMO_PLAN, DEMO_AGENTS)
+    for name, kind in (
+        ("Inbound Support", CampaignKind.INBOUND),
+        ("Outbound Sales", CampaignKind.OUTBOUND),
+    ):
+        storage.upsert_campaign(
+            name,
+            kind,
+            DEMO_PLAN,
+            DEMO_AGENTS,
+            ring_timeout=20.0,
+            max_misses=3,
+            wrap_up_timeout=120.0,
+            default_disposition="Info Given",
+        )
     for position, (name, productive) in enumerate(DEMO_BREAK_REASONS):
         storage.upsert_break_reason(name, productive, position)
     return credentials

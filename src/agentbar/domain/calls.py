@@ -38,8 +38,8 @@ def call_ended(floor: Floor, s: cmd.CallEnded, now: float, out: Outcome) -> None
         del floor.calls[call.call_id]
         out.events.append(ev.CallAbandoned(call.call_id, call.campaign_id))
         if offered_to is not None:
-            if campaign.ring_timeout is not None:
-                floor.cancel_timer(ring_timer(call.call_id), out)
+            if campaign.ring_timeout is not None and call.user_crt is not None:
+                floor.cancel_timer(ring_timer(call.call_id, call.user_crt), out)
             offered_to.call_id = None
             floor.become_idle(offered_to, AgentInput.OFFER_WITHDRAWN, now, out)
         return

@@ -32,8 +32,9 @@ class Outcome:
     """Every call the change touched, as it now stands (finished calls included)."""
 
 
-def ring_timer(call_id: str) -> str:
-    return f"ring:{call_id}"
+def ring_timer(call_id: str, user_crt: str) -> str:
+    """One timer per offer, so a stale timer of an earlier offer never cuts a later one short."""
+    return f"ring:{call_id}/{user_crt}"
 
 
 def wrap_up_timer(call_id: str) -> str:
@@ -154,7 +155,9 @@ class Floor:
         out.instructions.append(OfferToAgent(call.call_id, call.user_crt, agent.extension.phone))
         ring_timeout = self.campaigns[call.campaign_id].ring_timeout
         if ring_timeout is not None:
-            out.instructions.append(StartTimer(ring_timer(call.call_id), ring_timeout))
+            out.instructions.append(
+                StartTimer(ring_timer(call.call_id, call.user_crt), ring_timeout)
+            )
 
     @staticmethod
     def start_timer(key: str, delay: float | None, out: Outcome) -> None:

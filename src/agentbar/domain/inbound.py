@@ -54,7 +54,7 @@ def agent_answered(floor: Floor, s: cmd.AgentAnswered, now: float, out: Outcome)
     floor.move(agent, AgentInput.ANSWER, now, out)
     campaign = floor.campaigns[call.campaign_id]
     if campaign.ring_timeout is not None:
-        floor.cancel_timer(ring_timer(call.call_id), out)
+        floor.cancel_timer(ring_timer(call.call_id, call.user_crt), out)
     out.events.append(
         ev.CallConnected(
             call_id=call.call_id,
@@ -73,14 +73,17 @@ def agent_answered(floor: Floor, s: cmd.AgentAnswered, now: float, out: Outcome)
 def agent_did_not_answer(floor: Floor, s: cmd.AgentDidNotAnswer, now: float, out: Outcome) -> None:
     call = floor.call(s.call_id)
     call_sm.next_state(call.state, CallInput.OFFER_FAILED)
+    floor.agent_of(call)
     if floor.campaigns[call.campaign_id].ring_timeout is not None:
-        floor.cancel_timer(ring_timer(call.call_id), out)
+        assert call.user_crt is not None
+        floor.cancel_timer(ring_timer(call.call_id, call.user_crt), out)
     _offer_missed(floor, call, now, out)
 
 
-def ring_timed_out(floor: Floor, call_id: str, now: float, out: Outcome) -> None:
+def ring_timed_out(floor: Floor, offer: str, now: float, out: Outcome) -> None:
+    call_id, _, user_crt = offer.partition("/")
     call = floor.calls.get(call_id)
-    if call is None or call.state is not CallState.OFFERED:
+    if call is None or call.state is not CallState.OFFERED or call.user_crt != user_crt:
         return  # answered, abandoned or re-offered meanwhile: the timer is stale
     assert call.user_crt is not None
     out.instructions.append(CancelOffer(call.call_id, call.user_crt))

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from typing import Any
 
 from agentbar.domain.center import Center, Outcome
-from agentbar.domain.commands import Command, Signal
+from agentbar.domain.commands import Command, Signal, TimerFired
 from agentbar.domain.errors import DomainError
-from agentbar.ports import Clock, Envelope, EventBus, Storage, TelephonyDriver
+from agentbar.domain.instructions import CancelTimer, Instruction, StartTimer
+from agentbar.ports import Cancellable, Clock, Envelope, EventBus, Storage, TelephonyDriver
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class Runtime:
         self._inbox: asyncio.Queue[Signal] = asyncio.Queue()
         self._seq = 0
         self._pump: asyncio.Task[None] | None = None
+        self._timers: dict[str, Cancellable] = {}
 
     async def start(self) -> None:
         self._seq = await self._storage.last_seq()
@@ -50,6 +52,9 @@ class Runtime:
         if self._pump is not None:
             self._pump.cancel()
             await asyncio.gather(self._pump, return_exceptions=True)
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
         await self._telephony.stop()
 
     async def command(self, command: Command) -> Outcome:
@@ -82,8 +87,32 @@ class Runtime:
             for envelope in envelopes:
                 await self._bus.publish(envelope)
             for instruction in outcome.instructions:
-                await self._telephony.execute(instruction)
+                await self._carry_out(instruction)
             return outcome
+
+    async def _carry_out(self, instruction: Instruction) -> None:
+        """Timers are the runtime's own business (on its clock); the rest is telephony's."""
+        if isinstance(instruction, StartTimer):
+            previous = self._timers.pop(instruction.key, None)
+            if previous is not None:
+                previous.cancel()
+            key = instruction.key
+
+            def fire() -> None:
+                self._timers.pop(key, None)
+                self._inbox.put_nowait(TimerFired(key))
+
+            self._timers[key] = self._clock.call_later(instruction.delay, fire)
+        elif isinstance(instruction, CancelTimer):
+            timer = self._timers.pop(instruction.key, None)
+            if timer is not None:
+                timer.cancel()
+        else:
+            await self._telephony.execute(instruction)
+
+    @property
+    def pending_timers(self) -> frozenset[str]:
+        return frozenset(self._timers)
 
     def _envelope(
         self, kind: str, now: float, agent_id: str | None, call_id: str | None, data: dict[str, Any]

@@ -37,6 +37,11 @@ campaigns = Table(
     Column("campaign_id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(200), nullable=False, unique=True),
     Column("kind", String(20), nullable=False),
+    Column("routing", String(20), nullable=False, server_default="longest_idle"),
+    Column("ring_timeout", Float, nullable=True),
+    Column("max_misses", Integer, nullable=True),
+    Column("wrap_up_timeout", Float, nullable=True),
+    Column("default_disposition", String(100), nullable=True),
 )
 
 disposition_codes = Table(

@@ -18,7 +18,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, RowMapping
 
 from agentbar.domain.call import Call, CallState, CallType
-from agentbar.domain.campaign import Campaign, CampaignKind, DispositionClass, DispositionPlan
+from agentbar.domain.campaign import (
+    Campaign,
+    CampaignKind,
+    DispositionClass,
+    DispositionPlan,
+    Routing,
+)
 from agentbar.drivers.storage import schema as t
 from agentbar.ports import AgentRecord, CallRecord, Envelope, SessionRecord
 
@@ -73,21 +79,38 @@ class SqlStorage:
             c.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"phone": phone}))
 
     def upsert_campaign(
-        self, name: str, kind: CampaignKind, plan: DispositionPlan, agent_ids: Sequence[str]
+        self,
+        name: str,
+        kind: CampaignKind,
+        plan: DispositionPlan,
+        agent_ids: Sequence[str],
+        *,
+        routing: Routing = Routing.LONGEST_IDLE,
+        ring_timeout: float | None = None,
+        max_misses: int | None = None,
+        wrap_up_timeout: float | None = None,
+        default_disposition: str | None = None,
     ) -> str:
+        """Create or update the campaign named `name`; returns its id."""
+        settings = {
+            "kind": kind.value,
+            "routing": routing.value,
+            "ring_timeout": ring_timeout,
+            "max_misses": max_misses,
+            "wrap_up_timeout": wrap_up_timeout,
+            "default_disposition": default_disposition,
+        }
         with self._engine.begin() as c:
             found = c.execute(
                 select(t.campaigns.c.campaign_id).where(t.campaigns.c.name == name)
             ).scalar_one_or_none()
             if found is None:
-                inserted = c.execute(insert(t.campaigns).values(name=name, kind=kind.value))
+                inserted = c.execute(insert(t.campaigns).values(name=name, **settings))
                 assert inserted.inserted_primary_key is not None
                 found = inserted.inserted_primary_key[0]
             else:
                 c.execute(
-                    update(t.campaigns)
-                    .where(t.campaigns.c.campaign_id == found)
-                    .values(kind=kind.value)
+                    update(t.campaigns).where(t.campaigns.c.campaign_id == found).values(**settings)
                 )
             c.execute(
                 t.disposition_codes.delete().where(t.disposition_codes.c.campaign_id == found)
@@ -154,7 +177,17 @@ class SqlStorage:
                     tuple(DispositionClass(name, tuple(cs)) for name, cs in classes.items())
                 )
                 result.append(
-                    Campaign(str(row.campaign_id), row.name, CampaignKind(row.kind), plan)
+                    Campaign(
+                        str(row.campaign_id),
+                        row.name,
+                        CampaignKind(row.kind),
+                        plan,
+                        routing=Routing(row.routing),
+                        ring_timeout=row.ring_timeout,
+                        max_misses=row.max_misses,
+                        wrap_up_timeout=row.wrap_up_timeout,
+                        default_disposition=row.default_disposition,
+                    )
                 )
             return result
 

@@ -11,10 +11,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from agentbar.domain.call import CallType
-from agentbar.domain.commands import AgentAnswered, CallArrived, CallEnded, Signal
+from agentbar.domain.commands import (
+    AgentAnswered,
+    AgentDidNotAnswer,
+    CallArrived,
+    CallEnded,
+    Signal,
+)
 from agentbar.domain.errors import UnknownCall
-from agentbar.domain.instructions import EndCall, Instruction, OfferToAgent
+from agentbar.domain.instructions import CancelOffer, EndCall, Instruction, OfferToAgent
 from agentbar.ports import Cancellable, Clock
+
+
+@dataclass(frozen=True)
+class PhoneScript:
+    """How a simulated agent phone treats an offered call."""
+
+    answer_after: float | None = 0.0
+    """Seconds of ringing before it auto-answers; None: it rings until the offer is cancelled."""
+    busy: bool = False
+    """It refuses every call at once."""
 
 
 @dataclass
@@ -24,6 +40,7 @@ class SimulatedCall:
     customer_crt: str
     agent_leg: str | None = None
     agent_phone: str | None = None
+    ringing: Cancellable | None = None
     pending: list[Cancellable] = field(default_factory=list)
 
 
@@ -35,7 +52,12 @@ class Simulator:
         self._new_id = new_id
         self._answer_delay = answer_delay
         self._calls: dict[str, SimulatedCall] = {}
+        self._phones: dict[str, PhoneScript] = {}
         self._emit: Callable[[Signal], None] | None = None
+
+    def script_phone(self, phone: str, script: PhoneScript) -> None:
+        """From now on the agent phone `phone` behaves as `script`."""
+        self._phones[phone] = script
 
     def attach(self, emit: Callable[[Signal], None]) -> None:
         self._emit = emit
@@ -47,6 +69,8 @@ class Simulator:
         for call in self._calls.values():
             for timer in call.pending:
                 timer.cancel()
+            if call.ringing is not None:
+                call.ringing.cancel()
         self._calls.clear()
 
     def live_calls(self) -> list[str]:
@@ -54,16 +78,28 @@ class Simulator:
 
     # -- the customer's side (sandbox API) --------------------------------------------------
 
-    def place_inbound_call(self, phone: str, campaign_id: str) -> str:
+    def place_inbound_call(
+        self, phone: str, campaign_id: str, hang_up_after: float | None = None
+    ) -> str:
+        """A customer calls; with `hang_up_after`, they hang up that many seconds later."""
         call = SimulatedCall(self._new_id("call"), phone, self._new_id("crt"))
         self._calls[call.call_id] = call
         self._signal(
             CallArrived(call.call_id, CallType.INBOUND, campaign_id, phone, call.customer_crt)
         )
+        if hang_up_after is not None:
+            call_id = call.call_id
+            call.pending.append(
+                self._clock.call_later(hang_up_after, lambda: self._hang_up_if_live(call_id))
+            )
         return call.call_id
 
     def hang_up_customer(self, call_id: str) -> None:
         self._end(call_id, "customer")
+
+    def _hang_up_if_live(self, call_id: str) -> None:
+        if call_id in self._calls:
+            self._end(call_id, "customer")
 
     # -- instructions from the contact center -------------------------------------------
 
@@ -72,6 +108,8 @@ class Simulator:
             self._offer(instruction)
         elif isinstance(instruction, EndCall) and instruction.call_id in self._calls:
             self._end(instruction.call_id, "agent")
+        elif isinstance(instruction, CancelOffer):
+            self._cancel_offer(instruction)
 
     def _offer(self, offer: OfferToAgent) -> None:
         call = self._calls.get(offer.call_id)
@@ -79,12 +117,37 @@ class Simulator:
             return  # the customer hung up before the offer reached telephony
         call.agent_leg = offer.user_crt
         call.agent_phone = offer.extension_phone
-        # Simulated agent phones auto-answer, as contact-center softphones commonly do.
-        call.pending.append(
-            self._clock.call_later(
-                self._answer_delay, lambda: self._signal(AgentAnswered(offer.call_id))
+        # Simulated agent phones auto-answer unless scripted otherwise, as contact-center
+        # softphones commonly do.
+        script = self._phones.get(offer.extension_phone, PhoneScript(self._answer_delay))
+        if script.busy:
+            call.ringing = self._clock.call_later(0.0, lambda: self._refused(offer))
+        elif script.answer_after is not None:
+            call.ringing = self._clock.call_later(
+                script.answer_after, lambda: self._answered(offer)
             )
-        )
+
+    def _answered(self, offer: OfferToAgent) -> None:
+        call = self._calls.get(offer.call_id)
+        if call is not None and call.agent_leg == offer.user_crt:
+            call.ringing = None
+            self._signal(AgentAnswered(offer.call_id))
+
+    def _refused(self, offer: OfferToAgent) -> None:
+        call = self._calls.get(offer.call_id)
+        if call is not None and call.agent_leg == offer.user_crt:
+            call.ringing = None
+            call.agent_leg = call.agent_phone = None
+            self._signal(AgentDidNotAnswer(offer.call_id))
+
+    def _cancel_offer(self, cancel: CancelOffer) -> None:
+        call = self._calls.get(cancel.call_id)
+        if call is None or call.agent_leg != cancel.user_crt:
+            return
+        if call.ringing is not None:
+            call.ringing.cancel()
+        call.ringing = None
+        call.agent_leg = call.agent_phone = None
 
     def _end(self, call_id: str, ended_by: str) -> None:
         call = self._calls.pop(call_id, None)
@@ -92,6 +155,8 @@ class Simulator:
             raise UnknownCall(f"no live simulated call '{call_id}'")
         for timer in call.pending:
             timer.cancel()
+        if call.ringing is not None:
+            call.ringing.cancel()
         self._signal(CallEnded(call_id, ended_by))
 
     def _signal(self, signal: Signal) -> None:
