@@ -17,11 +17,12 @@ from agentbar.clock import VirtualClock
 from agentbar.demo import DEMO_PLAN
 from agentbar.domain import commands as cmd
 from agentbar.domain.agent import AgentProfile, AgentState, Extension
+from agentbar.domain.call import CallType
 from agentbar.domain.campaign import CampaignKind
 from agentbar.domain.center import Center
 from agentbar.drivers.bus.memory import MemoryBus
 from agentbar.drivers.storage.sql import SqlStorage
-from agentbar.drivers.telephony.simulator import PhoneScript, Simulator
+from agentbar.drivers.telephony.simulator import CustomerScript, PhoneScript, Simulator
 from agentbar.services.runtime import Runtime
 
 
@@ -180,3 +181,57 @@ async def test_a_customer_who_gives_up_in_the_queue_abandons_the_call(floor: Flo
     assert floor.center.waiting_count(floor.campaign_id) == 0
     stored = floor.stored_call(call_id)
     assert (stored["state"], stored["ended_by"]) == ("abandoned", "customer")
+
+
+async def dial_out(floor: Floor, phone: str = "+14085551212") -> str:
+    await floor.ready("a1", "1001")
+    call_id = f"out-{phone[-4:]}"
+    await floor.runtime.command(
+        cmd.Dial("a1", phone, call_id, CallType.MANUAL, campaign_id=floor.campaign_id)
+    )
+    return call_id
+
+
+@pytest.mark.parametrize(
+    ("script", "after", "ended_by"),
+    [
+        (CustomerScript(busy=True), 0.0, "busy"),
+        (CustomerScript(answer_after=None), 30.0, "no_answer"),
+    ],
+)
+async def test_an_outbound_call_that_never_connects_goes_to_wrap_up(
+    floor: Floor, script: CustomerScript, after: float, ended_by: str
+) -> None:
+    floor.simulator.script_customer("+14085551212", script)
+    call_id = await dial_out(floor)
+    await floor.elapse(max(after - 1, 0))
+    if after:
+        assert floor.state("a1") is AgentState.DIALING
+    await floor.elapse(1)
+    assert floor.state("a1") is AgentState.WRAP_UP
+    assert floor.stored_call(call_id)["ended_by"] == ended_by
+
+
+async def test_an_agent_phone_that_does_not_answer_fails_the_dial(floor: Floor) -> None:
+    floor.simulator.script_phone("1001", PhoneScript(answer_after=None))
+    call_id = await dial_out(floor)
+    await floor.elapse(30)
+    assert floor.stored_call(call_id)["ended_by"] == "agent_no_answer"
+    assert floor.state("a1") is AgentState.WRAP_UP
+
+
+async def test_a_scripted_customer_answers_talks_and_hangs_up(floor: Floor) -> None:
+    floor.simulator.script_customer(
+        "+14085551212", CustomerScript(answer_after=4.0, hang_up_after=60.0)
+    )
+    call_id = await dial_out(floor)
+    await floor.elapse(3.9)
+    assert floor.state("a1") is AgentState.DIALING
+    await floor.elapse(0.2)
+    assert floor.state("a1") is AgentState.ON_CALL
+    await floor.elapse(59.8)
+    assert floor.state("a1") is AgentState.ON_CALL
+    await floor.elapse(0.2)
+    assert floor.state("a1") is AgentState.WRAP_UP
+    stored = floor.stored_call(call_id)
+    assert (stored["call_type"], stored["ended_by"]) == ("manual", "customer")

@@ -371,7 +371,23 @@ def test_full_inbound_flow(center: Center) -> None:
         customer_crt="cust-call-1",
         show_crm_request_id="pop-2",
     )
-    assert answered.events == [ev.AgentStateChanged("a1", "on_call", None), connected_event]
+    pop = ev.ScreenPop(
+        call_id="call-1",
+        agent_id="a1",
+        call_type="inbound",
+        phone="+15550001",
+        campaign_id="1",
+        campaign_name="Support",
+        user_crt="crt-1",
+        customer_crt="cust-call-1",
+        show_crm_request_id="pop-2",
+        crm_params={},
+    )
+    assert answered.events == [
+        ev.AgentStateChanged("a1", "on_call", None),
+        connected_event,
+        pop,
+    ]
     assert connected_event.user_crt != connected_event.customer_crt
     call = center.call("call-1")
     assert call.state is CallState.CONNECTED

@@ -1,8 +1,8 @@
 """An agent's presence as a transition table: (state, input) -> next state.
 
-Rules kept here: an agent takes at most one call (offers only go to READY agents); a call
-that ended puts the agent in WRAP_UP until a disposition; logging out is refused while a
-call is live or waiting for its disposition.
+Rules kept here: an agent takes at most one call (offers only go to READY agents, dialling
+only from READY or NOT_READY); a call that ended puts the agent in WRAP_UP until a
+disposition; logging out is refused while a call is live or waiting for its disposition.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ class AgentState(StrEnum):
     READY = "ready"
     BREAK = "break"
     RESERVED = "reserved"
+    DIALING = "dialing"
     ON_CALL = "on_call"
     WRAP_UP = "wrap_up"
 
@@ -35,6 +36,8 @@ class AgentInput(StrEnum):
     ANSWER = "answer"
     CALL_ENDED = "call_ended"
     DISPOSE = "dispose"
+    DISPOSE_NOT_READY = "dispose_not_ready"
+    DIAL = "dial"
 
 
 S = AgentState
@@ -52,6 +55,12 @@ TRANSITIONS: Final[Mapping[tuple[AgentState, AgentInput], AgentState]] = {
     (S.RESERVED, I.ANSWER): S.ON_CALL,
     (S.ON_CALL, I.CALL_ENDED): S.WRAP_UP,
     (S.WRAP_UP, I.DISPOSE): S.READY,
+    # An agent who dialled out while not ready returns to not ready after the call.
+    (S.WRAP_UP, I.DISPOSE_NOT_READY): S.NOT_READY,
+    (S.READY, I.DIAL): S.DIALING,
+    (S.NOT_READY, I.DIAL): S.DIALING,
+    (S.DIALING, I.ANSWER): S.ON_CALL,
+    (S.DIALING, I.CALL_ENDED): S.WRAP_UP,
     (S.NOT_READY, I.LOGOUT): S.LOGGED_OUT,
     (S.READY, I.LOGOUT): S.LOGGED_OUT,
     (S.BREAK, I.LOGOUT): S.LOGGED_OUT,
@@ -62,6 +71,7 @@ _REFUSALS: Final[Mapping[AgentInput, str]] = {
     I.READY: "cannot become ready now",
     I.BREAK: "cannot take a break during a call or its wrap-up",
     I.DISPOSE: "there is no call waiting for a disposition",
+    I.DIAL: "cannot dial now: finish the current call or leave the break first",
 }
 
 
@@ -105,6 +115,8 @@ class Agent:
     """Order of the last offer this agent got (round-robin routing)."""
     missed: int = 0
     """Offers missed in a row."""
+    after_call: AgentInput = AgentInput.DISPOSE
+    """How the current call's disposition releases the agent (back to where they dialled from)."""
 
     @property
     def agent_id(self) -> str:

@@ -1,16 +1,16 @@
 """A call's life as a transition table: (state, input) -> next state.
 
 Rules kept here: a call is offered to one agent at a time; a call that reached an agent
-ends in WRAP_UP and only a disposition closes it; a call that never reached an agent and
-was hung up is ABANDONED.
+(inbound: answered; outbound: dialled by one) ends in WRAP_UP and only a disposition closes
+it; an inbound call that never reached an agent and was hung up is ABANDONED.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 from agentbar.domain.errors import IllegalTransition
 
@@ -18,6 +18,7 @@ from agentbar.domain.errors import IllegalTransition
 class CallState(StrEnum):
     QUEUED = "queued"
     OFFERED = "offered"
+    DIALING = "dialing"
     CONNECTED = "connected"
     WRAP_UP = "wrap_up"
     DISPOSED = "disposed"
@@ -34,6 +35,22 @@ class CallInput(StrEnum):
 
 class CallType(StrEnum):
     INBOUND = "inbound"
+    MANUAL = "manual"
+    CLICK_TO_DIAL = "click_to_dial"
+    PREVIEW = "preview"
+    PROGRESSIVE = "progressive"
+    CALLBACK = "callback"
+
+
+OUTBOUND_TYPES = frozenset(
+    {
+        CallType.MANUAL,
+        CallType.CLICK_TO_DIAL,
+        CallType.PREVIEW,
+        CallType.PROGRESSIVE,
+        CallType.CALLBACK,
+    }
+)
 
 
 S = CallState
@@ -46,6 +63,10 @@ TRANSITIONS: Final[Mapping[tuple[CallState, CallInput], CallState]] = {
     (S.OFFERED, I.ANSWER): S.CONNECTED,
     (S.OFFERED, I.HANGUP): S.ABANDONED,
     (S.CONNECTED, I.HANGUP): S.WRAP_UP,
+    # An outbound call rings the agent, then the customer; if it never connects (busy, no
+    # answer, cancelled) the agent still wraps it up and disposes it.
+    (S.DIALING, I.ANSWER): S.CONNECTED,
+    (S.DIALING, I.HANGUP): S.WRAP_UP,
     (S.WRAP_UP, I.DISPOSE): S.DISPOSED,
 }
 
@@ -79,3 +100,6 @@ class Call:
     disposition_class: str | None = None
     disposition_code: str | None = None
     disposition_note: str | None = None
+    on_hold: bool = False
+    crm_params: dict[str, Any] = field(default_factory=dict)
+    """What the CRM passed with a click-to-dial (customerId, record URL, ...), echoed in showCrm."""

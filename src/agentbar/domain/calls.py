@@ -1,4 +1,5 @@
-"""A connected call's end: the agent hangs up (an instruction), telephony reports the end."""
+"""A call with its agent: hold and resume, the agent's hangup (an instruction), the end that
+telephony reports, and the events every call type shares (connected, screen pop)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,44 @@ from agentbar.domain import call as call_sm
 from agentbar.domain import commands as cmd
 from agentbar.domain import events as ev
 from agentbar.domain.agent import AgentInput, AgentState
-from agentbar.domain.call import CallInput, CallState
-from agentbar.domain.errors import NoCurrentCall
+from agentbar.domain.call import Call, CallInput, CallState
+from agentbar.domain.errors import IllegalTransition, NoCurrentCall
 from agentbar.domain.floor import Floor, Outcome, ring_timer, wrap_up_timer
-from agentbar.domain.instructions import EndCall
+from agentbar.domain.instructions import EndCall, HoldCall, ResumeCall
 
 
 def hang_up(floor: Floor, c: cmd.HangUp, now: float, out: Outcome) -> None:
     agent = floor.agent(c.agent_id)
-    if agent.state is not AgentState.ON_CALL or agent.call_id is None:
+    if agent.state not in (AgentState.ON_CALL, AgentState.DIALING) or agent.call_id is None:
         raise NoCurrentCall("there is no call to hang up")
     out.instructions.append(EndCall(agent.call_id))
+
+
+def hold(floor: Floor, c: cmd.Hold, now: float, out: Outcome) -> None:
+    call = _talking(floor, c.agent_id)
+    if call.on_hold:
+        raise IllegalTransition("the call is already on hold")
+    call.on_hold = True
+    floor.touch(call, out)
+    out.events.append(ev.CallHeld(call.call_id, c.agent_id))
+    out.instructions.append(HoldCall(call.call_id))
+
+
+def resume(floor: Floor, c: cmd.Resume, now: float, out: Outcome) -> None:
+    call = _talking(floor, c.agent_id)
+    if not call.on_hold:
+        raise IllegalTransition("the call is not on hold")
+    call.on_hold = False
+    floor.touch(call, out)
+    out.events.append(ev.CallResumed(call.call_id, c.agent_id))
+    out.instructions.append(ResumeCall(call.call_id))
+
+
+def _talking(floor: Floor, agent_id: str) -> Call:
+    agent = floor.agent(agent_id)
+    if agent.state is not AgentState.ON_CALL or agent.call_id is None:
+        raise NoCurrentCall("there is no connected call")
+    return floor.calls[agent.call_id]
 
 
 def call_ended(floor: Floor, s: cmd.CallEnded, now: float, out: Outcome) -> None:
@@ -44,6 +72,7 @@ def call_ended(floor: Floor, s: cmd.CallEnded, now: float, out: Outcome) -> None
             floor.become_idle(offered_to, AgentInput.OFFER_WITHDRAWN, now, out)
         return
     call.state = new_state
+    call.on_hold = False
     floor.move(agent, AgentInput.CALL_ENDED, now, out)
     assert call.user_crt is not None
     out.events.append(
@@ -58,3 +87,38 @@ def call_ended(floor: Floor, s: cmd.CallEnded, now: float, out: Outcome) -> None
         )
     )
     floor.start_timer(wrap_up_timer(call.call_id), campaign.wrap_up_timeout, out)
+
+
+def connected(floor: Floor, call: Call) -> ev.CallConnected:
+    assert call.agent_id is not None
+    assert call.user_crt is not None
+    assert call.show_crm_request_id is not None
+    return ev.CallConnected(
+        call_id=call.call_id,
+        agent_id=call.agent_id,
+        call_type=call.call_type.value,
+        phone=call.phone,
+        campaign_id=call.campaign_id,
+        campaign_name=floor.campaigns[call.campaign_id].name,
+        user_crt=call.user_crt,
+        customer_crt=call.customer_crt,
+        show_crm_request_id=call.show_crm_request_id,
+    )
+
+
+def screen_pop(floor: Floor, call: Call) -> ev.ScreenPop:
+    assert call.agent_id is not None
+    assert call.user_crt is not None
+    assert call.show_crm_request_id is not None
+    return ev.ScreenPop(
+        call_id=call.call_id,
+        agent_id=call.agent_id,
+        call_type=call.call_type.value,
+        phone=call.phone,
+        campaign_id=call.campaign_id,
+        campaign_name=floor.campaigns[call.campaign_id].name,
+        user_crt=call.user_crt,
+        customer_crt=call.customer_crt,
+        show_crm_request_id=call.show_crm_request_id,
+        crm_params=dict(call.crm_params),
+    )

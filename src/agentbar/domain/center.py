@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from agentbar.domain import calls, inbound, presence, wrapup
+from agentbar.domain import calls, inbound, outbound, presence, wrapup
 from agentbar.domain import commands as cmd
 from agentbar.domain.floor import Floor, IdSource, Outcome
 
@@ -35,6 +35,11 @@ _HANDLERS: dict[type[Any], Handler] = {
     cmd.AgentAnswered: inbound.agent_answered,
     cmd.AgentDidNotAnswer: inbound.agent_did_not_answer,
     cmd.CallEnded: calls.call_ended,
+    cmd.Dial: outbound.dial,
+    cmd.CustomerAnswered: outbound.customer_answered,
+    cmd.DialFailed: outbound.dial_failed,
+    cmd.Hold: calls.hold,
+    cmd.Resume: calls.resume,
 }
 
 _TIMERS: dict[str, Callable[[Floor, str, float, Outcome], None]] = {

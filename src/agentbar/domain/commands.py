@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from agentbar.domain.agent import AgentProfile, Extension
 from agentbar.domain.call import CallType
@@ -57,7 +58,41 @@ class Dispose:
     crt_object_id: str | None = None
 
 
-Command = LogIn | LogOut | SelectExtension | SelectCampaign | GoReady | TakeBreak | HangUp | Dispose
+@dataclass(frozen=True)
+class Dial:
+    """The agent calls `phone` (already E.164) in a campaign: manual or click-to-dial."""
+
+    agent_id: str
+    phone: str
+    call_id: str
+    call_type: CallType
+    campaign_id: str | None = None
+    crm_params: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Hold:
+    agent_id: str
+
+
+@dataclass(frozen=True)
+class Resume:
+    agent_id: str
+
+
+Command = (
+    LogIn
+    | LogOut
+    | SelectExtension
+    | SelectCampaign
+    | GoReady
+    | TakeBreak
+    | HangUp
+    | Dispose
+    | Dial
+    | Hold
+    | Resume
+)
 
 # -- telephony signals ------------------------------------------------------------------
 
@@ -92,10 +127,33 @@ class CallEnded:
 
 
 @dataclass(frozen=True)
+class CustomerAnswered:
+    """The customer picked up an outbound call; agent and customer are bridged."""
+
+    call_id: str
+
+
+@dataclass(frozen=True)
+class DialFailed:
+    """An outbound call never connected: 'busy', 'no_answer', 'agent_busy', 'agent_no_answer'."""
+
+    call_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class TimerFired:
     """A timer the center started (StartTimer) ran out; `key` names what it was for."""
 
     key: str
 
 
-Signal = CallArrived | AgentAnswered | AgentDidNotAnswer | CallEnded | TimerFired
+Signal = (
+    CallArrived
+    | AgentAnswered
+    | AgentDidNotAnswer
+    | CallEnded
+    | CustomerAnswered
+    | DialFailed
+    | TimerFired
+)

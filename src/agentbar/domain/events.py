@@ -84,7 +84,8 @@ class CallOffered(Event):
 
 @dataclass(frozen=True)
 class CallConnected(Event):
-    """The customer and the agent are talking: the moment of the screen pop."""
+    """The customer and the agent are talking (inbound: the agent answered; outbound: the
+    customer did)."""
 
     kind: ClassVar[str] = "call.connected"
     call_id: str
@@ -96,6 +97,51 @@ class CallConnected(Event):
     user_crt: str
     customer_crt: str
     show_crm_request_id: str
+
+
+@dataclass(frozen=True)
+class CallDialing(Event):
+    """An outbound call started: the agent's phone, then the customer's, are ringing."""
+
+    kind: ClassVar[str] = "call.dialing"
+    call_id: str
+    agent_id: str
+    call_type: str
+    phone: str
+    campaign_id: str
+    user_crt: str
+    customer_crt: str
+
+
+@dataclass(frozen=True)
+class ScreenPop(Event):
+    """The moment the CRM should show the customer: once per call and agent (showCrm)."""
+
+    kind: ClassVar[str] = "call.screen_pop"
+    call_id: str
+    agent_id: str
+    call_type: str
+    phone: str
+    campaign_id: str
+    campaign_name: str
+    user_crt: str
+    customer_crt: str
+    show_crm_request_id: str
+    crm_params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CallHeld(Event):
+    kind: ClassVar[str] = "call.held"
+    call_id: str
+    agent_id: str
+
+
+@dataclass(frozen=True)
+class CallResumed(Event):
+    kind: ClassVar[str] = "call.resumed"
+    call_id: str
+    agent_id: str
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from agentbar.domain import commands as cmd
 from agentbar.domain import events as ev
 from agentbar.domain.agent import AgentInput
 from agentbar.domain.call import Call, CallInput, CallState
+from agentbar.domain.calls import connected, screen_pop
 from agentbar.domain.errors import IllegalTransition
 from agentbar.domain.floor import Floor, Outcome, ring_timer
 from agentbar.domain.instructions import CancelOffer
@@ -55,19 +56,8 @@ def agent_answered(floor: Floor, s: cmd.AgentAnswered, now: float, out: Outcome)
     campaign = floor.campaigns[call.campaign_id]
     if campaign.ring_timeout is not None:
         floor.cancel_timer(ring_timer(call.call_id, call.user_crt), out)
-    out.events.append(
-        ev.CallConnected(
-            call_id=call.call_id,
-            agent_id=call.agent_id,
-            call_type=call.call_type.value,
-            phone=call.phone,
-            campaign_id=call.campaign_id,
-            campaign_name=campaign.name,
-            user_crt=call.user_crt,
-            customer_crt=call.customer_crt,
-            show_crm_request_id=call.show_crm_request_id,
-        )
-    )
+    out.events.append(connected(floor, call))
+    out.events.append(screen_pop(floor, call))
 
 
 def agent_did_not_answer(floor: Floor, s: cmd.AgentDidNotAnswer, now: float, out: Outcome) -> None:

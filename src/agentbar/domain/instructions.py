@@ -22,6 +22,27 @@ class EndCall:
 
 
 @dataclass(frozen=True)
+class DialOut:
+    """Third-party call control: ring the agent's extension, then the customer, then bridge."""
+
+    call_id: str
+    user_crt: str
+    extension_phone: str
+    customer_crt: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class HoldCall:
+    call_id: str
+
+
+@dataclass(frozen=True)
+class ResumeCall:
+    call_id: str
+
+
+@dataclass(frozen=True)
 class CancelOffer:
     """Stop ringing the agent's leg: the offer timed out or went to someone else."""
 
@@ -42,4 +63,13 @@ class CancelTimer:
     key: str
 
 
-Instruction = OfferToAgent | EndCall | CancelOffer | StartTimer | CancelTimer
+Instruction = (
+    OfferToAgent
+    | DialOut
+    | EndCall
+    | HoldCall
+    | ResumeCall
+    | CancelOffer
+    | StartTimer
+    | CancelTimer
+)

@@ -53,5 +53,9 @@ def _close(
         floor.cancel_timer(wrap_up_timer(call.call_id), out)
     agent.call_id = None
     out.events.append(ev.CallDisposed(call.call_id, agent.agent_id, klass, code, note, disposed_by))
-    floor.become_idle(agent, AgentInput.DISPOSE, now, out)
+    release, agent.after_call = agent.after_call, AgentInput.DISPOSE
+    if release is AgentInput.DISPOSE:
+        floor.become_idle(agent, release, now, out)
+    else:
+        floor.move(agent, release, now, out)
     del floor.calls[call.call_id]

@@ -52,6 +52,7 @@ class Desk:
             "customerCrtObjectId": call.customer_crt,
             "showCrmRequestId": call.show_crm_request_id,
             "answeredAt": call.answered_at,
+            "onHold": call.on_hold,
         }
 
     def disposition_plan(self, agent_id: str, campaign_id: str | None) -> DispositionPlan:

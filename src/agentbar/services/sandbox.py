@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import phonenumbers
-
 from agentbar.domain.campaign import CampaignKind
 from agentbar.domain.errors import DomainError, UnknownCampaign
+from agentbar.phones import InvalidPhone, normalize_phone
 from agentbar.ports import Sandbox
 from agentbar.services.runtime import Runtime
 
-
-class InvalidPhone(DomainError):
-    code = "invalid_phone"
+__all__ = ["InvalidPhone", "SandboxCalls", "WrongCampaignKind"]
 
 
 class WrongCampaignKind(DomainError):
     code = "wrong_campaign_kind"
-
-
-def normalize_phone(raw: str, default_region: str) -> str:
-    """E.164 form of a dialable number, or InvalidPhone saying why."""
-    try:
-        number = phonenumbers.parse(raw, default_region)
-    except phonenumbers.NumberParseException as error:
-        raise InvalidPhone(f"'{raw}' is not a phone number: {error}") from None
-    if not phonenumbers.is_possible_number(number):
-        raise InvalidPhone(f"'{raw}' is not a possible phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 class SandboxCalls:

@@ -17,9 +17,11 @@ from pydantic import (
     StrictStr,
     TypeAdapter,
     ValidationError,
+    field_validator,
 )
 
 MAX_FRAME_BYTES = 64 * 1024
+MAX_CRM_PARAMS_BYTES = 4 * 1024
 
 Text = Annotated[str, Field(max_length=500)]
 Id = Annotated[str, Field(min_length=1, max_length=200)]
@@ -93,6 +95,32 @@ class AcknowledgeShowCrm(_Frame):
     recordType: Text | None = None
 
 
+class Dial(_Frame):
+    """Manual dial (the toolbar's dial box) or click-to-dial (the CRM's doDial)."""
+
+    cmd: Literal["call.dial"]
+    phone: Annotated[str, Field(min_length=1, max_length=40)]
+    callType: Literal["manual", "click_to_dial"] = "manual"
+    customerId: Text | None = None
+    campaignId: Id | None = None
+    additionalParams: dict[str, Any] | None = None
+
+    @field_validator("additionalParams")
+    @classmethod
+    def _small(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and len(json.dumps(value)) > MAX_CRM_PARAMS_BYTES:
+            raise ValueError(f"must be at most {MAX_CRM_PARAMS_BYTES} bytes of JSON")
+        return value
+
+
+class Hold(_Frame):
+    cmd: Literal["call.hold"]
+
+
+class ResumeCall(_Frame):
+    cmd: Literal["call.resume"]
+
+
 class Ping(_Frame):
     cmd: Literal["ping"]
 
@@ -109,6 +137,9 @@ FRAME_TYPES = (
     ListDispositions,
     Dispose,
     AcknowledgeShowCrm,
+    Dial,
+    Hold,
+    ResumeCall,
     Ping,
 )
 ClientFrame = Annotated[
@@ -123,6 +154,9 @@ ClientFrame = Annotated[
     | ListDispositions
     | Dispose
     | AcknowledgeShowCrm
+    | Dial
+    | Hold
+    | ResumeCall
     | Ping,
     Field(discriminator="cmd"),
 ]

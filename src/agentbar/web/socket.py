@@ -18,8 +18,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from agentbar.bootstrap import Container
 from agentbar.domain import commands as cmd
 from agentbar.domain.agent import Extension
+from agentbar.domain.call import CallType
 from agentbar.domain.errors import DomainError
+from agentbar.ids import new_id
 from agentbar.origins import origin_of
+from agentbar.phones import normalize_phone
 from agentbar.ports import Subscription
 from agentbar.services.sessions import LoginFailed, Session
 from agentbar.web import frames as f
@@ -69,6 +72,9 @@ class ToolbarSocket:
             f.Dispose: self._simple(lambda a, fr: cmd.Dispose(a, fr.code, fr.note, fr.crtObjectId)),
             f.ListDispositions: self._list_dispositions,
             f.AcknowledgeShowCrm: self._acknowledge_show_crm,
+            f.Dial: self._dial,
+            f.Hold: self._simple(lambda a, fr: cmd.Hold(a)),
+            f.ResumeCall: self._simple(lambda a, fr: cmd.Resume(a)),
             f.Ping: self._ping,
         }
 
@@ -195,6 +201,24 @@ class ToolbarSocket:
         session = self._require_session()
         await self._c.desk.acknowledge_show_crm(session.agent_id, frame.requestId, frame.recordId)
         return {}
+
+    async def _dial(self, frame: f.Dial) -> dict[str, Any]:
+        session = self._require_session()
+        crm_params: dict[str, Any] = dict(frame.additionalParams or {})
+        if frame.customerId is not None:
+            crm_params["customerId"] = frame.customerId
+        call_id = new_id("call")
+        await self._c.runtime.command(
+            cmd.Dial(
+                agent_id=session.agent_id,
+                phone=normalize_phone(frame.phone),
+                call_id=call_id,
+                call_type=CallType(frame.callType),
+                campaign_id=frame.campaignId,
+                crm_params=tuple(crm_params.items()),
+            )
+        )
+        return {"callId": call_id}
 
     async def _ping(self, frame: f.Ping) -> dict[str, Any]:
         return {}

@@ -16,10 +16,20 @@ from agentbar.domain.commands import (
     AgentDidNotAnswer,
     CallArrived,
     CallEnded,
+    CustomerAnswered,
+    DialFailed,
     Signal,
 )
 from agentbar.domain.errors import UnknownCall
-from agentbar.domain.instructions import CancelOffer, EndCall, Instruction, OfferToAgent
+from agentbar.domain.instructions import (
+    CancelOffer,
+    DialOut,
+    EndCall,
+    HoldCall,
+    Instruction,
+    OfferToAgent,
+    ResumeCall,
+)
 from agentbar.ports import Cancellable, Clock
 
 
@@ -33,6 +43,21 @@ class PhoneScript:
     """It refuses every call at once."""
 
 
+@dataclass(frozen=True)
+class CustomerScript:
+    """How a simulated customer treats an outbound call to their number."""
+
+    answer_after: float | None = 0.0
+    """Seconds of ringing before they pick up; None: they never do (no answer)."""
+    busy: bool = False
+    hang_up_after: float | None = None
+    """Seconds of talking after which they hang up; None: they wait for the agent."""
+
+
+NO_ANSWER_AFTER = 30.0
+"""Seconds an unanswered leg rings before the network gives up on it."""
+
+
 @dataclass
 class SimulatedCall:
     call_id: str
@@ -42,6 +67,7 @@ class SimulatedCall:
     agent_phone: str | None = None
     ringing: Cancellable | None = None
     pending: list[Cancellable] = field(default_factory=list)
+    on_hold: bool = False
 
 
 class Simulator:
@@ -53,11 +79,19 @@ class Simulator:
         self._answer_delay = answer_delay
         self._calls: dict[str, SimulatedCall] = {}
         self._phones: dict[str, PhoneScript] = {}
+        self._customers: dict[str, CustomerScript] = {}
         self._emit: Callable[[Signal], None] | None = None
 
     def script_phone(self, phone: str, script: PhoneScript) -> None:
         """From now on the agent phone `phone` behaves as `script`."""
         self._phones[phone] = script
+
+    def script_customer(self, phone: str, script: CustomerScript) -> None:
+        """From now on the customer at `phone` (E.164) treats outbound calls as `script`."""
+        self._customers[phone] = script
+
+    def is_on_hold(self, call_id: str) -> bool:
+        return call_id in self._calls and self._calls[call_id].on_hold
 
     def attach(self, emit: Callable[[Signal], None]) -> None:
         self._emit = emit
@@ -110,6 +144,63 @@ class Simulator:
             self._end(instruction.call_id, "agent")
         elif isinstance(instruction, CancelOffer):
             self._cancel_offer(instruction)
+        elif isinstance(instruction, DialOut):
+            self._dial_out(instruction)
+        elif isinstance(instruction, HoldCall | ResumeCall) and instruction.call_id in self._calls:
+            self._calls[instruction.call_id].on_hold = isinstance(instruction, HoldCall)
+
+    # -- outbound: the agent's leg first, then the customer's ------------------------------
+
+    def _dial_out(self, dial: DialOut) -> None:
+        call = SimulatedCall(dial.call_id, dial.phone, dial.customer_crt, dial.user_crt)
+        call.agent_phone = dial.extension_phone
+        self._calls[call.call_id] = call
+        script = self._phones.get(dial.extension_phone, PhoneScript(self._answer_delay))
+        if script.busy:
+            call.ringing = self._later(0.0, lambda: self._dial_failed(dial.call_id, "agent_busy"))
+        elif script.answer_after is None:
+            call.ringing = self._later(
+                NO_ANSWER_AFTER, lambda: self._dial_failed(dial.call_id, "agent_no_answer")
+            )
+        else:
+            call.ringing = self._later(script.answer_after, lambda: self._ring_customer(dial))
+
+    def _ring_customer(self, dial: DialOut) -> None:
+        call = self._calls.get(dial.call_id)
+        if call is None:
+            return
+        script = self._customers.get(dial.phone, CustomerScript(self._answer_delay))
+        if script.busy:
+            call.ringing = self._later(0.0, lambda: self._dial_failed(dial.call_id, "busy"))
+        elif script.answer_after is None:
+            call.ringing = self._later(
+                NO_ANSWER_AFTER, lambda: self._dial_failed(dial.call_id, "no_answer")
+            )
+        else:
+            call.ringing = self._later(
+                script.answer_after, lambda: self._customer_answered(dial.call_id, script)
+            )
+
+    def _customer_answered(self, call_id: str, script: CustomerScript) -> None:
+        call = self._calls.get(call_id)
+        if call is None:
+            return
+        call.ringing = None
+        self._signal(CustomerAnswered(call_id))
+        if script.hang_up_after is not None:
+            call.pending.append(
+                self._later(script.hang_up_after, lambda: self._hang_up_if_live(call_id))
+            )
+
+    def _dial_failed(self, call_id: str, reason: str) -> None:
+        call = self._calls.pop(call_id, None)
+        if call is not None:
+            for timer in call.pending:
+                timer.cancel()
+            self._signal(DialFailed(call_id, reason))
+
+    def _later(self, delay: float, action: Callable[[], None]) -> Cancellable:
+        return self._clock.call_later(delay, action)
 
     def _offer(self, offer: OfferToAgent) -> None:
         call = self._calls.get(offer.call_id)

@@ -157,6 +157,20 @@
     doLogout: function () {
       send({ method: "doLogout" });
     },
+    doDial: function (phone, customerId, additionalParams, searchable, customerRecords, campaignId) {
+      send({
+        method: "doDial",
+        phone: phone,
+        customerId: customerId,
+        additionalParams: additionalParams,
+        searchable: searchable,
+        customerRecords: customerRecords,
+        campaignId: campaignId,
+      });
+    },
+    populateNumberInDialBox: function (phone) {
+      send({ method: "populateNumberInDialBox", phone: phone });
+    },
     getDispositionCodes: function (campaignId) {
       send({ method: "getDispositionCodes", campaignId: campaignId });
     },

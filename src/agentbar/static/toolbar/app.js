@@ -15,6 +15,7 @@ class Toolbar {
     this.lastSeq = 0;
     this.pendingForce = null; // credentials of a login refused with "force login required"
     this.loggingOut = false;
+    this.popped = new Set(); // screen pops already shown by this toolbar: one showCrm per call
     this.view = new View(this);
     this.bridge = new CrmBridge(crmOrigin, this.crmCommands());
     const scheme = location.protocol === "https:" ? "wss" : "ws";
@@ -157,19 +158,23 @@ class Toolbar {
       case "call.offered":
         this.snapshot.call = { callId: data.call_id, state: "offered" };
         break;
+      case "call.dialing":
+        this.snapshot.call = callView(data, "dialing");
+        this.bridge.callInitiated(data);
+        break;
       case "call.connected":
-        this.snapshot.call = {
-          callId: data.call_id,
-          state: "connected",
-          callType: data.call_type,
-          phone: data.phone,
-          campaignId: data.campaign_id,
-          campaignName: data.campaign_name,
-          userCrtObjectId: data.user_crt,
-          customerCrtObjectId: data.customer_crt,
-          showCrmRequestId: data.show_crm_request_id,
-        };
-        this.bridge.screenPop(data);
+        this.snapshot.call = { ...(this.snapshot.call || {}), ...callView(data, "connected") };
+        break;
+      case "call.screen_pop":
+        this.snapshot.call = { ...callView(data, "connected"), ...(this.snapshot.call || {}) };
+        if (!this.popped.has(data.show_crm_request_id)) {
+          this.popped.add(data.show_crm_request_id);
+          this.bridge.screenPop(data);
+        }
+        break;
+      case "call.held":
+      case "call.resumed":
+        if (this.snapshot.call) this.snapshot.call.onHold = frame.event === "call.held";
         break;
       case "call.ended":
         if (this.snapshot.call) this.snapshot.call.state = "wrap_up";
@@ -229,6 +234,21 @@ class Toolbar {
     }
   }
 
+  async dial(phone, callType, extra = {}) {
+    try {
+      const fields = { phone: String(phone ?? ""), callType };
+      if (extra.customerId != null) fields.customerId = String(extra.customerId);
+      if (extra.campaignId != null && extra.campaignId !== "") fields.campaignId = String(extra.campaignId);
+      if (extra.additionalParams && typeof extra.additionalParams === "object") {
+        fields.additionalParams = extra.additionalParams;
+      }
+      return await this.act("call.dial", fields);
+    } catch (error) {
+      this.bridge.dialFailed(error.message);
+      return null;
+    }
+  }
+
   async acknowledgeScreenPop(message) {
     try {
       await this.socket.request("showcrm.ack", {
@@ -254,8 +274,29 @@ class Toolbar {
       disposeCallByDisposition: (m) =>
         this.dispose(m.dispositionCode, m.crtObjectId, m.additionalParameters),
       recordInfoForShowCrm: (m) => this.acknowledgeScreenPop(m),
+      doDial: (m) =>
+        this.dial(m.phone, "click_to_dial", {
+          customerId: m.customerId,
+          campaignId: m.campaignId,
+          additionalParams: m.additionalParams,
+        }),
+      populateNumberInDialBox: (m) => this.view.prefillDial(m.phone),
     };
   }
+}
+
+function callView(data, state) {
+  return {
+    callId: data.call_id,
+    state,
+    callType: data.call_type,
+    phone: data.phone,
+    campaignId: data.campaign_id,
+    campaignName: data.campaign_name,
+    userCrtObjectId: data.user_crt,
+    customerCrtObjectId: data.customer_crt,
+    showCrmRequestId: data.show_crm_request_id,
+  };
 }
 
 function main() {

@@ -120,7 +120,9 @@ export class CrmBridge {
 
   screenPop(data) {
     const crt = crtInfo(data);
+    // What the CRM gave the dial comes first, so it can never overwrite the call's own ids.
     const additionalParams = {
+      ...(data.crm_params || {}),
       callType: data.call_type,
       campaignName: data.campaign_name,
       crtObjectId: data.user_crt,
@@ -134,6 +136,14 @@ export class CrmBridge {
     this.post("showCrmDetailed", {
       recordInfo: { phone: data.phone, requestId: data.show_crm_request_id, ...additionalParams },
     });
+  }
+
+  callInitiated(data) {
+    this.post("callInitiatedHandler", { reason: "success", userCustomerCRTInfo: crtInfo(data) });
+  }
+
+  dialFailed(reason) {
+    this.post("failedDoDialNotifyHandler", { reason });
   }
 
   callEnded(data) {

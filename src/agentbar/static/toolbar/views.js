@@ -7,6 +7,7 @@ const STATE_LABELS = {
   ready: "ready",
   break: "on break",
   reserved: "ringing",
+  dialing: "dialling",
   on_call: "on call",
   wrap_up: "wrap-up",
 };
@@ -32,6 +33,14 @@ export class View {
     });
     $("ready").addEventListener("click", () => t.act("presence.ready").catch(() => {}));
     $("hangup").addEventListener("click", () => t.act("call.hangup").catch(() => {}));
+    $("hold").addEventListener("click", () => {
+      const held = t.snapshot?.call?.onHold;
+      t.act(held ? "call.resume" : "call.hold").catch(() => {});
+    });
+    $("dial-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      t.dial($("dial-number").value, "manual");
+    });
     $("logout").addEventListener("click", () => t.logout());
     $("dispose").addEventListener("click", () => t.dispose($("disposition-code").value));
   }
@@ -58,6 +67,12 @@ export class View {
     this.error(message);
   }
 
+  prefillDial(phone) {
+    // The agent confirms: the number waits in the box until they press Dial.
+    $("dial-number").value = phone == null ? "" : String(phone);
+    $("dial-number").focus();
+  }
+
   prefillLogin(userId, password) {
     if (userId) $("login-username").value = userId;
     if (password) $("login-password").value = password;
@@ -74,16 +89,19 @@ export class View {
     const { agent, call } = snapshot;
     this.status(STATE_LABELS[agent.state] ?? agent.state, agent.state);
     show("view-login", false);
-    const busy = ["reserved", "on_call", "wrap_up"].includes(agent.state);
+    const busy = ["reserved", "dialing", "on_call", "wrap_up"].includes(agent.state);
     show("view-agent", !busy);
-    show("view-call", agent.state === "on_call" || agent.state === "reserved");
+    show("view-call", ["reserved", "dialing", "on_call"].includes(agent.state));
     show("view-wrapup", agent.state === "wrap_up");
     $("agent-name").textContent = agent.name;
     $("extension-label").textContent = agent.extension ? agent.extension.name : "no extension";
     this.fillExtensions(snapshot);
     this.fillCampaigns(snapshot);
     $("ready").disabled = agent.state === "ready" || !agent.extension || !agent.campaignId;
+    $("dial").disabled = !agent.extension || !agent.campaignId;
     if (call) {
+      $("hold").disabled = agent.state !== "on_call";
+      $("hold").textContent = call.onHold ? "Resume" : "Hold";
       $("call-phone").textContent = call.phone ?? "";
       $("call-meta").textContent = [call.callType, call.campaignName].filter(Boolean).join(" · ");
     }

@@ -1,0 +1,90 @@
+"""Click-to-dial and the dial box in real Chromium, CRM and agentbar on different origins."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.browser.crm import crm_pages, wait_for_handler
+from tests.support.servers import AgentbarServer, PageServer, agentbar_server, page_server
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def crm_and_agentbar(tmp_path: Path) -> Iterator[tuple[PageServer, AgentbarServer]]:
+    base: list[str] = []
+    with (
+        page_server(crm_pages(lambda: base[0])) as crm,
+        agentbar_server(tmp_path / "agentbar", [crm.origin]) as server,
+    ):
+        base.append(server.base_url)
+        yield crm, server
+
+
+def test_click_to_dial_and_the_dial_box_pop_the_record(
+    page: Page, crm_and_agentbar: tuple[PageServer, AgentbarServer]
+) -> None:
+    crm, server = crm_and_agentbar
+    page.goto(crm.url("/crm/leads"))
+    wait_for_handler(page, "loginStatusHandler")
+    page.evaluate("ameyo.integration.doLogin('agent2', 'agent2', 'AUTH_TYPE_PASSWORD')")
+    wait_for_handler(page, "selectExtensionHandler")
+    toolbar = page.frame_locator("#ameyoIframe")
+    toolbar.get_by_test_id("campaign-select").select_option(label="Outbound Sales")
+    wait_for_handler(page, "selectCampaignHandler")
+
+    # The integration guide's own example.
+    page.evaluate("ameyo.integration.doDial('+14085551212', 'cust 567', { leadsource: 'web' })")
+    phone, params, request_id = wait_for_handler(page, "showCrm")
+    assert phone == "+14085551212"
+    assert params["callType"] == "click_to_dial"
+    assert (params["customerId"], params["leadsource"]) == ("cust 567", "web")
+    assert params["campaignName"] == "Outbound Sales"
+    status, crt = wait_for_handler(page, "callInitiatedHandler")
+    assert status == "success"
+    assert crt["callId"] == params["callId"]
+    assert wait_for_handler(page, "setRecordInfoForShowCrmCallback") == [
+        {"result": {"status": "success"}}
+    ]
+    assert toolbar.get_by_test_id("status").inner_text() == "on call"
+    toolbar.get_by_test_id("hangup").click()
+    assert wait_for_handler(page, "hangupHandler")[1]["callId"] == params["callId"]
+    page.evaluate("ameyo.integration.disposeCallByDisposition('Callback')")
+    wait_for_handler(page, "handleDisposeCallByDispositionCode")
+
+    # Prefill: the number waits in the dial box until the agent confirms.
+    page.evaluate("ameyo.integration.populateNumberInDialBox('+1 415 555 0100')")
+    dial_box = toolbar.get_by_test_id("dial-number")
+    dial_box.wait_for()
+    assert dial_box.input_value() == "+1 415 555 0100"
+    assert toolbar.get_by_test_id("status").inner_text() == "not ready"
+    toolbar.get_by_test_id("dial").click()
+    phone, params, _ = wait_for_handler(page, "showCrm", 2)
+    assert (phone, params["callType"]) == ("+14155550100", "manual")
+
+    [row] = server.query("SELECT call_type, record_id FROM calls WHERE phone = '+14085551212'")
+    assert (row["call_type"], row["record_id"]) == ("click_to_dial", request_id)
+
+
+def test_a_click_to_dial_that_cannot_be_placed_says_why(
+    page: Page, crm_and_agentbar: tuple[PageServer, AgentbarServer]
+) -> None:
+    crm, server = crm_and_agentbar
+    page.goto(crm.url("/crm/leads"))
+    wait_for_handler(page, "loginStatusHandler")
+    page.evaluate("ameyo.integration.doLogin('agent3', 'agent3', 'AUTH_TYPE_PASSWORD')")
+    wait_for_handler(page, "selectExtensionHandler")
+    page.evaluate("ameyo.integration.doDial('+14085551212', 'cust 1', {})")
+    [reason] = wait_for_handler(page, "failedDoDialNotifyHandler")[:1]
+    assert reason == "choose a campaign before dialling"
+    toolbar = page.frame_locator("#ameyoIframe")
+    toolbar.get_by_test_id("campaign-select").select_option(label="Outbound Sales")
+    wait_for_handler(page, "selectCampaignHandler")
+    page.evaluate("ameyo.integration.doDial('not a number', 'cust 1', {})")
+    reason = wait_for_handler(page, "failedDoDialNotifyHandler", 2)[0]
+    assert "'not a number' is not a phone number" in reason
+    assert server.query("SELECT count(*) AS n FROM calls")[0]["n"] == 0
