@@ -174,6 +174,19 @@ VALID_FRAMES: list[tuple[dict[str, Any], type[BaseModel]]] = [
         frames.AcknowledgeShowCrm,
     ),
     ({"id": "twelve", "cmd": "ping"}, frames.Ping),
+    (
+        {
+            "id": 13,
+            "cmd": "call.dial",
+            "phone": "+14085551212",
+            "callType": "click_to_dial",
+            "customerId": "cust 567",
+            "additionalParams": {"leadsource": "web"},
+        },
+        frames.Dial,
+    ),
+    ({"id": 14, "cmd": "call.hold"}, frames.Hold),
+    ({"id": 15, "cmd": "call.resume"}, frames.ResumeCall),
 ]
 
 
