@@ -53,8 +53,17 @@ def test_click_to_dial_and_the_dial_box_pop_the_record(
     assert toolbar.get_by_test_id("status").inner_text() == "on call"
     toolbar.get_by_test_id("hangup").click()
     assert wait_for_handler(page, "hangupHandler")[1]["callId"] == params["callId"]
+    page.evaluate("ameyo.integration.disposeNDial('Callback', '+14155550123')")
+    reason = wait_for_handler(page, "handleFailedDispositionNotifyGeneric")[0]
+    assert reason == "'Callback' cannot be used with dispose-and-dial in campaign 'Outbound Sales'"
+    page.evaluate("ameyo.integration.disposeNDial('Sale', '+14155550123')")
+    status, outcome = wait_for_handler(page, "handleDisposeCallByDispositionCode")
+    assert (status, outcome["dialStatus"]) == ("success", "success")
+    assert wait_for_handler(page, "showCrm", 2)[0] == "+14155550123"
+    toolbar.get_by_test_id("hangup").click()
+    wait_for_handler(page, "hangupHandler", 2)
     page.evaluate("ameyo.integration.disposeCallByDisposition('Callback')")
-    wait_for_handler(page, "handleDisposeCallByDispositionCode")
+    wait_for_handler(page, "handleDisposeCallByDispositionCode", 2)
 
     # Prefill: the number waits in the dial box until the agent confirms.
     page.evaluate("ameyo.integration.populateNumberInDialBox('+1 415 555 0100')")
@@ -63,7 +72,7 @@ def test_click_to_dial_and_the_dial_box_pop_the_record(
     assert dial_box.input_value() == "+1 415 555 0100"
     assert toolbar.get_by_test_id("status").inner_text() == "not ready"
     toolbar.get_by_test_id("dial").click()
-    phone, params, _ = wait_for_handler(page, "showCrm", 2)
+    phone, params, _ = wait_for_handler(page, "showCrm", 3)
     assert (phone, params["callType"]) == ("+14155550100", "manual")
 
     [row] = server.query("SELECT call_type, record_id FROM calls WHERE phone = '+14085551212'")

@@ -79,3 +79,40 @@ def test_a_bad_number_or_a_missing_extension_dials_nothing(server: AgentbarServe
         assert huge["error"]["code"] == "bad_frame"
         assert "additionalParams" in huge["error"]["message"]
         assert stored_counts(server) == before
+
+
+def test_dispose_and_dial_disposes_then_dials_at_once(server: AgentbarServer) -> None:
+    with ToolbarClient(server.socket_url, origin=server.base_url) as toolbar:
+        answer = log_in(toolbar)
+        inbound = next(
+            c["id"] for c in answer["snapshot"]["campaigns"] if c["name"] == "Inbound Support"
+        )
+        toolbar.expect_ok("extension.select", name="SIP 1001", phone="1001")
+        toolbar.expect_ok("campaign.select", campaignId=inbound)
+        toolbar.expect_ok("presence.ready")
+        first = server.place_call("+14085550001")
+        toolbar.wait_event("call.connected", call_id=first)
+        server.customer_hangs_up(first)
+        toolbar.wait_event("agent.state_changed", state="wrap_up")
+
+        refused = toolbar.request(
+            "disposition.dispose_and_dial", code="Callback", phone="+14085550002"
+        )
+        assert refused["error"]["code"] == "callback_not_allowed"
+        next_call = toolbar.expect_ok(
+            "disposition.dispose_and_dial", code="Info Given", phone="+14085550002"
+        )["callId"]
+        toolbar.wait_event("call.disposed", call_id=first, disposition_code="Info Given")
+        pop = toolbar.wait_event("call.screen_pop", call_id=next_call)["data"]
+        assert (pop["call_type"], pop["phone"]) == ("manual", "+14085550002")
+        toolbar.wait_event("call.connected", call_id=next_call)
+    states = [
+        row["data"]
+        for row in server.query(
+            "SELECT data FROM events WHERE kind = 'agent.state_changed' ORDER BY seq"
+        )
+    ]
+    # wrap-up went straight to dialling: never ready in between.
+    assert '"state": "wrap_up"' in states[-3]
+    assert '"state": "dialing"' in states[-2]
+    assert '"state": "on_call"' in states[-1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from agentbar.domain import commands as cmd
@@ -10,8 +12,10 @@ from agentbar.domain.agent import AgentState
 from agentbar.domain.call import CallState, CallType
 from agentbar.domain.center import Center
 from agentbar.domain.errors import (
+    CallbackNotAllowed,
     CampaignNotAssigned,
     IllegalTransition,
+    InvalidDisposition,
     NoCurrentCall,
     NotSetUp,
 )
@@ -163,3 +167,73 @@ def test_hold_and_resume(center: Center) -> None:
     assert resumed.instructions == [ResumeCall("out-1")]
     with pytest.raises(IllegalTransition, match="not on hold"):
         center.handle(cmd.Resume("a1"), 46.0)
+
+
+def in_wrap_up_on(center: Center, campaign_allows_callback: bool = False) -> None:
+    if campaign_allows_callback:
+        campaign = center.campaign("1")
+        center.configure([replace(campaign, callback_in_dispose_dial=True)], ["Lunch"])
+    get_ready(center, "a1", 10.0)
+    arrive(center, "in-1", 20.0)
+    center.signal(cmd.AgentAnswered("in-1"), 25.0)
+    center.signal(cmd.CallEnded("in-1", "customer"), 60.0)
+
+
+def dispose_and_dial(center: Center, code: str, call_id: str = "out-9") -> None:
+    center.handle(
+        cmd.DisposeAndDial("a1", code, cmd.Dial("a1", "+14085559999", call_id, CallType.MANUAL)),
+        70.0,
+    )
+
+
+def test_dispose_and_dial_goes_straight_from_wrap_up_to_dialling(center: Center) -> None:
+    in_wrap_up_on(center)
+    arrive(center, "in-2", 65.0)  # waiting: must not be offered between dispose and dial
+    outcome = center.handle(
+        cmd.DisposeAndDial("a1", "sale", cmd.Dial("a1", "+14085559999", "out-9", CallType.MANUAL)),
+        70.0,
+    )
+    states = [e.state for e in outcome.events if isinstance(e, ev.AgentStateChanged)]
+    assert states == ["dialing"]
+    disposed = [e for e in outcome.events if isinstance(e, ev.CallDisposed)]
+    assert [(e.call_id, e.disposition_code) for e in disposed] == [("in-1", "Sale")]
+    assert center.agent("a1").call_id == "out-9"
+    assert center.call("in-2").state is CallState.QUEUED
+    assert any(isinstance(i, DialOut) for i in outcome.instructions)
+
+
+def test_dispose_and_dial_refuses_callback_unless_the_campaign_allows_it(
+    center: Center,
+) -> None:
+    in_wrap_up_on(center)
+    with pytest.raises(CallbackNotAllowed, match="'Callback' cannot be used"):
+        dispose_and_dial(center, "Callback")
+    assert center.agent("a1").state is AgentState.WRAP_UP
+    assert center.call("in-1").state is CallState.WRAP_UP
+
+
+def test_dispose_and_dial_with_callback_where_the_campaign_allows_it(center: Center) -> None:
+    in_wrap_up_on(center, campaign_allows_callback=True)
+    dispose_and_dial(center, "Callback")
+    assert center.agent("a1").state is AgentState.DIALING
+
+
+@pytest.mark.parametrize(
+    ("code", "error"), [("Bought a yacht", InvalidDisposition), ("Sale", IllegalTransition)]
+)
+def test_a_refused_dispose_and_dial_changes_nothing(
+    center: Center, code: str, error: type[Exception]
+) -> None:
+    in_wrap_up_on(center)
+    with pytest.raises(error):
+        # An invalid code, or a dial whose call id is taken, refuses both halves.
+        dispose_and_dial(center, code, call_id="in-1")
+    assert center.agent("a1").state is AgentState.WRAP_UP
+    assert center.call("in-1").state is CallState.WRAP_UP
+
+
+def test_a_plain_dial_during_wrap_up_is_refused(center: Center) -> None:
+    in_wrap_up_on(center)
+    with pytest.raises(IllegalTransition, match="dispose the current call first"):
+        center.handle(cmd.Dial("a1", "+14085559999", "out-9", CallType.MANUAL), 70.0)
+    assert center.agent("a1").state is AgentState.WRAP_UP

@@ -186,6 +186,10 @@ VALID_FRAMES: list[tuple[dict[str, Any], type[BaseModel]]] = [
         frames.Dial,
     ),
     ({"id": 14, "cmd": "call.hold"}, frames.Hold),
+    (
+        {"id": 16, "cmd": "disposition.dispose_and_dial", "code": "Sale", "phone": "+14085551212"},
+        frames.DisposeAndDial,
+    ),
     ({"id": 15, "cmd": "call.resume"}, frames.ResumeCall),
 ]
 

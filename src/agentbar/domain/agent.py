@@ -59,6 +59,9 @@ TRANSITIONS: Final[Mapping[tuple[AgentState, AgentInput], AgentState]] = {
     (S.WRAP_UP, I.DISPOSE_NOT_READY): S.NOT_READY,
     (S.READY, I.DIAL): S.DIALING,
     (S.NOT_READY, I.DIAL): S.DIALING,
+    # Dispose-and-dial: the disposition ends wrap-up and the next call starts at once, with no
+    # moment of READY in between in which an inbound call could be offered.
+    (S.WRAP_UP, I.DIAL): S.DIALING,
     (S.DIALING, I.ANSWER): S.ON_CALL,
     (S.DIALING, I.CALL_ENDED): S.WRAP_UP,
     (S.NOT_READY, I.LOGOUT): S.LOGGED_OUT,

@@ -57,6 +57,8 @@ class Campaign:
     wrap_up_timeout: float | None = None
     """Seconds of wrap-up before the call is disposed with the default disposition."""
     default_disposition: str | None = None
+    callback_in_dispose_dial: bool = False
+    """Whether dispose-and-dial may use the 'Callback' disposition (refused by default)."""
 
     def timeout_disposition(self) -> tuple[str, str]:
         """(class, code) a wrap-up timeout disposes with: the default, else the plan's first."""

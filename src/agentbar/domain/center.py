@@ -36,6 +36,7 @@ _HANDLERS: dict[type[Any], Handler] = {
     cmd.AgentDidNotAnswer: inbound.agent_did_not_answer,
     cmd.CallEnded: calls.call_ended,
     cmd.Dial: outbound.dial,
+    cmd.DisposeAndDial: wrapup.dispose_and_dial,
     cmd.CustomerAnswered: outbound.customer_answered,
     cmd.DialFailed: outbound.dial_failed,
     cmd.Hold: calls.hold,

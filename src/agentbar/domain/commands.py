@@ -71,6 +71,15 @@ class Dial:
 
 
 @dataclass(frozen=True)
+class DisposeAndDial:
+    """Dispose the call in wrap-up, then dial `dial.phone` at once (disposeNDial)."""
+
+    agent_id: str
+    code: str
+    dial: Dial
+
+
+@dataclass(frozen=True)
 class Hold:
     agent_id: str
 
@@ -90,6 +99,7 @@ Command = (
     | HangUp
     | Dispose
     | Dial
+    | DisposeAndDial
     | Hold
     | Resume
 )

@@ -49,3 +49,7 @@ class InvalidDisposition(DomainError):
 
 class UnknownBreakReason(DomainError):
     code = "unknown_break_reason"
+
+
+class CallbackNotAllowed(DomainError):
+    code = "callback_not_allowed"

@@ -11,9 +11,10 @@ from agentbar.domain import agent as agent_sm
 from agentbar.domain import call as call_sm
 from agentbar.domain import commands as cmd
 from agentbar.domain import events as ev
-from agentbar.domain.agent import AgentInput, AgentState
+from agentbar.domain.agent import Agent, AgentInput, AgentState
 from agentbar.domain.call import Call, CallInput, CallState
 from agentbar.domain.calls import call_ended, connected, screen_pop
+from agentbar.domain.campaign import Campaign
 from agentbar.domain.errors import CampaignNotAssigned, IllegalTransition, NotSetUp
 from agentbar.domain.floor import Floor, Outcome
 from agentbar.domain.instructions import DialOut
@@ -21,6 +22,14 @@ from agentbar.domain.instructions import DialOut
 
 def dial(floor: Floor, c: cmd.Dial, now: float, out: Outcome) -> None:
     agent = floor.agent(c.agent_id)
+    if agent.state is AgentState.WRAP_UP:
+        raise IllegalTransition("dispose the current call first (or use dispose-and-dial)")
+    campaign = check_dial(floor, agent, c)
+    start_dial(floor, agent, campaign, c, now, out)
+
+
+def check_dial(floor: Floor, agent: Agent, c: cmd.Dial) -> Campaign:
+    """Everything a dial needs, checked before anything changes; the campaign to dial in."""
     agent_sm.next_state(agent.state, AgentInput.DIAL)
     if agent.extension is None:
         raise NotSetUp("choose an extension before dialling")
@@ -32,10 +41,19 @@ def dial(floor: Floor, c: cmd.Dial, now: float, out: Outcome) -> None:
         raise CampaignNotAssigned(f"campaign '{campaign.name}' is not assigned to this agent")
     if c.call_id in floor.calls:
         raise IllegalTransition(f"call '{c.call_id}' already exists")
+    return campaign
 
-    agent.after_call = (
-        AgentInput.DISPOSE_NOT_READY if agent.state is AgentState.NOT_READY else AgentInput.DISPOSE
-    )
+
+def start_dial(
+    floor: Floor, agent: Agent, campaign: Campaign, c: cmd.Dial, now: float, out: Outcome
+) -> None:
+    assert agent.extension is not None
+    if agent.state is not AgentState.WRAP_UP:  # dispose-and-dial keeps the earlier preference
+        agent.after_call = (
+            AgentInput.DISPOSE_NOT_READY
+            if agent.state is AgentState.NOT_READY
+            else AgentInput.DISPOSE
+        )
     floor.leave_idle(agent)
     call = Call(
         call_id=c.call_id,

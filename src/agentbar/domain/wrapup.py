@@ -6,21 +6,48 @@ from __future__ import annotations
 from agentbar.domain import call as call_sm
 from agentbar.domain import commands as cmd
 from agentbar.domain import events as ev
-from agentbar.domain.agent import AgentInput, AgentState
+from agentbar.domain import outbound
+from agentbar.domain.agent import Agent, AgentInput, AgentState
 from agentbar.domain.call import Call, CallInput, CallState
-from agentbar.domain.errors import NoCurrentCall
+from agentbar.domain.errors import CallbackNotAllowed, IllegalTransition, NoCurrentCall
 from agentbar.domain.floor import Floor, Outcome, wrap_up_timer
 
 
 def dispose(floor: Floor, c: cmd.Dispose, now: float, out: Outcome) -> None:
-    agent = floor.agent(c.agent_id)
+    call = _in_wrap_up(floor, floor.agent(c.agent_id), c.crt_object_id)
+    klass, code = floor.campaigns[call.campaign_id].plan.resolve(c.code)
+    _close(floor, call, klass, code, c.note, "agent", now, out)
+
+
+def _in_wrap_up(floor: Floor, agent: Agent, crt_object_id: str | None) -> Call:
+    """The agent's call waiting for its disposition (and named by `crt_object_id`, if given)."""
     if agent.state is not AgentState.WRAP_UP or agent.call_id is None:
         raise NoCurrentCall("no current call to dispose (crtObjectId is null)")
     call = floor.calls[agent.call_id]
-    if c.crt_object_id and c.crt_object_id not in {call.call_id, call.user_crt, call.customer_crt}:
-        raise NoCurrentCall(f"crtObjectId '{c.crt_object_id}' is not the current call")
-    klass, code = floor.campaigns[call.campaign_id].plan.resolve(c.code)
-    _close(floor, call, klass, code, c.note, "agent", now, out)
+    if crt_object_id and crt_object_id not in {call.call_id, call.user_crt, call.customer_crt}:
+        raise NoCurrentCall(f"crtObjectId '{crt_object_id}' is not the current call")
+    return call
+
+
+CALLBACK = "callback"
+
+
+def dispose_and_dial(floor: Floor, c: cmd.DisposeAndDial, now: float, out: Outcome) -> None:
+    """The disposition ends wrap-up and the dial starts at once; nothing changes unless both
+    can happen."""
+    agent = floor.agent(c.agent_id)
+    call = _in_wrap_up(floor, agent, None)
+    campaign = floor.campaigns[call.campaign_id]
+    klass, code = campaign.plan.resolve(c.code)
+    if code.casefold() == CALLBACK and not campaign.callback_in_dispose_dial:
+        raise CallbackNotAllowed(
+            f"'{code}' cannot be used with dispose-and-dial in campaign '{campaign.name}'"
+        )
+    if c.dial.agent_id != agent.agent_id:
+        raise IllegalTransition("an agent dials only for themselves")
+    dial_campaign = outbound.check_dial(floor, agent, c.dial)
+    _close(floor, call, klass, code, None, "agent", now, out, release=False)
+    outbound.start_dial(floor, agent, dial_campaign, c.dial, now, out)
 
 
 def wrap_up_timed_out(floor: Floor, call_id: str, now: float, out: Outcome) -> None:
@@ -40,6 +67,7 @@ def _close(
     disposed_by: str,
     now: float,
     out: Outcome,
+    release: bool = True,
 ) -> None:
     agent = floor.agent_of(call)
     call_sm.next_state(call.state, CallInput.DISPOSE)
@@ -53,9 +81,11 @@ def _close(
         floor.cancel_timer(wrap_up_timer(call.call_id), out)
     agent.call_id = None
     out.events.append(ev.CallDisposed(call.call_id, agent.agent_id, klass, code, note, disposed_by))
-    release, agent.after_call = agent.after_call, AgentInput.DISPOSE
-    if release is AgentInput.DISPOSE:
-        floor.become_idle(agent, release, now, out)
-    else:
-        floor.move(agent, release, now, out)
     del floor.calls[call.call_id]
+    if not release:
+        return  # the caller moves the agent on (dispose-and-dial)
+    back_to, agent.after_call = agent.after_call, AgentInput.DISPOSE
+    if back_to is AgentInput.DISPOSE:
+        floor.become_idle(agent, back_to, now, out)
+    else:
+        floor.move(agent, back_to, now, out)

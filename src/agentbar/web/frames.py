@@ -113,6 +113,12 @@ class Dial(_Frame):
         return value
 
 
+class DisposeAndDial(_Frame):
+    cmd: Literal["disposition.dispose_and_dial"]
+    code: Annotated[str, Field(max_length=100)]
+    phone: Annotated[str, Field(min_length=1, max_length=40)]
+
+
 class Hold(_Frame):
     cmd: Literal["call.hold"]
 
@@ -138,6 +144,7 @@ FRAME_TYPES = (
     Dispose,
     AcknowledgeShowCrm,
     Dial,
+    DisposeAndDial,
     Hold,
     ResumeCall,
     Ping,
@@ -155,6 +162,7 @@ ClientFrame = Annotated[
     | Dispose
     | AcknowledgeShowCrm
     | Dial
+    | DisposeAndDial
     | Hold
     | ResumeCall
     | Ping,

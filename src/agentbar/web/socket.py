@@ -73,6 +73,7 @@ class ToolbarSocket:
             f.ListDispositions: self._list_dispositions,
             f.AcknowledgeShowCrm: self._acknowledge_show_crm,
             f.Dial: self._dial,
+            f.DisposeAndDial: self._dispose_and_dial,
             f.Hold: self._simple(lambda a, fr: cmd.Hold(a)),
             f.ResumeCall: self._simple(lambda a, fr: cmd.Resume(a)),
             f.Ping: self._ping,
@@ -218,6 +219,13 @@ class ToolbarSocket:
                 crm_params=tuple(crm_params.items()),
             )
         )
+        return {"callId": call_id}
+
+    async def _dispose_and_dial(self, frame: f.DisposeAndDial) -> dict[str, Any]:
+        session = self._require_session()
+        call_id = new_id("call")
+        dial = cmd.Dial(session.agent_id, normalize_phone(frame.phone), call_id, CallType.MANUAL)
+        await self._c.runtime.command(cmd.DisposeAndDial(session.agent_id, frame.code, dial))
         return {"callId": call_id}
 
     async def _ping(self, frame: f.Ping) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 metadata = MetaData()
@@ -42,6 +43,7 @@ campaigns = Table(
     Column("max_misses", Integer, nullable=True),
     Column("wrap_up_timeout", Float, nullable=True),
     Column("default_disposition", String(100), nullable=True),
+    Column("callback_in_dispose_dial", Boolean, nullable=False, server_default=false()),
 )
 
 disposition_codes = Table(

@@ -90,6 +90,7 @@ class SqlStorage:
         max_misses: int | None = None,
         wrap_up_timeout: float | None = None,
         default_disposition: str | None = None,
+        callback_in_dispose_dial: bool = False,
     ) -> str:
         """Create or update the campaign named `name`; returns its id."""
         settings = {
@@ -99,6 +100,7 @@ class SqlStorage:
             "max_misses": max_misses,
             "wrap_up_timeout": wrap_up_timeout,
             "default_disposition": default_disposition,
+            "callback_in_dispose_dial": callback_in_dispose_dial,
         }
         with self._engine.begin() as c:
             found = c.execute(
@@ -187,6 +189,7 @@ class SqlStorage:
                         max_misses=row.max_misses,
                         wrap_up_timeout=row.wrap_up_timeout,
                         default_disposition=row.default_disposition,
+                        callback_in_dispose_dial=row.callback_in_dispose_dial,
                     )
                 )
             return result

@@ -185,6 +185,9 @@
         additionalParameters: additionalNote,
       });
     },
+    disposeNDial: function (dispositionCode, phone) {
+      send({ method: "disposeNDial", dispositionCode: dispositionCode, phone: phone });
+    },
     setLoginInfo: function (userId, password) {
       send({ method: "setLoginCredentials", userId: userId, password: password });
     },

@@ -234,6 +234,18 @@ class Toolbar {
     }
   }
 
+  async disposeAndDial(code, phone) {
+    try {
+      const answer = await this.act("disposition.dispose_and_dial", {
+        code: String(code ?? ""),
+        phone: String(phone ?? ""),
+      });
+      this.bridge.disposedAndDialled(answer.callId);
+    } catch (error) {
+      this.bridge.dispositionFailed(error.message);
+    }
+  }
+
   async dial(phone, callType, extra = {}) {
     try {
       const fields = { phone: String(phone ?? ""), callType };
@@ -281,6 +293,7 @@ class Toolbar {
           additionalParams: m.additionalParams,
         }),
       populateNumberInDialBox: (m) => this.view.prefillDial(m.phone),
+      disposeNDial: (m) => this.disposeAndDial(m.dispositionCode, m.phone),
     };
   }
 }

@@ -158,6 +158,11 @@ export class CrmBridge {
     this.post("disposeCallByDispositionCodeHandler", { reason });
   }
 
+  disposedAndDialled(callId) {
+    // One answer for both halves: the disposition's result and the dial's outcome.
+    this.post("disposeAndDialHandler", { reason: "success", dialStatus: "success", callId });
+  }
+
   dispositionFailed(reason) {
     this.post("failedDispositionNotifyHandler", { reason });
   }
