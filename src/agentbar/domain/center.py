@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from agentbar.domain import calls, inbound, outbound, presence, wrapup
+from agentbar.domain import callbacks, calls, inbound, outbound, presence, wrapup
 from agentbar.domain import commands as cmd
 from agentbar.domain.floor import Floor, IdSource, Outcome
 
@@ -39,6 +39,7 @@ _HANDLERS: dict[type[Any], Handler] = {
     cmd.DisposeAndDial: wrapup.dispose_and_dial,
     cmd.CustomerAnswered: outbound.customer_answered,
     cmd.DialFailed: outbound.dial_failed,
+    cmd.RestoreCallbacks: callbacks.restore,
     cmd.Hold: calls.hold,
     cmd.Resume: calls.resume,
 }
@@ -46,6 +47,7 @@ _HANDLERS: dict[type[Any], Handler] = {
 _TIMERS: dict[str, Callable[[Floor, str, float, Outcome], None]] = {
     "ring": inbound.ring_timed_out,
     "wrapup": wrapup.wrap_up_timed_out,
+    "callback": callbacks.fall_due,
 }
 
 
@@ -60,6 +62,10 @@ _HANDLERS[cmd.TimerFired] = _timer_fired
 
 
 class Center(Floor):
+    def __init__(self, new_id: IdSource) -> None:
+        super().__init__(new_id)
+        self.start_callback = callbacks.start
+
     def handle(self, command: cmd.Command, now: float) -> Outcome:
         return self._run(command, now)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from agentbar.domain.agent import AgentProfile, Extension
 from agentbar.domain.call import CallType
+from agentbar.domain.callback_book import Callback
 
 # -- agent commands ---------------------------------------------------------------------
 
@@ -51,11 +52,30 @@ class HangUp:
 
 
 @dataclass(frozen=True)
+class CallbackRequest:
+    """Call the customer back at `at` (epoch seconds): the same agent, or anyone in the
+    campaign; `phone` defaults to the call's."""
+
+    at: float
+    self_callback: bool = False
+    phone: str | None = None
+    params: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
 class Dispose:
     agent_id: str
     code: str
     note: str | None = None
     crt_object_id: str | None = None
+    callback: CallbackRequest | None = None
+
+
+@dataclass(frozen=True)
+class RestoreCallbacks:
+    """Callbacks stored by an earlier run, brought back at start."""
+
+    callbacks: tuple[Callback, ...]
 
 
 @dataclass(frozen=True)
@@ -102,6 +122,7 @@ Command = (
     | DisposeAndDial
     | Hold
     | Resume
+    | RestoreCallbacks
 )
 
 # -- telephony signals ------------------------------------------------------------------

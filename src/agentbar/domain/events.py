@@ -164,6 +164,25 @@ class CallAbandoned(Event):
 
 
 @dataclass(frozen=True)
+class CallbackScheduled(Event):
+    kind: ClassVar[str] = "callback.scheduled"
+    callback_id: str
+    agent_id: str
+    campaign_id: str
+    phone: str
+    due_at: float
+    for_agent: str | None
+
+
+@dataclass(frozen=True)
+class CallbackDue(Event):
+    kind: ClassVar[str] = "callback.due"
+    callback_id: str
+    campaign_id: str
+    for_agent: str | None
+
+
+@dataclass(frozen=True)
 class CallDisposed(Event):
     kind: ClassVar[str] = "call.disposed"
     call_id: str

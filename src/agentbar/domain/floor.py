@@ -15,6 +15,7 @@ from agentbar.domain import call as call_sm
 from agentbar.domain import events as ev
 from agentbar.domain.agent import Agent, AgentInput
 from agentbar.domain.call import Call, CallInput
+from agentbar.domain.callback_book import Callback, CallbackBook
 from agentbar.domain.campaign import Campaign, Routing
 from agentbar.domain.errors import IllegalTransition, UnknownAgent, UnknownCall, UnknownCampaign
 from agentbar.domain.instructions import CancelTimer, Instruction, OfferToAgent, StartTimer
@@ -23,6 +24,9 @@ from agentbar.domain.routing import IdleAgents, WaitingCalls
 IdSource = Callable[[str], str]
 """Makes a fresh identifier for the given kind ('crt', 'pop', ...)."""
 
+StartCallback = Callable[["Floor", Callback, Agent, float, "Outcome"], bool]
+"""Dials a due callback from a ready agent (callbacks.start, given by the Center)."""
+
 
 @dataclass
 class Outcome:
@@ -30,6 +34,8 @@ class Outcome:
     instructions: list[Instruction] = field(default_factory=list)
     calls: dict[str, Call] = field(default_factory=dict)
     """Every call the change touched, as it now stands (finished calls included)."""
+    callbacks: dict[str, Callback] = field(default_factory=dict)
+    """Every callback the change touched, as it now stands."""
 
 
 def ring_timer(call_id: str, user_crt: str) -> str:
@@ -51,6 +57,8 @@ class Floor:
         self.calls: dict[str, Call] = {}
         self.idle: dict[str, IdleAgents] = {}
         self.waiting: dict[str, WaitingCalls] = {}
+        self.callbacks = CallbackBook()
+        self.start_callback: StartCallback | None = None
         self._offers = itertools.count(1)
 
     def configure(self, campaigns: Iterable[Campaign], break_reasons: Iterable[str]) -> None:
@@ -117,9 +125,17 @@ class Floor:
     def become_idle(self, agent: Agent, given: AgentInput, now: float, out: Outcome) -> None:
         self.move(agent, given, now, out)
         agent.idle_since = now
+        callback = self.callbacks.next_for_agent(agent)
+        if callback is not None and self._start_callback(callback, agent, now, out):
+            return
         if agent.campaign_id is not None:
             self.add_idle(agent)
             self.route(agent.campaign_id, now, out)
+
+    def _start_callback(self, callback: Callback, agent: Agent, now: float, out: Outcome) -> bool:
+        return self.start_callback is not None and self.start_callback(
+            self, callback, agent, now, out
+        )
 
     def add_idle(self, agent: Agent) -> None:
         assert agent.campaign_id is not None
@@ -132,8 +148,14 @@ class Floor:
             self.idle[agent.campaign_id].discard(agent.agent_id)
 
     def route(self, campaign_id: str, now: float, out: Outcome) -> None:
-        """Pair waiting calls with idle agents of the campaign, oldest call first."""
+        """Pair due callbacks, then waiting calls, with idle agents of the campaign, oldest
+        first."""
         waiting, idle = self.waiting[campaign_id], self.idle[campaign_id]
+        while self.callbacks.has_due_for_campaign(campaign_id) and len(idle):
+            agent = self.agents[idle.pop_longest_idle() or ""]
+            if not self._start_callback(self.callbacks.peek_campaign(campaign_id), agent, now, out):
+                self.add_idle(agent)
+                break
         while len(waiting) and len(idle):
             call_id = waiting.pop_oldest()
             agent_id = idle.pop_longest_idle()

@@ -58,6 +58,9 @@ class WaitingCalls:
     def discard(self, call_id: str) -> None:
         self._calls.pop(call_id, None)
 
+    def peek(self) -> str | None:
+        return next(iter(self._calls), None)
+
     def pop_oldest(self) -> str | None:
         if not self._calls:
             return None

@@ -4,9 +4,9 @@ the campaign's default. Either releases the agent to READY."""
 from __future__ import annotations
 
 from agentbar.domain import call as call_sm
+from agentbar.domain import callbacks, outbound
 from agentbar.domain import commands as cmd
 from agentbar.domain import events as ev
-from agentbar.domain import outbound
 from agentbar.domain.agent import Agent, AgentInput, AgentState
 from agentbar.domain.call import Call, CallInput, CallState
 from agentbar.domain.errors import CallbackNotAllowed, IllegalTransition, NoCurrentCall
@@ -16,7 +16,11 @@ from agentbar.domain.floor import Floor, Outcome, wrap_up_timer
 def dispose(floor: Floor, c: cmd.Dispose, now: float, out: Outcome) -> None:
     call = _in_wrap_up(floor, floor.agent(c.agent_id), c.crt_object_id)
     klass, code = floor.campaigns[call.campaign_id].plan.resolve(c.code)
+    if c.callback is not None:
+        callbacks.check_request(c.callback, now)
     _close(floor, call, klass, code, c.note, "agent", now, out)
+    if c.callback is not None:
+        callbacks.schedule(floor, c.callback, call.campaign_id, call.phone, c.agent_id, now, out)
 
 
 def _in_wrap_up(floor: Floor, agent: Agent, crt_object_id: str | None) -> Call:
