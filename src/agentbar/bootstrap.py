@@ -13,6 +13,7 @@ from agentbar.clock import LoopClock
 from agentbar.config import Settings
 from agentbar.demo import DemoCredentials, seed_demo
 from agentbar.domain.center import Center
+from agentbar.domain.commands import RestoreCallbacks
 from agentbar.drivers.bus.memory import MemoryBus
 from agentbar.drivers.storage.sql import SqlStorage
 from agentbar.drivers.telephony.simulator import Simulator
@@ -66,6 +67,10 @@ class Container:
         if ended:
             log.info("ended %d session(s) left open by the previous run", ended)
         await self.runtime.start()
+        pending = await self.storage.pending_callbacks()
+        if pending:
+            await self.runtime.command(RestoreCallbacks(tuple(pending)))
+            log.info("restored %d scheduled callback(s)", len(pending))
 
     async def stop(self) -> None:
         await self.runtime.stop()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from agentbar.domain.call import Call
+from agentbar.domain.callback_book import Callback
 from agentbar.domain.campaign import Campaign
 from agentbar.domain.commands import Signal
 from agentbar.domain.instructions import Instruction
@@ -145,8 +146,17 @@ class Storage(Protocol):
     # the record of what happened
     async def last_seq(self) -> int: ...
 
-    async def record(self, envelopes: Sequence[Envelope], calls: Sequence[Call]) -> None:
-        """Store events and call states in one transaction."""
+    async def record(
+        self,
+        envelopes: Sequence[Envelope],
+        calls: Sequence[Call],
+        callbacks: Sequence[Callback] = (),
+    ) -> None:
+        """Store events, call states and callbacks in one transaction."""
+        ...
+
+    async def pending_callbacks(self) -> Sequence[Callback]:
+        """Callbacks not yet dialled, to restore at start."""
         ...
 
     async def set_record_for_show_crm(

@@ -97,3 +97,44 @@ def test_a_click_to_dial_that_cannot_be_placed_says_why(
     reason = wait_for_handler(page, "failedDoDialNotifyHandler", 2)[0]
     assert "'not a number' is not a phone number" in reason
     assert server.query("SELECT count(*) AS n FROM calls")[0]["n"] == 0
+
+
+def test_dispose_and_schedule_callback_from_the_crm(
+    page: Page, crm_and_agentbar: tuple[PageServer, AgentbarServer]
+) -> None:
+    crm, server = crm_and_agentbar
+    page.goto(crm.url("/crm/case/9"))
+    wait_for_handler(page, "loginStatusHandler")
+    page.evaluate("ameyo.integration.doLogin('agent4', 'agent4', 'AUTH_TYPE_PASSWORD')")
+    wait_for_handler(page, "selectExtensionHandler")
+    toolbar = page.frame_locator("#ameyoIframe")
+    toolbar.get_by_test_id("campaign-select").select_option(label="Inbound Support")
+    toolbar.get_by_test_id("ready").click()
+    wait_for_handler(page, "readyHandler")
+    call_id = server.place_call("+14085550077")
+    wait_for_handler(page, "showCrm")
+    server.customer_hangs_up(call_id)
+    wait_for_handler(page, "hangupHandler")
+
+    page.evaluate(
+        "ameyo.integration.disposeAndScheduleCallback('+14085550077', true, 'next tuesday', {}, {})"
+    )
+    reason = wait_for_handler(page, "failedScheduleCallBackNotifyHandler")[0]
+    assert reason == "callback time 'next tuesday' is not a date and time"
+    assert wait_for_handler(page, "handleFailedDispositionNotifyGeneric")[0] == reason
+
+    page.evaluate(
+        "ameyo.integration.disposeAndScheduleCallback("
+        "'+14085550077', true, Date.now() + 3600 * 1000, {ticket: 'T-9'}, 'wants a demo')"
+    )
+    status, details = wait_for_handler(page, "callbackSuccessNotifyHandler")
+    assert status == "success"
+    assert wait_for_handler(page, "handleDisposeCallByDispositionCode")[0] == "success"
+    [row] = server.query("SELECT * FROM callbacks")
+    assert row["callback_id"] == details["callbackId"]
+    assert (row["for_agent"], row["phone"], row["state"]) == ("agent4", "+14085550077", "scheduled")
+    [disposed] = server.query("SELECT disposition_code, disposition_note FROM calls")
+    assert (disposed["disposition_code"], disposed["disposition_note"]) == (
+        "Callback",
+        "wants a demo",
+    )

@@ -83,7 +83,9 @@ class Runtime:
                 self._envelope(e.kind, now, e.topic_agent, e.topic_call, e.payload())
                 for e in outcome.events
             ]
-            await self._storage.record(envelopes, list(outcome.calls.values()))
+            await self._storage.record(
+                envelopes, list(outcome.calls.values()), list(outcome.callbacks.values())
+            )
             for envelope in envelopes:
                 await self._bus.publish(envelope)
             for instruction in outcome.instructions:

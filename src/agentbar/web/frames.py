@@ -10,6 +10,7 @@ import json
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -80,11 +81,30 @@ class ListDispositions(_Frame):
     campaignId: Id | None = None
 
 
+def _small_params(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    if value is not None and len(json.dumps(value)) > MAX_CRM_PARAMS_BYTES:
+        raise ValueError(f"must be at most {MAX_CRM_PARAMS_BYTES} bytes of JSON")
+    return value
+
+
+class CallbackFields(BaseModel):
+    """When and how to call the customer back; `at` must carry its time zone."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    at: AwareDatetime
+    selfCallback: bool = False
+    phone: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    params: dict[str, Any] | None = None
+
+    _params_size = field_validator("params")(_small_params)
+
+
 class Dispose(_Frame):
     cmd: Literal["disposition.dispose"]
     code: Annotated[str, Field(max_length=100)]
     crtObjectId: Id | None = None
     note: Annotated[str, Field(max_length=4000)] | None = None
+    callback: CallbackFields | None = None
 
 
 class AcknowledgeShowCrm(_Frame):
@@ -105,12 +125,7 @@ class Dial(_Frame):
     campaignId: Id | None = None
     additionalParams: dict[str, Any] | None = None
 
-    @field_validator("additionalParams")
-    @classmethod
-    def _small(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is not None and len(json.dumps(value)) > MAX_CRM_PARAMS_BYTES:
-            raise ValueError(f"must be at most {MAX_CRM_PARAMS_BYTES} bytes of JSON")
-        return value
+    _params_size = field_validator("additionalParams")(_small_params)
 
 
 class DisposeAndDial(_Frame):

@@ -20,6 +20,7 @@ from agentbar.domain import commands as cmd
 from agentbar.domain.agent import Extension
 from agentbar.domain.call import CallType
 from agentbar.domain.errors import DomainError
+from agentbar.domain.events import CallbackScheduled
 from agentbar.ids import new_id
 from agentbar.origins import origin_of
 from agentbar.phones import normalize_phone
@@ -69,7 +70,7 @@ class ToolbarSocket:
             f.Ready: self._simple(lambda a, fr: cmd.GoReady(a)),
             f.Break: self._simple(lambda a, fr: cmd.TakeBreak(a, fr.reason)),
             f.HangUp: self._simple(lambda a, fr: cmd.HangUp(a)),
-            f.Dispose: self._simple(lambda a, fr: cmd.Dispose(a, fr.code, fr.note, fr.crtObjectId)),
+            f.Dispose: self._dispose,
             f.ListDispositions: self._list_dispositions,
             f.AcknowledgeShowCrm: self._acknowledge_show_crm,
             f.Dial: self._dial,
@@ -220,6 +221,23 @@ class ToolbarSocket:
             )
         )
         return {"callId": call_id}
+
+    async def _dispose(self, frame: f.Dispose) -> dict[str, Any]:
+        session = self._require_session()
+        request = None
+        if frame.callback is not None:
+            wanted = frame.callback
+            request = cmd.CallbackRequest(
+                at=wanted.at.timestamp(),
+                self_callback=wanted.selfCallback,
+                phone=normalize_phone(wanted.phone) if wanted.phone else None,
+                params=tuple((wanted.params or {}).items()),
+            )
+        outcome = await self._c.runtime.command(
+            cmd.Dispose(session.agent_id, frame.code, frame.note, frame.crtObjectId, request)
+        )
+        scheduled = [e for e in outcome.events if isinstance(e, CallbackScheduled)]
+        return {"callbackId": scheduled[0].callback_id} if scheduled else {}
 
     async def _dispose_and_dial(self, frame: f.DisposeAndDial) -> dict[str, Any]:
         session = self._require_session()

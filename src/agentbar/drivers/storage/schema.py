@@ -116,3 +116,17 @@ events = Table(
     Column("call_id", String(64), nullable=True, index=True),
     Column("data", Text, nullable=False),
 )
+
+callbacks = Table(
+    "callbacks",
+    metadata,
+    Column("callback_id", String(64), primary_key=True),
+    Column("campaign_id", Integer, ForeignKey("campaigns.campaign_id"), nullable=False),
+    Column("phone", String(40), nullable=False),
+    Column("due_at", Float, nullable=False),
+    Column("scheduled_by", String(64), nullable=False),
+    Column("for_agent", String(64), nullable=True),
+    Column("params", Text, nullable=False),
+    Column("state", String(20), nullable=False, index=True),
+    Column("call_id", String(64), nullable=True),
+)

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, RowMapping
 
 from agentbar.domain.call import Call, CallState, CallType
+from agentbar.domain.callback_book import Callback, CallbackState
 from agentbar.domain.campaign import (
     Campaign,
     CampaignKind,
@@ -276,8 +277,15 @@ class SqlStorage:
             value = c.execute(select(func.max(t.events.c.seq))).scalar_one_or_none()
         return int(value or 0)
 
-    async def record(self, envelopes: Sequence[Envelope], calls: Sequence[Call]) -> None:
+    async def record(
+        self,
+        envelopes: Sequence[Envelope],
+        calls: Sequence[Call],
+        callbacks: Sequence[Callback] = (),
+    ) -> None:
         with self._engine.begin() as c:
+            for callback in callbacks:
+                self._upsert_callback(c, callback)
             if envelopes:
                 c.execute(
                     insert(t.events),
@@ -295,6 +303,43 @@ class SqlStorage:
                 )
             for call in calls:
                 self._upsert_call(c, call)
+
+    @staticmethod
+    def _upsert_callback(c: Connection, callback: Callback) -> None:
+        values = {
+            "callback_id": callback.callback_id,
+            "campaign_id": int(callback.campaign_id),
+            "phone": callback.phone,
+            "due_at": callback.due_at,
+            "scheduled_by": callback.scheduled_by,
+            "for_agent": callback.for_agent,
+            "params": json.dumps(callback.params),
+            "state": callback.state.value,
+            "call_id": callback.call_id,
+        }
+        stmt = sqlite_insert(t.callbacks).values(values)
+        changed = {k: v for k, v in values.items() if k != "callback_id"}
+        c.execute(stmt.on_conflict_do_update(index_elements=["callback_id"], set_=changed))
+
+    async def pending_callbacks(self) -> Sequence[Callback]:
+        with self._engine.connect() as c:
+            rows = c.execute(
+                select(t.callbacks)
+                .where(t.callbacks.c.state != CallbackState.DIALLED.value)
+                .order_by(t.callbacks.c.due_at)
+            )
+            return [
+                Callback(
+                    callback_id=r.callback_id,
+                    campaign_id=str(r.campaign_id),
+                    phone=r.phone,
+                    due_at=r.due_at,
+                    scheduled_by=r.scheduled_by,
+                    for_agent=r.for_agent,
+                    params=json.loads(r.params),
+                )
+                for r in rows
+            ]
 
     @staticmethod
     def _upsert_call(c: Connection, call: Call) -> None:

@@ -185,6 +185,22 @@
         additionalParameters: additionalNote,
       });
     },
+    disposeAndScheduleCallback: function (
+      phoneNumber,
+      selfCallBack,
+      callBackTime,
+      callBackParams,
+      additionalParameters,
+    ) {
+      send({
+        method: "disposeAndScheduleCallback",
+        phoneNumber: phoneNumber,
+        selfCallBack: selfCallBack,
+        callBackTime: callBackTime,
+        callBackParams: callBackParams,
+        additionalParameters: additionalParameters,
+      });
+    },
     disposeNDial: function (dispositionCode, phone) {
       send({ method: "disposeNDial", dispositionCode: dispositionCode, phone: phone });
     },

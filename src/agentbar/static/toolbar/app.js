@@ -222,15 +222,40 @@ class Toolbar {
     }
   }
 
-  async dispose(code, crtObjectId, note) {
+  async dispose(code, crtObjectId, note, callbackAt = null) {
     try {
       const fields = { code: String(code ?? "") };
       if (crtObjectId) fields.crtObjectId = String(crtObjectId);
-      if (note) fields.note = typeof note === "string" ? note : JSON.stringify(note);
+      if (note) fields.note = noteText(note);
+      if (callbackAt) fields.callback = { at: callbackAt, selfCallback: true };
       await this.act("disposition.dispose", fields);
       this.bridge.disposed("success");
     } catch (error) {
       this.bridge.dispositionFailed(error.message);
+    }
+  }
+
+  async disposeWithCallback(message) {
+    // disposeAndScheduleCallback: the 'Callback' disposition plus a scheduled call back.
+    const at = callbackInstant(message.callBackTime);
+    if (!at) {
+      const reason = `callback time '${message.callBackTime}' is not a date and time`;
+      this.bridge.callbackFailed(reason);
+      return;
+    }
+    const callback = { at, selfCallback: Boolean(message.selfCallBack) };
+    if (message.phoneNumber) callback.phone = String(message.phoneNumber);
+    if (message.callBackParams && typeof message.callBackParams === "object") {
+      callback.params = message.callBackParams;
+    }
+    try {
+      const fields = { code: "Callback", callback };
+      if (message.additionalParameters) fields.note = noteText(message.additionalParameters);
+      const answer = await this.act("disposition.dispose", fields);
+      this.bridge.disposed("success");
+      this.bridge.callbackScheduled(answer.callbackId, at);
+    } catch (error) {
+      this.bridge.callbackFailed(error.message);
     }
   }
 
@@ -294,8 +319,22 @@ class Toolbar {
         }),
       populateNumberInDialBox: (m) => this.view.prefillDial(m.phone),
       disposeNDial: (m) => this.disposeAndDial(m.dispositionCode, m.phone),
+      disposeAndScheduleCallback: (m) => this.disposeWithCallback(m),
     };
   }
+}
+
+function noteText(note) {
+  return typeof note === "string" ? note : JSON.stringify(note);
+}
+
+// A callback time as CRMs pass it (epoch milliseconds, ISO 8601, or "yyyy-MM-dd HH:mm:ss" in
+// the agent's own time zone) as an ISO instant, or null.
+export function callbackInstant(value) {
+  if (value === null || value === undefined || value === "") return null;
+  const date =
+    typeof value === "number" ? new Date(value) : new Date(String(value).trim().replace(" ", "T"));
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
 function callView(data, state) {

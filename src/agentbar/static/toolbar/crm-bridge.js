@@ -158,6 +158,15 @@ export class CrmBridge {
     this.post("disposeCallByDispositionCodeHandler", { reason });
   }
 
+  callbackScheduled(callbackId, callbackTime) {
+    this.post("callbackSuccessNotifyHandler", { reason: "success", callbackId, callbackTime });
+  }
+
+  callbackFailed(reason) {
+    this.post("failedScheduleCallBackNotifyHandler", { reason });
+    this.post("failedDispositionNotifyHandler", { reason });
+  }
+
   disposedAndDialled(callId) {
     // One answer for both halves: the disposition's result and the dial's outcome.
     this.post("disposeAndDialHandler", { reason: "success", dialStatus: "success", callId });

@@ -42,7 +42,11 @@ export class View {
       t.dial($("dial-number").value, "manual");
     });
     $("logout").addEventListener("click", () => t.logout());
-    $("dispose").addEventListener("click", () => t.dispose($("disposition-code").value));
+    $("dispose").addEventListener("click", () => {
+      const when = $("callback-time").value; // local date and time, from datetime-local
+      const at = when ? new Date(when).toISOString() : null;
+      t.dispose($("disposition-code").value, null, $("disposition-note").value, at);
+    });
   }
 
   status(text, state = "") {
@@ -125,6 +129,8 @@ export class View {
     const select = $("disposition-code");
     if (select.dataset.callId === snapshot.call?.callId) return;
     select.dataset.callId = snapshot.call?.callId ?? "";
+    $("disposition-note").value = "";
+    $("callback-time").value = "";
     try {
       const answer = await this.toolbar.act("disposition.list");
       select.replaceChildren();
