@@ -49,6 +49,13 @@ async def _customers(options: argparse.Namespace, agentbar: str, token: str) -> 
     rng = random.Random()
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=agentbar, headers=headers) as client:
+        leads = [
+            {"phone": f"+1415555{n:04d}", "name": f"Prospect {n}", "data": {"source": "demo"}}
+            for n in range(1, 21)
+        ]
+        added = await client.post("/api/v1/campaigns/Outbound Sales/leads", json={"leads": leads})
+        if added.status_code == 201:
+            print(f"demo: {len(leads)} leads wait in Outbound Sales (preview)", flush=True)
 
         async def hang_up_later(call_id: str) -> None:
             await asyncio.sleep(rng.expovariate(1 / options.talk))

@@ -13,13 +13,14 @@ from agentbar.clock import LoopClock
 from agentbar.config import Settings
 from agentbar.demo import DemoCredentials, seed_demo
 from agentbar.domain.center import Center
-from agentbar.domain.commands import RestoreCallbacks
+from agentbar.domain.commands import AddLeads, RestoreCallbacks
 from agentbar.drivers.bus.memory import MemoryBus
 from agentbar.drivers.storage.sql import SqlStorage
 from agentbar.drivers.telephony.simulator import Simulator
 from agentbar.ids import new_id
 from agentbar.ports import Clock, EventBus, Sandbox, TelephonyDriver
 from agentbar.services.desk import Desk
+from agentbar.services.leads import LeadIntake
 from agentbar.services.runtime import Runtime
 from agentbar.services.sandbox import SandboxCalls
 from agentbar.services.sessions import Sessions
@@ -52,6 +53,7 @@ class Container:
     sessions: Sessions
     desk: Desk
     sandbox: SandboxCalls | None
+    leads: LeadIntake
     admin_token: str
     demo_credentials: list[DemoCredentials] = field(default_factory=list)
 
@@ -67,6 +69,9 @@ class Container:
         if ended:
             log.info("ended %d session(s) left open by the previous run", ended)
         await self.runtime.start()
+        leads = await self.storage.pending_leads()
+        if leads:
+            await self.runtime.command(AddLeads(tuple(leads)))
         pending = await self.storage.pending_callbacks()
         if pending:
             await self.runtime.command(RestoreCallbacks(tuple(pending)))
@@ -103,5 +108,6 @@ def build(settings: Settings) -> Container:
         sessions=Sessions(runtime, storage, passwords, clock),
         desk=Desk(runtime, storage),
         sandbox=SandboxCalls(runtime, sandbox) if sandbox is not None else None,
+        leads=LeadIntake(runtime),
         admin_token=settings.admin_token or secrets.token_urlsafe(24),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agentbar.auth.passwords import Passwords
-from agentbar.domain.campaign import CampaignKind, DispositionClass, DispositionPlan
+from agentbar.domain.campaign import CampaignKind, DialMode, DispositionClass, DispositionPlan
 from agentbar.drivers.storage.sql import SqlStorage
 
 DEMO_AGENTS = tuple(f"agent{n}" for n in range(1, 6))
@@ -52,6 +52,7 @@ def seed_demo(storage: SqlStorage, passwords: Passwords) -> list[DemoCredentials
             max_misses=3,
             wrap_up_timeout=120.0,
             default_disposition="Info Given",
+            dial_mode=DialMode.PREVIEW if kind is CampaignKind.OUTBOUND else DialMode.MANUAL,
         )
     for position, (name, productive) in enumerate(DEMO_BREAK_REASONS):
         storage.upsert_break_reason(name, productive, position)

@@ -14,6 +14,7 @@ from agentbar.domain.callback_book import Callback
 from agentbar.domain.campaign import Campaign
 from agentbar.domain.commands import Signal
 from agentbar.domain.instructions import Instruction
+from agentbar.domain.lead_book import Lead
 
 # -- values that cross the ports ------------------------------------------------------------
 
@@ -151,8 +152,13 @@ class Storage(Protocol):
         envelopes: Sequence[Envelope],
         calls: Sequence[Call],
         callbacks: Sequence[Callback] = (),
+        leads: Sequence[Lead] = (),
     ) -> None:
-        """Store events, call states and callbacks in one transaction."""
+        """Store events, call states, callbacks and leads in one transaction."""
+        ...
+
+    async def pending_leads(self) -> Sequence[Lead]:
+        """Leads not yet dialled or skipped, in list order, to restore at start."""
         ...
 
     async def pending_callbacks(self) -> Sequence[Callback]:

@@ -186,6 +186,8 @@ VALID_FRAMES: list[tuple[dict[str, Any], type[BaseModel]]] = [
         frames.Dial,
     ),
     ({"id": 14, "cmd": "call.hold"}, frames.Hold),
+    ({"id": 17, "cmd": "lead.dial"}, frames.DialLead),
+    ({"id": 18, "cmd": "lead.skip"}, frames.SkipLead),
     (
         {"id": 16, "cmd": "disposition.dispose_and_dial", "code": "Sale", "phone": "+14085551212"},
         frames.DisposeAndDial,

@@ -118,6 +118,8 @@ class Agent:
     """Order of the last offer this agent got (round-robin routing)."""
     missed: int = 0
     """Offers missed in a row."""
+    lead_id: str | None = None
+    """The lead a preview campaign is showing this agent."""
     after_call: AgentInput = AgentInput.DISPOSE
     """How the current call's disposition releases the agent (back to where they dialled from)."""
 

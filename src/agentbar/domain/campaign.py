@@ -13,6 +13,13 @@ class CampaignKind(StrEnum):
     OUTBOUND = "outbound"
 
 
+class DialMode(StrEnum):
+    """How an outbound campaign's leads reach agents."""
+
+    MANUAL = "manual"
+    PREVIEW = "preview"
+
+
 class Routing(StrEnum):
     """Who among a campaign's ready agents is offered the next call."""
 
@@ -58,6 +65,7 @@ class Campaign:
     """Seconds of wrap-up before the call is disposed with the default disposition."""
     default_disposition: str | None = None
     callback_in_dispose_dial: bool = False
+    dial_mode: DialMode = DialMode.MANUAL
     """Whether dispose-and-dial may use the 'Callback' disposition (refused by default)."""
 
     def timeout_disposition(self) -> tuple[str, str]:

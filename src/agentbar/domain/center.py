@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from agentbar.domain import callbacks, calls, inbound, outbound, presence, wrapup
+from agentbar.domain import callbacks, calls, inbound, leads, outbound, presence, wrapup
 from agentbar.domain import commands as cmd
 from agentbar.domain.floor import Floor, IdSource, Outcome
 
@@ -40,6 +40,9 @@ _HANDLERS: dict[type[Any], Handler] = {
     cmd.CustomerAnswered: outbound.customer_answered,
     cmd.DialFailed: outbound.dial_failed,
     cmd.RestoreCallbacks: callbacks.restore,
+    cmd.AddLeads: leads.add_leads,
+    cmd.DialLead: leads.dial_lead,
+    cmd.SkipLead: leads.skip_lead,
     cmd.Hold: calls.hold,
     cmd.Resume: calls.resume,
 }

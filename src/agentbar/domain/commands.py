@@ -8,6 +8,7 @@ from typing import Any
 from agentbar.domain.agent import AgentProfile, Extension
 from agentbar.domain.call import CallType
 from agentbar.domain.callback_book import Callback
+from agentbar.domain.lead_book import Lead
 
 # -- agent commands ---------------------------------------------------------------------
 
@@ -72,6 +73,26 @@ class Dispose:
 
 
 @dataclass(frozen=True)
+class AddLeads:
+    """New leads for outbound campaigns (or stored ones, restored at start)."""
+
+    leads: tuple[Lead, ...]
+
+
+@dataclass(frozen=True)
+class DialLead:
+    """Dial the lead a preview campaign is showing the agent."""
+
+    agent_id: str
+    call_id: str
+
+
+@dataclass(frozen=True)
+class SkipLead:
+    agent_id: str
+
+
+@dataclass(frozen=True)
 class RestoreCallbacks:
     """Callbacks stored by an earlier run, brought back at start."""
 
@@ -123,6 +144,9 @@ Command = (
     | Hold
     | Resume
     | RestoreCallbacks
+    | AddLeads
+    | DialLead
+    | SkipLead
 )
 
 # -- telephony signals ------------------------------------------------------------------

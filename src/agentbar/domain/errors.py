@@ -53,3 +53,7 @@ class UnknownBreakReason(DomainError):
 
 class CallbackNotAllowed(DomainError):
     code = "callback_not_allowed"
+
+
+class NoLead(DomainError):
+    code = "no_lead"

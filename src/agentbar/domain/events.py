@@ -164,6 +164,29 @@ class CallAbandoned(Event):
 
 
 @dataclass(frozen=True)
+class LeadPresented(Event):
+    """A preview campaign shows the agent the next lead, to dial or skip."""
+
+    kind: ClassVar[str] = "lead.presented"
+    agent_id: str
+    lead_id: str
+    campaign_id: str
+    phone: str
+    name: str | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LeadReleased(Event):
+    """The lead shown to the agent was skipped, or went back to its list."""
+
+    kind: ClassVar[str] = "lead.released"
+    agent_id: str
+    lead_id: str
+    skipped: bool
+
+
+@dataclass(frozen=True)
 class CallbackScheduled(Event):
     kind: ClassVar[str] = "callback.scheduled"
     callback_id: str

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from agentbar.domain import agent as agent_sm
 from agentbar.domain import call as call_sm
 from agentbar.domain import events as ev
-from agentbar.domain.agent import Agent, AgentInput
+from agentbar.domain.agent import Agent, AgentInput, AgentState
 from agentbar.domain.call import Call, CallInput
 from agentbar.domain.callback_book import Callback, CallbackBook
-from agentbar.domain.campaign import Campaign, Routing
+from agentbar.domain.campaign import Campaign, DialMode, Routing
 from agentbar.domain.errors import IllegalTransition, UnknownAgent, UnknownCall, UnknownCampaign
 from agentbar.domain.instructions import CancelTimer, Instruction, OfferToAgent, StartTimer
+from agentbar.domain.lead_book import Lead, LeadBook, LeadState
 from agentbar.domain.routing import IdleAgents, WaitingCalls
 
 IdSource = Callable[[str], str]
@@ -36,6 +37,8 @@ class Outcome:
     """Every call the change touched, as it now stands (finished calls included)."""
     callbacks: dict[str, Callback] = field(default_factory=dict)
     """Every callback the change touched, as it now stands."""
+    leads: dict[str, Lead] = field(default_factory=dict)
+    """Every lead the change touched, as it now stands."""
 
 
 def ring_timer(call_id: str, user_crt: str) -> str:
@@ -58,6 +61,7 @@ class Floor:
         self.idle: dict[str, IdleAgents] = {}
         self.waiting: dict[str, WaitingCalls] = {}
         self.callbacks = CallbackBook()
+        self.leads = LeadBook()
         self.start_callback: StartCallback | None = None
         self._offers = itertools.count(1)
 
@@ -114,13 +118,30 @@ class Floor:
     def touch(call: Call, out: Outcome) -> None:
         out.calls[call.call_id] = call
 
-    @staticmethod
     def move(
-        agent: Agent, given: AgentInput, now: float, out: Outcome, reason: str | None = None
+        self, agent: Agent, given: AgentInput, now: float, out: Outcome, reason: str | None = None
     ) -> None:
         agent.state = agent_sm.next_state(agent.state, given)
         agent.state_since = now
         out.events.append(ev.AgentStateChanged(agent.agent_id, agent.state.value, reason))
+        if agent.lead_id is not None and agent.state is not AgentState.READY:
+            self.release_lead(agent, now, out, skipped=False)
+
+    def release_lead(self, agent: Agent, now: float, out: Outcome, skipped: bool) -> None:
+        """The lead shown to the agent is skipped, or goes back to the front of its list."""
+        assert agent.lead_id is not None
+        lead = self.leads.all[agent.lead_id]
+        agent.lead_id = None
+        if skipped:
+            lead.state = LeadState.SKIPPED
+            lead.agent_id = agent.agent_id
+            self.leads.finish(lead)
+        else:
+            self.leads.put_back(lead)
+        out.leads[lead.lead_id] = lead
+        out.events.append(ev.LeadReleased(agent.agent_id, lead.lead_id, skipped))
+        if not skipped:
+            self.route(lead.campaign_id, now, out)  # someone else ready may take it
 
     def become_idle(self, agent: Agent, given: AgentInput, now: float, out: Outcome) -> None:
         self.move(agent, given, now, out)
@@ -156,12 +177,29 @@ class Floor:
             if not self._start_callback(self.callbacks.peek_campaign(campaign_id), agent, now, out):
                 self.add_idle(agent)
                 break
+        if self.campaigns[campaign_id].dial_mode is DialMode.PREVIEW:
+            while self.leads.waiting(campaign_id) and len(idle):
+                agent = self.agents[idle.pop_longest_idle() or ""]
+                self._present(agent, campaign_id, out)
         while len(waiting) and len(idle):
             call_id = waiting.pop_oldest()
             agent_id = idle.pop_longest_idle()
             assert call_id is not None
             assert agent_id is not None
             self.offer(self.calls[call_id], self.agents[agent_id], now, out)
+
+    def _present(self, agent: Agent, campaign_id: str, out: Outcome) -> None:
+        lead = self.leads.take_next(campaign_id)
+        assert lead is not None
+        lead.state = LeadState.PRESENTED
+        lead.agent_id = agent.agent_id
+        agent.lead_id = lead.lead_id
+        out.leads[lead.lead_id] = lead
+        out.events.append(
+            ev.LeadPresented(
+                agent.agent_id, lead.lead_id, campaign_id, lead.phone, lead.name, dict(lead.data)
+            )
+        )
 
     def offer(self, call: Call, agent: Agent, now: float, out: Outcome) -> None:
         assert agent.extension is not None

@@ -60,6 +60,8 @@ def select_campaign(floor: Floor, c: cmd.SelectCampaign, now: float, out: Outcom
         raise IllegalTransition("cannot change the campaign during a call")
     was_idle = agent.state is AgentState.READY
     floor.leave_idle(agent)
+    if agent.lead_id is not None:
+        floor.release_lead(agent, now, out, skipped=False)
     agent.campaign_id = campaign.campaign_id
     out.events.append(ev.CampaignSelected(agent.agent_id, campaign.campaign_id, campaign.name))
     if was_idle:

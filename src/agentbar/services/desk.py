@@ -34,8 +34,15 @@ class Desk:
                 {"name": name, "phone": phone} for name, phone in await self._storage.extensions()
             ],
             "call": self._call_view(agent),
+            "lead": self._lead_view(agent),
             "seq": await self._storage.last_seq(),
         }
+
+    def _lead_view(self, agent: Agent) -> dict[str, Any] | None:
+        if agent.lead_id is None:
+            return None
+        lead = self._runtime.center.leads.all[agent.lead_id]
+        return {"leadId": lead.lead_id, "phone": lead.phone, "name": lead.name, "data": lead.data}
 
     def _call_view(self, agent: Agent) -> dict[str, Any] | None:
         if agent.call_id is None:

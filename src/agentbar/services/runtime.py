@@ -84,7 +84,10 @@ class Runtime:
                 for e in outcome.events
             ]
             await self._storage.record(
-                envelopes, list(outcome.calls.values()), list(outcome.callbacks.values())
+                envelopes,
+                list(outcome.calls.values()),
+                list(outcome.callbacks.values()),
+                list(outcome.leads.values()),
             )
             for envelope in envelopes:
                 await self._bus.publish(envelope)

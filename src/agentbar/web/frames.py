@@ -134,6 +134,14 @@ class DisposeAndDial(_Frame):
     phone: Annotated[str, Field(min_length=1, max_length=40)]
 
 
+class DialLead(_Frame):
+    cmd: Literal["lead.dial"]
+
+
+class SkipLead(_Frame):
+    cmd: Literal["lead.skip"]
+
+
 class Hold(_Frame):
     cmd: Literal["call.hold"]
 
@@ -160,6 +168,8 @@ FRAME_TYPES = (
     AcknowledgeShowCrm,
     Dial,
     DisposeAndDial,
+    DialLead,
+    SkipLead,
     Hold,
     ResumeCall,
     Ping,
@@ -178,6 +188,8 @@ ClientFrame = Annotated[
     | AcknowledgeShowCrm
     | Dial
     | DisposeAndDial
+    | DialLead
+    | SkipLead
     | Hold
     | ResumeCall
     | Ping,

@@ -75,6 +75,8 @@ class ToolbarSocket:
             f.AcknowledgeShowCrm: self._acknowledge_show_crm,
             f.Dial: self._dial,
             f.DisposeAndDial: self._dispose_and_dial,
+            f.DialLead: self._dial_lead,
+            f.SkipLead: self._simple(lambda a, fr: cmd.SkipLead(a)),
             f.Hold: self._simple(lambda a, fr: cmd.Hold(a)),
             f.ResumeCall: self._simple(lambda a, fr: cmd.Resume(a)),
             f.Ping: self._ping,
@@ -244,6 +246,12 @@ class ToolbarSocket:
         call_id = new_id("call")
         dial = cmd.Dial(session.agent_id, normalize_phone(frame.phone), call_id, CallType.MANUAL)
         await self._c.runtime.command(cmd.DisposeAndDial(session.agent_id, frame.code, dial))
+        return {"callId": call_id}
+
+    async def _dial_lead(self, frame: f.DialLead) -> dict[str, Any]:
+        session = self._require_session()
+        call_id = new_id("call")
+        await self._c.runtime.command(cmd.DialLead(session.agent_id, call_id))
         return {"callId": call_id}
 
     async def _ping(self, frame: f.Ping) -> dict[str, Any]:

@@ -44,6 +44,7 @@ campaigns = Table(
     Column("wrap_up_timeout", Float, nullable=True),
     Column("default_disposition", String(100), nullable=True),
     Column("callback_in_dispose_dial", Boolean, nullable=False, server_default=false()),
+    Column("dial_mode", String(20), nullable=False, server_default="manual"),
 )
 
 disposition_codes = Table(
@@ -129,4 +130,18 @@ callbacks = Table(
     Column("params", Text, nullable=False),
     Column("state", String(20), nullable=False, index=True),
     Column("call_id", String(64), nullable=True),
+)
+
+leads = Table(
+    "leads",
+    metadata,
+    Column("lead_id", String(64), primary_key=True),
+    Column("campaign_id", Integer, ForeignKey("campaigns.campaign_id"), nullable=False),
+    Column("phone", String(40), nullable=False),
+    Column("name", String(200), nullable=True),
+    Column("data", Text, nullable=False),
+    Column("state", String(20), nullable=False, index=True),
+    Column("agent_id", String(64), nullable=True),
+    Column("call_id", String(64), nullable=True),
+    Column("position", Integer, nullable=False),
 )

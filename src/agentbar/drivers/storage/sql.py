@@ -22,10 +22,12 @@ from agentbar.domain.callback_book import Callback, CallbackState
 from agentbar.domain.campaign import (
     Campaign,
     CampaignKind,
+    DialMode,
     DispositionClass,
     DispositionPlan,
     Routing,
 )
+from agentbar.domain.lead_book import Lead, LeadState
 from agentbar.drivers.storage import schema as t
 from agentbar.ports import AgentRecord, CallRecord, Envelope, SessionRecord
 
@@ -92,6 +94,7 @@ class SqlStorage:
         wrap_up_timeout: float | None = None,
         default_disposition: str | None = None,
         callback_in_dispose_dial: bool = False,
+        dial_mode: DialMode = DialMode.MANUAL,
     ) -> str:
         """Create or update the campaign named `name`; returns its id."""
         settings = {
@@ -102,6 +105,7 @@ class SqlStorage:
             "wrap_up_timeout": wrap_up_timeout,
             "default_disposition": default_disposition,
             "callback_in_dispose_dial": callback_in_dispose_dial,
+            "dial_mode": dial_mode.value,
         }
         with self._engine.begin() as c:
             found = c.execute(
@@ -191,6 +195,7 @@ class SqlStorage:
                         wrap_up_timeout=row.wrap_up_timeout,
                         default_disposition=row.default_disposition,
                         callback_in_dispose_dial=row.callback_in_dispose_dial,
+                        dial_mode=DialMode(row.dial_mode),
                     )
                 )
             return result
@@ -282,10 +287,13 @@ class SqlStorage:
         envelopes: Sequence[Envelope],
         calls: Sequence[Call],
         callbacks: Sequence[Callback] = (),
+        leads: Sequence[Lead] = (),
     ) -> None:
         with self._engine.begin() as c:
             for callback in callbacks:
                 self._upsert_callback(c, callback)
+            if leads:
+                self._upsert_leads(c, leads)
             if envelopes:
                 c.execute(
                     insert(t.events),
@@ -320,6 +328,41 @@ class SqlStorage:
         stmt = sqlite_insert(t.callbacks).values(values)
         changed = {k: v for k, v in values.items() if k != "callback_id"}
         c.execute(stmt.on_conflict_do_update(index_elements=["callback_id"], set_=changed))
+
+    @staticmethod
+    def _upsert_leads(c: Connection, leads: Sequence[Lead]) -> None:
+        # A new lead goes to the end of its list; a known one keeps its place.
+        position = c.execute(select(func.coalesce(func.max(t.leads.c.position), 0))).scalar_one()
+        for lead in leads:
+            position += 1
+            values = {
+                "lead_id": lead.lead_id,
+                "campaign_id": int(lead.campaign_id),
+                "phone": lead.phone,
+                "name": lead.name,
+                "data": json.dumps(lead.data),
+                "state": lead.state.value,
+                "agent_id": lead.agent_id,
+                "call_id": lead.call_id,
+                "position": position,
+            }
+            changed = {k: values[k] for k in ("state", "agent_id", "call_id")}
+            stmt = sqlite_insert(t.leads).values(values)
+            c.execute(stmt.on_conflict_do_update(index_elements=["lead_id"], set_=changed))
+
+    async def pending_leads(self) -> Sequence[Lead]:
+        """Leads not yet dialled or skipped, in list order (one shown before a restart is
+        waiting again)."""
+        with self._engine.connect() as c:
+            rows = c.execute(
+                select(t.leads)
+                .where(t.leads.c.state.in_([LeadState.NEW.value, LeadState.PRESENTED.value]))
+                .order_by(t.leads.c.position)
+            )
+            return [
+                Lead(r.lead_id, str(r.campaign_id), r.phone, r.name, json.loads(r.data))
+                for r in rows
+            ]
 
     async def pending_callbacks(self) -> Sequence[Callback]:
         with self._engine.connect() as c:

@@ -159,6 +159,7 @@ class Toolbar {
         this.snapshot.call = { callId: data.call_id, state: "offered" };
         break;
       case "call.dialing":
+        this.snapshot.lead = null;
         this.snapshot.call = callView(data, "dialing");
         this.bridge.callInitiated(data);
         break;
@@ -171,6 +172,17 @@ class Toolbar {
           this.popped.add(data.show_crm_request_id);
           this.bridge.screenPop(data);
         }
+        break;
+      case "lead.presented":
+        this.snapshot.lead = {
+          leadId: data.lead_id,
+          phone: data.phone,
+          name: data.name,
+          data: data.data,
+        };
+        break;
+      case "lead.released":
+        if (this.snapshot.lead?.leadId === data.lead_id) this.snapshot.lead = null;
         break;
       case "call.held":
       case "call.resumed":

@@ -32,6 +32,8 @@ export class View {
       if (event.target.value) t.act("campaign.select", { campaignId: event.target.value }).catch(() => {});
     });
     $("ready").addEventListener("click", () => t.act("presence.ready").catch(() => {}));
+    $("preview-dial").addEventListener("click", () => t.act("lead.dial").catch(() => {}));
+    $("preview-skip").addEventListener("click", () => t.act("lead.skip").catch(() => {}));
     $("hangup").addEventListener("click", () => t.act("call.hangup").catch(() => {}));
     $("hold").addEventListener("click", () => {
       const held = t.snapshot?.call?.onHold;
@@ -87,7 +89,7 @@ export class View {
     if (!snapshot) {
       this.status("logged out");
       show("view-login", true);
-      for (const id of ["view-agent", "view-call", "view-wrapup"]) show(id, false);
+      for (const id of ["view-agent", "view-preview", "view-call", "view-wrapup"]) show(id, false);
       return;
     }
     const { agent, call } = snapshot;
@@ -97,6 +99,12 @@ export class View {
     show("view-agent", !busy);
     show("view-call", ["reserved", "dialing", "on_call"].includes(agent.state));
     show("view-wrapup", agent.state === "wrap_up");
+    const lead = agent.state === "ready" ? snapshot.lead : null;
+    show("view-preview", Boolean(lead));
+    if (lead) {
+      $("preview-phone").textContent = lead.phone;
+      $("preview-name").textContent = lead.name ?? "";
+    }
     $("agent-name").textContent = agent.name;
     $("extension-label").textContent = agent.extension ? agent.extension.name : "no extension";
     this.fillExtensions(snapshot);

@@ -1,0 +1,61 @@
+"""Lead lists of outbound campaigns: who is still to be called, in order.
+
+In a preview campaign a ready agent is shown the next lead and chooses to dial or skip it;
+while shown, the lead is the agent's alone. A lead shown to an agent who stops being ready
+goes back to the front of its list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from agentbar.domain.routing import WaitingCalls
+
+
+class LeadState(StrEnum):
+    NEW = "new"
+    PRESENTED = "presented"
+    DIALLED = "dialled"
+    SKIPPED = "skipped"
+
+
+@dataclass
+class Lead:
+    lead_id: str
+    campaign_id: str
+    phone: str
+    name: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    state: LeadState = LeadState.NEW
+    agent_id: str | None = None
+    call_id: str | None = None
+
+
+class LeadBook:
+    def __init__(self) -> None:
+        self.all: dict[str, Lead] = {}
+        self._queues: dict[str, WaitingCalls] = {}
+
+    def add(self, lead: Lead) -> None:
+        self.all[lead.lead_id] = lead
+        self._queues.setdefault(lead.campaign_id, WaitingCalls()).push(lead.lead_id)
+
+    def waiting(self, campaign_id: str) -> int:
+        queue = self._queues.get(campaign_id)
+        return len(queue) if queue is not None else 0
+
+    def take_next(self, campaign_id: str) -> Lead | None:
+        queue = self._queues.get(campaign_id)
+        lead_id = queue.pop_oldest() if queue is not None else None
+        return self.all[lead_id] if lead_id is not None else None
+
+    def put_back(self, lead: Lead) -> None:
+        """A lead shown but not dialled goes back to the front of its list."""
+        lead.state = LeadState.NEW
+        lead.agent_id = None
+        self._queues.setdefault(lead.campaign_id, WaitingCalls()).push_front(lead.lead_id)
+
+    def finish(self, lead: Lead) -> None:
+        del self.all[lead.lead_id]

@@ -1,0 +1,85 @@
+"""Preview dialling over the real socket and the admin API: leads shown, skipped, dialled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import CRM_ORIGIN
+from tests.integration.test_outbound_socket import outbound_campaign
+from tests.integration.test_slice_socket import log_in
+from tests.support.servers import AgentbarServer, agentbar_server
+from tests.support.toolbar_client import ToolbarClient
+
+LEADS = {
+    "leads": [
+        {"phone": "(415) 555-0101", "name": "Ada", "data": {"plan": "gold"}},
+        {"phone": "+14155550102", "name": "Grace"},
+    ]
+}
+
+
+def add_leads(
+    server: AgentbarServer, body: object, campaign: str = "Outbound Sales"
+) -> httpx.Response:
+    with server.admin() as admin:
+        return admin.post(f"/api/v1/campaigns/{campaign}/leads", json=body)
+
+
+def test_a_ready_agent_previews_skips_and_dials_leads(server: AgentbarServer) -> None:
+    response = add_leads(server, LEADS)
+    assert response.status_code == 201
+    first, second = response.json()["leadIds"]
+    with ToolbarClient(server.socket_url, origin=server.base_url) as toolbar:
+        campaign_id = outbound_campaign(log_in(toolbar))
+        toolbar.expect_ok("extension.select", name="SIP 1001", phone="1001")
+        toolbar.expect_ok("campaign.select", campaignId=campaign_id)
+        toolbar.expect_ok("presence.ready")
+        shown = toolbar.wait_event("lead.presented")["data"]
+        assert (shown["lead_id"], shown["phone"], shown["name"]) == (first, "+14155550101", "Ada")
+        toolbar.expect_ok("lead.skip")
+        toolbar.wait_event("lead.released", lead_id=first, skipped=True)
+        assert toolbar.wait_event("lead.presented")["data"]["lead_id"] == second
+        call_id = toolbar.expect_ok("lead.dial")["callId"]
+        pop = toolbar.wait_event("call.screen_pop", call_id=call_id)["data"]
+        assert pop["call_type"] == "preview"
+        assert pop["crm_params"] == {"leadId": second, "leadName": "Grace"}
+        assert toolbar.request("lead.dial")["error"]["code"] == "no_lead"
+    states = {r["lead_id"]: r["state"] for r in server.query("SELECT lead_id, state FROM leads")}
+    assert states == {first: "skipped", second: "dialled"}
+
+
+def test_bad_leads_are_refused_whole(server: AgentbarServer) -> None:
+    bad_phone = add_leads(server, {"leads": [{"phone": "+14155550101"}, {"phone": "nope"}]})
+    assert bad_phone.status_code == 422
+    assert "lead 1: 'nope' is not a phone number" in bad_phone.json()["detail"]
+    unknown = add_leads(server, LEADS, campaign="Nope")
+    assert unknown.status_code == 404
+    inbound = add_leads(server, LEADS, campaign="Inbound Support")
+    assert inbound.status_code == 422
+    empty = add_leads(server, {"leads": []})
+    assert empty.status_code == 422
+    assert server.query("SELECT count(*) AS n FROM leads")[0]["n"] == 0
+
+
+def test_leads_not_yet_called_survive_a_restart(tmp_path: Path) -> None:
+    data_dir = tmp_path / "agentbar"
+    with agentbar_server(data_dir, [CRM_ORIGIN]) as first:
+        ids = add_leads(first, LEADS).json()["leadIds"]
+        toolbar = ToolbarClient(first.socket_url, origin=first.base_url)
+        campaign_id = outbound_campaign(log_in(toolbar))
+        toolbar.expect_ok("extension.select", name="SIP 1001", phone="1001")
+        toolbar.expect_ok("campaign.select", campaignId=campaign_id)
+        toolbar.expect_ok("presence.ready")
+        toolbar.wait_event("lead.presented", lead_id=ids[0])
+        toolbar.close()
+    with agentbar_server(data_dir, [CRM_ORIGIN]) as second:
+        toolbar = ToolbarClient(second.socket_url, origin=second.base_url)
+        campaign_id = outbound_campaign(log_in(toolbar))
+        toolbar.expect_ok("extension.select", name="SIP 1001", phone="1001")
+        toolbar.expect_ok("campaign.select", campaignId=campaign_id)
+        toolbar.expect_ok("presence.ready")
+        # The lead shown before the restart is first in line again.
+        toolbar.wait_event("lead.presented", lead_id=ids[0])
+        toolbar.close()

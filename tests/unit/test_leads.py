@@ -1,0 +1,121 @@
+"""Preview dialling over a lead list: shown to one ready agent at a time, dialled or skipped."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from agentbar.domain import commands as cmd
+from agentbar.domain import events as ev
+from agentbar.domain.agent import AgentProfile, AgentState, Extension
+from agentbar.domain.call import CallType
+from agentbar.domain.campaign import CampaignKind, DialMode
+from agentbar.domain.center import Center
+from agentbar.domain.errors import NoLead, UnknownCampaign
+from agentbar.domain.lead_book import Lead, LeadState
+from tests.unit.test_center import BREAK_REASONS, SUPPORT, id_source
+
+SALES = replace(SUPPORT, campaign_id="3", name="Sales", kind=CampaignKind.OUTBOUND)
+PREVIEW = replace(SALES, dial_mode=DialMode.PREVIEW)
+
+
+@pytest.fixture
+def center() -> Center:
+    made = Center(id_source())
+    made.configure([PREVIEW], BREAK_REASONS)
+    return made
+
+
+def ready(center: Center, agent_id: str, now: float, phone: str = "1001") -> None:
+    center.handle(cmd.LogIn(AgentProfile(agent_id, agent_id, frozenset({"3"}))), now)
+    center.handle(cmd.SelectExtension(agent_id, Extension(f"SIP {phone}", phone)), now)
+    center.handle(cmd.SelectCampaign(agent_id, "3"), now)
+    center.handle(cmd.GoReady(agent_id), now)
+
+
+def leads(*phones: str) -> cmd.AddLeads:
+    return cmd.AddLeads(
+        tuple(
+            Lead(f"lead-{i}", "3", phone, name=f"Lead {i}", data={"row": i})
+            for i, phone in enumerate(phones, start=1)
+        )
+    )
+
+
+def presented(outcome: object) -> list[tuple[str, str]]:
+    events = getattr(outcome, "events", [])
+    return [(e.agent_id, e.lead_id) for e in events if isinstance(e, ev.LeadPresented)]
+
+
+def test_a_ready_agent_is_shown_the_first_lead(center: Center) -> None:
+    ready(center, "a1", 1.0)
+    outcome = center.handle(leads("+15550001", "+15550002"), 2.0)
+    assert presented(outcome) == [("a1", "lead-1")]
+    assert center.agent("a1").lead_id == "lead-1"
+    assert center.agent("a1").state is AgentState.READY
+    assert outcome.leads["lead-1"].state is LeadState.PRESENTED
+    assert center.leads.waiting("3") == 1
+
+
+def test_each_ready_agent_gets_a_different_lead(center: Center) -> None:
+    center.handle(leads("+15550001", "+15550002", "+15550003"), 0.5)
+    ready(center, "a1", 1.0)
+    ready(center, "a2", 2.0, "1002")
+    assert (center.agent("a1").lead_id, center.agent("a2").lead_id) == ("lead-1", "lead-2")
+
+
+def test_dialling_the_lead_places_a_preview_call_with_its_data(center: Center) -> None:
+    ready(center, "a1", 1.0)
+    center.handle(leads("+15550001"), 2.0)
+    outcome = center.handle(cmd.DialLead("a1", "call-9"), 3.0)
+    call = center.call("call-9")
+    assert (call.call_type, call.phone) == (CallType.PREVIEW, "+15550001")
+    assert call.crm_params == {"row": 1, "leadId": "lead-1", "leadName": "Lead 1"}
+    assert center.agent("a1").state is AgentState.DIALING
+    assert center.agent("a1").lead_id is None
+    assert outcome.leads["lead-1"].state is LeadState.DIALLED
+    assert not any(isinstance(e, ev.LeadReleased) for e in outcome.events)
+
+
+def test_skipping_shows_the_next_lead(center: Center) -> None:
+    ready(center, "a1", 1.0)
+    center.handle(leads("+15550001", "+15550002"), 2.0)
+    outcome = center.handle(cmd.SkipLead("a1"), 3.0)
+    assert ev.LeadReleased("a1", "lead-1", True) in outcome.events
+    assert outcome.leads["lead-1"].state is LeadState.SKIPPED
+    assert presented(outcome) == [("a1", "lead-2")]
+
+
+def test_a_lead_shown_to_an_agent_who_leaves_goes_to_the_next_ready_agent(
+    center: Center,
+) -> None:
+    ready(center, "a1", 1.0)
+    center.handle(leads("+15550001"), 2.0)
+    ready(center, "a2", 3.0, "1002")
+    assert center.agent("a2").lead_id is None
+    outcome = center.handle(cmd.TakeBreak("a1", "Lunch"), 4.0)
+    assert ev.LeadReleased("a1", "lead-1", False) in outcome.events
+    assert presented(outcome) == [("a2", "lead-1")]
+
+
+def test_without_a_lead_dial_and_skip_are_refused(center: Center) -> None:
+    ready(center, "a1", 1.0)
+    with pytest.raises(NoLead):
+        center.handle(cmd.DialLead("a1", "call-9"), 2.0)
+    with pytest.raises(NoLead):
+        center.handle(cmd.SkipLead("a1"), 2.0)
+
+
+def test_leads_for_an_unknown_campaign_are_refused_whole(center: Center) -> None:
+    bad = cmd.AddLeads((Lead("lead-1", "3", "+15550001"), Lead("lead-2", "99", "+15550002")))
+    with pytest.raises(UnknownCampaign):
+        center.handle(bad, 1.0)
+    assert center.leads.waiting("3") == 0
+
+
+def test_manual_campaigns_do_not_present_leads(center: Center) -> None:
+    center.configure([SALES], BREAK_REASONS)
+    ready(center, "a1", 1.0)
+    outcome = center.handle(leads("+15550001"), 2.0)
+    assert presented(outcome) == []
