@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from agentbar.domain import commands as cmd
@@ -9,9 +11,11 @@ from agentbar.domain import events as ev
 from agentbar.domain.agent import AgentState
 from agentbar.domain.call import CallState, CallType
 from agentbar.domain.callback_book import Callback, CallbackState, InvalidCallback
+from agentbar.domain.campaign import DialMode
 from agentbar.domain.center import Center
 from agentbar.domain.errors import UnknownCall
 from agentbar.domain.instructions import DialOut, StartTimer
+from agentbar.domain.lead_book import Lead
 from tests.unit.test_center import EXT_1002, arrive, center, get_ready
 
 __all__ = ["center"]
@@ -101,3 +105,28 @@ def test_stored_callbacks_are_restored_with_their_timers(center: Center) -> None
     get_ready(center, "a2", 101.0, EXT_1002)
     center.signal(cmd.TimerFired("callback:cb-8"), 101.0)
     assert center.call(center.agent("a2").call_id or "").phone == "+15550010"
+
+
+def test_a_campaign_callback_falling_due_goes_to_an_agent_already_waiting(
+    center: Center,
+) -> None:
+    wrap_up(center)
+    callback_id = schedule(center, self_callback=False)
+    center.handle(cmd.TakeBreak("a1", "Lunch"), 80.0)
+    get_ready(center, "a2", 90.0, EXT_1002)
+    assert center.agent("a2").state is AgentState.READY
+    outcome = center.signal(cmd.TimerFired(f"callback:{callback_id}"), 3600.0)
+    assert center.agent("a2").state is AgentState.DIALING
+    assert outcome.callbacks[callback_id].state is CallbackState.DIALLED
+
+
+def test_a_self_callback_takes_its_agent_away_from_a_preview_lead(center: Center) -> None:
+    wrap_up(center)
+    callback_id = schedule(center)
+    center.configure([replace(center.campaign("1"), dial_mode=DialMode.PREVIEW)], [])
+    center.handle(cmd.AddLeads((Lead("lead-1", "1", "+15550042"),)), 100.0)
+    assert center.agent("a1").lead_id == "lead-1"
+    outcome = center.signal(cmd.TimerFired(f"callback:{callback_id}"), 3600.0)
+    assert ev.LeadReleased("a1", "lead-1", False) in outcome.events
+    assert center.agent("a1").state is AgentState.DIALING
+    assert center.leads.waiting("1") == 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 from agentbar.domain import commands as cmd
 from agentbar.domain import events as ev
 from agentbar.domain import outbound
-from agentbar.domain.agent import Agent
+from agentbar.domain.agent import Agent, AgentState
 from agentbar.domain.call import CallType
 from agentbar.domain.callback_book import Callback, CallbackState, InvalidCallback
 from agentbar.domain.errors import DomainError
@@ -91,12 +91,15 @@ def fall_due(floor: Floor, callback_id: str, now: float, out: Outcome) -> None:
     if callback.for_agent is None:
         floor.route(callback.campaign_id, now, out)
         return
-    # A self callback waits for its agent to be ready (become_idle takes it then).
+    # A self callback waits for its agent to be free (find_work takes it then); an agent
+    # who is only looking at a preview lead puts the lead back and makes the callback.
     agent = floor.agents.get(callback.for_agent)
-    if agent is not None and agent.agent_id in floor.idle.get(agent.campaign_id or "", ()):
-        floor.leave_idle(agent)
-        if not start(floor, callback, agent, now, out):
-            floor.add_idle(agent)
+    if agent is None or agent.state is not AgentState.READY:
+        return
+    if agent.lead_id is not None:
+        floor.release_lead(agent, now, out, skipped=False)
+    floor.leave_idle(agent)
+    floor.find_work(agent, now, out)
 
 
 def start(floor: Floor, callback: Callback, agent: Agent, now: float, out: Outcome) -> bool:

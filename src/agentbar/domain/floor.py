@@ -146,6 +146,11 @@ class Floor:
     def become_idle(self, agent: Agent, given: AgentInput, now: float, out: Outcome) -> None:
         self.move(agent, given, now, out)
         agent.idle_since = now
+        self.find_work(agent, now, out)
+
+    def find_work(self, agent: Agent, now: float, out: Outcome) -> None:
+        """A READY agent with nothing to do: a due callback of theirs or their campaign's
+        first, else they wait in the campaign's idle heap (and take what waits there)."""
         callback = self.callbacks.next_for_agent(agent)
         if callback is not None and self._start_callback(callback, agent, now, out):
             return

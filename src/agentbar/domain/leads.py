@@ -54,7 +54,5 @@ def skip_lead(floor: Floor, c: cmd.SkipLead, now: float, out: Outcome) -> None:
     agent = floor.agent(c.agent_id)
     if agent.lead_id is None:
         raise NoLead("no lead is being shown to this agent")
-    campaign_id = floor.leads.all[agent.lead_id].campaign_id
     floor.release_lead(agent, now, out, skipped=True)
-    floor.add_idle(agent)
-    floor.route(campaign_id, now, out)
+    floor.find_work(agent, now, out)

@@ -65,8 +65,7 @@ def select_campaign(floor: Floor, c: cmd.SelectCampaign, now: float, out: Outcom
     agent.campaign_id = campaign.campaign_id
     out.events.append(ev.CampaignSelected(agent.agent_id, campaign.campaign_id, campaign.name))
     if was_idle:
-        floor.add_idle(agent)
-        floor.route(campaign.campaign_id, now, out)
+        floor.find_work(agent, now, out)
 
 
 def go_ready(floor: Floor, c: cmd.GoReady, now: float, out: Outcome) -> None:

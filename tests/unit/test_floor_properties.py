@@ -1,0 +1,295 @@
+"""Random sequences over the whole floor: inbound with ring and wrap-up timeouts, outbound
+dials, holds, dispose-and-dial, callbacks, preview leads, and time passing.
+
+Rather than predicting each answer, every step checks that a refused command changed nothing
+observable, and after every step the floor's invariants hold:
+- an agent holds a call exactly when busy, and no two agents hold the same call;
+- every live call that reached an agent is held by that agent; queued calls are in the queue;
+- no call is lost: each one is live, disposed or abandoned;
+- a ringing offer always has its ring timer, a call in wrap-up its wrap-up timer (so every
+  ended call reaches a disposition, by the agent or by the timeout);
+- no call waits while an agent of its campaign sits ready and free;
+- a lead is shown to at most one agent, and only to a ready one.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import replace
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+
+from agentbar.domain import commands as cmd
+from agentbar.domain import events as ev
+from agentbar.domain.agent import AgentProfile, AgentState, Extension
+from agentbar.domain.call import CallState, CallType
+from agentbar.domain.callback_book import CallbackState
+from agentbar.domain.campaign import CampaignKind, DialMode
+from agentbar.domain.center import Center, Outcome
+from agentbar.domain.errors import DomainError
+from agentbar.domain.instructions import CancelTimer, StartTimer
+from agentbar.domain.lead_book import Lead
+from tests.unit.test_center import BREAK_REASONS, SUPPORT
+
+INBOUND = replace(SUPPORT, ring_timeout=10.0, max_misses=2, wrap_up_timeout=30.0)
+PREVIEW = replace(
+    SUPPORT, campaign_id="3", name="Sales", kind=CampaignKind.OUTBOUND, dial_mode=DialMode.PREVIEW
+)
+AGENTS = ("a1", "a2", "a3")
+BUSY = {AgentState.RESERVED, AgentState.DIALING, AgentState.ON_CALL, AgentState.WRAP_UP}
+WITH_AGENT = {CallState.OFFERED, CallState.DIALING, CallState.CONNECTED, CallState.WRAP_UP}
+CODES = ("Sale", "Callback", "Bought a yacht")
+
+agents = st.sampled_from(AGENTS)
+picks = st.integers(min_value=0, max_value=7)
+
+
+class Floor(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        counter = itertools.count(1)
+        self.center = Center(lambda kind: f"{kind}-{next(counter)}")
+        self.center.configure([INBOUND, PREVIEW], BREAK_REASONS)
+        self.now = 0.0
+        self.timers: dict[str, float] = {}
+        self.ever: list[str] = []
+        self.finished: set[str] = set()
+        self.numbers = itertools.count(1)
+
+    # -- running commands -------------------------------------------------------------------
+
+    def observe(self) -> tuple[object, ...]:
+        c = self.center
+        return (
+            tuple(
+                (a.agent_id, a.state, a.call_id, a.lead_id, a.extension, a.campaign_id)
+                for a in sorted(c.agents.values(), key=lambda a: a.agent_id)
+            ),
+            tuple(sorted((k, v.state, v.agent_id, v.on_hold) for k, v in c.calls.items())),
+            c.leads.waiting("3"),
+            tuple(sorted((k, v.state) for k, v in c.callbacks.all.items())),
+        )
+
+    def run(self, step: Callable[[float], Outcome]) -> Outcome | None:
+        before = self.observe()
+        try:
+            outcome = step(self.now)
+        except DomainError:
+            assert self.observe() == before, "a refused command changed the floor"
+            return None
+        for instruction in outcome.instructions:
+            if isinstance(instruction, StartTimer):
+                self.timers[instruction.key] = self.now + instruction.delay
+            elif isinstance(instruction, CancelTimer):
+                self.timers.pop(instruction.key, None)
+        for call_id in outcome.calls:
+            if call_id not in self.ever:
+                self.ever.append(call_id)
+        for event in outcome.events:
+            if isinstance(event, ev.CallDisposed | ev.CallAbandoned):
+                self.finished.add(event.call_id)
+        return outcome
+
+    def live(self, index: int, *states: CallState) -> str:
+        calls = [c.call_id for c in self.center.calls.values() if not states or c.state in states]
+        return calls[index % len(calls)] if calls else "no-such-call"
+
+    # -- agents ------------------------------------------------------------------------------
+
+    @rule(agent=agents, campaign=st.sampled_from(["1", "3"]))
+    def get_ready(self, agent: str, campaign: str) -> None:
+        profile = AgentProfile(agent, agent, frozenset({"1", "3"}))
+        phone = str(1000 + AGENTS.index(agent) + 1)
+        self.run(lambda now: self.center.handle(cmd.LogIn(profile), now))
+        self.run(
+            lambda now: self.center.handle(
+                cmd.SelectExtension(agent, Extension(f"SIP {phone}", phone)), now
+            )
+        )
+        self.run(lambda now: self.center.handle(cmd.SelectCampaign(agent, campaign), now))
+        self.run(lambda now: self.center.handle(cmd.GoReady(agent), now))
+
+    @rule(agent=agents)
+    def take_break(self, agent: str) -> None:
+        self.run(lambda now: self.center.handle(cmd.TakeBreak(agent, "Lunch"), now))
+
+    @rule(agent=agents)
+    def log_out(self, agent: str) -> None:
+        self.run(lambda now: self.center.handle(cmd.LogOut(agent, "agent logout"), now))
+
+    @rule(agent=agents)
+    def dial(self, agent: str) -> None:
+        call_id = f"out-{next(self.numbers)}"
+        self.run(
+            lambda now: self.center.handle(
+                cmd.Dial(agent, "+15550100", call_id, CallType.MANUAL), now
+            )
+        )
+
+    @rule(agent=agents, hold=st.booleans())
+    def hold_or_resume(self, agent: str, hold: bool) -> None:
+        command = cmd.Hold(agent) if hold else cmd.Resume(agent)
+        self.run(lambda now: self.center.handle(command, now))
+
+    @rule(agent=agents)
+    def hang_up(self, agent: str) -> None:
+        self.run(lambda now: self.center.handle(cmd.HangUp(agent), now))
+
+    @rule(
+        agent=agents,
+        code=st.sampled_from(CODES),
+        callback=st.sampled_from([None, 5.0, -1.0]),
+        own=st.booleans(),
+    )
+    def dispose(self, agent: str, code: str, callback: float | None, own: bool) -> None:
+        request = None if callback is None else cmd.CallbackRequest(self.now + callback, own)
+        self.run(lambda now: self.center.handle(cmd.Dispose(agent, code, callback=request), now))
+
+    @rule(agent=agents, code=st.sampled_from(CODES))
+    def dispose_and_dial(self, agent: str, code: str) -> None:
+        dial = cmd.Dial(agent, "+15550199", f"out-{next(self.numbers)}", CallType.MANUAL)
+        self.run(lambda now: self.center.handle(cmd.DisposeAndDial(agent, code, dial), now))
+
+    @rule(agent=agents, dial=st.booleans())
+    def work_a_lead(self, agent: str, dial: bool) -> None:
+        call_id = f"out-{next(self.numbers)}"
+        command = cmd.DialLead(agent, call_id) if dial else cmd.SkipLead(agent)
+        self.run(lambda now: self.center.handle(command, now))
+
+    @rule(count=st.integers(min_value=1, max_value=3))
+    def add_leads(self, count: int) -> None:
+        leads = tuple(Lead(f"lead-{next(self.numbers)}", "3", "+15550123") for _ in range(count))
+        self.run(lambda now: self.center.handle(cmd.AddLeads(leads), now))
+
+    # -- telephony ---------------------------------------------------------------------------
+
+    @rule()
+    def call_arrives(self) -> None:
+        if len(self.center.calls) >= 6:
+            return
+        call_id = f"in-{next(self.numbers)}"
+        arrival = cmd.CallArrived(call_id, CallType.INBOUND, "1", "+15550001", f"cust-{call_id}")
+        self.run(lambda now: self.center.signal(arrival, now))
+
+    @rule(index=picks, answer=st.booleans())
+    def agent_phone(self, index: int, answer: bool) -> None:
+        call_id = self.live(index, CallState.OFFERED)
+        signal = cmd.AgentAnswered(call_id) if answer else cmd.AgentDidNotAnswer(call_id)
+        self.run(lambda now: self.center.signal(signal, now))
+
+    @rule(index=picks, reason=st.sampled_from([None, "busy", "no_answer"]))
+    def customer_phone(self, index: int, reason: str | None) -> None:
+        call_id = self.live(index, CallState.DIALING)
+        signal = (
+            cmd.CustomerAnswered(call_id) if reason is None else cmd.DialFailed(call_id, reason)
+        )
+        self.run(lambda now: self.center.signal(signal, now))
+
+    @rule(index=picks, by=st.sampled_from(["customer", "agent"]))
+    def call_ends(self, index: int, by: str) -> None:
+        call_id = self.live(index)
+        self.run(lambda now: self.center.signal(cmd.CallEnded(call_id, by), now))
+
+    @rule(index=picks, callback=st.sampled_from([None, 5.0]), own=st.booleans())
+    def advance_a_call(self, index: int, callback: float | None, own: bool) -> None:
+        """Move one live call a step along its happy path, so deep states are reached."""
+        calls = list(self.center.calls.values())
+        if not calls:
+            return
+        call = calls[index % len(calls)]
+        if call.state is CallState.OFFERED:
+            self.run(lambda now: self.center.signal(cmd.AgentAnswered(call.call_id), now))
+        elif call.state is CallState.DIALING:
+            self.run(lambda now: self.center.signal(cmd.CustomerAnswered(call.call_id), now))
+        elif call.state is CallState.CONNECTED:
+            self.run(lambda now: self.center.signal(cmd.CallEnded(call.call_id, "customer"), now))
+        elif call.state is CallState.WRAP_UP and call.agent_id is not None:
+            agent_id = call.agent_id
+            request = None if callback is None else cmd.CallbackRequest(self.now + callback, own)
+            self.run(
+                lambda now: self.center.handle(
+                    cmd.Dispose(agent_id, "Callback", callback=request), now
+                )
+            )
+
+    @rule(seconds=st.sampled_from([1.0, 6.0, 11.0, 31.0]))
+    def time_passes(self, seconds: float) -> None:
+        until = self.now + seconds
+        while self.timers and min(self.timers.values()) <= until:
+            key = min(self.timers, key=lambda k: self.timers[k])
+            self.now = max(self.now, self.timers.pop(key))
+            fired = cmd.TimerFired(key)
+            self.run(lambda now, fired=fired: self.center.signal(fired, now))
+        self.now = until
+
+    # -- invariants --------------------------------------------------------------------------
+
+    @invariant()
+    def agents_hold_calls_exactly_when_busy(self) -> None:
+        held = [a.call_id for a in self.center.agents.values() if a.call_id is not None]
+        assert len(held) == len(set(held)), "two agents hold the same call"
+        for agent in self.center.agents.values():
+            assert (agent.call_id is not None) == (agent.state in BUSY), agent
+
+    @invariant()
+    def calls_are_where_they_should_be(self) -> None:
+        queued = 0
+        for call in self.center.calls.values():
+            if call.state in WITH_AGENT:
+                assert call.agent_id is not None
+                assert self.center.agents[call.agent_id].call_id == call.call_id
+            elif call.state is CallState.QUEUED:
+                assert call.agent_id is None
+                queued += 1
+        assert queued == self.center.waiting_count("1")
+
+    @invariant()
+    def no_call_is_lost(self) -> None:
+        for call_id in self.ever:
+            assert call_id in self.center.calls or call_id in self.finished, call_id
+
+    @invariant()
+    def timeouts_are_armed(self) -> None:
+        for call in self.center.calls.values():
+            if call.state is CallState.OFFERED:
+                assert f"ring:{call.call_id}/{call.user_crt}" in self.timers
+            if call.state is CallState.WRAP_UP and call.campaign_id == "1":
+                assert f"wrapup:{call.call_id}" in self.timers
+
+    @invariant()
+    def nobody_free_while_a_call_waits(self) -> None:
+        if self.center.waiting_count("1"):
+            for agent in self.center.agents.values():
+                free = agent.state is AgentState.READY and agent.campaign_id == "1"
+                assert not free, f"{agent.agent_id} is free while a call waits"
+
+    @invariant()
+    def nobody_free_while_a_lead_or_a_due_callback_waits(self) -> None:
+        due = [cb for cb in self.center.callbacks.all.values() if cb.state is CallbackState.DUE]
+        for agent in self.center.agents.values():
+            if agent.state is not AgentState.READY or agent.lead_id is not None:
+                continue
+            if agent.campaign_id == "3":
+                assert not self.center.leads.waiting("3"), f"{agent.agent_id} idles by leads"
+            for callback in due:
+                ours = callback.for_agent is None and callback.campaign_id == agent.campaign_id
+                assert callback.for_agent != agent.agent_id, f"{agent.agent_id} idles by its own"
+                assert not ours, f"{agent.agent_id} idles by a due campaign callback"
+
+    @invariant()
+    def leads_are_shown_to_one_ready_agent(self) -> None:
+        shown = [a.lead_id for a in self.center.agents.values() if a.lead_id is not None]
+        assert len(shown) == len(set(shown))
+        for agent in self.center.agents.values():
+            if agent.lead_id is not None:
+                assert agent.state is AgentState.READY
+                assert agent.campaign_id == "3"
+
+
+def test_random_sequences_keep_the_floor_consistent() -> None:
+    run_state_machine_as_test(
+        Floor, settings=settings(max_examples=150, stateful_step_count=60, deadline=None)
+    )
