@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -221,9 +222,11 @@ class Floor(RuleBasedStateMachine):
         while self.timers and min(self.timers.values()) <= until:
             key = min(self.timers, key=lambda k: self.timers[k])
             self.now = max(self.now, self.timers.pop(key))
-            fired = cmd.TimerFired(key)
-            self.run(lambda now, fired=fired: self.center.signal(fired, now))
+            self.run(partial(self.fire, cmd.TimerFired(key)))
         self.now = until
+
+    def fire(self, timer: cmd.TimerFired, now: float) -> Outcome:
+        return self.center.signal(timer, now)
 
     # -- invariants --------------------------------------------------------------------------
 
