@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from tests.browser.crm import crm_pages
+from tests.support.servers import AgentbarServer, PageServer, agentbar_server, page_server
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -42,3 +46,15 @@ def page(browser: Browser) -> Iterator[Page]:
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def crm_and_agentbar(tmp_path: Path) -> Iterator[tuple[PageServer, AgentbarServer]]:
+    """The fixture CRM on one origin and agentbar (demo data) on another, which allows it."""
+    base: list[str] = []
+    with (
+        page_server(crm_pages(lambda: base[0])) as crm,
+        agentbar_server(tmp_path / "agentbar", [crm.origin]) as server,
+    ):
+        base.append(server.base_url)
+        yield crm, server

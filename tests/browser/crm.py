@@ -39,3 +39,15 @@ def wait_for_handler(page: Page, name: str, count: int = 1) -> list[Any]:
         arg=[name, count],
     )
     return handler_calls(page, name)[count - 1]
+
+
+def log_in_to_campaign(page: Page, agent: str, campaign: str) -> None:
+    """Log `agent` in from the CRM page (extension bound by getExtensionInfo) and pick
+    `campaign` in the toolbar."""
+    wait_for_handler(page, "loginStatusHandler")
+    page.evaluate(f"ameyo.integration.doLogin('{agent}', '{agent}', 'AUTH_TYPE_PASSWORD')")
+    wait_for_handler(page, "selectExtensionHandler")
+    page.frame_locator("#ameyoIframe").get_by_test_id("campaign-select").select_option(
+        label=campaign
+    )
+    wait_for_handler(page, "selectCampaignHandler")

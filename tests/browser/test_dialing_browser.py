@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.crm import crm_pages, wait_for_handler
-from tests.support.servers import AgentbarServer, PageServer, agentbar_server, page_server
+from tests.browser.crm import log_in_to_campaign, wait_for_handler
+from tests.support.servers import AgentbarServer, PageServer
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def crm_and_agentbar(tmp_path: Path) -> Iterator[tuple[PageServer, AgentbarServer]]:
-    base: list[str] = []
-    with (
-        page_server(crm_pages(lambda: base[0])) as crm,
-        agentbar_server(tmp_path / "agentbar", [crm.origin]) as server,
-    ):
-        base.append(server.base_url)
-        yield crm, server
 
 
 def test_click_to_dial_and_the_dial_box_pop_the_record(
@@ -30,12 +16,8 @@ def test_click_to_dial_and_the_dial_box_pop_the_record(
 ) -> None:
     crm, server = crm_and_agentbar
     page.goto(crm.url("/crm/leads"))
-    wait_for_handler(page, "loginStatusHandler")
-    page.evaluate("ameyo.integration.doLogin('agent2', 'agent2', 'AUTH_TYPE_PASSWORD')")
-    wait_for_handler(page, "selectExtensionHandler")
+    log_in_to_campaign(page, "agent2", "Outbound Sales")
     toolbar = page.frame_locator("#ameyoIframe")
-    toolbar.get_by_test_id("campaign-select").select_option(label="Outbound Sales")
-    wait_for_handler(page, "selectCampaignHandler")
 
     # The integration guide's own example.
     page.evaluate("ameyo.integration.doDial('+14085551212', 'cust 567', { leadsource: 'web' })")
@@ -104,11 +86,8 @@ def test_dispose_and_schedule_callback_from_the_crm(
 ) -> None:
     crm, server = crm_and_agentbar
     page.goto(crm.url("/crm/case/9"))
-    wait_for_handler(page, "loginStatusHandler")
-    page.evaluate("ameyo.integration.doLogin('agent4', 'agent4', 'AUTH_TYPE_PASSWORD')")
-    wait_for_handler(page, "selectExtensionHandler")
+    log_in_to_campaign(page, "agent4", "Inbound Support")
     toolbar = page.frame_locator("#ameyoIframe")
-    toolbar.get_by_test_id("campaign-select").select_option(label="Inbound Support")
     toolbar.get_by_test_id("ready").click()
     wait_for_handler(page, "readyHandler")
     call_id = server.place_call("+14085550077")
