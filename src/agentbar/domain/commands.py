@@ -22,6 +22,15 @@ class LogOut:
 
 
 @dataclass(frozen=True)
+class ForceLogOut:
+    """Log the agent out whatever it is doing (supervisor, idle timeout); never refused for a
+    logged-in agent: its call is withdrawn, or ended and disposed by the system."""
+
+    agent_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class SelectExtension:
     agent_id: str
     extension: Extension
@@ -45,6 +54,14 @@ class TakeBreak:
 
 
 @dataclass(frozen=True)
+class SetAutoCall:
+    """Let the outbound campaign's dialer place calls for the agent (on), or stop it (off)."""
+
+    agent_id: str
+    on: bool
+
+
+@dataclass(frozen=True)
 class HangUp:
     agent_id: str
 
@@ -57,7 +74,18 @@ class Dispose:
     crt_object_id: str | None = None
 
 
-Command = LogIn | LogOut | SelectExtension | SelectCampaign | GoReady | TakeBreak | HangUp | Dispose
+Command = (
+    LogIn
+    | LogOut
+    | ForceLogOut
+    | SelectExtension
+    | SelectCampaign
+    | GoReady
+    | TakeBreak
+    | SetAutoCall
+    | HangUp
+    | Dispose
+)
 
 # -- telephony signals ------------------------------------------------------------------
 

@@ -49,3 +49,9 @@ class InvalidDisposition(DomainError):
 
 class UnknownBreakReason(DomainError):
     code = "unknown_break_reason"
+
+
+class NotOutboundCampaign(DomainError):
+    """Auto-call needs an outbound campaign selected: inbound calls come to the agent anyway."""
+
+    code = "not_outbound_campaign"

@@ -1,13 +1,15 @@
-"""Wrap-up: a call that reached an agent ends with a disposition — the agent's, or on timeout
-the campaign's default. Either releases the agent to READY."""
+"""Wrap-up: a call that reached an agent ends with a disposition — the agent's, on timeout the
+campaign's default, or the system's when the agent is forced out. The first two release the
+agent to READY; the last leaves the agent to the forced logout."""
 
 from __future__ import annotations
 
 from agentbar.domain import call as call_sm
 from agentbar.domain import commands as cmd
 from agentbar.domain import events as ev
-from agentbar.domain.agent import AgentInput, AgentState
+from agentbar.domain.agent import Agent, AgentInput, AgentState
 from agentbar.domain.call import Call, CallInput, CallState
+from agentbar.domain.calls import end_by_system
 from agentbar.domain.errors import NoCurrentCall
 from agentbar.domain.floor import Floor, Outcome, wrap_up_timer
 
@@ -20,6 +22,7 @@ def dispose(floor: Floor, c: cmd.Dispose, now: float, out: Outcome) -> None:
     if c.crt_object_id and c.crt_object_id not in {call.call_id, call.user_crt, call.customer_crt}:
         raise NoCurrentCall(f"crtObjectId '{c.crt_object_id}' is not the current call")
     klass, code = floor.campaigns[call.campaign_id].plan.resolve(c.code)
+    _stop_wrap_up_timer(floor, call, out)
     _close(floor, call, klass, code, c.note, "agent", now, out)
 
 
@@ -29,6 +32,24 @@ def wrap_up_timed_out(floor: Floor, call_id: str, now: float, out: Outcome) -> N
         return  # disposed meanwhile: the timer is stale
     klass, code = floor.campaigns[call.campaign_id].timeout_disposition()
     _close(floor, call, klass, code, None, "timeout", now, out)
+
+
+def close_by_system(floor: Floor, call: Call, now: float, out: Outcome) -> None:
+    """Close the call of an agent being forced out: a live call is ended by the system first,
+    then either is disposed as a wrap-up timeout would be, so every call that reached an agent
+    still reaches a disposition. The agent is not released: the caller logs it out."""
+    klass, code = floor.campaigns[call.campaign_id].timeout_disposition()
+    if call.state is CallState.WRAP_UP:
+        _stop_wrap_up_timer(floor, call, out)
+    else:
+        end_by_system(floor, call, now, out)  # no wrap-up timer was started for it
+    _record(floor, call, klass, code, None, "system", now, out)
+
+
+def _stop_wrap_up_timer(floor: Floor, call: Call, out: Outcome) -> None:
+    """A call in wrap-up has a timer running exactly when its campaign configures one."""
+    if floor.campaigns[call.campaign_id].wrap_up_timeout is not None:
+        floor.cancel_timer(wrap_up_timer(call.call_id), out)
 
 
 def _close(
@@ -41,6 +62,21 @@ def _close(
     now: float,
     out: Outcome,
 ) -> None:
+    agent = _record(floor, call, klass, code, note, disposed_by, now, out)
+    floor.become_idle(agent, AgentInput.DISPOSE, now, out)
+
+
+def _record(
+    floor: Floor,
+    call: Call,
+    klass: str,
+    code: str,
+    note: str | None,
+    disposed_by: str,
+    now: float,
+    out: Outcome,
+) -> Agent:
+    """The call is disposed and forgotten; its agent, returned, holds no call any more."""
     agent = floor.agent_of(call)
     call_sm.next_state(call.state, CallInput.DISPOSE)
     call.state = CallState.DISPOSED
@@ -49,9 +85,7 @@ def _close(
     call.disposition_code = code
     call.disposition_note = note
     floor.touch(call, out)
-    if disposed_by == "agent" and floor.campaigns[call.campaign_id].wrap_up_timeout is not None:
-        floor.cancel_timer(wrap_up_timer(call.call_id), out)
     agent.call_id = None
     out.events.append(ev.CallDisposed(call.call_id, agent.agent_id, klass, code, note, disposed_by))
-    floor.become_idle(agent, AgentInput.DISPOSE, now, out)
     del floor.calls[call.call_id]
+    return agent
