@@ -62,12 +62,13 @@ class Container:
             await self.storage.campaigns(), await self.storage.break_reasons()
         )
         # Live agent state is held in memory, so sessions from a previous run cannot resume.
-        ended = await self.storage.end_all_sessions("server restarted", self.clock.now())
+        ended = await self.sessions.end_left_over()
         if ended:
             log.info("ended %d session(s) left open by the previous run", ended)
         await self.runtime.start()
 
     async def stop(self) -> None:
+        await self.sessions.stop()
         await self.runtime.stop()
         self.storage.close()
 
@@ -95,7 +96,7 @@ def build(settings: Settings) -> Container:
         telephony=telephony,
         passwords=passwords,
         runtime=runtime,
-        sessions=Sessions(runtime, storage, passwords, clock),
+        sessions=Sessions(runtime, storage, passwords, clock, settings.idle_timeout),
         desk=Desk(runtime, storage),
         sandbox=SandboxCalls(runtime, sandbox) if sandbox is not None else None,
         admin_token=settings.admin_token or secrets.token_urlsafe(24),

@@ -13,6 +13,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     StrictStr,
     TypeAdapter,
@@ -69,6 +70,11 @@ class Break(_Frame):
     reason: Annotated[str, Field(min_length=1, max_length=100)]
 
 
+class AutoCall(_Frame):
+    cmd: Literal["presence.auto_call"]
+    on: StrictBool
+
+
 class HangUp(_Frame):
     cmd: Literal["call.hangup"]
 
@@ -105,6 +111,7 @@ FRAME_TYPES = (
     SelectCampaign,
     Ready,
     Break,
+    AutoCall,
     HangUp,
     ListDispositions,
     Dispose,
@@ -119,6 +126,7 @@ ClientFrame = Annotated[
     | SelectCampaign
     | Ready
     | Break
+    | AutoCall
     | HangUp
     | ListDispositions
     | Dispose
