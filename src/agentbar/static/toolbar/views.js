@@ -31,6 +31,8 @@ export class View {
       if (event.target.value) t.act("campaign.select", { campaignId: event.target.value }).catch(() => {});
     });
     $("ready").addEventListener("click", () => t.act("presence.ready").catch(() => {}));
+    $("break").addEventListener("click", () => t.takeBreak($("break-reason").value));
+    $("auto-call").addEventListener("change", (event) => t.setAutoCall(event.target.checked));
     $("hangup").addEventListener("click", () => t.act("call.hangup").catch(() => {}));
     $("logout").addEventListener("click", () => t.logout());
     $("dispose").addEventListener("click", () => t.dispose($("disposition-code").value));
@@ -82,7 +84,13 @@ export class View {
     $("extension-label").textContent = agent.extension ? agent.extension.name : "no extension";
     this.fillExtensions(snapshot);
     this.fillCampaigns(snapshot);
+    this.fillBreakReasons(snapshot);
     $("ready").disabled = agent.state === "ready" || !agent.extension || !agent.campaignId;
+    $("break").disabled = !$("break-reason").value;
+    // Auto-call only means something where the dialer places calls: outbound campaigns.
+    const campaign = snapshot.campaigns.find((c) => c.id === agent.campaignId);
+    show("auto-call-row", campaign?.kind === "outbound");
+    $("auto-call").checked = Boolean(agent.autoCall);
     if (call) {
       $("call-phone").textContent = call.phone ?? "";
       $("call-meta").textContent = [call.callType, call.campaignName].filter(Boolean).join(" · ");
@@ -101,6 +109,17 @@ export class View {
     const select = $("campaign-select");
     const wanted = [["", "choose…"], ...snapshot.campaigns.map((c) => [c.id, c.name])];
     replaceOptions(select, wanted, snapshot.agent.campaignId ?? "");
+  }
+
+  fillBreakReasons(snapshot) {
+    const select = $("break-reason");
+    const wanted = snapshot.breakReasons.map((r) => [
+      r.name,
+      r.productive ? `${r.name} (productive)` : r.name,
+    ]);
+    // Keep the agent's choice across re-renders; start from the current break, else the first.
+    const value = select.value || snapshot.agent.breakReason || (wanted[0]?.[0] ?? "");
+    replaceOptions(select, wanted, value);
   }
 
   async fillDispositions(snapshot) {
