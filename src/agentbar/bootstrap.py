@@ -65,7 +65,7 @@ class Container:
             await self.storage.campaigns(), await self.storage.break_reasons()
         )
         # Live agent state is held in memory, so sessions from a previous run cannot resume.
-        ended = await self.storage.end_all_sessions("server restarted", self.clock.now())
+        ended = await self.sessions.end_left_over()
         if ended:
             log.info("ended %d session(s) left open by the previous run", ended)
         await self.runtime.start()
@@ -78,6 +78,7 @@ class Container:
             log.info("restored %d scheduled callback(s)", len(pending))
 
     async def stop(self) -> None:
+        await self.sessions.stop()
         await self.runtime.stop()
         self.storage.close()
 
@@ -105,7 +106,7 @@ def build(settings: Settings) -> Container:
         telephony=telephony,
         passwords=passwords,
         runtime=runtime,
-        sessions=Sessions(runtime, storage, passwords, clock),
+        sessions=Sessions(runtime, storage, passwords, clock, settings.idle_timeout),
         desk=Desk(runtime, storage),
         sandbox=SandboxCalls(runtime, sandbox) if sandbox is not None else None,
         leads=LeadIntake(runtime),

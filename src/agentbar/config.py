@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     simulator_answer_delay: float = Field(default=0.0, ge=0.0)
     """Seconds a simulated agent phone rings before it auto-answers."""
 
+    idle_timeout: float = Field(default=600.0, gt=0.0)
+    """Seconds a session may have no toolbar socket open before it is logged out."""
+
     log_level: str = "info"
 
     @field_validator("allowed_origins", mode="before")

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from agentbar.domain.agent import BreakReason
 from agentbar.domain.call import Call
 from agentbar.domain.callback_book import Callback
 from agentbar.domain.campaign import Campaign
@@ -121,7 +122,9 @@ class Storage(Protocol):
 
     async def campaigns(self) -> Sequence[Campaign]: ...
 
-    async def break_reasons(self) -> Sequence[str]: ...
+    async def break_reasons(self) -> Sequence[BreakReason]:
+        """Every configured break reason, in display order."""
+        ...
 
     async def extensions(self) -> Sequence[tuple[str, str]]:
         """Every provisioned extension as (name, phone)."""

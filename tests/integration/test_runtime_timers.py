@@ -16,7 +16,7 @@ import pytest
 from agentbar.clock import VirtualClock
 from agentbar.demo import DEMO_PLAN
 from agentbar.domain import commands as cmd
-from agentbar.domain.agent import AgentProfile, AgentState, Extension
+from agentbar.domain.agent import AgentProfile, AgentState, BreakReason, Extension
 from agentbar.domain.call import CallType
 from agentbar.domain.campaign import CampaignKind
 from agentbar.domain.center import Center
@@ -84,7 +84,7 @@ async def floor(tmp_path: Path) -> AsyncIterator[Floor]:
         default_disposition="Info Given",
     )
     center = Center(new_id)
-    center.configure(await storage.campaigns(), ["Lunch", "Unavailable"])
+    center.configure(await storage.campaigns(), [BreakReason("Lunch"), BreakReason("Unavailable")])
     simulator = Simulator(clock, new_id)
     runtime = Runtime(center, storage, MemoryBus(), simulator, clock)
     await runtime.start()

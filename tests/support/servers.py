@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from agentbar.drivers.storage.sql import SqlStorage
+
 ADMIN_TOKEN = "test-admin-token"
 
 
@@ -73,9 +75,22 @@ class AgentbarServer:
 
 @contextmanager
 def agentbar_server(
-    data_dir: Path, allowed_origins: list[str], extra_env: dict[str, str] | None = None
+    data_dir: Path,
+    allowed_origins: list[str],
+    extra_env: dict[str, str] | None = None,
+    provision: Callable[[SqlStorage], None] | None = None,
 ) -> Iterator[AgentbarServer]:
-    """`agentbar serve --demo` as a separate process, ready when /healthz answers."""
+    """`agentbar serve --demo` as a separate process, ready when /healthz answers.
+
+    `provision` adds to the database before the server starts, as an operator would (there is
+    no provisioning API yet); the demo data is seeded on top of it.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if provision is not None:
+        storage = SqlStorage(f"sqlite:///{data_dir / 'agentbar.db'}")
+        storage.migrate()
+        provision(storage)
+        storage.close()
     port = free_port()
     env = {
         **os.environ,
@@ -84,7 +99,6 @@ def agentbar_server(
         **(extra_env or {}),
     }
     log_path = data_dir / "server.log"
-    data_dir.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [

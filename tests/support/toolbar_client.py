@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 
@@ -69,3 +70,16 @@ class ToolbarClient:
             frame = self.receive(timeout)
             if "event" in frame:
                 self.events.append(frame)
+
+    def wait_closed(self, timeout: float = 5.0) -> tuple[int, str]:
+        """Wait for the server to close the socket (events meanwhile are kept): its close code
+        and reason."""
+        try:
+            while True:
+                frame = self.receive(timeout)
+                if "event" in frame:
+                    self.events.append(frame)
+        except ConnectionClosed as closed:
+            if closed.rcvd is None:
+                raise AssertionError("the socket closed without a close frame") from closed
+            return closed.rcvd.code, closed.rcvd.reason

@@ -46,6 +46,12 @@ def test_the_table_only_uses_known_states_and_inputs() -> None:
         (AgentState.ON_CALL, AgentInput.CALL_ENDED, AgentState.WRAP_UP),
         (AgentState.WRAP_UP, AgentInput.DISPOSE, AgentState.READY),
         (AgentState.READY, AgentInput.LOGOUT, AgentState.LOGGED_OUT),
+        (AgentState.NOT_READY, AgentInput.FORCE_LOGOUT, AgentState.LOGGED_OUT),
+        (AgentState.READY, AgentInput.FORCE_LOGOUT, AgentState.LOGGED_OUT),
+        (AgentState.BREAK, AgentInput.FORCE_LOGOUT, AgentState.LOGGED_OUT),
+        (AgentState.RESERVED, AgentInput.FORCE_LOGOUT, AgentState.LOGGED_OUT),
+        (AgentState.ON_CALL, AgentInput.FORCE_LOGOUT, AgentState.LOGGED_OUT),
+        (AgentState.WRAP_UP, AgentInput.FORCE_LOGOUT, AgentState.LOGGED_OUT),
     ],
 )
 def test_specific_legal_rows(state: AgentState, given: AgentInput, target: AgentState) -> None:
@@ -63,6 +69,7 @@ def test_specific_legal_rows(state: AgentState, given: AgentInput, target: Agent
         (AgentState.READY, AgentInput.DISPOSE, "no call waiting for a disposition"),
         (AgentState.NOT_READY, AgentInput.OFFER, "cannot offer"),
         (AgentState.READY, AgentInput.LOGIN, "cannot login"),
+        (AgentState.LOGGED_OUT, AgentInput.FORCE_LOGOUT, "not logged in"),
     ],
 )
 def test_specific_illegal_rows_explain_why(
@@ -76,6 +83,18 @@ def test_specific_illegal_rows_explain_why(
 def test_offers_only_go_to_ready_agents() -> None:
     offerable = {s for (s, i) in TRANSITIONS if i is AgentInput.OFFER}
     assert offerable == {AgentState.READY}
+
+
+def test_every_logged_in_state_can_be_forced_out() -> None:
+    """A supervisor or the idle timeout must be able to end any agent's session."""
+    forced = {s for (s, i) in TRANSITIONS if i is AgentInput.FORCE_LOGOUT}
+    assert forced == set(AgentState) - {AgentState.LOGGED_OUT}
+
+
+def test_only_a_forced_logout_leaves_a_call_or_its_wrap_up() -> None:
+    busy = {AgentState.RESERVED, AgentState.ON_CALL, AgentState.WRAP_UP}
+    leaving = {i for (s, i), t in TRANSITIONS.items() if s in busy and t is AgentState.LOGGED_OUT}
+    assert leaving == {AgentInput.FORCE_LOGOUT}
 
 
 def test_illegal_transition_is_a_domain_error() -> None:

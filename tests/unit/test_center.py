@@ -18,7 +18,7 @@ from hypothesis.stateful import (
 
 from agentbar.domain import commands as cmd
 from agentbar.domain import events as ev
-from agentbar.domain.agent import AgentProfile, AgentState, Extension
+from agentbar.domain.agent import AgentProfile, AgentState, BreakReason, Extension
 from agentbar.domain.call import Call, CallState, CallType
 from agentbar.domain.campaign import Campaign, CampaignKind, DispositionClass, DispositionPlan
 from agentbar.domain.center import Center, Outcome
@@ -34,7 +34,14 @@ from agentbar.domain.errors import (
     UnknownCall,
     UnknownCampaign,
 )
-from agentbar.domain.instructions import EndCall, OfferToAgent
+from agentbar.domain.floor import ring_timer, wrap_up_timer
+from agentbar.domain.instructions import (
+    CancelOffer,
+    CancelTimer,
+    EndCall,
+    OfferToAgent,
+    StartTimer,
+)
 
 PLAN = DispositionPlan(
     (
@@ -44,7 +51,7 @@ PLAN = DispositionPlan(
 )
 SUPPORT = Campaign("1", "Support", CampaignKind.INBOUND, PLAN)
 SALES = Campaign("2", "Sales", CampaignKind.INBOUND, PLAN)
-BREAK_REASONS = ("Training", "Lunch")
+BREAK_REASONS = (BreakReason("Training", productive=True), BreakReason("Lunch"))
 EXT_1001 = Extension("SIP 1001", "1001")
 EXT_1002 = Extension("SIP 1002", "1002")
 
@@ -58,8 +65,12 @@ def id_source() -> Callable[[str], str]:
     return new_id
 
 
-def profile(agent_id: str) -> AgentProfile:
-    return AgentProfile(agent_id, f"Agent {agent_id}", frozenset({"1"}))
+def profile(agent_id: str, campaign_ids: frozenset[str] = frozenset({"1"})) -> AgentProfile:
+    return AgentProfile(agent_id, f"Agent {agent_id}", campaign_ids)
+
+
+BOTH_CAMPAIGNS = frozenset({"1", "2"})
+"""An agent with a choice to make: nothing is selected for it at login."""
 
 
 @pytest.fixture
@@ -69,8 +80,10 @@ def center() -> Center:
     return made
 
 
-def log_in(center: Center, agent_id: str, now: float = 0.0) -> Outcome:
-    return center.handle(cmd.LogIn(profile(agent_id)), now)
+def log_in(
+    center: Center, agent_id: str, now: float = 0.0, campaign_ids: frozenset[str] = frozenset({"1"})
+) -> Outcome:
+    return center.handle(cmd.LogIn(profile(agent_id, campaign_ids)), now)
 
 
 def set_up(center: Center, agent_id: str, extension: Extension = EXT_1001) -> None:
@@ -130,7 +143,7 @@ def states_changed(outcome: Outcome) -> list[tuple[str, str]]:
 
 
 def test_login_emits_logged_in_and_not_ready(center: Center) -> None:
-    outcome = log_in(center, "a1", now=5.0)
+    outcome = log_in(center, "a1", now=5.0, campaign_ids=BOTH_CAMPAIGNS)
     assert outcome.events == [
         ev.AgentLoggedIn("a1"),
         ev.AgentStateChanged("a1", "not_ready", None),
@@ -232,7 +245,7 @@ def test_select_campaign_emits_the_campaign_name(center: Center) -> None:
 
 
 def test_selecting_an_unknown_campaign_is_refused(center: Center) -> None:
-    log_in(center, "a1")
+    log_in(center, "a1", campaign_ids=BOTH_CAMPAIGNS)
     with pytest.raises(UnknownCampaign, match="99"):
         center.handle(cmd.SelectCampaign("a1", "99"), 1.0)
     assert center.agent("a1").campaign_id is None
@@ -267,7 +280,7 @@ def test_go_ready_without_an_extension_changes_nothing(center: Center) -> None:
 
 
 def test_go_ready_without_a_campaign_changes_nothing(center: Center) -> None:
-    log_in(center, "a1")
+    log_in(center, "a1", campaign_ids=BOTH_CAMPAIGNS)
     center.handle(cmd.SelectExtension("a1", EXT_1001), 0.0)
     with pytest.raises(NotSetUp, match="campaign"):
         center.handle(cmd.GoReady("a1"), 5.0)
@@ -805,18 +818,35 @@ def test_every_domain_error_has_a_distinct_code() -> None:
 
 # -- random sequences of commands and signals ----------------------------------------------
 
+# The machine's floor: calls of campaign 1 ring and wrap up against timers, those of campaign
+# 2 do not, and campaign 3 is outbound (auto-call; no customer calls arrive there).
+MACHINE_CAMPAIGNS = (
+    Campaign(
+        "1",
+        "Support",
+        CampaignKind.INBOUND,
+        PLAN,
+        ring_timeout=10.0,
+        max_misses=2,
+        wrap_up_timeout=30.0,
+        default_disposition="info given",
+    ),
+    SALES,
+    Campaign("3", "Dialer", CampaignKind.OUTBOUND, PLAN),
+)
+CAMPAIGN_IDS = ("1", "2", "3")
 AGENT_IDS = ("a1", "a2", "a3")
 MACHINE_PROFILES = {
     "a1": AgentProfile("a1", "Agent a1", frozenset({"1"})),
-    "a2": AgentProfile("a2", "Agent a2", frozenset({"1"})),
-    "a3": AgentProfile("a3", "Agent a3", frozenset({"1", "2"})),
+    "a2": AgentProfile("a2", "Agent a2", frozenset({"1", "3"})),
+    "a3": AgentProfile("a3", "Agent a3", frozenset(CAMPAIGN_IDS)),
 }
 MACHINE_EXTENSIONS = {
     agent_id: Extension(f"SIP {n}", n)
     for agent_id, n in zip(AGENT_IDS, ("1001", "1002", "1003"), strict=True)
 }
 MAX_CALLS = 5
-BUSY = frozenset({AgentState.RESERVED, AgentState.ON_CALL, AgentState.WRAP_UP})
+BUSY = frozenset({AgentState.RESERVED, AgentState.DIALING, AgentState.ON_CALL, AgentState.WRAP_UP})
 AGENT_STATE_OF_CALL = {
     CallState.OFFERED: AgentState.RESERVED,
     CallState.CONNECTED: AgentState.ON_CALL,
@@ -829,17 +859,20 @@ call_picks = st.integers(min_value=0, max_value=MAX_CALLS - 1)
 
 AgentView = tuple[object, ...] | None
 CallView = tuple[object, ...] | None
-Snapshot = tuple[tuple[AgentView, ...], tuple[CallView, ...], tuple[int, int]]
+Snapshot = tuple[tuple[AgentView, ...], tuple[CallView, ...], tuple[int, ...]]
 
 
 class CenterMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.center = Center(id_source())
-        self.center.configure([SUPPORT, SALES], BREAK_REASONS)
+        self.center.configure(MACHINE_CAMPAIGNS, BREAK_REASONS)
         self.now = 0.0
         self.arrived: list[str] = []
         self.finished: dict[str, CallState] = {}
+        self.timers: set[str] = set()
+        """Timers started and neither cancelled nor fired: what the runtime would hold."""
+        self.ever_started: set[str] = set()
 
     # -- observing ------------------------------------------------------------------------
 
@@ -867,6 +900,7 @@ class CenterMachine(RuleBasedStateMachine):
                     a.break_reason,
                     a.state_since,
                     a.idle_since,
+                    a.auto_call,
                 )
             )
         call_views: list[CallView] = []
@@ -877,7 +911,7 @@ class CenterMachine(RuleBasedStateMachine):
                 if c is None
                 else (c.state, c.agent_id, c.user_crt, c.ended_by, c.disposition_code)
             )
-        waiting = (self.center.waiting_count("1"), self.center.waiting_count("2"))
+        waiting = tuple(self.center.waiting_count(campaign_id) for campaign_id in CAMPAIGN_IDS)
         return tuple(agent_views), tuple(call_views), waiting
 
     # -- acting -----------------------------------------------------------------------------
@@ -919,6 +953,15 @@ class CenterMachine(RuleBasedStateMachine):
                 assert self.finished[call_id] is call.state
             else:
                 assert self.live_call(call_id) is call
+        # timers: each key is started once, and only a running timer is cancelled
+        for instruction in outcome.instructions:
+            if isinstance(instruction, StartTimer):
+                assert instruction.key not in self.ever_started
+                self.timers.add(instruction.key)
+                self.ever_started.add(instruction.key)
+            elif isinstance(instruction, CancelTimer):
+                assert instruction.key in self.timers
+                self.timers.remove(instruction.key)
 
     def pick(self, index: int, targeted: bool = False, *states: CallState) -> str:
         """An arrived call (or 'ghost'); when targeted, preferably one in one of `states`."""
@@ -951,6 +994,15 @@ class CenterMachine(RuleBasedStateMachine):
         self.select_campaign(agent_id, "1")
         self.go_ready(agent_id)
 
+    @rule(agent_id=st.sampled_from(["a2", "a3"]))
+    def work_outbound(self, agent_id: str) -> None:
+        """Log in (if needed), choose the outbound campaign and switch auto-call on, step by
+        step — so that later rules find auto-call on often enough to test what undoes it."""
+        if self.center.find_agent(agent_id) is None:
+            self.log_in(agent_id)
+        self.select_campaign(agent_id, "3")
+        self.set_auto_call(agent_id, True, targeted=False)
+
     @rule(agent_id=agents)
     def log_in(self, agent_id: str) -> None:
         was_out = self.center.find_agent(agent_id) is None
@@ -973,7 +1025,7 @@ class CenterMachine(RuleBasedStateMachine):
         extension = MACHINE_EXTENSIONS[agent_id]
         self.apply(lambda now: self.center.handle(cmd.SelectExtension(agent_id, extension), now))
 
-    @rule(agent_id=agents, campaign_id=st.sampled_from(["1", "2", "99"]))
+    @rule(agent_id=agents, campaign_id=st.sampled_from([*CAMPAIGN_IDS, "99"]))
     def select_campaign(self, agent_id: str, campaign_id: str) -> None:
         a = self.center.find_agent(agent_id)
         allowed = (
@@ -1004,6 +1056,75 @@ class CenterMachine(RuleBasedStateMachine):
         allowed = a is not None and a.state not in BUSY and reason != "Nap"
         done = self.apply(lambda now: self.center.handle(cmd.TakeBreak(agent_id, reason), now))
         assert (done is not None) == allowed
+
+    @rule(
+        agent_id=agents,
+        targeted=st.booleans(),
+        wanted=st.sampled_from([s for s in AgentState if s is not AgentState.LOGGED_OUT]),
+    )
+    def force_log_out(self, agent_id: str, targeted: bool, wanted: AgentState) -> None:
+        agent_id = self.agent_in(agent_id, targeted, wanted)
+        a = self.center.find_agent(agent_id)
+        prior = a.state if a is not None else None
+        call_id = a.call_id if a is not None else None
+        user_crt = self.center.call(call_id).user_crt if call_id is not None else None
+        done = self.apply(
+            lambda now: self.center.handle(cmd.ForceLogOut(agent_id, "supervisor logout"), now)
+        )
+        assert (done is not None) == (a is not None), "never refused for a logged-in agent"
+        if done is None:
+            return
+        assert self.center.find_agent(agent_id) is None
+        assert ev.AgentLoggedOut(agent_id, "supervisor logout") in done.events
+        if call_id is None:
+            assert (done.instructions, done.calls) == ([], {})
+        elif prior is AgentState.RESERVED:
+            assert user_crt is not None
+            assert done.instructions[0] == CancelOffer(call_id, user_crt)
+            call = self.live_call(call_id)
+            assert call is not None, "a withdrawn offer is not lost"
+            assert call.agent_id != agent_id
+        else:
+            assert self.finished.get(call_id) is CallState.DISPOSED
+            system = [e for e in done.events if isinstance(e, ev.CallDisposed)]
+            assert [(e.call_id, e.disposed_by) for e in system] == [(call_id, "system")]
+            assert (EndCall(call_id) in done.instructions) == (prior is AgentState.ON_CALL)
+
+    @rule(index=call_picks)
+    def forced_out_before_disposing(self, index: int) -> None:
+        """A call with an agent ends, and the agent is forced out before disposing it: a path
+        random steps rarely take, since wrap-ups are short."""
+        calls = [
+            c for c in self.live_calls() if c.state in (CallState.OFFERED, CallState.CONNECTED)
+        ]
+        if not calls:
+            return
+        call = calls[index % len(calls)]
+        call_id, agent_id = call.call_id, call.agent_id
+        assert agent_id is not None
+        if call.state is CallState.OFFERED:
+            self.apply(lambda now: self.center.signal(cmd.AgentAnswered(call_id), now))
+        self.apply(lambda now: self.center.signal(cmd.CallEnded(call_id, "customer"), now))
+        assert self.center.agent(agent_id).state is AgentState.WRAP_UP
+        self.force_log_out(agent_id, targeted=False, wanted=AgentState.WRAP_UP)
+
+    @rule(agent_id=agents, on=st.booleans(), targeted=st.booleans())
+    def set_auto_call(self, agent_id: str, on: bool, targeted: bool) -> None:
+        if targeted:  # prefer an agent working the outbound campaign
+            agent_id = next(
+                (i for i in AGENT_IDS if (a := self.center.find_agent(i)) and a.campaign_id == "3"),
+                agent_id,
+            )
+        a = self.center.find_agent(agent_id)
+        allowed = (
+            a is not None
+            and a.campaign_id is not None
+            and self.center.campaign(a.campaign_id).kind is CampaignKind.OUTBOUND
+        )
+        done = self.apply(lambda now: self.center.handle(cmd.SetAutoCall(agent_id, on), now))
+        assert (done is not None) == allowed
+        if done is not None:
+            assert self.center.agent(agent_id).auto_call is on
 
     @rule(agent_id=agents, targeted=st.booleans())
     def hang_up(self, agent_id: str, targeted: bool) -> None:
@@ -1094,6 +1215,19 @@ class CenterMachine(RuleBasedStateMachine):
         if call is None or was_wrap_up:
             assert (done.events, done.instructions, done.calls) == ([], [], {})
 
+    @rule(index=st.integers(min_value=0, max_value=20), stale=st.booleans())
+    def timer_fires(self, index: int, stale: bool) -> None:
+        """A running timer runs out — or one long cancelled or fired arrives late."""
+        pool = sorted(self.ever_started - self.timers if stale else self.timers)
+        if not pool:
+            return
+        key = pool[index % len(pool)]
+        self.timers.discard(key)  # the runtime forgets a timer as it fires
+        done = self.apply(lambda now: self.center.signal(cmd.TimerFired(key), now))
+        assert done is not None, "a timer is never refused"
+        if stale:
+            assert (done.events, done.instructions, done.calls) == ([], [], {})
+
     @rule(index=call_picks)
     def advance_a_call(self, index: int) -> None:
         """Move one live call a step along the happy path, through the rules above."""
@@ -1144,7 +1278,7 @@ class CenterMachine(RuleBasedStateMachine):
 
     @invariant()
     def queued_calls_are_exactly_the_waiting_ones(self) -> None:
-        for campaign_id in ("1", "2"):
+        for campaign_id in CAMPAIGN_IDS:
             queued = [
                 c
                 for c in self.live_calls()
@@ -1154,7 +1288,7 @@ class CenterMachine(RuleBasedStateMachine):
 
     @invariant()
     def no_call_waits_while_an_agent_of_its_campaign_is_ready(self) -> None:
-        for campaign_id in ("1", "2"):
+        for campaign_id in CAMPAIGN_IDS:
             if self.center.waiting_count(campaign_id) == 0:
                 continue
             for agent_id in AGENT_IDS:
@@ -1162,6 +1296,28 @@ class CenterMachine(RuleBasedStateMachine):
                 assert not (
                     a is not None and a.state is AgentState.READY and a.campaign_id == campaign_id
                 )
+
+    @invariant()
+    def timers_run_exactly_for_what_waits_on_them(self) -> None:
+        """A ringing offer has its ring timer and a wrap-up its timer (where the campaign sets
+        one), and no other timer runs: a forced logout leaves none behind."""
+        expected: set[str] = set()
+        for call in self.live_calls():
+            campaign = self.center.campaign(call.campaign_id)
+            if call.state is CallState.OFFERED and campaign.ring_timeout is not None:
+                assert call.user_crt is not None
+                expected.add(ring_timer(call.call_id, call.user_crt))
+            elif call.state is CallState.WRAP_UP and campaign.wrap_up_timeout is not None:
+                expected.add(wrap_up_timer(call.call_id))
+        assert self.timers == expected
+
+    @invariant()
+    def auto_call_is_on_only_in_an_outbound_campaign(self) -> None:
+        for agent_id in AGENT_IDS:
+            a = self.center.find_agent(agent_id)
+            if a is not None and a.auto_call:
+                assert a.campaign_id is not None
+                assert self.center.campaign(a.campaign_id).kind is CampaignKind.OUTBOUND
 
     @invariant()
     def no_call_is_lost(self) -> None:

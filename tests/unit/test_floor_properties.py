@@ -122,6 +122,11 @@ class Floor(RuleBasedStateMachine):
         self.run(lambda now: self.center.handle(cmd.LogOut(agent, "agent logout"), now))
 
     @rule(agent=agents)
+    def forced_out(self, agent: str) -> None:
+        command = cmd.ForceLogOut(agent, "supervisor logout")
+        self.run(lambda now: self.center.handle(command, now))
+
+    @rule(agent=agents)
     def dial(self, agent: str) -> None:
         call_id = f"out-{next(self.numbers)}"
         self.run(

@@ -8,7 +8,7 @@ import pytest
 
 from agentbar.domain import commands as cmd
 from agentbar.domain import events as ev
-from agentbar.domain.agent import AgentState
+from agentbar.domain.agent import AgentProfile, AgentState
 from agentbar.domain.call import CallState, CallType
 from agentbar.domain.center import Center
 from agentbar.domain.errors import (
@@ -20,7 +20,14 @@ from agentbar.domain.errors import (
     NotSetUp,
 )
 from agentbar.domain.instructions import DialOut, EndCall, HoldCall, ResumeCall
-from tests.unit.test_center import EXT_1001, arrive, center, get_ready, log_in, set_up
+from tests.unit.test_center import (
+    BREAK_REASONS,
+    EXT_1001,
+    arrive,
+    center,
+    get_ready,
+    set_up,
+)
 
 __all__ = ["center"]  # the fixture, shared with test_center
 
@@ -123,7 +130,8 @@ def test_hanging_up_while_dialling_cancels_the_call(center: Center) -> None:
 
 
 def test_dialling_is_refused_with_a_reason_and_changes_nothing(center: Center) -> None:
-    log_in(center, "a1")
+    # Two campaigns, so none is chosen automatically at login.
+    center.handle(cmd.LogIn(AgentProfile("a1", "Agent a1", frozenset({"1", "3"}))), 0.0)
     with pytest.raises(NotSetUp, match="extension"):
         dial(center)
     center.handle(cmd.SelectExtension("a1", EXT_1001), 0.0)
@@ -172,7 +180,7 @@ def test_hold_and_resume(center: Center) -> None:
 def in_wrap_up_on(center: Center, campaign_allows_callback: bool = False) -> None:
     if campaign_allows_callback:
         campaign = center.campaign("1")
-        center.configure([replace(campaign, callback_in_dispose_dial=True)], ["Lunch"])
+        center.configure([replace(campaign, callback_in_dispose_dial=True)], BREAK_REASONS)
     get_ready(center, "a1", 10.0)
     arrive(center, "in-1", 20.0)
     center.signal(cmd.AgentAnswered("in-1"), 25.0)

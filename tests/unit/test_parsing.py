@@ -158,6 +158,7 @@ VALID_FRAMES: list[tuple[dict[str, Any], type[BaseModel]]] = [
     ({"id": 6, "cmd": "presence.ready"}, frames.Ready),
     ({"id": 7, "cmd": "presence.break", "reason": "Lunch"}, frames.Break),
     ({"id": 8, "cmd": "call.hangup"}, frames.HangUp),
+    ({"id": 13, "cmd": "presence.auto_call", "on": True}, frames.AutoCall),
     ({"id": 9, "cmd": "disposition.list"}, frames.ListDispositions),
     (
         {
@@ -242,6 +243,9 @@ def test_parse_frame_fills_defaults() -> None:
         ('{"id": "b", "cmd": "presence.break", "reason": 5}', "bad_frame", "b", "reason"),
         ('{"id": 4, "cmd": "presence.break", "reason": ""}', "bad_frame", 4, "reason"),
         ('{"id": 5, "cmd": "campaign.select", "campaignId": ""}', "bad_frame", 5, "campaignId"),
+        ('{"id": 6, "cmd": "presence.auto_call"}', "bad_frame", 6, "on: Field required"),
+        ('{"id": 7, "cmd": "presence.auto_call", "on": "yes"}', "bad_frame", 7, "on"),
+        ('{"id": 8, "cmd": "presence.auto_call", "on": 1}', "bad_frame", 8, "on"),
     ],
 )
 def test_parse_frame_names_what_is_wrong(

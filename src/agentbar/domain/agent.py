@@ -2,7 +2,9 @@
 
 Rules kept here: an agent takes at most one call (offers only go to READY agents, dialling
 only from READY or NOT_READY); a call that ended puts the agent in WRAP_UP until a
-disposition; logging out is refused while a call is live or waiting for its disposition.
+disposition; logging out is refused while a call is live or waiting for its disposition. A
+forced logout (supervisor, idle timeout) is never refused: the agent's call is withdrawn or
+closed by the system first (presence.py).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class AgentInput(StrEnum):
     DISPOSE = "dispose"
     DISPOSE_NOT_READY = "dispose_not_ready"
     DIAL = "dial"
+    FORCE_LOGOUT = "force_logout"
 
 
 S = AgentState
@@ -67,6 +70,18 @@ TRANSITIONS: Final[Mapping[tuple[AgentState, AgentInput], AgentState]] = {
     (S.NOT_READY, I.LOGOUT): S.LOGGED_OUT,
     (S.READY, I.LOGOUT): S.LOGGED_OUT,
     (S.BREAK, I.LOGOUT): S.LOGGED_OUT,
+    # A forced logout leaves from every logged-in state. With no call it is a logout...
+    (S.NOT_READY, I.FORCE_LOGOUT): S.LOGGED_OUT,
+    (S.READY, I.FORCE_LOGOUT): S.LOGGED_OUT,
+    (S.BREAK, I.FORCE_LOGOUT): S.LOGGED_OUT,
+    # ...a ringing offer is withdrawn and the call goes back to the front of its queue...
+    (S.RESERVED, I.FORCE_LOGOUT): S.LOGGED_OUT,
+    # ...a live call (or one still dialling) is ended by the system, then disposed like a
+    # wrap-up timeout...
+    (S.ON_CALL, I.FORCE_LOGOUT): S.LOGGED_OUT,
+    (S.DIALING, I.FORCE_LOGOUT): S.LOGGED_OUT,
+    # ...and a call waiting for its disposition is disposed by the system.
+    (S.WRAP_UP, I.FORCE_LOGOUT): S.LOGGED_OUT,
 }
 
 _REFUSALS: Final[Mapping[AgentInput, str]] = {
@@ -75,6 +90,7 @@ _REFUSALS: Final[Mapping[AgentInput, str]] = {
     I.BREAK: "cannot take a break during a call or its wrap-up",
     I.DISPOSE: "there is no call waiting for a disposition",
     I.DIAL: "cannot dial now: finish the current call or leave the break first",
+    I.FORCE_LOGOUT: "cannot log out an agent who is not logged in",
 }
 
 
@@ -93,6 +109,15 @@ class Extension:
 
     name: str
     phone: str
+
+
+@dataclass(frozen=True)
+class BreakReason:
+    """A configured reason for a break; a productive one (training, coaching) still counts as
+    work time in reports, an unproductive one (lunch) does not."""
+
+    name: str
+    productive: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,6 +147,8 @@ class Agent:
     """The lead a preview campaign is showing this agent."""
     after_call: AgentInput = AgentInput.DISPOSE
     """How the current call's disposition releases the agent (back to where they dialled from)."""
+    auto_call: bool = False
+    """The dialer may place calls for this agent; only ever on in an outbound campaign."""
 
     @property
     def agent_id(self) -> str:

@@ -74,18 +74,7 @@ def call_ended(floor: Floor, s: cmd.CallEnded, now: float, out: Outcome) -> None
     call.state = new_state
     call.on_hold = False
     floor.move(agent, AgentInput.CALL_ENDED, now, out)
-    assert call.user_crt is not None
-    out.events.append(
-        ev.CallEnded(
-            call_id=call.call_id,
-            agent_id=agent.agent_id,
-            ended_by=s.ended_by,
-            phone=call.phone,
-            campaign_id=call.campaign_id,
-            user_crt=call.user_crt,
-            customer_crt=call.customer_crt,
-        )
-    )
+    out.events.append(_ended(call))
     floor.start_timer(wrap_up_timer(call.call_id), campaign.wrap_up_timeout, out)
 
 
@@ -121,4 +110,32 @@ def screen_pop(floor: Floor, call: Call) -> ev.ScreenPop:
         customer_crt=call.customer_crt,
         show_crm_request_id=call.show_crm_request_id,
         crm_params=dict(call.crm_params),
+    )
+
+
+def end_by_system(floor: Floor, call: Call, now: float, out: Outcome) -> None:
+    """End a live call because its agent is being forced out: telephony is told to hang up
+    every leg, and the call is in wrap-up now rather than when telephony confirms (whose late
+    report call_ended then ignores). No wrap-up timer: the caller disposes the call at once,
+    and moves the agent itself."""
+    call.state = call_sm.next_state(call.state, CallInput.HANGUP)
+    call.ended_at = now
+    call.ended_by = "system"
+    floor.touch(call, out)
+    out.instructions.append(EndCall(call.call_id))
+    out.events.append(_ended(call))
+
+
+def _ended(call: Call) -> ev.CallEnded:
+    assert call.agent_id is not None
+    assert call.user_crt is not None
+    assert call.ended_by is not None
+    return ev.CallEnded(
+        call_id=call.call_id,
+        agent_id=call.agent_id,
+        ended_by=call.ended_by,
+        phone=call.phone,
+        campaign_id=call.campaign_id,
+        user_crt=call.user_crt,
+        customer_crt=call.customer_crt,
     )

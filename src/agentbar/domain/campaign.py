@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -69,9 +70,15 @@ class Campaign:
     """Whether dispose-and-dial may use the 'Callback' disposition (refused by default)."""
 
     def timeout_disposition(self) -> tuple[str, str]:
-        """(class, code) a wrap-up timeout disposes with: the default, else the plan's first."""
+        """(class, code) a call is disposed with when no agent chose one (wrap-up timeout,
+        forced logout): the default when the plan offers it, else the plan's first code.
+
+        Never refuses: a default that is not (or no longer) in the plan must not leave a call
+        without a disposition, nor stop a supervisor from logging its agent out.
+        """
         if self.default_disposition:
-            return self.plan.resolve(self.default_disposition)
+            with suppress(InvalidDisposition):
+                return self.plan.resolve(self.default_disposition)
         for klass in self.plan.classes:
             for code in klass.codes:
                 return klass.name, code

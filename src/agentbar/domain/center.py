@@ -6,7 +6,8 @@ and the telephony instructions to carry out. Every check runs before the first m
 
 Invariants kept: an agent is on at most one call; a waiting call is offered to one agent at
 a time and stays queued until answered or abandoned; a connected call ends in wrap-up and
-only a disposition (the agent's, or the wrap-up timeout's) releases the agent.
+only a disposition (the agent's, or the wrap-up timeout's) releases the agent; a forced
+logout takes the agent's call back to the queue or closes it with a system disposition.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ Handler = Callable[[Floor, Any, float, Outcome], None]
 _HANDLERS: dict[type[Any], Handler] = {
     cmd.LogIn: presence.log_in,
     cmd.LogOut: presence.log_out,
+    cmd.ForceLogOut: presence.force_log_out,
     cmd.SelectExtension: presence.select_extension,
     cmd.SelectCampaign: presence.select_campaign,
     cmd.GoReady: presence.go_ready,
     cmd.TakeBreak: presence.take_break,
+    cmd.SetAutoCall: presence.set_auto_call,
     cmd.HangUp: calls.hang_up,
     cmd.Dispose: wrapup.dispose,
     cmd.CallArrived: inbound.call_arrived,

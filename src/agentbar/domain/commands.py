@@ -25,6 +25,15 @@ class LogOut:
 
 
 @dataclass(frozen=True)
+class ForceLogOut:
+    """Log the agent out whatever it is doing (supervisor, idle timeout); never refused for a
+    logged-in agent: its call is withdrawn, or ended and disposed by the system."""
+
+    agent_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class SelectExtension:
     agent_id: str
     extension: Extension
@@ -45,6 +54,14 @@ class GoReady:
 class TakeBreak:
     agent_id: str
     reason: str
+
+
+@dataclass(frozen=True)
+class SetAutoCall:
+    """Let the outbound campaign's dialer place calls for the agent (on), or stop it (off)."""
+
+    agent_id: str
+    on: bool
 
 
 @dataclass(frozen=True)
@@ -133,6 +150,7 @@ class Resume:
 Command = (
     LogIn
     | LogOut
+    | ForceLogOut
     | SelectExtension
     | SelectCampaign
     | GoReady
@@ -147,6 +165,7 @@ Command = (
     | AddLeads
     | DialLead
     | SkipLead
+    | SetAutoCall
 )
 
 # -- telephony signals ------------------------------------------------------------------

@@ -57,3 +57,9 @@ class CallbackNotAllowed(DomainError):
 
 class NoLead(DomainError):
     code = "no_lead"
+
+
+class NotOutboundCampaign(DomainError):
+    """Auto-call needs an outbound campaign selected: inbound calls come to the agent anyway."""
+
+    code = "not_outbound_campaign"

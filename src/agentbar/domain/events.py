@@ -67,6 +67,13 @@ class AgentStateChanged(Event):
 
 
 @dataclass(frozen=True)
+class AutoCallChanged(Event):
+    kind: ClassVar[str] = "agent.auto_call_changed"
+    agent_id: str
+    on: bool
+
+
+@dataclass(frozen=True)
 class CallQueued(Event):
     kind: ClassVar[str] = "call.queued"
     call_id: str

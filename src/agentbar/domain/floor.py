@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from agentbar.domain import agent as agent_sm
 from agentbar.domain import call as call_sm
 from agentbar.domain import events as ev
-from agentbar.domain.agent import Agent, AgentInput, AgentState
+from agentbar.domain.agent import Agent, AgentInput, AgentState, BreakReason
 from agentbar.domain.call import Call, CallInput
 from agentbar.domain.callback_book import Callback, CallbackBook
 from agentbar.domain.campaign import Campaign, DialMode, Routing
@@ -56,6 +56,8 @@ class Floor:
         self.campaigns: dict[str, Campaign] = {}
         self.campaigns_by_name: dict[str, Campaign] = {}
         self.break_reason_names: dict[str, str] = {}
+        """Each configured break reason by its case-folded name, as spelled in configuration."""
+        self._break_reasons: tuple[BreakReason, ...] = ()
         self.agents: dict[str, Agent] = {}
         self.calls: dict[str, Call] = {}
         self.idle: dict[str, IdleAgents] = {}
@@ -65,20 +67,23 @@ class Floor:
         self.start_callback: StartCallback | None = None
         self._offers = itertools.count(1)
 
-    def configure(self, campaigns: Iterable[Campaign], break_reasons: Iterable[str]) -> None:
-        """Load (or reload) the provisioned campaigns and break reasons."""
+    def configure(
+        self, campaigns: Iterable[Campaign], break_reasons: Iterable[BreakReason]
+    ) -> None:
+        """Load (or reload) the provisioned campaigns and break reasons (in display order)."""
         for campaign in campaigns:
             self.campaigns[campaign.campaign_id] = campaign
             self.campaigns_by_name[campaign.name.casefold()] = campaign
             self.idle.setdefault(campaign.campaign_id, IdleAgents())
             self.waiting.setdefault(campaign.campaign_id, WaitingCalls())
-        self.break_reason_names = {r.casefold(): r for r in break_reasons}
+        self._break_reasons = tuple(break_reasons)
+        self.break_reason_names = {r.name.casefold(): r.name for r in self._break_reasons}
 
     # -- reading ------------------------------------------------------------------------
 
     @property
-    def break_reasons(self) -> tuple[str, ...]:
-        return tuple(self.break_reason_names.values())
+    def break_reasons(self) -> tuple[BreakReason, ...]:
+        return self._break_reasons
 
     def agent(self, agent_id: str) -> Agent:
         try:

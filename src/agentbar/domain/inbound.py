@@ -80,6 +80,23 @@ def ring_timed_out(floor: Floor, offer: str, now: float, out: Outcome) -> None:
     _offer_missed(floor, call, now, out)
 
 
+def withdraw_offer(floor: Floor, call: Call, out: Outcome) -> None:
+    """The agent an offered call rings is leaving (forced logout): stop the ringing and put the
+    call back at the front of its queue, as a missed offer does — but no miss is counted, and
+    the caller routes the campaign once the agent is gone, so the call cannot ring it again."""
+    agent = floor.agent_of(call)
+    assert call.user_crt is not None
+    call.state = call_sm.next_state(call.state, CallInput.OFFER_FAILED)
+    out.instructions.append(CancelOffer(call.call_id, call.user_crt))
+    if floor.campaigns[call.campaign_id].ring_timeout is not None:
+        floor.cancel_timer(ring_timer(call.call_id, call.user_crt), out)
+    call.agent_id = None
+    call.user_crt = None
+    floor.touch(call, out)
+    floor.waiting[call.campaign_id].push_front(call.call_id)
+    agent.call_id = None
+
+
 def _offer_missed(floor: Floor, call: Call, now: float, out: Outcome) -> None:
     agent = floor.agent_of(call)
     campaign = floor.campaigns[call.campaign_id]

@@ -1,4 +1,11 @@
-"""Sessions and presence: log in and out, extension, campaign, ready, break."""
+"""Sessions and presence: log in and out (by choice or forced), extension, campaign, ready,
+break, auto-call.
+
+Rules kept here: an agent assigned to exactly one campaign works in it from login on; a
+forced logout never refuses a logged-in agent and loses no call — a ringing offer goes back to
+the front of its queue, a live call is ended and, like a call in wrap-up, disposed by the
+system; auto-call is only ever on in an outbound campaign.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +13,22 @@ from agentbar.domain import agent as agent_sm
 from agentbar.domain import commands as cmd
 from agentbar.domain import events as ev
 from agentbar.domain.agent import Agent, AgentInput, AgentState
+from agentbar.domain.call import CallState
+from agentbar.domain.campaign import CampaignKind
 from agentbar.domain.errors import (
     CampaignNotAssigned,
     IllegalTransition,
+    NotOutboundCampaign,
     NotSetUp,
     UnknownBreakReason,
 )
 from agentbar.domain.floor import Floor, Outcome
+from agentbar.domain.inbound import withdraw_offer
+from agentbar.domain.wrapup import close_by_system
 
-BUSY_STATES = frozenset({AgentState.RESERVED, AgentState.ON_CALL, AgentState.WRAP_UP})
+BUSY_STATES = frozenset(
+    {AgentState.RESERVED, AgentState.DIALING, AgentState.ON_CALL, AgentState.WRAP_UP}
+)
 
 
 def log_in(floor: Floor, c: cmd.LogIn, now: float, out: Outcome) -> None:
@@ -25,16 +39,51 @@ def log_in(floor: Floor, c: cmd.LogIn, now: float, out: Outcome) -> None:
     floor.agents[agent.agent_id] = agent
     out.events.append(ev.AgentLoggedIn(agent.agent_id))
     floor.move(agent, AgentInput.LOGIN, now, out)
+    _select_only_campaign(floor, agent, out)
+
+
+def _select_only_campaign(floor: Floor, agent: Agent, out: Outcome) -> None:
+    """With a single campaign there is nothing to choose: save the agent the step."""
+    if len(agent.profile.campaign_ids) != 1:
+        return
+    [campaign_id] = agent.profile.campaign_ids
+    campaign = floor.campaigns.get(campaign_id)
+    if campaign is None:
+        return  # assigned in storage but not (yet) configured here: the agent cannot use it
+    agent.campaign_id = campaign.campaign_id
+    out.events.append(ev.CampaignSelected(agent.agent_id, campaign.campaign_id, campaign.name))
 
 
 def log_out(floor: Floor, c: cmd.LogOut, now: float, out: Outcome) -> None:
     agent = floor.agent(c.agent_id)
     agent_sm.next_state(agent.state, AgentInput.LOGOUT)
+    _leave(floor, agent, AgentInput.LOGOUT, c.reason, now, out)
+
+
+def force_log_out(floor: Floor, c: cmd.ForceLogOut, now: float, out: Outcome) -> None:
+    agent = floor.agent(c.agent_id)
+    agent_sm.next_state(agent.state, AgentInput.FORCE_LOGOUT)
+    call = floor.call(agent.call_id) if agent.call_id is not None else None
+    # Nothing below refuses: the floor keeps a RESERVED agent's call OFFERED, an ON_CALL
+    # agent's CONNECTED and a WRAP_UP agent's in WRAP_UP, and each has a legal move.
+    if call is not None and call.state is CallState.OFFERED:
+        withdraw_offer(floor, call, out)
+    elif call is not None:
+        close_by_system(floor, call, now, out)
+    _leave(floor, agent, AgentInput.FORCE_LOGOUT, c.reason, now, out)
+    if call is not None and call.state is CallState.QUEUED:
+        floor.route(call.campaign_id, now, out)  # the agent is gone: someone else may take it
+
+
+def _leave(
+    floor: Floor, agent: Agent, given: AgentInput, reason: str, now: float, out: Outcome
+) -> None:
     floor.leave_idle(agent)
-    floor.move(agent, AgentInput.LOGOUT, now, out, reason=c.reason)
+    floor.move(agent, given, now, out, reason=reason)
     agent.extension = None
     agent.campaign_id = None
-    out.events.append(ev.AgentLoggedOut(agent.agent_id, c.reason))
+    agent.auto_call = False
+    out.events.append(ev.AgentLoggedOut(agent.agent_id, reason))
     del floor.agents[agent.agent_id]
 
 
@@ -64,6 +113,9 @@ def select_campaign(floor: Floor, c: cmd.SelectCampaign, now: float, out: Outcom
         floor.release_lead(agent, now, out, skipped=False)
     agent.campaign_id = campaign.campaign_id
     out.events.append(ev.CampaignSelected(agent.agent_id, campaign.campaign_id, campaign.name))
+    if agent.auto_call and campaign.kind is not CampaignKind.OUTBOUND:
+        agent.auto_call = False  # nothing to dial in this campaign
+        out.events.append(ev.AutoCallChanged(agent.agent_id, False))
     if was_idle:
         floor.find_work(agent, now, out)
 
@@ -85,8 +137,24 @@ def take_break(floor: Floor, c: cmd.TakeBreak, now: float, out: Outcome) -> None
     agent_sm.next_state(agent.state, AgentInput.BREAK)
     reason = floor.break_reason_names.get(c.reason.strip().casefold())
     if reason is None:
-        known = ", ".join(floor.break_reasons) or "none"
+        known = ", ".join(r.name for r in floor.break_reasons) or "none"
         raise UnknownBreakReason(f"unknown break reason '{c.reason}' (known: {known})")
     floor.leave_idle(agent)
     agent.break_reason = reason
     floor.move(agent, AgentInput.BREAK, now, out, reason=reason)
+
+
+def set_auto_call(floor: Floor, c: cmd.SetAutoCall, now: float, out: Outcome) -> None:
+    """Switching to what it already is changes nothing and reports nothing."""
+    agent = floor.agent(c.agent_id)
+    if agent.campaign_id is None:
+        raise NotOutboundCampaign("choose an outbound campaign before switching auto-call")
+    campaign = floor.campaign(agent.campaign_id)
+    if campaign.kind is not CampaignKind.OUTBOUND:
+        raise NotOutboundCampaign(
+            f"auto-call needs an outbound campaign; '{campaign.name}' is {campaign.kind.value}"
+        )
+    if agent.auto_call is c.on:
+        return
+    agent.auto_call = c.on
+    out.events.append(ev.AutoCallChanged(agent.agent_id, c.on))

@@ -1,5 +1,6 @@
-"""Wrap-up: a call that reached an agent ends with a disposition — the agent's, or on timeout
-the campaign's default. Either releases the agent to READY."""
+"""Wrap-up: a call that reached an agent ends with a disposition — the agent's, on timeout the
+campaign's default, or the system's when the agent is forced out. The first two release the
+agent to READY; the last leaves the agent to the forced logout."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from agentbar.domain import commands as cmd
 from agentbar.domain import events as ev
 from agentbar.domain.agent import Agent, AgentInput, AgentState
 from agentbar.domain.call import Call, CallInput, CallState
+from agentbar.domain.calls import end_by_system
 from agentbar.domain.errors import CallbackNotAllowed, IllegalTransition, NoCurrentCall
 from agentbar.domain.floor import Floor, Outcome, wrap_up_timer
 
@@ -18,6 +20,7 @@ def dispose(floor: Floor, c: cmd.Dispose, now: float, out: Outcome) -> None:
     klass, code = floor.campaigns[call.campaign_id].plan.resolve(c.code)
     if c.callback is not None:
         callbacks.check_request(c.callback, now)
+    _stop_wrap_up_timer(floor, call, out)
     _close(floor, call, klass, code, c.note, "agent", now, out)
     if c.callback is not None:
         callbacks.schedule(floor, c.callback, call.campaign_id, call.phone, c.agent_id, now, out)
@@ -50,6 +53,7 @@ def dispose_and_dial(floor: Floor, c: cmd.DisposeAndDial, now: float, out: Outco
     if c.dial.agent_id != agent.agent_id:
         raise IllegalTransition("an agent dials only for themselves")
     dial_campaign = outbound.check_dial(floor, agent, c.dial)
+    _stop_wrap_up_timer(floor, call, out)
     _close(floor, call, klass, code, None, "agent", now, out, release=False)
     outbound.start_dial(floor, agent, dial_campaign, c.dial, now, out)
 
@@ -60,6 +64,24 @@ def wrap_up_timed_out(floor: Floor, call_id: str, now: float, out: Outcome) -> N
         return  # disposed meanwhile: the timer is stale
     klass, code = floor.campaigns[call.campaign_id].timeout_disposition()
     _close(floor, call, klass, code, None, "timeout", now, out)
+
+
+def close_by_system(floor: Floor, call: Call, now: float, out: Outcome) -> None:
+    """Close the call of an agent being forced out: a live call is ended by the system first,
+    then either is disposed as a wrap-up timeout would be, so every call that reached an agent
+    still reaches a disposition. The agent is not released: the caller logs it out."""
+    klass, code = floor.campaigns[call.campaign_id].timeout_disposition()
+    if call.state is CallState.WRAP_UP:
+        _stop_wrap_up_timer(floor, call, out)
+    else:
+        end_by_system(floor, call, now, out)  # no wrap-up timer was started for it
+    _record(floor, call, klass, code, None, "system", now, out)
+
+
+def _stop_wrap_up_timer(floor: Floor, call: Call, out: Outcome) -> None:
+    """A call in wrap-up has a timer running exactly when its campaign configures one."""
+    if floor.campaigns[call.campaign_id].wrap_up_timeout is not None:
+        floor.cancel_timer(wrap_up_timer(call.call_id), out)
 
 
 def _close(
@@ -73,6 +95,27 @@ def _close(
     out: Outcome,
     release: bool = True,
 ) -> None:
+    agent = _record(floor, call, klass, code, note, disposed_by, now, out)
+    if not release:
+        return  # the caller moves the agent on (dispose-and-dial)
+    back_to, agent.after_call = agent.after_call, AgentInput.DISPOSE
+    if back_to is AgentInput.DISPOSE:
+        floor.become_idle(agent, back_to, now, out)
+    else:
+        floor.move(agent, back_to, now, out)
+
+
+def _record(
+    floor: Floor,
+    call: Call,
+    klass: str,
+    code: str,
+    note: str | None,
+    disposed_by: str,
+    now: float,
+    out: Outcome,
+) -> Agent:
+    """The call is disposed and forgotten; its agent, returned, holds no call any more."""
     agent = floor.agent_of(call)
     call_sm.next_state(call.state, CallInput.DISPOSE)
     call.state = CallState.DISPOSED
@@ -81,15 +124,7 @@ def _close(
     call.disposition_code = code
     call.disposition_note = note
     floor.touch(call, out)
-    if disposed_by == "agent" and floor.campaigns[call.campaign_id].wrap_up_timeout is not None:
-        floor.cancel_timer(wrap_up_timer(call.call_id), out)
     agent.call_id = None
     out.events.append(ev.CallDisposed(call.call_id, agent.agent_id, klass, code, note, disposed_by))
     del floor.calls[call.call_id]
-    if not release:
-        return  # the caller moves the agent on (dispose-and-dial)
-    back_to, agent.after_call = agent.after_call, AgentInput.DISPOSE
-    if back_to is AgentInput.DISPOSE:
-        floor.become_idle(agent, back_to, now, out)
-    else:
-        floor.move(agent, back_to, now, out)
+    return agent

@@ -29,7 +29,9 @@ class Desk:
         return {
             "agent": _agent_view(agent),
             "campaigns": campaigns,
-            "breakReasons": list(center.break_reasons),
+            "breakReasons": [
+                {"name": r.name, "productive": r.productive} for r in center.break_reasons
+            ],
             "extensions": [
                 {"name": name, "phone": phone} for name, phone in await self._storage.extensions()
             ],
@@ -92,4 +94,5 @@ def _agent_view(agent: Agent) -> dict[str, Any]:
         "breakReason": agent.break_reason,
         "extension": {"name": extension.name, "phone": extension.phone} if extension else None,
         "campaignId": agent.campaign_id,
+        "autoCall": agent.auto_call,
     }

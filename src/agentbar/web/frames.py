@@ -14,6 +14,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     StrictStr,
     TypeAdapter,
@@ -70,6 +71,11 @@ class Ready(_Frame):
 class Break(_Frame):
     cmd: Literal["presence.break"]
     reason: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class AutoCall(_Frame):
+    cmd: Literal["presence.auto_call"]
+    on: StrictBool
 
 
 class HangUp(_Frame):
@@ -162,6 +168,7 @@ FRAME_TYPES = (
     SelectCampaign,
     Ready,
     Break,
+    AutoCall,
     HangUp,
     ListDispositions,
     Dispose,
@@ -182,6 +189,7 @@ ClientFrame = Annotated[
     | SelectCampaign
     | Ready
     | Break
+    | AutoCall
     | HangUp
     | ListDispositions
     | Dispose

@@ -3,7 +3,9 @@
 Rules kept here: the handshake must come from agentbar's own origin (the toolbar page); the
 first useful frame authenticates (login or resume with a token, never a token in the URL)
 and names the CRM origin, which must be on the allow-list; commands are answered in order;
-events reach the socket from the bus, and the session's end closes it with the reason.
+events reach the socket from the bus, and the session's end closes it with the reason. An
+authenticated socket registers with its session while open (so the session does not idle
+out) and acts for it only while the session is live.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from agentbar.ids import new_id
 from agentbar.origins import origin_of
 from agentbar.phones import normalize_phone
 from agentbar.ports import Subscription
-from agentbar.services.sessions import LoginFailed, Session
+from agentbar.services.sessions import INVALID_SESSION, LoginFailed, Session
 from agentbar.web import frames as f
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,7 @@ class ToolbarSocket:
             f.SelectCampaign: self._simple(lambda a, fr: cmd.SelectCampaign(a, fr.campaignId)),
             f.Ready: self._simple(lambda a, fr: cmd.GoReady(a)),
             f.Break: self._simple(lambda a, fr: cmd.TakeBreak(a, fr.reason)),
+            f.AutoCall: self._simple(lambda a, fr: cmd.SetAutoCall(a, fr.on)),
             f.HangUp: self._simple(lambda a, fr: cmd.HangUp(a)),
             f.Dispose: self._dispose,
             f.ListDispositions: self._list_dispositions,
@@ -97,6 +100,8 @@ class ToolbarSocket:
             pass
         finally:
             await self._stop_forwarding()
+            if self._session is not None:
+                self._c.sessions.socket_closed(self._session)
 
     async def _answer(self, text: str) -> None:
         try:
@@ -152,18 +157,26 @@ class ToolbarSocket:
         return {"snapshot": await self._attach(session)}
 
     async def _attach(self, session: Session) -> dict[str, Any]:
-        self._session = session
+        if not self._c.sessions.socket_opened(session):
+            raise INVALID_SESSION  # it ended between the login (or resume) and now
         # Subscribe before reading the snapshot so nothing falls between the two.
-        self._subscription = self._c.bus.subscribe(f"agent:{session.agent_id}")
-        snapshot = await self._c.desk.snapshot(session.agent_id)
-        self._forwarder = asyncio.create_task(self._forward(self._subscription))
+        subscription = self._c.bus.subscribe(f"agent:{session.agent_id}")
+        try:
+            snapshot = await self._c.desk.snapshot(session.agent_id)
+        except BaseException:
+            subscription.close()
+            self._c.sessions.socket_closed(session)
+            raise
+        self._session = session
+        self._subscription = subscription
+        self._forwarder = asyncio.create_task(self._forward(subscription))
         return snapshot
 
     async def _logout(self, frame: f.Logout) -> dict[str, Any]:
         session = self._require_session()
         self._ending_here = True
         try:
-            await self._c.sessions.logout(session, "agent logout")
+            await self._c.sessions.logout(session)
         except BaseException:
             self._ending_here = False
             raise
@@ -172,6 +185,10 @@ class ToolbarSocket:
     def _require_session(self) -> Session:
         if self._session is None:
             raise Refused("not_authenticated", "log in first")
+        if not self._c.sessions.is_live(self._session):
+            # Ended elsewhere (force login, supervisor, idle): session.ended is on its way,
+            # and until the socket closes it must not act for the agent's new session.
+            raise INVALID_SESSION
         return self._session
 
     # -- agent commands --------------------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, event, func, insert, select, updat
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, RowMapping
 
+from agentbar.domain.agent import BreakReason
 from agentbar.domain.call import Call, CallState, CallType
 from agentbar.domain.callback_book import Callback, CallbackState
 from agentbar.domain.campaign import (
@@ -200,13 +201,10 @@ class SqlStorage:
                 )
             return result
 
-    async def break_reasons(self) -> Sequence[str]:
+    async def break_reasons(self) -> Sequence[BreakReason]:
         with self._engine.connect() as c:
-            return list(
-                c.execute(
-                    select(t.break_reasons.c.name).order_by(t.break_reasons.c.position)
-                ).scalars()
-            )
+            rows = c.execute(select(t.break_reasons).order_by(t.break_reasons.c.position))
+            return [BreakReason(row.name, bool(row.productive)) for row in rows]
 
     async def extensions(self) -> Sequence[tuple[str, str]]:
         with self._engine.connect() as c:

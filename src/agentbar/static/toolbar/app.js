@@ -84,6 +84,7 @@ class Toolbar {
       this.bridge.loginResult("success");
       if (answer.forced) this.bridge.forceLogin("previous session was logged out");
       this.bridge.loginStatus(true);
+      this.announceCampaign(answer.snapshot);
       if (!answer.snapshot.agent.extension) this.bridge.askExtension();
     } catch (error) {
       if (error.code === "force_login_required") {
@@ -91,6 +92,15 @@ class Toolbar {
       }
       this.view.error(error.message);
       this.bridge.loginResult(error.message);
+    }
+  }
+
+  announceCampaign(snapshot) {
+    // A campaign chosen before this toolbar listened (the agent's only one, selected at
+    // login, or one carried over by a force login) is news to the CRM page all the same.
+    const campaign = snapshot.campaigns.find((c) => c.id === snapshot.agent.campaignId);
+    if (campaign) {
+      this.bridge.campaignSelected({ campaign_id: campaign.id, campaign_name: campaign.name });
     }
   }
 
@@ -149,6 +159,10 @@ class Toolbar {
       case "agent.campaign_selected":
         agent.campaignId = data.campaign_id;
         this.bridge.campaignSelected(data);
+        break;
+      case "agent.auto_call_changed":
+        agent.autoCall = data.on;
+        this.bridge.autoCall(data.on);
         break;
       case "agent.state_changed":
         agent.state = data.state;
@@ -213,6 +227,23 @@ class Toolbar {
     } catch (error) {
       this.view.error(error.message);
       throw error;
+    }
+  }
+
+  async takeBreak(reason) {
+    try {
+      await this.act("presence.break", { reason: String(reason ?? "") });
+    } catch {
+      // shown in place by act(); breakHandler fires only when the break happens
+    }
+  }
+
+  async setAutoCall(on) {
+    try {
+      await this.act("presence.auto_call", { on: Boolean(on) });
+    } catch (error) {
+      this.bridge.autoCall(on, error.message);
+      this.view.render(this.snapshot); // the checkbox shows what is, not what was asked
     }
   }
 

@@ -113,6 +113,10 @@ export class CrmBridge {
     });
   }
 
+  autoCall(on, reason = "success") {
+    this.post(on ? "autoCallOnHandler" : "autoCallOffHandler", { reason });
+  }
+
   presence(data) {
     if (data.state === "ready") this.post("readyHandler", { reason: "available" });
     else if (data.state === "break") this.post("breakHandler", { reason: data.reason });

@@ -34,6 +34,8 @@ export class View {
     $("ready").addEventListener("click", () => t.act("presence.ready").catch(() => {}));
     $("preview-dial").addEventListener("click", () => t.act("lead.dial").catch(() => {}));
     $("preview-skip").addEventListener("click", () => t.act("lead.skip").catch(() => {}));
+    $("break").addEventListener("click", () => t.takeBreak($("break-reason").value));
+    $("auto-call").addEventListener("change", (event) => t.setAutoCall(event.target.checked));
     $("hangup").addEventListener("click", () => t.act("call.hangup").catch(() => {}));
     $("hold").addEventListener("click", () => {
       const held = t.snapshot?.call?.onHold;
@@ -109,8 +111,14 @@ export class View {
     $("extension-label").textContent = agent.extension ? agent.extension.name : "no extension";
     this.fillExtensions(snapshot);
     this.fillCampaigns(snapshot);
+    this.fillBreakReasons(snapshot);
     $("ready").disabled = agent.state === "ready" || !agent.extension || !agent.campaignId;
     $("dial").disabled = !agent.extension || !agent.campaignId;
+    $("break").disabled = !$("break-reason").value;
+    // Auto-call only means something where the dialer places calls: outbound campaigns.
+    const campaign = snapshot.campaigns.find((c) => c.id === agent.campaignId);
+    show("auto-call-row", campaign?.kind === "outbound");
+    $("auto-call").checked = Boolean(agent.autoCall);
     if (call) {
       $("hold").disabled = agent.state !== "on_call";
       $("hold").textContent = call.onHold ? "Resume" : "Hold";
@@ -131,6 +139,17 @@ export class View {
     const select = $("campaign-select");
     const wanted = [["", "choose…"], ...snapshot.campaigns.map((c) => [c.id, c.name])];
     replaceOptions(select, wanted, snapshot.agent.campaignId ?? "");
+  }
+
+  fillBreakReasons(snapshot) {
+    const select = $("break-reason");
+    const wanted = snapshot.breakReasons.map((r) => [
+      r.name,
+      r.productive ? `${r.name} (productive)` : r.name,
+    ]);
+    // Keep the agent's choice across re-renders; start from the current break, else the first.
+    const value = select.value || snapshot.agent.breakReason || (wanted[0]?.[0] ?? "");
+    replaceOptions(select, wanted, value);
   }
 
   async fillDispositions(snapshot) {
