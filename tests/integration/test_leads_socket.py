@@ -6,6 +6,9 @@ from pathlib import Path
 
 import httpx
 
+from agentbar.demo import DEMO_PLAN
+from agentbar.domain.campaign import CampaignKind, DialMode
+from agentbar.drivers.storage.sql import SqlStorage
 from tests.conftest import CRM_ORIGIN
 from tests.integration.test_outbound_socket import outbound_campaign
 from tests.integration.test_slice_socket import log_in
@@ -82,4 +85,34 @@ def test_leads_not_yet_called_survive_a_restart(tmp_path: Path) -> None:
         toolbar.expect_ok("presence.ready")
         # The lead shown before the restart is first in line again.
         toolbar.wait_event("lead.presented", lead_id=ids[0])
+        toolbar.close()
+
+
+def dialer_campaign(storage: SqlStorage) -> None:
+    storage.upsert_agent("agent1", "Agent 1", None)
+    storage.upsert_campaign(
+        "Dialer", CampaignKind.OUTBOUND, DEMO_PLAN, ["agent1"], dial_mode=DialMode.PROGRESSIVE
+    )
+
+
+def test_a_progressive_campaign_dials_lead_after_lead_for_an_auto_call_agent(
+    tmp_path: Path,
+) -> None:
+    with agentbar_server(tmp_path / "agentbar", [CRM_ORIGIN], provision=dialer_campaign) as server:
+        toolbar = ToolbarClient(server.socket_url, origin=server.base_url)
+        answer = log_in(toolbar)
+        dialer = next(c["id"] for c in answer["snapshot"]["campaigns"] if c["name"] == "Dialer")
+        toolbar.expect_ok("extension.select", name="SIP 1001", phone="1001")
+        toolbar.expect_ok("campaign.select", campaignId=dialer)
+        toolbar.expect_ok("presence.ready")
+        toolbar.expect_ok("presence.auto_call", on=True)
+        ids = add_leads(server, LEADS, campaign="Dialer").json()["leadIds"]
+        first = toolbar.wait_event("call.screen_pop", call_type="progressive")["data"]
+        assert (first["phone"], first["crm_params"]["leadId"]) == ("+14155550101", ids[0])
+        toolbar.wait_event("call.connected", call_id=first["call_id"])
+        toolbar.expect_ok("call.hangup")
+        toolbar.wait_event("agent.state_changed", state="wrap_up")
+        toolbar.expect_ok("disposition.dispose", code="Sale")
+        second = toolbar.wait_event("call.screen_pop", call_type="progressive")["data"]
+        assert second["crm_params"]["leadId"] == ids[1]
         toolbar.close()

@@ -1,5 +1,6 @@
 """Random sequences over the whole floor: inbound with ring and wrap-up timeouts, outbound
-dials, holds, dispose-and-dial, callbacks, preview leads, and time passing.
+dials, holds, forced logouts, dispose-and-dial, callbacks, preview and progressive leads, and
+time passing.
 
 Rather than predicting each answer, every step checks that a refused command changed nothing
 observable, and after every step the floor's invariants hold:
@@ -9,7 +10,8 @@ observable, and after every step the floor's invariants hold:
 - a ringing offer always has its ring timer, a call in wrap-up its wrap-up timer (so every
   ended call reaches a disposition, by the agent or by the timeout);
 - no call waits while an agent of its campaign sits ready and free;
-- a lead is shown to at most one agent, and only to a ready one.
+- a lead is shown to at most one agent, and only to a ready one; no lead waits while a ready
+  agent of its preview campaign, or one with auto-call on in its progressive campaign, is free.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ INBOUND = replace(SUPPORT, ring_timeout=10.0, max_misses=2, wrap_up_timeout=30.0
 PREVIEW = replace(
     SUPPORT, campaign_id="3", name="Sales", kind=CampaignKind.OUTBOUND, dial_mode=DialMode.PREVIEW
 )
+PROGRESSIVE = replace(PREVIEW, campaign_id="4", name="Dialer", dial_mode=DialMode.PROGRESSIVE)
 AGENTS = ("a1", "a2", "a3")
 BUSY = {AgentState.RESERVED, AgentState.DIALING, AgentState.ON_CALL, AgentState.WRAP_UP}
 WITH_AGENT = {CallState.OFFERED, CallState.DIALING, CallState.CONNECTED, CallState.WRAP_UP}
@@ -53,7 +56,7 @@ class Floor(RuleBasedStateMachine):
         super().__init__()
         counter = itertools.count(1)
         self.center = Center(lambda kind: f"{kind}-{next(counter)}")
-        self.center.configure([INBOUND, PREVIEW], BREAK_REASONS)
+        self.center.configure([INBOUND, PREVIEW, PROGRESSIVE], BREAK_REASONS)
         self.now = 0.0
         self.timers: dict[str, float] = {}
         self.ever: list[str] = []
@@ -100,9 +103,9 @@ class Floor(RuleBasedStateMachine):
 
     # -- agents ------------------------------------------------------------------------------
 
-    @rule(agent=agents, campaign=st.sampled_from(["1", "3"]))
+    @rule(agent=agents, campaign=st.sampled_from(["1", "3", "4"]))
     def get_ready(self, agent: str, campaign: str) -> None:
-        profile = AgentProfile(agent, agent, frozenset({"1", "3"}))
+        profile = AgentProfile(agent, agent, frozenset({"1", "3", "4"}))
         phone = str(1000 + AGENTS.index(agent) + 1)
         self.run(lambda now: self.center.handle(cmd.LogIn(profile), now))
         self.run(
@@ -165,9 +168,15 @@ class Floor(RuleBasedStateMachine):
         command = cmd.DialLead(agent, call_id) if dial else cmd.SkipLead(agent)
         self.run(lambda now: self.center.handle(command, now))
 
-    @rule(count=st.integers(min_value=1, max_value=3))
-    def add_leads(self, count: int) -> None:
-        leads = tuple(Lead(f"lead-{next(self.numbers)}", "3", "+15550123") for _ in range(count))
+    @rule(agent=agents, on=st.booleans())
+    def auto_call(self, agent: str, on: bool) -> None:
+        self.run(lambda now: self.center.handle(cmd.SetAutoCall(agent, on), now))
+
+    @rule(count=st.integers(min_value=1, max_value=3), campaign=st.sampled_from(["3", "4"]))
+    def add_leads(self, count: int, campaign: str) -> None:
+        leads = tuple(
+            Lead(f"lead-{next(self.numbers)}", campaign, "+15550123") for _ in range(count)
+        )
         self.run(lambda now: self.center.handle(cmd.AddLeads(leads), now))
 
     # -- telephony ---------------------------------------------------------------------------
@@ -282,6 +291,8 @@ class Floor(RuleBasedStateMachine):
                 continue
             if agent.campaign_id == "3":
                 assert not self.center.leads.waiting("3"), f"{agent.agent_id} idles by leads"
+            if agent.campaign_id == "4" and agent.auto_call:
+                assert not self.center.leads.waiting("4"), f"{agent.agent_id} idles by the dialer"
             for callback in due:
                 ours = callback.for_agent is None and callback.campaign_id == agent.campaign_id
                 assert callback.for_agent != agent.agent_id, f"{agent.agent_id} idles by its own"

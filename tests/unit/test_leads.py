@@ -119,3 +119,56 @@ def test_manual_campaigns_do_not_present_leads(center: Center) -> None:
     ready(center, "a1", 1.0)
     outcome = center.handle(leads("+15550001"), 2.0)
     assert presented(outcome) == []
+
+
+PROGRESSIVE = replace(SALES, dial_mode=DialMode.PROGRESSIVE)
+
+
+def progressive_center() -> Center:
+    made = Center(id_source())
+    made.configure([PROGRESSIVE], BREAK_REASONS)
+    return made
+
+
+def dialling(center: Center, agent_id: str) -> tuple[str, str] | None:
+    agent = center.agent(agent_id)
+    if agent.state is not AgentState.DIALING or agent.call_id is None:
+        return None
+    call = center.call(agent.call_id)
+    return call.call_type.value, call.phone
+
+
+def test_a_progressive_campaign_dials_for_each_ready_agent_with_auto_call() -> None:
+    center = progressive_center()
+    ready(center, "a1", 1.0)
+    ready(center, "a2", 2.0, "1002")
+    center.handle(cmd.SetAutoCall("a1", True), 3.0)
+    outcome = center.handle(leads("+15550001", "+15550002"), 4.0)
+    assert dialling(center, "a1") == ("progressive", "+15550001")
+    assert dialling(center, "a2") is None  # auto-call off: a2 dials by hand
+    assert outcome.leads["lead-1"].state is LeadState.DIALLED
+    assert center.leads.waiting("3") == 1
+
+
+def test_switching_auto_call_on_starts_dialling_and_each_disposition_dials_the_next() -> None:
+    center = progressive_center()
+    ready(center, "a1", 1.0)
+    center.handle(leads("+15550001", "+15550002"), 2.0)
+    assert dialling(center, "a1") is None
+    center.handle(cmd.SetAutoCall("a1", True), 3.0)
+    assert dialling(center, "a1") == ("progressive", "+15550001")
+    call_id = center.agent("a1").call_id or ""
+    center.signal(cmd.CustomerAnswered(call_id), 4.0)
+    center.signal(cmd.CallEnded(call_id, "customer"), 50.0)
+    center.handle(cmd.Dispose("a1", "Sale"), 60.0)
+    assert dialling(center, "a1") == ("progressive", "+15550002")
+
+
+def test_switching_auto_call_off_stops_the_dialer() -> None:
+    center = progressive_center()
+    ready(center, "a1", 1.0)
+    center.handle(cmd.SetAutoCall("a1", True), 2.0)
+    center.handle(cmd.SetAutoCall("a1", False), 3.0)
+    center.handle(leads("+15550001"), 4.0)
+    assert dialling(center, "a1") is None
+    assert center.leads.waiting("3") == 1

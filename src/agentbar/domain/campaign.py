@@ -19,6 +19,8 @@ class DialMode(StrEnum):
 
     MANUAL = "manual"
     PREVIEW = "preview"
+    PROGRESSIVE = "progressive"
+    """One call at a time for each ready agent with auto-call on, dialled without asking."""
 
 
 class Routing(StrEnum):

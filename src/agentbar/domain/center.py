@@ -71,6 +71,7 @@ class Center(Floor):
     def __init__(self, new_id: IdSource) -> None:
         super().__init__(new_id)
         self.start_callback = callbacks.start
+        self.start_progressive = leads.start_progressive
 
     def handle(self, command: cmd.Command, now: float) -> Outcome:
         return self._run(command, now)

@@ -28,6 +28,9 @@ IdSource = Callable[[str], str]
 StartCallback = Callable[["Floor", Callback, Agent, float, "Outcome"], bool]
 """Dials a due callback from a ready agent (callbacks.start, given by the Center)."""
 
+StartProgressive = Callable[["Floor", Agent, str, float, "Outcome"], bool]
+"""Dials the campaign's next lead for a ready auto-call agent (leads.start_progressive)."""
+
 
 @dataclass
 class Outcome:
@@ -61,10 +64,13 @@ class Floor:
         self.agents: dict[str, Agent] = {}
         self.calls: dict[str, Call] = {}
         self.idle: dict[str, IdleAgents] = {}
+        self.auto_idle: dict[str, IdleAgents] = {}
+        """The idle agents with auto-call on, per campaign: who a progressive dialer serves."""
         self.waiting: dict[str, WaitingCalls] = {}
         self.callbacks = CallbackBook()
         self.leads = LeadBook()
         self.start_callback: StartCallback | None = None
+        self.start_progressive: StartProgressive | None = None
         self._offers = itertools.count(1)
 
     def configure(
@@ -75,6 +81,7 @@ class Floor:
             self.campaigns[campaign.campaign_id] = campaign
             self.campaigns_by_name[campaign.name.casefold()] = campaign
             self.idle.setdefault(campaign.campaign_id, IdleAgents())
+            self.auto_idle.setdefault(campaign.campaign_id, IdleAgents())
             self.waiting.setdefault(campaign.campaign_id, WaitingCalls())
         self._break_reasons = tuple(break_reasons)
         self.break_reason_names = {r.name.casefold(): r.name for r in self._break_reasons}
@@ -173,10 +180,13 @@ class Floor:
         campaign = self.campaigns[agent.campaign_id]
         rank = agent.idle_since if campaign.routing is Routing.LONGEST_IDLE else agent.last_offer
         self.idle[campaign.campaign_id].add(agent.agent_id, rank)
+        if agent.auto_call:
+            self.auto_idle[campaign.campaign_id].add(agent.agent_id, rank)
 
     def leave_idle(self, agent: Agent) -> None:
         if agent.campaign_id is not None:
             self.idle[agent.campaign_id].discard(agent.agent_id)
+            self.auto_idle[agent.campaign_id].discard(agent.agent_id)
 
     def route(self, campaign_id: str, now: float, out: Outcome) -> None:
         """Pair due callbacks, then waiting calls, with idle agents of the campaign, oldest
@@ -184,18 +194,30 @@ class Floor:
         waiting, idle = self.waiting[campaign_id], self.idle[campaign_id]
         while self.callbacks.has_due_for_campaign(campaign_id) and len(idle):
             agent = self.agents[idle.pop_longest_idle() or ""]
+            self.auto_idle[campaign_id].discard(agent.agent_id)
             if not self._start_callback(self.callbacks.peek_campaign(campaign_id), agent, now, out):
                 self.add_idle(agent)
                 break
-        if self.campaigns[campaign_id].dial_mode is DialMode.PREVIEW:
+        dial_mode = self.campaigns[campaign_id].dial_mode
+        if dial_mode is DialMode.PREVIEW:
             while self.leads.waiting(campaign_id) and len(idle):
                 agent = self.agents[idle.pop_longest_idle() or ""]
+                self.auto_idle[campaign_id].discard(agent.agent_id)
                 self._present(agent, campaign_id, out)
+        elif dial_mode is DialMode.PROGRESSIVE and self.start_progressive is not None:
+            auto = self.auto_idle[campaign_id]
+            while self.leads.waiting(campaign_id) and len(auto):
+                agent = self.agents[auto.pop_longest_idle() or ""]
+                idle.discard(agent.agent_id)
+                if not self.start_progressive(self, agent, campaign_id, now, out):
+                    self.add_idle(agent)
+                    break
         while len(waiting) and len(idle):
             call_id = waiting.pop_oldest()
             agent_id = idle.pop_longest_idle()
             assert call_id is not None
             assert agent_id is not None
+            self.auto_idle[campaign_id].discard(agent_id)
             self.offer(self.calls[call_id], self.agents[agent_id], now, out)
 
     def _present(self, agent: Agent, campaign_id: str, out: Outcome) -> None:

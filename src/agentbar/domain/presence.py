@@ -158,3 +158,7 @@ def set_auto_call(floor: Floor, c: cmd.SetAutoCall, now: float, out: Outcome) ->
         return
     agent.auto_call = c.on
     out.events.append(ev.AutoCallChanged(agent.agent_id, c.on))
+    if agent.agent_id in floor.idle[campaign.campaign_id]:
+        # An idle agent joins (or leaves) the progressive dialer's pool at once.
+        floor.leave_idle(agent)
+        floor.find_work(agent, now, out)
