@@ -46,6 +46,10 @@ def test_the_table_only_uses_known_states_and_inputs() -> None:
         (AgentState.ON_CALL, AgentInput.CALL_ENDED, AgentState.WRAP_UP),
         (AgentState.WRAP_UP, AgentInput.DISPOSE, AgentState.READY),
         (AgentState.READY, AgentInput.LOGOUT, AgentState.LOGGED_OUT),
+        (AgentState.READY, AgentInput.INVITE, AgentState.INVITED),
+        (AgentState.INVITED, AgentInput.ANSWER, AgentState.CONFERENCING),
+        (AgentState.INVITED, AgentInput.LEAVE, AgentState.READY),
+        (AgentState.CONFERENCING, AgentInput.LEAVE, AgentState.READY),
     ],
 )
 def test_specific_legal_rows(state: AgentState, given: AgentInput, target: AgentState) -> None:
@@ -63,6 +67,10 @@ def test_specific_legal_rows(state: AgentState, given: AgentInput, target: Agent
         (AgentState.READY, AgentInput.DISPOSE, "no call waiting for a disposition"),
         (AgentState.NOT_READY, AgentInput.OFFER, "cannot offer"),
         (AgentState.READY, AgentInput.LOGIN, "cannot login"),
+        (AgentState.CONFERENCING, AgentInput.LOGOUT, "cannot log out"),
+        (AgentState.INVITED, AgentInput.BREAK, "cannot take a break"),
+        (AgentState.ON_CALL, AgentInput.INVITE, "cannot invite"),
+        (AgentState.CONFERENCING, AgentInput.DIAL, "cannot dial"),
     ],
 )
 def test_specific_illegal_rows_explain_why(
@@ -81,3 +89,16 @@ def test_offers_only_go_to_ready_agents() -> None:
 def test_illegal_transition_is_a_domain_error() -> None:
     with pytest.raises(DomainError):
         next_state(AgentState.LOGGED_OUT, AgentInput.LOGOUT)
+
+
+def test_only_ready_agents_are_invited_to_a_conference() -> None:
+    invitable = {s for (s, i) in TRANSITIONS if i is AgentInput.INVITE}
+    assert invitable == {AgentState.READY}
+
+
+def test_a_conference_party_leaves_without_wrap_up() -> None:
+    leaving = {(s, t) for (s, i), t in TRANSITIONS.items() if i is AgentInput.LEAVE}
+    assert leaving == {
+        (AgentState.INVITED, AgentState.READY),
+        (AgentState.CONFERENCING, AgentState.READY),
+    }

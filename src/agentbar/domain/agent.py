@@ -1,8 +1,9 @@
 """An agent's presence as a transition table: (state, input) -> next state.
 
-Rules kept here: an agent takes at most one call (offers only go to READY agents, dialling
-only from READY or NOT_READY); a call that ended puts the agent in WRAP_UP until a
-disposition; logging out is refused while a call is live or waiting for its disposition.
+Rules kept here: an agent takes at most one call (offers and conference invitations only go
+to READY agents, dialling only from READY or NOT_READY); a call that ended puts the agent in
+WRAP_UP until a disposition; logging out is refused while a call is live or waiting for
+its disposition.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ class AgentState(StrEnum):
     DIALING = "dialing"
     ON_CALL = "on_call"
     WRAP_UP = "wrap_up"
+    INVITED = "invited"
+    """Their phone rings to join another agent's call as a conference party."""
+    CONFERENCING = "conferencing"
+    """A party to another agent's call: that agent owns it (and disposes it)."""
 
 
 class AgentInput(StrEnum):
@@ -38,6 +43,8 @@ class AgentInput(StrEnum):
     DISPOSE = "dispose"
     DISPOSE_NOT_READY = "dispose_not_ready"
     DIAL = "dial"
+    INVITE = "invite"
+    LEAVE = "leave"
 
 
 S = AgentState
@@ -64,6 +71,13 @@ TRANSITIONS: Final[Mapping[tuple[AgentState, AgentInput], AgentState]] = {
     (S.NOT_READY, I.LOGOUT): S.LOGGED_OUT,
     (S.READY, I.LOGOUT): S.LOGGED_OUT,
     (S.BREAK, I.LOGOUT): S.LOGGED_OUT,
+    # Conferenced in by another agent: only a ready agent is invited, and leaving the
+    # conference (hung up, dropped, never answered, or the call ended) needs no wrap-up,
+    # since the call's own agent disposes it.
+    (S.READY, I.INVITE): S.INVITED,
+    (S.INVITED, I.ANSWER): S.CONFERENCING,
+    (S.INVITED, I.LEAVE): S.READY,
+    (S.CONFERENCING, I.LEAVE): S.READY,
 }
 
 _REFUSALS: Final[Mapping[AgentInput, str]] = {

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from agentbar.domain import agent as agent_sm
 from agentbar.domain import call as call_sm
 from agentbar.domain import events as ev
-from agentbar.domain.agent import Agent, AgentInput
+from agentbar.domain.agent import Agent, AgentInput, AgentState
 from agentbar.domain.call import Call, CallInput
 from agentbar.domain.campaign import Campaign, Routing
 from agentbar.domain.errors import IllegalTransition, UnknownAgent, UnknownCall, UnknownCampaign
 from agentbar.domain.instructions import CancelTimer, Instruction, OfferToAgent, StartTimer
+from agentbar.domain.legs import Leg, LegKind, LegPurpose, LegState, live_legs
 from agentbar.domain.routing import IdleAgents, WaitingCalls
 
 IdSource = Callable[[str], str]
@@ -30,6 +31,18 @@ class Outcome:
     instructions: list[Instruction] = field(default_factory=list)
     calls: dict[str, Call] = field(default_factory=dict)
     """Every call the change touched, as it now stands (finished calls included)."""
+
+
+PARTY_STATES = frozenset({AgentState.INVITED, AgentState.CONFERENCING})
+"""An agent in these states is a party to another agent's call, not its owner."""
+
+
+def party_leg(call: Call, agent_id: str) -> Leg:
+    """The live conference leg of agent `agent_id` on `call` (it must have one)."""
+    for leg in live_legs(call.legs):
+        if leg.kind is LegKind.USER and leg.party == agent_id:
+            return leg
+    raise IllegalTransition(f"agent '{agent_id}' is not a party to call '{call.call_id}'")
 
 
 def ring_timer(call_id: str, user_crt: str) -> str:
@@ -51,16 +64,23 @@ class Floor:
         self.calls: dict[str, Call] = {}
         self.idle: dict[str, IdleAgents] = {}
         self.waiting: dict[str, WaitingCalls] = {}
+        self.handed_off: dict[str, Call] = {}
+        """Disposed calls whose customer is still on the line with someone else (a blind
+        transfer's phone, an IVR): kept only so the end of their legs can be recorded."""
+        self.ivr_names: dict[str, str] = {}
         self._offers = itertools.count(1)
 
-    def configure(self, campaigns: Iterable[Campaign], break_reasons: Iterable[str]) -> None:
-        """Load (or reload) the provisioned campaigns and break reasons."""
+    def configure(
+        self, campaigns: Iterable[Campaign], break_reasons: Iterable[str], ivrs: Iterable[str] = ()
+    ) -> None:
+        """Load (or reload) the provisioned campaigns, break reasons and IVRs."""
         for campaign in campaigns:
             self.campaigns[campaign.campaign_id] = campaign
             self.campaigns_by_name[campaign.name.casefold()] = campaign
             self.idle.setdefault(campaign.campaign_id, IdleAgents())
             self.waiting.setdefault(campaign.campaign_id, WaitingCalls())
         self.break_reason_names = {r.casefold(): r for r in break_reasons}
+        self.ivr_names = {name.casefold(): name for name in ivrs}
 
     # -- reading ------------------------------------------------------------------------
 
@@ -92,6 +112,10 @@ class Floor:
     def campaign_named(self, name: str) -> Campaign | None:
         return self.campaigns_by_name.get(name.strip().casefold())
 
+    def any_call(self, call_id: str) -> Call | None:
+        """A live call, or a disposed one whose customer is still out on the network."""
+        return self.calls.get(call_id) or self.handed_off.get(call_id)
+
     def waiting_count(self, campaign_id: str) -> int:
         return len(self.waiting[campaign_id])
 
@@ -107,6 +131,28 @@ class Floor:
         out.calls[call.call_id] = call
 
     @staticmethod
+    def open_leg(
+        call: Call,
+        leg_id: str,
+        kind: LegKind,
+        party: str,
+        purpose: LegPurpose,
+        now: float,
+        state: LegState = LegState.RINGING,
+    ) -> Leg:
+        leg = Leg(leg_id, kind, party, purpose, started_at=now, state=state)
+        if state is LegState.CONNECTED:
+            leg.answered_at = now
+        call.legs.append(leg)
+        return leg
+
+    @staticmethod
+    def end_leg(call: Call, leg_id: str | None, now: float, reason: str) -> None:
+        leg = call.leg(leg_id) if leg_id is not None else None
+        if leg is not None and leg.live:
+            leg.end(now, reason)
+
+    @staticmethod
     def move(
         agent: Agent, given: AgentInput, now: float, out: Outcome, reason: str | None = None
     ) -> None:
@@ -120,6 +166,28 @@ class Floor:
         if agent.campaign_id is not None:
             self.add_idle(agent)
             self.route(agent.campaign_id, now, out)
+
+    def leg_gone(self, call: Call, leg: Leg, now: float, reason: str, out: Outcome) -> None:
+        """End a consult, conference or transfer leg: tell the call's agent while they are on
+        it, and free an agent who was conferenced in."""
+        leg.end(now, reason)
+        self.touch(call, out)
+        if call.agent_id is not None and call.call_id in self.calls:
+            out.events.append(
+                ev.LegEnded(
+                    call.call_id,
+                    call.agent_id,
+                    leg.leg_id,
+                    leg.kind.value,
+                    leg.party,
+                    leg.purpose.value,
+                    reason,
+                )
+            )
+        party = self.agents.get(leg.party) if leg.kind is LegKind.USER else None
+        if party is not None and party.call_id == call.call_id and party.state in PARTY_STATES:
+            party.call_id = None
+            self.become_idle(party, AgentInput.LEAVE, now, out)
 
     def add_idle(self, agent: Agent) -> None:
         assert agent.campaign_id is not None
@@ -147,6 +215,7 @@ class Floor:
         call.agent_id = agent.agent_id
         call.user_crt = self.new_id("crt")
         call.offered_at = now
+        self.open_leg(call, call.user_crt, LegKind.AGENT, agent.agent_id, LegPurpose.CALL, now)
         self.touch(call, out)
         agent.call_id = call.call_id
         agent.last_offer = next(self._offers)

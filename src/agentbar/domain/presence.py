@@ -14,7 +14,15 @@ from agentbar.domain.errors import (
 )
 from agentbar.domain.floor import Floor, Outcome
 
-BUSY_STATES = frozenset({AgentState.RESERVED, AgentState.ON_CALL, AgentState.WRAP_UP})
+BUSY_STATES = frozenset(
+    {
+        AgentState.RESERVED,
+        AgentState.ON_CALL,
+        AgentState.WRAP_UP,
+        AgentState.INVITED,
+        AgentState.CONFERENCING,
+    }
+)
 
 
 def log_in(floor: Floor, c: cmd.LogIn, now: float, out: Outcome) -> None:

@@ -59,3 +59,6 @@ def _close(
     else:
         floor.move(agent, release, now, out)
     del floor.calls[call.call_id]
+    if any(leg.live for leg in call.legs):
+        # Transferred to a phone or an IVR: the customer is still talking there.
+        floor.handed_off[call.call_id] = call
