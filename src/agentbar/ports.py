@@ -121,6 +121,10 @@ class Storage(Protocol):
 
     async def break_reasons(self) -> Sequence[str]: ...
 
+    async def ivrs(self) -> Sequence[str]:
+        """The names of the IVRs calls can be transferred or conferenced to."""
+        ...
+
     async def extensions(self) -> Sequence[tuple[str, str]]:
         """Every provisioned extension as (name, phone)."""
         ...
