@@ -187,6 +187,17 @@ VALID_FRAMES: list[tuple[dict[str, Any], type[BaseModel]]] = [
     ),
     ({"id": 14, "cmd": "call.hold"}, frames.Hold),
     ({"id": 15, "cmd": "call.resume"}, frames.ResumeCall),
+    (
+        {"id": 16, "cmd": "call.transfer", "kind": "queue", "target": "Inbound Support"},
+        frames.Transfer,
+    ),
+    ({"id": 17, "cmd": "call.transfer.complete"}, frames.CompleteTransfer),
+    ({"id": 18, "cmd": "call.transfer.cancel"}, frames.CancelTransfer),
+    (
+        {"id": 19, "cmd": "call.conference", "kind": "tpv", "target": "+14155550100"},
+        frames.Conference,
+    ),
+    ({"id": 20, "cmd": "call.leg.drop", "legId": "crt-7"}, frames.DropLeg),
 ]
 
 
@@ -236,6 +247,22 @@ def test_parse_frame_fills_defaults() -> None:
         ('{"id": "b", "cmd": "presence.break", "reason": 5}', "bad_frame", "b", "reason"),
         ('{"id": 4, "cmd": "presence.break", "reason": ""}', "bad_frame", 4, "reason"),
         ('{"id": 5, "cmd": "campaign.select", "campaignId": ""}', "bad_frame", 5, "campaignId"),
+        ('{"id": 6, "cmd": "call.transfer", "kind": "fax", "target": "1"}', "bad_frame", 6, "kind"),
+        ('{"id": 7, "cmd": "call.transfer", "kind": "phone"}', "bad_frame", 7, "target"),
+        (
+            '{"id": 8, "cmd": "call.conference", "kind": "queue", "target": "x"}',
+            "bad_frame",
+            8,
+            "kind",
+        ),
+        (
+            '{"id": 9, "cmd": "call.conference", "kind": "ivr", "target": ""}',
+            "bad_frame",
+            9,
+            "target",
+        ),
+        ('{"id": 10, "cmd": "call.leg.drop"}', "bad_frame", 10, "legId: Field required"),
+        ('{"id": 11, "cmd": "call.transfer.complete", "legId": "x"}', "bad_frame", 11, "legId"),
     ],
 )
 def test_parse_frame_names_what_is_wrong(
