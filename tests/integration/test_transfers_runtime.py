@@ -360,3 +360,18 @@ async def test_a_local_ivr_conference_leg_ends_on_its_own(floor: TransferFloor) 
     assert floor.state("a1") is AgentState.ON_CALL
     [leg] = [leg for leg in floor.legs(call_id) if leg["leg_id"] == leg_id]
     assert (leg["kind"], leg["party"], leg["end_reason"]) == ("ivr", "Survey", "hung_up")
+
+
+async def test_a_customer_who_hangs_up_as_the_queue_transfer_starts_is_not_left_queued(
+    floor: TransferFloor,
+) -> None:
+    call_id = await floor.talking()
+    # The hangup reaches the runtime's inbox, not yet applied, as the transfer is decided.
+    floor.simulator.hang_up_customer(call_id)
+    await floor.runtime.command(cmd.Transfer("a1", TransferKind.QUEUE, "Billing"))
+    [new_id] = [c for c in floor.center.calls if c != call_id]
+    await floor.elapse(0)
+    assert new_id not in floor.center.calls
+    assert floor.center.waiting_count(floor.campaigns["Billing"]) == 0
+    assert floor.stored_call(new_id)["state"] == "abandoned"
+    assert floor.simulator.live_calls() == []

@@ -1124,11 +1124,20 @@ class CenterMachine(RuleBasedStateMachine):
         was_wrap_up = call is not None and call.state is CallState.WRAP_UP
         done = self.apply(lambda now: self.center.signal(cmd.CallEnded(call_id, ended_by), now))
         assert done is not None, "the end of a call is never refused"
-        if call is None or was_wrap_up:
+        continued = [
+            t.new_call_id
+            for t in (call.transfers if call is not None else [])
+            if t.new_call_id is not None and self.live_call(t.new_call_id) is not None
+        ]
+        if (call is None or was_wrap_up) and not continued:
             # Only the legs of a transferred customer may still be recorded as ended.
             assert (done.events, done.instructions) == ([], [])
             for touched in done.calls.values():
                 assert all(not leg.live for leg in touched.legs)
+        for call_id in continued:
+            # The customer hung up before the transfer took: the continuation ended with them.
+            after = self.live_call(call_id)
+            assert after is None or after.state is CallState.WRAP_UP
 
     @rule(index=call_picks)
     def advance_a_call(self, index: int) -> None:

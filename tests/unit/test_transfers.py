@@ -302,6 +302,19 @@ def test_a_queue_transfer_with_nobody_ready_waits_in_the_queue(center: Center) -
     assert center.call(queued.call_id).agent_id == "a1"
 
 
+def test_a_hangup_reported_under_the_old_name_ends_the_continuation(center: Center) -> None:
+    """The customer hung up before telephony renamed the requeued line."""
+    connected(center)
+    outcome = transfer(center, TransferKind.QUEUE, "Support")
+    new_id = next(e.new_call_id for e in outcome.events if isinstance(e, ev.TransferRequested))
+    assert new_id is not None
+    ended = center.signal(cmd.CallEnded("call-1", "customer"), 31.0)
+    assert ev.CallAbandoned(new_id, "1") in ended.events
+    assert new_id not in center.calls
+    assert center.waiting_count("1") == 0
+    assert center.call("call-1").state is CallState.WRAP_UP
+
+
 def test_a_queue_transfer_needs_an_inbound_campaign(center: Center) -> None:
     connected(center)
     with pytest.raises(UnknownTarget, match="no agent queue 'Nowhere'"):

@@ -67,10 +67,17 @@ def call_ended(floor: Floor, s: cmd.CallEnded, now: float, out: Outcome) -> None
         # (and forgotten here); the first report counted. After a transfer to a phone or an
         # IVR the customer's side ends later: only its legs are left to record.
         gone = call or floor.handed_off.pop(s.call_id, None)
-        if gone is not None and any(leg.live for leg in gone.legs):
+        if gone is None:
+            return
+        if any(leg.live for leg in gone.legs):
             for leg in list(live_legs(gone.legs)):
                 leg.end(now, s.ended_by)
             floor.touch(gone, out)
+        # Telephony renames a line it requeues, so an end under the old name means the
+        # customer hung up before the transfer reached it: the continuation is over too.
+        for transfer in gone.transfers:
+            if transfer.new_call_id is not None and transfer.new_call_id in floor.calls:
+                call_ended(floor, cmd.CallEnded(transfer.new_call_id, s.ended_by), now, out)
         return
     new_state = call_sm.next_state(call.state, CallInput.HANGUP)
     campaign = floor.campaigns[call.campaign_id]

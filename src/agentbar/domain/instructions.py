@@ -67,7 +67,9 @@ class TransferCall:
 @dataclass(frozen=True)
 class Requeue:
     """Drop the agent's leg; the customer waits (music on hold) and from now on the line is
-    known as `new_call_id`, which the contact center offers to agents like any call."""
+    known as `new_call_id`, which the contact center offers to agents like any call. If the
+    customer already hung up, report CallEnded under the old name: the center ends the new
+    call with it."""
 
     call_id: str
     new_call_id: str

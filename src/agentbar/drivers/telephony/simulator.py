@@ -108,6 +108,7 @@ class SimulatedCall:
     legs: dict[str, SimulatedLeg] = field(default_factory=dict)
     customer_with: str | None = None
     """The leg the customer is bridged to once the agent has left the line."""
+    former_names: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -264,6 +265,7 @@ class Simulator:
         else:
             del self._calls[call.call_id]
             self._renamed[call.call_id] = step.new_call_id
+            call.former_names.append(call.call_id)
             call.call_id = step.new_call_id
             self._calls[call.call_id] = call
 
@@ -420,6 +422,8 @@ class Simulator:
             call.ringing.cancel()
         for leg in call.legs.values():
             leg.cancel()
+        for name in call.former_names:
+            self._renamed.pop(name, None)
         self._signal(CallEnded(call_id, ended_by))
 
     def _signal(self, signal: Signal) -> None:
