@@ -375,3 +375,19 @@ async def test_a_customer_who_hangs_up_as_the_queue_transfer_starts_is_not_left_
     assert floor.center.waiting_count(floor.campaigns["Billing"]) == 0
     assert floor.stored_call(new_id)["state"] == "abandoned"
     assert floor.simulator.live_calls() == []
+
+
+async def test_completing_a_consult_whose_target_just_hung_up_ends_the_line(
+    floor: TransferFloor,
+) -> None:
+    floor.simulator.script_customer(TARGET, CustomerScript(answer_after=1.0, hang_up_after=5.0))
+    call_id = await floor.talking()
+    await floor.transfer(TransferKind.INCALL, TARGET)
+    await floor.elapse(1)
+    # The target hangs up; its LegEnded waits in the inbox as the agent completes.
+    floor.clock.advance(5)
+    await floor.runtime.command(cmd.CompleteTransfer("a1"))
+    await floor.elapse(0)
+    assert floor.simulator.line(call_id) is None
+    assert floor.state("a1") is AgentState.WRAP_UP
+    assert all(leg["ended_at"] is not None for leg in floor.legs(call_id))

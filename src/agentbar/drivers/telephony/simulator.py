@@ -262,6 +262,9 @@ class Simulator:
             self._ring_leg(call, step.leg_id, step.kind, step.address)
         elif isinstance(step, CompleteConsult):
             call.customer_with = step.leg_id
+            if step.leg_id not in call.legs:
+                # The target hung up just before: the customer is left with nobody.
+                self._end(call.call_id, "hung_up")
         else:
             del self._calls[call.call_id]
             self._renamed[call.call_id] = step.new_call_id
