@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import CRM_ORIGIN
 from tests.integration.test_bad_input import stored_counts
 from tests.integration.test_slice_socket import inbound_campaign, log_in
 from tests.support.servers import AgentbarServer
@@ -28,6 +29,7 @@ class Desk:
     def __init__(self, toolbar: ToolbarClient, user: str, phone: str) -> None:
         self.toolbar = toolbar
         answer = log_in(toolbar, user)
+        self.token: str = answer["token"]
         self.campaigns = {c["name"]: c["id"] for c in answer["snapshot"]["campaigns"]}
         self.support = inbound_campaign(answer)
         toolbar.expect_ok("extension.select", name=f"SIP {phone}", phone=phone)
@@ -105,6 +107,21 @@ def test_a_consult_is_completed_or_cancelled(
     assert_crt_info(data, call)
     assert (data["transfer_kind"], data["leg_id"]) == ("incall", answer["legId"])
     one.toolbar.wait_event("call.leg_connected", leg_id=data["leg_id"])
+    # A toolbar that reloads now sees the consult in its snapshot.
+    with ToolbarClient(server.socket_url, origin=server.base_url) as reloaded:
+        snapshot = reloaded.expect_ok(
+            "auth.resume", token=one.token, crmOrigin=f"{CRM_ORIGIN}/contacts"
+        )["snapshot"]
+    assert (snapshot["call"]["state"], snapshot["call"]["onHold"]) == ("consulting", True)
+    assert snapshot["call"]["legs"] == [
+        {
+            "legId": data["leg_id"],
+            "kind": "phone",
+            "party": TARGET,
+            "purpose": "consult",
+            "state": "connected",
+        }
+    ]
     cancelled = one.toolbar.expect_ok("call.transfer.cancel")
     assert cancelled["ok"]
     one.toolbar.wait_event("call.transfer_finished", outcome="cancelled")
@@ -182,6 +199,12 @@ def test_the_four_conferences_and_dropping_a_leg(
     joined = two.toolbar.wait_event("call.conference_joined")["data"]
     assert (joined["call_id"], joined["host_agent_id"]) == (call["call_id"], "agent1")
     two.toolbar.wait_event("agent.state_changed", state="conferencing")
+    with ToolbarClient(server.socket_url, origin=server.base_url) as reloaded:
+        snapshot = reloaded.expect_ok(
+            "auth.resume", token=two.token, crmOrigin=f"{CRM_ORIGIN}/contacts"
+        )["snapshot"]
+    assert snapshot["agent"]["state"] == "conferencing"
+    assert (snapshot["call"]["callId"], snapshot["call"]["role"]) == (call["call_id"], "party")
     assert len(set(legs.values()) | {call["user_crt"], call["customer_crt"]}) == 6
 
     one.toolbar.expect_ok("call.leg.drop", legId=legs["user"])
