@@ -62,7 +62,9 @@ class Container:
         if self.settings.demo:
             self.demo_credentials = seed_demo(self.storage, self.passwords)
         self.runtime.center.configure(
-            await self.storage.campaigns(), await self.storage.break_reasons()
+            await self.storage.campaigns(),
+            await self.storage.break_reasons(),
+            await self.storage.ivrs(),
         )
         # Live agent state is held in memory, so sessions from a previous run cannot resume.
         ended = await self.sessions.end_left_over()

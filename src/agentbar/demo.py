@@ -1,4 +1,4 @@
-"""Demo data: five agents, five extensions, two campaigns, break reasons. Idempotent."""
+"""Demo data: five agents, five extensions, two campaigns, break reasons, IVRs. Idempotent."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ DEMO_PLAN = DispositionPlan(
         DispositionClass("Follow Up", ("Callback", "Escalated")),
     )
 )
+DEMO_IVRS = ("Survey", "Main Menu")
 DEMO_BREAK_REASONS = (
     ("Training", True),
     ("Snacks", False),
@@ -56,4 +57,6 @@ def seed_demo(storage: SqlStorage, passwords: Passwords) -> list[DemoCredentials
         )
     for position, (name, productive) in enumerate(DEMO_BREAK_REASONS):
         storage.upsert_break_reason(name, productive, position)
+    for position, name in enumerate(DEMO_IVRS):
+        storage.upsert_ivr(name, position)
     return credentials

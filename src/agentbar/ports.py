@@ -126,6 +126,10 @@ class Storage(Protocol):
         """Every configured break reason, in display order."""
         ...
 
+    async def ivrs(self) -> Sequence[str]:
+        """The names of the IVRs calls can be transferred or conferenced to."""
+        ...
+
     async def extensions(self) -> Sequence[tuple[str, str]]:
         """Every provisioned extension as (name, phone)."""
         ...

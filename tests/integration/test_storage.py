@@ -45,8 +45,9 @@ def test_migrating_twice_and_seeding_twice_changes_nothing(tmp_path: Path) -> No
                         "disposition_codes",
                         "campaign_agents",
                         "break_reasons",
+                        "ivrs",
                     )
                 )
             )
     storage.close()
-    assert counts[0] == counts[1] == (5, 5, 2, 8, 10, 4)
+    assert counts[0] == counts[1] == (5, 5, 2, 8, 10, 4, 2)

@@ -50,8 +50,15 @@ def test_the_table_only_uses_known_states_and_inputs() -> None:
         (AgentState.READY, AgentInput.FORCE_LOGOUT, AgentState.LOGGED_OUT),
         (AgentState.BREAK, AgentInput.FORCE_LOGOUT, AgentState.LOGGED_OUT),
         (AgentState.RESERVED, AgentInput.FORCE_LOGOUT, AgentState.LOGGED_OUT),
+        (AgentState.DIALING, AgentInput.FORCE_LOGOUT, AgentState.LOGGED_OUT),
         (AgentState.ON_CALL, AgentInput.FORCE_LOGOUT, AgentState.LOGGED_OUT),
         (AgentState.WRAP_UP, AgentInput.FORCE_LOGOUT, AgentState.LOGGED_OUT),
+        (AgentState.INVITED, AgentInput.FORCE_LOGOUT, AgentState.LOGGED_OUT),
+        (AgentState.CONFERENCING, AgentInput.FORCE_LOGOUT, AgentState.LOGGED_OUT),
+        (AgentState.READY, AgentInput.INVITE, AgentState.INVITED),
+        (AgentState.INVITED, AgentInput.ANSWER, AgentState.CONFERENCING),
+        (AgentState.INVITED, AgentInput.LEAVE, AgentState.READY),
+        (AgentState.CONFERENCING, AgentInput.LEAVE, AgentState.READY),
     ],
 )
 def test_specific_legal_rows(state: AgentState, given: AgentInput, target: AgentState) -> None:
@@ -70,6 +77,10 @@ def test_specific_legal_rows(state: AgentState, given: AgentInput, target: Agent
         (AgentState.NOT_READY, AgentInput.OFFER, "cannot offer"),
         (AgentState.READY, AgentInput.LOGIN, "cannot login"),
         (AgentState.LOGGED_OUT, AgentInput.FORCE_LOGOUT, "not logged in"),
+        (AgentState.CONFERENCING, AgentInput.LOGOUT, "cannot log out"),
+        (AgentState.INVITED, AgentInput.BREAK, "cannot take a break"),
+        (AgentState.ON_CALL, AgentInput.INVITE, "cannot invite"),
+        (AgentState.CONFERENCING, AgentInput.DIAL, "cannot dial"),
     ],
 )
 def test_specific_illegal_rows_explain_why(
@@ -100,3 +111,16 @@ def test_only_a_forced_logout_leaves_a_call_or_its_wrap_up() -> None:
 def test_illegal_transition_is_a_domain_error() -> None:
     with pytest.raises(DomainError):
         next_state(AgentState.LOGGED_OUT, AgentInput.LOGOUT)
+
+
+def test_only_ready_agents_are_invited_to_a_conference() -> None:
+    invitable = {s for (s, i) in TRANSITIONS if i is AgentInput.INVITE}
+    assert invitable == {AgentState.READY}
+
+
+def test_a_conference_party_leaves_without_wrap_up() -> None:
+    leaving = {(s, t) for (s, i), t in TRANSITIONS.items() if i is AgentInput.LEAVE}
+    assert leaving == {
+        (AgentState.INVITED, AgentState.READY),
+        (AgentState.CONFERENCING, AgentState.READY),
+    }

@@ -36,6 +36,11 @@ def test_every_state_input_pair(state: CallState, given: CallInput) -> None:
         (CallState.OFFERED, CallInput.HANGUP, CallState.ABANDONED),
         (CallState.CONNECTED, CallInput.HANGUP, CallState.WRAP_UP),
         (CallState.WRAP_UP, CallInput.DISPOSE, CallState.DISPOSED),
+        (CallState.CONNECTED, CallInput.TRANSFER, CallState.WRAP_UP),
+        (CallState.CONNECTED, CallInput.CONSULT, CallState.CONSULTING),
+        (CallState.CONSULTING, CallInput.CONSULT_ENDED, CallState.CONNECTED),
+        (CallState.CONSULTING, CallInput.TRANSFER, CallState.WRAP_UP),
+        (CallState.CONSULTING, CallInput.HANGUP, CallState.WRAP_UP),
     ],
 )
 def test_specific_legal_rows(state: CallState, given: CallInput, target: CallState) -> None:
@@ -49,6 +54,12 @@ def test_specific_legal_rows(state: CallState, given: CallInput, target: CallSta
         (CallState.QUEUED, CallInput.ANSWER),
         (CallState.WRAP_UP, CallInput.HANGUP),
         (CallState.OFFERED, CallInput.OFFER),
+        # Only a connected call can be transferred or consulted on; one consult at a time.
+        (CallState.OFFERED, CallInput.TRANSFER),
+        (CallState.DIALING, CallInput.CONSULT),
+        (CallState.CONSULTING, CallInput.CONSULT),
+        (CallState.WRAP_UP, CallInput.TRANSFER),
+        (CallState.CONNECTED, CallInput.CONSULT_ENDED),
     ],
 )
 def test_specific_illegal_rows(state: CallState, given: CallInput) -> None:
@@ -66,3 +77,8 @@ def test_final_states_take_no_input(state: CallState, given: CallInput) -> None:
 def test_final_states_are_exactly_the_sinks_of_the_table() -> None:
     sources = {s for (s, _) in TRANSITIONS}
     assert set(CallState) - sources == FINAL_STATES
+
+
+def test_only_connected_or_consulting_calls_can_be_transferred() -> None:
+    sources = {s for (s, i) in TRANSITIONS if i is CallInput.TRANSFER}
+    assert sources == {CallState.CONNECTED, CallState.CONSULTING}

@@ -35,13 +35,16 @@ from agentbar.domain.errors import (
     UnknownCampaign,
 )
 from agentbar.domain.floor import ring_timer, wrap_up_timer
+from agentbar.domain.handoffs import ConferenceKind, TransferKind
 from agentbar.domain.instructions import (
     CancelOffer,
     CancelTimer,
     EndCall,
+    HangUpLeg,
     OfferToAgent,
     StartTimer,
 )
+from agentbar.domain.legs import Leg, LegKind, LegPurpose, LegState
 
 PLAN = DispositionPlan(
     (
@@ -846,12 +849,25 @@ MACHINE_EXTENSIONS = {
     for agent_id, n in zip(AGENT_IDS, ("1001", "1002", "1003"), strict=True)
 }
 MAX_CALLS = 5
-BUSY = frozenset({AgentState.RESERVED, AgentState.DIALING, AgentState.ON_CALL, AgentState.WRAP_UP})
+BUSY = frozenset(
+    {
+        AgentState.RESERVED,
+        AgentState.DIALING,
+        AgentState.ON_CALL,
+        AgentState.WRAP_UP,
+        AgentState.INVITED,
+        AgentState.CONFERENCING,
+    }
+)
+PARTY = frozenset({AgentState.INVITED, AgentState.CONFERENCING})
 AGENT_STATE_OF_CALL = {
     CallState.OFFERED: AgentState.RESERVED,
     CallState.CONNECTED: AgentState.ON_CALL,
+    CallState.CONSULTING: AgentState.ON_CALL,
     CallState.WRAP_UP: AgentState.WRAP_UP,
 }
+QUEUES = {"1": "1", "2": "2", "support": "1", "sales": "2"}
+TRANSFER_TARGETS = ("+15550100", "Support", "2", "Survey", "billing", "a1", "a2", "a3", "ghost")
 VALID_CODES = {"sale", "info given", "callback", "escalated"}
 
 agents = st.sampled_from(AGENT_IDS)
@@ -866,7 +882,7 @@ class CenterMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.center = Center(id_source())
-        self.center.configure(MACHINE_CAMPAIGNS, BREAK_REASONS)
+        self.center.configure(MACHINE_CAMPAIGNS, BREAK_REASONS, ivrs=("Survey",))
         self.now = 0.0
         self.arrived: list[str] = []
         self.finished: dict[str, CallState] = {}
@@ -909,7 +925,17 @@ class CenterMachine(RuleBasedStateMachine):
             call_views.append(
                 None
                 if c is None
-                else (c.state, c.agent_id, c.user_crt, c.ended_by, c.disposition_code)
+                else (
+                    c.state,
+                    c.agent_id,
+                    c.user_crt,
+                    c.ended_by,
+                    c.disposition_code,
+                    c.on_hold,
+                    c.tpv,
+                    tuple((leg.leg_id, leg.state, leg.end_reason) for leg in c.legs),
+                    tuple((t.transfer_id, t.state) for t in c.transfers),
+                )
             )
         waiting = tuple(self.center.waiting_count(campaign_id) for campaign_id in CAMPAIGN_IDS)
         return tuple(agent_views), tuple(call_views), waiting
@@ -930,6 +956,10 @@ class CenterMachine(RuleBasedStateMachine):
 
     def record(self, outcome: Outcome) -> None:
         for event in outcome.events:
+            if isinstance(event, ev.TransferRequested) and event.new_call_id is not None:
+                # The customer goes on as a new call: it too must never be lost.
+                assert event.new_call_id not in self.arrived
+                self.arrived.append(event.new_call_id)
             if isinstance(event, ev.CallDisposed | ev.CallAbandoned):
                 assert event.call_id not in self.finished
                 self.finished[event.call_id] = (
@@ -1131,13 +1161,18 @@ class CenterMachine(RuleBasedStateMachine):
         agent_id = self.agent_in(agent_id, targeted, AgentState.ON_CALL)
         a = self.center.find_agent(agent_id)
         on_call = a is not None and a.state is AgentState.ON_CALL
+        party = a is not None and a.state in PARTY
         call_id = a.call_id if a else None
         done = self.apply(lambda now: self.center.handle(cmd.HangUp(agent_id), now))
-        assert (done is not None) == on_call
-        if done is not None:
+        assert (done is not None) == (on_call or party)
+        if done is not None and on_call:
             assert call_id is not None
             assert done.instructions == [EndCall(call_id)]
             assert done.events == []
+        elif done is not None:
+            # A conference party leaves alone; the call goes on.
+            assert isinstance(done.instructions[0], HangUpLeg)
+            assert self.center.agent(agent_id).state is AgentState.READY
 
     @rule(
         agent_id=agents,
@@ -1212,8 +1247,20 @@ class CenterMachine(RuleBasedStateMachine):
         was_wrap_up = call is not None and call.state is CallState.WRAP_UP
         done = self.apply(lambda now: self.center.signal(cmd.CallEnded(call_id, ended_by), now))
         assert done is not None, "the end of a call is never refused"
-        if call is None or was_wrap_up:
-            assert (done.events, done.instructions, done.calls) == ([], [], {})
+        continued = [
+            t.new_call_id
+            for t in (call.transfers if call is not None else [])
+            if t.new_call_id is not None and self.live_call(t.new_call_id) is not None
+        ]
+        if (call is None or was_wrap_up) and not continued:
+            # Only the legs of a transferred customer may still be recorded as ended.
+            assert (done.events, done.instructions) == ([], [])
+            for touched in done.calls.values():
+                assert all(not leg.live for leg in touched.legs)
+        for call_id in continued:
+            # The customer hung up before the transfer took: the continuation ended with them.
+            after = self.live_call(call_id)
+            assert after is None or after.state is CallState.WRAP_UP
 
     @rule(index=st.integers(min_value=0, max_value=20), stale=st.booleans())
     def timer_fires(self, index: int, stale: bool) -> None:
@@ -1238,10 +1285,203 @@ class CenterMachine(RuleBasedStateMachine):
         if call.state is CallState.OFFERED:
             self.agent_answered(index, targeted=True)
         elif call.state is CallState.CONNECTED:
-            self.call_ended(index, "customer", targeted=True)
+            assert call.agent_id is not None
+            ringing = [g for g in call.legs if g.state is LegState.RINGING]
+            step = index % 4
+            if ringing:
+                self.leg_answered(self.side_legs().index((call, ringing[0])))
+            elif step == 0:
+                self.call_ended(index, "customer", targeted=True)
+            elif step == 1:
+                spread = index + len(call.legs)
+                self.transfer(
+                    call.agent_id, list(TransferKind)[spread % len(TransferKind)], "ghost", True
+                )
+            else:
+                spread = index + len(call.legs)
+                self.conference(
+                    call.agent_id, list(ConferenceKind)[spread % len(ConferenceKind)], "ghost", True
+                )
         elif call.state is CallState.WRAP_UP:
             assert call.agent_id is not None
             self.dispose(call.agent_id, "Sale", "current", targeted=False)
+        elif call.state is CallState.CONSULTING:
+            assert call.agent_id is not None
+            self.complete_transfer(call.agent_id, targeted=False)
+
+    # -- transfers and conferences -----------------------------------------------------------
+
+    def owned(self, agent_id: str) -> Call | None:
+        """The call `agent_id` is talking on as its own agent, if any."""
+        a = self.center.find_agent(agent_id)
+        if a is None or a.state is not AgentState.ON_CALL or a.call_id is None:
+            return None
+        return self.live_call(a.call_id)
+
+    def sensible(self, kind: str, to: str, asking: str) -> str:
+        """A target that can work for `kind` (most random ones cannot), else `to`."""
+        if kind == "user":
+            for candidate in AGENT_IDS:
+                if self.ready_agent(candidate, asking):
+                    return candidate
+            return to
+        return {"ivr": "Survey", "queue": "Support", "campaign": "2"}.get(kind, "+15550100")
+
+    def ready_agent(self, target: str, asking: str) -> bool:
+        a = self.center.find_agent(target)
+        return a is not None and target != asking and a.state is AgentState.READY
+
+    @rule(
+        agent_id=agents,
+        kind=st.sampled_from(list(TransferKind)),
+        to=st.sampled_from(TRANSFER_TARGETS),
+        targeted=st.booleans(),
+    )
+    def transfer(self, agent_id: str, kind: TransferKind, to: str, targeted: bool) -> None:
+        agent_id = self.agent_in(agent_id, targeted, AgentState.ON_CALL)
+        if targeted:
+            to = self.sensible(kind.value, to, agent_id)
+        call = self.owned(agent_id)
+        if kind in (TransferKind.PHONE, TransferKind.INCALL):
+            valid_target = True
+        elif kind is TransferKind.IVR:
+            valid_target = to.casefold() == "survey"
+        elif kind is TransferKind.USER:
+            valid_target = (
+                call is not None
+                and self.ready_agent(to, agent_id)
+                and call.campaign_id in MACHINE_PROFILES[to].campaign_ids
+            )
+        else:
+            valid_target = to.casefold() in QUEUES
+        allowed = (
+            call is not None
+            and call.state is CallState.CONNECTED
+            and not any(leg.live and leg.purpose is LegPurpose.CONFERENCE for leg in call.legs)
+            and valid_target
+        )
+        done = self.apply(lambda now: self.center.handle(cmd.Transfer(agent_id, kind, to), now))
+        assert (done is not None) == allowed
+        if done is None:
+            return
+        assert call is not None
+        a = self.center.agent(agent_id)
+        if kind is TransferKind.INCALL:
+            assert (call.state, a.state) == (CallState.CONSULTING, AgentState.ON_CALL)
+        else:
+            assert (call.state, a.state) == (CallState.WRAP_UP, AgentState.WRAP_UP)
+            assert call.ended_by == "transfer"
+        if kind is TransferKind.USER:
+            assert self.center.agent(to).state is AgentState.RESERVED
+
+    @rule(agent_id=agents, targeted=st.booleans())
+    def complete_transfer(self, agent_id: str, targeted: bool) -> None:
+        agent_id = self.agent_in(agent_id, targeted, AgentState.ON_CALL)
+        call = self.owned(agent_id)
+        consult = self.consult_leg(call)
+        allowed = consult is not None and consult.state is LegState.CONNECTED
+        done = self.apply(lambda now: self.center.handle(cmd.CompleteTransfer(agent_id), now))
+        assert (done is not None) == allowed
+        if done is not None:
+            assert self.center.agent(agent_id).state is AgentState.WRAP_UP
+
+    @rule(agent_id=agents, targeted=st.booleans())
+    def cancel_transfer(self, agent_id: str, targeted: bool) -> None:
+        agent_id = self.agent_in(agent_id, targeted, AgentState.ON_CALL)
+        call = self.owned(agent_id)
+        consult = self.consult_leg(call)
+        done = self.apply(lambda now: self.center.handle(cmd.CancelTransfer(agent_id), now))
+        assert (done is not None) == (consult is not None)
+        if done is not None:
+            assert call is not None
+            assert consult is not None
+            assert call.state is CallState.CONNECTED
+            assert done.instructions[0] == HangUpLeg(call.call_id, consult.leg_id)
+
+    @staticmethod
+    def consult_leg(call: Call | None) -> Leg | None:
+        if call is None or call.state is not CallState.CONSULTING:
+            return None
+        [leg] = [g for g in call.legs if g.live and g.purpose is LegPurpose.CONSULT]
+        return leg
+
+    @rule(
+        agent_id=agents,
+        kind=st.sampled_from(list(ConferenceKind)),
+        to=st.sampled_from(TRANSFER_TARGETS),
+        targeted=st.booleans(),
+    )
+    def conference(self, agent_id: str, kind: ConferenceKind, to: str, targeted: bool) -> None:
+        agent_id = self.agent_in(agent_id, targeted, AgentState.ON_CALL)
+        if targeted:
+            to = self.sensible(kind.value, to, agent_id)
+        call = self.owned(agent_id)
+        if kind is ConferenceKind.IVR:
+            valid_target = to.casefold() == "survey"
+        elif kind is ConferenceKind.USER:
+            valid_target = self.ready_agent(to, agent_id)
+        else:
+            valid_target = True
+        allowed = call is not None and call.state is CallState.CONNECTED and valid_target
+        done = self.apply(lambda now: self.center.handle(cmd.Conference(agent_id, kind, to), now))
+        assert (done is not None) == allowed
+        if done is not None and kind is ConferenceKind.USER:
+            assert self.center.agent(to).state is AgentState.INVITED
+
+    def side_legs(self) -> list[tuple[Call, Leg]]:
+        """Every consult, conference or transfer leg of the live calls, ended ones too."""
+        return [
+            (c, leg)
+            for c in self.live_calls()
+            for leg in c.legs
+            if leg.purpose is not LegPurpose.CALL
+        ]
+
+    @rule(index=st.integers(min_value=0, max_value=20))
+    def leg_answered(self, index: int) -> None:
+        legs = self.side_legs()
+        if not legs:
+            return
+        call, leg = legs[index % len(legs)]
+        ringing = leg.state is LegState.RINGING
+        done = self.apply(
+            lambda now: self.center.signal(cmd.LegAnswered(call.call_id, leg.leg_id), now)
+        )
+        assert (done is not None) == ringing
+        if done is not None and leg.kind is LegKind.USER:
+            assert self.center.agent(leg.party).state is AgentState.CONFERENCING
+
+    @rule(
+        index=st.integers(min_value=0, max_value=20),
+        reason=st.sampled_from(["busy", "no_answer", "hung_up"]),
+    )
+    def leg_ended(self, index: int, reason: str) -> None:
+        legs = self.side_legs()
+        if not legs:
+            return
+        call, leg = legs[index % len(legs)]
+        was_live = leg.live
+        done = self.apply(
+            lambda now: self.center.signal(cmd.LegEnded(call.call_id, leg.leg_id, reason), now)
+        )
+        assert done is not None, "the end of a leg is never refused"
+        assert not leg.live
+        if not was_live:
+            assert (done.events, done.instructions, done.calls) == ([], [], {})
+
+    @rule(agent_id=agents, index=st.integers(min_value=0, max_value=20), targeted=st.booleans())
+    def drop_leg(self, agent_id: str, index: int, targeted: bool) -> None:
+        agent_id = self.agent_in(agent_id, targeted, AgentState.ON_CALL)
+        call = self.owned(agent_id)
+        legs = call.legs if call is not None else []
+        leg_id = legs[index % len(legs)].leg_id if legs else "nothing"
+        leg = call.leg(leg_id) if call is not None else None
+        allowed = leg is not None and leg.live and leg.purpose is not LegPurpose.CALL
+        done = self.apply(lambda now: self.center.handle(cmd.DropLeg(agent_id, leg_id), now))
+        assert (done is not None) == allowed
+        if done is not None:
+            assert call is not None
+            assert done.instructions[0] == HangUpLeg(call.call_id, leg_id)
 
     # -- invariants ------------------------------------------------------------------------
 
@@ -1257,9 +1497,23 @@ class CenterMachine(RuleBasedStateMachine):
             if a.call_id is not None:
                 call = self.live_call(a.call_id)
                 assert call is not None
-                assert call.agent_id == agent_id
-                assert AGENT_STATE_OF_CALL[call.state] is a.state
-                held.append(a.call_id)
+                if a.state in PARTY:
+                    # A conference party: the call is another agent's, and their leg is on it.
+                    assert call.agent_id != agent_id
+                    assert call.state is CallState.CONNECTED
+                    [leg] = [
+                        g
+                        for g in call.legs
+                        if g.live and g.kind is LegKind.USER and g.party == agent_id
+                    ]
+                    wanted = (
+                        LegState.RINGING if a.state is AgentState.INVITED else LegState.CONNECTED
+                    )
+                    assert leg.state is wanted
+                else:
+                    assert call.agent_id == agent_id
+                    assert AGENT_STATE_OF_CALL[call.state] is a.state
+                    held.append(a.call_id)
         assert len(held) == len(set(held))
 
     @invariant()
@@ -1270,8 +1524,10 @@ class CenterMachine(RuleBasedStateMachine):
                 for agent_id in AGENT_IDS
                 if (a := self.center.find_agent(agent_id)) is not None and a.call_id == call.call_id
             ]
+            parties = [leg.party for leg in call.legs if leg.live and leg.kind is LegKind.USER]
             if call.state in AGENT_STATE_OF_CALL:
-                assert holders == [call.agent_id]
+                assert call.agent_id is not None
+                assert sorted(holders) == sorted([call.agent_id, *parties])
             else:
                 assert call.state is CallState.QUEUED
                 assert holders == []
@@ -1320,6 +1576,33 @@ class CenterMachine(RuleBasedStateMachine):
                 assert self.center.campaign(a.campaign_id).kind is CampaignKind.OUTBOUND
 
     @invariant()
+    def legs_match_the_call(self) -> None:
+        for call in self.live_calls():
+            ids = [leg.leg_id for leg in call.legs]
+            assert len(ids) == len(set(ids))
+            customers = [g for g in call.legs if g.live and g.kind is LegKind.CUSTOMER]
+            consults = [g for g in call.legs if g.live and g.purpose is LegPurpose.CONSULT]
+            if call.state is CallState.CONSULTING:
+                assert len(consults) == 1
+            elif call.state is CallState.CONNECTED:
+                assert consults == []
+            if call.state is not CallState.WRAP_UP:
+                assert len(customers) == 1
+            if call.state in (CallState.CONNECTED, CallState.CONSULTING):
+                own = call.leg(call.user_crt or "")
+                assert own is not None
+                assert own.state is LegState.CONNECTED
+            else:
+                live_sides = [g for g in call.legs if g.live and g.purpose is not LegPurpose.CALL]
+                # Only a transfer (blind, or a completed consult) leaves a side leg live once
+                # the agent's part is over: the customer is talking to its party.
+                assert all(
+                    g.purpose in (LegPurpose.TRANSFER, LegPurpose.CONSULT) for g in live_sides
+                )
+            for leg in call.legs:
+                assert (leg.ended_at is None) == leg.live
+
+    @invariant()
     def no_call_is_lost(self) -> None:
         live = {c.call_id for c in self.live_calls()}
         assert live.isdisjoint(self.finished)
@@ -1329,5 +1612,5 @@ class CenterMachine(RuleBasedStateMachine):
 def test_random_command_sequences_keep_the_center_consistent() -> None:
     run_state_machine_as_test(
         CenterMachine,
-        settings=settings(max_examples=200, stateful_step_count=50, deadline=None),
+        settings=settings(max_examples=400, stateful_step_count=80, deadline=None),
     )

@@ -194,6 +194,17 @@ VALID_FRAMES: list[tuple[dict[str, Any], type[BaseModel]]] = [
         frames.DisposeAndDial,
     ),
     ({"id": 15, "cmd": "call.resume"}, frames.ResumeCall),
+    (
+        {"id": 16, "cmd": "call.transfer", "kind": "queue", "target": "Inbound Support"},
+        frames.Transfer,
+    ),
+    ({"id": 17, "cmd": "call.transfer.complete"}, frames.CompleteTransfer),
+    ({"id": 18, "cmd": "call.transfer.cancel"}, frames.CancelTransfer),
+    (
+        {"id": 19, "cmd": "call.conference", "kind": "tpv", "target": "+14155550100"},
+        frames.Conference,
+    ),
+    ({"id": 20, "cmd": "call.leg.drop", "legId": "crt-7"}, frames.DropLeg),
 ]
 
 
@@ -246,6 +257,27 @@ def test_parse_frame_fills_defaults() -> None:
         ('{"id": 6, "cmd": "presence.auto_call"}', "bad_frame", 6, "on: Field required"),
         ('{"id": 7, "cmd": "presence.auto_call", "on": "yes"}', "bad_frame", 7, "on"),
         ('{"id": 8, "cmd": "presence.auto_call", "on": 1}', "bad_frame", 8, "on"),
+        (
+            '{"id": 16, "cmd": "call.transfer", "kind": "fax", "target": "1"}',
+            "bad_frame",
+            16,
+            "kind",
+        ),
+        ('{"id": 17, "cmd": "call.transfer", "kind": "phone"}', "bad_frame", 17, "target"),
+        (
+            '{"id": 18, "cmd": "call.conference", "kind": "queue", "target": "x"}',
+            "bad_frame",
+            18,
+            "kind",
+        ),
+        (
+            '{"id": 19, "cmd": "call.conference", "kind": "ivr", "target": ""}',
+            "bad_frame",
+            19,
+            "target",
+        ),
+        ('{"id": 20, "cmd": "call.leg.drop"}', "bad_frame", 20, "legId: Field required"),
+        ('{"id": 21, "cmd": "call.transfer.complete", "legId": "x"}', "bad_frame", 21, "legId"),
     ],
 )
 def test_parse_frame_names_what_is_wrong(

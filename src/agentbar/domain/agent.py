@@ -1,10 +1,10 @@
 """An agent's presence as a transition table: (state, input) -> next state.
 
-Rules kept here: an agent takes at most one call (offers only go to READY agents, dialling
-only from READY or NOT_READY); a call that ended puts the agent in WRAP_UP until a
-disposition; logging out is refused while a call is live or waiting for its disposition. A
-forced logout (supervisor, idle timeout) is never refused: the agent's call is withdrawn or
-closed by the system first (presence.py).
+Rules kept here: an agent takes at most one call (offers and conference invitations only go
+to READY agents, dialling only from READY or NOT_READY); a call that ended puts the agent in
+WRAP_UP until a disposition; logging out is refused while a call is live or waiting for its
+disposition. A forced logout (supervisor, idle timeout) is never refused: the agent's call is
+withdrawn or closed by the system first, a conference party's leg is dropped (presence.py).
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ class AgentState(StrEnum):
     DIALING = "dialing"
     ON_CALL = "on_call"
     WRAP_UP = "wrap_up"
+    INVITED = "invited"
+    """Their phone rings to join another agent's call as a conference party."""
+    CONFERENCING = "conferencing"
+    """A party to another agent's call: that agent owns it (and disposes it)."""
 
 
 class AgentInput(StrEnum):
@@ -41,6 +45,8 @@ class AgentInput(StrEnum):
     DISPOSE_NOT_READY = "dispose_not_ready"
     DIAL = "dial"
     FORCE_LOGOUT = "force_logout"
+    INVITE = "invite"
+    LEAVE = "leave"
 
 
 S = AgentState
@@ -80,8 +86,18 @@ TRANSITIONS: Final[Mapping[tuple[AgentState, AgentInput], AgentState]] = {
     # wrap-up timeout...
     (S.ON_CALL, I.FORCE_LOGOUT): S.LOGGED_OUT,
     (S.DIALING, I.FORCE_LOGOUT): S.LOGGED_OUT,
-    # ...and a call waiting for its disposition is disposed by the system.
+    # ...a call waiting for its disposition is disposed by the system...
     (S.WRAP_UP, I.FORCE_LOGOUT): S.LOGGED_OUT,
+    # ...and a conference party's leg is dropped from the other agent's call.
+    (S.INVITED, I.FORCE_LOGOUT): S.LOGGED_OUT,
+    (S.CONFERENCING, I.FORCE_LOGOUT): S.LOGGED_OUT,
+    # Conferenced in by another agent: only a ready agent is invited, and leaving the
+    # conference (hung up, dropped, never answered, or the call ended) needs no wrap-up,
+    # since the call's own agent disposes it.
+    (S.READY, I.INVITE): S.INVITED,
+    (S.INVITED, I.ANSWER): S.CONFERENCING,
+    (S.INVITED, I.LEAVE): S.READY,
+    (S.CONFERENCING, I.LEAVE): S.READY,
 }
 
 _REFUSALS: Final[Mapping[AgentInput, str]] = {

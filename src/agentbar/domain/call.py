@@ -13,6 +13,8 @@ from enum import StrEnum
 from typing import Any, Final
 
 from agentbar.domain.errors import IllegalTransition
+from agentbar.domain.handoffs import Transfer
+from agentbar.domain.legs import Leg
 
 
 class CallState(StrEnum):
@@ -20,6 +22,8 @@ class CallState(StrEnum):
     OFFERED = "offered"
     DIALING = "dialing"
     CONNECTED = "connected"
+    CONSULTING = "consulting"
+    """The customer is held while the agent talks to a consult target on another leg."""
     WRAP_UP = "wrap_up"
     DISPOSED = "disposed"
     ABANDONED = "abandoned"
@@ -31,6 +35,9 @@ class CallInput(StrEnum):
     ANSWER = "answer"
     HANGUP = "hangup"
     DISPOSE = "dispose"
+    CONSULT = "consult"
+    CONSULT_ENDED = "consult_ended"
+    TRANSFER = "transfer"
 
 
 class CallType(StrEnum):
@@ -68,6 +75,14 @@ TRANSITIONS: Final[Mapping[tuple[CallState, CallInput], CallState]] = {
     (S.DIALING, I.ANSWER): S.CONNECTED,
     (S.DIALING, I.HANGUP): S.WRAP_UP,
     (S.WRAP_UP, I.DISPOSE): S.DISPOSED,
+    # Transfers: the agent's part of the call is over (the customer went on to a phone, an
+    # IVR, a queue or another agent), so the agent wraps it up like a call that ended.
+    (S.CONNECTED, I.TRANSFER): S.WRAP_UP,
+    (S.CONNECTED, I.CONSULT): S.CONSULTING,
+    # The consult was cancelled, or its target never answered or hung up: back to the customer.
+    (S.CONSULTING, I.CONSULT_ENDED): S.CONNECTED,
+    (S.CONSULTING, I.TRANSFER): S.WRAP_UP,
+    (S.CONSULTING, I.HANGUP): S.WRAP_UP,
 }
 
 FINAL_STATES: Final = frozenset({S.DISPOSED, S.ABANDONED})
@@ -103,3 +118,13 @@ class Call:
     on_hold: bool = False
     crm_params: dict[str, Any] = field(default_factory=dict)
     """What the CRM passed with a click-to-dial (customerId, record URL, ...), echoed in showCrm."""
+    legs: list[Leg] = field(default_factory=list)
+    """Every party the call connected, in the order they joined, ended ones included."""
+    transfers: list[Transfer] = field(default_factory=list)
+    transferred_from: str | None = None
+    """The call this one continues after a queue, user or campaign transfer."""
+    tpv: bool = False
+    """A third-party verifier was conferenced in."""
+
+    def leg(self, leg_id: str) -> Leg | None:
+        return next((leg for leg in self.legs if leg.leg_id == leg_id), None)

@@ -6,15 +6,25 @@ from __future__ import annotations
 from agentbar.domain import call as call_sm
 from agentbar.domain import commands as cmd
 from agentbar.domain import events as ev
-from agentbar.domain.agent import AgentInput, AgentState
+from agentbar.domain.agent import Agent, AgentInput, AgentState
 from agentbar.domain.call import Call, CallInput, CallState
-from agentbar.domain.errors import IllegalTransition, NoCurrentCall
-from agentbar.domain.floor import Floor, Outcome, ring_timer, wrap_up_timer
-from agentbar.domain.instructions import EndCall, HoldCall, ResumeCall
+from agentbar.domain.errors import ConsultInProgress, IllegalTransition, NoCurrentCall
+from agentbar.domain.floor import PARTY_STATES, Floor, Outcome, party_leg, ring_timer, wrap_up_timer
+from agentbar.domain.handoffs import TransferState
+from agentbar.domain.instructions import EndCall, HangUpLeg, HoldCall, ResumeCall
+from agentbar.domain.legs import LegKind, live_legs
 
 
 def hang_up(floor: Floor, c: cmd.HangUp, now: float, out: Outcome) -> None:
     agent = floor.agent(c.agent_id)
+    if agent.state in PARTY_STATES and agent.call_id is not None:
+        # A conferenced agent hanging up leaves the conference; the call goes on.
+        call = floor.calls[agent.call_id]
+        leg = party_leg(call, agent.agent_id)
+        # Hung up before anything leaving frees (the agent's next offer) is carried out.
+        out.instructions.append(HangUpLeg(call.call_id, leg.leg_id))
+        floor.leg_gone(call, leg, now, "hung_up", out)
+        return
     if agent.state not in (AgentState.ON_CALL, AgentState.DIALING) or agent.call_id is None:
         raise NoCurrentCall("there is no call to hang up")
     out.instructions.append(EndCall(agent.call_id))
@@ -44,14 +54,30 @@ def _talking(floor: Floor, agent_id: str) -> Call:
     agent = floor.agent(agent_id)
     if agent.state is not AgentState.ON_CALL or agent.call_id is None:
         raise NoCurrentCall("there is no connected call")
-    return floor.calls[agent.call_id]
+    call = floor.calls[agent.call_id]
+    if call.state is CallState.CONSULTING:
+        raise ConsultInProgress("the customer is held for a consult: complete or cancel it")
+    return call
 
 
 def call_ended(floor: Floor, s: cmd.CallEnded, now: float, out: Outcome) -> None:
     call = floor.calls.get(s.call_id)
     if call is None or call.state is CallState.WRAP_UP:
         # Telephony may report an end twice, or after the call was abandoned or disposed
-        # (and forgotten here); the first report counted.
+        # (and forgotten here); the first report counted. After a transfer to a phone or an
+        # IVR the customer's side ends later: only its legs are left to record.
+        gone = call or floor.handed_off.pop(s.call_id, None)
+        if gone is None:
+            return
+        if any(leg.live for leg in gone.legs):
+            for leg in list(live_legs(gone.legs)):
+                leg.end(now, s.ended_by)
+            floor.touch(gone, out)
+        # Telephony renames a line it requeues, so an end under the old name means the
+        # customer hung up before the transfer reached it: the continuation is over too.
+        for transfer in gone.transfers:
+            if transfer.new_call_id is not None and transfer.new_call_id in floor.calls:
+                call_ended(floor, cmd.CallEnded(transfer.new_call_id, s.ended_by), now, out)
         return
     new_state = call_sm.next_state(call.state, CallInput.HANGUP)
     campaign = floor.campaigns[call.campaign_id]
@@ -63,6 +89,7 @@ def call_ended(floor: Floor, s: cmd.CallEnded, now: float, out: Outcome) -> None
         floor.waiting[call.campaign_id].discard(call.call_id)
         offered_to = floor.agents.get(call.agent_id) if call.agent_id else None
         call.state = new_state
+        _end_every_leg(floor, call, now, s.ended_by, out)
         del floor.calls[call.call_id]
         out.events.append(ev.CallAbandoned(call.call_id, call.campaign_id))
         if offered_to is not None:
@@ -71,10 +98,47 @@ def call_ended(floor: Floor, s: cmd.CallEnded, now: float, out: Outcome) -> None
             offered_to.call_id = None
             floor.become_idle(offered_to, AgentInput.OFFER_WITHDRAWN, now, out)
         return
-    call.state = new_state
+    _end_every_leg(floor, call, now, s.ended_by, out)
+    to_wrap_up(floor, call, agent, CallInput.HANGUP, s.ended_by, now, out)
+
+
+def _end_every_leg(floor: Floor, call: Call, now: float, reason: str, out: Outcome) -> None:
+    """Every leg ends with the call: a held consult fails, conferenced agents are freed."""
+    for transfer in call.transfers:
+        if transfer.state is TransferState.REQUESTED:
+            transfer.state = TransferState.FAILED
+            transfer.finished_at = now
+            assert call.agent_id is not None
+            out.events.append(
+                ev.TransferFinished(
+                    call.call_id, call.agent_id, transfer.transfer_id, transfer.kind.value, "failed"
+                )
+            )
+    for leg in list(live_legs(call.legs)):
+        if leg.kind in (LegKind.CUSTOMER, LegKind.AGENT):
+            leg.end(now, reason)
+        else:
+            floor.leg_gone(call, leg, now, reason, out)
+
+
+def to_wrap_up(
+    floor: Floor,
+    call: Call,
+    agent: Agent,
+    given: CallInput,
+    ended_by: str,
+    now: float,
+    out: Outcome,
+) -> None:
+    """The agent's part of the call is over (it ended, or was transferred): wrap it up."""
+    call.state = call_sm.next_state(call.state, given)
     call.on_hold = False
+    call.ended_at = now
+    call.ended_by = ended_by
+    floor.touch(call, out)
     floor.move(agent, AgentInput.CALL_ENDED, now, out)
     out.events.append(_ended(call))
+    campaign = floor.campaigns[call.campaign_id]
     floor.start_timer(wrap_up_timer(call.call_id), campaign.wrap_up_timeout, out)
 
 
@@ -122,6 +186,7 @@ def end_by_system(floor: Floor, call: Call, now: float, out: Outcome) -> None:
     call.ended_at = now
     call.ended_by = "system"
     floor.touch(call, out)
+    _end_every_leg(floor, call, now, "system", out)
     out.instructions.append(EndCall(call.call_id))
     out.events.append(_ended(call))
 

@@ -4,7 +4,8 @@
 having changed nothing, or apply the change and return an Outcome: the events that happened
 and the telephony instructions to carry out. Every check runs before the first mutation.
 
-Invariants kept: an agent is on at most one call; a waiting call is offered to one agent at
+Invariants kept: an agent is on at most one call (its own, or another's as a conference
+party); a waiting call is offered to one agent at
 a time and stays queued until answered or abandoned; a connected call ends in wrap-up and
 only a disposition (the agent's, or the wrap-up timeout's) releases the agent; a forced
 logout takes the agent's call back to the queue or closes it with a system disposition.
@@ -15,7 +16,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from agentbar.domain import callbacks, calls, inbound, leads, outbound, presence, wrapup
+from agentbar.domain import (
+    callbacks,
+    calls,
+    conferences,
+    inbound,
+    leads,
+    outbound,
+    parties,
+    presence,
+    transfers,
+    wrapup,
+)
 from agentbar.domain import commands as cmd
 from agentbar.domain.floor import Floor, IdSource, Outcome
 
@@ -48,6 +60,13 @@ _HANDLERS: dict[type[Any], Handler] = {
     cmd.SkipLead: leads.skip_lead,
     cmd.Hold: calls.hold,
     cmd.Resume: calls.resume,
+    cmd.Transfer: transfers.transfer,
+    cmd.CompleteTransfer: transfers.complete_transfer,
+    cmd.CancelTransfer: transfers.cancel_transfer,
+    cmd.Conference: conferences.conference,
+    cmd.DropLeg: parties.drop_leg,
+    cmd.LegAnswered: parties.leg_answered,
+    cmd.LegEnded: parties.leg_ended,
 }
 
 _TIMERS: dict[str, Callable[[Floor, str, float, Outcome], None]] = {

@@ -8,6 +8,7 @@ from typing import Any
 from agentbar.domain.agent import AgentProfile, Extension
 from agentbar.domain.call import CallType
 from agentbar.domain.callback_book import Callback
+from agentbar.domain.handoffs import ConferenceKind, TransferKind
 from agentbar.domain.lead_book import Lead
 
 # -- agent commands ---------------------------------------------------------------------
@@ -147,6 +148,47 @@ class Resume:
     agent_id: str
 
 
+@dataclass(frozen=True)
+class Transfer:
+    """Hand the agent's current call on. `target` is an E.164 number (phone, incall), an IVR's
+    name, a campaign's id or name (queue, campaign) or an agent id (user)."""
+
+    agent_id: str
+    kind: TransferKind
+    target: str
+
+
+@dataclass(frozen=True)
+class CompleteTransfer:
+    """Bridge the held customer to the answered consult target; the agent leaves."""
+
+    agent_id: str
+
+
+@dataclass(frozen=True)
+class CancelTransfer:
+    """Drop the consult leg and return to the held customer."""
+
+    agent_id: str
+
+
+@dataclass(frozen=True)
+class Conference:
+    """Add a party to the agent's current call; the agent stays on it."""
+
+    agent_id: str
+    kind: ConferenceKind
+    target: str
+
+
+@dataclass(frozen=True)
+class DropLeg:
+    """Hang up one conference or consult leg of the agent's current call."""
+
+    agent_id: str
+    leg_id: str
+
+
 Command = (
     LogIn
     | LogOut
@@ -166,6 +208,11 @@ Command = (
     | DialLead
     | SkipLead
     | SetAutoCall
+    | Transfer
+    | CompleteTransfer
+    | CancelTransfer
+    | Conference
+    | DropLeg
 )
 
 # -- telephony signals ------------------------------------------------------------------
@@ -216,6 +263,24 @@ class DialFailed:
 
 
 @dataclass(frozen=True)
+class LegAnswered:
+    """A consult, conference or transfer target picked up its leg."""
+
+    call_id: str
+    leg_id: str
+
+
+@dataclass(frozen=True)
+class LegEnded:
+    """One leg is gone, the rest of the call goes on: 'busy', 'no_answer' (it never
+    answered), 'hung_up' (the party left), 'dropped' (the agent dropped it)."""
+
+    call_id: str
+    leg_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class TimerFired:
     """A timer the center started (StartTimer) ran out; `key` names what it was for."""
 
@@ -229,5 +294,7 @@ Signal = (
     | CallEnded
     | CustomerAnswered
     | DialFailed
+    | LegAnswered
+    | LegEnded
     | TimerFired
 )

@@ -63,3 +63,42 @@ class NotOutboundCampaign(DomainError):
     """Auto-call needs an outbound campaign selected: inbound calls come to the agent anyway."""
 
     code = "not_outbound_campaign"
+
+
+class UnknownTarget(DomainError):
+    """A transfer or conference names no known IVR, queue, campaign or logged-in agent."""
+
+    code = "unknown_target"
+
+
+class TargetUnavailable(DomainError):
+    """The named agent exists but cannot take the call now (not ready, busy, yourself)."""
+
+    code = "target_unavailable"
+
+
+class ConsultInProgress(DomainError):
+    """Another transfer or a conference was asked for while the customer is held for a
+    consult: complete or cancel the consult first."""
+
+    code = "consult_in_progress"
+
+
+class NoConsult(DomainError):
+    code = "no_consult"
+
+
+class ConsultNotAnswered(DomainError):
+    """A consult can be completed only once its target has answered."""
+
+    code = "consult_not_answered"
+
+
+class ConferenceInProgress(DomainError):
+    """A transfer while conference parties are still on the call: drop them first."""
+
+    code = "conference_in_progress"
+
+
+class UnknownLeg(DomainError):
+    code = "unknown_leg"

@@ -221,3 +221,89 @@ class CallDisposed(Event):
     disposition_code: str
     note: str | None
     disposed_by: str = "agent"
+
+
+@dataclass(frozen=True)
+class TransferRequested(Event):
+    """The agent asked for a transfer (the CRM's transferTo...Handler). `leg_id` is the leg the
+    customer goes to, `new_call_id` the call it continues as, when there is one."""
+
+    kind: ClassVar[str] = "call.transfer_requested"
+    call_id: str
+    agent_id: str
+    transfer_id: str
+    transfer_kind: str
+    target: str
+    leg_id: str | None
+    new_call_id: str | None
+    phone: str
+    campaign_id: str
+    user_crt: str
+    customer_crt: str
+
+
+@dataclass(frozen=True)
+class TransferFinished(Event):
+    """The transfer's outcome for the agent: 'completed' (the agent's part is over),
+    'cancelled' or 'failed' (back to the customer)."""
+
+    kind: ClassVar[str] = "call.transfer_finished"
+    call_id: str
+    agent_id: str
+    transfer_id: str
+    transfer_kind: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class ConferenceRequested(Event):
+    """The agent started a conference (the CRM's conferWith...Handler)."""
+
+    kind: ClassVar[str] = "call.conference_requested"
+    call_id: str
+    agent_id: str
+    conference_kind: str
+    target: str
+    leg_id: str
+    phone: str
+    campaign_id: str
+    user_crt: str
+    customer_crt: str
+
+
+@dataclass(frozen=True)
+class LegConnected(Event):
+    """A consult, conference or transfer leg answered; `agent_id` is the call's agent."""
+
+    kind: ClassVar[str] = "call.leg_connected"
+    call_id: str
+    agent_id: str
+    leg_id: str
+    leg_kind: str
+    party: str
+    purpose: str
+
+
+@dataclass(frozen=True)
+class LegEnded(Event):
+    kind: ClassVar[str] = "call.leg_ended"
+    call_id: str
+    agent_id: str
+    leg_id: str
+    leg_kind: str
+    party: str
+    purpose: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ConferenceJoined(Event):
+    """Told to the agent who was conferenced in (`agent_id`), once their phone answered."""
+
+    kind: ClassVar[str] = "call.conference_joined"
+    call_id: str
+    agent_id: str
+    host_agent_id: str
+    leg_id: str
+    phone: str
+    campaign_id: str

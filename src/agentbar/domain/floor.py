@@ -20,6 +20,7 @@ from agentbar.domain.campaign import Campaign, DialMode, Routing
 from agentbar.domain.errors import IllegalTransition, UnknownAgent, UnknownCall, UnknownCampaign
 from agentbar.domain.instructions import CancelTimer, Instruction, OfferToAgent, StartTimer
 from agentbar.domain.lead_book import Lead, LeadBook, LeadState
+from agentbar.domain.legs import Leg, LegKind, LegPurpose, LegState, live_legs
 from agentbar.domain.routing import IdleAgents, WaitingCalls
 
 IdSource = Callable[[str], str]
@@ -42,6 +43,18 @@ class Outcome:
     """Every callback the change touched, as it now stands."""
     leads: dict[str, Lead] = field(default_factory=dict)
     """Every lead the change touched, as it now stands."""
+
+
+PARTY_STATES = frozenset({AgentState.INVITED, AgentState.CONFERENCING})
+"""An agent in these states is a party to another agent's call, not its owner."""
+
+
+def party_leg(call: Call, agent_id: str) -> Leg:
+    """The live conference leg of agent `agent_id` on `call` (it must have one)."""
+    for leg in live_legs(call.legs):
+        if leg.kind is LegKind.USER and leg.party == agent_id:
+            return leg
+    raise IllegalTransition(f"agent '{agent_id}' is not a party to call '{call.call_id}'")
 
 
 def ring_timer(call_id: str, user_crt: str) -> str:
@@ -67,6 +80,10 @@ class Floor:
         self.auto_idle: dict[str, IdleAgents] = {}
         """The idle agents with auto-call on, per campaign: who a progressive dialer serves."""
         self.waiting: dict[str, WaitingCalls] = {}
+        self.handed_off: dict[str, Call] = {}
+        """Disposed calls whose customer is still on the line with someone else (a blind
+        transfer's phone, an IVR): kept only so the end of their legs can be recorded."""
+        self.ivr_names: dict[str, str] = {}
         self.callbacks = CallbackBook()
         self.leads = LeadBook()
         self.start_callback: StartCallback | None = None
@@ -74,9 +91,13 @@ class Floor:
         self._offers = itertools.count(1)
 
     def configure(
-        self, campaigns: Iterable[Campaign], break_reasons: Iterable[BreakReason]
+        self,
+        campaigns: Iterable[Campaign],
+        break_reasons: Iterable[BreakReason],
+        ivrs: Iterable[str] = (),
     ) -> None:
-        """Load (or reload) the provisioned campaigns and break reasons (in display order)."""
+        """Load (or reload) the provisioned campaigns, break reasons (in display order) and
+        IVRs."""
         for campaign in campaigns:
             self.campaigns[campaign.campaign_id] = campaign
             self.campaigns_by_name[campaign.name.casefold()] = campaign
@@ -85,6 +106,7 @@ class Floor:
             self.waiting.setdefault(campaign.campaign_id, WaitingCalls())
         self._break_reasons = tuple(break_reasons)
         self.break_reason_names = {r.name.casefold(): r.name for r in self._break_reasons}
+        self.ivr_names = {name.casefold(): name for name in ivrs}
 
     # -- reading ------------------------------------------------------------------------
 
@@ -116,6 +138,10 @@ class Floor:
     def campaign_named(self, name: str) -> Campaign | None:
         return self.campaigns_by_name.get(name.strip().casefold())
 
+    def any_call(self, call_id: str) -> Call | None:
+        """A live call, or a disposed one whose customer is still out on the network."""
+        return self.calls.get(call_id) or self.handed_off.get(call_id)
+
     def waiting_count(self, campaign_id: str) -> int:
         return len(self.waiting[campaign_id])
 
@@ -129,6 +155,28 @@ class Floor:
     @staticmethod
     def touch(call: Call, out: Outcome) -> None:
         out.calls[call.call_id] = call
+
+    @staticmethod
+    def open_leg(
+        call: Call,
+        leg_id: str,
+        kind: LegKind,
+        party: str,
+        purpose: LegPurpose,
+        now: float,
+        state: LegState = LegState.RINGING,
+    ) -> Leg:
+        leg = Leg(leg_id, kind, party, purpose, started_at=now, state=state)
+        if state is LegState.CONNECTED:
+            leg.answered_at = now
+        call.legs.append(leg)
+        return leg
+
+    @staticmethod
+    def end_leg(call: Call, leg_id: str | None, now: float, reason: str) -> None:
+        leg = call.leg(leg_id) if leg_id is not None else None
+        if leg is not None and leg.live:
+            leg.end(now, reason)
 
     def move(
         self, agent: Agent, given: AgentInput, now: float, out: Outcome, reason: str | None = None
@@ -174,6 +222,38 @@ class Floor:
         return self.start_callback is not None and self.start_callback(
             self, callback, agent, now, out
         )
+
+    def leg_gone(
+        self,
+        call: Call,
+        leg: Leg,
+        now: float,
+        reason: str,
+        out: Outcome,
+        release_party: bool = True,
+    ) -> None:
+        """End a consult, conference or transfer leg: tell the call's agent while they are on
+        it, and free an agent who was conferenced in (unless the caller moves that agent on
+        itself, as a forced logout does)."""
+        leg.end(now, reason)
+        self.touch(call, out)
+        if call.agent_id is not None and call.call_id in self.calls:
+            out.events.append(
+                ev.LegEnded(
+                    call.call_id,
+                    call.agent_id,
+                    leg.leg_id,
+                    leg.kind.value,
+                    leg.party,
+                    leg.purpose.value,
+                    reason,
+                )
+            )
+        party = self.agents.get(leg.party) if leg.kind is LegKind.USER else None
+        if party is not None and party.call_id == call.call_id and party.state in PARTY_STATES:
+            party.call_id = None
+            if release_party:
+                self.become_idle(party, AgentInput.LEAVE, now, out)
 
     def add_idle(self, agent: Agent) -> None:
         assert agent.campaign_id is not None
@@ -239,6 +319,7 @@ class Floor:
         call.agent_id = agent.agent_id
         call.user_crt = self.new_id("crt")
         call.offered_at = now
+        self.open_leg(call, call.user_crt, LegKind.AGENT, agent.agent_id, LegPurpose.CALL, now)
         self.touch(call, out)
         agent.call_id = call.call_id
         agent.last_offer = next(self._offers)

@@ -17,6 +17,9 @@ from agentbar.domain.calls import connected, screen_pop
 from agentbar.domain.errors import IllegalTransition
 from agentbar.domain.floor import Floor, Outcome, ring_timer
 from agentbar.domain.instructions import CancelOffer
+from agentbar.domain.legs import LegKind, LegPurpose, LegState
+
+CONNECTED = LegState.CONNECTED
 
 UNAVAILABLE = "Unavailable"
 
@@ -33,6 +36,9 @@ def call_arrived(floor: Floor, s: cmd.CallArrived, now: float, out: Outcome) -> 
         customer_crt=s.customer_crt,
         queued_at=now,
     )
+    # The customer is on the line with the network (hearing the queue) from the start.
+    customer = LegKind.CUSTOMER
+    floor.open_leg(call, call.customer_crt, customer, call.phone, LegPurpose.CALL, now, CONNECTED)
     floor.calls[call.call_id] = call
     floor.touch(call, out)
     floor.waiting[campaign.campaign_id].push(call.call_id)
@@ -50,6 +56,9 @@ def agent_answered(floor: Floor, s: cmd.AgentAnswered, now: float, out: Outcome)
     call.state = CallState.CONNECTED
     call.answered_at = now
     call.show_crm_request_id = floor.new_id("pop")
+    agent_leg = call.leg(call.user_crt)
+    if agent_leg is not None:
+        agent_leg.answer(now)
     floor.touch(call, out)
     agent.missed = 0
     floor.move(agent, AgentInput.ANSWER, now, out)
@@ -67,7 +76,7 @@ def agent_did_not_answer(floor: Floor, s: cmd.AgentDidNotAnswer, now: float, out
     if floor.campaigns[call.campaign_id].ring_timeout is not None:
         assert call.user_crt is not None
         floor.cancel_timer(ring_timer(call.call_id, call.user_crt), out)
-    _offer_missed(floor, call, now, out)
+    _offer_missed(floor, call, now, out, "refused")
 
 
 def ring_timed_out(floor: Floor, offer: str, now: float, out: Outcome) -> None:
@@ -77,10 +86,10 @@ def ring_timed_out(floor: Floor, offer: str, now: float, out: Outcome) -> None:
         return  # answered, abandoned or re-offered meanwhile: the timer is stale
     assert call.user_crt is not None
     out.instructions.append(CancelOffer(call.call_id, call.user_crt))
-    _offer_missed(floor, call, now, out)
+    _offer_missed(floor, call, now, out, "no_answer")
 
 
-def withdraw_offer(floor: Floor, call: Call, out: Outcome) -> None:
+def withdraw_offer(floor: Floor, call: Call, now: float, out: Outcome) -> None:
     """The agent an offered call rings is leaving (forced logout): stop the ringing and put the
     call back at the front of its queue, as a missed offer does — but no miss is counted, and
     the caller routes the campaign once the agent is gone, so the call cannot ring it again."""
@@ -90,6 +99,7 @@ def withdraw_offer(floor: Floor, call: Call, out: Outcome) -> None:
     out.instructions.append(CancelOffer(call.call_id, call.user_crt))
     if floor.campaigns[call.campaign_id].ring_timeout is not None:
         floor.cancel_timer(ring_timer(call.call_id, call.user_crt), out)
+    floor.end_leg(call, call.user_crt, now, "withdrawn")
     call.agent_id = None
     call.user_crt = None
     floor.touch(call, out)
@@ -97,9 +107,10 @@ def withdraw_offer(floor: Floor, call: Call, out: Outcome) -> None:
     agent.call_id = None
 
 
-def _offer_missed(floor: Floor, call: Call, now: float, out: Outcome) -> None:
+def _offer_missed(floor: Floor, call: Call, now: float, out: Outcome, reason: str) -> None:
     agent = floor.agent_of(call)
     campaign = floor.campaigns[call.campaign_id]
+    floor.end_leg(call, call.user_crt, now, reason)
     call.state = CallState.QUEUED
     call.agent_id = None
     call.user_crt = None
@@ -114,3 +125,7 @@ def _offer_missed(floor: Floor, call: Call, now: float, out: Outcome) -> None:
         floor.route(call.campaign_id, now, out)
     else:
         floor.become_idle(agent, AgentInput.OFFER_WITHDRAWN, now, out)
+        # A call transferred to this agent may belong to another campaign than the one
+        # the agent idles in: its own queue's agents get the next offer.
+        if agent.campaign_id != call.campaign_id:
+            floor.route(call.campaign_id, now, out)

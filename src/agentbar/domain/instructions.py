@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from agentbar.domain.legs import LegKind
+
 
 @dataclass(frozen=True)
 class OfferToAgent:
@@ -51,6 +53,65 @@ class CancelOffer:
 
 
 @dataclass(frozen=True)
+class TransferCall:
+    """Blind transfer: drop the agent's leg and bridge the customer to a new leg ringing
+    `address` (a number, or an IVR's name when `kind` is IVR). Report LegAnswered / LegEnded
+    for it, and CallEnded when the customer's side is over."""
+
+    call_id: str
+    leg_id: str
+    kind: LegKind
+    address: str
+
+
+@dataclass(frozen=True)
+class Requeue:
+    """Drop the agent's leg; the customer waits (music on hold) and from now on the line is
+    known as `new_call_id`, which the contact center offers to agents like any call. If the
+    customer already hung up, report CallEnded under the old name: the center ends the new
+    call with it."""
+
+    call_id: str
+    new_call_id: str
+
+
+@dataclass(frozen=True)
+class ConsultCall:
+    """Hold the customer and ring `address` on a new leg bridged to the agent alone."""
+
+    call_id: str
+    leg_id: str
+    address: str
+
+
+@dataclass(frozen=True)
+class CompleteConsult:
+    """Bridge the held customer to the consult leg and drop the agent's leg."""
+
+    call_id: str
+    leg_id: str
+
+
+@dataclass(frozen=True)
+class AddLeg:
+    """Conference: ring `address` on a new leg that joins the call's bridge when answered.
+    `kind` says who answers there: an external number, an agent's extension, an IVR."""
+
+    call_id: str
+    leg_id: str
+    kind: LegKind
+    address: str
+
+
+@dataclass(frozen=True)
+class HangUpLeg:
+    """Hang up one leg (ringing or connected); the rest of the call goes on."""
+
+    call_id: str
+    leg_id: str
+
+
+@dataclass(frozen=True)
 class StartTimer:
     """Report TimerFired(key) after `delay` seconds unless cancelled (a new start replaces)."""
 
@@ -70,6 +131,12 @@ Instruction = (
     | HoldCall
     | ResumeCall
     | CancelOffer
+    | TransferCall
+    | Requeue
+    | ConsultCall
+    | CompleteConsult
+    | AddLeg
+    | HangUpLeg
     | StartTimer
     | CancelTimer
 )

@@ -18,6 +18,7 @@ from agentbar.domain.campaign import Campaign
 from agentbar.domain.errors import CampaignNotAssigned, IllegalTransition, NotSetUp
 from agentbar.domain.floor import Floor, Outcome
 from agentbar.domain.instructions import DialOut
+from agentbar.domain.legs import LegKind, LegPurpose, LegState, live_legs
 
 
 def dial(floor: Floor, c: cmd.Dial, now: float, out: Outcome) -> None:
@@ -71,6 +72,8 @@ def start_dial(
     )
     assert call.user_crt is not None
     assert call.show_crm_request_id is not None
+    floor.open_leg(call, call.user_crt, LegKind.AGENT, agent.agent_id, LegPurpose.CALL, now)
+    floor.open_leg(call, call.customer_crt, LegKind.CUSTOMER, call.phone, LegPurpose.CALL, now)
     floor.calls[call.call_id] = call
     floor.touch(call, out)
     agent.call_id = call.call_id
@@ -99,6 +102,10 @@ def customer_answered(floor: Floor, s: cmd.CustomerAnswered, now: float, out: Ou
     agent_sm.next_state(agent.state, AgentInput.ANSWER)
     call.state = CallState.CONNECTED
     call.answered_at = now
+    # Third-party call control bridges the two legs only once both have answered.
+    for leg in live_legs(call.legs, LegPurpose.CALL):
+        if leg.state is LegState.RINGING:
+            leg.answer(now)
     floor.touch(call, out)
     floor.move(agent, AgentInput.ANSWER, now, out)
     out.events.append(connected(floor, call))

@@ -22,12 +22,20 @@ from agentbar.domain.errors import (
     NotSetUp,
     UnknownBreakReason,
 )
-from agentbar.domain.floor import Floor, Outcome
+from agentbar.domain.floor import PARTY_STATES, Floor, Outcome, party_leg
 from agentbar.domain.inbound import withdraw_offer
+from agentbar.domain.instructions import HangUpLeg
 from agentbar.domain.wrapup import close_by_system
 
 BUSY_STATES = frozenset(
-    {AgentState.RESERVED, AgentState.DIALING, AgentState.ON_CALL, AgentState.WRAP_UP}
+    {
+        AgentState.RESERVED,
+        AgentState.DIALING,
+        AgentState.ON_CALL,
+        AgentState.WRAP_UP,
+        AgentState.INVITED,
+        AgentState.CONFERENCING,
+    }
 )
 
 
@@ -66,8 +74,15 @@ def force_log_out(floor: Floor, c: cmd.ForceLogOut, now: float, out: Outcome) ->
     call = floor.call(agent.call_id) if agent.call_id is not None else None
     # Nothing below refuses: the floor keeps a RESERVED agent's call OFFERED, an ON_CALL
     # agent's CONNECTED and a WRAP_UP agent's in WRAP_UP, and each has a legal move.
-    if call is not None and call.state is CallState.OFFERED:
-        withdraw_offer(floor, call, out)
+    if call is not None and agent.state in PARTY_STATES:
+        # A conference party leaves another agent's call, which goes on without them.
+        leg = party_leg(call, agent.agent_id)
+        floor.leg_gone(call, leg, now, c.reason, out, release_party=False)
+        out.instructions.append(HangUpLeg(call.call_id, leg.leg_id))
+        agent.call_id = None
+        call = None
+    elif call is not None and call.state is CallState.OFFERED:
+        withdraw_offer(floor, call, now, out)
     elif call is not None:
         close_by_system(floor, call, now, out)
     _leave(floor, agent, AgentInput.FORCE_LOGOUT, c.reason, now, out)

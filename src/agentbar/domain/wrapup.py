@@ -127,4 +127,7 @@ def _record(
     agent.call_id = None
     out.events.append(ev.CallDisposed(call.call_id, agent.agent_id, klass, code, note, disposed_by))
     del floor.calls[call.call_id]
+    if any(leg.live for leg in call.legs):
+        # Transferred to a phone or an IVR: the customer is still talking there.
+        floor.handed_off[call.call_id] = call
     return agent

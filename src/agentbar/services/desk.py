@@ -7,6 +7,7 @@ from typing import Any
 from agentbar.domain.agent import Agent
 from agentbar.domain.campaign import DispositionPlan
 from agentbar.domain.errors import CampaignNotAssigned, NotSetUp, UnknownCall
+from agentbar.domain.legs import LegPurpose, live_legs
 from agentbar.ports import Storage
 from agentbar.services.runtime import Runtime
 
@@ -62,6 +63,20 @@ class Desk:
             "showCrmRequestId": call.show_crm_request_id,
             "answeredAt": call.answered_at,
             "onHold": call.on_hold,
+            "tpv": call.tpv,
+            # A conference party sees the call as its own agent's, with their own leg.
+            "role": "owner" if call.agent_id == agent.agent_id else "party",
+            "legs": [
+                {
+                    "legId": leg.leg_id,
+                    "kind": leg.kind.value,
+                    "party": leg.party,
+                    "purpose": leg.purpose.value,
+                    "state": leg.state.value,
+                }
+                for leg in live_legs(call.legs)
+                if leg.purpose is not LegPurpose.CALL
+            ],
         }
 
     def disposition_plan(self, agent_id: str, campaign_id: str | None) -> DispositionPlan:

@@ -156,6 +156,39 @@ class ResumeCall(_Frame):
     cmd: Literal["call.resume"]
 
 
+Target = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Transfer(_Frame):
+    """`target`: a phone number (phone, incall), an IVR's name, a campaign's id or name
+    (queue, campaign) or an agent's user id (user)."""
+
+    cmd: Literal["call.transfer"]
+    kind: Literal["phone", "incall", "queue", "ivr", "user", "campaign"]
+    target: Target
+
+
+class CompleteTransfer(_Frame):
+    cmd: Literal["call.transfer.complete"]
+
+
+class CancelTransfer(_Frame):
+    cmd: Literal["call.transfer.cancel"]
+
+
+class Conference(_Frame):
+    """`target`: a phone number (phone, tpv), an agent's user id (user), an IVR's name."""
+
+    cmd: Literal["call.conference"]
+    kind: Literal["phone", "tpv", "user", "ivr"]
+    target: Target
+
+
+class DropLeg(_Frame):
+    cmd: Literal["call.leg.drop"]
+    legId: Id
+
+
 class Ping(_Frame):
     cmd: Literal["ping"]
 
@@ -179,6 +212,11 @@ FRAME_TYPES = (
     SkipLead,
     Hold,
     ResumeCall,
+    Transfer,
+    CompleteTransfer,
+    CancelTransfer,
+    Conference,
+    DropLeg,
     Ping,
 )
 ClientFrame = Annotated[
@@ -200,6 +238,11 @@ ClientFrame = Annotated[
     | SkipLead
     | Hold
     | ResumeCall
+    | Transfer
+    | CompleteTransfer
+    | CancelTransfer
+    | Conference
+    | DropLeg
     | Ping,
     Field(discriminator="cmd"),
 ]

@@ -19,10 +19,12 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from agentbar.bootstrap import Container
 from agentbar.domain import commands as cmd
+from agentbar.domain import events as ev
 from agentbar.domain.agent import Extension
 from agentbar.domain.call import CallType
 from agentbar.domain.errors import DomainError
 from agentbar.domain.events import CallbackScheduled
+from agentbar.domain.handoffs import ConferenceKind, TransferKind
 from agentbar.ids import new_id
 from agentbar.origins import origin_of
 from agentbar.phones import normalize_phone
@@ -82,6 +84,11 @@ class ToolbarSocket:
             f.SkipLead: self._simple(lambda a, fr: cmd.SkipLead(a)),
             f.Hold: self._simple(lambda a, fr: cmd.Hold(a)),
             f.ResumeCall: self._simple(lambda a, fr: cmd.Resume(a)),
+            f.Transfer: self._transfer,
+            f.CompleteTransfer: self._simple(lambda a, fr: cmd.CompleteTransfer(a)),
+            f.CancelTransfer: self._simple(lambda a, fr: cmd.CancelTransfer(a)),
+            f.Conference: self._conference,
+            f.DropLeg: self._simple(lambda a, fr: cmd.DropLeg(a, fr.legId)),
             f.Ping: self._ping,
         }
 
@@ -270,6 +277,30 @@ class ToolbarSocket:
         call_id = new_id("call")
         await self._c.runtime.command(cmd.DialLead(session.agent_id, call_id))
         return {"callId": call_id}
+
+    async def _transfer(self, frame: f.Transfer) -> dict[str, Any]:
+        session = self._require_session()
+        kind = TransferKind(frame.kind)
+        target = frame.target
+        if kind in (TransferKind.PHONE, TransferKind.INCALL):
+            target = normalize_phone(target)
+        outcome = await self._c.runtime.command(cmd.Transfer(session.agent_id, kind, target))
+        [asked] = [e for e in outcome.events if isinstance(e, ev.TransferRequested)]
+        return {
+            "transferId": asked.transfer_id,
+            "legId": asked.leg_id,
+            "newCallId": asked.new_call_id,
+        }
+
+    async def _conference(self, frame: f.Conference) -> dict[str, Any]:
+        session = self._require_session()
+        kind = ConferenceKind(frame.kind)
+        target = frame.target
+        if kind in (ConferenceKind.PHONE, ConferenceKind.TPV):
+            target = normalize_phone(target)
+        outcome = await self._c.runtime.command(cmd.Conference(session.agent_id, kind, target))
+        [asked] = [e for e in outcome.events if isinstance(e, ev.ConferenceRequested)]
+        return {"legId": asked.leg_id}
 
     async def _ping(self, frame: f.Ping) -> dict[str, Any]:
         return {}

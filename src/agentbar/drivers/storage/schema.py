@@ -105,6 +105,47 @@ calls = Table(
     Column("disposition_class", String(100), nullable=True),
     Column("disposition_code", String(100), nullable=True),
     Column("disposition_note", Text, nullable=True),
+    Column("transferred_from", String(64), nullable=True, index=True),
+    Column("tpv", Boolean, nullable=False, server_default=false()),
+)
+
+call_legs = Table(
+    "call_legs",
+    metadata,
+    Column("call_id", String(64), ForeignKey("calls.call_id"), primary_key=True),
+    # A leg's CRT id; the customer's appears again in the call a transfer continues as.
+    Column("leg_id", String(64), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("party", String(200), nullable=False),
+    Column("purpose", String(20), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("answered_at", Float, nullable=True),
+    Column("ended_at", Float, nullable=True),
+    Column("end_reason", String(40), nullable=True),
+)
+
+call_transfers = Table(
+    "call_transfers",
+    metadata,
+    Column("transfer_id", String(64), primary_key=True),
+    Column("call_id", String(64), ForeignKey("calls.call_id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("agent_id", String(64), nullable=False),
+    Column("leg_id", String(64), nullable=True),
+    Column("new_call_id", String(64), nullable=True),
+    Column("state", String(20), nullable=False),
+    Column("requested_at", Float, nullable=False),
+    Column("finished_at", Float, nullable=True),
+)
+
+ivrs = Table(
+    "ivrs",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("position", Integer, nullable=False),
 )
 
 events = Table(

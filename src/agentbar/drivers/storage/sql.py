@@ -139,6 +139,13 @@ class SqlStorage:
                 )
             return str(found)
 
+    def upsert_ivr(self, name: str, position: int) -> None:
+        with self._engine.begin() as c:
+            stmt = sqlite_insert(t.ivrs).values(name=name, position=position)
+            c.execute(
+                stmt.on_conflict_do_update(index_elements=["name"], set_={"position": position})
+            )
+
     def upsert_break_reason(self, name: str, productive: bool, position: int) -> None:
         with self._engine.begin() as c:
             stmt = sqlite_insert(t.break_reasons).values(
@@ -205,6 +212,10 @@ class SqlStorage:
         with self._engine.connect() as c:
             rows = c.execute(select(t.break_reasons).order_by(t.break_reasons.c.position))
             return [BreakReason(row.name, bool(row.productive)) for row in rows]
+
+    async def ivrs(self) -> Sequence[str]:
+        with self._engine.connect() as c:
+            return list(c.execute(select(t.ivrs.c.name).order_by(t.ivrs.c.position)).scalars())
 
     async def extensions(self) -> Sequence[tuple[str, str]]:
         with self._engine.connect() as c:
@@ -403,10 +414,55 @@ class SqlStorage:
             "disposition_class": call.disposition_class,
             "disposition_code": call.disposition_code,
             "disposition_note": call.disposition_note,
+            "transferred_from": call.transferred_from,
+            "tpv": call.tpv,
         }
         stmt = sqlite_insert(t.calls).values(values)
         changed = {k: v for k, v in values.items() if k != "call_id"}
         c.execute(stmt.on_conflict_do_update(index_elements=["call_id"], set_=changed))
+        # A call has a handful of legs and transfers: rewriting them all is simpler than
+        # tracking which changed, and still one statement each.
+        for position, leg in enumerate(call.legs):
+            leg_values = {
+                "call_id": call.call_id,
+                "leg_id": leg.leg_id,
+                "position": position,
+                "kind": leg.kind.value,
+                "party": leg.party,
+                "purpose": leg.purpose.value,
+                "state": leg.state.value,
+                "started_at": leg.started_at,
+                "answered_at": leg.answered_at,
+                "ended_at": leg.ended_at,
+                "end_reason": leg.end_reason,
+            }
+            leg_stmt = sqlite_insert(t.call_legs).values(leg_values)
+            c.execute(
+                leg_stmt.on_conflict_do_update(
+                    index_elements=["call_id", "leg_id"],
+                    set_={k: v for k, v in leg_values.items() if k not in ("call_id", "leg_id")},
+                )
+            )
+        for transfer in call.transfers:
+            transfer_values = {
+                "transfer_id": transfer.transfer_id,
+                "call_id": call.call_id,
+                "kind": transfer.kind.value,
+                "target": transfer.target,
+                "agent_id": transfer.agent_id,
+                "leg_id": transfer.leg_id,
+                "new_call_id": transfer.new_call_id,
+                "state": transfer.state.value,
+                "requested_at": transfer.requested_at,
+                "finished_at": transfer.finished_at,
+            }
+            transfer_stmt = sqlite_insert(t.call_transfers).values(transfer_values)
+            c.execute(
+                transfer_stmt.on_conflict_do_update(
+                    index_elements=["transfer_id"],
+                    set_={k: v for k, v in transfer_values.items() if k != "transfer_id"},
+                )
+            )
 
     async def set_record_for_show_crm(
         self, show_crm_request_id: str, agent_id: str, record_id: str
@@ -446,6 +502,8 @@ class SqlStorage:
             disposition_class=row["disposition_class"],
             disposition_code=row["disposition_code"],
             disposition_note=row["disposition_note"],
+            transferred_from=row["transferred_from"],
+            tpv=bool(row["tpv"]),
         )
         return CallRecord(call=call, record_id=row["record_id"])
 

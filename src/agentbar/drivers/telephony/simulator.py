@@ -3,6 +3,12 @@
 It keeps the customer's side of each call and the agents' extensions. Instructions from the
 contact center (ring an agent, end a call) become signals back after the configured delays,
 on the injected clock, so tests can run in virtual time.
+
+Transfers and conferences add legs to a line: each rings its party (an external number
+scripted like a customer, an agent's extension, an IVR) and reports LegAnswered or LegEnded.
+Whom the customer is talking to is kept (`customer_with`), so once the agent has left a line
+(a blind or completed transfer) the party hanging up ends the whole call. A queue transfer
+renames the line; the old name still reaches it (the sandbox API's hang-up uses it).
 """
 
 from __future__ import annotations
@@ -18,18 +24,27 @@ from agentbar.domain.commands import (
     CallEnded,
     CustomerAnswered,
     DialFailed,
+    LegAnswered,
+    LegEnded,
     Signal,
 )
 from agentbar.domain.errors import UnknownCall
 from agentbar.domain.instructions import (
+    AddLeg,
     CancelOffer,
+    CompleteConsult,
+    ConsultCall,
     DialOut,
     EndCall,
+    HangUpLeg,
     HoldCall,
     Instruction,
     OfferToAgent,
+    Requeue,
     ResumeCall,
+    TransferCall,
 )
+from agentbar.domain.legs import LegKind
 from agentbar.ports import Cancellable, Clock
 
 
@@ -54,8 +69,30 @@ class CustomerScript:
     """Seconds of talking after which they hang up; None: they wait for the agent."""
 
 
+@dataclass(frozen=True)
+class IvrScript:
+    """How a simulated IVR treats a call sent or conferenced to it."""
+
+    answer_after: float = 0.0
+    hang_up_after: float | None = None
+    """Seconds after answering that it hangs up (a survey that ends); None: it never does."""
+
+
 NO_ANSWER_AFTER = 30.0
 """Seconds an unanswered leg rings before the network gives up on it."""
+
+
+@dataclass
+class SimulatedLeg:
+    kind: LegKind
+    address: str
+    answered: bool = False
+    timers: list[Cancellable] = field(default_factory=list)
+
+    def cancel(self) -> None:
+        for timer in self.timers:
+            timer.cancel()
+        self.timers.clear()
 
 
 @dataclass
@@ -68,6 +105,23 @@ class SimulatedCall:
     ringing: Cancellable | None = None
     pending: list[Cancellable] = field(default_factory=list)
     on_hold: bool = False
+    legs: dict[str, SimulatedLeg] = field(default_factory=dict)
+    customer_with: str | None = None
+    """The leg the customer is bridged to once the agent has left the line."""
+    former_names: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LineView:
+    """What a test can see of a live line: who talks to whom."""
+
+    call_id: str
+    agent_phone: str | None
+    on_hold: bool
+    customer_with: str | None
+    """The address (number, extension, IVR) the customer was handed to, if any."""
+    legs: dict[str, tuple[str, bool]]
+    """Every side leg: leg id -> (address, answered)."""
 
 
 class Simulator:
@@ -80,6 +134,8 @@ class Simulator:
         self._calls: dict[str, SimulatedCall] = {}
         self._phones: dict[str, PhoneScript] = {}
         self._customers: dict[str, CustomerScript] = {}
+        self._ivrs: dict[str, IvrScript] = {}
+        self._renamed: dict[str, str] = {}
         self._emit: Callable[[Signal], None] | None = None
 
     def script_phone(self, phone: str, script: PhoneScript) -> None:
@@ -90,8 +146,30 @@ class Simulator:
         """From now on the customer at `phone` (E.164) treats outbound calls as `script`."""
         self._customers[phone] = script
 
+    def script_ivr(self, name: str, script: IvrScript) -> None:
+        self._ivrs[name] = script
+
     def is_on_hold(self, call_id: str) -> bool:
         return call_id in self._calls and self._calls[call_id].on_hold
+
+    def line(self, call_id: str) -> LineView | None:
+        call = self._calls.get(self._current(call_id))
+        if call is None:
+            return None
+        handed_to = call.legs.get(call.customer_with) if call.customer_with else None
+        return LineView(
+            call_id=call.call_id,
+            agent_phone=call.agent_phone,
+            on_hold=call.on_hold,
+            customer_with=handed_to.address if handed_to else None,
+            legs={leg_id: (leg.address, leg.answered) for leg_id, leg in call.legs.items()},
+        )
+
+    def _current(self, call_id: str) -> str:
+        """The line's name now: a queue transfer renames it, perhaps more than once."""
+        while call_id in self._renamed:
+            call_id = self._renamed[call_id]
+        return call_id
 
     def attach(self, emit: Callable[[Signal], None]) -> None:
         self._emit = emit
@@ -105,6 +183,8 @@ class Simulator:
                 timer.cancel()
             if call.ringing is not None:
                 call.ringing.cancel()
+            for leg in call.legs.values():
+                leg.cancel()
         self._calls.clear()
 
     def live_calls(self) -> list[str]:
@@ -129,9 +209,10 @@ class Simulator:
         return call.call_id
 
     def hang_up_customer(self, call_id: str) -> None:
-        self._end(call_id, "customer")
+        self._end(self._current(call_id), "customer")
 
     def _hang_up_if_live(self, call_id: str) -> None:
+        call_id = self._current(call_id)
         if call_id in self._calls:
             self._end(call_id, "customer")
 
@@ -148,6 +229,100 @@ class Simulator:
             self._dial_out(instruction)
         elif isinstance(instruction, HoldCall | ResumeCall) and instruction.call_id in self._calls:
             self._calls[instruction.call_id].on_hold = isinstance(instruction, HoldCall)
+        elif isinstance(instruction, TransferCall | Requeue | ConsultCall | CompleteConsult):
+            self._transfer(instruction)
+        elif isinstance(instruction, AddLeg):
+            call = self._calls.get(instruction.call_id)
+            if call is not None:
+                self._ring_leg(call, instruction.leg_id, instruction.kind, instruction.address)
+        elif isinstance(instruction, HangUpLeg):
+            call = self._calls.get(instruction.call_id)
+            leg = call.legs.pop(instruction.leg_id, None) if call is not None else None
+            if leg is not None:
+                leg.cancel()
+
+    # -- transfers and conferences: legs of their own -----------------------------------------
+
+    def _transfer(self, step: TransferCall | Requeue | ConsultCall | CompleteConsult) -> None:
+        call = self._calls.get(step.call_id)
+        if call is None:
+            return  # the customer hung up before the transfer reached telephony
+        if isinstance(step, ConsultCall):
+            call.on_hold = True
+            self._ring_leg(call, step.leg_id, LegKind.PHONE, step.address)
+            return
+        # Every other step takes the agent off the line.
+        if call.ringing is not None:
+            call.ringing.cancel()
+        call.ringing = None
+        call.agent_leg = call.agent_phone = None
+        call.on_hold = False
+        if isinstance(step, TransferCall):
+            call.customer_with = step.leg_id
+            self._ring_leg(call, step.leg_id, step.kind, step.address)
+        elif isinstance(step, CompleteConsult):
+            call.customer_with = step.leg_id
+            if step.leg_id not in call.legs:
+                # The target hung up just before: the customer is left with nobody.
+                self._end(call.call_id, "hung_up")
+        else:
+            del self._calls[call.call_id]
+            self._renamed[call.call_id] = step.new_call_id
+            call.former_names.append(call.call_id)
+            call.call_id = step.new_call_id
+            self._calls[call.call_id] = call
+
+    def _ring_leg(self, call: SimulatedCall, leg_id: str, kind: LegKind, address: str) -> None:
+        leg = SimulatedLeg(kind, address)
+        call.legs[leg_id] = leg
+        line = call.call_id
+        answer_after: float | None
+        hang_up_after: float | None = None
+        if kind is LegKind.IVR:
+            ivr = self._ivrs.get(address, IvrScript())
+            busy, answer_after, hang_up_after = False, ivr.answer_after, ivr.hang_up_after
+        elif kind is LegKind.USER:
+            phone = self._phones.get(address, PhoneScript(self._answer_delay))
+            busy, answer_after = phone.busy, phone.answer_after
+        else:
+            person = self._customers.get(address, CustomerScript(self._answer_delay))
+            busy, answer_after = person.busy, person.answer_after
+            hang_up_after = person.hang_up_after
+        if busy:
+            leg.timers.append(self._later(0.0, lambda: self._leg_gone(line, leg_id, "busy")))
+        elif answer_after is None:
+            leg.timers.append(
+                self._later(NO_ANSWER_AFTER, lambda: self._leg_gone(line, leg_id, "no_answer"))
+            )
+        else:
+            leg.timers.append(
+                self._later(answer_after, lambda: self._leg_answered(line, leg_id, hang_up_after))
+            )
+
+    def _leg_answered(self, line: str, leg_id: str, hang_up_after: float | None) -> None:
+        call = self._calls.get(self._current(line))
+        leg = call.legs.get(leg_id) if call is not None else None
+        if call is None or leg is None:
+            return
+        leg.timers.clear()
+        leg.answered = True
+        self._signal(LegAnswered(call.call_id, leg_id))
+        if hang_up_after is not None:
+            leg.timers.append(
+                self._later(hang_up_after, lambda: self._leg_gone(line, leg_id, "hung_up"))
+            )
+
+    def _leg_gone(self, line: str, leg_id: str, reason: str) -> None:
+        """The party of a leg is gone (busy, no answer, hung up)."""
+        call = self._calls.get(self._current(line))
+        leg = call.legs.pop(leg_id, None) if call is not None else None
+        if call is None or leg is None:
+            return
+        leg.cancel()
+        self._signal(LegEnded(call.call_id, leg_id, reason))
+        if call.customer_with == leg_id:
+            # The customer was handed to this party alone: nobody is left to talk to.
+            self._end(call.call_id, reason)
 
     # -- outbound: the agent's leg first, then the customer's ------------------------------
 
@@ -248,6 +423,10 @@ class Simulator:
             timer.cancel()
         if call.ringing is not None:
             call.ringing.cancel()
+        for leg in call.legs.values():
+            leg.cancel()
+        for name in call.former_names:
+            self._renamed.pop(name, None)
         self._signal(CallEnded(call_id, ended_by))
 
     def _signal(self, signal: Signal) -> None:

@@ -167,6 +167,10 @@ class Toolbar {
       case "agent.state_changed":
         agent.state = data.state;
         agent.breakReason = data.state === "break" ? data.reason : null;
+        // A conference party leaves straight back to ready: no wrap-up, no disposition.
+        if (this.snapshot.call?.role === "party" && !["invited", "conferencing"].includes(data.state)) {
+          this.snapshot.call = null;
+        }
         this.bridge.presence(data);
         break;
       case "call.offered":
@@ -201,6 +205,45 @@ class Toolbar {
       case "call.held":
       case "call.resumed":
         if (this.snapshot.call) this.snapshot.call.onHold = frame.event === "call.held";
+        break;
+      case "call.transfer_requested":
+        if (this.snapshot.call && data.transfer_kind === "incall") {
+          this.snapshot.call.state = "consulting";
+          this.snapshot.call.onHold = true;
+          addLeg(this.snapshot.call, data.leg_id, "phone", data.target, "consult");
+        }
+        this.bridge.transferRequested(data);
+        break;
+      case "call.transfer_finished":
+        if (this.snapshot.call && data.transfer_kind === "incall" && data.outcome !== "completed") {
+          this.snapshot.call.state = "connected";
+        }
+        break;
+      case "call.conference_requested":
+        if (this.snapshot.call) {
+          addLeg(this.snapshot.call, data.leg_id, data.conference_kind, data.target, "conference");
+        }
+        this.bridge.conferenceRequested(data);
+        break;
+      case "call.leg_connected":
+        for (const leg of this.snapshot.call?.legs ?? []) {
+          if (leg.legId === data.leg_id) leg.state = "connected";
+        }
+        break;
+      case "call.leg_ended":
+        if (this.snapshot.call?.legs) {
+          this.snapshot.call.legs = this.snapshot.call.legs.filter((l) => l.legId !== data.leg_id);
+        }
+        break;
+      case "call.conference_joined":
+        this.snapshot.call = {
+          callId: data.call_id,
+          state: "connected",
+          phone: data.phone,
+          campaignId: data.campaign_id,
+          role: "party",
+          legs: [],
+        };
         break;
       case "call.ended":
         if (this.snapshot.call) this.snapshot.call.state = "wrap_up";
@@ -329,6 +372,14 @@ class Toolbar {
     }
   }
 
+  transfer(kind, target) {
+    return this.act("call.transfer", { kind, target: String(target ?? "").trim() }).catch(() => null);
+  }
+
+  conference(kind, target) {
+    return this.act("call.conference", { kind, target: String(target ?? "").trim() }).catch(() => null);
+  }
+
   async acknowledgeScreenPop(message) {
     try {
       await this.socket.request("showcrm.ack", {
@@ -378,6 +429,10 @@ export function callbackInstant(value) {
   const date =
     typeof value === "number" ? new Date(value) : new Date(String(value).trim().replace(" ", "T"));
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+function addLeg(call, legId, kind, party, purpose) {
+  call.legs = [...(call.legs ?? []), { legId, kind, party, purpose, state: "ringing" }];
 }
 
 function callView(data, state) {

@@ -25,6 +25,23 @@ export function originOf(url) {
   }
 }
 
+// Transfers and conferences: the toolbar's kind -> the handler a CRM page registers, and the
+// reason text it receives (the integration guide's wording).
+const TRANSFER_HANDLERS = {
+  phone: ["transferToPhoneHandler", "transfer to phone request sent"],
+  incall: ["transferInCallHandler", "transfer to phone incall request sent"],
+  queue: ["transferToAQHandler", "transfer to agent queue request sent"],
+  ivr: ["transferToIVRHandler", "transfer to ivr request sent"],
+  user: ["transferToUserHandler", "transfer to user request sent"],
+  campaign: ["transferToCampaignHandler", "transfer to campaign request sent"],
+};
+const CONFERENCE_HANDLERS = {
+  phone: ["conferWithPhoneHandler", "confer phone request sent"],
+  tpv: ["conferWithTPVHandler", "confer with tpv request sent"],
+  user: ["conferWithUserHandler", "confer with user request sent"],
+  ivr: ["conferWithLocalIVRHandler", "confer with local ivr request sent"],
+};
+
 export class CrmBridge {
   constructor(crmOrigin, commands) {
     this.crmOrigin = crmOrigin;
@@ -152,6 +169,37 @@ export class CrmBridge {
 
   callEnded(data) {
     this.post("hangupHandler", { reason: "success", userCustomerCRTInfo: crtInfo(data) });
+  }
+
+  transferRequested(data) {
+    const known = TRANSFER_HANDLERS[data.transfer_kind];
+    if (!known) return;
+    const [method, reason] = known;
+    this.post(method, {
+      reason,
+      userCustomerCRTInfo: {
+        ...crtInfo(data),
+        legCrtObjectId: data.leg_id ?? null,
+        transferKind: data.transfer_kind,
+        target: data.target,
+        newCallId: data.new_call_id ?? null,
+      },
+    });
+  }
+
+  conferenceRequested(data) {
+    const known = CONFERENCE_HANDLERS[data.conference_kind];
+    if (!known) return;
+    const [method, reason] = known;
+    this.post(method, {
+      reason,
+      userCustomerCRTInfo: {
+        ...crtInfo(data),
+        legCrtObjectId: data.leg_id,
+        conferenceKind: data.conference_kind,
+        target: data.target,
+      },
+    });
   }
 
   dispositionCodes(method, dispositionCodes) {

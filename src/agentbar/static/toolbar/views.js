@@ -10,6 +10,8 @@ const STATE_LABELS = {
   dialing: "dialling",
   on_call: "on call",
   wrap_up: "wrap-up",
+  invited: "conference ringing",
+  conferencing: "in conference",
 };
 
 export class View {
@@ -40,6 +42,20 @@ export class View {
     $("hold").addEventListener("click", () => {
       const held = t.snapshot?.call?.onHold;
       t.act(held ? "call.resume" : "call.hold").catch(() => {});
+    });
+    $("transfer").addEventListener("click", () =>
+      t.transfer($("transfer-kind").value, $("transfer-target").value),
+    );
+    $("transfer-complete").addEventListener("click", () =>
+      t.act("call.transfer.complete").catch(() => {}),
+    );
+    $("transfer-cancel").addEventListener("click", () => t.act("call.transfer.cancel").catch(() => {}));
+    $("conference").addEventListener("click", () =>
+      t.conference($("conference-kind").value, $("conference-target").value),
+    );
+    $("legs").addEventListener("click", (event) => {
+      const legId = event.target.dataset?.legId;
+      if (legId) t.act("call.leg.drop", { legId }).catch(() => {});
     });
     $("dial-form").addEventListener("submit", (event) => {
       event.preventDefault();
@@ -97,9 +113,14 @@ export class View {
     const { agent, call } = snapshot;
     this.status(STATE_LABELS[agent.state] ?? agent.state, agent.state);
     show("view-login", false);
-    const busy = ["reserved", "dialing", "on_call", "wrap_up"].includes(agent.state);
+    const busy = ["reserved", "dialing", "on_call", "wrap_up", "invited", "conferencing"].includes(
+      agent.state,
+    );
     show("view-agent", !busy);
-    show("view-call", ["reserved", "dialing", "on_call"].includes(agent.state));
+    show(
+      "view-call",
+      ["reserved", "dialing", "on_call", "invited", "conferencing"].includes(agent.state),
+    );
     show("view-wrapup", agent.state === "wrap_up");
     const lead = agent.state === "ready" ? snapshot.lead : null;
     show("view-preview", Boolean(lead));
@@ -120,12 +141,38 @@ export class View {
     show("auto-call-row", campaign?.kind === "outbound");
     $("auto-call").checked = Boolean(agent.autoCall);
     if (call) {
-      $("hold").disabled = agent.state !== "on_call";
+      const owner = agent.state === "on_call" && call.role !== "party";
+      const consulting = call.state === "consulting";
+      show("call-moves", owner);
+      show("consult-row", owner && consulting);
+      $("transfer").disabled = !owner || consulting;
+      $("conference").disabled = !owner || consulting;
+      this.fillLegs(call, owner);
+      $("hold").disabled = agent.state !== "on_call" || consulting;
       $("hold").textContent = call.onHold ? "Resume" : "Hold";
       $("call-phone").textContent = call.phone ?? "";
       $("call-meta").textContent = [call.callType, call.campaignName].filter(Boolean).join(" · ");
     }
     if (agent.state === "wrap_up") this.fillDispositions(snapshot);
+  }
+
+  fillLegs(call, owner) {
+    const list = $("legs");
+    list.replaceChildren(
+      ...(call.legs ?? []).map((leg) => {
+        const item = document.createElement("li");
+        item.textContent = `${leg.party} (${leg.purpose}, ${leg.state}) `;
+        if (owner) {
+          const drop = document.createElement("button");
+          drop.type = "button";
+          drop.textContent = "Drop";
+          drop.dataset.testid = "leg-drop";
+          drop.dataset.legId = leg.legId;
+          item.append(drop);
+        }
+        return item;
+      }),
+    );
   }
 
   fillExtensions(snapshot) {
