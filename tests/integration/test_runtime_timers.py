@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from agentbar.demo import DEMO_PLAN
 from agentbar.domain import commands as cmd
 from agentbar.domain.agent import AgentProfile, AgentState, BreakReason, Extension
 from agentbar.domain.call import CallType
-from agentbar.domain.campaign import CampaignKind
+from agentbar.domain.campaign import CampaignKind, Routing
 from agentbar.domain.center import Center
 from agentbar.drivers.bus.memory import MemoryBus
 from agentbar.drivers.storage.sql import SqlStorage
@@ -235,3 +235,25 @@ async def test_a_scripted_customer_answers_talks_and_hangs_up(floor: Floor) -> N
     assert floor.state("a1") is AgentState.WRAP_UP
     stored = floor.stored_call(call_id)
     assert (stored["call_type"], stored["ended_by"]) == ("manual", "customer")
+
+
+async def test_ring_all_rings_every_phone_and_the_quickest_takes_the_call(
+    floor: Floor,
+) -> None:
+    campaign = replace(floor.center.campaign(floor.campaign_id), routing=Routing.RING_ALL)
+    floor.center.configure([campaign], [BreakReason("Lunch")])
+    floor.simulator.script_phone("1001", PhoneScript(answer_after=3.0))
+    floor.simulator.script_phone("1002", PhoneScript(answer_after=1.0))
+    await floor.ready("a1", "1001")
+    await floor.ready("a2", "1002")
+    call_id = floor.simulator.place_inbound_call("+14085551212", floor.campaign_id)
+    await floor.elapse(0.5)
+    assert floor.state("a1") is AgentState.RESERVED
+    assert floor.state("a2") is AgentState.RESERVED
+    await floor.elapse(1)
+    assert floor.center.call(call_id).agent_id == "a2"
+    assert floor.state("a2") is AgentState.ON_CALL
+    assert floor.state("a1") is AgentState.READY
+    await floor.elapse(5)  # a1's phone stopped ringing: its answer never comes
+    assert floor.state("a1") is AgentState.READY
+    assert floor.stored_call(call_id)["agent_id"] == "a2"

@@ -1114,11 +1114,19 @@ class CenterMachine(RuleBasedStateMachine):
             call = self.live_call(call_id)
             assert call is not None, "a withdrawn offer is not lost"
             assert call.agent_id != agent_id
+        elif prior in PARTY:
+            # A conference party leaves; the other agent's call goes on without them.
+            call = self.live_call(call_id)
+            assert call is not None
+            assert call.agent_id != agent_id
+            assert any(isinstance(i, HangUpLeg) for i in done.instructions)
+            assert not any(isinstance(e, ev.CallDisposed) for e in done.events)
         else:
             assert self.finished.get(call_id) is CallState.DISPOSED
             system = [e for e in done.events if isinstance(e, ev.CallDisposed)]
             assert [(e.call_id, e.disposed_by) for e in system] == [(call_id, "system")]
-            assert (EndCall(call_id) in done.instructions) == (prior is AgentState.ON_CALL)
+            live_before = prior in (AgentState.ON_CALL, AgentState.DIALING)
+            assert (EndCall(call_id) in done.instructions) == live_before
 
     @rule(index=call_picks)
     def forced_out_before_disposing(self, index: int) -> None:
@@ -1245,13 +1253,14 @@ class CenterMachine(RuleBasedStateMachine):
         call_id = self.pick(index, targeted, CallState.CONNECTED)
         call = self.live_call(call_id)
         was_wrap_up = call is not None and call.state is CallState.WRAP_UP
-        done = self.apply(lambda now: self.center.signal(cmd.CallEnded(call_id, ended_by), now))
-        assert done is not None, "the end of a call is never refused"
+        # Which continuations of a transferred customer live now (the end may finish them).
         continued = [
             t.new_call_id
             for t in (call.transfers if call is not None else [])
             if t.new_call_id is not None and self.live_call(t.new_call_id) is not None
         ]
+        done = self.apply(lambda now: self.center.signal(cmd.CallEnded(call_id, ended_by), now))
+        assert done is not None, "the end of a call is never refused"
         if (call is None or was_wrap_up) and not continued:
             # Only the legs of a transferred customer may still be recorded as ended.
             assert (done.events, done.instructions) == ([], [])

@@ -9,7 +9,8 @@ observable, and after every step the floor's invariants hold:
 - no call is lost: each one is live, disposed or abandoned;
 - a ringing offer always has its ring timer, a call in wrap-up its wrap-up timer (so every
   ended call reaches a disposition, by the agent or by the timeout);
-- no call waits while an agent of its campaign sits ready and free;
+- no call waits while an agent of its campaign sits ready and free; several agents hold one call
+  only while a ring-all offer rings them all;
 - a lead is shown to at most one agent, and only to a ready one; no lead waits while a ready
   agent of its preview campaign, or one with auto-call on in its progressive campaign, is free.
 """
@@ -30,7 +31,7 @@ from agentbar.domain import events as ev
 from agentbar.domain.agent import AgentProfile, AgentState, Extension
 from agentbar.domain.call import CallState, CallType
 from agentbar.domain.callback_book import CallbackState
-from agentbar.domain.campaign import CampaignKind, DialMode
+from agentbar.domain.campaign import CampaignKind, DialMode, Routing
 from agentbar.domain.center import Center, Outcome
 from agentbar.domain.errors import DomainError
 from agentbar.domain.instructions import CancelTimer, StartTimer
@@ -42,6 +43,8 @@ PREVIEW = replace(
     SUPPORT, campaign_id="3", name="Sales", kind=CampaignKind.OUTBOUND, dial_mode=DialMode.PREVIEW
 )
 PROGRESSIVE = replace(PREVIEW, campaign_id="4", name="Dialer", dial_mode=DialMode.PROGRESSIVE)
+RING_ALL = replace(INBOUND, campaign_id="5", name="Hunt", routing=Routing.RING_ALL)
+INBOUND_IDS = ("1", "5")
 AGENTS = ("a1", "a2", "a3")
 BUSY = {AgentState.RESERVED, AgentState.DIALING, AgentState.ON_CALL, AgentState.WRAP_UP}
 WITH_AGENT = {CallState.OFFERED, CallState.DIALING, CallState.CONNECTED, CallState.WRAP_UP}
@@ -56,7 +59,7 @@ class Floor(RuleBasedStateMachine):
         super().__init__()
         counter = itertools.count(1)
         self.center = Center(lambda kind: f"{kind}-{next(counter)}")
-        self.center.configure([INBOUND, PREVIEW, PROGRESSIVE], BREAK_REASONS)
+        self.center.configure([INBOUND, PREVIEW, PROGRESSIVE, RING_ALL], BREAK_REASONS)
         self.now = 0.0
         self.timers: dict[str, float] = {}
         self.ever: list[str] = []
@@ -103,9 +106,9 @@ class Floor(RuleBasedStateMachine):
 
     # -- agents ------------------------------------------------------------------------------
 
-    @rule(agent=agents, campaign=st.sampled_from(["1", "3", "4"]))
+    @rule(agent=agents, campaign=st.sampled_from(["1", "3", "4", "5", "5"]))
     def get_ready(self, agent: str, campaign: str) -> None:
-        profile = AgentProfile(agent, agent, frozenset({"1", "3", "4"}))
+        profile = AgentProfile(agent, agent, frozenset({"1", "3", "4", "5"}))
         phone = str(1000 + AGENTS.index(agent) + 1)
         self.run(lambda now: self.center.handle(cmd.LogIn(profile), now))
         self.run(
@@ -181,18 +184,22 @@ class Floor(RuleBasedStateMachine):
 
     # -- telephony ---------------------------------------------------------------------------
 
-    @rule()
-    def call_arrives(self) -> None:
+    @rule(campaign=st.sampled_from(INBOUND_IDS))
+    def call_arrives(self, campaign: str) -> None:
         if len(self.center.calls) >= 6:
             return
         call_id = f"in-{next(self.numbers)}"
-        arrival = cmd.CallArrived(call_id, CallType.INBOUND, "1", "+15550001", f"cust-{call_id}")
+        arrival = cmd.CallArrived(call_id, CallType.INBOUND, campaign, "+15550001", f"c-{call_id}")
         self.run(lambda now: self.center.signal(arrival, now))
 
-    @rule(index=picks, answer=st.booleans())
-    def agent_phone(self, index: int, answer: bool) -> None:
+    @rule(index=picks, answer=st.booleans(), which=picks)
+    def agent_phone(self, index: int, answer: bool, which: int) -> None:
+        """One of the phones an offer rings answers or refuses (ring-all rings several)."""
         call_id = self.live(index, CallState.OFFERED)
-        signal = cmd.AgentAnswered(call_id) if answer else cmd.AgentDidNotAnswer(call_id)
+        call = self.center.calls.get(call_id)
+        crts = sorted(call.ringing.values()) if call is not None else []
+        crt = crts[which % len(crts)] if crts else None
+        signal = cmd.AgentAnswered(call_id, crt) if answer else cmd.AgentDidNotAnswer(call_id, crt)
         self.run(lambda now: self.center.signal(signal, now))
 
     @rule(index=picks, reason=st.sampled_from([None, "busy", "no_answer"]))
@@ -246,10 +253,16 @@ class Floor(RuleBasedStateMachine):
 
     @invariant()
     def agents_hold_calls_exactly_when_busy(self) -> None:
-        held = [a.call_id for a in self.center.agents.values() if a.call_id is not None]
-        assert len(held) == len(set(held)), "two agents hold the same call"
+        holders: dict[str, list[str]] = {}
         for agent in self.center.agents.values():
             assert (agent.call_id is not None) == (agent.state in BUSY), agent
+            if agent.call_id is not None:
+                holders.setdefault(agent.call_id, []).append(agent.agent_id)
+        for call_id, agent_ids in holders.items():
+            if len(agent_ids) > 1:  # only a ring-all offer rings several agents at once
+                call = self.center.calls[call_id]
+                assert call.state is CallState.OFFERED, "two agents hold the same call"
+                assert sorted(call.ringing) == sorted(agent_ids)
 
     @invariant()
     def calls_are_where_they_should_be(self) -> None:
@@ -258,10 +271,19 @@ class Floor(RuleBasedStateMachine):
             if call.state in WITH_AGENT:
                 assert call.agent_id is not None
                 assert self.center.agents[call.agent_id].call_id == call.call_id
+                if call.ringing:
+                    assert call.state is CallState.OFFERED
+                    assert call.agent_id in call.ringing
+                    for agent_id in call.ringing:
+                        ringer = self.center.agents[agent_id]
+                        assert (ringer.state, ringer.call_id) == (
+                            AgentState.RESERVED,
+                            call.call_id,
+                        )
             elif call.state is CallState.QUEUED:
                 assert call.agent_id is None
                 queued += 1
-        assert queued == self.center.waiting_count("1")
+        assert queued == sum(self.center.waiting_count(c) for c in INBOUND_IDS)
 
     @invariant()
     def no_call_is_lost(self) -> None:
@@ -272,16 +294,17 @@ class Floor(RuleBasedStateMachine):
     def timeouts_are_armed(self) -> None:
         for call in self.center.calls.values():
             if call.state is CallState.OFFERED:
-                assert f"ring:{call.call_id}/{call.user_crt}" in self.timers
-            if call.state is CallState.WRAP_UP and call.campaign_id == "1":
+                assert f"ring:{call.call_id}/{call.offer_token}" in self.timers
+            if call.state is CallState.WRAP_UP and call.campaign_id in INBOUND_IDS:
                 assert f"wrapup:{call.call_id}" in self.timers
 
     @invariant()
     def nobody_free_while_a_call_waits(self) -> None:
-        if self.center.waiting_count("1"):
-            for agent in self.center.agents.values():
-                free = agent.state is AgentState.READY and agent.campaign_id == "1"
-                assert not free, f"{agent.agent_id} is free while a call waits"
+        for campaign in INBOUND_IDS:
+            if self.center.waiting_count(campaign):
+                for agent in self.center.agents.values():
+                    free = agent.state is AgentState.READY and agent.campaign_id == campaign
+                    assert not free, f"{agent.agent_id} is free while a call waits"
 
     @invariant()
     def nobody_free_while_a_lead_or_a_due_callback_waits(self) -> None:

@@ -116,6 +116,12 @@ class Call:
     disposition_code: str | None = None
     disposition_note: str | None = None
     on_hold: bool = False
+    offer_token: str | None = None
+    """Names the current offer in its ring timer's key (the first leg's CRT id), so a stale
+    timer of an earlier offer never cuts a later one short."""
+    ringing: dict[str, str] = field(default_factory=dict)
+    """A ring-all offer: every agent whose phone rings for the call, with its leg's CRT id.
+    `agent_id` and `user_crt` then name one of them until someone answers."""
     crm_params: dict[str, Any] = field(default_factory=dict)
     """What the CRM passed with a click-to-dial (customerId, record URL, ...), echoed in showCrm."""
     legs: list[Leg] = field(default_factory=list)

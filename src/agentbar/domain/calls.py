@@ -87,16 +87,18 @@ def call_ended(floor: Floor, s: cmd.CallEnded, now: float, out: Outcome) -> None
     floor.touch(call, out)
     if agent is None:
         floor.waiting[call.campaign_id].discard(call.call_id)
-        offered_to = floor.agents.get(call.agent_id) if call.agent_id else None
+        ringers = list(call.ringing) or ([call.agent_id] if call.agent_id else [])
+        offered_to = [floor.agents[a] for a in ringers if a in floor.agents]
         call.state = new_state
+        call.ringing = {}
         _end_every_leg(floor, call, now, s.ended_by, out)
         del floor.calls[call.call_id]
         out.events.append(ev.CallAbandoned(call.call_id, call.campaign_id))
-        if offered_to is not None:
-            if campaign.ring_timeout is not None and call.user_crt is not None:
-                floor.cancel_timer(ring_timer(call.call_id, call.user_crt), out)
-            offered_to.call_id = None
-            floor.become_idle(offered_to, AgentInput.OFFER_WITHDRAWN, now, out)
+        if offered_to and campaign.ring_timeout is not None:
+            floor.cancel_timer(ring_timer(call.call_id, call.offer_token or ""), out)
+        for agent_rung in offered_to:
+            agent_rung.call_id = None
+            floor.become_idle(agent_rung, AgentInput.OFFER_WITHDRAWN, now, out)
         return
     _end_every_leg(floor, call, now, s.ended_by, out)
     to_wrap_up(floor, call, agent, CallInput.HANGUP, s.ended_by, now, out)

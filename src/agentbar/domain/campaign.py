@@ -28,6 +28,8 @@ class Routing(StrEnum):
 
     LONGEST_IDLE = "longest_idle"
     ROUND_ROBIN = "round_robin"
+    RING_ALL = "ring_all"
+    """Every ready agent's phone rings at once; the first to answer takes the call."""
 
 
 @dataclass(frozen=True)

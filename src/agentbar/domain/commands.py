@@ -232,11 +232,14 @@ class CallArrived:
 @dataclass(frozen=True)
 class AgentAnswered:
     call_id: str
+    user_crt: str | None = None
+    """The offer answered (its leg's CRT id); None means the call's current offer."""
 
 
 @dataclass(frozen=True)
 class AgentDidNotAnswer:
     call_id: str
+    user_crt: str | None = None
 
 
 @dataclass(frozen=True)

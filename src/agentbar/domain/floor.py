@@ -292,13 +292,17 @@ class Floor:
                 if not self.start_progressive(self, agent, campaign_id, now, out):
                     self.add_idle(agent)
                     break
+        ring_all = self.campaigns[campaign_id].routing is Routing.RING_ALL
         while len(waiting) and len(idle):
             call_id = waiting.pop_oldest()
-            agent_id = idle.pop_longest_idle()
             assert call_id is not None
-            assert agent_id is not None
-            self.auto_idle[campaign_id].discard(agent_id)
-            self.offer(self.calls[call_id], self.agents[agent_id], now, out)
+            chosen: list[Agent] = []
+            while len(idle) and (ring_all or not chosen):
+                agent_id = idle.pop_longest_idle()
+                assert agent_id is not None
+                self.auto_idle[campaign_id].discard(agent_id)
+                chosen.append(self.agents[agent_id])
+            self.offer_to(self.calls[call_id], chosen, now, out)
 
     def _present(self, agent: Agent, campaign_id: str, out: Outcome) -> None:
         lead = self.leads.take_next(campaign_id)
@@ -314,22 +318,35 @@ class Floor:
         )
 
     def offer(self, call: Call, agent: Agent, now: float, out: Outcome) -> None:
-        assert agent.extension is not None
+        self.offer_to(call, [agent], now, out)
+
+    def offer_to(self, call: Call, agents: list[Agent], now: float, out: Outcome) -> None:
+        """Ring the agents' phones for the call: one agent, or every one for ring-all (the
+        first named stands for the offer until someone answers)."""
         call.state = call_sm.next_state(call.state, CallInput.OFFER)
-        call.agent_id = agent.agent_id
-        call.user_crt = self.new_id("crt")
         call.offered_at = now
-        self.open_leg(call, call.user_crt, LegKind.AGENT, agent.agent_id, LegPurpose.CALL, now)
+        crts = [self.new_id("crt") for _ in agents]
+        call.agent_id, call.user_crt = agents[0].agent_id, crts[0]
+        call.offer_token = crts[0]
+        call.ringing = (
+            {a.agent_id: crt for a, crt in zip(agents, crts, strict=True)}
+            if len(agents) > 1
+            else {}
+        )
+        for agent, user_crt in zip(agents, crts, strict=True):
+            assert agent.extension is not None
+            self.open_leg(call, user_crt, LegKind.AGENT, agent.agent_id, LegPurpose.CALL, now)
+            agent.call_id = call.call_id
+            agent.last_offer = next(self._offers)
+            self.move(agent, AgentInput.OFFER, now, out)
+            out.events.append(ev.CallOffered(call.call_id, agent.agent_id, user_crt))
+            out.instructions.append(OfferToAgent(call.call_id, user_crt, agent.extension.phone))
         self.touch(call, out)
-        agent.call_id = call.call_id
-        agent.last_offer = next(self._offers)
-        self.move(agent, AgentInput.OFFER, now, out)
-        out.events.append(ev.CallOffered(call.call_id, agent.agent_id, call.user_crt))
-        out.instructions.append(OfferToAgent(call.call_id, call.user_crt, agent.extension.phone))
         ring_timeout = self.campaigns[call.campaign_id].ring_timeout
         if ring_timeout is not None:
+            assert call.offer_token is not None
             out.instructions.append(
-                StartTimer(ring_timer(call.call_id, call.user_crt), ring_timeout)
+                StartTimer(ring_timer(call.call_id, call.offer_token), ring_timeout)
             )
 
     @staticmethod

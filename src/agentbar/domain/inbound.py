@@ -11,7 +11,7 @@ from agentbar.domain import agent as agent_sm
 from agentbar.domain import call as call_sm
 from agentbar.domain import commands as cmd
 from agentbar.domain import events as ev
-from agentbar.domain.agent import AgentInput
+from agentbar.domain.agent import Agent, AgentInput, AgentState
 from agentbar.domain.call import Call, CallInput, CallState
 from agentbar.domain.calls import connected, screen_pop
 from agentbar.domain.errors import IllegalTransition
@@ -49,10 +49,13 @@ def call_arrived(floor: Floor, s: cmd.CallArrived, now: float, out: Outcome) -> 
 def agent_answered(floor: Floor, s: cmd.AgentAnswered, now: float, out: Outcome) -> None:
     call = floor.call(s.call_id)
     call_sm.next_state(call.state, CallInput.ANSWER)
-    agent = floor.agent_of(call)
-    agent_sm.next_state(agent.state, AgentInput.ANSWER)
+    winner = floor.agents[ringing_agent(call, s.user_crt)]
+    agent_sm.next_state(winner.state, AgentInput.ANSWER)
+    others = [(a, crt) for a, crt in call.ringing.items() if a != winner.agent_id]
+    call.agent_id = winner.agent_id
+    call.user_crt = call.ringing.get(winner.agent_id, call.user_crt)
+    call.ringing = {}
     assert call.user_crt is not None
-    assert call.agent_id is not None
     call.state = CallState.CONNECTED
     call.answered_at = now
     call.show_crm_request_id = floor.new_id("pop")
@@ -60,72 +63,129 @@ def agent_answered(floor: Floor, s: cmd.AgentAnswered, now: float, out: Outcome)
     if agent_leg is not None:
         agent_leg.answer(now)
     floor.touch(call, out)
-    agent.missed = 0
-    floor.move(agent, AgentInput.ANSWER, now, out)
+    winner.missed = 0
+    floor.move(winner, AgentInput.ANSWER, now, out)
     campaign = floor.campaigns[call.campaign_id]
     if campaign.ring_timeout is not None:
-        floor.cancel_timer(ring_timer(call.call_id, call.user_crt), out)
+        floor.cancel_timer(ring_timer(call.call_id, call.offer_token or ""), out)
     out.events.append(connected(floor, call))
     out.events.append(screen_pop(floor, call))
+    # Ring-all: the other phones stop ringing and their agents are free again.
+    for agent_id, user_crt in others:
+        out.instructions.append(CancelOffer(call.call_id, user_crt))
+        floor.end_leg(call, user_crt, now, "answered elsewhere")
+        loser = floor.agents[agent_id]
+        loser.call_id = None
+        floor.become_idle(loser, AgentInput.OFFER_WITHDRAWN, now, out)
+
+
+def ringing_agent(call: Call, user_crt: str | None) -> str:
+    """Whose offer of the call `user_crt` is (None: the call's current one); a report about
+    an offer no longer ringing is refused, so a late answer never takes a re-offered call."""
+    if user_crt is None or user_crt == call.user_crt:
+        if call.agent_id is None:
+            raise IllegalTransition(f"call '{call.call_id}' has no agent")
+        return call.agent_id
+    for agent_id, ringing_crt in call.ringing.items():
+        if ringing_crt == user_crt:
+            return agent_id
+    raise IllegalTransition(f"offer '{user_crt}' of call '{call.call_id}' no longer rings")
 
 
 def agent_did_not_answer(floor: Floor, s: cmd.AgentDidNotAnswer, now: float, out: Outcome) -> None:
     call = floor.call(s.call_id)
     call_sm.next_state(call.state, CallInput.OFFER_FAILED)
-    floor.agent_of(call)
+    agent_id = ringing_agent(call, s.user_crt)
+    if len(call.ringing) > 1:
+        _drop_ringer(floor, call, agent_id, now, out, "refused", cancel=False)
+        _release(floor, floor.agents[agent_id], call, missed=True, now=now, out=out)
+        return
     if floor.campaigns[call.campaign_id].ring_timeout is not None:
-        assert call.user_crt is not None
-        floor.cancel_timer(ring_timer(call.call_id, call.user_crt), out)
+        floor.cancel_timer(ring_timer(call.call_id, call.offer_token or ""), out)
     _offer_missed(floor, call, now, out, "refused")
 
 
 def ring_timed_out(floor: Floor, offer: str, now: float, out: Outcome) -> None:
-    call_id, _, user_crt = offer.partition("/")
+    call_id, _, token = offer.partition("/")
     call = floor.calls.get(call_id)
-    if call is None or call.state is not CallState.OFFERED or call.user_crt != user_crt:
+    if call is None or call.state is not CallState.OFFERED or call.offer_token != token:
         return  # answered, abandoned or re-offered meanwhile: the timer is stale
+    # Nobody answered: with ring-all every phone stops ringing and each agent missed it.
+    for agent_id in [a for a in call.ringing if a != call.agent_id]:
+        _drop_ringer(floor, call, agent_id, now, out, "no_answer", cancel=True)
+        _release(floor, floor.agents[agent_id], call, missed=True, now=now, out=out)
     assert call.user_crt is not None
     out.instructions.append(CancelOffer(call.call_id, call.user_crt))
     _offer_missed(floor, call, now, out, "no_answer")
 
 
-def withdraw_offer(floor: Floor, call: Call, now: float, out: Outcome) -> None:
-    """The agent an offered call rings is leaving (forced logout): stop the ringing and put the
-    call back at the front of its queue, as a missed offer does — but no miss is counted, and
-    the caller routes the campaign once the agent is gone, so the call cannot ring it again."""
-    agent = floor.agent_of(call)
+def withdraw_offer(floor: Floor, call: Call, agent: Agent, now: float, out: Outcome) -> None:
+    """The agent an offered call rings is leaving (forced logout): stop the ringing. With
+    ring-all the other phones ring on; otherwise the call goes back to the front of its queue,
+    as a missed offer does — but no miss is counted, and the caller routes the campaign once
+    the agent is gone, so the call cannot ring it again."""
+    if len(call.ringing) > 1:
+        _drop_ringer(floor, call, agent.agent_id, now, out, "withdrawn", cancel=True)
+        agent.call_id = None
+        return
     assert call.user_crt is not None
     call.state = call_sm.next_state(call.state, CallInput.OFFER_FAILED)
     out.instructions.append(CancelOffer(call.call_id, call.user_crt))
     if floor.campaigns[call.campaign_id].ring_timeout is not None:
-        floor.cancel_timer(ring_timer(call.call_id, call.user_crt), out)
+        floor.cancel_timer(ring_timer(call.call_id, call.offer_token or ""), out)
     floor.end_leg(call, call.user_crt, now, "withdrawn")
     call.agent_id = None
     call.user_crt = None
+    call.ringing = {}
     floor.touch(call, out)
     floor.waiting[call.campaign_id].push_front(call.call_id)
     agent.call_id = None
+
+
+def _drop_ringer(
+    floor: Floor, call: Call, agent_id: str, now: float, out: Outcome, reason: str, cancel: bool
+) -> None:
+    """One phone of a ring-all offer stops ringing; another ringing agent stands for the
+    offer if this one did."""
+    user_crt = call.ringing.pop(agent_id)
+    if cancel:
+        out.instructions.append(CancelOffer(call.call_id, user_crt))
+    floor.end_leg(call, user_crt, now, reason)
+    if call.agent_id == agent_id:
+        call.agent_id, call.user_crt = next(iter(call.ringing.items()))
+    if len(call.ringing) == 1:
+        call.ringing = {}  # one phone left: an ordinary offer from here on
+    floor.touch(call, out)
 
 
 def _offer_missed(floor: Floor, call: Call, now: float, out: Outcome, reason: str) -> None:
     agent = floor.agent_of(call)
-    campaign = floor.campaigns[call.campaign_id]
     floor.end_leg(call, call.user_crt, now, reason)
     call.state = CallState.QUEUED
     call.agent_id = None
     call.user_crt = None
+    call.ringing = {}
     floor.touch(call, out)
     floor.waiting[call.campaign_id].push_front(call.call_id)
+    _release(floor, agent, call, missed=True, now=now, out=out)
+    # A call transferred to this agent may belong to another campaign than the one the agent
+    # idles in (or the agent went on break): its own queue's agents get the next offer.
+    if agent.campaign_id != call.campaign_id or agent.state is not AgentState.READY:
+        floor.route(call.campaign_id, now, out)
+
+
+def _release(
+    floor: Floor, agent: Agent, call: Call, missed: bool, now: float, out: Outcome
+) -> None:
+    """An agent whose phone rang for the call is free again — or, having missed
+    `max_misses` offers in a row, on break 'Unavailable' so calls stop ringing an empty desk."""
     agent.call_id = None
-    agent.missed += 1
-    if campaign.max_misses is not None and agent.missed >= campaign.max_misses:
+    campaign = floor.campaigns[call.campaign_id]
+    if missed:
+        agent.missed += 1
+    if missed and campaign.max_misses is not None and agent.missed >= campaign.max_misses:
         floor.move(agent, AgentInput.OFFER_WITHDRAWN, now, out)
         agent.break_reason = floor.break_reason_names.get(UNAVAILABLE.casefold(), UNAVAILABLE)
         floor.move(agent, AgentInput.BREAK, now, out, reason=agent.break_reason)
-        floor.route(call.campaign_id, now, out)
     else:
         floor.become_idle(agent, AgentInput.OFFER_WITHDRAWN, now, out)
-        # A call transferred to this agent may belong to another campaign than the one
-        # the agent idles in: its own queue's agents get the next offer.
-        if agent.campaign_id != call.campaign_id:
-            floor.route(call.campaign_id, now, out)

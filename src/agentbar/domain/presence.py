@@ -82,7 +82,7 @@ def force_log_out(floor: Floor, c: cmd.ForceLogOut, now: float, out: Outcome) ->
         agent.call_id = None
         call = None
     elif call is not None and call.state is CallState.OFFERED:
-        withdraw_offer(floor, call, now, out)
+        withdraw_offer(floor, call, agent, now, out)
     elif call is not None:
         close_by_system(floor, call, now, out)
     _leave(floor, agent, AgentInput.FORCE_LOGOUT, c.reason, now, out)

@@ -103,6 +103,9 @@ class SimulatedCall:
     agent_leg: str | None = None
     agent_phone: str | None = None
     ringing: Cancellable | None = None
+    offers: dict[str, tuple[str, Cancellable | None]] = field(default_factory=dict)
+    """Agent phones ringing for the call (one, or several for ring-all): CRT -> (phone,
+    the pending answer or refusal)."""
     pending: list[Cancellable] = field(default_factory=list)
     on_hold: bool = False
     legs: dict[str, SimulatedLeg] = field(default_factory=dict)
@@ -183,6 +186,7 @@ class Simulator:
                 timer.cancel()
             if call.ringing is not None:
                 call.ringing.cancel()
+            self._stop_offers(call)
             for leg in call.legs.values():
                 leg.cancel()
         self._calls.clear()
@@ -255,6 +259,7 @@ class Simulator:
         if call.ringing is not None:
             call.ringing.cancel()
         call.ringing = None
+        self._stop_offers(call)
         call.agent_leg = call.agent_phone = None
         call.on_hold = False
         if isinstance(step, TransferCall):
@@ -386,34 +391,46 @@ class Simulator:
         # Simulated agent phones auto-answer unless scripted otherwise, as contact-center
         # softphones commonly do.
         script = self._phones.get(offer.extension_phone, PhoneScript(self._answer_delay))
+        pending: Cancellable | None = None
         if script.busy:
-            call.ringing = self._clock.call_later(0.0, lambda: self._refused(offer))
+            pending = self._clock.call_later(0.0, lambda: self._refused(offer))
         elif script.answer_after is not None:
-            call.ringing = self._clock.call_later(
-                script.answer_after, lambda: self._answered(offer)
-            )
+            pending = self._clock.call_later(script.answer_after, lambda: self._answered(offer))
+        call.offers[offer.user_crt] = (offer.extension_phone, pending)
 
     def _answered(self, offer: OfferToAgent) -> None:
         call = self._calls.get(offer.call_id)
-        if call is not None and call.agent_leg == offer.user_crt:
-            call.ringing = None
-            self._signal(AgentAnswered(offer.call_id))
+        if call is not None and call.offers.pop(offer.user_crt, None) is not None:
+            call.agent_leg, call.agent_phone = offer.user_crt, offer.extension_phone
+            self._signal(AgentAnswered(offer.call_id, offer.user_crt))
 
     def _refused(self, offer: OfferToAgent) -> None:
         call = self._calls.get(offer.call_id)
-        if call is not None and call.agent_leg == offer.user_crt:
-            call.ringing = None
-            call.agent_leg = call.agent_phone = None
-            self._signal(AgentDidNotAnswer(offer.call_id))
+        if call is not None and call.offers.pop(offer.user_crt, None) is not None:
+            self._forget_offer(call, offer.user_crt)
+            self._signal(AgentDidNotAnswer(offer.call_id, offer.user_crt))
 
     def _cancel_offer(self, cancel: CancelOffer) -> None:
         call = self._calls.get(cancel.call_id)
-        if call is None or call.agent_leg != cancel.user_crt:
+        if call is None:
             return
-        if call.ringing is not None:
-            call.ringing.cancel()
-        call.ringing = None
-        call.agent_leg = call.agent_phone = None
+        ringing = call.offers.pop(cancel.user_crt, None)
+        if ringing is not None and ringing[1] is not None:
+            ringing[1].cancel()
+        self._forget_offer(call, cancel.user_crt)
+
+    @staticmethod
+    def _forget_offer(call: SimulatedCall, user_crt: str) -> None:
+        if call.agent_leg == user_crt:
+            other = next(iter(call.offers.items()), None)
+            call.agent_leg, call.agent_phone = (other[0], other[1][0]) if other else (None, None)
+
+    @staticmethod
+    def _stop_offers(call: SimulatedCall) -> None:
+        for _, pending in call.offers.values():
+            if pending is not None:
+                pending.cancel()
+        call.offers.clear()
 
     def _end(self, call_id: str, ended_by: str) -> None:
         call = self._calls.pop(call_id, None)
@@ -423,6 +440,7 @@ class Simulator:
             timer.cancel()
         if call.ringing is not None:
             call.ringing.cancel()
+        self._stop_offers(call)
         for leg in call.legs.values():
             leg.cancel()
         for name in call.former_names:
