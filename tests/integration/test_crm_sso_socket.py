@@ -101,12 +101,11 @@ def barrier(server: AgentbarServer, crm: FakeCrm) -> str:
     """A full login and logout of agent5: once its CRM logout has arrived, any logout sent
     before it has too. Returns agent5's crmSessionId."""
     crm.behaviour = Sessions()
-    before = len(crm.requests("logout"))
     with toolbar_for(server) as toolbar:
         assert crm_login(toolbar, "agent5")["ok"]
         crm_session_id = crm_session_of(server, "agent5")
         toolbar.expect_ok("auth.logout")
-    crm.wait_for("logout", before + 1)
+    crm.wait_for_logout_of(crm_session_id)
     return crm_session_id
 
 
@@ -124,7 +123,7 @@ def test_a_crm_login_opens_a_session_that_keeps_the_crm_session_id(
         [row] = sso_server.query("SELECT crm_session_id FROM sessions WHERE agent_id = 'agent1'")
         assert row["crm_session_id"].startswith("crm-")
         toolbar.expect_ok("auth.logout")
-    crm.wait_for("logout", 1)
+    crm.wait_for_logout_of(row["crm_session_id"])
 
 
 @pytest.mark.parametrize(

@@ -113,6 +113,16 @@ class FakeCrm:
                     raise AssertionError(f"expected {count} {command} request(s), got {found}")
                 self.changed.wait(left)
 
+    def wait_for_logout_of(self, crm_session_id: str, timeout: float = 5.0) -> None:
+        """Until the CRM has received the logout of `crm_session_id` (AssertionError at timeout)."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while not any(r.fields.get("crmSessionId") == crm_session_id for r in self.received):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no logout of {crm_session_id} arrived")
+                self.changed.wait(left)
+
     def clear(self) -> None:
         with self.changed:
             self.received.clear()
