@@ -8,7 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from agentbar.auth.crm_sso import CrmSso, SsoSettings
+from agentbar.auth.login_tokens import LoginTokens
 from agentbar.auth.passwords import Passwords
+from agentbar.auth.sso_wire import SsoFormat
+from agentbar.auth.throttle import LoginThrottle
 from agentbar.clock import LoopClock
 from agentbar.config import Settings
 from agentbar.demo import DemoCredentials, seed_demo
@@ -19,6 +23,9 @@ from agentbar.drivers.storage.sql import SqlStorage
 from agentbar.drivers.telephony.simulator import Simulator
 from agentbar.ids import new_id
 from agentbar.ports import Clock, EventBus, Sandbox, TelephonyDriver
+from agentbar.services.audit import Audit
+from agentbar.services.credentials import Credentials
+from agentbar.services.crm_logouts import CrmLogouts
 from agentbar.services.desk import Desk
 from agentbar.services.leads import LeadIntake
 from agentbar.services.runtime import Runtime
@@ -54,6 +61,8 @@ class Container:
     desk: Desk
     sandbox: SandboxCalls | None
     leads: LeadIntake
+    audit: Audit
+    crm_logouts: CrmLogouts | None
     admin_token: str
     demo_credentials: list[DemoCredentials] = field(default_factory=list)
 
@@ -81,6 +90,8 @@ class Container:
 
     async def stop(self) -> None:
         await self.sessions.stop()
+        if self.crm_logouts is not None:
+            await self.crm_logouts.stop()
         await self.runtime.stop()
         self.storage.close()
 
@@ -100,6 +111,28 @@ def build(settings: Settings) -> Container:
     sandbox: Sandbox | None = simulator if telephony is simulator else None
     passwords = Passwords()
     runtime = Runtime(Center(new_id), storage, bus, telephony, clock)
+    sso = _crm_sso(settings)
+    crm_logouts = CrmLogouts(sso) if sso is not None else None
+    try:
+        tokens = LoginTokens(
+            clock.now,
+            secret=settings.token_secret.get_secret_value() if settings.token_secret else None,
+            public_key_pem=settings.token_public_key,
+        )
+    except ValueError as error:
+        raise ConfigurationError(f"AGENTBAR_TOKEN_PUBLIC_KEY: {error}") from None
+    audit = Audit(storage, clock)
+    sessions = Sessions(
+        runtime,
+        storage,
+        passwords,
+        clock,
+        settings.idle_timeout,
+        credentials=Credentials(storage, passwords, sso, tokens),
+        throttle=LoginThrottle(clock.now),
+        audit=audit,
+        crm_logouts=crm_logouts,
+    )
     return Container(
         settings=settings,
         clock=clock,
@@ -108,9 +141,28 @@ def build(settings: Settings) -> Container:
         telephony=telephony,
         passwords=passwords,
         runtime=runtime,
-        sessions=Sessions(runtime, storage, passwords, clock, settings.idle_timeout),
+        sessions=sessions,
         desk=Desk(runtime, storage),
         sandbox=SandboxCalls(runtime, sandbox) if sandbox is not None else None,
         leads=LeadIntake(runtime),
+        audit=audit,
+        crm_logouts=crm_logouts,
         admin_token=settings.admin_token or secrets.token_urlsafe(24),
+    )
+
+
+def _crm_sso(settings: Settings) -> CrmSso | None:
+    if not settings.crm_sso_url:
+        return None
+    if not settings.crm_sso_url.startswith(("https://", "http://")):
+        raise ConfigurationError(
+            f"AGENTBAR_CRM_SSO_URL must be an http(s) URL, not '{settings.crm_sso_url}'"
+        )
+    return CrmSso(
+        SsoSettings(
+            url=settings.crm_sso_url,
+            format=SsoFormat(settings.crm_sso_format),
+            connect_timeout=settings.crm_sso_connect_timeout,
+            timeout=settings.crm_sso_timeout,
+        )
     )

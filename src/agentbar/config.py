@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from agentbar.origins import parse_allowed_origin
@@ -36,6 +36,24 @@ class Settings(BaseSettings):
 
     idle_timeout: float = Field(default=600.0, gt=0.0)
     """Seconds a session may have no toolbar socket open before it is logged out."""
+
+    crm_sso_url: str | None = None
+    """The CRM's login/logout endpoint for AUTH_TYPE_CRM_HTTP; CRM login is refused when unset."""
+
+    crm_sso_format: Literal["json", "form", "xml"] = "json"
+    """How requests to the CRM are encoded and its answers parsed."""
+
+    crm_sso_connect_timeout: float = Field(default=3.0, gt=0.0, le=60.0)
+    """Seconds to establish the connection to the CRM."""
+
+    crm_sso_timeout: float = Field(default=5.0, gt=0.0, le=60.0)
+    """Seconds for a whole request to the CRM, connection included."""
+
+    token_secret: SecretStr | None = None
+    """Shared secret for HS256 login tokens (AUTH_TYPE_TOKEN)."""
+
+    token_public_key: str | None = None
+    """PEM public key for RS256 login tokens (AUTH_TYPE_TOKEN)."""
 
     log_level: str = "info"
 

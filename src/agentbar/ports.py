@@ -51,6 +51,23 @@ class SessionRecord:
     created_at: float
     ended_at: float | None
     end_reason: str | None
+    crm_session_id: str | None = None
+    """The CRM's own session id, for sessions opened through CRM single sign-on."""
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit log: a login, a refused login, a logout, an admin action.
+
+    Never a password or a token: `reason` is a reason code or a session-ending reason.
+    """
+
+    audit_id: int
+    at: float
+    action: str
+    username: str | None
+    client: str | None
+    reason: str | None
 
 
 @dataclass(frozen=True)
@@ -140,7 +157,13 @@ class Storage(Protocol):
 
     # sessions
     async def create_session(
-        self, session_id: str, token_hash: str, agent_id: str, crm_origin: str, now: float
+        self,
+        session_id: str,
+        token_hash: str,
+        agent_id: str,
+        crm_origin: str,
+        now: float,
+        crm_session_id: str | None = None,
     ) -> None: ...
 
     async def session_by_token(self, token_hash: str) -> SessionRecord | None: ...
@@ -150,6 +173,15 @@ class Storage(Protocol):
     async def end_session(self, session_id: str, reason: str, now: float) -> None: ...
 
     async def end_all_sessions(self, reason: str, now: float) -> int: ...
+
+    # the audit log
+    async def append_audit(
+        self, at: float, action: str, username: str | None, client: str | None, reason: str | None
+    ) -> None: ...
+
+    async def audit_after(self, after: int, limit: int) -> Sequence[AuditEntry]:
+        """Entries with an id above `after`, oldest first, at most `limit`."""
+        ...
 
     # the record of what happened
     async def last_seq(self) -> int: ...

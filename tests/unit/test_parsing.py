@@ -28,6 +28,9 @@ from agentbar.web.frames import MAX_FRAME_BYTES, BadFrame, parse_frame
         ("auth type crm http", AuthPolicy.CRM_HTTP),
         ("Auth.Type.Crm.Http", AuthPolicy.CRM_HTTP),
         ("  auth__type--crm . http ", AuthPolicy.CRM_HTTP),
+        ("AUTH_TYPE_TOKEN", AuthPolicy.TOKEN),
+        ("auth.type.token", AuthPolicy.TOKEN),
+        ("Auth Type-Token", AuthPolicy.TOKEN),
     ],
 )
 def test_parse_policy_accepts_any_spelling(raw: str, expected: AuthPolicy) -> None:
@@ -44,6 +47,8 @@ def test_parse_policy_accepts_any_spelling(raw: str, expected: AuthPolicy) -> No
         "AUTH_TYPE_PASSWORDS",
         "AUTH/TYPE/PASSWORD",
         "crm_http",
+        "AUTH_TYPE_TOKENS",
+        "token",
         None,
         42,
         b"AUTH_TYPE_PASSWORD",

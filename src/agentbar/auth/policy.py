@@ -1,4 +1,5 @@
-"""Login policies as CRM pages name them: 'AUTH_TYPE_PASSWORD', 'Auth.Type.Crm.Http', ..."""
+"""Login policies as CRM pages name them: 'AUTH_TYPE_PASSWORD', 'Auth.Type.Crm.Http',
+'auth-type-token', ..."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from enum import StrEnum
 class AuthPolicy(StrEnum):
     PASSWORD = "password"
     CRM_HTTP = "crm_http"
+    TOKEN = "token"
 
 
 _SEPARATORS = re.compile(r"[\s_.\-]+")
 _NAMES = {
     "authtypepassword": AuthPolicy.PASSWORD,
     "authtypecrmhttp": AuthPolicy.CRM_HTTP,
+    "authtypetoken": AuthPolicy.TOKEN,
 }
 
 

@@ -16,6 +16,11 @@ Rules kept here:
   Sockets register and unregister themselves; the timer runs on the runtime's clock.
 - Session changes run one at a time under one lock, so an idle timeout, a supervisor and a
   login never interleave over the same session.
+- Credentials are checked (`Credentials`, by policy) outside the lock: a slow CRM must not
+  hold up every other login and logout. Failed logins are throttled per account and client
+  address, and every login, refusal and ending is written to the audit log.
+- A CRM-backed session's ending is told to the CRM exactly once, after it is stored, in the
+  background (`CrmLogouts`), from `_end` — so every way of ending does it.
 """
 
 from __future__ import annotations
@@ -25,12 +30,17 @@ import logging
 from dataclasses import dataclass
 
 from agentbar.auth.passwords import Passwords
-from agentbar.auth.policy import AuthPolicy, parse_policy
+from agentbar.auth.policy import parse_policy
+from agentbar.auth.throttle import LoginThrottle, Throttled
 from agentbar.auth.tokens import new_token, token_hash
 from agentbar.domain.agent import AgentProfile
 from agentbar.domain.commands import ForceLogOut, LogIn, LogOut
 from agentbar.ids import new_id
 from agentbar.ports import Cancellable, Clock, Storage
+from agentbar.services import audit as a
+from agentbar.services.audit import Audit
+from agentbar.services.credentials import Credentials, LoginFailed, Verified
+from agentbar.services.crm_logouts import CrmLogouts
 from agentbar.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -42,13 +52,7 @@ FORCE_LOGIN = "force login"
 SERVER_RESTARTED = "server restarted"
 
 
-class LoginFailed(Exception):
-    """A login or resume refused; `message` is what the CRM's loginHandler receives."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+__all__ = ["LoginFailed", "NoActiveSession", "Session", "Sessions"]
 
 
 AUTH_POLICY_INCORRECT = LoginFailed("auth_policy_incorrect", "auth policy incorrect")
@@ -84,6 +88,7 @@ class _Live:
     """What this process knows of an active session beyond its stored row."""
 
     agent_id: str
+    crm_session_id: str | None = None
     sockets: int = 0
     idle_timer: Cancellable | None = None
     """Running exactly while no socket is open."""
@@ -97,10 +102,18 @@ class Sessions:
         passwords: Passwords,
         clock: Clock,
         idle_timeout: float = 600.0,
+        *,
+        credentials: Credentials | None = None,
+        throttle: LoginThrottle | None = None,
+        audit: Audit | None = None,
+        crm_logouts: CrmLogouts | None = None,
     ) -> None:
         self._runtime = runtime
         self._storage = storage
-        self._passwords = passwords
+        self._credentials = credentials or Credentials(storage, passwords)
+        self._throttle = throttle or LoginThrottle(clock.now)
+        self._audit = audit or Audit(storage, clock)
+        self._crm_logouts = crm_logouts
         self._clock = clock
         self._idle_timeout = idle_timeout
         self._lock = asyncio.Lock()
@@ -110,27 +123,57 @@ class Sessions:
     # -- starting and ending a session ------------------------------------------------------
 
     async def login(
-        self, username: str, password: str, policy_name: object, crm_origin: str, force: bool
+        self,
+        username: str,
+        password: str,
+        policy_name: object,
+        crm_origin: str,
+        force: bool,
+        client: str = "",
     ) -> LoginResult:
-        policy = parse_policy(policy_name)
-        if policy is None:
-            raise AUTH_POLICY_INCORRECT
-        if not username.strip() or not password:
-            raise CREDENTIALS_EMPTY
-        if policy is AuthPolicy.CRM_HTTP:
-            raise LoginFailed(
-                "sso_not_configured",
-                "CRM login is not configured on this server; ask the administrator "
-                "or log in with AUTH_TYPE_PASSWORD",
-            )
-        record = await self._storage.agent(username.strip())
-        if not self._passwords.verify(record.password_hash if record else None, password):
-            raise LoginFailed("invalid_credentials", "invalid username or password")
-        assert record is not None
+        """Log in by policy; `client` is the caller's address (throttling and the audit log)."""
+        try:
+            policy = parse_policy(policy_name)
+            if policy is None:
+                raise AUTH_POLICY_INCORRECT
+            if not username.strip() or not password:
+                raise CREDENTIALS_EMPTY
+            username = username.strip()
+            try:
+                self._throttle.check(username, client)
+            except Throttled as throttled:
+                raise LoginFailed(
+                    "too_many_attempts",
+                    f"too many failed login attempts; retry in {throttled.retry_after:.0f} seconds",
+                ) from None
+            try:
+                verified = await self._credentials.check(policy, username, password)
+            except LoginFailed as failed:
+                if failed.counts:
+                    self._throttle.failed(username, client)
+                raise
+            self._throttle.succeeded(username)
+            result = await self._start(verified, crm_origin, force)
+        except LoginFailed as failed:
+            await self._audit.record(a.LOGIN_FAILED, username, client, failed.code)
+            raise
+        action = a.FORCE_LOGIN if result.forced else a.LOGIN
+        await self._audit.record(action, result.session.agent_id, client, str(policy))
+        return result
+
+    async def _start(self, verified: Verified, crm_origin: str, force: bool) -> LoginResult:
+        record = verified.agent
         async with self._lock:
             previous = await self._storage.active_session_of(record.agent_id)
             if previous is not None and not force:
+                if verified.crm_session_id is not None and self._crm_logouts is not None:
+                    # The CRM opened a session that no agentbar session will own; the force
+                    # login that usually follows asks the CRM again.
+                    self._crm_logouts.send(verified.crm_session_id)
                 raise FORCE_LOGIN_REQUIRED
+            if verified.token is not None:
+                # Consumed only now, so a "force login required" leaves the token usable.
+                self._credentials.consume(verified.token)
             if previous is not None:
                 # Only the session ends: the agent, and whatever it is doing, carries over.
                 await self._end(previous.session_id, record.agent_id, FORCE_LOGIN)
@@ -145,8 +188,9 @@ class Sessions:
                 record.agent_id,
                 crm_origin,
                 self._clock.now(),
+                verified.crm_session_id,
             )
-            live = _Live(record.agent_id)
+            live = _Live(record.agent_id, verified.crm_session_id)
             self._live[session.session_id] = live
             self._start_idle_timer(session.session_id, live)  # until a socket registers
             await self._runtime.note(
@@ -197,6 +241,10 @@ class Sessions:
         if live is not None and live.idle_timer is not None:
             live.idle_timer.cancel()
         await self._storage.end_session(session_id, reason, self._clock.now())
+        if live is not None and live.crm_session_id is not None and self._crm_logouts is not None:
+            # `live` is popped once, so the CRM hears of each ending exactly once.
+            self._crm_logouts.send(live.crm_session_id)
+        await self._audit.record(a.LOGOUT, agent_id, None, reason)
         await self._runtime.note(
             "session.ended", agent_id, {"session_id": session_id, "reason": reason}
         )

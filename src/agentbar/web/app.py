@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from agentbar import __version__
 from agentbar.bootstrap import Container
 from agentbar.web import pages
-from agentbar.web.api import agents, campaigns, simulator
+from agentbar.web.api import agents, audit, campaigns, simulator
 from agentbar.web.security import framing_policy
 from agentbar.web.socket import ToolbarSocket
 
@@ -36,6 +36,7 @@ def create_app(
     app.include_router(simulator.router)
     app.include_router(campaigns.router)
     app.include_router(agents.router)
+    app.include_router(audit.router)
     app.mount(
         "/ameyowebaccess/toolbar/static",
         StaticFiles(packages=[("agentbar", "static/toolbar")]),

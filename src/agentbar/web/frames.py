@@ -27,6 +27,8 @@ MAX_CRM_PARAMS_BYTES = 4 * 1024
 
 Text = Annotated[str, Field(max_length=500)]
 Id = Annotated[str, Field(min_length=1, max_length=200)]
+Secret = Annotated[str, Field(max_length=4096)]
+"""A password, or a login token (an RS256 JWT runs to 600 characters and more)."""
 
 
 class _Frame(BaseModel):
@@ -37,7 +39,7 @@ class _Frame(BaseModel):
 class Login(_Frame):
     cmd: Literal["auth.login"]
     username: Text
-    password: Text
+    password: Secret
     authPolicy: Text
     crmOrigin: Text
     force: bool = False

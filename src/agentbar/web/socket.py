@@ -151,8 +151,12 @@ class ToolbarSocket:
     async def _login(self, frame: f.Login) -> dict[str, Any]:
         self._unauthenticated()
         origin = self._allowed_crm_origin(frame.crmOrigin)
+        # Behind a reverse proxy this is the proxy's address unless uvicorn trusts the
+        # proxy's X-Forwarded-For: FORWARDED_ALLOW_IPS=<proxy address> (uvicorn's
+        # --proxy-headers is on by default, trusting 127.0.0.1 only).
+        client = self._ws.client.host if self._ws.client else ""
         result = await self._c.sessions.login(
-            frame.username, frame.password, frame.authPolicy, origin, frame.force
+            frame.username, frame.password, frame.authPolicy, origin, frame.force, client
         )
         snapshot = await self._attach(result.session)
         return {"token": result.token, "forced": result.forced, "snapshot": snapshot}

@@ -81,6 +81,18 @@ sessions = Table(
     Column("created_at", Float, nullable=False),
     Column("ended_at", Float, nullable=True),
     Column("end_reason", String(200), nullable=True),
+    Column("crm_session_id", String(200), nullable=True),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("audit_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("username", String(64), nullable=True, index=True),
+    Column("client", String(100), nullable=True),
+    Column("reason", String(200), nullable=True),
 )
 
 calls = Table(

@@ -30,7 +30,7 @@ from agentbar.domain.campaign import (
 )
 from agentbar.domain.lead_book import Lead, LeadState
 from agentbar.drivers.storage import schema as t
-from agentbar.ports import AgentRecord, CallRecord, Envelope, SessionRecord
+from agentbar.ports import AgentRecord, AuditEntry, CallRecord, Envelope, SessionRecord
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -232,7 +232,13 @@ class SqlStorage:
     # -- sessions -------------------------------------------------------------------------
 
     async def create_session(
-        self, session_id: str, token_hash: str, agent_id: str, crm_origin: str, now: float
+        self,
+        session_id: str,
+        token_hash: str,
+        agent_id: str,
+        crm_origin: str,
+        now: float,
+        crm_session_id: str | None = None,
     ) -> None:
         with self._engine.begin() as c:
             c.execute(
@@ -242,6 +248,7 @@ class SqlStorage:
                     agent_id=agent_id,
                     crm_origin=crm_origin,
                     created_at=now,
+                    crm_session_id=crm_session_id,
                 )
             )
 
@@ -265,6 +272,7 @@ class SqlStorage:
             created_at=row.created_at,
             ended_at=row.ended_at,
             end_reason=row.end_reason,
+            crm_session_id=row.crm_session_id,
         )
 
     async def end_session(self, session_id: str, reason: str, now: float) -> None:
@@ -283,6 +291,30 @@ class SqlStorage:
                 .values(ended_at=now, end_reason=reason)
             )
             return result.rowcount
+
+    # -- the audit log --------------------------------------------------------------------
+
+    async def append_audit(
+        self, at: float, action: str, username: str | None, client: str | None, reason: str | None
+    ) -> None:
+        with self._engine.begin() as c:
+            c.execute(
+                insert(t.audit_log).values(
+                    at=at, action=action, username=username, client=client, reason=reason
+                )
+            )
+
+    async def audit_after(self, after: int, limit: int) -> Sequence[AuditEntry]:
+        with self._engine.connect() as c:
+            rows = c.execute(
+                select(t.audit_log)
+                .where(t.audit_log.c.audit_id > after)
+                .order_by(t.audit_log.c.audit_id)
+                .limit(limit)
+            ).all()
+        return [
+            AuditEntry(r.audit_id, r.at, r.action, r.username, r.client, r.reason) for r in rows
+        ]
 
     # -- the record -----------------------------------------------------------------------
 

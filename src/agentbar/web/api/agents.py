@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
 
+from agentbar.services.audit import ADMIN_LOGOUT, Audit
 from agentbar.services.sessions import SUPERVISOR_LOGOUT, NoActiveSession, Sessions
 from agentbar.web.security import require_admin
 
@@ -22,8 +23,13 @@ async def log_out_agent(agent_id: AgentId, request: Request) -> None:
     in wrap-up, disposed by the system with the campaign's default. The agent's toolbar is
     told (`session.ended`, then `logoutHandler('supervisor logout')` on the CRM page).
     """
-    sessions: Sessions = request.app.state.container.sessions
+    container = request.app.state.container
+    sessions: Sessions = container.sessions
+    audit: Audit = container.audit
+    client = request.client.host if request.client else None
     try:
         await sessions.force_logout(agent_id, SUPERVISOR_LOGOUT)
     except NoActiveSession as error:
+        await audit.record(ADMIN_LOGOUT, agent_id, client, "no active session")
         raise HTTPException(status.HTTP_404_NOT_FOUND, error.message) from None
+    await audit.record(ADMIN_LOGOUT, agent_id, client, SUPERVISOR_LOGOUT)

@@ -1,0 +1,129 @@
+"""Who is logging in: the credentials of each login policy checked, nothing stored.
+
+Rules kept here:
+- The agent must be provisioned in agentbar whatever the policy. For the CRM policy an
+  unknown agent is refused before the CRM is asked (SPEC §5: the agent must exist on both
+  sides, and an unknown name must not make this server send anyone's password onwards).
+- A refusal is a `LoginFailed` whose message is what the CRM page's loginHandler receives:
+  the CRM's own (cleaned) message when it answered `failed`, never its raw answer otherwise.
+- `counts` on a refusal says whether it is a wrong guess (throttled), as opposed to the CRM
+  being unreachable or the server not configured for the policy.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from agentbar.auth.crm_sso import CrmSso, SsoUnavailable
+from agentbar.auth.login_tokens import LoginTokens, TokenClaims, TokenRefused
+from agentbar.auth.passwords import Passwords
+from agentbar.auth.policy import AuthPolicy
+from agentbar.ports import AgentRecord, Storage
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_ERROR = "unknown error occurred please refresh or retry"
+CRM_REFUSED_WITHOUT_MESSAGE = "login refused by the CRM"
+
+
+class LoginFailed(Exception):
+    """A login or resume refused; `message` is what the CRM's loginHandler receives."""
+
+    def __init__(self, code: str, message: str, counts: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.counts = counts
+
+
+INVALID_CREDENTIALS = LoginFailed("invalid_credentials", "invalid username or password", True)
+SSO_NOT_CONFIGURED = LoginFailed(
+    "sso_not_configured",
+    "CRM login is not configured on this server; ask the administrator "
+    "or log in with AUTH_TYPE_PASSWORD",
+)
+SSO_UNAVAILABLE = LoginFailed("crm_unavailable", UNKNOWN_ERROR)
+UNKNOWN_AGENT = LoginFailed(
+    "unknown_agent",
+    "this user is not an agent of this contact center; the administrator must add it first",
+    True,
+)
+
+TOKEN_NOT_CONFIGURED = LoginFailed(
+    "token_not_configured", "token login is not configured on this server"
+)
+
+
+@dataclass(frozen=True)
+class Verified:
+    agent: AgentRecord
+    crm_session_id: str | None = None
+    token: TokenClaims | None = None
+    """A login token, to be consumed when the session is created."""
+
+
+class Credentials:
+    def __init__(
+        self,
+        storage: Storage,
+        passwords: Passwords,
+        sso: CrmSso | None = None,
+        tokens: LoginTokens | None = None,
+    ) -> None:
+        self._storage = storage
+        self._passwords = passwords
+        self._sso = sso
+        self._tokens = tokens
+
+    async def check(self, policy: AuthPolicy, username: str, secret: str) -> Verified:
+        if policy is AuthPolicy.PASSWORD:
+            return await self._password(username, secret)
+        if policy is AuthPolicy.CRM_HTTP:
+            return await self._crm(username, secret)
+        return await self._token(username, secret)
+
+    def consume(self, claims: TokenClaims) -> None:
+        """Use up a verified login token (when its session is created)."""
+        assert self._tokens is not None
+        try:
+            self._tokens.consume(claims)
+        except TokenRefused as refused:
+            raise LoginFailed(refused.code, refused.message, True) from None
+
+    async def _password(self, username: str, password: str) -> Verified:
+        record = await self._storage.agent(username)
+        if not self._passwords.verify(record.password_hash if record else None, password):
+            raise INVALID_CREDENTIALS
+        assert record is not None
+        return Verified(record)
+
+    async def _crm(self, username: str, password: str) -> Verified:
+        if self._sso is None:
+            raise SSO_NOT_CONFIGURED
+        record = await self._storage.agent(username)
+        if record is None:
+            raise UNKNOWN_AGENT
+        try:
+            answer = await self._sso.login(record.agent_id, password)
+        except SsoUnavailable as error:
+            log.warning("CRM login of %s failed: %s", record.agent_id, error)
+            raise SSO_UNAVAILABLE from None
+        if not answer.success:
+            raise LoginFailed("crm_refused", answer.message or CRM_REFUSED_WITHOUT_MESSAGE, True)
+        if answer.crm_session_id is None:
+            log.warning("CRM login of %s: success without a crmSessionId", record.agent_id)
+            raise SSO_UNAVAILABLE
+        return Verified(record, crm_session_id=answer.crm_session_id)
+
+    async def _token(self, username: str, token: str) -> Verified:
+        if self._tokens is None or not self._tokens.configured:
+            raise TOKEN_NOT_CONFIGURED
+        try:
+            claims = self._tokens.verify(token, username)
+        except TokenRefused as refused:
+            raise LoginFailed(refused.code, refused.message, True) from None
+        record = await self._storage.agent(username)
+        if record is None:
+            raise UNKNOWN_AGENT
+        return Verified(record, token=claims)

@@ -1,0 +1,39 @@
+"""The audit log for administrators: logins, refusals, logouts and admin actions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from agentbar.services.audit import Audit
+from agentbar.web.security import require_admin
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"], dependencies=[Depends(require_admin)])
+
+
+@router.get("")
+async def read_audit(
+    request: Request,
+    after: Annotated[
+        int, Query(ge=0, description="the last id already read; 0 from the start")
+    ] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """Entries with an id above `after`, oldest first (newest last). To follow the log, pass
+    the last id read as `after` again; an empty list means nothing new yet."""
+    audit: Audit = request.app.state.container.audit
+    entries = await audit.after(after, limit)
+    return {
+        "entries": [
+            {
+                "id": e.audit_id,
+                "at": e.at,
+                "action": e.action,
+                "username": e.username,
+                "client": e.client,
+                "reason": e.reason,
+            }
+            for e in entries
+        ]
+    }
