@@ -5,13 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from agentbar.auth.passwords import Passwords
 from agentbar.demo import seed_demo
+from agentbar.drivers.storage import schema as schema_module
 from agentbar.drivers.storage.schema import metadata
 from agentbar.drivers.storage.sql import SqlStorage
+
+MIGRATIONS = Path(schema_module.__file__).parent / "migrations"
 
 
 def storage_at(path: Path) -> SqlStorage:
@@ -51,3 +56,13 @@ def test_migrating_twice_and_seeding_twice_changes_nothing(tmp_path: Path) -> No
             )
     storage.close()
     assert counts[0] == counts[1] == (5, 5, 2, 8, 10, 4, 2)
+
+
+def test_the_migrations_form_one_line_of_history() -> None:
+    """Branches that each add a migration must be re-chained when merged: one head only."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    script = ScriptDirectory.from_config(config)
+    assert len(script.get_heads()) == 1
+    revisions = list(script.walk_revisions())
+    assert revisions[-1].down_revision is None

@@ -1,7 +1,7 @@
 """CRM-backed sessions keep the CRM's session id; the audit log of logins and logouts.
 
-Revision ID: a6_auth
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "a6_auth"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
