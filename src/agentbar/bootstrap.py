@@ -128,6 +128,7 @@ def build(settings: Settings) -> Container:
         passwords,
         clock,
         settings.idle_timeout,
+        max_age=settings.session_max_age,
         credentials=Credentials(storage, passwords, sso, tokens),
         throttle=LoginThrottle(clock.now),
         audit=audit,

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     idle_timeout: float = Field(default=600.0, gt=0.0)
     """Seconds a session may have no toolbar socket open before it is logged out."""
 
+    session_max_age: float = Field(default=12 * 3600.0, gt=0.0)
+    """Seconds a session may last at most (it ends at the first moment its agent is free)."""
+
     crm_sso_url: str | None = None
     """The CRM's login/logout endpoint for AUTH_TYPE_CRM_HTTP; CRM login is refused when unset."""
 

@@ -159,11 +159,13 @@ async def test_a_login_whose_socket_never_registers_idles_out_too(desk: Desk) ->
 
 
 async def test_an_open_socket_keeps_the_session(desk: Desk) -> None:
+    started = desk.clock.now()
     session = await desk.log_in("a1")
     desk.sessions.socket_opened(session)
     await desk.elapse(IDLE * 5)
     assert desk.sessions.is_live(session)
-    assert desk.clock.next_due() is None  # no idle timer runs while a socket is open
+    # No idle timer runs while a socket is open: only the session's lifetime does.
+    assert desk.clock.next_due() == started + 12 * 3600
 
 
 async def test_the_idle_timeout_counts_from_the_last_socket_closing(desk: Desk) -> None:
@@ -292,3 +294,43 @@ async def test_own_logout_is_refused_during_a_call_and_keeps_the_session(desk: D
         await desk.sessions.logout(session)
     assert desk.sessions.is_live(session)
     assert desk.session_row(session)["ended_at"] is None
+
+
+# -- absolute lifetime ------------------------------------------------------------------------
+
+
+async def test_a_session_ends_at_its_absolute_lifetime_even_with_a_socket_open(
+    desk: Desk,
+) -> None:
+    desk.sessions = Sessions(
+        desk.runtime, desk.storage, Passwords(8, 1), desk.clock, idle_timeout=IDLE, max_age=3600
+    )
+    session = await desk.log_in("a1")
+    assert desk.sessions.socket_opened(session)
+    await desk.elapse(3599)
+    assert desk.session_row(session)["ended_at"] is None
+    await desk.elapse(1)
+    assert desk.session_row(session)["end_reason"] == "session expired"
+    assert desk.center.find_agent("a1") is None
+
+
+async def test_a_session_past_its_lifetime_waits_for_the_call_to_end(desk: Desk) -> None:
+    desk.sessions = Sessions(
+        desk.runtime, desk.storage, Passwords(8, 1), desk.clock, idle_timeout=IDLE, max_age=3600
+    )
+    session = await desk.ready("a1", "1001")
+    assert desk.sessions.socket_opened(session)
+    await desk.elapse(3500)
+    call_id = desk.simulator.place_inbound_call("+14085551212", desk.campaign_id)
+    await desk.elapse(200)
+    assert desk.center.agent("a1").state is AgentState.ON_CALL
+    assert desk.session_row(session)["ended_at"] is None
+    desk.simulator.hang_up_customer(call_id)
+    await desk.settle()
+    await desk.elapse(20)  # wrap-up is busy too (its timeout is 30 s)
+    assert desk.session_row(session)["ended_at"] is None
+    await desk.runtime.command(cmd.Dispose("a1", "Sale"))
+    await desk.elapse(60)
+    row = desk.session_row(session)
+    assert row["end_reason"] == "session expired"
+    assert desk.stored_call(call_id)["disposition_code"] == "Sale"

@@ -27,13 +27,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from agentbar.auth.passwords import Passwords
 from agentbar.auth.policy import parse_policy
 from agentbar.auth.throttle import LoginThrottle, Throttled
 from agentbar.auth.tokens import new_token, token_hash
-from agentbar.domain.agent import AgentProfile
+from agentbar.domain.agent import AgentProfile, AgentState
 from agentbar.domain.commands import ForceLogOut, LogIn, LogOut
 from agentbar.ids import new_id
 from agentbar.ports import Cancellable, Clock, Storage
@@ -50,6 +52,21 @@ SUPERVISOR_LOGOUT = "supervisor logout"
 IDLE_TIMEOUT = "idle timeout"
 FORCE_LOGIN = "force login"
 SERVER_RESTARTED = "server restarted"
+SESSION_EXPIRED = "session expired"
+
+EXPIRY_RETRY = 60.0
+"""Seconds between checks of a session past its lifetime whose agent is still busy."""
+
+_BUSY = frozenset(
+    {
+        AgentState.RESERVED,
+        AgentState.DIALING,
+        AgentState.ON_CALL,
+        AgentState.WRAP_UP,
+        AgentState.INVITED,
+        AgentState.CONFERENCING,
+    }
+)
 
 
 __all__ = ["LoginFailed", "NoActiveSession", "Session", "Sessions"]
@@ -92,6 +109,8 @@ class _Live:
     sockets: int = 0
     idle_timer: Cancellable | None = None
     """Running exactly while no socket is open."""
+    lifetime_timer: Cancellable | None = None
+    """Runs out when the session reaches its absolute lifetime."""
 
 
 class Sessions:
@@ -103,6 +122,7 @@ class Sessions:
         clock: Clock,
         idle_timeout: float = 600.0,
         *,
+        max_age: float = 12 * 3600.0,
         credentials: Credentials | None = None,
         throttle: LoginThrottle | None = None,
         audit: Audit | None = None,
@@ -116,6 +136,7 @@ class Sessions:
         self._crm_logouts = crm_logouts
         self._clock = clock
         self._idle_timeout = idle_timeout
+        self._max_age = max_age
         self._lock = asyncio.Lock()
         self._live: dict[str, _Live] = {}
         self._expiring: set[asyncio.Task[None]] = set()
@@ -193,6 +214,7 @@ class Sessions:
             live = _Live(record.agent_id, verified.crm_session_id)
             self._live[session.session_id] = live
             self._start_idle_timer(session.session_id, live)  # until a socket registers
+            self._start_lifetime_timer(session.session_id, live, self._max_age)
             await self._runtime.note(
                 "session.started",
                 record.agent_id,
@@ -238,8 +260,10 @@ class Sessions:
     async def _end(self, session_id: str, agent_id: str, reason: str) -> None:
         """The one place a session ends (called under the lock)."""
         live = self._live.pop(session_id, None)
-        if live is not None and live.idle_timer is not None:
-            live.idle_timer.cancel()
+        if live is not None:
+            for timer in (live.idle_timer, live.lifetime_timer):
+                if timer is not None:
+                    timer.cancel()
         await self._storage.end_session(session_id, reason, self._clock.now())
         if live is not None and live.crm_session_id is not None and self._crm_logouts is not None:
             # `live` is popped once, so the CRM hears of each ending exactly once.
@@ -280,10 +304,35 @@ class Sessions:
         live.idle_timer = self._clock.call_later(self._idle_timeout, lambda: self._idle(session_id))
 
     def _idle(self, session_id: str) -> None:
+        self._spawn(self._expire(session_id))
+
+    def _start_lifetime_timer(self, session_id: str, live: _Live, delay: float) -> None:
+        live.lifetime_timer = self._clock.call_later(
+            delay, lambda: self._spawn(self._outlive(session_id))
+        )
+
+    def _spawn(self, ending: Coroutine[Any, Any, None]) -> None:
         """Clock callbacks are plain functions; the ending itself needs the event loop."""
-        task = asyncio.get_running_loop().create_task(self._expire(session_id))
+        task = asyncio.get_running_loop().create_task(ending)
         self._expiring.add(task)
         task.add_done_callback(self._expiring.discard)
+
+    async def _outlive(self, session_id: str) -> None:
+        """The session reached its absolute lifetime: it ends — once the agent is free, so a
+        call is never cut off by the clock."""
+        try:
+            async with self._lock:
+                live = self._live.get(session_id)
+                if live is None:
+                    return
+                agent = self._runtime.center.find_agent(live.agent_id)
+                if agent is not None and agent.state in _BUSY:
+                    self._start_lifetime_timer(session_id, live, EXPIRY_RETRY)
+                    return
+                live.lifetime_timer = None
+                await self._force_out(session_id, live.agent_id, SESSION_EXPIRED)
+        except Exception:
+            log.exception("ending expired session %s failed", session_id)
 
     async def _expire(self, session_id: str) -> None:
         try:
@@ -303,9 +352,10 @@ class Sessions:
 
     async def stop(self) -> None:
         for live in self._live.values():
-            if live.idle_timer is not None:
-                live.idle_timer.cancel()
-                live.idle_timer = None
+            for timer in (live.idle_timer, live.lifetime_timer):
+                if timer is not None:
+                    timer.cancel()
+            live.idle_timer = live.lifetime_timer = None
         for task in self._expiring:
             task.cancel()
         await asyncio.gather(*self._expiring, return_exceptions=True)
