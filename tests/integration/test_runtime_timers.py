@@ -22,7 +22,12 @@ from agentbar.domain.campaign import CampaignKind, Routing
 from agentbar.domain.center import Center
 from agentbar.drivers.bus.memory import MemoryBus
 from agentbar.drivers.storage.sql import SqlStorage
-from agentbar.drivers.telephony.simulator import CustomerScript, PhoneScript, Simulator
+from agentbar.drivers.telephony.simulator import (
+    CustomerMix,
+    CustomerScript,
+    PhoneScript,
+    Simulator,
+)
 from agentbar.services.runtime import Runtime
 
 
@@ -257,3 +262,38 @@ async def test_ring_all_rings_every_phone_and_the_quickest_takes_the_call(
     await floor.elapse(5)  # a1's phone stopped ringing: its answer never comes
     assert floor.state("a1") is AgentState.READY
     assert floor.stored_call(call_id)["agent_id"] == "a2"
+
+
+async def test_a_seeded_mix_of_customers_plays_out_the_same_way_twice(tmp_path: Path) -> None:
+    async def outcomes(seed: int, run: str) -> list[tuple[object, float]]:
+        clock = VirtualClock()
+        counter = itertools.count(1)
+        storage = SqlStorage(f"sqlite:///{tmp_path / f'{run}.db'}")
+        storage.migrate()
+        storage.upsert_agent("a1", "a1", None)
+        campaign_id = storage.upsert_campaign("Sales", CampaignKind.OUTBOUND, DEMO_PLAN, ["a1"])
+        center = Center(lambda kind: f"{kind}-{next(counter)}")
+        center.configure(await storage.campaigns(), [BreakReason("Lunch")])
+        mix = CustomerMix(busy=0.3, no_answer=0.3, answer_after=(1, 9), talk=(5, 50))
+        simulator = Simulator(clock, center.new_id, customers=mix, seed=seed)
+        runtime = Runtime(center, storage, MemoryBus(), simulator, clock)
+        await runtime.start()
+        floor = Floor(clock, storage, simulator, runtime, campaign_id)
+        await floor.ready("a1", "1001")
+        ended = []
+        for n in range(8):
+            call_id = f"out-{n}"
+            await runtime.command(cmd.Dial("a1", f"+1415555{n:04d}", call_id, CallType.MANUAL))
+            await floor.elapse(120)
+            if floor.state("a1") is AgentState.ON_CALL:
+                await runtime.command(cmd.HangUp("a1"))
+                await floor.elapse(0)
+            ended.append((floor.stored_call(call_id)["ended_by"], floor.clock.now()))
+            await runtime.command(cmd.Dispose("a1", "Sale"))
+        await runtime.stop()
+        storage.close()
+        return ended
+
+    first = await outcomes(42, "first")
+    assert first == await outcomes(42, "again")
+    assert {by for by, _ in first} >= {"busy", "no_answer"}

@@ -13,6 +13,7 @@ renames the line; the old name still reaches it (the sandbox API's hang-up uses 
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -78,6 +79,30 @@ class IvrScript:
     """Seconds after answering that it hangs up (a survey that ends); None: it never does."""
 
 
+@dataclass(frozen=True)
+class CustomerMix:
+    """Customers drawn at random, reproducibly from the simulator's seed: each outbound call to
+    a number with no script of its own draws how that customer behaves."""
+
+    busy: float = 0.0
+    """Chance the line is busy."""
+    no_answer: float = 0.0
+    """Chance nobody picks up."""
+    answer_after: tuple[float, float] = (1.0, 6.0)
+    """Seconds of ringing before they pick up, drawn uniformly from this range."""
+    talk: tuple[float, float] | None = None
+    """Seconds they talk before hanging up themselves; None: they wait for the agent."""
+
+    def draw(self, rng: random.Random) -> CustomerScript:
+        roll = rng.random()
+        if roll < self.busy:
+            return CustomerScript(busy=True)
+        if roll < self.busy + self.no_answer:
+            return CustomerScript(answer_after=None)
+        talk = rng.uniform(*self.talk) if self.talk is not None else None
+        return CustomerScript(answer_after=rng.uniform(*self.answer_after), hang_up_after=talk)
+
+
 NO_ANSWER_AFTER = 30.0
 """Seconds an unanswered leg rings before the network gives up on it."""
 
@@ -129,11 +154,19 @@ class LineView:
 
 class Simulator:
     def __init__(
-        self, clock: Clock, new_id: Callable[[str], str], answer_delay: float = 0.0
+        self,
+        clock: Clock,
+        new_id: Callable[[str], str],
+        answer_delay: float = 0.0,
+        *,
+        customers: CustomerMix | None = None,
+        seed: int = 0,
     ) -> None:
         self._clock = clock
         self._new_id = new_id
         self._answer_delay = answer_delay
+        self._mix = customers
+        self._rng = random.Random(seed)
         self._calls: dict[str, SimulatedCall] = {}
         self._phones: dict[str, PhoneScript] = {}
         self._customers: dict[str, CustomerScript] = {}
@@ -345,11 +378,19 @@ class Simulator:
         else:
             call.ringing = self._later(script.answer_after, lambda: self._ring_customer(dial))
 
+    def _customer_script(self, phone: str) -> CustomerScript:
+        """The customer's own script; else one drawn from the mix; else an instant answer."""
+        if phone in self._customers:
+            return self._customers[phone]
+        if self._mix is not None:
+            return self._mix.draw(self._rng)
+        return CustomerScript(self._answer_delay)
+
     def _ring_customer(self, dial: DialOut) -> None:
         call = self._calls.get(dial.call_id)
         if call is None:
             return
-        script = self._customers.get(dial.phone, CustomerScript(self._answer_delay))
+        script = self._customer_script(dial.phone)
         if script.busy:
             call.ringing = self._later(0.0, lambda: self._dial_failed(dial.call_id, "busy"))
         elif script.answer_after is None:
