@@ -3,27 +3,13 @@ auto-call from the toolbar, a supervisor's logout, a force login from a second b
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser.crm import crm_pages, handler_calls, wait_for_handler
-from tests.support.servers import AgentbarServer, PageServer, agentbar_server, page_server
+from tests.browser.crm import handler_calls, wait_for_handler
+from tests.support.servers import AgentbarServer, PageServer
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def crm_and_agentbar(tmp_path: Path) -> Iterator[tuple[PageServer, AgentbarServer]]:
-    base: list[str] = []
-    with (
-        page_server(crm_pages(lambda: base[0])) as crm,
-        agentbar_server(tmp_path / "agentbar", [crm.origin]) as server,
-    ):
-        base.append(server.base_url)
-        yield crm, server
 
 
 def logged_in(page: Page, crm: PageServer, path: str = "/crm/contacts") -> None:

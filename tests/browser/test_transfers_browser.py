@@ -3,27 +3,13 @@ the CRM page on another origin receiving conferWithPhoneHandler and transferToAQ
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.crm import crm_pages, handler_calls, wait_for_handler
-from tests.support.servers import AgentbarServer, PageServer, agentbar_server, page_server
+from tests.browser.crm import handler_calls, log_in_to_campaign, wait_for_handler
+from tests.support.servers import AgentbarServer, PageServer
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def crm_and_agentbar(tmp_path: Path) -> Iterator[tuple[PageServer, AgentbarServer]]:
-    base: list[str] = []
-    with (
-        page_server(crm_pages(lambda: base[0])) as crm,
-        agentbar_server(tmp_path / "agentbar", [crm.origin]) as server,
-    ):
-        base.append(server.base_url)
-        yield crm, server
 
 
 def test_a_conference_then_a_queue_transfer_reach_the_crm(
@@ -31,12 +17,8 @@ def test_a_conference_then_a_queue_transfer_reach_the_crm(
 ) -> None:
     crm, server = crm_and_agentbar
     page.goto(crm.url("/crm/contacts"))
-    wait_for_handler(page, "loginStatusHandler")
-    page.evaluate("ameyo.integration.doLogin('agent1', 'agent1', 'AUTH_TYPE_PASSWORD')")
-    wait_for_handler(page, "selectExtensionHandler")
+    log_in_to_campaign(page, "agent1", "Inbound Support")
     toolbar = page.frame_locator("#ameyoIframe")
-    toolbar.get_by_test_id("campaign-select").select_option(label="Inbound Support")
-    wait_for_handler(page, "selectCampaignHandler")
     toolbar.get_by_test_id("ready").click()
     wait_for_handler(page, "readyHandler")
 

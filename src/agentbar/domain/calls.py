@@ -3,6 +3,8 @@ telephony reports, and the events every call type shares (connected, screen pop)
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from agentbar.domain import call as call_sm
 from agentbar.domain import commands as cmd
 from agentbar.domain import events as ev
@@ -162,21 +164,8 @@ def connected(floor: Floor, call: Call) -> ev.CallConnected:
 
 
 def screen_pop(floor: Floor, call: Call) -> ev.ScreenPop:
-    assert call.agent_id is not None
-    assert call.user_crt is not None
-    assert call.show_crm_request_id is not None
-    return ev.ScreenPop(
-        call_id=call.call_id,
-        agent_id=call.agent_id,
-        call_type=call.call_type.value,
-        phone=call.phone,
-        campaign_id=call.campaign_id,
-        campaign_name=floor.campaigns[call.campaign_id].name,
-        user_crt=call.user_crt,
-        customer_crt=call.customer_crt,
-        show_crm_request_id=call.show_crm_request_id,
-        crm_params=dict(call.crm_params),
-    )
+    """The pop carries what `connected` does, and what the CRM gave the dial."""
+    return ev.ScreenPop(**asdict(connected(floor, call)), crm_params=dict(call.crm_params))
 
 
 def end_by_system(floor: Floor, call: Call, now: float, out: Outcome) -> None:
