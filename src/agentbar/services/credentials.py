@@ -12,6 +12,7 @@ Rules kept here:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -93,7 +94,10 @@ class Credentials:
 
     async def _password(self, username: str, password: str) -> Verified:
         record = await self._storage.agent(username)
-        if not self._passwords.verify(record.password_hash if record else None, password):
+        stored_hash = record.password_hash if record else None
+        # argon2 takes tens of milliseconds by design; in a thread (the C code releases the
+        # GIL) it does not stall every other agent's socket meanwhile.
+        if not await asyncio.to_thread(self._passwords.verify, stored_hash, password):
             raise INVALID_CREDENTIALS
         assert record is not None
         return Verified(record)
