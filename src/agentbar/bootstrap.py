@@ -22,6 +22,7 @@ from agentbar.drivers.bus.memory import MemoryBus
 from agentbar.drivers.storage.sql import SqlStorage
 from agentbar.drivers.telephony.simulator import Simulator
 from agentbar.ids import new_id
+from agentbar.metrics import Metrics
 from agentbar.ports import Clock, EventBus, Sandbox, TelephonyDriver
 from agentbar.services.audit import Audit
 from agentbar.services.credentials import Credentials
@@ -63,6 +64,7 @@ class Container:
     leads: LeadIntake
     audit: Audit
     crm_logouts: CrmLogouts | None
+    metrics: Metrics
     admin_token: str
     demo_credentials: list[DemoCredentials] = field(default_factory=list)
 
@@ -134,6 +136,8 @@ def build(settings: Settings) -> Container:
         audit=audit,
         crm_logouts=crm_logouts,
     )
+    metrics = Metrics(runtime.center, sessions)
+    runtime.watch(metrics.see)
     return Container(
         settings=settings,
         clock=clock,
@@ -148,6 +152,7 @@ def build(settings: Settings) -> Container:
         leads=LeadIntake(runtime),
         audit=audit,
         crm_logouts=crm_logouts,
+        metrics=metrics,
         admin_token=settings.admin_token or secrets.token_urlsafe(24),
     )
 

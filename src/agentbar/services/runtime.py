@@ -41,12 +41,19 @@ class Runtime:
         self._seq = 0
         self._pump: asyncio.Task[None] | None = None
         self._timers: dict[str, Cancellable] = {}
+        self._watchers: list[Callable[[Envelope], None]] = []
+        self.started = False
 
     async def start(self) -> None:
         self._seq = await self._storage.last_seq()
         self._telephony.attach(self._inbox.put_nowait)
         await self._telephony.start()
         self._pump = asyncio.create_task(self._pump_signals(), name="telephony-signals")
+        self.started = True
+
+    def watch(self, watcher: Callable[[Envelope], None]) -> None:
+        """Have `watcher` see every event once it is stored and published (metrics)."""
+        self._watchers.append(watcher)
 
     async def stop(self) -> None:
         if self._pump is not None:
@@ -91,6 +98,8 @@ class Runtime:
             )
             for envelope in envelopes:
                 await self._bus.publish(envelope)
+                for watcher in self._watchers:
+                    watcher(envelope)
             for instruction in outcome.instructions:
                 await self._carry_out(instruction)
             return outcome

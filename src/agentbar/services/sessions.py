@@ -275,6 +275,10 @@ class Sessions:
 
     # -- the toolbar sockets of a session -----------------------------------------------------
 
+    def open_sockets(self) -> int:
+        """Toolbar sockets acting for active sessions now (for the metrics)."""
+        return sum(live.sockets for live in self._live.values())
+
     def is_live(self, session: Session) -> bool:
         """Whether the session is still active: a socket acts for it only while it is."""
         return session.session_id in self._live

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, WebSocket
+from fastapi import FastAPI, Response, WebSocket
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from agentbar import __version__
 from agentbar.bootstrap import Container
 from agentbar.web import pages
-from agentbar.web.api import agents, audit, campaigns, simulator
+from agentbar.web.api import agents, audit, campaigns, events, simulator
 from agentbar.web.security import framing_policy
 from agentbar.web.socket import ToolbarSocket
 
@@ -35,6 +37,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(simulator.router)
     app.include_router(campaigns.router)
+    app.include_router(events.router)
     app.include_router(agents.router)
     app.include_router(audit.router)
     app.mount(
@@ -49,6 +52,27 @@ def create_app(
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
+        """The process answers (liveness)."""
         return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"])
+    async def readyz() -> JSONResponse:
+        """Ready for agents: the runtime runs and the database answers."""
+        problems = []
+        if not container.runtime.started:
+            problems.append("the runtime has not started")
+        try:
+            await container.storage.ping()
+        except Exception as error:  # any database failure means: not ready
+            problems.append(f"database: {error}")
+        status = 503 if problems else 200
+        return JSONResponse(
+            {"status": "ok" if not problems else "not ready", "problems": problems},
+            status_code=status,
+        )
+
+    @app.get("/metrics", tags=["operations"], include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(container.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return app

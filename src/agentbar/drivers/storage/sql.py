@@ -540,14 +540,20 @@ class SqlStorage:
         return CallRecord(call=call, record_id=row["record_id"])
 
     async def events_after(self, agent_id: str, seq: int, limit: int) -> Sequence[Envelope]:
+        return self._events((t.events.c.agent_id == agent_id) & (t.events.c.seq > seq), limit)
+
+    async def events_since(self, seq: int, limit: int) -> Sequence[Envelope]:
+        return self._events(t.events.c.seq > seq, limit)
+
+    def _events(self, where: Any, limit: int) -> list[Envelope]:
         with self._engine.connect() as c:
-            rows = c.execute(
-                select(t.events)
-                .where((t.events.c.agent_id == agent_id) & (t.events.c.seq > seq))
-                .order_by(t.events.c.seq)
-                .limit(limit)
-            )
+            rows = c.execute(select(t.events).where(where).order_by(t.events.c.seq).limit(limit))
             return [
                 Envelope(r.seq, r.kind, r.at, r.agent_id, r.call_id, json.loads(r.data))
                 for r in rows
             ]
+
+    async def ping(self) -> None:
+        """Raises if the database cannot be read (readiness)."""
+        with self._engine.connect() as c:
+            c.execute(select(1))

@@ -1,0 +1,73 @@
+"""Prometheus metrics: the floor counted at scrape time, latencies observed from events.
+
+Counting agents and calls by state walks them, but only when Prometheus scrapes (every few
+seconds), never per event. The registry belongs to the app, not the module, so two apps in
+one process (tests) never share counters.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from agentbar.domain.center import Center
+from agentbar.ports import Envelope
+from agentbar.services.sessions import Sessions
+
+OFFER_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900)
+
+
+class FloorCollector(Collector):
+    def __init__(self, center: Center, sessions: Sessions) -> None:
+        self._center = center
+        self._sessions = sessions
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        agents = GaugeMetricFamily("agentbar_agents", "Logged-in agents by state", labels=["state"])
+        for state, count in sorted(
+            Counter(a.state.value for a in self._center.agents.values()).items()
+        ):
+            agents.add_metric([state], count)
+        yield agents
+        calls = GaugeMetricFamily("agentbar_calls", "Live calls by state", labels=["state"])
+        for state, count in sorted(
+            Counter(c.state.value for c in self._center.calls.values()).items()
+        ):
+            calls.add_metric([state], count)
+        yield calls
+        waiting = GaugeMetricFamily(
+            "agentbar_waiting_calls", "Calls waiting in each campaign's queue", labels=["campaign"]
+        )
+        for campaign in self._center.campaigns.values():
+            waiting.add_metric([campaign.name], self._center.waiting_count(campaign.campaign_id))
+        yield waiting
+        yield GaugeMetricFamily(
+            "agentbar_open_sockets", "Toolbar sockets open", value=self._sessions.open_sockets()
+        )
+
+
+class Metrics:
+    def __init__(self, center: Center, sessions: Sessions) -> None:
+        self.registry = CollectorRegistry()
+        self.registry.register(FloorCollector(center, sessions))
+        self._center = center
+        self.offer_wait = Histogram(
+            "agentbar_offer_wait_seconds",
+            "Time from a call entering its queue to its offer to an agent",
+            buckets=OFFER_BUCKETS,
+            registry=self.registry,
+        )
+
+    def see(self, envelope: Envelope) -> None:
+        """Watch the runtime's events for the latencies they carry."""
+        if envelope.kind == "call.offered" and envelope.call_id is not None:
+            call = self._center.calls.get(envelope.call_id)
+            if call is not None:
+                self.offer_wait.observe(max(envelope.at - call.queued_at, 0.0))
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,57 @@
+"""Operations endpoints on the real server: liveness, readiness, Prometheus metrics, and the
+events API that replays everything after a cursor."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.integration.test_slice_socket import get_ready, inbound_campaign, log_in
+from tests.support.servers import AgentbarServer
+from tests.support.toolbar_client import ToolbarClient
+
+
+def metric(text: str, name: str) -> float | None:
+    for line in text.splitlines():
+        if line.startswith(name + " ") or (line.startswith(name + "{") and "} " in line):
+            head, _, value = line.rpartition(" ")
+            if head == name or head.startswith(name + "{"):
+                return float(value)
+    return None
+
+
+def test_ready_and_metrics_follow_the_floor(server: AgentbarServer) -> None:
+    ready = httpx.get(f"{server.base_url}/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "problems": []}
+    with ToolbarClient(server.socket_url, origin=server.base_url) as toolbar:
+        get_ready(toolbar, inbound_campaign(log_in(toolbar)))
+        scraped = httpx.get(f"{server.base_url}/metrics").text
+        assert metric(scraped, 'agentbar_agents{state="ready"}') == 1.0
+        assert metric(scraped, "agentbar_open_sockets") == 1.0
+        call_id = server.place_call()
+        toolbar.wait_event("call.connected", call_id=call_id)
+        scraped = httpx.get(f"{server.base_url}/metrics").text
+        assert metric(scraped, 'agentbar_agents{state="on_call"}') == 1.0
+        assert metric(scraped, 'agentbar_calls{state="connected"}') == 1.0
+        assert metric(scraped, "agentbar_offer_wait_seconds_count") == 1.0
+        assert metric(scraped, 'agentbar_waiting_calls{campaign="Inbound Support"}') == 0.0
+    scraped = httpx.get(f"{server.base_url}/metrics").text
+    assert metric(scraped, "agentbar_open_sockets") == 0.0
+
+
+def test_the_events_api_replays_from_a_cursor(server: AgentbarServer) -> None:
+    with ToolbarClient(server.socket_url, origin=server.base_url) as toolbar:
+        get_ready(toolbar, inbound_campaign(log_in(toolbar)))
+    with server.admin() as admin:
+        first = admin.get("/api/v1/events", params={"limit": 3}).json()
+        assert [e["seq"] for e in first["events"]] == [1, 2, 3]
+        assert first["last"] == 3
+        rest = admin.get("/api/v1/events", params={"after": first["last"]}).json()
+        seqs = [e["seq"] for e in rest["events"]]
+        assert seqs == list(range(4, 4 + len(seqs)))
+        assert any(e["event"] == "agent.state_changed" for e in rest["events"])
+        assert all(e["agentId"] == "agent1" for e in rest["events"])
+        empty = admin.get("/api/v1/events", params={"after": rest["last"]}).json()
+        assert empty == {"events": [], "last": rest["last"]}
+        assert admin.get("/api/v1/events", params={"after": -1}).status_code == 422
+    assert httpx.get(f"{server.base_url}/api/v1/events").status_code == 401
