@@ -29,6 +29,7 @@ from agentbar.services.credentials import Credentials
 from agentbar.services.crm_logouts import CrmLogouts
 from agentbar.services.desk import Desk
 from agentbar.services.leads import LeadIntake
+from agentbar.services.provisioning import Provisioning
 from agentbar.services.runtime import Runtime
 from agentbar.services.sandbox import SandboxCalls
 from agentbar.services.sessions import Sessions
@@ -65,6 +66,7 @@ class Container:
     audit: Audit
     crm_logouts: CrmLogouts | None
     metrics: Metrics
+    provisioning: Provisioning
     admin_token: str
     demo_credentials: list[DemoCredentials] = field(default_factory=list)
 
@@ -137,6 +139,7 @@ def build(settings: Settings) -> Container:
         crm_logouts=crm_logouts,
     )
     metrics = Metrics(runtime.center, sessions)
+    provisioning = Provisioning(storage, passwords, runtime)
     runtime.watch(metrics.see)
     return Container(
         settings=settings,
@@ -153,6 +156,7 @@ def build(settings: Settings) -> Container:
         audit=audit,
         crm_logouts=crm_logouts,
         metrics=metrics,
+        provisioning=provisioning,
         admin_token=settings.admin_token or secrets.token_urlsafe(24),
     )
 

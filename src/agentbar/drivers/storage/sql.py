@@ -77,6 +77,58 @@ class SqlStorage:
                 )
             )
 
+    def set_agent_campaigns(self, agent_id: str, campaign_names: Sequence[str]) -> list[str]:
+        """Assign exactly these campaigns to the agent; names that match none are returned."""
+        with self._engine.begin() as c:
+            found = {
+                row.name: row.campaign_id
+                for row in c.execute(
+                    select(t.campaigns.c.name, t.campaigns.c.campaign_id).where(
+                        t.campaigns.c.name.in_(list(campaign_names))
+                    )
+                )
+            }
+            missing = [name for name in campaign_names if name not in found]
+            if missing:
+                return missing
+            c.execute(t.campaign_agents.delete().where(t.campaign_agents.c.agent_id == agent_id))
+            for campaign_id in found.values():
+                c.execute(
+                    insert(t.campaign_agents).values(campaign_id=campaign_id, agent_id=agent_id)
+                )
+            return []
+
+    async def agent_summaries(self) -> list[tuple[str, str, bool, list[str]]]:
+        """Every agent: (id, name, has a password, campaign names)."""
+        with self._engine.connect() as c:
+            names: dict[str, list[str]] = {}
+            for row in c.execute(
+                select(t.campaign_agents.c.agent_id, t.campaigns.c.name)
+                .join(t.campaigns, t.campaigns.c.campaign_id == t.campaign_agents.c.campaign_id)
+                .order_by(t.campaigns.c.name)
+            ):
+                names.setdefault(row.agent_id, []).append(row.name)
+            return [
+                (r.agent_id, r.name, r.password_hash is not None, names.get(r.agent_id, []))
+                for r in c.execute(select(t.agents).order_by(t.agents.c.agent_id))
+            ]
+
+    def delete_extension(self, name: str) -> bool:
+        with self._engine.begin() as c:
+            return c.execute(t.extensions.delete().where(t.extensions.c.name == name)).rowcount == 1
+
+    def replace_break_reasons(self, reasons: Sequence[BreakReason]) -> None:
+        with self._engine.begin() as c:
+            c.execute(t.break_reasons.delete())
+            if reasons:
+                c.execute(
+                    insert(t.break_reasons),
+                    [
+                        {"name": r.name, "productive": r.productive, "position": i}
+                        for i, r in enumerate(reasons)
+                    ],
+                )
+
     def upsert_extension(self, name: str, phone: str) -> None:
         with self._engine.begin() as c:
             stmt = sqlite_insert(t.extensions).values(name=name, phone=phone)

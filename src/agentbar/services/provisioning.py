@@ -1,0 +1,146 @@
+"""Provisioning: agents, extensions, campaigns and break reasons, checked before stored.
+
+A change reaches the live floor at once where it can: campaigns and break reasons are
+reloaded into the center; an agent's assignments apply from their next login.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from agentbar.auth.passwords import Passwords
+from agentbar.domain.agent import BreakReason
+from agentbar.domain.campaign import (
+    Campaign,
+    CampaignKind,
+    DialMode,
+    DispositionClass,
+    DispositionPlan,
+    Routing,
+)
+from agentbar.domain.errors import DomainError, InvalidDisposition
+from agentbar.drivers.storage.sql import SqlStorage
+from agentbar.services.runtime import Runtime
+
+
+class InvalidConfiguration(DomainError):
+    code = "invalid_configuration"
+
+
+class InUse(DomainError):
+    code = "in_use"
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    name: str
+    kind: CampaignKind
+    plan: DispositionPlan
+    agent_ids: tuple[str, ...] = ()
+    routing: Routing = Routing.LONGEST_IDLE
+    ring_timeout: float | None = None
+    max_misses: int | None = None
+    wrap_up_timeout: float | None = None
+    default_disposition: str | None = None
+    callback_in_dispose_dial: bool = False
+    dial_mode: DialMode = DialMode.MANUAL
+
+
+class Provisioning:
+    def __init__(self, storage: SqlStorage, passwords: Passwords, runtime: Runtime) -> None:
+        self._storage = storage
+        self._passwords = passwords
+        self._runtime = runtime
+
+    async def put_agent(
+        self, agent_id: str, name: str, password: str | None, campaigns: Sequence[str]
+    ) -> None:
+        """Create or update an agent. No password: the agent logs in by CRM SSO or token."""
+        if len(set(campaigns)) != len(campaigns):
+            raise InvalidConfiguration("a campaign is named twice")
+        known = {c.name for c in self._runtime.center.campaigns.values()}
+        unknown = [c for c in campaigns if c not in known]
+        if unknown:
+            raise InvalidConfiguration(f"no campaign named {', '.join(map(repr, unknown))}")
+        hashed = await asyncio.to_thread(self._passwords.hash, password) if password else None
+        self._storage.upsert_agent(agent_id, name, hashed)
+        missing = self._storage.set_agent_campaigns(agent_id, campaigns)
+        assert not missing  # checked above against the same provisioned campaigns
+
+    async def put_extension(self, name: str, phone: str) -> None:
+        taken = [e for e in await self._storage.extensions() if e[1] == phone and e[0] != name]
+        if taken:
+            raise InvalidConfiguration(f"phone {phone} already belongs to '{taken[0][0]}'")
+        self._storage.upsert_extension(name, phone)
+
+    async def delete_extension(self, name: str) -> bool:
+        for agent in self._runtime.center.agents.values():
+            if agent.extension is not None and agent.extension.name == name:
+                raise InUse(f"agent '{agent.agent_id}' is working from '{name}'")
+        return self._storage.delete_extension(name)
+
+    async def put_campaign(self, spec: CampaignSpec) -> Campaign:
+        _check_campaign(spec)
+        campaign_id = self._storage.upsert_campaign(
+            spec.name,
+            spec.kind,
+            spec.plan,
+            spec.agent_ids,
+            routing=spec.routing,
+            ring_timeout=spec.ring_timeout,
+            max_misses=spec.max_misses,
+            wrap_up_timeout=spec.wrap_up_timeout,
+            default_disposition=spec.default_disposition,
+            callback_in_dispose_dial=spec.callback_in_dispose_dial,
+            dial_mode=spec.dial_mode,
+        )
+        await self._reload()
+        return self._runtime.center.campaign(campaign_id)
+
+    async def put_break_reasons(self, reasons: Sequence[BreakReason]) -> None:
+        names = [r.name.casefold() for r in reasons]
+        if len(set(names)) != len(names):
+            raise InvalidConfiguration("a break reason is named twice")
+        self._storage.replace_break_reasons(reasons)
+        await self._reload()
+
+    async def _reload(self) -> None:
+        center = self._runtime.center
+        center.configure(
+            await self._storage.campaigns(),
+            await self._storage.break_reasons(),
+            await self._storage.ivrs(),
+        )
+
+
+def _check_campaign(spec: CampaignSpec) -> None:
+    codes = [code.casefold() for klass in spec.plan.classes for code in klass.codes]
+    if not codes:
+        raise InvalidConfiguration("a campaign needs at least one disposition code")
+    if len(set(codes)) != len(codes):
+        raise InvalidConfiguration("a disposition code appears twice in the plan")
+    if any(not klass.codes for klass in spec.plan.classes):
+        raise InvalidConfiguration("every disposition class needs at least one code")
+    if spec.default_disposition is not None:
+        try:
+            spec.plan.resolve(spec.default_disposition)
+        except InvalidDisposition:
+            raise InvalidConfiguration(
+                f"default disposition '{spec.default_disposition}' is not in the plan"
+            ) from None
+    if spec.dial_mode is not DialMode.MANUAL and spec.kind is not CampaignKind.OUTBOUND:
+        raise InvalidConfiguration(f"dial mode '{spec.dial_mode.value}' needs an outbound campaign")
+    for label, value in (
+        ("ringTimeout", spec.ring_timeout),
+        ("wrapUpTimeout", spec.wrap_up_timeout),
+    ):
+        if value is not None and value <= 0:
+            raise InvalidConfiguration(f"{label} must be more than 0 seconds")
+    if spec.max_misses is not None and spec.max_misses < 1:
+        raise InvalidConfiguration("maxMisses must be at least 1")
+
+
+def plan_of(classes: Sequence[tuple[str, Sequence[str]]]) -> DispositionPlan:
+    return DispositionPlan(tuple(DispositionClass(name, tuple(codes)) for name, codes in classes))
