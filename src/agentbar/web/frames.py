@@ -46,9 +46,13 @@ class Login(_Frame):
 
 
 class Resume(_Frame):
+    """`lastSeq`: the last event `seq` this toolbar saw; the events it missed since are
+    replayed after the answer (or, too far behind, the answer says to trust the snapshot)."""
+
     cmd: Literal["auth.resume"]
     token: Text
     crmOrigin: Text
+    lastSeq: Annotated[StrictInt, Field(ge=0)] | None = None
 
 
 class Logout(_Frame):

@@ -28,13 +28,16 @@ from agentbar.domain.handoffs import ConferenceKind, TransferKind
 from agentbar.ids import new_id
 from agentbar.origins import origin_of
 from agentbar.phones import normalize_phone
-from agentbar.ports import Subscription
+from agentbar.ports import Envelope, Subscription
 from agentbar.services.sessions import INVALID_SESSION, LoginFailed, Session
 from agentbar.web import frames as f
 
 log = logging.getLogger(__name__)
 
 CLOSE_SESSION_ENDED = 4001
+MAX_REPLAY = 500
+"""A resuming toolbar further behind than this many events gets a fresh snapshot instead: the
+snapshot is the state already, and the CRM handlers of so many stale events would mislead."""
 UNKNOWN_ERROR = "unknown error occurred please refresh or retry"
 
 
@@ -64,6 +67,8 @@ class ToolbarSocket:
         self._send_lock = asyncio.Lock()
         self._forwarder: asyncio.Task[None] | None = None
         self._subscription: Subscription | None = None
+        self._replay: list[Envelope] = []
+        self._too_far_behind = False
         self._ending_here = False
         self._handlers: dict[type[Any], Callable[[Any], Awaitable[dict[str, Any]]]] = {
             f.Login: self._login,
@@ -127,6 +132,10 @@ class ToolbarSocket:
             log.exception("socket command %s failed", frame.cmd)
             reply = {"re": frame.id, "ok": False, "error": _error("internal_error", UNKNOWN_ERROR)}
         await self._send(reply)
+        if self._subscription is not None and self._forwarder is None:
+            # Events start only after the answer that carries the snapshot, so the toolbar
+            # always has a state to apply them to: first the replay, then live ones.
+            self._forwarder = asyncio.create_task(self._forward(self._subscription))
         if isinstance(frame, f.Logout) and reply["ok"]:
             await self._ws.close(code=1000, reason="logged out")
 
@@ -165,23 +174,40 @@ class ToolbarSocket:
         self._unauthenticated()
         origin = self._allowed_crm_origin(frame.crmOrigin)
         session = await self._c.sessions.resume(frame.token, origin)
-        return {"snapshot": await self._attach(session)}
+        snapshot = await self._attach(session, frame.lastSeq)
+        answer: dict[str, Any] = {"snapshot": snapshot}
+        if frame.lastSeq is not None:
+            answer["replayed"] = len(self._replay)
+            answer["tooFarBehind"] = self._too_far_behind
+        return answer
 
-    async def _attach(self, session: Session) -> dict[str, Any]:
+    async def _attach(self, session: Session, last_seq: int | None = None) -> dict[str, Any]:
         if not self._c.sessions.socket_opened(session):
             raise INVALID_SESSION  # it ended between the login (or resume) and now
         # Subscribe before reading the snapshot so nothing falls between the two.
         subscription = self._c.bus.subscribe(f"agent:{session.agent_id}")
         try:
             snapshot = await self._c.desk.snapshot(session.agent_id)
+            if last_seq is not None:
+                await self._plan_replay(session.agent_id, last_seq)
         except BaseException:
             subscription.close()
             self._c.sessions.socket_closed(session)
             raise
         self._session = session
         self._subscription = subscription
-        self._forwarder = asyncio.create_task(self._forward(subscription))
         return snapshot
+
+    async def _plan_replay(self, agent_id: str, last_seq: int) -> None:
+        # Read after subscribing: an event stored meanwhile is both here and in the
+        # subscription, and _forward drops the live copy by its seq.
+        missed = await self._c.storage.events_after(agent_id, last_seq, MAX_REPLAY + 1)
+        if len(missed) > MAX_REPLAY:
+            self._too_far_behind = True
+            return
+        # Session events are this socket's business only while live (see _forward); an old
+        # session's start or end replayed would read as news about this one.
+        self._replay = [e for e in missed if not e.kind.startswith("session.")]
 
     async def _logout(self, frame: f.Logout) -> dict[str, Any]:
         session = self._require_session()
@@ -314,10 +340,15 @@ class ToolbarSocket:
     async def _forward(self, subscription: Subscription) -> None:
         assert self._session is not None
         my_session = self._session.session_id
+        replay, self._replay = self._replay, []
+        sent = 0
         try:
+            for missed in replay:
+                await self._send(missed.frame())
+                sent = missed.seq
             while True:
                 envelope = await subscription.get()
-                if envelope.kind == "session.started":
+                if envelope.kind == "session.started" or envelope.seq <= sent:
                     continue
                 if envelope.kind == "session.ended":
                     if envelope.data.get("session_id") != my_session:

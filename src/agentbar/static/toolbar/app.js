@@ -2,9 +2,17 @@
 
 import { CrmBridge, crmPageUrl, originOf } from "./crm-bridge.js";
 import { ToolbarSocket } from "./socket.js";
+import { TabLeader } from "./tabs.js";
 import { View } from "./views.js";
 
 const TOKEN_KEY = "agentbar.session";
+// Screen pops already shown, shared by every tab of this CRM (localStorage is partitioned by
+// the CRM's site) and kept across page refreshes: one showCrm per call.
+const POPPED_KEY = "agentbar.popped";
+const POPPED_KEPT = 200;
+// The last event seq this tab saw, kept across a refresh of the CRM page (sessionStorage is
+// per tab), so the resumed toolbar asks for what it missed while the page reloaded.
+const SEQ_KEY = "agentbar.lastSeq";
 const CLOSE_SESSION_ENDED = 4001;
 
 class Toolbar {
@@ -12,11 +20,16 @@ class Toolbar {
     this.config = config;
     this.crmOrigin = crmOrigin;
     this.snapshot = null; // what the server last told us: agent, campaigns, call
-    this.lastSeq = 0;
+    this.lastSeq = Number(sessionStorage.getItem(SEQ_KEY)) || 0;
+    // Events up to this seq are already in the snapshot: replayed only for the CRM's handlers.
+    this.replayUntil = 0;
     this.pendingForce = null; // credentials of a login refused with "force login required"
     this.loggingOut = false;
-    this.popped = new Set(); // screen pops already shown by this toolbar: one showCrm per call
     this.view = new View(this);
+    this.leader = new TabLeader({
+      onLeading: (leading) => this.onLeading(leading),
+      onMessage: (message) => this.onTabMessage(message),
+    });
     this.bridge = new CrmBridge(crmOrigin, this.crmCommands());
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     this.socket = new ToolbarSocket(`${scheme}://${location.host}${config.socketPath}`, {
@@ -31,23 +44,65 @@ class Toolbar {
     this.bridge.start();
     this.bridge.loaded();
     this.view.status("connecting");
+    this.view.connection("connecting");
+    this.leader.start();
     this.socket.connect();
+  }
+
+  // -- tabs ---------------------------------------------------------------------------------
+
+  onLeading(leading) {
+    this.view.otherTab(!leading);
+    if (this.snapshot || !leading) this.view.render(this.snapshot);
+  }
+
+  takeOver() {
+    this.leader.takeOver();
+  }
+
+  onTabMessage(message) {
+    // Another tab logged in: a tab still showing the login form picks the session up.
+    if (message?.type === "session" && message.loggedIn && !this.snapshot && this.socket.open) {
+      this.resume(true);
+    }
+  }
+
+  hasPopped(requestId) {
+    return readPopped().includes(requestId);
+  }
+
+  rememberPop(requestId) {
+    const popped = readPopped().filter((id) => id !== requestId);
+    popped.push(requestId);
+    localStorage.setItem(POPPED_KEY, JSON.stringify(popped.slice(-POPPED_KEPT)));
+  }
+
+  setLastSeq(seq) {
+    this.lastSeq = seq;
+    sessionStorage.setItem(SEQ_KEY, String(seq));
   }
 
   // -- connection ---------------------------------------------------------------------------
 
   async onOpen() {
-    const token = localStorage.getItem(TOKEN_KEY);
+    this.view.connection("online");
     const announce = this.firstOpen;
     this.firstOpen = false;
+    await this.resume(announce);
+  }
+
+  async resume(announce) {
+    const token = localStorage.getItem(TOKEN_KEY);
     if (!token) {
       this.showLoggedOut();
       if (announce) this.bridge.loginStatus(false);
       return;
     }
     try {
-      const answer = await this.socket.request("auth.resume", { token, crmOrigin: this.crmOrigin });
-      this.applySnapshot(answer.snapshot);
+      const fields = { token, crmOrigin: this.crmOrigin };
+      if (this.lastSeq > 0) fields.lastSeq = this.lastSeq;
+      const answer = await this.socket.request("auth.resume", fields);
+      this.applySnapshot(answer.snapshot, answer.replayed > 0);
       if (announce) this.bridge.loginStatus(true);
     } catch (error) {
       if (error.code === "disconnected" || error.code === "timeout") return;
@@ -60,9 +115,11 @@ class Toolbar {
   onClose(code, reason) {
     if (code === CLOSE_SESSION_ENDED || this.loggingOut) {
       this.loggingOut = false;
+      this.view.connection("connecting");
       return true; // reconnect, unauthenticated, ready for the next login
     }
     this.view.status("reconnecting");
+    this.view.connection("reconnecting");
     return true;
   }
 
@@ -84,6 +141,7 @@ class Toolbar {
       this.bridge.loginResult("success");
       if (answer.forced) this.bridge.forceLogin("previous session was logged out");
       this.bridge.loginStatus(true);
+      this.leader.post({ type: "session", loggedIn: true });
       this.announceCampaign(answer.snapshot);
       if (!answer.snapshot.agent.extension) this.bridge.askExtension();
     } catch (error) {
@@ -91,6 +149,7 @@ class Toolbar {
         this.pendingForce = { username, password, authPolicy };
       }
       this.view.error(error.message);
+      this.view.forceLoginOffered(Boolean(this.pendingForce));
       this.bridge.loginResult(error.message);
     }
   }
@@ -140,29 +199,84 @@ class Toolbar {
 
   // -- server events ------------------------------------------------------------------------
 
-  applySnapshot(snapshot) {
+  applySnapshot(snapshot, replaying = false) {
     this.snapshot = snapshot;
-    this.lastSeq = Math.max(this.lastSeq, snapshot.seq);
+    if (replaying) {
+      // The server replays the events after our lastSeq next; the snapshot already holds
+      // their effect, so they only fire the CRM's handlers (e.g. a hangup missed while away).
+      this.replayUntil = snapshot.seq;
+    } else {
+      this.setLastSeq(Math.max(this.lastSeq, snapshot.seq));
+    }
+    this.pendingForce = null;
+    this.view.forceLoginOffered(false);
     this.view.render(snapshot);
   }
 
   onEvent(frame) {
+    // Dedupe by seq: a replayed or re-sent event is handled once.
     if (frame.seq <= this.lastSeq || !this.snapshot) return;
-    this.lastSeq = frame.seq;
+    this.setLastSeq(frame.seq);
+    if (frame.event === "session.ended") {
+      this.endSession();
+      this.bridge.loggedOut(frame.data.reason);
+      this.bridge.loginStatus(false);
+      return;
+    }
+    if (frame.seq > this.replayUntil) this.applyEvent(frame);
+    // Only the leading tab speaks to its CRM page about calls and presence.
+    if (this.leader.leading) this.announce(frame);
+    this.view.render(this.snapshot);
+  }
+
+  announce(frame) {
+    const data = frame.data;
+    switch (frame.event) {
+      case "agent.extension_selected":
+        this.bridge.extensionSelected(data);
+        break;
+      case "agent.campaign_selected":
+        this.bridge.campaignSelected(data);
+        break;
+      case "agent.auto_call_changed":
+        this.bridge.autoCall(data.on);
+        break;
+      case "agent.state_changed":
+        this.bridge.presence(data);
+        break;
+      case "call.dialing":
+        this.bridge.callInitiated(data);
+        break;
+      case "call.screen_pop":
+        if (!this.hasPopped(data.show_crm_request_id)) {
+          this.rememberPop(data.show_crm_request_id);
+          this.bridge.screenPop(data);
+        }
+        break;
+      case "call.transfer_requested":
+        this.bridge.transferRequested(data);
+        break;
+      case "call.conference_requested":
+        this.bridge.conferenceRequested(data);
+        break;
+      case "call.ended":
+        this.bridge.callEnded(data);
+        break;
+    }
+  }
+
+  applyEvent(frame) {
     const data = frame.data;
     const agent = this.snapshot.agent;
     switch (frame.event) {
       case "agent.extension_selected":
         agent.extension = { name: data.name, phone: data.phone };
-        this.bridge.extensionSelected(data);
         break;
       case "agent.campaign_selected":
         agent.campaignId = data.campaign_id;
-        this.bridge.campaignSelected(data);
         break;
       case "agent.auto_call_changed":
         agent.autoCall = data.on;
-        this.bridge.autoCall(data.on);
         break;
       case "agent.state_changed":
         agent.state = data.state;
@@ -171,7 +285,6 @@ class Toolbar {
         if (this.snapshot.call?.role === "party" && !["invited", "conferencing"].includes(data.state)) {
           this.snapshot.call = null;
         }
-        this.bridge.presence(data);
         break;
       case "call.offered":
         this.snapshot.call = { callId: data.call_id, state: "offered" };
@@ -179,17 +292,16 @@ class Toolbar {
       case "call.dialing":
         this.snapshot.lead = null;
         this.snapshot.call = callView(data, "dialing");
-        this.bridge.callInitiated(data);
         break;
       case "call.connected":
-        this.snapshot.call = { ...(this.snapshot.call || {}), ...callView(data, "connected") };
+        this.snapshot.call = {
+          ...(this.snapshot.call || {}),
+          ...callView(data, "connected"),
+          answeredAt: frame.at,
+        };
         break;
       case "call.screen_pop":
         this.snapshot.call = { ...callView(data, "connected"), ...(this.snapshot.call || {}) };
-        if (!this.popped.has(data.show_crm_request_id)) {
-          this.popped.add(data.show_crm_request_id);
-          this.bridge.screenPop(data);
-        }
         break;
       case "lead.presented":
         this.snapshot.lead = {
@@ -212,7 +324,6 @@ class Toolbar {
           this.snapshot.call.onHold = true;
           addLeg(this.snapshot.call, data.leg_id, "phone", data.target, "consult");
         }
-        this.bridge.transferRequested(data);
         break;
       case "call.transfer_finished":
         if (this.snapshot.call && data.transfer_kind === "incall" && data.outcome !== "completed") {
@@ -223,7 +334,6 @@ class Toolbar {
         if (this.snapshot.call) {
           addLeg(this.snapshot.call, data.leg_id, data.conference_kind, data.target, "conference");
         }
-        this.bridge.conferenceRequested(data);
         break;
       case "call.leg_connected":
         for (const leg of this.snapshot.call?.legs ?? []) {
@@ -247,18 +357,11 @@ class Toolbar {
         break;
       case "call.ended":
         if (this.snapshot.call) this.snapshot.call.state = "wrap_up";
-        this.bridge.callEnded(data);
         break;
       case "call.disposed":
         this.snapshot.call = null;
         break;
-      case "session.ended":
-        this.endSession();
-        this.bridge.loggedOut(data.reason);
-        this.bridge.loginStatus(false);
-        return;
     }
-    this.view.render(this.snapshot);
   }
 
   // -- agent actions (from the toolbar's own controls and from the CRM) ---------------------
@@ -415,6 +518,15 @@ class Toolbar {
       disposeNDial: (m) => this.disposeAndDial(m.dispositionCode, m.phone),
       disposeAndScheduleCallback: (m) => this.disposeWithCallback(m),
     };
+  }
+}
+
+function readPopped() {
+  try {
+    const popped = JSON.parse(localStorage.getItem(POPPED_KEY) ?? "[]");
+    return Array.isArray(popped) ? popped : [];
+  } catch {
+    return [];
   }
 }
 

@@ -14,9 +14,14 @@ const STATE_LABELS = {
   conferencing: "in conference",
 };
 
+const SECTIONS = ["view-other-tab", "view-login", "view-agent", "view-preview", "view-call", "view-wrapup"];
+
 export class View {
   constructor(toolbar) {
     this.toolbar = toolbar;
+    this.elsewhere = false; // another tab of this CRM leads
+    this.plan = []; // the current call's disposition classes, for the class select
+    this.timer = null;
     if (toolbar) this.bind();
   }
 
@@ -62,6 +67,16 @@ export class View {
       t.dial($("dial-number").value, "manual");
     });
     $("logout").addEventListener("click", () => t.logout());
+    $("force-login").addEventListener("click", () => t.forceLogin());
+    $("take-over").addEventListener("click", () => t.takeOver());
+    $("disposition-class").addEventListener("change", () => this.fillCodes());
+    // Escape backs out: it dismisses the error shown and clears the field being typed in.
+    document.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape") return;
+      this.clearError();
+      const field = document.activeElement;
+      if (field?.tagName === "INPUT" && field.type !== "checkbox") field.value = "";
+    });
     $("dispose").addEventListener("click", () => {
       const when = $("callback-time").value; // local date and time, from datetime-local
       const at = when ? new Date(when).toISOString() : null;
@@ -85,6 +100,22 @@ export class View {
     $("error").hidden = true;
   }
 
+  connection(state) {
+    const dot = $("connection");
+    dot.dataset.state = state;
+    dot.setAttribute("aria-label", `connection: ${state}`);
+    dot.title = `connection: ${state}`;
+  }
+
+  forceLoginOffered(offered) {
+    $("force-login").hidden = !offered;
+    if (offered && document.hasFocus()) $("force-login").focus();
+  }
+
+  otherTab(elsewhere) {
+    this.elsewhere = elsewhere;
+  }
+
   fatal(message) {
     for (const section of document.querySelectorAll("section")) section.hidden = true;
     this.status("not available");
@@ -103,11 +134,25 @@ export class View {
   }
 
   render(snapshot) {
+    this.show(snapshot);
+    this.keepFocus();
+  }
+
+  show(snapshot) {
     const show = (id, visible) => ($(id).hidden = !visible);
+    if (this.elsewhere) {
+      // Another tab leads: this one only says so, and offers to take over.
+      if (snapshot) this.status(STATE_LABELS[snapshot.agent.state] ?? snapshot.agent.state, snapshot.agent.state);
+      for (const id of SECTIONS) show(id, id === "view-other-tab");
+      this.tick(null);
+      return;
+    }
+    show("view-other-tab", false);
     if (!snapshot) {
       this.status("logged out");
       show("view-login", true);
       for (const id of ["view-agent", "view-preview", "view-call", "view-wrapup"]) show(id, false);
+      this.tick(null);
       return;
     }
     const { agent, call } = snapshot;
@@ -153,7 +198,38 @@ export class View {
       $("call-phone").textContent = call.phone ?? "";
       $("call-meta").textContent = [call.callType, call.campaignName].filter(Boolean).join(" · ");
     }
+    this.tick(!$("view-call").hidden && call?.answeredAt ? call.answeredAt : null);
     if (agent.state === "wrap_up") this.fillDispositions(snapshot);
+  }
+
+  tick(answeredAt) {
+    // The call timer counts from the answer (server time, seconds) while the call panel shows.
+    clearInterval(this.timer);
+    this.timer = null;
+    const timer = $("call-timer");
+    timer.hidden = answeredAt === null;
+    if (answeredAt === null) return;
+    const update = () => (timer.textContent = duration(Date.now() / 1000 - answeredAt));
+    update();
+    this.timer = setInterval(update, 1000);
+  }
+
+  keepFocus() {
+    // A keyboard user whose control just disappeared (the view changed under them) lands on
+    // the first control of what is shown now, not on the page body. Only while the toolbar
+    // has focus: a call arriving must never pull focus out of the CRM's own form.
+    if (!document.hasFocus()) return;
+    const active = document.activeElement;
+    if (active && active !== document.body && active.offsetParent !== null) return;
+    for (const id of SECTIONS) {
+      const section = $(id);
+      if (section.hidden) continue;
+      const first = section.querySelector("input:not([hidden]), select, button:not([disabled]):not([hidden])");
+      if (first && first.offsetParent !== null) {
+        first.focus();
+        return;
+      }
+    }
   }
 
   fillLegs(call, owner) {
@@ -168,6 +244,7 @@ export class View {
           drop.textContent = "Drop";
           drop.dataset.testid = "leg-drop";
           drop.dataset.legId = leg.legId;
+          drop.setAttribute("aria-label", `Drop ${leg.party}`);
           item.append(drop);
         }
         return item;
@@ -207,17 +284,41 @@ export class View {
     $("callback-time").value = "";
     try {
       const answer = await this.toolbar.act("disposition.list");
-      select.replaceChildren();
-      for (const klass of answer.dispositionCodes) {
-        const group = document.createElement("optgroup");
-        group.label = klass.dispositionClass;
-        for (const code of klass.dispositionCodes) group.append(new Option(code, code));
-        select.append(group);
-      }
+      this.plan = answer.dispositionCodes;
+      // "All classes" first, so the code select offers every code, as before, until the
+      // agent narrows it by class.
+      const classes = $("disposition-class");
+      classes.replaceChildren(
+        new Option("All classes", ""),
+        ...this.plan.map((k) => new Option(k.dispositionClass, k.dispositionClass)),
+      );
+      this.fillCodes();
+      this.keepFocus();
     } catch {
       select.dataset.callId = "";
     }
   }
+
+  fillCodes() {
+    const select = $("disposition-code");
+    const wanted = $("disposition-class").value;
+    select.replaceChildren();
+    for (const klass of this.plan) {
+      if (wanted && klass.dispositionClass !== wanted) continue;
+      const group = document.createElement("optgroup");
+      group.label = klass.dispositionClass;
+      for (const code of klass.dispositionCodes) group.append(new Option(code, code));
+      select.append(group);
+    }
+  }
+}
+
+function duration(seconds) {
+  const total = Math.max(0, Math.floor(seconds));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const secs = String(total % 60).padStart(2, "0");
+  return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${secs}` : `${minutes}:${secs}`;
 }
 
 function replaceOptions(select, wanted, value) {
