@@ -12,8 +12,10 @@
  *   by older toolbars, so nothing here breaks a CRM that mixes old and new.
  * - Only messages from the toolbar's origin AND from the iframe's own window are heard;
  *   messages are posted only to the toolbar's origin, never '*'.
- * - Calls made before the toolbar said onLoadHandler (the script runs in <head>, before the
- *   iframe exists) wait in a queue and go in order once it has.
+ * - Calls made before the toolbar is ready — loaded (onLoadHandler) and connected to its server
+ *   (loginStatusHandler, which follows) — wait in a queue and go in order once it is: the
+ *   script runs in <head>, before the iframe exists, and a toolbar without its socket could
+ *   only refuse them.
  * - A handler that throws never stops the others, and never reaches the toolbar.
  */
 (function () {
@@ -28,7 +30,7 @@
   var pending = {}; // requestMethodId -> callback (or null: an answer nobody waits for)
   var counter = 0;
   var queue = [];
-  var toolbarLoaded = false;
+  var toolbarReady = false;
   var embedError = null; // the embed doctor's last diagnosis: {code, message, fix}
   var extensionInfo = null; // from setExtensionInfo(), used if the page has no getExtensionInfo
 
@@ -71,7 +73,7 @@
   function send(fields) {
     var target = toolbarWindow();
     var origin = toolbarOrigin();
-    if (!toolbarLoaded || !target || !origin) {
+    if (!toolbarReady || !target || !origin) {
       queue.push(fields);
       return;
     }
@@ -171,11 +173,14 @@
       return;
     }
     if (method === "onLoadHandler") {
-      toolbarLoaded = true;
+      toolbarReady = false; // (re)loading: not connected yet
+      embedError = null;
+    }
+    if (method === "loginStatusHandler" && !toolbarReady) {
+      toolbarReady = true; // the toolbar reached its server
       embedError = null;
       flush();
     }
-    if (method === "loginStatusHandler") embedError = null; // the toolbar reached its server
     if (method === "embedErrorHandler") {
       embedError = { code: message.code, message: message.message, fix: message.fix };
     }
@@ -412,7 +417,8 @@
           );
         }, timeoutMs);
         settlers.push(entry);
-        if (embedError) return fail(embedFailure());
+        // No failing early on an old diagnosis: the toolbar reconnects by itself, so a request
+        // fails on a NEW embedErrorHandler (below) or at its deadline, which names the last one.
         start(function (answer) {
           var result = (answer && answer.result) || {};
           if (result.status === "failed") {
@@ -579,7 +585,7 @@
   };
 
   var AgentBar = {
-    /** Resolves once the toolbar in `iframe` has loaded; rejects with the embed doctor's
+    /** Resolves once the toolbar in `iframe` has loaded and reached its server; rejects with the embed doctor's
      *  diagnosis, or `timeout`, otherwise. */
     attach: function (iframe, options) {
       var bar = new Bar(options);
@@ -593,7 +599,7 @@
           if (new URL(base).origin !== toolbarOrigin()) baseUrl = base;
         }
       }
-      if (toolbarLoaded) return Promise.resolve(bar);
+      if (toolbarReady) return Promise.resolve(bar);
       return new Promise(function (resolve, reject) {
         function loaded() {
           cleanup();
@@ -605,7 +611,7 @@
         }
         function cleanup() {
           clearTimeout(timer);
-          off("onLoadHandler", loaded);
+          off("loginStatusHandler", loaded);
           off("embedErrorHandler", broken);
         }
         var timer = setTimeout(function () {
@@ -620,7 +626,7 @@
                 ),
           );
         }, bar.timeoutMs);
-        on("onLoadHandler", loaded);
+        on("loginStatusHandler", loaded);
         on("embedErrorHandler", broken);
       });
     },
