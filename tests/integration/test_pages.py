@@ -19,6 +19,13 @@ def test_the_glue_script_is_served_for_any_version(server: AgentbarServer, name:
     assert "window.ameyo.integration = integration" in response.text
 
 
+def test_the_glue_typings_are_served(server: AgentbarServer) -> None:
+    response = httpx.get(f"{server.base_url}/ameyowebaccess/toolbar/js/agentbar.d.ts")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/typescript")
+    assert "interface AmeyoIntegration" in response.text
+
+
 def test_other_scripts_are_not_found(server: AgentbarServer) -> None:
     response = httpx.get(f"{server.base_url}/ameyowebaccess/toolbar/js/jquery.js")
     assert response.status_code == 404

@@ -109,3 +109,25 @@ def test_a_call_waits_in_queue_until_an_agent_is_ready(
     call_id = server.place_call()
     get_ready(toolbar, inbound_campaign(answer))
     assert toolbar.wait_event("call.connected")["data"]["call_id"] == call_id
+
+
+def test_a_record_set_by_crt_id_is_stored_and_a_snapshot_is_read_afresh(
+    server: AgentbarServer, toolbar: ToolbarClient
+) -> None:
+    # The CRM's setRecordInfoForCrt and refreshTelephony, as the toolbar sends them.
+    get_ready(toolbar, inbound_campaign(log_in(toolbar)))
+    call_id = server.place_call("+14085550199")
+    pop = toolbar.wait_event("call.connected", call_id=call_id)["data"]
+
+    snapshot = toolbar.expect_ok("snapshot")["snapshot"]
+    assert snapshot["agent"]["state"] == "on_call"
+    assert snapshot["call"]["callId"] == call_id
+
+    refused = toolbar.request("call.record", crtObjectId="no-such-crt", recordId="rec-1")
+    assert refused["error"]["code"] == "unknown_call"
+    toolbar.expect_ok("call.record", crtObjectId=pop["customer_crt"], recordId="contact-42")
+    [row] = server.query("SELECT record_id FROM calls WHERE call_id = ?", call_id)
+    assert row["record_id"] == "contact-42"
+    toolbar.expect_ok("call.record", crtObjectId=pop["user_crt"], recordId="contact-43")
+    [row] = server.query("SELECT record_id FROM calls WHERE call_id = ?", call_id)
+    assert row["record_id"] == "contact-43"

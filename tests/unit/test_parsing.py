@@ -179,6 +179,11 @@ VALID_FRAMES: list[tuple[dict[str, Any], type[BaseModel]]] = [
         {"id": 11, "cmd": "showcrm.ack", "requestId": "pop-1", "recordId": "rec-9"},
         frames.AcknowledgeShowCrm,
     ),
+    (
+        {"id": 14, "cmd": "call.record", "crtObjectId": "crt-1", "recordId": "rec-9"},
+        frames.RecordForCrt,
+    ),
+    ({"id": 15, "cmd": "snapshot"}, frames.Snapshot),
     ({"id": "twelve", "cmd": "ping"}, frames.Ping),
     (
         {

@@ -99,6 +99,11 @@ class Desk:
         if not await self._storage.set_record_for_show_crm(request_id, agent_id, record_id):
             raise UnknownCall(f"no screen pop '{request_id}' for this agent")
 
+    async def record_for_crt(self, agent_id: str, crt_object_id: str, record_id: str) -> None:
+        """setRecordInfoForCrt: CRMs name the call by either leg's CRT id, not the pop's."""
+        if not await self._storage.set_record_for_crt(crt_object_id, agent_id, record_id):
+            raise UnknownCall(f"no call with CRT id '{crt_object_id}' for this agent")
+
 
 def _agent_view(agent: Agent) -> dict[str, Any]:
     extension = agent.extension

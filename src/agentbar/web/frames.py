@@ -127,6 +127,22 @@ class AcknowledgeShowCrm(_Frame):
     recordType: Text | None = None
 
 
+class RecordForCrt(_Frame):
+    """The CRM's setRecordInfoForCrt: the record a call leg (by its CRT id) belongs to."""
+
+    cmd: Literal["call.record"]
+    crtObjectId: Id
+    recordId: Id
+    recordName: Text | None = None
+    recordType: Text | None = None
+
+
+class Snapshot(_Frame):
+    """The CRM's refreshTelephony: the agent's state read afresh, as after a resume."""
+
+    cmd: Literal["snapshot"]
+
+
 class Dial(_Frame):
     """Manual dial (the toolbar's dial box) or click-to-dial (the CRM's doDial)."""
 
@@ -212,6 +228,8 @@ FRAME_TYPES = (
     ListDispositions,
     Dispose,
     AcknowledgeShowCrm,
+    RecordForCrt,
+    Snapshot,
     Dial,
     DisposeAndDial,
     DialLead,
@@ -238,6 +256,8 @@ ClientFrame = Annotated[
     | ListDispositions
     | Dispose
     | AcknowledgeShowCrm
+    | RecordForCrt
+    | Snapshot
     | Dial
     | DisposeAndDial
     | DialLead

@@ -54,6 +54,13 @@ async def toolbar_page(request: Request) -> Response:
 @router.get("/ameyowebaccess/toolbar/js/{name}", include_in_schema=False)
 async def glue_script(name: str) -> Response:
     """Every `ameyo-integration-v<N>.js` is the current glue: old CRMs keep their URL."""
+    if name == "agentbar.d.ts":
+        # The glue's types, for CRM developers who write TypeScript.
+        return Response(
+            _asset("integration/agentbar.d.ts"),
+            media_type="application/typescript; charset=utf-8",
+            headers={"Cache-Control": "no-cache"},
+        )
     if not _GLUE_NAME.fullmatch(name):
         raise HTTPException(404, f"no script '{name}'; the glue is ameyo-integration.js")
     return Response(

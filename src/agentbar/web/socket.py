@@ -83,6 +83,8 @@ class ToolbarSocket:
             f.Dispose: self._dispose,
             f.ListDispositions: self._list_dispositions,
             f.AcknowledgeShowCrm: self._acknowledge_show_crm,
+            f.RecordForCrt: self._record_for_crt,
+            f.Snapshot: self._snapshot,
             f.Dial: self._dial,
             f.DisposeAndDial: self._dispose_and_dial,
             f.DialLead: self._dial_lead,
@@ -259,6 +261,15 @@ class ToolbarSocket:
         session = self._require_session()
         await self._c.desk.acknowledge_show_crm(session.agent_id, frame.requestId, frame.recordId)
         return {}
+
+    async def _record_for_crt(self, frame: f.RecordForCrt) -> dict[str, Any]:
+        session = self._require_session()
+        await self._c.desk.record_for_crt(session.agent_id, frame.crtObjectId, frame.recordId)
+        return {}
+
+    async def _snapshot(self, frame: f.Snapshot) -> dict[str, Any]:
+        session = self._require_session()
+        return {"snapshot": await self._c.desk.snapshot(session.agent_id)}
 
     async def _dial(self, frame: f.Dial) -> dict[str, Any]:
         session = self._require_session()

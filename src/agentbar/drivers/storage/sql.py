@@ -562,6 +562,21 @@ class SqlStorage:
             )
             return result.rowcount == 1
 
+    async def set_record_for_crt(self, crt_object_id: str, agent_id: str, record_id: str) -> bool:
+        with self._engine.begin() as c:
+            result = c.execute(
+                update(t.calls)
+                .where(
+                    (
+                        (t.calls.c.user_crt == crt_object_id)
+                        | (t.calls.c.customer_crt == crt_object_id)
+                    )
+                    & (t.calls.c.agent_id == agent_id)
+                )
+                .values(record_id=record_id)
+            )
+            return result.rowcount == 1
+
     async def call_record(self, call_id: str) -> CallRecord | None:
         with self._engine.connect() as c:
             row = c.execute(select(t.calls).where(t.calls.c.call_id == call_id)).mappings().first()

@@ -1,28 +1,46 @@
 /*
- * agentbar glue script: window.ameyo.integration for CRM pages.
+ * agentbar glue script: window.ameyo.integration (the Generic Toolbar CRM integration API) and
+ * window.AgentBar (a promise API beside it) for CRM pages.
  *
  * Include it in <head>; add <div id="ameyoIframeDiv"> and the iframe #ameyoIframe pointing at
- * <agentbar>/ameyowebaccess/toolbar-crm.htm?origin=<page URL>. No framework, no build step.
+ * <agentbar>/ameyowebaccess/toolbar-crm.htm?origin=<page URL>. No framework, no build step; the
+ * types are in agentbar.d.ts beside this file. See docs/integration-guide.md.
  *
- * Wire format (shared with older glue files): every message is a JSON string with a `method`
- * field and flat fields beside it. Only messages from the toolbar's own origin and from the
- * iframe's own window are heard; messages are posted only to the toolbar's origin.
+ * Rules this file keeps:
+ * - Wire format (shared with older glue files): every message is a JSON string with a `method`
+ *   field and flat fields beside it. Extra fields (requestMethodId on every request) are ignored
+ *   by older toolbars, so nothing here breaks a CRM that mixes old and new.
+ * - Only messages from the toolbar's origin AND from the iframe's own window are heard;
+ *   messages are posted only to the toolbar's origin, never '*'.
+ * - Calls made before the toolbar is ready — loaded (onLoadHandler) and connected to its server
+ *   (loginStatusHandler, which follows) — wait in a queue and go in order once it is: the
+ *   script runs in <head>, before the iframe exists, and a toolbar without its socket could
+ *   only refuse them.
+ * - A handler that throws never stops the others, and never reaches the toolbar.
  */
 (function () {
   "use strict";
 
   var scriptSrc = (document.currentScript && document.currentScript.src) || "";
+  // The toolbar lives on the server that served this script, unless the page says otherwise.
   var baseUrl = scriptSrc ? scriptSrc.replace(/ameyowebaccess\/.*$/, "") : "";
-  var registry = {};
-  var callbacks = {};
+  var frameElement = null; // set by AgentBar.attach(); otherwise #ameyoIframe
+  var registry = {}; // handler name -> the object registered for it (registerCustomFunction)
+  var listeners = {}; // handler name -> functions added with bar.on()
+  var pending = {}; // requestMethodId -> callback (or null: an answer nobody waits for)
   var counter = 0;
   var queue = [];
-  var toolbarLoaded = false;
+  var toolbarReady = false;
+  var embedError = null; // the embed doctor's last diagnosis: {code, message, fix}
+  var extensionInfo = null; // from setExtensionInfo(), used if the page has no getExtensionInfo
 
   // Answers that travel under older names fire the documented handler and the old one.
   var ALIASES = {
     getDispositionCodesHandler: ["handleDispositionCodes", "getDispositionCodesHandler"],
-    getDispositionCodeWithClassHandler: ["handleDispositionCodes", "getDispositionCodeWithClassHandler"],
+    getDispositionCodeWithClassHandler: [
+      "handleDispositionCodes",
+      "getDispositionCodeWithClassHandler",
+    ],
     disposeCallByDispositionCodeHandler: [
       "handleDisposeCallByDispositionCode",
       "disposeCallByDispositionCodeHandler",
@@ -36,21 +54,26 @@
 
   function toolbarOrigin() {
     try {
-      return new URL(baseUrl, window.location.href).origin;
+      var origin = new URL(baseUrl, window.location.href).origin;
+      return origin === "null" ? null : origin;
     } catch (e) {
       return null;
     }
   }
 
+  function toolbarFrame() {
+    return frameElement || document.getElementById("ameyoIframe");
+  }
+
   function toolbarWindow() {
-    var frame = document.getElementById("ameyoIframe");
+    var frame = toolbarFrame();
     return frame && frame.contentWindow ? frame.contentWindow : null;
   }
 
   function send(fields) {
     var target = toolbarWindow();
     var origin = toolbarOrigin();
-    if (!toolbarLoaded || !target || !origin) {
+    if (!toolbarReady || !target || !origin) {
       queue.push(fields);
       return;
     }
@@ -63,19 +86,33 @@
     for (var i = 0; i < waiting.length; i++) send(waiting[i]);
   }
 
+  function report(name, error) {
+    if (window.console) console.error("agentbar: handler " + name + " failed", error);
+  }
+
   function fire(name, args) {
     var holder = registry[name];
     if (holder && typeof holder[name] === "function") {
       try {
         holder[name].apply(holder, args);
       } catch (error) {
-        if (window.console) console.error("agentbar: handler " + name + " failed", error);
+        report(name, error);
+      }
+    }
+    var fns = (listeners[name] || []).slice();
+    for (var i = 0; i < fns.length; i++) {
+      try {
+        fns[i].apply(null, args);
+      } catch (error) {
+        report(name, error);
       }
     }
   }
 
   function argumentsFor(message) {
     switch (message.method) {
+      case "onLoadHandler":
+        return [];
       case "showCrm":
         return [message.phone, message.additionalParams, message.requestId];
       case "showCrmDetailed":
@@ -83,6 +120,8 @@
       case "getDispositionCodesHandler":
       case "getDispositionCodeWithClassHandler":
         return [message.dispositionCodes];
+      case "embedErrorHandler":
+        return [message.code, { message: message.message, fix: message.fix }];
       default:
         var details = message.userCustomerCRTInfo;
         if (details === undefined) {
@@ -92,6 +131,21 @@
           }
         }
         return [message.reason, details];
+    }
+  }
+
+  function answerExtension() {
+    var info = null;
+    if (typeof window.getExtensionInfo === "function") {
+      try {
+        info = window.getExtensionInfo();
+      } catch (error) {
+        report("getExtensionInfo", error);
+      }
+    }
+    info = info || extensionInfo;
+    if (info) {
+      send({ method: "setExtensionMetadata", extensionName: info.name, extensionPhone: info.phone });
     }
   }
 
@@ -106,21 +160,32 @@
     if (!message || typeof message.method !== "string") return;
     var method = message.method;
 
-    if (Object.prototype.hasOwnProperty.call(callbacks, method)) {
-      var callback = callbacks[method];
-      delete callbacks[method];
-      callback(message.result === undefined ? message : { result: message.result });
+    if (Object.prototype.hasOwnProperty.call(pending, method)) {
+      var callback = pending[method];
+      delete pending[method];
+      if (callback) {
+        try {
+          callback(message.result === undefined ? message : { result: message.result });
+        } catch (error) {
+          report(method, error);
+        }
+      }
       return;
     }
     if (method === "onLoadHandler") {
-      toolbarLoaded = true;
+      toolbarReady = false; // (re)loading: not connected yet
+      embedError = null;
+    }
+    if (method === "loginStatusHandler" && !toolbarReady) {
+      toolbarReady = true; // the toolbar reached its server
+      embedError = null;
       flush();
     }
+    if (method === "embedErrorHandler") {
+      embedError = { code: message.code, message: message.message, fix: message.fix };
+    }
     if (method === "intializeExtensionInfo") {
-      if (typeof window.getExtensionInfo === "function") {
-        var info = window.getExtensionInfo() || {};
-        send({ method: "setExtensionMetadata", extensionName: info.name, extensionPhone: info.phone });
-      }
+      answerExtension();
       return;
     }
     var names = ALIASES[method] || [method];
@@ -128,20 +193,30 @@
     for (var i = 0; i < names.length; i++) fire(names[i], args);
   }
 
+  // Every request carries requestMethodId (<method>_<counter>); the toolbar answers it with a
+  // message whose `method` is that id. Answers nobody waits for are swallowed, not fired.
   function request(method, fields, callback) {
     counter += 1;
     var id = method + "_" + counter;
-    if (typeof callback === "function") callbacks[id] = callback;
+    pending[id] = typeof callback === "function" ? callback : null;
     fields.method = method;
     fields.requestMethodId = id;
     send(fields);
+    return id;
   }
 
-  function lastFunction(args) {
+  // The callback is the last argument that is a function (the documented example passes it
+  // fourth, in the place of recordType); the values before it keep their places.
+  function splitCallback(args) {
     for (var i = args.length - 1; i >= 0; i--) {
-      if (typeof args[i] === "function") return { index: i, fn: args[i] };
+      if (typeof args[i] === "function") return { values: args.slice(0, i), fn: args[i] };
     }
-    return { index: args.length, fn: null };
+    return { values: args, fn: null };
+  }
+
+  function extensionFields(info) {
+    info = info || {};
+    return { extensionName: info.name, extensionPhone: info.phone };
   }
 
   var integration = {
@@ -149,17 +224,16 @@
       registry[name] = obj;
     },
     doLogin: function (username, password, authPolicy) {
-      send({ method: "doLogin", username: username, password: password, authPolicy: authPolicy });
+      request("doLogin", { username: username, password: password, authPolicy: authPolicy });
     },
     doForceLogin: function () {
-      send({ method: "doForceLogin" });
+      request("doForceLogin", {});
     },
     doLogout: function () {
-      send({ method: "doLogout" });
+      request("doLogout", {});
     },
     doDial: function (phone, customerId, additionalParams, searchable, customerRecords, campaignId) {
-      send({
-        method: "doDial",
+      request("doDial", {
         phone: phone,
         customerId: customerId,
         additionalParams: additionalParams,
@@ -169,17 +243,16 @@
       });
     },
     populateNumberInDialBox: function (phone) {
-      send({ method: "populateNumberInDialBox", phone: phone });
+      request("populateNumberInDialBox", { phone: phone });
     },
     getDispositionCodes: function (campaignId) {
-      send({ method: "getDispositionCodes", campaignId: campaignId });
+      request("getDispositionCodes", { campaignId: campaignId });
     },
     getDispositionCodesWithDispositionClass: function (campaignId) {
-      send({ method: "getDispositionCodesWithDispositionClass", campaignId: campaignId });
+      request("getDispositionCodesWithDispositionClass", { campaignId: campaignId });
     },
     disposeCallByDisposition: function (dispositionCode, crtObjectId, additionalNote) {
-      send({
-        method: "disposeCallByDisposition",
+      request("disposeCallByDisposition", {
         dispositionCode: dispositionCode,
         crtObjectId: crtObjectId,
         additionalParameters: additionalNote,
@@ -192,8 +265,7 @@
       callBackParams,
       additionalParameters,
     ) {
-      send({
-        method: "disposeAndScheduleCallback",
+      request("disposeAndScheduleCallback", {
         phoneNumber: phoneNumber,
         selfCallBack: selfCallBack,
         callBackTime: callBackTime,
@@ -202,44 +274,372 @@
       });
     },
     disposeNDial: function (dispositionCode, phone) {
-      send({ method: "disposeNDial", dispositionCode: dispositionCode, phone: phone });
+      request("disposeNDial", { dispositionCode: dispositionCode, phone: phone });
     },
     setLoginInfo: function (userId, password) {
-      send({ method: "setLoginCredentials", userId: userId, password: password });
+      request("setLoginCredentials", { userId: userId, password: password });
     },
     setExtensionInfo: function (info) {
-      info = info || {};
-      send({ method: "setExtensionMetadata", extensionName: info.name, extensionPhone: info.phone });
+      // Kept as well: a page without getExtensionInfo() still binds this one after a login.
+      extensionInfo = info ? { name: info.name, phone: info.phone } : null;
+      request("setExtensionMetadata", extensionFields(info));
+    },
+    selectExtension: function (callContextId, phone) {
+      request("selectExtension", { callContextId: callContextId, phone: phone });
+    },
+    hideUI: function (uiElements) {
+      request("configureUI", { uiElements: uiElements });
+    },
+    refreshTelephony: function (crtObjectId) {
+      request("refreshTelephony", { data: crtObjectId });
+    },
+    setRecordInfoForCrt: function () {
+      var split = splitCallback(Array.prototype.slice.call(arguments));
+      var v = split.values;
+      request(
+        "setRecordInfoForCrt",
+        { crtObjectId: v[0], recordId: v[1], recordName: v[2], recordType: v[3], additionalInfo: v[4] },
+        split.fn,
+      );
     },
     setBaseUrl: function (url) {
-      baseUrl = url;
+      baseUrl = String(url);
     },
     getBaseUrl: function () {
       return baseUrl;
     },
     api: {
-      // The callback is the last argument that is a function (the documented example passes
-      // it fourth, in the place of recordType).
       setRecordInfoForShowCrm: function () {
-        var args = Array.prototype.slice.call(arguments);
-        var found = lastFunction(args);
-        var values = args.slice(0, found.index);
+        var split = splitCallback(Array.prototype.slice.call(arguments));
+        var v = split.values;
         request(
           "recordInfoForShowCrm",
           {
-            showCrmrequestId: values[0],
-            recordId: values[1],
-            recordName: values[2],
-            recordType: values[3],
-            additionalInfo: values[4],
+            showCrmrequestId: v[0],
+            recordId: v[1],
+            recordName: v[2],
+            recordType: v[3],
+            additionalInfo: v[4],
           },
-          found.fn,
+          split.fn,
         );
       },
     },
   };
 
+  // -- the promise API ---------------------------------------------------------------------
+  //
+  // Each request settles on the handler that answers it (loginHandler, logoutHandler, ...) or,
+  // failing that, on the toolbar's requestMethodId answer; it never outlives `timeoutMs`.
+  // Requests of one kind run one at a time, because the handlers that answer them carry no id.
+
+  var DEFAULT_TIMEOUT_MS = 15000;
+
+  function AgentBarError(code, message, details) {
+    var error = new Error(message);
+    error.name = "AgentBarError";
+    error.code = code;
+    if (details !== undefined) error.details = details;
+    return error;
+  }
+
+  function slug(text) {
+    var s = String(text == null ? "" : text)
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "_")
+      .replace(/^_+|_+$/g, "");
+    return s || "failed";
+  }
+
+  var settlers = []; // every unsettled promise request: {reject}
+  var chains = {};
+
+  function embedFailure() {
+    return AgentBarError(
+      embedError.code,
+      embedError.message + (embedError.fix ? " Fix: " + embedError.fix : ""),
+      embedError,
+    );
+  }
+
+  function on(name, fn) {
+    (listeners[name] = listeners[name] || []).push(fn);
+  }
+
+  function off(name, fn) {
+    var fns = listeners[name] || [];
+    for (var i = fns.length - 1; i >= 0; i--) if (fns[i] === fn) fns.splice(i, 1);
+  }
+
+  // Settle on the first of: an `outcomes` handler (fn(args) -> {value} | {error} | null to
+  // keep waiting), the toolbar's answer to the request, an embed error, or the deadline.
+  function perform(kind, timeoutMs, start, outcomes, onAnswer) {
+    var run = function () {
+      return new Promise(function (resolve, reject) {
+        var done = false;
+        var added = [];
+        var entry = { reject: fail };
+        function finish() {
+          done = true;
+          clearTimeout(timer);
+          for (var i = 0; i < added.length; i++) off(added[i][0], added[i][1]);
+          var at = settlers.indexOf(entry);
+          if (at >= 0) settlers.splice(at, 1);
+        }
+        function fail(error) {
+          if (done) return;
+          finish();
+          reject(error);
+        }
+        function succeed(value) {
+          if (done) return;
+          finish();
+          resolve(value);
+        }
+        Object.keys(outcomes).forEach(function (name) {
+          var fn = function () {
+            var verdict = outcomes[name](Array.prototype.slice.call(arguments));
+            if (!verdict) return;
+            if ("error" in verdict) fail(verdict.error);
+            else succeed(verdict.value);
+          };
+          added.push([name, fn]);
+          on(name, fn);
+        });
+        var timer = setTimeout(function () {
+          fail(
+            embedError
+              ? embedFailure()
+              : AgentBarError(
+                  "timeout",
+                  "the agentbar toolbar did not answer '" + kind + "' within " + timeoutMs + " ms",
+                ),
+          );
+        }, timeoutMs);
+        settlers.push(entry);
+        // No failing early on an old diagnosis: the toolbar reconnects by itself, so a request
+        // fails on a NEW embedErrorHandler (below) or at its deadline, which names the last one.
+        start(function (answer) {
+          var result = (answer && answer.result) || {};
+          if (result.status === "failed") {
+            fail(AgentBarError(slug(result.code || result.reason), result.reason || "failed", result));
+          } else if (onAnswer) {
+            var verdict = onAnswer(result);
+            if ("error" in verdict) fail(verdict.error);
+            else succeed(verdict.value);
+          } else {
+            fail(AgentBarError("no_answer", "the toolbar finished '" + kind + "' without an outcome"));
+          }
+        });
+      });
+    };
+    var previous = chains[kind] || Promise.resolve();
+    var next = previous.then(run, run);
+    chains[kind] = next.catch(function () {});
+    return next;
+  }
+
+  function refusal(reason, details) {
+    return { error: AgentBarError(slug(reason), String(reason), details) };
+  }
+
+  function Bar(options) {
+    this.timeoutMs = (options && options.timeoutMs) || DEFAULT_TIMEOUT_MS;
+  }
+
+  Bar.prototype.login = function (username, password, authPolicy) {
+    return perform(
+      "login",
+      this.timeoutMs,
+      function (answered) {
+        request(
+          "doLogin",
+          { username: username, password: password, authPolicy: authPolicy || "AUTH_TYPE_PASSWORD" },
+          answered,
+        );
+      },
+      {
+        loginHandler: function (args) {
+          return args[0] === "success" ? { value: { status: "success" } } : refusal(args[0]);
+        },
+      },
+    );
+  };
+
+  Bar.prototype.forceLogin = function () {
+    return perform(
+      "login",
+      this.timeoutMs,
+      function (answered) {
+        request("doForceLogin", {}, answered);
+      },
+      {
+        loginHandler: function (args) {
+          return args[0] === "success" ? { value: { status: "success" } } : refusal(args[0]);
+        },
+      },
+    );
+  };
+
+  Bar.prototype.logout = function () {
+    return perform(
+      "logout",
+      this.timeoutMs,
+      function (answered) {
+        request("doLogout", {}, answered);
+      },
+      {
+        logoutHandler: function (args) {
+          return args[0] === "success" ? { value: { status: "success" } } : refusal(args[0]);
+        },
+      },
+    );
+  };
+
+  Bar.prototype.dial = function (phone, opts) {
+    opts = opts || {};
+    return perform(
+      "dial",
+      this.timeoutMs,
+      function (answered) {
+        request(
+          "doDial",
+          {
+            phone: phone,
+            customerId: opts.customerId,
+            additionalParams: opts.additionalParams,
+            searchable: opts.searchable,
+            customerRecords: opts.customerRecords,
+            campaignId: opts.campaignId,
+          },
+          answered,
+        );
+      },
+      {
+        failedDoDialNotifyHandler: function (args) {
+          return refusal(args[0], args[1]);
+        },
+      },
+      // A dial is placed once the server took it; the ringing comes later, as events.
+      function (result) {
+        return result.callId
+          ? { value: { callId: result.callId } }
+          : { error: AgentBarError("dial_failed", "the toolbar placed no call") };
+      },
+    );
+  };
+
+  Bar.prototype.dispositionCodes = function (campaignId) {
+    return perform(
+      "dispositionCodes",
+      this.timeoutMs,
+      function (answered) {
+        request("getDispositionCodes", { campaignId: campaignId }, answered);
+      },
+      {
+        handleDispositionCodes: function (args) {
+          return { value: args[0] };
+        },
+        handleFailedDispositionNotifyGeneric: function (args) {
+          return refusal(args[0]);
+        },
+      },
+    );
+  };
+
+  Bar.prototype.dispose = function (dispositionCode, opts) {
+    opts = opts || {};
+    return perform(
+      "dispose",
+      this.timeoutMs,
+      function (answered) {
+        request(
+          "disposeCallByDisposition",
+          {
+            dispositionCode: dispositionCode,
+            crtObjectId: opts.crtObjectId,
+            additionalParameters: opts.note,
+          },
+          answered,
+        );
+      },
+      {
+        handleDisposeCallByDispositionCode: function (args) {
+          return args[0] === "success" ? { value: { status: "success" } } : refusal(args[0]);
+        },
+        handleFailedDispositionNotifyGeneric: function (args) {
+          return refusal(args[0]);
+        },
+      },
+    );
+  };
+
+  Bar.prototype.on = function (name, fn) {
+    on(name, fn);
+    return this;
+  };
+
+  Bar.prototype.off = function (name, fn) {
+    off(name, fn);
+    return this;
+  };
+
+  var AgentBar = {
+    /** Resolves once the toolbar in `iframe` has loaded and reached its server; rejects with the embed doctor's
+     *  diagnosis, or `timeout`, otherwise. */
+    attach: function (iframe, options) {
+      var bar = new Bar(options);
+      if (iframe) {
+        frameElement = iframe;
+        var src = iframe.getAttribute("src");
+        if (src) {
+          // The iframe the page made names the toolbar's server; believe it over the
+          // script's own src (a CRM may serve a copy of this file itself).
+          var base = new URL(src, window.location.href).href.replace(/ameyowebaccess\/.*$/, "");
+          if (new URL(base).origin !== toolbarOrigin()) baseUrl = base;
+        }
+      }
+      if (toolbarReady) return Promise.resolve(bar);
+      return new Promise(function (resolve, reject) {
+        function loaded() {
+          cleanup();
+          resolve(bar);
+        }
+        function broken() {
+          cleanup();
+          reject(embedFailure());
+        }
+        function cleanup() {
+          clearTimeout(timer);
+          off("loginStatusHandler", loaded);
+          off("embedErrorHandler", broken);
+        }
+        var timer = setTimeout(function () {
+          cleanup();
+          reject(
+            embedError
+              ? embedFailure()
+              : AgentBarError(
+                  "timeout",
+                  "the agentbar toolbar did not load within " + bar.timeoutMs + " ms; is " +
+                    toolbarOrigin() + " reachable, and is this page's origin allowed there?",
+                ),
+          );
+        }, bar.timeoutMs);
+        on("loginStatusHandler", loaded);
+        on("embedErrorHandler", broken);
+      });
+    },
+  };
+
+  // A toolbar that cannot work fails every waiting promise at once, with its diagnosis.
+  on("embedErrorHandler", function () {
+    var waiting = settlers.slice();
+    for (var i = 0; i < waiting.length; i++) waiting[i].reject(embedFailure());
+  });
+
   window.ameyo = window.ameyo || {};
   window.ameyo.integration = integration;
+  window.AgentBar = AgentBar;
   window.addEventListener("message", receive);
 })();

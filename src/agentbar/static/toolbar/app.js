@@ -1,6 +1,8 @@
 // The toolbar: wires the CRM bridge to the agentbar socket and renders the agent's state.
 
-import { CrmBridge, crmPageUrl, originOf } from "./crm-bridge.js";
+import { CrmBridge } from "./crm-bridge.js";
+import { crmCommands } from "./crm-commands.js";
+import { diagnoseEmbedding, reportEmbedProblem, watchConnection } from "./embed-doctor.js";
 import { ToolbarSocket } from "./socket.js";
 import { TabLeader } from "./tabs.js";
 import { View } from "./views.js";
@@ -563,25 +565,16 @@ function callView(data, state) {
 
 function main() {
   const config = JSON.parse(document.body.dataset.config);
-  const pageUrl = crmPageUrl(location.search);
-  const crmOrigin = pageUrl && originOf(pageUrl);
-  const view = new View(null);
-  if (window.parent === window) {
-    view.fatal("This toolbar must be embedded in a CRM page (an iframe); it was opened on its own.");
+  // The embed doctor decides whether this toolbar can work where it was put, and says why not.
+  const embedding = diagnoseEmbedding(config);
+  if (!embedding.crmOrigin) {
+    reportEmbedProblem(new View(null), embedding);
     return;
   }
-  if (!crmOrigin) {
-    view.fatal("The toolbar URL needs ?origin=<CRM page URL>; it is missing or not a URL.");
-    return;
-  }
-  if (!config.allowedOrigins.includes(crmOrigin)) {
-    view.fatal(
-      `CRM origin ${crmOrigin} is not allowed; the administrator must add it to ` +
-        "AGENTBAR_ALLOWED_ORIGINS.",
-    );
-    return;
-  }
-  new Toolbar(config, crmOrigin).start();
+  const toolbar = new Toolbar(config, embedding.crmOrigin);
+  toolbar.bridge.extend(crmCommands(toolbar));
+  watchConnection(toolbar);
+  toolbar.start();
 }
 
 main();

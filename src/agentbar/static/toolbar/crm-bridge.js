@@ -47,6 +47,7 @@ export class CrmBridge {
     this.crmOrigin = crmOrigin;
     this.commands = commands; // method name -> function(message)
     this.listener = (event) => this.receive(event);
+    this.answered = new Set(); // requestMethodIds a command answered itself
   }
 
   start() {
@@ -72,12 +73,45 @@ export class CrmBridge {
       console.warn("agentbar: ignored a message without a method", event.data);
       return;
     }
+    const requestId =
+      typeof message.requestMethodId === "string" && message.requestMethodId
+        ? message.requestMethodId
+        : null;
     const command = this.commands[message.method];
     if (!command) {
       console.warn(`agentbar: method '${message.method}' is not supported by this toolbar`);
+      if (requestId) {
+        this.answer(requestId, {
+          status: "failed",
+          code: "unsupported_method",
+          reason: `method '${message.method}' is not supported by this toolbar`,
+        });
+      }
       return;
     }
-    command(message);
+    const outcome = command(message);
+    // Every request that carries an id gets exactly one answer: the command's own (a screen
+    // pop's acknowledgement) or, once it has finished, "done" — its outcome went to the
+    // handlers first, so a waiting caller has seen them by the time this arrives.
+    if (requestId) {
+      Promise.resolve(outcome).then(
+        (value) => this.settle(requestId, value),
+        (error) => this.settle(requestId, { error }),
+      );
+    }
+  }
+
+  settle(requestId, value) {
+    if (this.answered.delete(requestId)) return;
+    const result = { status: "done" };
+    if (value && typeof value === "object" && value.callId) result.callId = value.callId;
+    if (value?.error) Object.assign(result, { status: "failed", reason: String(value.error.message) });
+    this.post(requestId, { result });
+  }
+
+  // More commands (those of the CRM API the core toolbar does not carry itself).
+  extend(commands) {
+    this.commands = { ...this.commands, ...commands };
   }
 
   post(method, fields = {}) {
@@ -230,8 +264,14 @@ export class CrmBridge {
 
   answer(requestMethodId, result) {
     if (typeof requestMethodId === "string" && requestMethodId) {
+      this.answered.add(requestMethodId);
       this.post(requestMethodId, { result });
     }
+  }
+
+  // The embed doctor's diagnosis, for a CRM page that registered embedErrorHandler.
+  embedError(code, message, fix) {
+    this.post("embedErrorHandler", { code, message, fix });
   }
 }
 
