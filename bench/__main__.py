@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import shlex
 import sys
 import tempfile
@@ -46,6 +47,9 @@ def _options(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results.json")
     parser.add_argument("--plot", type=Path, default=ROOT / "docs" / "img" / "bench-latency.png")
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium run")
+    parser.add_argument(
+        "--baseline", type=Path, help="an earlier results.json to show beside this run's load"
+    )
     return parser.parse_args(argv)
 
 
@@ -56,6 +60,7 @@ def main(argv: list[str]) -> int:
     results: dict[str, Any] = {
         "command": "bench/run " + shlex.join(argv) if argv else "bench/run",
         "machine": machine.describe(),
+        "commit": machine.commit(ROOT),
         "load": [],
     }
     with tempfile.TemporaryDirectory(prefix="agentbar-bench-") as scratch:
@@ -83,6 +88,8 @@ def main(argv: list[str]) -> int:
     results["wall_s"] = time.monotonic() - started
     results["finished"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     results["notes"] = assess(results)
+    if options.baseline is not None:
+        results["baseline"] = json.loads(options.baseline.read_text())
     report.write_json(results, options.json)
     report.write_plot(results, options.plot)
     report.write_markdown(results, options.markdown, options.plot)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -40,3 +41,15 @@ def cpu_seconds(pid: int) -> float:
     fields = stat.rsplit(")", 1)[1].split()
     utime, stime = int(fields[11]), int(fields[12])
     return (utime + stime) / os.sysconf("SC_CLK_TCK")
+
+
+def _git(root: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
+    return done.stdout.strip()
+
+
+def commit(root: Path) -> str:
+    """The commit measured, marked `+dirty` when tracked files have uncommitted changes."""
+    head = _git(root, "rev-parse", "--short", "HEAD") or "unknown"
+    dirty = _git(root, "status", "--porcelain", "--untracked-files=no")
+    return f"{head}{'+dirty' if dirty else ''}"

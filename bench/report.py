@@ -52,7 +52,8 @@ def write_markdown(results: dict[str, Any], path: Path, plot: Path) -> None:
         "```",
         "",
         f"Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['memory_mib']:,} MiB memory, "
-        f"Python {m['python']}, Linux {m['kernel']}. Run at {results['finished']} "
+        f"Python {m['python']}, Linux {m['kernel']}. Commit `{results['commit']}`, "
+        f"run at {results['finished']} "
         f"in {results['wall_s']:.0f} s.",
         "",
         "The server is one `agentbar serve` process (SQLite, simulator, memory bus; log level "
@@ -91,6 +92,26 @@ def write_markdown(results: dict[str, Any], path: Path, plot: Path) -> None:
         f"![offer latency against agents]({plot.name if plot.parent == path.parent else plot})",
         "",
     ]
+    base = results.get("baseline")
+    if base is not None:
+        lines += [
+            "### Before and after",
+            "",
+            f"Before: commit `{base.get('commit', 'unknown')}`, `{base['command']}`, "
+            f"at {base['finished']}. After: commit `{results['commit']}`, the command above.",
+            "",
+            "| agents | lifecycles/s before → after | offer p99 ms before → after "
+            "| server CPU per call ms before → after |",
+            "|---:|---|---|---|",
+        ]
+        for old, new in zip(base["load"], results["load"], strict=False):
+            lines.append(
+                f"| {new['point']['agents']:,} "
+                f"| {_f(old['lifecycles_per_s'])} → {_f(new['lifecycles_per_s'])} "
+                f"| {_f(old['offer_latency_ms']['p99'])} → {_f(new['offer_latency_ms']['p99'])} "
+                f"| {_f(old['cpu_ms_per_call'], 2)} → {_f(new['cpu_ms_per_call'], 2)} |"
+            )
+        lines.append("")
     b = results.get("browser")
     if b is not None:
         ms = b["browser_screen_pop_ms"]
