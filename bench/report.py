@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,7 @@ def write_markdown(results: dict[str, Any], path: Path, plot: Path) -> None:
         "- *memory per agent*: server VmRSS after all logins minus before, divided by agents.",
         "- *CPU per call*: server utime+stime over the call phase divided by completed calls.",
         "",
-        f"![offer latency against agents]({plot.name if plot.parent == path.parent else plot})",
+        f"![offer latency against agents]({os.path.relpath(plot, path.parent)})",
         "",
     ]
     base = results.get("baseline")
