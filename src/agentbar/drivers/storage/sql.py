@@ -7,13 +7,14 @@ tens of microseconds, far less than handing work to a thread pool would.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import Engine, Table, create_engine, event, func, insert, select, update
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, RowMapping
 
@@ -41,6 +42,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+_UPSERTS: dict[tuple[str, tuple[str, ...]], SqliteInsert] = {}
+
+
+def _upsert(table: Table, index: tuple[str, ...], columns: Iterable[str]) -> SqliteInsert:
+    """`INSERT … ON CONFLICT (index) DO UPDATE` of `columns`, built once per column set and
+    executed with the values as parameters. Built with the values inside, as before, the
+    statement cost SQLAlchemy a coercion and a cache key per value on every write: that was
+    the largest share of the server's CPU per call (docs/BENCHMARKS.md)."""
+    key = (table.name, tuple(columns))
+    statement = _UPSERTS.get(key)
+    if statement is None:
+        base = sqlite_insert(table)
+        statement = base.on_conflict_do_update(
+            index_elements=list(index),
+            set_={name: base.excluded[name] for name in key[1] if name not in index},
+        )
+        _UPSERTS[key] = statement
+    return statement
 
 
 class SqlStorage:
@@ -501,13 +522,11 @@ class SqlStorage:
             "transferred_from": call.transferred_from,
             "tpv": call.tpv,
         }
-        stmt = sqlite_insert(t.calls).values(values)
-        changed = {k: v for k, v in values.items() if k != "call_id"}
-        c.execute(stmt.on_conflict_do_update(index_elements=["call_id"], set_=changed))
+        c.execute(_upsert(t.calls, ("call_id",), values), values)
         # A call has a handful of legs and transfers: rewriting them all is simpler than
-        # tracking which changed, and still one statement each.
-        for position, leg in enumerate(call.legs):
-            leg_values = {
+        # tracking which changed, and still one statement (legs: one executemany) each.
+        legs = [
+            {
                 "call_id": call.call_id,
                 "leg_id": leg.leg_id,
                 "position": position,
@@ -520,13 +539,10 @@ class SqlStorage:
                 "ended_at": leg.ended_at,
                 "end_reason": leg.end_reason,
             }
-            leg_stmt = sqlite_insert(t.call_legs).values(leg_values)
-            c.execute(
-                leg_stmt.on_conflict_do_update(
-                    index_elements=["call_id", "leg_id"],
-                    set_={k: v for k, v in leg_values.items() if k not in ("call_id", "leg_id")},
-                )
-            )
+            for position, leg in enumerate(call.legs)
+        ]
+        if legs:
+            c.execute(_upsert(t.call_legs, ("call_id", "leg_id"), legs[0]), legs)
         for transfer in call.transfers:
             transfer_values = {
                 "transfer_id": transfer.transfer_id,
@@ -540,13 +556,7 @@ class SqlStorage:
                 "requested_at": transfer.requested_at,
                 "finished_at": transfer.finished_at,
             }
-            transfer_stmt = sqlite_insert(t.call_transfers).values(transfer_values)
-            c.execute(
-                transfer_stmt.on_conflict_do_update(
-                    index_elements=["transfer_id"],
-                    set_={k: v for k, v in transfer_values.items() if k != "transfer_id"},
-                )
-            )
+            c.execute(_upsert(t.call_transfers, ("transfer_id",), transfer_values), transfer_values)
 
     async def set_record_for_show_crm(
         self, show_crm_request_id: str, agent_id: str, record_id: str

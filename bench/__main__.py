@@ -1,0 +1,101 @@
+"""`python -m bench` (see bench/run): the whole suite, then the report."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import shlex
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import machine, report
+from bench.load import LoadPoint, run_point
+from bench.profile import top_entries
+from bench.screenpop import crm_page_server, measure
+from bench.server import BenchServer
+from bench.targets import assess
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# Talk time 1 s. 100 agents can take ~100 calls/s at most, so they get 50/s; the others get
+# the 200/s target. The browser run keeps 1,000 agents busy at 50 calls/s behind it.
+@dataclass(frozen=True)
+class Plan:
+    load: list[LoadPoint]
+    browser: LoadPoint  # its duration is an upper bound: the calls stop with the browser's
+    browser_calls: int
+
+
+FULL = Plan(
+    [LoadPoint(n, 50 if n < 1000 else 200, 1.0, 20.0) for n in (100, 1000, 2000, 5000)],
+    LoadPoint(1000, 50, 1.0, 600.0),
+    200,
+)
+QUICK = Plan([LoadPoint(n, 10, 0.2, 2.0) for n in (10, 20)], LoadPoint(10, 5, 0.2, 60.0), 5)
+
+
+def _options(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench/run", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny N, a few seconds")
+    parser.add_argument("--markdown", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
+    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument("--plot", type=Path, default=ROOT / "docs" / "img" / "bench-latency.png")
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium run")
+    parser.add_argument(
+        "--baseline", type=Path, help="an earlier results.json to show beside this run's load"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    options = _options(argv)
+    plan = QUICK if options.quick else FULL
+    started = time.monotonic()
+    results: dict[str, Any] = {
+        "command": "bench/run " + shlex.join(argv) if argv else "bench/run",
+        "machine": machine.describe(),
+        "commit": machine.commit(ROOT),
+        "load": [],
+    }
+    with tempfile.TemporaryDirectory(prefix="agentbar-bench-") as scratch:
+        work = Path(scratch)
+        for i, point in enumerate(plan.load):
+            largest = i == len(plan.load) - 1
+            profile_path = work / "profile.txt" if largest else None
+            print(f"bench: {point}", file=sys.stderr, flush=True)
+            outcome = run_point(point, work / f"load-{point.agents}", [], profile_path)
+            results["load"].append(outcome)
+            if profile_path is not None and profile_path.exists():
+                results["profile"] = {"agents": point.agents, **top_entries(profile_path)}
+        if not options.no_browser:
+            background, calls = plan.browser, plan.browser_calls
+            print(f"bench: browser, {calls} calls over {background}", file=sys.stderr, flush=True)
+            with crm_page_server() as (crm, set_base):
+
+                def in_browser(server: BenchServer) -> dict[str, Any]:
+                    set_base(server.base_url)
+                    return measure(server, crm, calls)
+
+                results["browser"] = run_point(
+                    background, work / "browser", [crm.origin], during=in_browser
+                )
+    results["wall_s"] = time.monotonic() - started
+    results["finished"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    results["notes"] = assess(results)
+    if options.baseline is not None:
+        results["baseline"] = json.loads(options.baseline.read_text())
+    report.write_json(results, options.json)
+    report.write_plot(results, options.plot)
+    report.write_markdown(results, options.markdown, options.plot)
+    print(f"bench: wrote {options.markdown}, {options.json}, {options.plot}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

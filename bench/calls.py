@@ -1,0 +1,75 @@
+"""The call generator: simulated customers through the simulator API at a fixed rate.
+
+Open loop: each call is placed on its own schedule, whether or not earlier POSTs have been
+answered, so a slow server shows up as latency and backlog rather than as a lower rate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+from bench.server import ADMIN_TOKEN
+
+
+@dataclass
+class Generated:
+    placed: int = 0
+    failed: int = 0
+    post_latency: list[float] = field(default_factory=list)
+    started: float = 0.0
+    finished: float = 0.0
+
+
+def caller(i: int) -> str:
+    return f"+1408555{i % 10000:04d}"
+
+
+async def generate(
+    base_url: str,
+    campaign: str,
+    rate: float,
+    duration: float,
+    stop: threading.Event | None = None,
+) -> Generated:
+    """Place `rate` calls a second for `duration` seconds, or until `stop` is set."""
+    out = Generated()
+    total = max(1, round(rate * duration))
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(
+        base_url=base_url, headers=headers, limits=limits, timeout=30.0
+    ) as client:
+
+        async def place(i: int) -> None:
+            sent = time.monotonic()
+            try:
+                response = await client.post(
+                    "/api/v1/simulator/calls", json={"from": caller(i), "campaign": campaign}
+                )
+                ok = response.status_code == 201
+            except httpx.HTTPError:
+                ok = False
+            out.post_latency.append(time.monotonic() - sent)
+            if ok:
+                out.placed += 1
+            else:
+                out.failed += 1
+
+        out.started = time.time()
+        begin = time.monotonic()
+        tasks = []
+        for i in range(total):
+            if stop is not None and stop.is_set():
+                break
+            delay = begin + i / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(place(i)))
+        await asyncio.gather(*tasks)
+        out.finished = time.time()
+    return out

@@ -1,0 +1,166 @@
+"""One load point: N socket agents in worker processes, calls at R/s, the server measured."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.agents import WorkerSpec, worker_main
+from bench.calls import Generated, generate
+from bench.machine import cpu_seconds, rss_bytes
+from bench.server import CAMPAIGN, BenchServer, agent_ids, bench_server
+from bench.stats import summary_ms
+
+CRM_ORIGIN = "http://crm.bench.test:8081"
+"""The CRM origin socket agents name at login (on the allow-list; no page is served there)."""
+
+
+@dataclass(frozen=True)
+class LoadPoint:
+    agents: int
+    rate: float
+    talk_s: float
+    duration_s: float
+
+
+def _workers_for(agents: int) -> int:
+    # Two client processes are enough to keep 5,000 mostly idle sockets and 200 calls/s fed,
+    # and leave the server a core of its own on a 2-core machine.
+    return 1 if agents <= 200 else 2
+
+
+def run_point(
+    point: LoadPoint,
+    work_dir: Path,
+    allowed_origins: list[str],
+    profile_to: Path | None = None,
+    during: Callable[[BenchServer], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Run one load point; `during(server)` runs on this thread while the calls are placed,
+    and the calls stop when it returns."""
+    context = multiprocessing.get_context("spawn")
+    with bench_server(work_dir, point.agents, [CRM_ORIGIN, *allowed_origins]) as server:
+        time.sleep(0.5)
+        rss_before = rss_bytes(server.pid)
+        ids = agent_ids(point.agents)
+        count = _workers_for(point.agents)
+        pipes = []
+        processes = []
+        login_started = time.monotonic()
+        for k in range(count):
+            parent, child = context.Pipe()
+            spec = WorkerSpec(
+                server.socket_url, server.base_url, CRM_ORIGIN, ids[k::count], point.talk_s
+            )
+            process = context.Process(target=worker_main, args=(spec, child), daemon=True)
+            process.start()
+            pipes.append(parent)
+            processes.append(process)
+        for pipe in pipes:
+            message = pipe.recv()
+            if message[0] != "ready":
+                raise RuntimeError(f"a worker failed to log its agents in: {message}")
+        login_s = time.monotonic() - login_started
+        time.sleep(1.0)
+        rss_after = rss_bytes(server.pid)
+
+        cpu_before = cpu_seconds(server.pid)
+        profiler = _start_profiler(server.pid, profile_to, point.duration_s)
+        stop = threading.Event()
+        generated: list[Generated] = []
+        thread = threading.Thread(
+            target=lambda: generated.append(
+                asyncio.run(generate(server.base_url, CAMPAIGN, point.rate, point.duration_s, stop))
+            )
+        )
+        thread.start()
+        extra: dict[str, Any] = {}
+        if during is not None:
+            extra = during(server)
+            stop.set()
+        thread.join()
+        # Calls placed last are still being talked; let them finish before the meters stop.
+        time.sleep(point.talk_s + 1.5)
+        cpu_after = cpu_seconds(server.pid)
+        rss_end = rss_bytes(server.pid)
+
+        for pipe in pipes:
+            pipe.send("stop")
+        results = [pipe.recv() for pipe in pipes]
+        for process in processes:
+            process.join(timeout=30)
+        if profiler is not None:
+            profiler.wait(timeout=point.duration_s + 60)
+    return _summarise(
+        point, generated[0], results, login_s, rss_before, rss_after, rss_end,
+        cpu_after - cpu_before, extra,
+    )  # fmt: skip
+
+
+def _start_profiler(pid: int, out: Path | None, duration: float) -> subprocess.Popen[bytes] | None:
+    if out is None:
+        return None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # --nonblocking: sampling without pausing the server, so the profile does not slow it.
+    py_spy = str(Path(sys.executable).parent / "py-spy")
+    seconds = str(max(1, int(duration)))
+    return subprocess.Popen(
+        [py_spy, "record", "--pid", str(pid), "--duration", seconds, "--rate", "200",
+         "--nonblocking", "--format", "raw", "--output", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def _summarise(
+    point: LoadPoint,
+    generated: Generated,
+    results: list[tuple[str, dict[str, Any]]],
+    login_s: float,
+    rss_before: int,
+    rss_after: int,
+    rss_end: int,
+    cpu_s: float,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    offered: list[float] = []
+    pops: list[float] = []
+    completed: list[float] = []
+    errors: dict[str, int] = {}
+    for kind, data in results:
+        if kind != "results":
+            raise RuntimeError(f"a worker failed: {data}")
+        offered += data["offered"]
+        pops += data["screen_pops"]
+        completed += data["completed_at"]
+        for code, n in data["errors"].items():
+            errors[code] = errors.get(code, 0) + n
+    span = (max(completed) - generated.started) if completed else float("nan")
+    return {
+        "point": asdict(point),
+        "login_s": login_s,
+        "logins_per_s": point.agents / login_s,
+        "calls_placed": generated.placed,
+        "calls_failed": generated.failed,
+        "calls_completed": len(completed),
+        "lifecycles_per_s": len(completed) / span if completed else 0.0,
+        "offer_latency_ms": summary_ms(offered),
+        "screen_pop_latency_ms": summary_ms(pops),
+        "post_latency_ms": summary_ms(generated.post_latency),
+        "server_rss_before_mib": rss_before / 2**20,
+        "server_rss_after_logins_mib": rss_after / 2**20,
+        "server_rss_end_mib": rss_end / 2**20,
+        "memory_per_agent_kib": (rss_after - rss_before) / point.agents / 1024,
+        "server_cpu_s": cpu_s,
+        "cpu_ms_per_call": cpu_s / len(completed) * 1000 if completed else float("nan"),
+        "errors": errors,
+        **extra,
+    }

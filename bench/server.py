@@ -1,0 +1,133 @@
+"""The agentbar server under test: its own process, seeded with the bench's agents.
+
+The bench agents are `bench-00001`…, each with its own extension (so each simulated phone is
+distinct), all in one inbound campaign; `browser-1` works a campaign of its own so the
+in-browser screen pop is measured on calls no socket agent can take.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from agentbar.domain.campaign import CampaignKind, DispositionClass, DispositionPlan
+from agentbar.drivers.storage.sql import SqlStorage
+from tests.support.servers import free_port
+
+ADMIN_TOKEN = "bench-admin-token"
+TOKEN_SECRET = "bench-token-secret-of-at-least-32-bytes"
+CAMPAIGN = "Bench Inbound"
+BROWSER_CAMPAIGN = "Bench Browser"
+BROWSER_AGENT = "browser-1"
+DISPOSITION = "Sale"
+PLAN = DispositionPlan((DispositionClass("Resolved", (DISPOSITION,)),))
+
+
+def agent_ids(count: int) -> list[str]:
+    return [f"bench-{i:05d}" for i in range(1, count + 1)]
+
+
+def extension_of(agent_id: str) -> tuple[str, str]:
+    """(name, phone) of the extension an agent works from."""
+    if agent_id == BROWSER_AGENT:
+        return "SIP 1001", "1001"
+    number = int(agent_id.rsplit("-", 1)[1])
+    return f"B{number:05d}", str(200000 + number)
+
+
+@dataclass
+class BenchServer:
+    process: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def socket_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/api/v1/socket"
+
+
+def provision(data_dir: Path, agents: int) -> None:
+    storage = SqlStorage(f"sqlite:///{data_dir / 'agentbar.db'}")
+    storage.migrate()
+    ids = agent_ids(agents)
+    # No password hashes: the bench logs in with tokens, and argon2 would cost ~40 ms each.
+    for agent_id in [*ids, BROWSER_AGENT]:
+        storage.upsert_agent(agent_id, agent_id, None)
+        storage.upsert_extension(*extension_of(agent_id))
+    storage.upsert_campaign(CAMPAIGN, CampaignKind.INBOUND, PLAN, ids)
+    # The browser agent's wrap-up ends by itself, so its calls need no toolbar clicks.
+    storage.upsert_campaign(
+        BROWSER_CAMPAIGN,
+        CampaignKind.INBOUND,
+        PLAN,
+        [BROWSER_AGENT],
+        wrap_up_timeout=0.01,
+        default_disposition=DISPOSITION,
+    )
+    storage.close()
+
+
+@contextmanager
+def bench_server(data_dir: Path, agents: int, allowed_origins: list[str]) -> Iterator[BenchServer]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    provision(data_dir, agents)
+    port = free_port()
+    env = {
+        **os.environ,
+        "AGENTBAR_ALLOWED_ORIGINS": ",".join(allowed_origins),
+        "AGENTBAR_ADMIN_TOKEN": ADMIN_TOKEN,
+        "AGENTBAR_TOKEN_SECRET": TOKEN_SECRET,
+        # Warnings only: an access-log line per simulator POST would be measured as well.
+        "AGENTBAR_LOG_LEVEL": "warning",
+    }
+    log_path = data_dir / "server.log"
+    with log_path.open("wb") as log:
+        command = [sys.executable, "-m", "agentbar", "serve", "--port", str(port)]
+        process = subprocess.Popen(
+            [*command, "--data-dir", str(data_dir)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = BenchServer(process, port, log_path)
+    try:
+        _wait_healthy(server)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_healthy(server: BenchServer, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"agentbar exited early:\n{server.log_path.read_text()}")
+        try:
+            if httpx.get(f"{server.base_url}/healthz", timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        # Polling readiness: the server process gives no other signal that it listens.
+        time.sleep(0.05)
+    raise RuntimeError(f"agentbar did not become healthy:\n{server.log_path.read_text()}")

@@ -1,0 +1,40 @@
+"""The bench's quick mode end to end, so the benchmark suite cannot rot unnoticed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.timeout(240)
+def test_quick_bench_writes_sensible_results(tmp_path: Path) -> None:
+    out = {
+        "--markdown": tmp_path / "BENCHMARKS.md",
+        "--json": tmp_path / "results.json",
+        "--plot": tmp_path / "latency.png",
+    }
+    args = [str(ROOT / "bench" / "run"), "--quick"]
+    for flag, path in out.items():
+        args += [flag, str(path)]
+    subprocess.run(args, check=True, cwd=ROOT, timeout=230)
+
+    results = json.loads(out["--json"].read_text())
+    assert results["machine"]["nproc"] >= 1
+    for point in results["load"]:
+        assert point["calls_placed"] > 0
+        assert point["calls_completed"] == point["calls_placed"]
+        assert point["lifecycles_per_s"] > 0
+        assert 0 < point["offer_latency_ms"]["p50"] <= point["offer_latency_ms"]["p99"]
+        assert point["memory_per_agent_kib"] > 0
+        assert point["cpu_ms_per_call"] > 0
+        assert point["errors"] == {}
+    assert results["browser"]["browser_screen_pop_ms"]["count"] >= 1
+    assert results["browser"]["browser_screen_pop_ms"]["p50"] > 0
+    assert results["profile"]["samples"] > 0
+    assert "## Load" in out["--markdown"].read_text()
+    assert out["--plot"].read_bytes().startswith(b"\x89PNG")
