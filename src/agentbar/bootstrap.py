@@ -33,6 +33,7 @@ from agentbar.services.provisioning import Provisioning
 from agentbar.services.runtime import Runtime
 from agentbar.services.sandbox import SandboxCalls
 from agentbar.services.sessions import Sessions
+from agentbar.services.webhooks import Webhooks
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -67,6 +68,7 @@ class Container:
     crm_logouts: CrmLogouts | None
     metrics: Metrics
     provisioning: Provisioning
+    webhooks: Webhooks
     admin_token: str
     demo_credentials: list[DemoCredentials] = field(default_factory=list)
 
@@ -84,6 +86,7 @@ class Container:
         if ended:
             log.info("ended %d session(s) left open by the previous run", ended)
         await self.runtime.start()
+        self.webhooks.start()
         leads = await self.storage.pending_leads()
         if leads:
             await self.runtime.command(AddLeads(tuple(leads)))
@@ -93,6 +96,7 @@ class Container:
             log.info("restored %d scheduled callback(s)", len(pending))
 
     async def stop(self) -> None:
+        await self.webhooks.stop()
         await self.sessions.stop()
         if self.crm_logouts is not None:
             await self.crm_logouts.stop()
@@ -140,6 +144,8 @@ def build(settings: Settings) -> Container:
     )
     metrics = Metrics(runtime.center, sessions)
     provisioning = Provisioning(storage, passwords, runtime)
+    webhooks = Webhooks(storage)
+    runtime.watch(webhooks.see)
     runtime.watch(metrics.see)
     return Container(
         settings=settings,
@@ -157,6 +163,7 @@ def build(settings: Settings) -> Container:
         crm_logouts=crm_logouts,
         metrics=metrics,
         provisioning=provisioning,
+        webhooks=webhooks,
         admin_token=settings.admin_token or secrets.token_urlsafe(24),
     )
 

@@ -13,7 +13,15 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from agentbar import __version__
 from agentbar.bootstrap import Container
 from agentbar.web import pages
-from agentbar.web.api import agents, audit, campaigns, events, provisioning, simulator
+from agentbar.web.api import (
+    agents,
+    audit,
+    campaigns,
+    events,
+    provisioning,
+    simulator,
+    webhooks,
+)
 from agentbar.web.security import framing_policy
 from agentbar.web.socket import ToolbarSocket
 
@@ -39,6 +47,7 @@ def create_app(
     app.include_router(campaigns.router)
     app.include_router(events.router)
     app.include_router(provisioning.router)
+    app.include_router(webhooks.router)
     app.include_router(agents.router)
     app.include_router(audit.router)
     app.mount(

@@ -198,3 +198,24 @@ leads = Table(
     Column("call_id", String(64), nullable=True),
     Column("position", Integer, nullable=False),
 )
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("url", String(1000), nullable=False),
+    Column("secret", String(200), nullable=False),
+    Column("cursor", Integer, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("delivery_id", Integer, primary_key=True, autoincrement=True),
+    Column("webhook", String(100), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at", Float, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("detail", String(300), nullable=True),
+)

@@ -630,6 +630,59 @@ class SqlStorage:
                 for r in rows
             ]
 
+    # -- webhooks ---------------------------------------------------------------------------
+
+    def put_webhook(self, name: str, url: str, secret: str, cursor: int) -> None:
+        """Create a webhook delivering events after `cursor`, or change its URL and secret."""
+        with self._engine.begin() as c:
+            stmt = sqlite_insert(t.webhooks).values(
+                name=name, url=url, secret=secret, cursor=cursor
+            )
+            c.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["name"], set_={"url": url, "secret": secret}
+                )
+            )
+
+    def delete_webhook(self, name: str) -> bool:
+        with self._engine.begin() as c:
+            return c.execute(t.webhooks.delete().where(t.webhooks.c.name == name)).rowcount == 1
+
+    def webhooks(self) -> list[tuple[str, str, str, int]]:
+        """Every webhook: (name, url, secret, cursor)."""
+        with self._engine.connect() as c:
+            return [
+                (r.name, r.url, r.secret, r.cursor)
+                for r in c.execute(select(t.webhooks).order_by(t.webhooks.c.name))
+            ]
+
+    def log_delivery(
+        self, webhook: str, seq: int, attempt: int, at: float, status: str, detail: str | None
+    ) -> None:
+        """Record one delivery attempt; a delivered one also moves the webhook's cursor."""
+        with self._engine.begin() as c:
+            c.execute(
+                insert(t.webhook_deliveries).values(
+                    webhook=webhook, seq=seq, attempt=attempt, at=at, status=status, detail=detail
+                )
+            )
+            if status == "delivered":
+                c.execute(
+                    update(t.webhooks)
+                    .where((t.webhooks.c.name == webhook) & (t.webhooks.c.cursor < seq))
+                    .values(cursor=seq)
+                )
+
+    def deliveries(self, webhook: str, limit: int) -> list[dict[str, Any]]:
+        with self._engine.connect() as c:
+            rows = c.execute(
+                select(t.webhook_deliveries)
+                .where(t.webhook_deliveries.c.webhook == webhook)
+                .order_by(t.webhook_deliveries.c.delivery_id.desc())
+                .limit(limit)
+            ).mappings()
+            return [dict(r) for r in rows][::-1]
+
     async def ping(self) -> None:
         """Raises if the database cannot be read (readiness)."""
         with self._engine.connect() as c:

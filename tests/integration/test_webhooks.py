@@ -1,0 +1,114 @@
+"""Webhooks against a real HTTP receiver: signed, in order, retried with backoff, each event
+acknowledged exactly once and logged."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+
+from tests.integration.test_slice_socket import get_ready, inbound_campaign, log_in
+from tests.support.servers import AgentbarServer
+from tests.support.toolbar_client import ToolbarClient
+
+SECRET = "a-webhook-secret-long-enough"
+
+
+@dataclass
+class Receiver:
+    url: str
+    failures_left: int
+    received: list[tuple[dict[str, str], bytes, int]] = field(default_factory=list)
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def answer(self, headers: dict[str, str], body: bytes) -> int:
+        with self.changed:
+            code = 500 if self.failures_left > 0 else 200
+            self.failures_left -= 1
+            self.received.append((headers, body, code))
+            self.changed.notify_all()
+            return code
+
+    def acknowledged(self) -> list[dict[str, Any]]:
+        return [json.loads(body) for _, body, code in self.received if code == 200]
+
+    def wait_acknowledged(self, count: int, timeout: float = 20) -> list[dict[str, Any]]:
+        with self.changed:
+            assert self.changed.wait_for(lambda: len(self.acknowledged()) >= count, timeout)
+            return self.acknowledged()
+
+
+@contextmanager
+def receiver(failures: int) -> Iterator[Receiver]:
+    holder: list[Receiver] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            code = holder[0].answer({k.lower(): v for k, v in self.headers.items()}, body)
+            self.send_response(code)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    holder.append(Receiver(f"http://127.0.0.1:{httpd.server_address[1]}/hook", failures))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield holder[0]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_events_reach_a_receiver_signed_once_each_despite_failures(
+    server: AgentbarServer,
+) -> None:
+    with receiver(failures=2) as hook, server.admin() as admin:
+        body = {"url": hook.url, "secret": SECRET}
+        assert admin.put("/api/v1/webhooks/crm", json=body).status_code == 204
+        with ToolbarClient(server.socket_url, origin=server.base_url) as toolbar:
+            get_ready(toolbar, inbound_campaign(log_in(toolbar)))
+        last_seq = admin.get("/api/v1/events", params={"limit": 1000}).json()["last"]
+        delivered = hook.wait_acknowledged(last_seq)
+
+        assert [e["seq"] for e in delivered] == list(range(1, last_seq + 1))
+        first_seq_attempts = [json.loads(b)["seq"] for _, b, _ in hook.received[:3]]
+        assert first_seq_attempts == [1, 1, 1]
+        assert [code for *_, code in hook.received[:3]] == [500, 500, 200]
+        for headers, raw, _ in hook.received:
+            stamp = headers["x-agentbar-timestamp"]
+            mac = hmac.new(SECRET.encode(), stamp.encode() + b"." + raw, hashlib.sha256)
+            assert headers["x-agentbar-signature"] == f"v1={mac.hexdigest()}"
+            assert headers["x-agentbar-seq"] == str(json.loads(raw)["seq"])
+
+        log = admin.get("/api/v1/webhooks/crm/deliveries", params={"limit": 1000}).json()
+        first = [(d["attempt"], d["status"]) for d in log if d["seq"] == 1]
+        assert first == [(1, "failed"), (2, "failed"), (3, "delivered")]
+        assert [d["seq"] for d in log if d["status"] == "delivered"] == list(range(1, last_seq + 1))
+        [listed] = admin.get("/api/v1/webhooks").json()
+        assert listed == {"name": "crm", "url": hook.url, "deliveredUpTo": last_seq}
+
+
+def test_bad_webhooks_are_refused(server: AgentbarServer) -> None:
+    with server.admin() as admin:
+        short = admin.put("/api/v1/webhooks/crm", json={"url": "http://x.test/h", "secret": "s"})
+        assert short.status_code == 422
+        not_http = admin.put(
+            "/api/v1/webhooks/crm", json={"url": "ftp://x.test/h", "secret": SECRET}
+        )
+        assert not_http.status_code == 422
+        assert admin.delete("/api/v1/webhooks/nope").status_code == 404
+        assert admin.get("/api/v1/webhooks").json() == []
+    assert httpx.get(f"{server.base_url}/api/v1/webhooks").status_code == 401
