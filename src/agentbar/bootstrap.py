@@ -142,9 +142,9 @@ def build(settings: Settings) -> Container:
         audit=audit,
         crm_logouts=crm_logouts,
     )
-    metrics = Metrics(runtime.center, sessions)
     provisioning = Provisioning(storage, passwords, runtime)
     webhooks = Webhooks(storage)
+    metrics = Metrics(runtime.center, sessions, webhooks)
     runtime.watch(webhooks.see)
     runtime.watch(metrics.see)
     return Container(

@@ -11,22 +11,29 @@ from collections import Counter
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from agentbar.domain.center import Center
 from agentbar.ports import Envelope
 from agentbar.services.sessions import Sessions
+from agentbar.services.webhooks import Webhooks
 
 OFFER_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900)
 
 
 class FloorCollector(Collector):
-    def __init__(self, center: Center, sessions: Sessions) -> None:
+    def __init__(self, center: Center, sessions: Sessions, webhooks: Webhooks) -> None:
         self._center = center
         self._sessions = sessions
+        self._webhooks = webhooks
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        yield CounterMetricFamily(
+            "agentbar_webhook_failures",
+            "Webhook delivery attempts that failed since start",
+            value=self._webhooks.failures,
+        )
         agents = GaugeMetricFamily("agentbar_agents", "Logged-in agents by state", labels=["state"])
         for state, count in sorted(
             Counter(a.state.value for a in self._center.agents.values()).items()
@@ -51,9 +58,9 @@ class FloorCollector(Collector):
 
 
 class Metrics:
-    def __init__(self, center: Center, sessions: Sessions) -> None:
+    def __init__(self, center: Center, sessions: Sessions, webhooks: Webhooks) -> None:
         self.registry = CollectorRegistry()
-        self.registry.register(FloorCollector(center, sessions))
+        self.registry.register(FloorCollector(center, sessions, webhooks))
         self._center = center
         self.offer_wait = Histogram(
             "agentbar_offer_wait_seconds",

@@ -99,6 +99,8 @@ def test_events_reach_a_receiver_signed_once_each_despite_failures(
         assert [d["seq"] for d in log if d["status"] == "delivered"] == list(range(1, last_seq + 1))
         [listed] = admin.get("/api/v1/webhooks").json()
         assert listed == {"name": "crm", "url": hook.url, "deliveredUpTo": last_seq}
+    scraped = httpx.get(f"{server.base_url}/metrics").text
+    assert "agentbar_webhook_failures_total 2.0" in scraped.splitlines()
 
 
 def test_bad_webhooks_are_refused(server: AgentbarServer) -> None:
