@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from agentbar.domain.campaign import CampaignKind, DispositionClass, DispositionPlan
 from agentbar.drivers.storage.sql import SqlStorage
-from tests.support.servers import free_port
+from tests.support.servers import free_port, serving
 
 ADMIN_TOKEN = "bench-admin-token"
 TOKEN_SECRET = "bench-token-secret-of-at-least-32-bytes"
@@ -97,37 +93,6 @@ def bench_server(data_dir: Path, agents: int, allowed_origins: list[str]) -> Ite
         "AGENTBAR_LOG_LEVEL": "warning",
     }
     log_path = data_dir / "server.log"
-    with log_path.open("wb") as log:
-        command = [sys.executable, "-m", "agentbar", "serve", "--port", str(port)]
-        process = subprocess.Popen(
-            [*command, "--data-dir", str(data_dir)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = BenchServer(process, port, log_path)
-    try:
-        _wait_healthy(server)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_healthy(server: BenchServer, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"agentbar exited early:\n{server.log_path.read_text()}")
-        try:
-            if httpx.get(f"{server.base_url}/healthz", timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        # Polling readiness: the server process gives no other signal that it listens.
-        time.sleep(0.05)
-    raise RuntimeError(f"agentbar did not become healthy:\n{server.log_path.read_text()}")
+    args = ["--port", str(port), "--data-dir", str(data_dir)]
+    with serving(args, env, log_path, port, ready_timeout=60.0, stop_timeout=20.0) as process:
+        yield BenchServer(process, port, log_path)

@@ -99,49 +99,56 @@ def agentbar_server(
         **(extra_env or {}),
     }
     log_path = data_dir / "server.log"
+    args = ["--port", str(port), "--data-dir", str(data_dir), "--demo"]
+    with serving(args, env, log_path, port) as process:
+        yield AgentbarServer(process, port, data_dir, log_path)
+
+
+@contextmanager
+def serving(
+    args: list[str],
+    env: dict[str, str],
+    log_path: Path,
+    port: int,
+    ready_timeout: float = 30.0,
+    stop_timeout: float = 10.0,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`agentbar serve <args>` as its own process, logging to `log_path`, yielded once its
+    /healthz answers; terminated (killed if it lingers) on the way out."""
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "agentbar",
-                "serve",
-                "--port",
-                str(port),
-                "--data-dir",
-                str(data_dir),
-                "--demo",
-            ],
+            [sys.executable, "-m", "agentbar", "serve", *args],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    server = AgentbarServer(process, port, data_dir, log_path)
     try:
-        _wait_healthy(server)
-        yield server
+        _wait_healthy(process, f"http://127.0.0.1:{port}", log_path, ready_timeout)
+        yield process
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=stop_timeout)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
 
 
-def _wait_healthy(server: AgentbarServer, timeout: float = 30.0) -> None:
+def _wait_healthy(
+    process: subprocess.Popen[bytes], base_url: str, log_path: Path, timeout: float
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"agentbar exited early:\n{server.log()}")
+        if process.poll() is not None:
+            raise RuntimeError(f"agentbar exited early:\n{log_path.read_text(errors='replace')}")
         try:
-            if httpx.get(f"{server.base_url}/healthz", timeout=1.0).status_code == 200:
+            if httpx.get(f"{base_url}/healthz", timeout=1.0).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         # Polling readiness: the server process gives no other signal that it listens.
         time.sleep(0.05)
-    raise RuntimeError(f"agentbar did not become healthy:\n{server.log()}")
+    raise RuntimeError(f"agentbar did not become healthy:\n{log_path.read_text(errors='replace')}")
 
 
 @dataclass
