@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -93,6 +94,11 @@ def test_events_reach_a_receiver_signed_once_each_despite_failures(
             assert headers["x-agentbar-signature"] == f"v1={mac.hexdigest()}"
             assert headers["x-agentbar-seq"] == str(json.loads(raw)["seq"])
 
+        # The receiver has answered; agentbar logs each answer just after it arrives.
+        deadline = time.monotonic() + 10
+        while admin.get("/api/v1/webhooks").json()[0]["deliveredUpTo"] < last_seq:
+            assert time.monotonic() < deadline, "the last acknowledgment was never logged"
+            time.sleep(0.05)  # no event to wait on: agentbar's log is read over HTTP
         log = admin.get("/api/v1/webhooks/crm/deliveries", params={"limit": 1000}).json()
         first = [(d["attempt"], d["status"]) for d in log if d["seq"] == 1]
         assert first == [(1, "failed"), (2, "failed"), (3, "delivered")]
