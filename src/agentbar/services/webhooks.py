@@ -50,6 +50,9 @@ class Webhooks:
         self._task: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
         self.failures = 0
+        self._any: bool | None = None
+        """Whether any webhook is configured; None until read. Most floors have none, and then
+        a new event must not cost a query."""
         """Failed attempts since start (for the metrics)."""
 
     def start(self) -> None:
@@ -68,7 +71,8 @@ class Webhooks:
         self._wake.set()
 
     def changed(self) -> None:
-        """Webhooks were added or changed."""
+        """Webhooks were added, changed or removed."""
+        self._any = None
         self._wake.set()
 
     async def _run(self) -> None:
@@ -76,7 +80,9 @@ class Webhooks:
         while True:
             self._wake.clear()
             waits: list[float] = []
-            for name, url, secret, cursor in self._storage.webhooks():
+            hooks = self._storage.webhooks() if self._any is not False else []
+            self._any = bool(hooks)
+            for name, url, secret, cursor in hooks:
                 due, attempts = retry_at.get(name, (0.0, 0))
                 if time.monotonic() < due:
                     waits.append(due - time.monotonic())

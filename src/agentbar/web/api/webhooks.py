@@ -42,8 +42,10 @@ async def list_webhooks(request: Request) -> list[dict[str, Any]]:
 
 @router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_webhook(name: Name, request: Request) -> Response:
-    if not request.app.state.container.storage.delete_webhook(name):
+    container = request.app.state.container
+    if not container.storage.delete_webhook(name):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no webhook '{name}'")
+    container.webhooks.changed()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
