@@ -24,6 +24,7 @@ function notice(message) {
 
 function setConnection(state) {
   const connection = $("connection");
+  if (connection.dataset.state === state) return;
   connection.dataset.state = state;
   connection.textContent = label(state);
 }
