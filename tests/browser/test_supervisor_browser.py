@@ -134,7 +134,8 @@ def test_the_supervisor_follows_an_agent_live_and_logs_them_out(
         # a dropped socket comes back by itself, with the floor as it is
         supervisor.evaluate(RECORD_CONNECTION_STATES)
         supervisor.evaluate("window.__sockets.at(-1).close()")
-        supervisor.wait_for_function("() => window.__sockets.length === 3")  # wrong token, ok, again
+        # the sockets so far: the wrong token's, the right one's, and the one that came back
+        supervisor.wait_for_function("() => window.__sockets.length === 3")
         expect(connection).to_have_text("live")
         assert supervisor.evaluate("window.__connectionStates") == ["reconnecting", "live"]
         expect(agent.get_by_test_id("agent-state")).to_have_text("on call")
