@@ -33,6 +33,7 @@ from agentbar.services.provisioning import Provisioning
 from agentbar.services.runtime import Runtime
 from agentbar.services.sandbox import SandboxCalls
 from agentbar.services.sessions import Sessions
+from agentbar.services.supervision import Supervision
 from agentbar.services.webhooks import Webhooks
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ class Container:
     metrics: Metrics
     provisioning: Provisioning
     webhooks: Webhooks
+    supervision: Supervision
     admin_token: str
     demo_credentials: list[DemoCredentials] = field(default_factory=list)
 
@@ -147,6 +149,8 @@ def build(settings: Settings) -> Container:
     metrics = Metrics(runtime.center, sessions, webhooks)
     runtime.watch(webhooks.see)
     runtime.watch(metrics.see)
+    supervision = Supervision(runtime.center, clock)
+    runtime.watch(supervision.see)
     return Container(
         settings=settings,
         clock=clock,
@@ -164,6 +168,7 @@ def build(settings: Settings) -> Container:
         metrics=metrics,
         provisioning=provisioning,
         webhooks=webhooks,
+        supervision=supervision,
         admin_token=settings.admin_token or secrets.token_urlsafe(24),
     )
 

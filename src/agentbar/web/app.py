@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from agentbar import __version__
 from agentbar.bootstrap import Container
-from agentbar.web import pages
+from agentbar.web import pages, supervisor_page
 from agentbar.web.api import (
     agents,
     audit,
@@ -50,6 +50,12 @@ def create_app(
     app.include_router(webhooks.router)
     app.include_router(agents.router)
     app.include_router(audit.router)
+    app.include_router(supervisor_page.router)
+    app.mount(
+        supervisor_page.STATIC_PATH,
+        StaticFiles(packages=[("agentbar", "static/supervisor")]),
+        name="supervisor-static",
+    )
     app.mount(
         "/ameyowebaccess/toolbar/static",
         StaticFiles(packages=[("agentbar", "static/toolbar")]),

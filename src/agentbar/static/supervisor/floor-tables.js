@@ -1,0 +1,216 @@
+// The three tables of the floor (agents, queues, calls in progress): rows kept by id,
+// replaced in place from the server's frames, times in state ticking on the page's clock.
+// Text only ever goes in through textContent.
+
+export function label(state) {
+  return state.replaceAll("_", " ");
+}
+
+export function duration(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = String(s % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${rest}` : `${m}:${rest}`;
+}
+
+function cell(testid, text) {
+  const td = document.createElement("td");
+  td.dataset.testid = testid;
+  td.textContent = text ?? "";
+  return td;
+}
+
+function sinceCell(testid, since) {
+  const td = cell(testid, "");
+  td.className = "since";
+  if (since !== null && since !== undefined) td.dataset.since = String(since);
+  return td;
+}
+
+// One table: rows by id, kept in order by `sortKey`, the empty note shown when none.
+class Table {
+  constructor(body, { empty, count, key, sortKey, render }) {
+    this.body = body;
+    this.empty = empty;
+    this.count = count;
+    this.key = key;
+    this.sortKey = sortKey;
+    this.render = render;
+    this.rows = new Map();
+  }
+
+  replaceAll(items) {
+    this.rows.clear();
+    this.body.replaceChildren();
+    this.upsert(items);
+  }
+
+  upsert(items) {
+    let moved = false; // re-sort only when a row arrives or its place may change
+    for (const item of items) {
+      const id = this.key(item);
+      const row = this.render(item);
+      row.dataset.key = this.sortKey(item);
+      const old = this.rows.get(id);
+      if (old) {
+        moved ||= old.dataset.key !== row.dataset.key;
+        old.replaceWith(row);
+      } else {
+        moved = true;
+        this.body.append(row);
+      }
+      this.rows.set(id, row);
+    }
+    if (moved) this.sort();
+    this.summarise();
+  }
+
+  remove(ids) {
+    for (const id of ids) {
+      const row = this.rows.get(id);
+      if (row) row.remove();
+      this.rows.delete(id);
+    }
+    this.summarise();
+  }
+
+  sort() {
+    const ordered = [...this.rows.values()].sort((a, b) =>
+      a.dataset.key.localeCompare(b.dataset.key, undefined, { numeric: true }),
+    );
+    if (ordered.some((row, index) => this.body.children[index] !== row)) {
+      this.body.replaceChildren(...ordered);
+    }
+  }
+
+  summarise() {
+    if (this.empty) this.empty.hidden = this.rows.size > 0;
+    if (this.count) this.count.textContent = String(this.rows.size);
+  }
+}
+
+export class FloorTables {
+  // onForceLogout(agent): the supervisor pressed an agent's logout button
+  constructor(doc, { onForceLogout }) {
+    this.offsetMs = 0; // the server's clock minus the page's
+    this.agents = new Table(doc.getElementById("agents-body"), {
+      empty: doc.getElementById("agents-empty"),
+      count: doc.getElementById("agents-count"),
+      key: (a) => a.agentId,
+      sortKey: (a) => `${a.name}\u0000${a.agentId}`,
+      render: (a) => agentRow(a, onForceLogout),
+    });
+    this.queues = new Table(doc.getElementById("queues-body"), {
+      key: (q) => q.campaignId,
+      sortKey: (q) => `${q.kind}\u0000${q.name}`,
+      render: queueRow,
+    });
+    this.calls = new Table(doc.getElementById("calls-body"), {
+      empty: doc.getElementById("calls-empty"),
+      count: doc.getElementById("calls-count"),
+      key: (c) => c.callId,
+      sortKey: (c) => `${c.agentName ?? "\uffff"}\u0000${c.agentId ?? ""}\u0000${c.callId}`,
+      render: callRow,
+    });
+  }
+
+  apply(frame) {
+    this.offsetMs = frame.at * 1000 - Date.now();
+    if (frame.type === "snapshot") {
+      this.agents.replaceAll(frame.agents);
+      this.queues.replaceAll(frame.queues);
+      this.calls.replaceAll(frame.calls);
+    } else if (frame.type === "changes") {
+      this.agents.remove(frame.agentsGone);
+      this.agents.upsert(frame.agents);
+      this.queues.upsert(frame.queues);
+      this.calls.remove(frame.callsGone);
+      this.calls.upsert(frame.calls);
+    }
+    this.tick();
+  }
+
+  // Rewrite every time in state from the server's clock as the page estimates it.
+  tick() {
+    const now = (Date.now() + this.offsetMs) / 1000;
+    for (const td of document.querySelectorAll("td.since")) {
+      const since = td.dataset.since;
+      td.textContent = since === undefined ? "—" : duration(now - Number(since));
+    }
+  }
+}
+
+function agentRow(agent, onForceLogout) {
+  const tr = document.createElement("tr");
+  tr.dataset.testid = "agent-row";
+  tr.dataset.agentId = agent.agentId;
+  tr.dataset.state = agent.state;
+  const name = document.createElement("th");
+  name.scope = "row";
+  name.dataset.testid = "agent-name";
+  name.textContent = `${agent.name} (${agent.agentId})`;
+  const state = cell("agent-state", label(agent.state));
+  state.className = "state";
+  const action = document.createElement("td");
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "danger";
+  button.dataset.testid = "force-logout";
+  button.textContent = "Log out";
+  button.setAttribute("aria-label", `Log out ${agent.name} (${agent.agentId})`);
+  button.addEventListener("click", () => onForceLogout(agent));
+  action.append(button);
+  tr.append(
+    name,
+    state,
+    cell("agent-reason", agent.reason),
+    cell("agent-campaign", agent.campaign),
+    sinceCell("agent-since", agent.since),
+    action,
+  );
+  return tr;
+}
+
+function queueRow(queue) {
+  const tr = document.createElement("tr");
+  tr.dataset.testid = "queue-row";
+  tr.dataset.campaignId = queue.campaignId;
+  tr.dataset.campaign = queue.name;
+  const name = document.createElement("th");
+  name.scope = "row";
+  name.dataset.testid = "queue-name";
+  name.textContent = queue.name;
+  tr.append(
+    name,
+    cell("queue-kind", queue.kind),
+    cell("queue-waiting", String(queue.waiting)),
+    sinceCell("queue-longest", queue.oldestSince),
+    cell("queue-ready", String(queue.ready)),
+  );
+  return tr;
+}
+
+function callRow(call) {
+  const tr = document.createElement("tr");
+  tr.dataset.testid = "call-row";
+  tr.dataset.callId = call.callId;
+  tr.dataset.state = call.state;
+  const phone = document.createElement("th");
+  phone.scope = "row";
+  phone.dataset.testid = "call-phone";
+  phone.textContent = call.phone;
+  const agent = call.agentId ? `${call.agentName ?? call.agentId} (${call.agentId})` : "—";
+  const state = cell("call-state", label(call.state));
+  state.className = "state";
+  tr.append(
+    phone,
+    cell("call-agent", agent),
+    cell("call-campaign", call.campaign),
+    cell("call-type", label(call.callType)),
+    state,
+    sinceCell("call-since", call.since),
+    cell("call-id", call.callId),
+  );
+  return tr;
+}
