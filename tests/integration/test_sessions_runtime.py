@@ -334,3 +334,14 @@ async def test_a_session_past_its_lifetime_waits_for_the_call_to_end(desk: Desk)
     row = desk.session_row(session)
     assert row["end_reason"] == "session expired"
     assert desk.stored_call(call_id)["disposition_code"] == "Sale"
+
+
+async def test_watchers_see_session_events_as_they_are_stored(desk: Desk) -> None:
+    """Webhooks and the supervisor page learn of logins and logouts when they happen."""
+    seen: list[str] = []
+    desk.runtime.watch(lambda envelope: seen.append(envelope.kind))
+    session = await desk.log_in("a1")
+    await desk.sessions.logout(session)
+    await desk.settle()
+    assert "session.started" in seen
+    assert "session.ended" in seen

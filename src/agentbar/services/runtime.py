@@ -76,6 +76,8 @@ class Runtime:
             envelope = self._envelope(kind, self._clock.now(), agent_id, None, data)
             await self._storage.record([envelope], [])
             await self._bus.publish(envelope)
+            for watcher in self._watchers:
+                watcher(envelope)
             return envelope
 
     async def settle(self) -> None:
