@@ -36,7 +36,7 @@ def _announce(container: Container) -> None:
         f"agentbar is serving on {base}",
         f"  toolbar:      {base}/ameyowebaccess/toolbar-crm.htm?origin=<CRM page URL>",
         f"  glue script:  {base}/ameyowebaccess/toolbar/js/ameyo-integration.js",
-        f"  CRM origins allowed: {', '.join(settings.allowed_origins) or 'none'}",
+        f"  CRM origins allowed: {', '.join(container.crm_settings.allowed_origins()) or 'none'}",
     ]
     if settings.admin_token is None:
         lines.append(f"  admin token (generated for this run): {container.admin_token}")

@@ -17,8 +17,12 @@ from agentbar.web.api import (
     agents,
     audit,
     campaigns,
+    configuration,
+    crm_settings,
     events,
+    ivrs,
     provisioning,
+    queues,
     simulator,
     webhooks,
 )
@@ -50,6 +54,10 @@ def create_app(
     app.include_router(webhooks.router)
     app.include_router(agents.router)
     app.include_router(audit.router)
+    app.include_router(ivrs.router)
+    app.include_router(queues.router)
+    app.include_router(crm_settings.router)
+    app.include_router(configuration.router)
     app.mount(
         "/ameyowebaccess/toolbar/static",
         StaticFiles(packages=[("agentbar", "static/toolbar")]),
