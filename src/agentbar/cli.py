@@ -11,6 +11,7 @@ from typing import Any
 import uvicorn
 from pydantic import ValidationError
 
+from agentbar import cli_admin
 from agentbar.bootstrap import ConfigurationError, Container, build
 from agentbar.config import Settings
 from agentbar.web.app import create_app
@@ -26,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--demo", action="store_true", default=None, help="seed demo agents and campaigns"
     )
+    cli_admin.add_parser(commands)
     return parser
 
 
@@ -79,4 +81,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = _parser().parse_args(argv)
     if options.command == "serve":
         return serve(options)
+    if options.command == "admin":
+        return cli_admin.run(options)
     raise AssertionError(options.command)

@@ -270,15 +270,15 @@ class Configuration:
                 raise InvalidConfiguration(f"{where}: no campaign named '{unknown[0]}'")
         extensions = doc.extensions or []
         _once([e.name for e in extensions], "extension")
-        phones = dict(await self._storage.extensions())
-        phones.update({e.name: e.phone for e in extensions})
-        owners: dict[str, str] = {}
-        for name, phone in sorted(phones.items()):
-            if phone in owners:
+        named = {e.name for e in extensions}
+        owners = {p: n for n, p in await self._storage.extensions() if n not in named}
+        for entry in extensions:
+            if entry.phone in owners:
                 raise InvalidConfiguration(
-                    f"extension '{name}': phone {phone} already belongs to '{owners[phone]}'"
+                    f"extension '{entry.name}': phone {entry.phone} already belongs to "
+                    f"'{owners[entry.phone]}'"
                 )
-            owners[phone] = name
+            owners[entry.phone] = entry.name
         ivrs = doc.ivrs or []
         _once([i.name for i in ivrs], "IVR", fold=True)
         known_ivrs = {n.casefold(): n for n, _ in self._storage.ivr_details()}
