@@ -6,15 +6,12 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Any
-
-import uvicorn
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from agentbar import cli_admin
-from agentbar.bootstrap import ConfigurationError, Container, build
-from agentbar.config import Settings
-from agentbar.web.app import create_app
+
+if TYPE_CHECKING:
+    from agentbar.bootstrap import Container
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,6 +49,14 @@ def _announce(container: Container) -> None:
 
 
 def serve(options: argparse.Namespace) -> int:
+    # Imported here, so `agentbar admin` starts without loading the whole server.
+    import uvicorn
+    from pydantic import ValidationError
+
+    from agentbar.bootstrap import ConfigurationError, build
+    from agentbar.config import Settings
+    from agentbar.web.app import create_app
+
     overrides: dict[str, Any] = {
         key: value
         for key, value in (
