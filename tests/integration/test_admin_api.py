@@ -233,8 +233,8 @@ def test_the_sso_endpoint_is_stored_and_used_by_the_next_login(server: AgentbarS
             stored = admin.put("/api/v1/sso", json={"url": crm.url, "format": "json"}).json()
             assert stored == {"url": crm.url, "format": "json", "source": "stored"}
         with toolbar_for(server) as toolbar:
-            answer = login_with(toolbar, "agent1", "agent1", "AUTH_TYPE_CRM_HTTP")
-            assert answer["ok"], answer
+            login = login_with(toolbar, "agent1", "agent1", "AUTH_TYPE_CRM_HTTP")
+            assert login["ok"], login
             assert crm.requests("login") == [
                 {"userId": "agent1", "password": "agent1", "command": "login"}
             ]

@@ -272,13 +272,13 @@ class Configuration:
         _once([e.name for e in extensions], "extension")
         named = {e.name for e in extensions}
         owners = {p: n for n, p in await self._storage.extensions() if n not in named}
-        for entry in extensions:
-            if entry.phone in owners:
+        for extension in extensions:
+            if extension.phone in owners:
                 raise InvalidConfiguration(
-                    f"extension '{entry.name}': phone {entry.phone} already belongs to "
-                    f"'{owners[entry.phone]}'"
+                    f"extension '{extension.name}': phone {extension.phone} already belongs to "
+                    f"'{owners[extension.phone]}'"
                 )
-            owners[entry.phone] = entry.name
+            owners[extension.phone] = extension.name
         ivrs = doc.ivrs or []
         _once([i.name for i in ivrs], "IVR", fold=True)
         known_ivrs = {n.casefold(): n for n, _ in self._storage.ivr_details()}

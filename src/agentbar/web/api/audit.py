@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1/audit", tags=["audit"], dependencies=[Depends
 async def read_audit(
     request: Request,
     after: Annotated[
-        int, Query(ge=0, description="the last id already read; 0 from the start")
+        int, Query(ge=0, le=2**62, description="the last id already read; 0 from the start")
     ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:

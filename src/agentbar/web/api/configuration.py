@@ -90,8 +90,9 @@ def _as_yaml(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
+_DOCUMENT = {"$ref": "#/components/schemas/Document"}
 _YAML_ANSWER: dict[int | str, dict[str, Any]] = {
-    200: {"content": {YAML_MEDIA_TYPE: {"schema": {"type": "string"}}}}
+    200: {"content": {YAML_MEDIA_TYPE: {"schema": _DOCUMENT}}}
 }
 
 
@@ -116,13 +117,7 @@ async def export_configuration(
 @router.put(
     "",
     response_model=Applied,
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                YAML_MEDIA_TYPE: {"schema": {"type": "string", "description": "the YAML form"}}
-            }
-        }
-    },
+    openapi_extra={"requestBody": {"content": {YAML_MEDIA_TYPE: {"schema": _DOCUMENT}}}},
 )
 async def import_configuration(
     document: Document,
