@@ -324,13 +324,18 @@ class Configuration:
                 self._storage.put_webhook(hook.name, hook.url, hook.secret, cursor)
             self._webhooks.changed()
         await self._provisioning.reload()
-        return Applied(
-            campaigns=len(doc.campaigns or []),
-            agents=len(doc.agents or []),
-            extensions=len(doc.extensions or []),
-            ivrs=len(doc.ivrs or []),
-            breakReasons=len(doc.breakReasons or []),
-            allowedOrigins=len(doc.allowedOrigins or []),
-            sso=int(doc.sso is not None),
-            webhooks=len(doc.webhooks or []),
-        )
+        return counts_of(doc)
+
+
+def counts_of(doc: Document) -> Applied:
+    """How many entries of each section the document has."""
+    return Applied(
+        campaigns=len(doc.campaigns or []),
+        agents=len(doc.agents or []),
+        extensions=len(doc.extensions or []),
+        ivrs=len(doc.ivrs or []),
+        breakReasons=len(doc.breakReasons or []),
+        allowedOrigins=len(doc.allowedOrigins or []),
+        sso=int(doc.sso is not None),
+        webhooks=len(doc.webhooks or []),
+    )

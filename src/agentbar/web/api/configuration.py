@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from agentbar.services.audit import ADMIN_IMPORT
-from agentbar.services.configuration import Configuration, Document
+from agentbar.services.configuration import Configuration, Document, counts_of
 from agentbar.services.provisioning import InvalidConfiguration
 from agentbar.web.api.changes import ERRORS, audit_change, refused
 from agentbar.web.security import require_admin
@@ -135,23 +135,9 @@ async def import_configuration(
         if dry_run:
             await configuration.check(document)
         else:
-            counts = await configuration.apply(document)
+            await configuration.apply(document)
     except InvalidConfiguration as error:
         raise refused(error) from None
-    if dry_run:
-        return Applied(applied=False, **_counts(document))
-    await audit_change(request, ADMIN_IMPORT, "configuration")
-    return Applied(applied=True, **asdict(counts))
-
-
-def _counts(doc: Document) -> dict[str, int]:
-    return {
-        "campaigns": len(doc.campaigns or []),
-        "agents": len(doc.agents or []),
-        "extensions": len(doc.extensions or []),
-        "ivrs": len(doc.ivrs or []),
-        "breakReasons": len(doc.breakReasons or []),
-        "allowedOrigins": len(doc.allowedOrigins or []),
-        "sso": int(doc.sso is not None),
-        "webhooks": len(doc.webhooks or []),
-    }
+    if not dry_run:
+        await audit_change(request, ADMIN_IMPORT, "configuration")
+    return Applied(applied=not dry_run, **asdict(counts_of(document)))
