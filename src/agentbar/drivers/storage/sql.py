@@ -236,16 +236,12 @@ class SqlStorage:
                 )
             return str(found)
 
-    def upsert_ivr(self, name: str, position: int, description: str | None = None) -> None:
+    def upsert_ivr(self, name: str, position: int) -> None:
+        """Create the IVR at `position`, or move it there (its description stays)."""
         with self._engine.begin() as c:
-            stmt = sqlite_insert(t.ivrs).values(
-                name=name, position=position, description=description
-            )
+            stmt = sqlite_insert(t.ivrs).values(name=name, position=position)
             c.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["name"],
-                    set_={"position": position, "description": description},
-                )
+                stmt.on_conflict_do_update(index_elements=["name"], set_={"position": position})
             )
 
     def put_ivr(self, name: str, description: str | None) -> None:
