@@ -25,8 +25,10 @@ from agentbar.ids import new_id
 from agentbar.metrics import Metrics
 from agentbar.ports import Clock, EventBus, Sandbox, TelephonyDriver
 from agentbar.services.audit import Audit
+from agentbar.services.configuration import Configuration
 from agentbar.services.credentials import Credentials
 from agentbar.services.crm_logouts import CrmLogouts
+from agentbar.services.crm_settings import CrmSettings
 from agentbar.services.desk import Desk
 from agentbar.services.leads import LeadIntake
 from agentbar.services.provisioning import Provisioning
@@ -71,11 +73,14 @@ class Container:
     provisioning: Provisioning
     webhooks: Webhooks
     supervision: Supervision
+    crm_settings: CrmSettings
+    configuration: Configuration
     admin_token: str
     demo_credentials: list[DemoCredentials] = field(default_factory=list)
 
     async def start(self) -> None:
         self.storage.migrate()
+        self.crm_settings.load()
         if self.settings.demo:
             self.demo_credentials = seed_demo(self.storage, self.passwords)
         self.runtime.center.configure(
@@ -121,8 +126,9 @@ def build(settings: Settings) -> Container:
     sandbox: Sandbox | None = simulator if telephony is simulator else None
     passwords = Passwords()
     runtime = Runtime(Center(new_id), storage, bus, telephony, clock)
-    sso = _crm_sso(settings)
-    crm_logouts = CrmLogouts(sso) if sso is not None else None
+    # Always there: the admin API may configure an endpoint while the server runs.
+    sso = CrmSso(_crm_sso(settings))
+    crm_logouts = CrmLogouts(sso)
     try:
         tokens = LoginTokens(
             clock.now,
@@ -147,6 +153,8 @@ def build(settings: Settings) -> Container:
     provisioning = Provisioning(storage, passwords, runtime)
     webhooks = Webhooks(storage)
     metrics = Metrics(runtime.center, sessions, webhooks)
+    sso.observe = metrics.saw_sso_request
+    crm_settings = CrmSettings(storage, settings, sso)
     runtime.watch(webhooks.see)
     runtime.watch(metrics.see)
     supervision = Supervision(runtime.center, clock)
@@ -162,29 +170,32 @@ def build(settings: Settings) -> Container:
         sessions=sessions,
         desk=Desk(runtime, storage),
         sandbox=SandboxCalls(runtime, sandbox) if sandbox is not None else None,
-        leads=LeadIntake(runtime),
+        leads=LeadIntake(runtime, storage),
         audit=audit,
         crm_logouts=crm_logouts,
         metrics=metrics,
         provisioning=provisioning,
         webhooks=webhooks,
         supervision=supervision,
+        crm_settings=crm_settings,
+        configuration=Configuration(
+            storage, runtime, provisioning, crm_settings, webhooks, passwords
+        ),
         admin_token=settings.admin_token or secrets.token_urlsafe(24),
     )
 
 
-def _crm_sso(settings: Settings) -> CrmSso | None:
+def _crm_sso(settings: Settings) -> SsoSettings | None:
+    """The endpoint from the environment (a stored one replaces it at start)."""
     if not settings.crm_sso_url:
         return None
     if not settings.crm_sso_url.startswith(("https://", "http://")):
         raise ConfigurationError(
             f"AGENTBAR_CRM_SSO_URL must be an http(s) URL, not '{settings.crm_sso_url}'"
         )
-    return CrmSso(
-        SsoSettings(
-            url=settings.crm_sso_url,
-            format=SsoFormat(settings.crm_sso_format),
-            connect_timeout=settings.crm_sso_connect_timeout,
-            timeout=settings.crm_sso_timeout,
-        )
+    return SsoSettings(
+        url=settings.crm_sso_url,
+        format=SsoFormat(settings.crm_sso_format),
+        connect_timeout=settings.crm_sso_connect_timeout,
+        timeout=settings.crm_sso_timeout,
     )

@@ -6,14 +6,12 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import uvicorn
-from pydantic import ValidationError
+from agentbar import cli_admin
 
-from agentbar.bootstrap import ConfigurationError, Container, build
-from agentbar.config import Settings
-from agentbar.web.app import create_app
+if TYPE_CHECKING:
+    from agentbar.bootstrap import Container
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--demo", action="store_true", default=None, help="seed demo agents and campaigns"
     )
+    cli_admin.add_parser(commands)
     return parser
 
 
@@ -36,7 +35,7 @@ def _announce(container: Container) -> None:
         f"agentbar is serving on {base}",
         f"  toolbar:      {base}/ameyowebaccess/toolbar-crm.htm?origin=<CRM page URL>",
         f"  glue script:  {base}/ameyowebaccess/toolbar/js/ameyo-integration.js",
-        f"  CRM origins allowed: {', '.join(settings.allowed_origins) or 'none'}",
+        f"  CRM origins allowed: {', '.join(container.crm_settings.allowed_origins()) or 'none'}",
     ]
     if settings.admin_token is None:
         lines.append(f"  admin token (generated for this run): {container.admin_token}")
@@ -50,6 +49,14 @@ def _announce(container: Container) -> None:
 
 
 def serve(options: argparse.Namespace) -> int:
+    # Imported here, so `agentbar admin` starts without loading the whole server.
+    import uvicorn
+    from pydantic import ValidationError
+
+    from agentbar.bootstrap import ConfigurationError, build
+    from agentbar.config import Settings
+    from agentbar.web.app import create_app
+
     overrides: dict[str, Any] = {
         key: value
         for key, value in (
@@ -79,4 +86,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = _parser().parse_args(argv)
     if options.command == "serve":
         return serve(options)
+    if options.command == "admin":
+        return cli_admin.run(options)
     raise AssertionError(options.command)

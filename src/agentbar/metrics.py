@@ -20,6 +20,8 @@ from agentbar.services.sessions import Sessions
 from agentbar.services.webhooks import Webhooks
 
 OFFER_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900)
+SSO_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+"""Up to the longest total time-out a CRM request may be given (60 s lands in +Inf)."""
 
 
 class FloorCollector(Collector):
@@ -68,6 +70,17 @@ class Metrics:
             buckets=OFFER_BUCKETS,
             registry=self.registry,
         )
+
+        self.sso_latency = Histogram(
+            "agentbar_sso_request_seconds",
+            "Time of each request to the CRM's single sign-on endpoint, by command and outcome",
+            labelnames=("command", "outcome"),
+            buckets=SSO_BUCKETS,
+            registry=self.registry,
+        )
+
+    def saw_sso_request(self, command: str, outcome: str, seconds: float) -> None:
+        self.sso_latency.labels(command=command, outcome=outcome).observe(max(seconds, 0.0))
 
     def see(self, envelope: Envelope) -> None:
         """Watch the runtime's events for the latencies they carry."""

@@ -41,6 +41,8 @@ class AgentRecord:
     name: str
     password_hash: str | None
     campaign_ids: frozenset[str]
+    auth_policy: str = "any"
+    """Which login policies the agent may use: 'any', 'password' or 'sso'."""
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ def test_a_provisioned_agent_works_its_new_campaign(server: AgentbarServer) -> N
             "id": "rita",
             "name": "Rita",
             "hasPassword": True,
+            "authPolicy": "any",
             "campaigns": ["Renewals"],
         }
     with ToolbarClient(server.socket_url, origin=server.base_url) as toolbar:

@@ -12,7 +12,7 @@ from agentbar.domain.agent import AgentProfile, AgentState, Extension
 from agentbar.domain.call import CallType
 from agentbar.domain.campaign import CampaignKind, DialMode
 from agentbar.domain.center import Center
-from agentbar.domain.errors import NoLead, UnknownCampaign
+from agentbar.domain.errors import IllegalTransition, NoLead, UnknownCampaign
 from agentbar.domain.lead_book import Lead, LeadState
 from tests.unit.test_center import BREAK_REASONS, SUPPORT, id_source
 
@@ -172,3 +172,35 @@ def test_switching_auto_call_off_stops_the_dialer() -> None:
     center.handle(leads("+15550001"), 4.0)
     assert dialling(center, "a1") is None
     assert center.leads.waiting("3") == 1
+
+
+def test_removing_takes_waiting_leads_off_and_leaves_the_one_shown(center: Center) -> None:
+    ready(center, "a1", 1.0)
+    center.handle(leads("+15550001", "+15550002", "+15550003"), 2.0)
+    with pytest.raises(IllegalTransition, match="being shown"):
+        center.handle(cmd.RemoveLeads("3", ("lead-1",)), 3.0)
+    with pytest.raises(NoLead):
+        center.handle(cmd.RemoveLeads("3", ("lead-9",)), 3.0)
+    assert center.leads.waiting("3") == 2  # a refusal changed nothing
+    outcome = center.handle(cmd.RemoveLeads("3"), 3.0)
+    assert {i: lead.state for i, lead in outcome.leads.items()} == {
+        "lead-2": LeadState.REMOVED,
+        "lead-3": LeadState.REMOVED,
+    }
+    assert center.leads.waiting("3") == 0
+    # The agent skips the lead shown: nothing is left to show.
+    outcome = center.handle(cmd.SkipLead("a1"), 4.0)
+    assert presented(outcome) == []
+    assert center.agent("a1").lead_id is None
+
+
+def test_removing_one_lead_keeps_the_order_of_the_rest(center: Center) -> None:
+    center.handle(leads("+15550001", "+15550002", "+15550003"), 1.0)
+    outcome = center.handle(cmd.RemoveLeads("3", ("lead-2", "lead-2")), 2.0)
+    assert list(outcome.leads) == ["lead-2"]
+    ready(center, "a1", 3.0)
+    assert center.agent("a1").lead_id == "lead-1"
+    center.handle(cmd.SkipLead("a1"), 4.0)
+    assert center.agent("a1").lead_id == "lead-3"
+    with pytest.raises(UnknownCampaign):
+        center.handle(cmd.RemoveLeads("9"), 5.0)

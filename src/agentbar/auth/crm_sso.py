@@ -11,6 +11,8 @@ Rules kept here:
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -39,10 +41,26 @@ class SsoSettings:
     timeout: float
 
 
+SsoObserver = Callable[[str, str, float], None]
+"""Told of each request: (command, outcome 'success' | 'failed' | 'unavailable', seconds)."""
+
+
 class CrmSso:
-    def __init__(self, settings: SsoSettings, transport: httpx.AsyncBaseTransport | None = None):
-        self._settings = settings
+    def __init__(
+        self,
+        settings: SsoSettings | None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
+        self.settings = settings
+        """The endpoint in force; the admin API replaces it, and the next request uses it."""
+        self.observe: SsoObserver | None = None
         self._transport = transport
+        self._monotonic = monotonic
+
+    @property
+    def configured(self) -> bool:
+        return self.settings is not None
 
     async def login(self, user_id: str, password: str) -> SsoAnswer:
         return await self._ask({"userId": user_id, "password": password, "command": "login"})
@@ -51,10 +69,23 @@ class CrmSso:
         return await self._ask({"command": "logout", "crmSessionId": crm_session_id})
 
     async def _ask(self, fields: dict[str, str]) -> SsoAnswer:
-        s = self._settings
+        s = self.settings
+        if s is None:
+            raise SsoUnavailable("CRM single sign-on is not configured")
+        started = self._monotonic()
+        outcome = "unavailable"
+        try:
+            answer = await self._exchange(s, fields)
+            outcome = "success" if answer.success else "failed"
+            return answer
+        finally:
+            if self.observe is not None:
+                self.observe(fields["command"], outcome, self._monotonic() - started)
+
+    async def _exchange(self, s: SsoSettings, fields: dict[str, str]) -> SsoAnswer:
         try:
             async with asyncio.timeout(s.timeout):
-                body = await self._post(fields)
+                body = await self._post(s, fields)
         except TimeoutError:
             raise SsoUnavailable(f"no answer within {s.timeout:g} s") from None
         except httpx.HTTPError as error:
@@ -64,8 +95,7 @@ class CrmSso:
         except MalformedAnswer as error:
             raise SsoUnavailable(str(error)) from None
 
-    async def _post(self, fields: dict[str, str]) -> bytes:
-        s = self._settings
+    async def _post(self, s: SsoSettings, fields: dict[str, str]) -> bytes:
         request = encode_request(s.format, fields)
         # The total time-out above bounds the whole exchange; these bound each phase in it.
         timeout = httpx.Timeout(s.timeout, connect=s.connect_timeout)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
 
 
@@ -22,3 +22,11 @@ class Passwords:
             return self._hasher.verify(stored_hash or self._decoy, password) and bool(stored_hash)
         except (VerificationError, InvalidHashError):
             return False
+
+
+def is_argon2id_hash(text: str) -> bool:
+    """Whether `text` is an encoded argon2id hash (as exported, to be imported again)."""
+    try:
+        return extract_parameters(text).type is Type.ID
+    except (InvalidHashError, ValueError):
+        return False

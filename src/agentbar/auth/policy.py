@@ -26,3 +26,19 @@ def parse_policy(raw: object) -> AuthPolicy | None:
     if not isinstance(raw, str):
         return None
     return _NAMES.get(_SEPARATORS.sub("", raw).casefold())
+
+
+class AgentLogin(StrEnum):
+    """Which login policies one agent may use (set per agent by the administrator)."""
+
+    ANY = "any"
+    """Whatever the CRM page asks for, given the credentials verify (the default)."""
+    PASSWORD = "password"
+    """Only agentbar's own password."""
+    SSO = "sso"
+    """Only single sign-on through the CRM: CRM-backed login or a CRM-issued login token."""
+
+    def allows(self, policy: AuthPolicy) -> bool:
+        if self is AgentLogin.ANY:
+            return True
+        return (policy is AuthPolicy.PASSWORD) == (self is AgentLogin.PASSWORD)

@@ -56,6 +56,7 @@ _HANDLERS: dict[type[Any], Handler] = {
     cmd.DialFailed: outbound.dial_failed,
     cmd.RestoreCallbacks: callbacks.restore,
     cmd.AddLeads: leads.add_leads,
+    cmd.RemoveLeads: leads.remove_leads,
     cmd.DialLead: leads.dial_lead,
     cmd.SkipLead: leads.skip_lead,
     cmd.Hold: calls.hold,

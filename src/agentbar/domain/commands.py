@@ -98,6 +98,15 @@ class AddLeads:
 
 
 @dataclass(frozen=True)
+class RemoveLeads:
+    """Take leads off a campaign's list before they are dialled: the ones named, or every
+    waiting one when none is named. A lead being shown to an agent stays."""
+
+    campaign_id: str
+    lead_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class DialLead:
     """Dial the lead a preview campaign is showing the agent."""
 
@@ -205,6 +214,7 @@ Command = (
     | Resume
     | RestoreCallbacks
     | AddLeads
+    | RemoveLeads
     | DialLead
     | SkipLead
     | SetAutoCall

@@ -19,6 +19,7 @@ class LeadState(StrEnum):
     PRESENTED = "presented"
     DIALLED = "dialled"
     SKIPPED = "skipped"
+    REMOVED = "removed"
 
 
 @dataclass
@@ -56,6 +57,17 @@ class LeadBook:
         lead.state = LeadState.NEW
         lead.agent_id = None
         self._queues.setdefault(lead.campaign_id, WaitingCalls()).push_front(lead.lead_id)
+
+    def waiting_ids(self, campaign_id: str) -> list[str]:
+        """The campaign's leads not yet shown or dialled, in list order."""
+        queue = self._queues.get(campaign_id)
+        return list(queue) if queue is not None else []
+
+    def remove_waiting(self, lead: Lead) -> None:
+        queue = self._queues.get(lead.campaign_id)
+        if queue is not None:
+            queue.discard(lead.lead_id)
+        del self.all[lead.lead_id]
 
     def finish(self, lead: Lead) -> None:
         del self.all[lead.lead_id]

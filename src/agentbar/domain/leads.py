@@ -28,6 +28,22 @@ def add_leads(floor: Floor, c: cmd.AddLeads, now: float, out: Outcome) -> None:
         floor.route(campaign_id, now, out)
 
 
+def remove_leads(floor: Floor, c: cmd.RemoveLeads, now: float, out: Outcome) -> None:
+    floor.campaign(c.campaign_id)
+    waiting = floor.leads.waiting_ids(c.campaign_id)
+    for lead_id in c.lead_ids:
+        if lead_id not in waiting:
+            lead = floor.leads.all.get(lead_id)
+            if lead is None or lead.campaign_id != c.campaign_id:
+                raise NoLead(f"no lead '{lead_id}' waiting in this campaign's list")
+            raise IllegalTransition(f"lead '{lead_id}' is being shown to an agent")
+    for lead_id in list(dict.fromkeys(c.lead_ids)) or waiting:
+        lead = floor.leads.all[lead_id]
+        floor.leads.remove_waiting(lead)
+        lead.state = LeadState.REMOVED
+        out.leads[lead.lead_id] = lead
+
+
 def dial_lead(floor: Floor, c: cmd.DialLead, now: float, out: Outcome) -> None:
     agent = floor.agent(c.agent_id)
     if agent.lead_id is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import OrderedDict
+from collections.abc import Iterator
 
 
 class IdleAgents:
@@ -69,6 +70,9 @@ class WaitingCalls:
 
     def __contains__(self, call_id: object) -> bool:
         return call_id in self._calls
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._calls)
 
     def __len__(self) -> int:
         return len(self._calls)

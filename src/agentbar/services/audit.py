@@ -47,3 +47,9 @@ class Audit:
 
     async def after(self, after: int, limit: int) -> Sequence[AuditEntry]:
         return await self._storage.audit_after(after, limit)
+
+
+ADMIN_PUT = "admin_put"
+ADMIN_DELETE = "admin_delete"
+ADMIN_IMPORT = "admin_import"
+"""Admin changes: `reason` names what was changed, e.g. "ivr 'Survey'"."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from agentbar.auth.crm_sso import CrmSso, SsoUnavailable
 from agentbar.auth.login_tokens import LoginTokens, TokenClaims, TokenRefused
 from agentbar.auth.passwords import Passwords
-from agentbar.auth.policy import AuthPolicy
+from agentbar.auth.policy import AgentLogin, AuthPolicy
 from agentbar.ports import AgentRecord, Storage
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,9 @@ UNKNOWN_AGENT = LoginFailed(
     "this user is not an agent of this contact center; the administrator must add it first",
     True,
 )
+
+POLICY_NOT_ALLOWED = LoginFailed("auth_policy_not_allowed", "auth policy incorrect", True)
+"""The agent may not use the policy asked for (its administrator chose password or SSO)."""
 
 TOKEN_NOT_CONFIGURED = LoginFailed(
     "token_not_configured", "token login is not configured on this server"
@@ -94,6 +97,7 @@ class Credentials:
 
     async def _password(self, username: str, password: str) -> Verified:
         record = await self._storage.agent(username)
+        _check_allowed(record, AuthPolicy.PASSWORD)
         stored_hash = record.password_hash if record else None
         # argon2 takes tens of milliseconds by design; in a thread (the C code releases the
         # GIL) it does not stall every other agent's socket meanwhile.
@@ -103,11 +107,13 @@ class Credentials:
         return Verified(record)
 
     async def _crm(self, username: str, password: str) -> Verified:
-        if self._sso is None:
+        if self._sso is None or not self._sso.configured:
             raise SSO_NOT_CONFIGURED
         record = await self._storage.agent(username)
         if record is None:
             raise UNKNOWN_AGENT
+        # Before the CRM is asked: a password-only agent's password never leaves this server.
+        _check_allowed(record, AuthPolicy.CRM_HTTP)
         try:
             answer = await self._sso.login(record.agent_id, password)
         except SsoUnavailable as error:
@@ -130,4 +136,10 @@ class Credentials:
         record = await self._storage.agent(username)
         if record is None:
             raise UNKNOWN_AGENT
+        _check_allowed(record, AuthPolicy.TOKEN)
         return Verified(record, token=claims)
+
+
+def _check_allowed(record: AgentRecord | None, policy: AuthPolicy) -> None:
+    if record is not None and not AgentLogin(record.auth_policy).allows(policy):
+        raise POLICY_NOT_ALLOWED

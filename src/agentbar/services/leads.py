@@ -1,4 +1,5 @@
-"""Lead intake: new leads for an outbound campaign's list, checked at the edge."""
+"""Lead lists: new leads for an outbound campaign's list, checked at the edge; the list read
+page by page; leads not yet dialled taken off it."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentbar.domain.campaign import CampaignKind
-from agentbar.domain.commands import AddLeads
+from agentbar.domain.campaign import Campaign, CampaignKind
+from agentbar.domain.commands import AddLeads, RemoveLeads
 from agentbar.domain.errors import DomainError, UnknownCampaign
-from agentbar.domain.lead_book import Lead
+from agentbar.domain.lead_book import Lead, LeadState
+from agentbar.drivers.storage.sql import SqlStorage
 from agentbar.ids import new_id
 from agentbar.phones import InvalidPhone, normalize_phone
 from agentbar.services.runtime import Runtime
@@ -27,16 +29,35 @@ class LeadEntry:
 
 
 class LeadIntake:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, storage: SqlStorage) -> None:
         self._runtime = runtime
+        self._storage = storage
 
-    async def add(self, campaign_name: str, entries: Sequence[LeadEntry]) -> list[str]:
-        """Append the leads to the campaign's list, all or none; their ids in order."""
+    def _campaign(self, campaign_name: str) -> Campaign:
         campaign = self._runtime.center.campaign_named(campaign_name)
         if campaign is None:
             raise UnknownCampaign(f"no campaign named '{campaign_name}'")
         if campaign.kind is not CampaignKind.OUTBOUND:
             raise NotOutbound(f"campaign '{campaign.name}' is inbound; leads go to outbound ones")
+        return campaign
+
+    def page(
+        self, campaign_name: str, states: Sequence[LeadState], after: int, limit: int
+    ) -> list[tuple[int, Lead]]:
+        """The campaign's leads after list position `after`, in order, with their positions."""
+        campaign = self._campaign(campaign_name)
+        return self._storage.leads_of(campaign.campaign_id, [s.value for s in states], after, limit)
+
+    async def remove(self, campaign_name: str, lead_ids: Sequence[str] = ()) -> list[str]:
+        """Take the named leads (or, naming none, every lead still waiting) off the list;
+        the ids removed. A lead being shown to an agent is refused (or, naming none, stays)."""
+        campaign = self._campaign(campaign_name)
+        outcome = await self._runtime.command(RemoveLeads(campaign.campaign_id, tuple(lead_ids)))
+        return list(outcome.leads)
+
+    async def add(self, campaign_name: str, entries: Sequence[LeadEntry]) -> list[str]:
+        """Append the leads to the campaign's list, all or none; their ids in order."""
+        campaign = self._campaign(campaign_name)
         leads = []
         for index, entry in enumerate(entries):
             try:

@@ -1,6 +1,6 @@
-"""Provisioning: agents, extensions, campaigns and break reasons, checked before stored.
+"""Provisioning: agents, extensions, campaigns, break reasons and IVRs, checked before stored.
 
-A change reaches the live floor at once where it can: campaigns and break reasons are
+A change reaches the live floor at once where it can: campaigns, break reasons and IVRs are
 reloaded into the center; an agent's assignments apply from their next login.
 """
 
@@ -10,7 +10,8 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agentbar.auth.passwords import Passwords
+from agentbar.auth.passwords import Passwords, is_argon2id_hash
+from agentbar.auth.policy import AgentLogin
 from agentbar.domain.agent import BreakReason
 from agentbar.domain.campaign import (
     Campaign,
@@ -21,6 +22,7 @@ from agentbar.domain.campaign import (
     Routing,
 )
 from agentbar.domain.errors import DomainError, InvalidDisposition
+from agentbar.domain.legs import LegKind
 from agentbar.drivers.storage.sql import SqlStorage
 from agentbar.services.runtime import Runtime
 
@@ -55,17 +57,25 @@ class Provisioning:
         self._runtime = runtime
 
     async def put_agent(
-        self, agent_id: str, name: str, password: str | None, campaigns: Sequence[str]
+        self,
+        agent_id: str,
+        name: str,
+        password: str | None,
+        campaigns: Sequence[str],
+        auth_policy: AgentLogin = AgentLogin.ANY,
+        password_hash: str | None = None,
     ) -> None:
         """Create or update an agent. No password: the agent logs in by CRM SSO or token."""
+        check_agent(password, password_hash, auth_policy)
         if len(set(campaigns)) != len(campaigns):
             raise InvalidConfiguration("a campaign is named twice")
         known = {c.name for c in self._runtime.center.campaigns.values()}
         unknown = [c for c in campaigns if c not in known]
         if unknown:
             raise InvalidConfiguration(f"no campaign named {', '.join(map(repr, unknown))}")
-        hashed = await asyncio.to_thread(self._passwords.hash, password) if password else None
-        self._storage.upsert_agent(agent_id, name, hashed)
+        if password:
+            password_hash = await asyncio.to_thread(self._passwords.hash, password)
+        self._storage.upsert_agent(agent_id, name, password_hash, auth_policy.value)
         missing = self._storage.set_agent_campaigns(agent_id, campaigns)
         assert not missing  # checked above against the same provisioned campaigns
 
@@ -82,7 +92,7 @@ class Provisioning:
         return self._storage.delete_extension(name)
 
     async def put_campaign(self, spec: CampaignSpec) -> Campaign:
-        _check_campaign(spec)
+        check_campaign(spec)
         campaign_id = self._storage.upsert_campaign(
             spec.name,
             spec.kind,
@@ -96,7 +106,7 @@ class Provisioning:
             callback_in_dispose_dial=spec.callback_in_dispose_dial,
             dial_mode=spec.dial_mode,
         )
-        await self._reload()
+        await self.reload()
         return self._runtime.center.campaign(campaign_id)
 
     async def put_break_reasons(self, reasons: Sequence[BreakReason]) -> None:
@@ -104,9 +114,31 @@ class Provisioning:
         if len(set(names)) != len(names):
             raise InvalidConfiguration("a break reason is named twice")
         self._storage.replace_break_reasons(reasons)
-        await self._reload()
+        await self.reload()
 
-    async def _reload(self) -> None:
+    async def put_ivr(self, name: str, description: str | None) -> None:
+        """Create an IVR (at the end of the list) or change its description; transfers and
+        conferences see it at once."""
+        known = {n.casefold(): n for n, _ in self._storage.ivr_details()}
+        same = known.get(name.casefold())
+        if same is not None and same != name:
+            raise InvalidConfiguration(f"IVR '{same}' exists already (names ignore case)")
+        self._storage.put_ivr(name, description)
+        await self.reload()
+
+    async def delete_ivr(self, name: str) -> bool:
+        center = self._runtime.center
+        for call in [*center.calls.values(), *center.handed_off.values()]:
+            for leg in call.legs:
+                if leg.kind is LegKind.IVR and leg.party == name and leg.live:
+                    raise InUse(f"call '{call.call_id}' has a caller in IVR '{name}'")
+        deleted = self._storage.delete_ivr(name)
+        if deleted:
+            await self.reload()
+        return deleted
+
+    async def reload(self) -> None:
+        """Load the stored campaigns, break reasons and IVRs into the live floor."""
         center = self._runtime.center
         center.configure(
             await self._storage.campaigns(),
@@ -115,7 +147,7 @@ class Provisioning:
         )
 
 
-def _check_campaign(spec: CampaignSpec) -> None:
+def check_campaign(spec: CampaignSpec) -> None:
     codes = [code.casefold() for klass in spec.plan.classes for code in klass.codes]
     if not codes:
         raise InvalidConfiguration("a campaign needs at least one disposition code")
@@ -140,6 +172,18 @@ def _check_campaign(spec: CampaignSpec) -> None:
             raise InvalidConfiguration(f"{label} must be more than 0 seconds")
     if spec.max_misses is not None and spec.max_misses < 1:
         raise InvalidConfiguration("maxMisses must be at least 1")
+
+
+def check_agent(password: str | None, password_hash: str | None, policy: AgentLogin) -> None:
+    if password is not None and password_hash is not None:
+        raise InvalidConfiguration("give password or passwordHash, not both")
+    if password_hash is not None and not is_argon2id_hash(password_hash):
+        raise InvalidConfiguration("passwordHash must be an argon2id hash ($argon2id$...)")
+    has_password = password is not None or password_hash is not None
+    if policy is AgentLogin.PASSWORD and not has_password:
+        raise InvalidConfiguration("authPolicy 'password' needs a password")
+    if policy is AgentLogin.SSO and has_password:
+        raise InvalidConfiguration("an agent with authPolicy 'sso' has no password here")
 
 
 def plan_of(classes: Sequence[tuple[str, Sequence[str]]]) -> DispositionPlan:

@@ -17,8 +17,12 @@ from agentbar.web.api import (
     agents,
     audit,
     campaigns,
+    configuration,
+    crm_settings,
     events,
+    ivrs,
     provisioning,
+    queues,
     simulator,
     webhooks,
 )
@@ -56,6 +60,10 @@ def create_app(
         StaticFiles(packages=[("agentbar", "static/supervisor")]),
         name="supervisor-static",
     )
+    app.include_router(ivrs.router)
+    app.include_router(queues.router)
+    app.include_router(crm_settings.router)
+    app.include_router(configuration.router)
     app.mount(
         "/ameyowebaccess/toolbar/static",
         StaticFiles(packages=[("agentbar", "static/toolbar")]),

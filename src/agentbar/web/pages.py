@@ -25,7 +25,7 @@ def _asset(path: str) -> str:
 
 @router.api_route(TOOLBAR_PAGE_PATH, methods=["GET", "HEAD"], include_in_schema=False)
 async def toolbar_page(request: Request) -> Response:
-    allowed: list[str] = request.app.state.container.settings.allowed_origins
+    allowed: list[str] = request.app.state.container.crm_settings.allowed_origins()
     config = json.dumps({"allowedOrigins": allowed, "socketPath": "/api/v1/socket"})
     html = _asset("toolbar/toolbar.html").replace("{{CONFIG}}", escape(config, quote=True))
     policy = "; ".join(

@@ -147,7 +147,7 @@ class ToolbarSocket:
         origin = origin_of(crm_origin)
         if origin is None:
             raise Refused("bad_origin", f"'{crm_origin}' is not a CRM page URL or origin")
-        if origin not in self._c.settings.allowed_origins:
+        if origin not in self._c.crm_settings.allowed_origins():
             raise Refused(
                 "origin_not_allowed",
                 f"CRM origin {origin} is not allowed to use this toolbar; "

@@ -23,6 +23,7 @@ agents = Table(
     Column("agent_id", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("password_hash", String(255), nullable=True),
+    Column("auth_policy", String(20), nullable=False, server_default="any"),
 )
 
 extensions = Table(
@@ -158,6 +159,7 @@ ivrs = Table(
     metadata,
     Column("name", String(100), primary_key=True),
     Column("position", Integer, nullable=False),
+    Column("description", String(200), nullable=True),
 )
 
 events = Table(
@@ -218,4 +220,18 @@ webhook_deliveries = Table(
     Column("at", Float, nullable=False),
     Column("status", String(20), nullable=False),
     Column("detail", String(300), nullable=True),
+)
+
+allowed_origins = Table(
+    "allowed_origins",
+    metadata,
+    Column("origin", String(300), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+server_settings = Table(
+    "server_settings",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,15 @@ from agentbar.drivers.storage import schema as t
 from agentbar.ports import AgentRecord, AuditEntry, CallRecord, Envelope, SessionRecord
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass(frozen=True)
+class AgentSummary:
+    agent_id: str
+    name: str
+    password_hash: str | None
+    auth_policy: str
+    campaigns: list[str]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -86,17 +96,13 @@ class SqlStorage:
 
     # -- provisioning (used by seeding and, later, the admin API) ---------------------------
 
-    def upsert_agent(self, agent_id: str, name: str, password_hash: str | None) -> None:
+    def upsert_agent(
+        self, agent_id: str, name: str, password_hash: str | None, auth_policy: str = "any"
+    ) -> None:
         with self._engine.begin() as c:
-            stmt = sqlite_insert(t.agents).values(
-                agent_id=agent_id, name=name, password_hash=password_hash
-            )
-            c.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["agent_id"],
-                    set_={"name": name, "password_hash": password_hash},
-                )
-            )
+            values = {"name": name, "password_hash": password_hash, "auth_policy": auth_policy}
+            stmt = sqlite_insert(t.agents).values(agent_id=agent_id, **values)
+            c.execute(stmt.on_conflict_do_update(index_elements=["agent_id"], set_=values))
 
     def set_agent_campaigns(self, agent_id: str, campaign_names: Sequence[str]) -> list[str]:
         """Assign exactly these campaigns to the agent; names that match none are returned."""
@@ -119,8 +125,8 @@ class SqlStorage:
                 )
             return []
 
-    async def agent_summaries(self) -> list[tuple[str, str, bool, list[str]]]:
-        """Every agent: (id, name, has a password, campaign names)."""
+    async def agent_summaries(self) -> list[AgentSummary]:
+        """Every agent, by id, with the names of its campaigns."""
         with self._engine.connect() as c:
             names: dict[str, list[str]] = {}
             for row in c.execute(
@@ -130,9 +136,19 @@ class SqlStorage:
             ):
                 names.setdefault(row.agent_id, []).append(row.name)
             return [
-                (r.agent_id, r.name, r.password_hash is not None, names.get(r.agent_id, []))
+                AgentSummary(
+                    r.agent_id, r.name, r.password_hash, r.auth_policy, names.get(r.agent_id, [])
+                )
                 for r in c.execute(select(t.agents).order_by(t.agents.c.agent_id))
             ]
+
+    def campaign_agent_ids(self) -> dict[str, list[str]]:
+        """Each campaign's id with the ids of the agents assigned to it."""
+        with self._engine.connect() as c:
+            found: dict[str, list[str]] = {}
+            for row in c.execute(select(t.campaign_agents).order_by(t.campaign_agents.c.agent_id)):
+                found.setdefault(str(row.campaign_id), []).append(row.agent_id)
+            return found
 
     def delete_extension(self, name: str) -> bool:
         with self._engine.begin() as c:
@@ -154,6 +170,14 @@ class SqlStorage:
         with self._engine.begin() as c:
             stmt = sqlite_insert(t.extensions).values(name=name, phone=phone)
             c.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"phone": phone}))
+
+    def put_extensions(self, entries: Sequence[tuple[str, str]]) -> None:
+        """Create or replace these extensions at once, so phones may move between them."""
+        with self._engine.begin() as c:
+            names = [name for name, _ in entries]
+            c.execute(t.extensions.delete().where(t.extensions.c.name.in_(names)))
+            if entries:
+                c.execute(insert(t.extensions), [{"name": n, "phone": p} for n, p in entries])
 
     def upsert_campaign(
         self,
@@ -213,11 +237,73 @@ class SqlStorage:
             return str(found)
 
     def upsert_ivr(self, name: str, position: int) -> None:
+        """Create the IVR at `position`, or move it there (its description stays)."""
         with self._engine.begin() as c:
             stmt = sqlite_insert(t.ivrs).values(name=name, position=position)
             c.execute(
                 stmt.on_conflict_do_update(index_elements=["name"], set_={"position": position})
             )
+
+    def put_ivr(self, name: str, description: str | None) -> None:
+        """Create the IVR at the end of the list, or change its description in place."""
+        with self._engine.begin() as c:
+            position = c.execute(
+                select(func.coalesce(func.max(t.ivrs.c.position) + 1, 0))
+            ).scalar_one()
+            stmt = sqlite_insert(t.ivrs).values(
+                name=name, position=position, description=description
+            )
+            c.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["name"], set_={"description": description}
+                )
+            )
+
+    def delete_ivr(self, name: str) -> bool:
+        with self._engine.begin() as c:
+            return c.execute(t.ivrs.delete().where(t.ivrs.c.name == name)).rowcount == 1
+
+    def ivr_details(self) -> list[tuple[str, str | None]]:
+        """Every IVR in display order: (name, description)."""
+        with self._engine.connect() as c:
+            rows = c.execute(select(t.ivrs).order_by(t.ivrs.c.position))
+            return [(r.name, r.description) for r in rows]
+
+    # -- server settings changed through the admin API ------------------------------------
+
+    def allowed_origins(self) -> list[str]:
+        with self._engine.connect() as c:
+            rows = c.execute(
+                select(t.allowed_origins.c.origin).order_by(t.allowed_origins.c.position)
+            )
+            return list(rows.scalars())
+
+    def replace_allowed_origins(self, origins: Sequence[str]) -> None:
+        with self._engine.begin() as c:
+            c.execute(t.allowed_origins.delete())
+            if origins:
+                c.execute(
+                    insert(t.allowed_origins),
+                    [{"origin": o, "position": i} for i, o in enumerate(origins)],
+                )
+
+    def setting(self, name: str) -> Any:
+        """A stored setting's JSON value, or None when it is not stored."""
+        with self._engine.connect() as c:
+            value = c.execute(
+                select(t.server_settings.c.value).where(t.server_settings.c.name == name)
+            ).scalar_one_or_none()
+        return None if value is None else json.loads(value)
+
+    def put_setting(self, name: str, value: Any) -> None:
+        """Store a setting; None removes it."""
+        with self._engine.begin() as c:
+            if value is None:
+                c.execute(t.server_settings.delete().where(t.server_settings.c.name == name))
+                return
+            text = json.dumps(value)
+            stmt = sqlite_insert(t.server_settings).values(name=name, value=text)
+            c.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"value": text}))
 
     def upsert_break_reason(self, name: str, productive: bool, position: int) -> None:
         with self._engine.begin() as c:
@@ -247,6 +333,7 @@ class SqlStorage:
                 name=row.name,
                 password_hash=row.password_hash,
                 campaign_ids=frozenset(str(cid) for cid in campaign_ids),
+                auth_policy=row.auth_policy,
             )
 
     async def campaigns(self) -> Sequence[Campaign]:
@@ -475,6 +562,32 @@ class SqlStorage:
             )
             return [
                 Lead(r.lead_id, str(r.campaign_id), r.phone, r.name, json.loads(r.data))
+                for r in rows
+            ]
+
+    def leads_of(
+        self, campaign_id: str, states: Sequence[str], after: int, limit: int
+    ) -> list[tuple[int, Lead]]:
+        """A campaign's leads in list order after position `after`, with their positions."""
+        where = (t.leads.c.campaign_id == int(campaign_id)) & (t.leads.c.position > after)
+        if states:
+            where = where & t.leads.c.state.in_(list(states))
+        with self._engine.connect() as c:
+            rows = c.execute(select(t.leads).where(where).order_by(t.leads.c.position).limit(limit))
+            return [
+                (
+                    r.position,
+                    Lead(
+                        r.lead_id,
+                        str(r.campaign_id),
+                        r.phone,
+                        r.name,
+                        json.loads(r.data),
+                        LeadState(r.state),
+                        r.agent_id,
+                        r.call_id,
+                    ),
+                )
                 for r in rows
             ]
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
 
 from agentbar.services.audit import Audit
 from agentbar.web.security import require_admin
@@ -12,28 +13,43 @@ from agentbar.web.security import require_admin
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], dependencies=[Depends(require_admin)])
 
 
+class AuditEntryView(BaseModel):
+    id: int
+    at: float
+    action: str
+    """login, login_failed, force_login, logout, admin_logout, admin_put, admin_delete,
+    admin_import."""
+    username: str | None
+    client: str | None
+    reason: str | None
+
+
+class AuditPage(BaseModel):
+    entries: list[AuditEntryView]
+
+
 @router.get("")
 async def read_audit(
     request: Request,
     after: Annotated[
-        int, Query(ge=0, description="the last id already read; 0 from the start")
+        int, Query(ge=0, le=2**62, description="the last id already read; 0 from the start")
     ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> dict[str, Any]:
+) -> AuditPage:
     """Entries with an id above `after`, oldest first (newest last). To follow the log, pass
     the last id read as `after` again; an empty list means nothing new yet."""
     audit: Audit = request.app.state.container.audit
     entries = await audit.after(after, limit)
-    return {
-        "entries": [
-            {
-                "id": e.audit_id,
-                "at": e.at,
-                "action": e.action,
-                "username": e.username,
-                "client": e.client,
-                "reason": e.reason,
-            }
+    return AuditPage(
+        entries=[
+            AuditEntryView(
+                id=e.audit_id,
+                at=e.at,
+                action=e.action,
+                username=e.username,
+                client=e.client,
+                reason=e.reason,
+            )
             for e in entries
         ]
-    }
+    )

@@ -1,20 +1,28 @@
-"""Campaign lead lists through the admin API."""
+"""Campaign lead lists through the admin API: add leads, read the list, remove waiting ones."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentbar.domain.errors import UnknownCampaign
+from agentbar.domain.errors import DomainError, IllegalTransition, NoLead, UnknownCampaign
+from agentbar.domain.lead_book import LeadState
 from agentbar.phones import InvalidPhone
+from agentbar.services.audit import ADMIN_DELETE
 from agentbar.services.leads import LeadEntry, LeadIntake, NotOutbound
+from agentbar.web.api.changes import CONFLICT, ERRORS, NOT_FOUND, audit_change
 from agentbar.web.security import require_admin
 
 router = APIRouter(
-    prefix="/api/v1/campaigns", tags=["campaigns"], dependencies=[Depends(require_admin)]
+    prefix="/api/v1/campaigns",
+    tags=["campaigns"],
+    dependencies=[Depends(require_admin)],
+    responses={**ERRORS, **NOT_FOUND},
 )
+
+CampaignName = Annotated[str, Path(min_length=1, max_length=200)]
 
 
 class NewLead(BaseModel):
@@ -33,14 +41,103 @@ class AddedLeads(BaseModel):
     leadIds: list[str]
 
 
-@router.post("/{campaign_name}/leads", status_code=status.HTTP_201_CREATED)
-async def add_leads(campaign_name: str, body: NewLeads, request: Request) -> AddedLeads:
-    """Append leads to an outbound campaign's list (all or none)."""
+class LeadView(BaseModel):
+    id: str
+    position: int
+    """The lead's place in the list: pass the last one read as `after` for the next page."""
+    phone: str
+    name: str | None
+    data: dict[str, Any]
+    state: LeadState
+    """new (waiting), presented (shown to an agent), dialled, skipped, removed."""
+    agentId: str | None
+    callId: str | None
+
+
+class LeadPage(BaseModel):
+    leads: list[LeadView]
+    last: int
+    """The position to ask after next (`after` again when the page was empty)."""
+
+
+class RemovedLeads(BaseModel):
+    removed: list[str]
+
+
+def _intake(request: Request) -> LeadIntake:
     intake: LeadIntake = request.app.state.container.leads
+    return intake
+
+
+def _refused(error: DomainError) -> HTTPException:
+    if isinstance(error, UnknownCampaign | NoLead):
+        return HTTPException(status.HTTP_404_NOT_FOUND, error.message)
+    if isinstance(error, IllegalTransition):
+        return HTTPException(status.HTTP_409_CONFLICT, error.message)
+    return HTTPException(422, error.message)
+
+
+@router.post("/{campaign_name}/leads", status_code=status.HTTP_201_CREATED)
+async def add_leads(campaign_name: CampaignName, body: NewLeads, request: Request) -> AddedLeads:
+    """Append leads to an outbound campaign's list (all or none)."""
     entries = [LeadEntry(lead.phone, lead.name, lead.data) for lead in body.leads]
     try:
-        return AddedLeads(leadIds=await intake.add(campaign_name, entries))
-    except UnknownCampaign as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, error.message) from None
-    except (InvalidPhone, NotOutbound) as error:
-        raise HTTPException(422, error.message) from None
+        return AddedLeads(leadIds=await _intake(request).add(campaign_name, entries))
+    except (UnknownCampaign, InvalidPhone, NotOutbound) as error:
+        raise _refused(error) from None
+
+
+@router.get("/{campaign_name}/leads")
+async def list_leads(
+    campaign_name: CampaignName,
+    request: Request,
+    state: Annotated[list[LeadState] | None, Query(description="only these states")] = None,
+    after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> LeadPage:
+    """The campaign's leads in list order, a page at a time, each with its state."""
+    try:
+        found = _intake(request).page(campaign_name, state or [], after, limit)
+    except (UnknownCampaign, NotOutbound) as error:
+        raise _refused(error) from None
+    leads = [
+        LeadView(
+            id=lead.lead_id,
+            position=position,
+            phone=lead.phone,
+            name=lead.name,
+            data=lead.data,
+            state=lead.state,
+            agentId=lead.agent_id,
+            callId=lead.call_id,
+        )
+        for position, lead in found
+    ]
+    return LeadPage(leads=leads, last=leads[-1].position if leads else after)
+
+
+@router.delete("/{campaign_name}/leads")
+async def remove_waiting_leads(campaign_name: CampaignName, request: Request) -> RemovedLeads:
+    """Remove every lead still waiting (state new); one being shown to an agent stays.
+    Removed leads are kept in the list's record with state `removed`."""
+    try:
+        removed = await _intake(request).remove(campaign_name)
+    except (UnknownCampaign, NotOutbound) as error:
+        raise _refused(error) from None
+    await audit_change(request, ADMIN_DELETE, f"{len(removed)} lead(s) of '{campaign_name}'")
+    return RemovedLeads(removed=removed)
+
+
+@router.delete("/{campaign_name}/leads/{lead_id}", responses=CONFLICT)
+async def remove_lead(
+    campaign_name: CampaignName,
+    lead_id: Annotated[str, Path(min_length=1, max_length=64)],
+    request: Request,
+) -> RemovedLeads:
+    """Remove one waiting lead; 409 while it is shown to an agent, 404 once dialled."""
+    try:
+        removed = await _intake(request).remove(campaign_name, [lead_id])
+    except (UnknownCampaign, NotOutbound, NoLead, IllegalTransition) as error:
+        raise _refused(error) from None
+    await audit_change(request, ADMIN_DELETE, f"lead '{lead_id}' of '{campaign_name}'")
+    return RemovedLeads(removed=removed)

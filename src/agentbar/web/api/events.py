@@ -21,7 +21,7 @@ class EventPage(BaseModel):
 @router.get("/events")
 async def events(
     request: Request,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> EventPage:
     """Events with `seq` greater than `after`, oldest first, at most `limit`."""

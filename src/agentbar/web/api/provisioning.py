@@ -1,30 +1,37 @@
 """The admin API for provisioning: agents, extensions, campaigns, break reasons.
 
 PUT creates or replaces a resource by its natural key (idempotent); validation errors answer
-422 with what is wrong, and change nothing.
+422 with what is wrong, and change nothing. Every change is written to the audit log.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from agentbar.auth.policy import AgentLogin
 from agentbar.domain.agent import BreakReason
 from agentbar.domain.campaign import Campaign, CampaignKind, DialMode, Routing
-from agentbar.services.provisioning import (
-    CampaignSpec,
-    InUse,
-    InvalidConfiguration,
-    Provisioning,
-    plan_of,
-)
+from agentbar.drivers.storage.sql import AgentSummary
+from agentbar.services.audit import ADMIN_DELETE, ADMIN_PUT
+from agentbar.services.configuration import CampaignSettings, campaign_spec
+from agentbar.services.provisioning import InUse, InvalidConfiguration, Provisioning
+from agentbar.web.api.changes import CONFLICT, ERRORS, NOT_FOUND, audit_change, refused
 from agentbar.web.security import require_admin
 
-router = APIRouter(prefix="/api/v1", tags=["provisioning"], dependencies=[Depends(require_admin)])
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["provisioning"],
+    dependencies=[Depends(require_admin)],
+    responses=ERRORS,
+)
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
+AgentId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")]
+ExtensionName = Annotated[str, Path(min_length=1, max_length=100)]
+CampaignName = Annotated[str, Path(min_length=1, max_length=200)]
 
 
 class _Body(BaseModel):
@@ -34,7 +41,11 @@ class _Body(BaseModel):
 class AgentBody(_Body):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     password: Annotated[str, Field(min_length=8, max_length=500)] | None = None
-    """None: the agent logs in by CRM single sign-on or a login token only."""
+    """None (and no passwordHash): the agent logs in by CRM single sign-on or a login token."""
+    passwordHash: Annotated[str, Field(max_length=255)] | None = None
+    """An argon2id hash, as exported; instead of `password`."""
+    authPolicy: AgentLogin = AgentLogin.ANY
+    """Which login policies the agent may use: any (the default), password, or sso."""
     campaigns: list[Name] = Field(default_factory=list)
 
 
@@ -42,6 +53,7 @@ class AgentView(BaseModel):
     id: str
     name: str
     hasPassword: bool
+    authPolicy: AgentLogin
     campaigns: list[str]
 
 
@@ -49,22 +61,33 @@ class ExtensionBody(_Body):
     phone: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z*#+._-]+$")]
 
 
-class DispositionClassBody(_Body):
-    dispositionClass: Name
-    dispositionCodes: Annotated[list[Name], Field(min_length=1)]
+class ExtensionView(BaseModel):
+    name: str
+    phone: str
 
 
-class CampaignBody(_Body):
-    kind: CampaignKind
-    dispositions: Annotated[list[DispositionClassBody], Field(min_length=1)]
+class CampaignBody(CampaignSettings):
     agents: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default_factory=list)
-    routing: Routing = Routing.LONGEST_IDLE
-    ringTimeout: float | None = None
-    maxMisses: int | None = None
-    wrapUpTimeout: float | None = None
-    defaultDisposition: Name | None = None
-    callbackInDisposeDial: bool = False
-    dialMode: DialMode = DialMode.MANUAL
+    """Agent ids to add to the campaign (agents already on it stay)."""
+
+
+class DispositionClassView(BaseModel):
+    dispositionClass: str
+    dispositionCodes: list[str]
+
+
+class CampaignView(BaseModel):
+    id: str
+    name: str
+    kind: CampaignKind
+    routing: Routing
+    ringTimeout: float | None
+    maxMisses: int | None
+    wrapUpTimeout: float | None
+    defaultDisposition: str | None
+    callbackInDisposeDial: bool
+    dialMode: DialMode
+    dispositions: list[DispositionClassView]
 
 
 class BreakReasonBody(_Body):
@@ -77,108 +100,139 @@ def _provisioning(request: Request) -> Provisioning:
     return provisioning
 
 
-def _invalid(error: InvalidConfiguration | InUse) -> HTTPException:
-    code = 409 if isinstance(error, InUse) else 422
-    return HTTPException(code, error.message)
+def agent_view(a: AgentSummary) -> AgentView:
+    return AgentView(
+        id=a.agent_id,
+        name=a.name,
+        hasPassword=a.password_hash is not None,
+        authPolicy=AgentLogin(a.auth_policy),
+        campaigns=a.campaigns,
+    )
 
 
 @router.get("/agents")
 async def list_agents(request: Request) -> list[AgentView]:
     summaries = await request.app.state.container.storage.agent_summaries()
-    return [AgentView(id=a, name=n, hasPassword=p, campaigns=c) for a, n, p, c in summaries]
+    return [agent_view(a) for a in summaries]
+
+
+@router.get("/agents/{agent_id}", responses=NOT_FOUND)
+async def get_agent(agent_id: AgentId, request: Request) -> AgentView:
+    for summary in await request.app.state.container.storage.agent_summaries():
+        if summary.agent_id == agent_id:
+            return agent_view(summary)
+    raise HTTPException(status.HTTP_404_NOT_FOUND, f"no agent '{agent_id}'")
 
 
 @router.put("/agents/{agent_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def put_agent(
-    agent_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")],
-    body: AgentBody,
-    request: Request,
-) -> None:
-    """Create or update an agent; its campaigns are exactly the ones named (from next login)."""
+async def put_agent(agent_id: AgentId, body: AgentBody, request: Request) -> None:
+    """Create or update an agent; its campaigns are exactly the ones named (from next login).
+
+    `authPolicy` `password` needs a password; `sso` has none (CRM login or login token only);
+    `any` (the default) lets the CRM page choose, as long as the credentials verify.
+    """
     try:
-        await _provisioning(request).put_agent(agent_id, body.name, body.password, body.campaigns)
+        await _provisioning(request).put_agent(
+            agent_id,
+            body.name,
+            body.password,
+            body.campaigns,
+            body.authPolicy,
+            body.passwordHash,
+        )
     except InvalidConfiguration as error:
-        raise _invalid(error) from None
+        raise refused(error) from None
+    await audit_change(request, ADMIN_PUT, f"agent '{agent_id}'")
 
 
 @router.get("/extensions")
-async def list_extensions(request: Request) -> list[dict[str, str]]:
+async def list_extensions(request: Request) -> list[ExtensionView]:
     found = await request.app.state.container.storage.extensions()
-    return [{"name": name, "phone": phone} for name, phone in found]
+    return [ExtensionView(name=name, phone=phone) for name, phone in found]
+
+
+@router.get("/extensions/{name}", responses=NOT_FOUND)
+async def get_extension(name: ExtensionName, request: Request) -> ExtensionView:
+    for found, phone in await request.app.state.container.storage.extensions():
+        if found == name:
+            return ExtensionView(name=found, phone=phone)
+    raise HTTPException(status.HTTP_404_NOT_FOUND, f"no extension '{name}'")
 
 
 @router.put("/extensions/{name}", status_code=status.HTTP_204_NO_CONTENT)
-async def put_extension(
-    name: Annotated[str, Path(min_length=1, max_length=100)], body: ExtensionBody, request: Request
-) -> None:
+async def put_extension(name: ExtensionName, body: ExtensionBody, request: Request) -> None:
     try:
         await _provisioning(request).put_extension(name, body.phone)
     except InvalidConfiguration as error:
-        raise _invalid(error) from None
+        raise refused(error) from None
+    await audit_change(request, ADMIN_PUT, f"extension '{name}'")
 
 
-@router.delete("/extensions/{name}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_extension(name: str, request: Request) -> Response:
+@router.delete(
+    "/extensions/{name}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**NOT_FOUND, **CONFLICT},
+)
+async def delete_extension(name: ExtensionName, request: Request) -> Response:
+    """Delete an extension; 409 while a logged-in agent works from it."""
     try:
         deleted = await _provisioning(request).delete_extension(name)
     except InUse as error:
-        raise _invalid(error) from None
+        raise refused(error) from None
     if not deleted:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no extension '{name}'")
+    await audit_change(request, ADMIN_DELETE, f"extension '{name}'")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-def _campaign_view(campaign: Campaign) -> dict[str, Any]:
-    return {
-        "id": campaign.campaign_id,
-        "name": campaign.name,
-        "kind": campaign.kind.value,
-        "routing": campaign.routing.value,
-        "ringTimeout": campaign.ring_timeout,
-        "maxMisses": campaign.max_misses,
-        "wrapUpTimeout": campaign.wrap_up_timeout,
-        "defaultDisposition": campaign.default_disposition,
-        "callbackInDisposeDial": campaign.callback_in_dispose_dial,
-        "dialMode": campaign.dial_mode.value,
-        "dispositions": [
-            {"dispositionClass": k.name, "dispositionCodes": list(k.codes)}
+def campaign_view(campaign: Campaign) -> CampaignView:
+    return CampaignView(
+        id=campaign.campaign_id,
+        name=campaign.name,
+        kind=campaign.kind,
+        routing=campaign.routing,
+        ringTimeout=campaign.ring_timeout,
+        maxMisses=campaign.max_misses,
+        wrapUpTimeout=campaign.wrap_up_timeout,
+        defaultDisposition=campaign.default_disposition,
+        callbackInDisposeDial=campaign.callback_in_dispose_dial,
+        dialMode=campaign.dial_mode,
+        dispositions=[
+            DispositionClassView(dispositionClass=k.name, dispositionCodes=list(k.codes))
             for k in campaign.plan.classes
         ],
-    }
+    )
 
 
 @router.get("/campaigns")
-async def list_campaigns(request: Request) -> list[dict[str, Any]]:
+async def list_campaigns(request: Request) -> list[CampaignView]:
     center = request.app.state.container.runtime.center
-    return [_campaign_view(c) for c in center.campaigns.values()]
+    return [campaign_view(c) for c in center.campaigns.values()]
+
+
+@router.get("/campaigns/{name}", responses=NOT_FOUND)
+async def get_campaign(name: CampaignName, request: Request) -> CampaignView:
+    """A campaign by name (case-insensitive)."""
+    campaign = request.app.state.container.runtime.center.campaign_named(name)
+    if campaign is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no campaign named '{name}'")
+    return campaign_view(campaign)
 
 
 @router.put("/campaigns/{name}")
-async def put_campaign(
-    name: Annotated[str, Path(min_length=1, max_length=200)], body: CampaignBody, request: Request
-) -> dict[str, Any]:
+async def put_campaign(name: CampaignName, body: CampaignBody, request: Request) -> CampaignView:
     """Create or update a campaign (it applies to the live floor at once)."""
-    spec = CampaignSpec(
-        name=name,
-        kind=body.kind,
-        plan=plan_of([(d.dispositionClass, d.dispositionCodes) for d in body.dispositions]),
-        agent_ids=tuple(body.agents),
-        routing=body.routing,
-        ring_timeout=body.ringTimeout,
-        max_misses=body.maxMisses,
-        wrap_up_timeout=body.wrapUpTimeout,
-        default_disposition=body.defaultDisposition,
-        callback_in_dispose_dial=body.callbackInDisposeDial,
-        dial_mode=body.dialMode,
-    )
-    known = {a for a, *_ in await request.app.state.container.storage.agent_summaries()}
+    spec = campaign_spec(name, body, tuple(body.agents))
+    known = {a.agent_id for a in await request.app.state.container.storage.agent_summaries()}
     unknown = [a for a in body.agents if a not in known]
     if unknown:
         raise HTTPException(422, f"no agent {', '.join(map(repr, unknown))}")
     try:
-        return _campaign_view(await _provisioning(request).put_campaign(spec))
+        campaign = await _provisioning(request).put_campaign(spec)
     except InvalidConfiguration as error:
-        raise _invalid(error) from None
+        raise refused(error) from None
+    await audit_change(request, ADMIN_PUT, f"campaign '{name}'")
+    return campaign_view(campaign)
 
 
 @router.get("/break-reasons")
@@ -195,4 +249,5 @@ async def put_break_reasons(body: list[BreakReasonBody], request: Request) -> No
             [BreakReason(r.name, r.productive) for r in body]
         )
     except InvalidConfiguration as error:
-        raise _invalid(error) from None
+        raise refused(error) from None
+    await audit_change(request, ADMIN_PUT, "break reasons")

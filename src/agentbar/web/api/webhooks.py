@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from agentbar.services.audit import ADMIN_DELETE, ADMIN_PUT
+from agentbar.web.api.changes import ERRORS, NOT_FOUND, audit_change
 from agentbar.web.security import require_admin
 
 router = APIRouter(
-    prefix="/api/v1/webhooks", tags=["webhooks"], dependencies=[Depends(require_admin)]
+    prefix="/api/v1/webhooks",
+    tags=["webhooks"],
+    dependencies=[Depends(require_admin)],
+    responses=ERRORS,
 )
 
 Name = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")]
@@ -24,6 +29,24 @@ class WebhookBody(BaseModel):
     """Deliver events after this seq (a new webhook); default: from now on."""
 
 
+class WebhookView(BaseModel):
+    name: str
+    url: str
+    deliveredUpTo: int
+    """The seq of the last event the receiver acknowledged."""
+
+
+class DeliveryView(BaseModel):
+    delivery_id: int
+    webhook: str
+    seq: int
+    attempt: int
+    at: float
+    status: str
+    """delivered, or what failed."""
+    detail: str | None
+
+
 @router.put("/{name}", status_code=status.HTTP_204_NO_CONTENT)
 async def put_webhook(name: Name, body: WebhookBody, request: Request) -> None:
     """Add a receiver (events from now on, or after `fromSeq`), or change its URL and secret."""
@@ -31,27 +54,30 @@ async def put_webhook(name: Name, body: WebhookBody, request: Request) -> None:
     cursor = body.fromSeq if body.fromSeq is not None else await container.storage.last_seq()
     container.storage.put_webhook(name, body.url, body.secret, cursor)
     container.webhooks.changed()
+    await audit_change(request, ADMIN_PUT, f"webhook '{name}'")
 
 
 @router.get("")
-async def list_webhooks(request: Request) -> list[dict[str, Any]]:
+async def list_webhooks(request: Request) -> list[WebhookView]:
     """The receivers, each with the last event it acknowledged (the secret is not shown)."""
     found = request.app.state.container.storage.webhooks()
-    return [{"name": n, "url": u, "deliveredUpTo": c} for n, u, _, c in found]
+    return [WebhookView(name=n, url=u, deliveredUpTo=c) for n, u, _, c in found]
 
 
-@router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 async def delete_webhook(name: Name, request: Request) -> Response:
     container = request.app.state.container
     if not container.storage.delete_webhook(name):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no webhook '{name}'")
     container.webhooks.changed()
+    await audit_change(request, ADMIN_DELETE, f"webhook '{name}'")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/{name}/deliveries")
 async def deliveries(
     name: Name, request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 100
-) -> list[dict[str, Any]]:
+) -> list[DeliveryView]:
     """The latest delivery attempts, oldest first: seq, attempt, at, status, detail."""
-    return request.app.state.container.storage.deliveries(name, limit)  # type: ignore[no-any-return]
+    found = request.app.state.container.storage.deliveries(name, limit)
+    return [DeliveryView(**row) for row in found]

@@ -1,0 +1,341 @@
+"""The whole configuration as one document: exported, and imported all or nothing.
+
+The document has a section per resource (campaigns, agents, extensions, IVRs, break
+reasons, allowed origins, the SSO endpoint, webhooks). Import rules:
+- The whole document is checked first — each entry, and every reference between entries
+  and to what the server already has — and nothing changes if any part is refused.
+- A section left out is left alone. Each entry creates or replaces the resource of that
+  name; nothing is deleted, except that break reasons and allowed origins, being lists,
+  are replaced whole when given.
+- Exported passwords are argon2id hashes (`passwordHash`), and webhooks carry their secrets:
+  the file is as sensitive as the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentbar.auth.passwords import Passwords
+from agentbar.auth.policy import AgentLogin
+from agentbar.auth.sso_wire import SsoFormat
+from agentbar.domain.agent import BreakReason
+from agentbar.domain.campaign import Campaign, CampaignKind, DialMode, Routing
+from agentbar.drivers.storage.sql import SqlStorage
+from agentbar.services.crm_settings import CrmSettings, InvalidSetting, parse_origins, parse_sso_url
+from agentbar.services.provisioning import (
+    CampaignSpec,
+    InvalidConfiguration,
+    Provisioning,
+    check_agent,
+    check_campaign,
+    plan_of,
+)
+from agentbar.services.runtime import Runtime
+from agentbar.services.webhooks import Webhooks
+
+FORMAT_VERSION = 1
+
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+AgentId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")]
+PlainName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DispositionClassEntry(Strict):
+    dispositionClass: Name
+    dispositionCodes: Annotated[list[Name], Field(min_length=1)]
+
+
+class CampaignSettings(Strict):
+    """A campaign's settings, as PUT to /campaigns/{name} and in the document."""
+
+    kind: CampaignKind
+    dispositions: Annotated[list[DispositionClassEntry], Field(min_length=1)]
+    routing: Routing = Routing.LONGEST_IDLE
+    ringTimeout: Annotated[float, Field(le=3600)] | None = None
+    maxMisses: Annotated[int, Field(le=1000)] | None = None
+    wrapUpTimeout: Annotated[float, Field(le=86400)] | None = None
+    defaultDisposition: Name | None = None
+    callbackInDisposeDial: bool = False
+    dialMode: DialMode = DialMode.MANUAL
+
+
+class _Named(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class CampaignEntry(CampaignSettings, _Named):
+    """A campaign with its name (first, as bases give their fields in reverse order)."""
+
+
+class AgentEntry(Strict):
+    id: AgentId
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    authPolicy: AgentLogin = AgentLogin.ANY
+    password: Annotated[str, Field(min_length=8, max_length=500)] | None = None
+    """A new password in clear (provisioning by hand); export writes `passwordHash`."""
+    passwordHash: Annotated[str, Field(max_length=255)] | None = None
+    campaigns: list[Name] = Field(default_factory=list)
+
+
+class ExtensionEntry(Strict):
+    name: Name
+    phone: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z*#+._-]+$")]
+
+
+class IvrEntry(Strict):
+    name: PlainName
+    description: Annotated[str, Field(max_length=200)] | None = None
+
+
+class BreakReasonEntry(Strict):
+    name: Name
+    productive: bool = False
+
+
+class SsoEntry(Strict):
+    url: Annotated[str, Field(min_length=1, max_length=1000)]
+    format: SsoFormat = SsoFormat.JSON
+
+
+class WebhookEntry(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")]
+    url: Annotated[str, Field(min_length=8, max_length=1000, pattern=r"^https?://")]
+    secret: Annotated[str, Field(min_length=16, max_length=200)]
+
+
+class Document(Strict):
+    """The whole configuration. A section left out (or null) is left alone on import."""
+
+    version: Annotated[int, Field(ge=FORMAT_VERSION, le=FORMAT_VERSION)] = FORMAT_VERSION
+    campaigns: list[CampaignEntry] | None = None
+    agents: list[AgentEntry] | None = None
+    extensions: list[ExtensionEntry] | None = None
+    ivrs: list[IvrEntry] | None = None
+    breakReasons: list[BreakReasonEntry] | None = None
+    allowedOrigins: list[Annotated[str, Field(max_length=300)]] | None = None
+    """The stored origins (AGENTBAR_ALLOWED_ORIGINS is not part of the file)."""
+    sso: SsoEntry | None = None
+    """The stored SSO endpoint (not the environment's)."""
+    webhooks: list[WebhookEntry] | None = None
+
+
+@dataclass(frozen=True)
+class Applied:
+    campaigns: int
+    agents: int
+    extensions: int
+    ivrs: int
+    breakReasons: int
+    allowedOrigins: int
+    sso: int
+    webhooks: int
+
+
+def campaign_spec(name: str, body: CampaignSettings, agents: tuple[str, ...] = ()) -> CampaignSpec:
+    return CampaignSpec(
+        name=name,
+        kind=body.kind,
+        plan=plan_of([(d.dispositionClass, d.dispositionCodes) for d in body.dispositions]),
+        agent_ids=agents,
+        routing=body.routing,
+        ring_timeout=body.ringTimeout,
+        max_misses=body.maxMisses,
+        wrap_up_timeout=body.wrapUpTimeout,
+        default_disposition=body.defaultDisposition,
+        callback_in_dispose_dial=body.callbackInDisposeDial,
+        dial_mode=body.dialMode,
+    )
+
+
+def _entry_of(campaign: Campaign) -> CampaignEntry:
+    return CampaignEntry(
+        name=campaign.name,
+        kind=campaign.kind,
+        routing=campaign.routing,
+        ringTimeout=campaign.ring_timeout,
+        maxMisses=campaign.max_misses,
+        wrapUpTimeout=campaign.wrap_up_timeout,
+        defaultDisposition=campaign.default_disposition,
+        callbackInDisposeDial=campaign.callback_in_dispose_dial,
+        dialMode=campaign.dial_mode,
+        dispositions=[
+            DispositionClassEntry(dispositionClass=k.name, dispositionCodes=list(k.codes))
+            for k in campaign.plan.classes
+        ],
+    )
+
+
+def _once(names: Sequence[str], what: str, fold: bool = False) -> None:
+    seen: set[str] = set()
+    for name in names:
+        key = name.casefold() if fold else name
+        if key in seen:
+            raise InvalidConfiguration(f"{what} '{name}' appears twice")
+        seen.add(key)
+
+
+class Configuration:
+    def __init__(
+        self,
+        storage: SqlStorage,
+        runtime: Runtime,
+        provisioning: Provisioning,
+        crm_settings: CrmSettings,
+        webhooks: Webhooks,
+        passwords: Passwords,
+    ) -> None:
+        self._storage = storage
+        self._runtime = runtime
+        self._provisioning = provisioning
+        self._crm = crm_settings
+        self._webhooks = webhooks
+        self._passwords = passwords
+
+    async def export(self) -> Document:
+        agents = await self._storage.agent_summaries()
+        stored_sso = self._crm.sso_endpoint()
+        return Document(
+            campaigns=[_entry_of(c) for c in self._runtime.center.campaigns.values()],
+            agents=[
+                AgentEntry(
+                    id=a.agent_id,
+                    name=a.name,
+                    authPolicy=AgentLogin(a.auth_policy),
+                    passwordHash=a.password_hash,
+                    campaigns=a.campaigns,
+                )
+                for a in agents
+            ],
+            extensions=[
+                ExtensionEntry(name=n, phone=p) for n, p in await self._storage.extensions()
+            ],
+            ivrs=[IvrEntry(name=n, description=d) for n, d in self._storage.ivr_details()],
+            breakReasons=[
+                BreakReasonEntry(name=r.name, productive=r.productive)
+                for r in await self._storage.break_reasons()
+            ],
+            allowedOrigins=self._crm.stored_origins,
+            sso=(
+                SsoEntry(url=stored_sso.url, format=stored_sso.format)
+                if stored_sso is not None and stored_sso.source == "stored"
+                else None
+            ),
+            webhooks=[
+                WebhookEntry(name=n, url=u, secret=s) for n, u, s, _ in self._storage.webhooks()
+            ],
+        )
+
+    async def check(self, doc: Document) -> None:
+        """Refuse the document (InvalidConfiguration) if any part of it is wrong."""
+        try:
+            await self._check(doc)
+        except InvalidSetting as error:
+            raise InvalidConfiguration(error.message) from None
+
+    async def _check(self, doc: Document) -> None:
+        center = self._runtime.center
+        campaigns = doc.campaigns or []
+        _once([c.name for c in campaigns], "campaign", fold=True)
+        for entry in campaigns:
+            existing = center.campaign_named(entry.name)
+            if existing is not None and existing.name != entry.name:
+                raise InvalidConfiguration(
+                    f"campaign '{entry.name}': campaign '{existing.name}' exists already"
+                )
+            try:
+                check_campaign(campaign_spec(entry.name, entry))
+            except InvalidConfiguration as error:
+                raise InvalidConfiguration(f"campaign '{entry.name}': {error.message}") from None
+        campaign_names = {c.name for c in center.campaigns.values()} | {c.name for c in campaigns}
+        agents = doc.agents or []
+        _once([a.id for a in agents], "agent")
+        for agent in agents:
+            where = f"agent '{agent.id}'"
+            try:
+                check_agent(agent.password, agent.passwordHash, agent.authPolicy)
+                _once(agent.campaigns, "campaign")
+            except InvalidConfiguration as error:
+                raise InvalidConfiguration(f"{where}: {error.message}") from None
+            unknown = [c for c in agent.campaigns if c not in campaign_names]
+            if unknown:
+                raise InvalidConfiguration(f"{where}: no campaign named '{unknown[0]}'")
+        extensions = doc.extensions or []
+        _once([e.name for e in extensions], "extension")
+        named = {e.name for e in extensions}
+        owners = {p: n for n, p in await self._storage.extensions() if n not in named}
+        for extension in extensions:
+            if extension.phone in owners:
+                raise InvalidConfiguration(
+                    f"extension '{extension.name}': phone {extension.phone} already belongs to "
+                    f"'{owners[extension.phone]}'"
+                )
+            owners[extension.phone] = extension.name
+        ivrs = doc.ivrs or []
+        _once([i.name for i in ivrs], "IVR", fold=True)
+        known_ivrs = {n.casefold(): n for n, _ in self._storage.ivr_details()}
+        for ivr in ivrs:
+            same = known_ivrs.get(ivr.name.casefold())
+            if same is not None and same != ivr.name:
+                raise InvalidConfiguration(f"IVR '{ivr.name}': IVR '{same}' exists already")
+        if doc.breakReasons is not None:
+            _once([r.name for r in doc.breakReasons], "break reason", fold=True)
+        if doc.allowedOrigins is not None:
+            parse_origins(doc.allowedOrigins)
+        if doc.sso is not None:
+            parse_sso_url(doc.sso.url)
+        _once([w.name for w in doc.webhooks or []], "webhook")
+
+    async def apply(self, doc: Document) -> Applied:
+        """Check the whole document, then apply every section it has."""
+        await self.check(doc)
+        for entry in doc.campaigns or []:
+            await self._provisioning.put_campaign(campaign_spec(entry.name, entry))
+        for agent in doc.agents or []:
+            hashed = agent.passwordHash
+            if agent.password is not None:
+                hashed = await asyncio.to_thread(self._passwords.hash, agent.password)
+            self._storage.upsert_agent(agent.id, agent.name, hashed, agent.authPolicy.value)
+            missing = self._storage.set_agent_campaigns(agent.id, agent.campaigns)
+            assert not missing  # checked above
+        if doc.extensions is not None:
+            self._storage.put_extensions([(e.name, e.phone) for e in doc.extensions])
+        for ivr in doc.ivrs or []:
+            self._storage.put_ivr(ivr.name, ivr.description)
+        if doc.breakReasons is not None:
+            self._storage.replace_break_reasons(
+                [BreakReason(r.name, r.productive) for r in doc.breakReasons]
+            )
+        if doc.allowedOrigins is not None:
+            self._crm.put_origins(doc.allowedOrigins)
+        if doc.sso is not None:
+            self._crm.put_sso(doc.sso.url, doc.sso.format.value)
+        if doc.webhooks:
+            cursor = await self._storage.last_seq()
+            for hook in doc.webhooks:
+                self._storage.put_webhook(hook.name, hook.url, hook.secret, cursor)
+            self._webhooks.changed()
+        await self._provisioning.reload()
+        return counts_of(doc)
+
+
+def counts_of(doc: Document) -> Applied:
+    """How many entries of each section the document has."""
+    return Applied(
+        campaigns=len(doc.campaigns or []),
+        agents=len(doc.agents or []),
+        extensions=len(doc.extensions or []),
+        ivrs=len(doc.ivrs or []),
+        breakReasons=len(doc.breakReasons or []),
+        allowedOrigins=len(doc.allowedOrigins or []),
+        sso=int(doc.sso is not None),
+        webhooks=len(doc.webhooks or []),
+    )
