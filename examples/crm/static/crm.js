@@ -18,6 +18,7 @@
     wrapup: null,        // the call in wrap-up: {callId, phone, contactId}
     pending: null,       // the disposition sent and not answered yet: {code, note, phone?}
     signingOut: false,   // the CRM's own Log out asked the toolbar to log out first
+    campaigns: {},       // campaign id → name, as the toolbar named them
   };
 
   function page() { return document.body.dataset; }
@@ -110,7 +111,11 @@
   }
 
   function describe(reason, info) {
-    return info && info.target ? reason + " → " + info.target : reason;
+    if (!info || !info.target) return reason;
+    // Queues and campaigns travel as ids; the names are known from selectCampaignHandler.
+    var kind = info.transferKind;
+    var named = (kind === "queue" || kind === "campaign") && state.campaigns[info.target];
+    return reason + " → " + (named || info.target);
   }
 
   // -- screen pop: every call type reaches the agent through showCrm --------------------------
@@ -157,6 +162,7 @@
   function wrapupForm() { return document.getElementById("wrapup"); }
 
   function showCodes(classes) {
+    if (!state.wrapup) return; // codes asked for by someone else: no call of ours to wrap up
     var form = wrapupForm();
     var select = form.elements.namedItem("code");
     select.innerHTML = "";
@@ -231,7 +237,7 @@
     var contactId = state.call && state.call.callId === info.callId ? state.call.contactId : null;
     state.wrapup = { callId: info.callId, phone: info.phone, contactId: contactId };
     callEvent(info.callId, "hangup", "Call ended");
-    byTestId("crm-wrapup-call").textContent = "Call " + info.callId + " with " + info.phone;
+    byTestId("crm-wrapup-call").textContent = "· call " + info.callId + " with " + info.phone;
     byTestId("crm-wrapup-error").textContent = "";
     integration.getDispositionCodes();
     var next = wrapupForm().elements.namedItem("next");
@@ -281,6 +287,10 @@
     selectExtensionHandler: function (status, info) {
       if (status === "success" && info) setHeader("extension", info.extensionName + " (" + info.phone + ")");
       else notice("Extension: " + status);
+    },
+    selectCampaignHandler: function (status, info) {
+      if (info && info.campaignName) state.campaigns[info.campaignId] = info.campaignName;
+      setHeader("campaign", info && info.campaignName ? info.campaignName : status);
     },
     readyHandler: function () { setHeader("presence", "ready"); },
     breakHandler: function (reason) { setHeader("presence", "break: " + reason); },
@@ -334,6 +344,10 @@
   }
 
   document.addEventListener("DOMContentLoaded", initialise);
+
+  // The CRM's own wrap-up form replaces the toolbar's disposition controls.
+  integration.hideUI(["disposition-class", "disposition-code", "disposition-note",
+    "callback-time", "dispose"]);
 
   document.addEventListener("click", function (event) {
     var link = event.target.closest("a[data-nav]");
