@@ -78,33 +78,43 @@ async def _add_leads(client: httpx.AsyncClient) -> None:
 
 async def _customers(options: argparse.Namespace, agentbar: str, token: str) -> None:
     """Simulated customers calling Inbound Support at a steady pace, hanging up after a while."""
-    live: set[str] = set()
     rng = random.Random()
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=agentbar, headers=headers) as client:
-        await _add_leads(client)
+        try:
+            await _add_leads(client)
+            await _calls(options, client, rng)
+        except httpx.TransportError:
+            # Ctrl-C reaches agentbar too, and it may stop before this loop hears of it.
+            print("demo: agentbar does not answer any more; the callers stop", flush=True)
 
-        async def hang_up_later(call_id: str) -> None:
-            await asyncio.sleep(rng.expovariate(1 / options.talk))
-            with contextlib.suppress(httpx.HTTPError):
-                await client.post(f"/api/v1/simulator/calls/{call_id}/hangup")
-            live.discard(call_id)
 
-        tasks: set[asyncio.Task[None]] = set()
-        while True:
-            if len(live) < options.max_calls:
-                phone, who = _caller(rng)
-                response = await client.post(
-                    "/api/v1/simulator/calls", json={"from": phone, "campaign": "Inbound Support"}
-                )
-                if response.status_code == 201:
-                    call_id = response.json()["callId"]
-                    live.add(call_id)
-                    task = asyncio.create_task(hang_up_later(call_id))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
-                    print(f"demo: {who} ({phone}) is calling Inbound Support", flush=True)
-            await asyncio.sleep(options.call_every)
+async def _calls(
+    options: argparse.Namespace, client: httpx.AsyncClient, rng: random.Random
+) -> None:
+    live: set[str] = set()
+
+    async def hang_up_later(call_id: str) -> None:
+        await asyncio.sleep(rng.expovariate(1 / options.talk))
+        with contextlib.suppress(httpx.HTTPError):
+            await client.post(f"/api/v1/simulator/calls/{call_id}/hangup")
+        live.discard(call_id)
+
+    tasks: set[asyncio.Task[None]] = set()
+    while True:
+        if len(live) < options.max_calls:
+            phone, who = _caller(rng)
+            response = await client.post(
+                "/api/v1/simulator/calls", json={"from": phone, "campaign": "Inbound Support"}
+            )
+            if response.status_code == 201:
+                call_id = response.json()["callId"]
+                live.add(call_id)
+                task = asyncio.create_task(hang_up_later(call_id))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                print(f"demo: {who} ({phone}) is calling Inbound Support", flush=True)
+        await asyncio.sleep(options.call_every)
 
 
 def main() -> int:
@@ -158,8 +168,9 @@ def main() -> int:
         )
         asyncio.run(_customers(options, agentbar, token))
     except KeyboardInterrupt:
-        print("\ndemo: stopping", flush=True)
+        pass
     finally:
+        print("\ndemo: stopping", flush=True)
         for process in processes:
             process.terminate()
         for process in processes:

@@ -3,6 +3,7 @@ stops on Ctrl-C."""
 
 from __future__ import annotations
 
+import os
 import queue
 import signal
 import subprocess
@@ -12,30 +13,37 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def read_lines(process: subprocess.Popen[str]) -> queue.Queue[str]:
-    lines: queue.Queue[str] = queue.Queue()
+def read_lines(process: subprocess.Popen[str]) -> queue.Queue[str | None]:
+    """The process's output lines as they come; None once it closes its output."""
+    lines: queue.Queue[str | None] = queue.Queue()
 
     def pump() -> None:
         assert process.stdout is not None
         for line in process.stdout:
             lines.put(line)
+        lines.put(None)
 
     threading.Thread(target=pump, daemon=True).start()
     return lines
 
 
-def wait_for_line(lines: queue.Queue[str], text: str, seen: list[str], timeout: float = 60) -> None:
+def wait_for_line(
+    lines: queue.Queue[str | None], text: str, seen: list[str], timeout: float = 60
+) -> None:
     while True:
         try:
             line = lines.get(timeout=timeout)
         except queue.Empty:
-            raise AssertionError(f"no line with {text!r} in:\n{''.join(seen)}") from None
+            line = None
+        if line is None:
+            raise AssertionError(f"no line with {text!r} in:\n{''.join(seen)}")
         seen.append(line)
         if text in line:
             return
@@ -48,6 +56,7 @@ def test_the_demo_serves_both_pages_and_stops_cleanly(tmp_path: Path) -> None:
         [sys.executable, "-m", "examples.demo", "--agentbar-port", str(agentbar_port),
          "--crm-port", str(crm_port), "--data-dir", str(tmp_path / "data"), "--call-every", "0.2"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
     )  # fmt: skip
     lines = read_lines(demo)
     seen: list[str] = []
@@ -77,7 +86,14 @@ def test_the_demo_serves_both_pages_and_stops_cleanly(tmp_path: Path) -> None:
         # The leads reached Outbound Sales, from the CRM's contacts.
         assert any("CRM leads wait in Outbound Sales" in line for line in seen), "".join(seen)
     finally:
-        demo.send_signal(signal.SIGINT)
+        # Ctrl-C in a terminal signals the whole process group: the demo and what it started.
+        os.killpg(demo.pid, signal.SIGINT)
         demo.wait(timeout=30)
     wait_for_line(lines, "demo: stopping", seen)
+    while (line := lines.get(timeout=30)) is not None:
+        seen.append(line)
     assert demo.returncode == 0, "".join(seen)
+    assert not any("Traceback" in line for line in seen), "".join(seen)
+    for port in (agentbar_port, crm_port):
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
