@@ -7,6 +7,7 @@ The screenshots of the CRM with its toolbar in docs/img/ come from here.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -226,6 +227,60 @@ def test_an_agents_day_on_the_sample_crm(
     expect(page.get_by_test_id("crm-login-notice")).to_contain_text(
         "signed out because the toolbar logged out"
     )
+    [row] = crm.query(
+        "SELECT ended_at FROM sessions WHERE session_id = ?", crm_session["session_id"]
+    )
+    assert row["ended_at"] is not None
+    page.goto(crm.url("/leads"))
+    expect(page).to_have_url(re.compile(r"/login"))
+
+
+def test_outbound_work_from_the_crms_leads_then_a_supervisor_ends_both_sessions(
+    page: Page, crm_and_agentbar: tuple[SampleCrm, AgentbarServer]
+) -> None:
+    crm, server = crm_and_agentbar
+    toolbar = page.frame_locator("#ameyoIframe")
+    leads = [{"phone": normalise(c.phone), "name": c.name} for c in CONTACTS if c.status == "lead"]
+    with server.admin() as admin:
+        admin.post("/api/v1/campaigns/Outbound Sales/leads", json={"leads": leads})
+    sign_in(page, crm, "agent2")
+    expect(page.get_by_test_id("crm-extension")).to_have_text("SIP 1002 (1002)")
+    toolbar.get_by_test_id("campaign-select").select_option(label="Outbound Sales")
+    expect(page.get_by_test_id("crm-campaign")).to_have_text("Outbound Sales")
+
+    # The header follows the dialer's mode.
+    toolbar.get_by_test_id("auto-call").check()
+    expect(page.get_by_test_id("crm-auto-call")).to_have_text("on")
+    toolbar.get_by_test_id("auto-call").uncheck()
+    expect(page.get_by_test_id("crm-auto-call")).to_have_text("off")
+
+    # A preview call pops the lead's record, found by its number.
+    toolbar.get_by_test_id("ready").click()
+    expect(page.get_by_test_id("crm-presence")).to_have_text("ready")
+    first_id, first_name = seeded(0)
+    expect(toolbar.get_by_test_id("preview")).to_contain_text(first_name)
+    toolbar.get_by_test_id("preview-dial").click()
+    expect_pop(page, crm, first_id, first_name)
+    expect(page.locator('#timeline li[data-kind="call"]')).to_contain_text(
+        "Preview call to (408) 555-0100 · Outbound Sales"
+    )
+    toolbar.get_by_test_id("hangup").click()
+    wrap_up(page, "Sale", "gold plan")
+    expect(page.locator('#timeline li[data-kind="disposition"]')).to_contain_text(
+        "Sale — gold plan"
+    )
+
+    # With no CRM page open, a supervisor's logout still ends the CRM session: agentbar tells
+    # the CRM's SSO endpoint, server to server.
+    [crm_session] = crm.query("SELECT session_id FROM sessions WHERE ended_at IS NULL")
+    page.goto("about:blank")
+    with server.admin() as admin:
+        assert admin.post("/api/v1/agents/agent2/logout").status_code == 204
+    deadline = time.monotonic() + 10
+    # The CRM is told in the background; its database is the only place to see it.
+    while crm.query("SELECT 1 FROM sessions WHERE ended_at IS NULL"):
+        assert time.monotonic() < deadline, "the CRM session outlived the toolbar session"
+        time.sleep(0.05)
     [row] = crm.query(
         "SELECT ended_at FROM sessions WHERE session_id = ?", crm_session["session_id"]
     )

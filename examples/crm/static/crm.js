@@ -338,9 +338,14 @@
       var node = byTestId("crm-" + name);
       if (node) node.textContent = header[name];
     });
-    var iframeUrl = page().agentbar + "/ameyowebaccess/toolbar-crm.htm?origin=" + window.location.href;
-    document.getElementById("ameyoIframeDiv").innerHTML =
-      '<iframe height="400px" width="200px" id="ameyoIframe" src="' + iframeUrl + '"></iframe>';
+    // The documented snippet's iframe, built with the DOM rather than an HTML string, so no
+    // character of the page's URL can ever be read as markup.
+    var iframe = document.createElement("iframe");
+    iframe.id = "ameyoIframe";
+    iframe.height = "400px";
+    iframe.width = "200px";
+    iframe.src = page().agentbar + "/ameyowebaccess/toolbar-crm.htm?origin=" + window.location.href;
+    document.getElementById("ameyoIframeDiv").append(iframe);
   }
 
   document.addEventListener("DOMContentLoaded", initialise);
