@@ -156,6 +156,11 @@ def test_an_agents_day_on_the_sample_crm(
     expect(page.get_by_test_id("crm-presence")).to_have_text("ready")
     call_c = server.place_call("(212) 555-0113")
     expect_pop(page, crm, c_id, c_name)
+    # Logging out mid-call is refused by the toolbar: both sessions carry on.
+    page.get_by_test_id("crm-logout").click()
+    expect(page.get_by_test_id("crm-notice")).to_contain_text("The toolbar did not log out: ")
+    expect(page.get_by_test_id("crm-toolbar-session")).to_have_text("logged in")
+    assert crm.query("SELECT 1 FROM sessions WHERE ended_at IS NULL") != []
     server.customer_hangs_up(call_c)
     wrap_up(page, "Sale")
     expect(page.locator('#timeline li[data-kind="disposition"]')).to_have_text(re.compile("Sale"))

@@ -19,6 +19,7 @@
     pending: null,       // the disposition sent and not answered yet: {code, note, phone?}
     signingOut: false,   // the CRM's own Log out asked the toolbar to log out first
     campaigns: {},       // campaign id → name, as the toolbar named them
+    lastLogout: "",      // the reason logoutHandler gave last
   };
 
   function page() { return document.body.dataset; }
@@ -260,29 +261,33 @@
   var handlers = {
     onLoadHandler: function () { notice(""); },
     loginStatusHandler: function (status) {
+      var was = state.toolbar;
       state.toolbar = status;
       setHeader("toolbar-session", status);
-      // A page's ticket logs its toolbar in once; after a toolbar logout the CRM session has
-      // ended too, so this never logs anyone back in behind their back.
-      if (status === "logged out" && page().ticket) {
+      if (status !== "logged out") return;
+      if (was === "logged in") {
+        // The toolbar session has ended (every ending is announced so, a refused logout is
+        // not): agentbar has told the SSO endpoint, and this page follows.
+        signedOut(state.signingOut ? "signed out"
+          : "signed out because the toolbar logged out (" + state.lastLogout + ")");
+      } else if (page().ticket) {
+        // A page's ticket logs its toolbar in once. After a toolbar logout the CRM session
+        // has ended too, so nobody is ever logged back in behind their back.
         notice("Signing the toolbar in…");
         integration.doLogin(page().user, page().ticket, "AUTH_TYPE_CRM_HTTP");
       }
     },
     loginHandler: function (status) {
-      if (status === "success") {
-        state.toolbar = "logged in";
-        setHeader("toolbar-session", "logged in");
-        notice("Toolbar signed in as " + page().user + ".");
-      } else {
-        notice("Toolbar sign-in: " + status);
-      }
+      if (status === "success") notice("Toolbar signed in as " + page().user + ".");
+      else notice("Toolbar sign-in: " + status);
     },
     logoutHandler: function (status) {
-      state.toolbar = "logged out";
-      setHeader("toolbar-session", "logged out");
-      if (state.signingOut) signedOut("signed out");
-      else signedOut("signed out because the toolbar logged out (" + status + ")");
+      state.lastLogout = status;
+      if (state.signingOut && status !== "success") {
+        // Refused (a call or its wrap-up is still open): both sessions carry on.
+        state.signingOut = false;
+        notice("The toolbar did not log out: " + status);
+      }
     },
     selectExtensionHandler: function (status, info) {
       if (status === "success" && info) setHeader("extension", info.extensionName + " (" + info.phone + ")");
