@@ -25,7 +25,8 @@ def current_session(request: Request) -> Session | None:
 
 
 def set_cookie(response: Response, token: str) -> None:
-    # Lax: the CRM's own forms work, another site's cannot post with the cookie.
+    # Lax: the CRM's own forms work, another site's cannot post with the cookie. Served over
+    # HTTPS, as any real deployment is, add secure=True.
     response.set_cookie(COOKIE, token, httponly=True, samesite="lax", path="/")
 
 

@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     session_id TEXT PRIMARY KEY,          -- public: the crmSessionId agentbar holds
     token_hash TEXT UNIQUE,               -- the browser cookie's hash; NULL for toolbar-only logins
     ticket_hash TEXT,                     -- one-time password for the toolbar's SSO login
+    ticket_expires REAL,
     user_id TEXT NOT NULL REFERENCES users(user_id),
     created_at REAL NOT NULL,
     ended_at REAL
@@ -224,8 +225,8 @@ class CrmDatabase:
         ticket = secrets.token_urlsafe(24)
         with self._transaction() as db:
             db.execute(
-                "UPDATE sessions SET ticket_hash = ? WHERE session_id = ?",
-                (f"{_digest(ticket)}:{time.time() + TICKET_LIFETIME}", session_id),
+                "UPDATE sessions SET ticket_hash = ?, ticket_expires = ? WHERE session_id = ?",
+                (_digest(ticket), time.time() + TICKET_LIFETIME, session_id),
             )
         return ticket
 
@@ -234,14 +235,14 @@ class CrmDatabase:
         with self._transaction() as db:
             rows = db.execute(
                 "SELECT session_id, ticket_hash FROM sessions"
-                " WHERE user_id = ? AND ended_at IS NULL AND ticket_hash IS NOT NULL",
-                (user_id,),
+                " WHERE user_id = ? AND ended_at IS NULL AND ticket_expires > ?",
+                (user_id, time.time()),
             ).fetchall()
             for row in rows:
-                digest, expires = row["ticket_hash"].split(":")
-                if hmac.compare_digest(digest, _digest(ticket)) and float(expires) > time.time():
+                if hmac.compare_digest(row["ticket_hash"], _digest(ticket)):
                     db.execute(
-                        "UPDATE sessions SET ticket_hash = NULL WHERE session_id = ?",
+                        "UPDATE sessions SET ticket_hash = NULL, ticket_expires = NULL"
+                        " WHERE session_id = ?",
                         (row["session_id"],),
                     )
                     return str(row["session_id"])
@@ -257,7 +258,8 @@ class CrmDatabase:
                 return False
             if row["ended_at"] is None:
                 db.execute(
-                    "UPDATE sessions SET ended_at = ?, ticket_hash = NULL WHERE session_id = ?",
+                    "UPDATE sessions SET ended_at = ?, ticket_hash = NULL, ticket_expires = NULL"
+                    " WHERE session_id = ?",
                     (time.time(), session_id),
                 )
             return True
