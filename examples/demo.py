@@ -1,6 +1,9 @@
-"""The demo: agentbar (demo data, simulator, SQLite), the demo CRM, and simulated customers.
+"""The demo: agentbar (demo data, simulator, SQLite), the sample CRM on its own origin, and
+simulated traffic — customers calling Inbound Support at a steady pace (mostly from the CRM's
+contacts, whose numbers are written in many formats; some unknown callers) and the CRM's leads
+waiting in Outbound Sales.
 
-Run by `scripts/demo`. Ctrl-C stops everything.
+Run by `scripts/demo` (`python -m examples.demo`). Ctrl-C stops everything.
 """
 
 from __future__ import annotations
@@ -18,13 +21,19 @@ from pathlib import Path
 
 import httpx
 
+from examples.crm.phones import normalise
+from examples.crm.seed import CONTACTS
+
+UNKNOWN_SHARE = 0.2
+"""Part of the simulated callers who are not in the CRM (its new-contact form pops)."""
+
 
 def _options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--agentbar-port", type=int, default=8080)
     parser.add_argument("--crm-port", type=int, default=8081)
-    parser.add_argument("--data-dir", default="demo-data")
+    parser.add_argument("--data-dir", default="demo-data", help="agentbar's and the CRM's data")
     parser.add_argument("--call-every", type=float, default=10.0, help="seconds between calls")
     parser.add_argument("--talk", type=float, default=30.0, help="mean seconds a customer talks")
     parser.add_argument("--max-calls", type=int, default=3, help="simulated calls live at once")
@@ -43,41 +52,69 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 
     raise SystemExit(f"demo: {url} did not come up within {timeout:.0f} s")
 
 
+def _caller(rng: random.Random) -> tuple[str, str]:
+    """Who calls next: a CRM contact, by the number as written in their record, or now and
+    then someone the CRM does not know."""
+    if rng.random() < UNKNOWN_SHARE:
+        phone = f"+1 415 555 {rng.randrange(200, 300):04d}"
+        return phone, "an unknown caller"
+    contact = rng.choice(CONTACTS)
+    return contact.phone, contact.name
+
+
+async def _add_leads(client: httpx.AsyncClient) -> None:
+    """The CRM's leads, waiting in the preview campaign Outbound Sales."""
+    leads = [
+        {"phone": normalise(c.phone), "name": c.name, "data": {"company": c.company}}
+        for c in CONTACTS
+        if c.status == "lead"
+    ]
+    added = await client.post("/api/v1/campaigns/Outbound Sales/leads", json={"leads": leads})
+    if added.status_code == 201:
+        print(f"demo: {len(leads)} CRM leads wait in Outbound Sales (preview)", flush=True)
+    else:
+        print(f"demo: the leads were not added: {added.status_code} {added.text}", flush=True)
+
+
 async def _customers(options: argparse.Namespace, agentbar: str, token: str) -> None:
     """Simulated customers calling Inbound Support at a steady pace, hanging up after a while."""
-    live: set[str] = set()
     rng = random.Random()
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=agentbar, headers=headers) as client:
-        leads = [
-            {"phone": f"+1415555{n:04d}", "name": f"Prospect {n}", "data": {"source": "demo"}}
-            for n in range(1, 21)
-        ]
-        added = await client.post("/api/v1/campaigns/Outbound Sales/leads", json={"leads": leads})
-        if added.status_code == 201:
-            print(f"demo: {len(leads)} leads wait in Outbound Sales (preview)", flush=True)
+        try:
+            await _add_leads(client)
+            await _calls(options, client, rng)
+        except httpx.TransportError:
+            # Ctrl-C reaches agentbar too, and it may stop before this loop hears of it.
+            print("demo: agentbar does not answer any more; the callers stop", flush=True)
 
-        async def hang_up_later(call_id: str) -> None:
-            await asyncio.sleep(rng.expovariate(1 / options.talk))
-            with contextlib.suppress(httpx.HTTPError):
-                await client.post(f"/api/v1/simulator/calls/{call_id}/hangup")
-            live.discard(call_id)
 
-        tasks: set[asyncio.Task[None]] = set()
-        while True:
-            if len(live) < options.max_calls:
-                phone = f"+1408555{rng.randrange(10000):04d}"
-                response = await client.post(
-                    "/api/v1/simulator/calls", json={"from": phone, "campaign": "Inbound Support"}
-                )
-                if response.status_code == 201:
-                    call_id = response.json()["callId"]
-                    live.add(call_id)
-                    task = asyncio.create_task(hang_up_later(call_id))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
-                    print(f"demo: customer {phone} is calling Inbound Support", flush=True)
-            await asyncio.sleep(options.call_every)
+async def _calls(
+    options: argparse.Namespace, client: httpx.AsyncClient, rng: random.Random
+) -> None:
+    live: set[str] = set()
+
+    async def hang_up_later(call_id: str) -> None:
+        await asyncio.sleep(rng.expovariate(1 / options.talk))
+        with contextlib.suppress(httpx.HTTPError):
+            await client.post(f"/api/v1/simulator/calls/{call_id}/hangup")
+        live.discard(call_id)
+
+    tasks: set[asyncio.Task[None]] = set()
+    while True:
+        if len(live) < options.max_calls:
+            phone, who = _caller(rng)
+            response = await client.post(
+                "/api/v1/simulator/calls", json={"from": phone, "campaign": "Inbound Support"}
+            )
+            if response.status_code == 201:
+                call_id = response.json()["callId"]
+                live.add(call_id)
+                task = asyncio.create_task(hang_up_later(call_id))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                print(f"demo: {who} ({phone}) is calling Inbound Support", flush=True)
+        await asyncio.sleep(options.call_every)
 
 
 def main() -> int:
@@ -91,17 +128,24 @@ def main() -> int:
         f"http://localhost:{options.crm_port}",
         f"http://127.0.0.1:{options.crm_port}",
     }
+    data_dir = Path(options.data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
         "AGENTBAR_ALLOWED_ORIGINS": ",".join(sorted(crm_origins)),
         "AGENTBAR_ADMIN_TOKEN": token,
+        # agentbar asks the CRM's SSO endpoint when the CRM logs its toolbar in.
+        "AGENTBAR_CRM_SSO_URL": f"{crm}/sso",
+        "AGENTBAR_CRM_SSO_FORMAT": "json",
+        # the CRM's settings (examples.crm.app:demo_app)
         "AGENTBAR_URL": agentbar,
+        "CRM_DATABASE": str(data_dir / "crm.db"),
     }
     processes: list[subprocess.Popen[bytes]] = []
     try:
         server = subprocess.Popen(
             [sys.executable, "-m", "agentbar", "serve", "--host", options.host,
-             "--port", str(options.agentbar_port), "--data-dir", options.data_dir, "--demo"],
+             "--port", str(options.agentbar_port), "--data-dir", str(data_dir), "--demo"],
             env=env, cwd=root,
         )  # fmt: skip
         processes.append(server)
@@ -112,18 +156,21 @@ def main() -> int:
         )  # fmt: skip
         processes.append(crm_server)
         _wait_until_up(f"{agentbar}/healthz", server)
-        _wait_until_up(crm, crm_server)
+        _wait_until_up(f"{crm}/login", crm_server)
         print(
-            f"\ndemo: open the CRM at {crm}/ and log in as agent1 / agent1 "
-            f"(agents agent1…agent5, password = user id)\n"
+            f"\ndemo: open the CRM at {crm}/ and sign in as agent1 / agent1 "
+            f"(agents agent1…agent5, password = user id); the toolbar signs in with you\n"
+            "demo: in the toolbar pick Inbound Support and press Ready; callers pop their "
+            "contact in the CRM\n"
             f"demo: agentbar is at {agentbar}; admin token for this run: {token}\n"
             "demo: Ctrl-C stops everything\n",
             flush=True,
         )
         asyncio.run(_customers(options, agentbar, token))
     except KeyboardInterrupt:
-        print("\ndemo: stopping", flush=True)
+        pass
     finally:
+        print("\ndemo: stopping", flush=True)
         for process in processes:
             process.terminate()
         for process in processes:
