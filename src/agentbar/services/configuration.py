@@ -156,7 +156,8 @@ def campaign_spec(name: str, body: CampaignSettings, agents: tuple[str, ...] = (
     )
 
 
-def _entry_of(campaign: Campaign) -> CampaignEntry:
+def campaign_entry(campaign: Campaign) -> CampaignEntry:
+    """A campaign as the document (and the admin API's answers) spell it."""
     return CampaignEntry(
         name=campaign.name,
         kind=campaign.kind,
@@ -204,7 +205,7 @@ class Configuration:
         agents = await self._storage.agent_summaries()
         stored_sso = self._crm.sso_endpoint()
         return Document(
-            campaigns=[_entry_of(c) for c in self._runtime.center.campaigns.values()],
+            campaigns=[campaign_entry(c) for c in self._runtime.center.campaigns.values()],
             agents=[
                 AgentEntry(
                     id=a.agent_id,

@@ -10,7 +10,7 @@ from importlib.resources import files
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
-from agentbar.web.security import TOOLBAR_PAGE_PATH, frame_ancestors
+from agentbar.web.security import TOOLBAR_PAGE_PATH, own_page_headers
 
 router = APIRouter()
 
@@ -28,26 +28,8 @@ async def toolbar_page(request: Request) -> Response:
     allowed: list[str] = request.app.state.container.crm_settings.allowed_origins()
     config = json.dumps({"allowedOrigins": allowed, "socketPath": "/api/v1/socket"})
     html = _asset("toolbar/toolbar.html").replace("{{CONFIG}}", escape(config, quote=True))
-    policy = "; ".join(
-        (
-            "default-src 'self'",
-            "script-src 'self'",
-            "style-src 'self'",
-            "img-src 'self' data:",
-            "connect-src 'self'",
-            "base-uri 'none'",
-            "form-action 'none'",
-            f"frame-ancestors {frame_ancestors(allowed)}",
-        )
-    )
     return Response(
-        html,
-        media_type="text/html; charset=utf-8",
-        headers={
-            "Content-Security-Policy": policy,
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
-        },
+        html, media_type="text/html; charset=utf-8", headers=own_page_headers(framed_by=allowed)
     )
 
 

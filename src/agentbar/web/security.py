@@ -30,6 +30,28 @@ def frame_ancestors(allowed_origins: list[str]) -> str:
     return " ".join(allowed_origins) if allowed_origins else "'none'"
 
 
+def own_page_headers(framed_by: list[str]) -> dict[str, str]:
+    """Headers for agentbar's own pages: only agentbar's scripts, styles and sockets; framed by
+    `framed_by` origins alone (none: by no one); never cached, no referrer sent on."""
+    policy = "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "connect-src 'self'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            f"frame-ancestors {frame_ancestors(framed_by)}",
+        )
+    )
+    return {
+        "Content-Security-Policy": policy,
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "no-referrer",
+    }
+
+
 async def framing_policy(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:

@@ -11,25 +11,13 @@ from importlib.resources import files
 
 from fastapi import APIRouter, Request, Response, WebSocket
 
+from agentbar.web.security import own_page_headers
 from agentbar.web.supervisor_socket import SOCKET_PATH, SupervisorSocket
 
 router = APIRouter()
 
 PAGE_PATH = "/supervisor"
 STATIC_PATH = "/supervisor/static"
-
-_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "base-uri 'none'",
-        "form-action 'none'",
-        "frame-ancestors 'none'",
-    )
-)
 
 
 @cache
@@ -40,13 +28,7 @@ def _page() -> str:
 @router.api_route(PAGE_PATH, methods=["GET", "HEAD"], include_in_schema=False)
 async def supervisor_page(request: Request) -> Response:
     return Response(
-        _page(),
-        media_type="text/html; charset=utf-8",
-        headers={
-            "Content-Security-Policy": _POLICY,
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
-        },
+        _page(), media_type="text/html; charset=utf-8", headers=own_page_headers(framed_by=[])
     )
 
 

@@ -16,7 +16,7 @@ from agentbar.domain.agent import BreakReason
 from agentbar.domain.campaign import Campaign, CampaignKind, DialMode, Routing
 from agentbar.drivers.storage.sql import AgentSummary
 from agentbar.services.audit import ADMIN_DELETE, ADMIN_PUT
-from agentbar.services.configuration import CampaignSettings, campaign_spec
+from agentbar.services.configuration import CampaignSettings, campaign_entry, campaign_spec
 from agentbar.services.provisioning import InUse, InvalidConfiguration, Provisioning
 from agentbar.web.api.changes import CONFLICT, ERRORS, NOT_FOUND, audit_change, refused
 from agentbar.web.security import require_admin
@@ -186,22 +186,7 @@ async def delete_extension(name: ExtensionName, request: Request) -> Response:
 
 
 def campaign_view(campaign: Campaign) -> CampaignView:
-    return CampaignView(
-        id=campaign.campaign_id,
-        name=campaign.name,
-        kind=campaign.kind,
-        routing=campaign.routing,
-        ringTimeout=campaign.ring_timeout,
-        maxMisses=campaign.max_misses,
-        wrapUpTimeout=campaign.wrap_up_timeout,
-        defaultDisposition=campaign.default_disposition,
-        callbackInDisposeDial=campaign.callback_in_dispose_dial,
-        dialMode=campaign.dial_mode,
-        dispositions=[
-            DispositionClassView(dispositionClass=k.name, dispositionCodes=list(k.codes))
-            for k in campaign.plan.classes
-        ],
-    )
+    return CampaignView(id=campaign.campaign_id, **campaign_entry(campaign).model_dump())
 
 
 @router.get("/campaigns")
