@@ -183,6 +183,8 @@ def test_the_promise_api_resolves_and_rejects_every_request(
         const failure = (p) => p.then(() => null, (e) => [e.code, e.message]);
         const codes = await bar.dispositionCodes();
         const bad = await failure(bar.dispose("No Such Code"));
+        // A refusal of another request (the plain API's, sent first) is not this one's.
+        ameyo.integration.disposeCallByDisposition("Also No Such Code");
         const disposed = await bar.dispose("Sale", { note: "via promise" });
         const again = await failure(bar.dispose("Sale"));
         const out = await bar.logout();
@@ -193,6 +195,12 @@ def test_the_promise_api_resolves_and_rejects_every_request(
     assert result["codes"][0]["dispositionClass"] == "Resolved"
     assert "No Such Code" in result["bad"][1]
     assert result["disposed"] == {"status": "success"}
+    refusals = [
+        call["args"][0]
+        for call in page.evaluate("window.__handlerCalls")
+        if call["name"] == "handleFailedDispositionNotifyGeneric"
+    ]
+    assert any("Also No Such Code" in reason for reason in refusals)
     assert result["again"] is not None
     assert result["out"] == {"status": "success"}
     assert result["afterLogout"] is not None

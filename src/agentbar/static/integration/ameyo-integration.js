@@ -329,9 +329,9 @@
 
   // -- the promise API ---------------------------------------------------------------------
   //
-  // Each request settles on the handler that answers it (loginHandler, logoutHandler, ...) or,
-  // failing that, on the toolbar's requestMethodId answer; it never outlives `timeoutMs`.
-  // Requests of one kind run one at a time, because the handlers that answer them carry no id.
+  // Each request settles on the toolbar's answer to that very request (matched by its
+  // requestMethodId), which carries the outcome: what the agent or another request does in the
+  // meantime cannot settle it. It never outlives `timeoutMs`, and an embed error fails it.
 
   var DEFAULT_TIMEOUT_MS = 15000;
 
@@ -352,7 +352,6 @@
   }
 
   var settlers = []; // every unsettled promise request: {reject}
-  var chains = {};
 
   function embedFailure() {
     return AgentBarError(
@@ -371,76 +370,54 @@
     for (var i = fns.length - 1; i >= 0; i--) if (fns[i] === fn) fns.splice(i, 1);
   }
 
-  // Settle on the first of: an `outcomes` handler (fn(args) -> {value} | {error} | null to
-  // keep waiting), the toolbar's answer to the request, an embed error, or the deadline.
-  function perform(kind, timeoutMs, start, outcomes, onAnswer) {
-    var run = function () {
-      return new Promise(function (resolve, reject) {
-        var done = false;
-        var added = [];
-        var entry = { reject: fail };
-        function finish() {
-          done = true;
-          clearTimeout(timer);
-          for (var i = 0; i < added.length; i++) off(added[i][0], added[i][1]);
-          var at = settlers.indexOf(entry);
-          if (at >= 0) settlers.splice(at, 1);
-        }
-        function fail(error) {
-          if (done) return;
+  // Send `method` with `fields`; settle on the first of: the toolbar's answer ("failed"
+  // rejects with the reason; "success" resolves with `value(result)`), an embed error, or the
+  // deadline.
+  function perform(method, fields, timeoutMs, value) {
+    return new Promise(function (resolve, reject) {
+      var done = false;
+      var entry = { reject: fail };
+      function finish() {
+        done = true;
+        clearTimeout(timer);
+        var at = settlers.indexOf(entry);
+        if (at >= 0) settlers.splice(at, 1);
+      }
+      function fail(error) {
+        if (done) return;
+        finish();
+        reject(error);
+      }
+      var timer = setTimeout(function () {
+        fail(
+          embedError
+            ? embedFailure()
+            : AgentBarError(
+                "timeout",
+                "the agentbar toolbar did not answer '" + method + "' within " + timeoutMs + " ms",
+              ),
+        );
+      }, timeoutMs);
+      settlers.push(entry);
+      // No failing early on an old diagnosis: the toolbar reconnects by itself, so a request
+      // fails on a NEW embedErrorHandler (below) or at its deadline, which names the last one.
+      request(method, fields, function (answer) {
+        if (done) return;
+        var result = (answer && answer.result) || {};
+        if (result.status === "failed") {
+          fail(AgentBarError(slug(result.code || result.reason), result.reason || "failed", result));
+        } else if (result.status === "success") {
           finish();
-          reject(error);
+          resolve(value(result));
+        } else {
+          fail(AgentBarError("no_answer", "the toolbar finished '" + method + "' without an outcome"));
         }
-        function succeed(value) {
-          if (done) return;
-          finish();
-          resolve(value);
-        }
-        Object.keys(outcomes).forEach(function (name) {
-          var fn = function () {
-            var verdict = outcomes[name](Array.prototype.slice.call(arguments));
-            if (!verdict) return;
-            if ("error" in verdict) fail(verdict.error);
-            else succeed(verdict.value);
-          };
-          added.push([name, fn]);
-          on(name, fn);
-        });
-        var timer = setTimeout(function () {
-          fail(
-            embedError
-              ? embedFailure()
-              : AgentBarError(
-                  "timeout",
-                  "the agentbar toolbar did not answer '" + kind + "' within " + timeoutMs + " ms",
-                ),
-          );
-        }, timeoutMs);
-        settlers.push(entry);
-        // No failing early on an old diagnosis: the toolbar reconnects by itself, so a request
-        // fails on a NEW embedErrorHandler (below) or at its deadline, which names the last one.
-        start(function (answer) {
-          var result = (answer && answer.result) || {};
-          if (result.status === "failed") {
-            fail(AgentBarError(slug(result.code || result.reason), result.reason || "failed", result));
-          } else if (onAnswer) {
-            var verdict = onAnswer(result);
-            if ("error" in verdict) fail(verdict.error);
-            else succeed(verdict.value);
-          } else {
-            fail(AgentBarError("no_answer", "the toolbar finished '" + kind + "' without an outcome"));
-          }
-        });
       });
-    };
-    var previous = chains[kind] || Promise.resolve();
-    var next = previous.then(run, run);
-    chains[kind] = next.catch(function () {});
-    return next;
+    });
   }
 
-  function refusal(reason, details) {
-    return { error: AgentBarError(slug(reason), String(reason), details) };
+  function success() {
+    return { status: "success" };
   }
 
   function Bar(options) {
@@ -448,130 +425,52 @@
   }
 
   Bar.prototype.login = function (username, password, authPolicy) {
-    return perform(
-      "login",
-      this.timeoutMs,
-      function (answered) {
-        request(
-          "doLogin",
-          { username: username, password: password, authPolicy: authPolicy || "AUTH_TYPE_PASSWORD" },
-          answered,
-        );
-      },
-      {
-        loginHandler: function (args) {
-          return args[0] === "success" ? { value: { status: "success" } } : refusal(args[0]);
-        },
-      },
-    );
+    var fields = {
+      username: username,
+      password: password,
+      authPolicy: authPolicy || "AUTH_TYPE_PASSWORD",
+    };
+    return perform("doLogin", fields, this.timeoutMs, success);
   };
 
   Bar.prototype.forceLogin = function () {
-    return perform(
-      "login",
-      this.timeoutMs,
-      function (answered) {
-        request("doForceLogin", {}, answered);
-      },
-      {
-        loginHandler: function (args) {
-          return args[0] === "success" ? { value: { status: "success" } } : refusal(args[0]);
-        },
-      },
-    );
+    return perform("doForceLogin", {}, this.timeoutMs, success);
   };
 
   Bar.prototype.logout = function () {
-    return perform(
-      "logout",
-      this.timeoutMs,
-      function (answered) {
-        request("doLogout", {}, answered);
-      },
-      {
-        logoutHandler: function (args) {
-          return args[0] === "success" ? { value: { status: "success" } } : refusal(args[0]);
-        },
-      },
-    );
+    return perform("doLogout", {}, this.timeoutMs, success);
   };
 
+  // A dial is placed once the server took it; the ringing comes later, as events.
   Bar.prototype.dial = function (phone, opts) {
     opts = opts || {};
-    return perform(
-      "dial",
-      this.timeoutMs,
-      function (answered) {
-        request(
-          "doDial",
-          {
-            phone: phone,
-            customerId: opts.customerId,
-            additionalParams: opts.additionalParams,
-            searchable: opts.searchable,
-            customerRecords: opts.customerRecords,
-            campaignId: opts.campaignId,
-          },
-          answered,
-        );
-      },
-      {
-        failedDoDialNotifyHandler: function (args) {
-          return refusal(args[0], args[1]);
-        },
-      },
-      // A dial is placed once the server took it; the ringing comes later, as events.
-      function (result) {
-        return result.callId
-          ? { value: { callId: result.callId } }
-          : { error: AgentBarError("dial_failed", "the toolbar placed no call") };
-      },
-    );
+    var fields = {
+      phone: phone,
+      customerId: opts.customerId,
+      additionalParams: opts.additionalParams,
+      searchable: opts.searchable,
+      customerRecords: opts.customerRecords,
+      campaignId: opts.campaignId,
+    };
+    return perform("doDial", fields, this.timeoutMs, function (result) {
+      return { callId: result.callId };
+    });
   };
 
   Bar.prototype.dispositionCodes = function (campaignId) {
-    return perform(
-      "dispositionCodes",
-      this.timeoutMs,
-      function (answered) {
-        request("getDispositionCodes", { campaignId: campaignId }, answered);
-      },
-      {
-        handleDispositionCodes: function (args) {
-          return { value: args[0] };
-        },
-        handleFailedDispositionNotifyGeneric: function (args) {
-          return refusal(args[0]);
-        },
-      },
-    );
+    return perform("getDispositionCodes", { campaignId: campaignId }, this.timeoutMs, function (result) {
+      return result.dispositionCodes;
+    });
   };
 
   Bar.prototype.dispose = function (dispositionCode, opts) {
     opts = opts || {};
-    return perform(
-      "dispose",
-      this.timeoutMs,
-      function (answered) {
-        request(
-          "disposeCallByDisposition",
-          {
-            dispositionCode: dispositionCode,
-            crtObjectId: opts.crtObjectId,
-            additionalParameters: opts.note,
-          },
-          answered,
-        );
-      },
-      {
-        handleDisposeCallByDispositionCode: function (args) {
-          return args[0] === "success" ? { value: { status: "success" } } : refusal(args[0]);
-        },
-        handleFailedDispositionNotifyGeneric: function (args) {
-          return refusal(args[0]);
-        },
-      },
-    );
+    var fields = {
+      dispositionCode: dispositionCode,
+      crtObjectId: opts.crtObjectId,
+      additionalParameters: opts.note,
+    };
+    return perform("disposeCallByDisposition", fields, this.timeoutMs, success);
   };
 
   Bar.prototype.on = function (name, fn) {

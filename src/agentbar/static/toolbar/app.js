@@ -146,6 +146,7 @@ class Toolbar {
       this.leader.post({ type: "session", loggedIn: true });
       this.announceCampaign(answer.snapshot);
       if (!answer.snapshot.agent.extension) this.bridge.askExtension();
+      return succeeded();
     } catch (error) {
       if (error.code === "force_login_required") {
         this.pendingForce = { username, password, authPolicy };
@@ -153,6 +154,7 @@ class Toolbar {
       this.view.error(error.message);
       this.view.forceLoginOffered(Boolean(this.pendingForce));
       this.bridge.loginResult(error.message);
+      return refused(error.message);
     }
   }
 
@@ -167,8 +169,9 @@ class Toolbar {
 
   forceLogin() {
     if (!this.pendingForce) {
-      this.bridge.loginResult("no login is waiting for a force login");
-      return;
+      const reason = "no login is waiting for a force login";
+      this.bridge.loginResult(reason);
+      return refused(reason);
     }
     const { username, password, authPolicy } = this.pendingForce;
     return this.login(username, password, authPolicy, true);
@@ -181,10 +184,12 @@ class Toolbar {
       this.endSession();
       this.bridge.loggedOut("success");
       this.bridge.loginStatus(false);
+      return succeeded();
     } catch (error) {
       this.loggingOut = false;
       this.view.error(error.message);
       this.bridge.loggedOut(error.message);
+      return refused(error.message);
     }
   }
 
@@ -408,8 +413,10 @@ class Toolbar {
       const fields = campaignId ? { campaignId: String(campaignId) } : {};
       const answer = await this.act("disposition.list", fields);
       this.bridge.dispositionCodes(method, answer.dispositionCodes);
+      return succeeded({ dispositionCodes: answer.dispositionCodes });
     } catch (error) {
       this.bridge.dispositionFailed(error.message);
+      return refused(error.message);
     }
   }
 
@@ -421,8 +428,10 @@ class Toolbar {
       if (callbackAt) fields.callback = { at: callbackAt, selfCallback: true };
       await this.act("disposition.dispose", fields);
       this.bridge.disposed("success");
+      return succeeded();
     } catch (error) {
       this.bridge.dispositionFailed(error.message);
+      return refused(error.message);
     }
   }
 
@@ -470,10 +479,11 @@ class Toolbar {
       if (extra.additionalParams && typeof extra.additionalParams === "object") {
         fields.additionalParams = extra.additionalParams;
       }
-      return await this.act("call.dial", fields);
+      const answer = await this.act("call.dial", fields);
+      return succeeded({ callId: answer.callId });
     } catch (error) {
       this.bridge.dialFailed(error.message);
-      return null;
+      return refused(error.message);
     }
   }
 
@@ -521,6 +531,16 @@ class Toolbar {
       disposeAndScheduleCallback: (m) => this.disposeWithCallback(m),
     };
   }
+}
+
+// What a command the CRM sent came to, for the answer to its request (crm-bridge.js `settle`):
+// a promise waiting on that request settles on this, whatever else the toolbar does meanwhile.
+function succeeded(value = {}) {
+  return { outcome: "success", ...value };
+}
+
+function refused(reason) {
+  return { outcome: "failed", reason: String(reason) };
 }
 
 function readPopped() {

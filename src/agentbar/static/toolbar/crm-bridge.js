@@ -91,8 +91,9 @@ export class CrmBridge {
     }
     const outcome = command(message);
     // Every request that carries an id gets exactly one answer: the command's own (a screen
-    // pop's acknowledgement) or, once it has finished, "done" — its outcome went to the
-    // handlers first, so a waiting caller has seen them by the time this arrives.
+    // pop's acknowledgement) or, once it has finished, its outcome — "success" or "failed"
+    // with the reason, for the commands that report one, else "done". The handlers heard of
+    // it first; a caller matching answers by id learns its own request's fate from this alone.
     if (requestId) {
       Promise.resolve(outcome).then(
         (value) => this.settle(requestId, value),
@@ -104,8 +105,15 @@ export class CrmBridge {
   settle(requestId, value) {
     if (this.answered.delete(requestId)) return;
     const result = { status: "done" };
-    if (value && typeof value === "object" && value.callId) result.callId = value.callId;
-    if (value?.error) Object.assign(result, { status: "failed", reason: String(value.error.message) });
+    if (value?.error) {
+      Object.assign(result, { status: "failed", reason: String(value.error.message) });
+    } else if (value?.outcome === "failed") {
+      Object.assign(result, { status: "failed", reason: value.reason });
+    } else if (value?.outcome === "success") {
+      result.status = "success";
+      if (value.callId) result.callId = value.callId;
+      if (value.dispositionCodes) result.dispositionCodes = value.dispositionCodes;
+    }
     this.post(requestId, { result });
   }
 
