@@ -174,7 +174,9 @@ class Storage(Protocol):
 
     async def end_session(self, session_id: str, reason: str, now: float) -> None: ...
 
-    async def end_all_sessions(self, reason: str, now: float) -> int: ...
+    async def end_all_sessions(self, reason: str, now: float) -> Sequence[SessionRecord]:
+        """End every open session; returns them as they were."""
+        ...
 
     # the audit log
     async def append_audit(

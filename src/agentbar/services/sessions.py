@@ -249,8 +249,12 @@ class Sessions:
 
     async def end_left_over(self) -> int:
         """At start: sessions of a previous run end, since the live state they referred to is
-        gone. No socket can be open yet, so there is no one to tell."""
-        return await self._storage.end_all_sessions(SERVER_RESTARTED, self._clock.now())
+        gone. No socket can be open yet; the CRM is told of those it opened, as of any ending."""
+        ended = await self._storage.end_all_sessions(SERVER_RESTARTED, self._clock.now())
+        for record in ended:
+            if record.crm_session_id is not None and self._crm_logouts is not None:
+                self._crm_logouts.send(record.crm_session_id)
+        return len(ended)
 
     async def _force_out(self, session_id: str, agent_id: str, reason: str) -> None:
         if self._runtime.center.find_agent(agent_id) is not None:

@@ -17,7 +17,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, Table, create_engine, event, func, insert, select, update
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection, Row, RowMapping
 
 from agentbar.domain.agent import BreakReason
 from agentbar.domain.call import Call, CallState, CallType
@@ -423,17 +423,7 @@ class SqlStorage:
     def _one_session(self, where: Any) -> SessionRecord | None:
         with self._engine.connect() as c:
             row = c.execute(select(t.sessions).where(where)).first()
-        if row is None:
-            return None
-        return SessionRecord(
-            session_id=row.session_id,
-            agent_id=row.agent_id,
-            crm_origin=row.crm_origin,
-            created_at=row.created_at,
-            ended_at=row.ended_at,
-            end_reason=row.end_reason,
-            crm_session_id=row.crm_session_id,
-        )
+        return None if row is None else _session_record(row)
 
     async def end_session(self, session_id: str, reason: str, now: float) -> None:
         with self._engine.begin() as c:
@@ -443,14 +433,12 @@ class SqlStorage:
                 .values(ended_at=now, end_reason=reason)
             )
 
-    async def end_all_sessions(self, reason: str, now: float) -> int:
+    async def end_all_sessions(self, reason: str, now: float) -> Sequence[SessionRecord]:
         with self._engine.begin() as c:
-            result = c.execute(
-                update(t.sessions)
-                .where(t.sessions.c.ended_at.is_(None))
-                .values(ended_at=now, end_reason=reason)
-            )
-            return result.rowcount
+            open_ = t.sessions.c.ended_at.is_(None)
+            ended = [_session_record(row) for row in c.execute(select(t.sessions).where(open_))]
+            c.execute(update(t.sessions).where(open_).values(ended_at=now, end_reason=reason))
+        return ended
 
     # -- the audit log --------------------------------------------------------------------
 
@@ -800,3 +788,15 @@ class SqlStorage:
         """Raises if the database cannot be read (readiness)."""
         with self._engine.connect() as c:
             c.execute(select(1))
+
+
+def _session_record(row: Row[Any]) -> SessionRecord:
+    return SessionRecord(
+        session_id=row.session_id,
+        agent_id=row.agent_id,
+        crm_origin=row.crm_origin,
+        created_at=row.created_at,
+        ended_at=row.ended_at,
+        end_reason=row.end_reason,
+        crm_session_id=row.crm_session_id,
+    )
