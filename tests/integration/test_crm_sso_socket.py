@@ -285,6 +285,28 @@ def test_a_force_login_logs_the_replaced_session_out_of_the_crm_once(
     assert _logouts_of(crm, new_id) == 1
 
 
+def test_a_login_from_the_same_crm_session_continues_the_agents_session(
+    sso_server: AgentbarServer, crm: FakeCrm
+) -> None:
+    """A CRM page reloaded where the toolbar could keep nothing logs in again with the same
+    CRM session: that session goes on, with no force login and no CRM logout."""
+    crm.behaviour = lambda request: (
+        json_reply(status="success", message="")
+        if request.fields.get("command") == "logout"
+        else json_reply(status="success", message="", crmSessionId="crm-same-page")
+    )
+    with toolbar_for(sso_server) as old, toolbar_for(sso_server) as new:
+        assert crm_login(old, "agent1")["ok"]
+        answer = crm_login(new, "agent1")
+        assert answer["ok"]
+        assert not answer["forced"]
+        assert old.wait_event("session.ended")["data"]["reason"] == "crm session continued"
+        assert crm_session_of(sso_server, "agent1") == "crm-same-page"
+        new.expect_ok("auth.logout")
+    barrier(sso_server, crm)
+    assert _logouts_of(crm, "crm-same-page") == 1  # the final logout, not the continuation
+
+
 def test_a_crm_that_fails_the_logout_does_not_hold_up_the_toolbar(
     sso_server: AgentbarServer, crm: FakeCrm
 ) -> None:

@@ -53,6 +53,7 @@ IDLE_TIMEOUT = "idle timeout"
 FORCE_LOGIN = "force login"
 SERVER_RESTARTED = "server restarted"
 SESSION_EXPIRED = "session expired"
+CRM_SESSION_CONTINUED = "crm session continued"
 
 EXPIRY_RETRY = 60.0
 """Seconds between checks of a session past its lifetime whose agent is still busy."""
@@ -186,7 +187,16 @@ class Sessions:
         record = verified.agent
         async with self._lock:
             previous = await self._storage.active_session_of(record.agent_id)
-            if previous is not None and not force:
+            # The CRM vouches for its own session: a login from the CRM session the agent's
+            # session already belongs to (its page reloaded in a browser that let the toolbar
+            # keep nothing) continues it, with no force login and no CRM logout.
+            continued = (
+                previous is not None
+                and verified.crm_session_id is not None
+                and previous.crm_session_id == verified.crm_session_id
+                and previous.crm_origin == crm_origin
+            )
+            if previous is not None and not force and not continued:
                 if verified.crm_session_id is not None and self._crm_logouts is not None:
                     # The CRM opened a session that no agentbar session will own; the force
                     # login that usually follows asks the CRM again.
@@ -197,7 +207,13 @@ class Sessions:
                 self._credentials.consume(verified.token)
             if previous is not None:
                 # Only the session ends: the agent, and whatever it is doing, carries over.
-                await self._end(previous.session_id, record.agent_id, FORCE_LOGIN)
+                if continued:
+                    left = self._live.get(previous.session_id)
+                    if left is not None:
+                        left.crm_session_id = None  # the CRM session goes on in the new one
+                    await self._end(previous.session_id, record.agent_id, CRM_SESSION_CONTINUED)
+                else:
+                    await self._end(previous.session_id, record.agent_id, FORCE_LOGIN)
             if self._runtime.center.find_agent(record.agent_id) is None:
                 profile = AgentProfile(record.agent_id, record.name, record.campaign_ids)
                 await self._runtime.command(LogIn(profile))
@@ -218,9 +234,12 @@ class Sessions:
             await self._runtime.note(
                 "session.started",
                 record.agent_id,
-                {"session_id": session.session_id, "forced": previous is not None},
+                {
+                    "session_id": session.session_id,
+                    "forced": previous is not None and not continued,
+                },
             )
-        return LoginResult(token, session, forced=previous is not None)
+        return LoginResult(token, session, forced=previous is not None and not continued)
 
     async def resume(self, token: str, crm_origin: str) -> Session:
         async with self._lock:

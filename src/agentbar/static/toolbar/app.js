@@ -4,6 +4,7 @@ import { CrmBridge } from "./crm-bridge.js";
 import { crmCommands } from "./crm-commands.js";
 import { diagnoseEmbedding, reportEmbedProblem, watchConnection } from "./embed-doctor.js";
 import { ToolbarSocket } from "./socket.js";
+import { keptIn } from "./storage.js";
 import { TabLeader } from "./tabs.js";
 import { View } from "./views.js";
 
@@ -16,13 +17,20 @@ const POPPED_KEPT = 200;
 // per tab), so the resumed toolbar asks for what it missed while the page reloaded.
 const SEQ_KEY = "agentbar.lastSeq";
 const CLOSE_SESSION_ENDED = 4001;
+const kept = keptIn("localStorage");
+const tabKept = keptIn("sessionStorage");
+const localStore = kept.storage;
+const tabStore = tabKept.storage;
+const STORAGE_BLOCKED =
+  "This browser blocks agentbar's storage in this page: a refresh will log you out. " +
+  `To keep the session, allow cookies for ${window.location.host}.`;
 
 class Toolbar {
   constructor(config, crmOrigin) {
     this.config = config;
     this.crmOrigin = crmOrigin;
     this.snapshot = null; // what the server last told us: agent, campaigns, call
-    this.lastSeq = Number(sessionStorage.getItem(SEQ_KEY)) || 0;
+    this.lastSeq = Number(tabStore.getItem(SEQ_KEY)) || 0;
     // Events up to this seq are already in the snapshot: replayed only for the CRM's handlers.
     this.replayUntil = 0;
     this.pendingForce = null; // credentials of a login refused with "force login required"
@@ -43,6 +51,10 @@ class Toolbar {
   }
 
   start() {
+    if (!kept.persistent || !tabKept.persistent) {
+      console.warn(`agentbar: ${STORAGE_BLOCKED}`);
+      this.view.notice(STORAGE_BLOCKED);
+    }
     this.bridge.start();
     this.bridge.loaded();
     this.view.status("connecting");
@@ -76,12 +88,12 @@ class Toolbar {
   rememberPop(requestId) {
     const popped = readPopped().filter((id) => id !== requestId);
     popped.push(requestId);
-    localStorage.setItem(POPPED_KEY, JSON.stringify(popped.slice(-POPPED_KEPT)));
+    localStore.setItem(POPPED_KEY, JSON.stringify(popped.slice(-POPPED_KEPT)));
   }
 
   setLastSeq(seq) {
     this.lastSeq = seq;
-    sessionStorage.setItem(SEQ_KEY, String(seq));
+    tabStore.setItem(SEQ_KEY, String(seq));
   }
 
   // -- connection ---------------------------------------------------------------------------
@@ -94,7 +106,7 @@ class Toolbar {
   }
 
   async resume(announce) {
-    const token = localStorage.getItem(TOKEN_KEY);
+    const token = localStore.getItem(TOKEN_KEY);
     if (!token) {
       this.showLoggedOut();
       if (announce) this.bridge.loginStatus(false);
@@ -108,7 +120,7 @@ class Toolbar {
       if (announce) this.bridge.loginStatus(true);
     } catch (error) {
       if (error.code === "disconnected" || error.code === "timeout") return;
-      localStorage.removeItem(TOKEN_KEY);
+      localStore.removeItem(TOKEN_KEY);
       this.showLoggedOut();
       if (announce) this.bridge.loginStatus(false);
     }
@@ -138,7 +150,7 @@ class Toolbar {
         force,
       });
       this.pendingForce = null;
-      localStorage.setItem(TOKEN_KEY, answer.token);
+      localStore.setItem(TOKEN_KEY, answer.token);
       this.applySnapshot(answer.snapshot);
       this.bridge.loginResult("success");
       if (answer.forced) this.bridge.forceLogin("previous session was logged out");
@@ -194,7 +206,7 @@ class Toolbar {
   }
 
   endSession() {
-    localStorage.removeItem(TOKEN_KEY);
+    localStore.removeItem(TOKEN_KEY);
     this.snapshot = null;
     this.showLoggedOut();
   }
@@ -545,7 +557,7 @@ function refused(reason) {
 
 function readPopped() {
   try {
-    const popped = JSON.parse(localStorage.getItem(POPPED_KEY) ?? "[]");
+    const popped = JSON.parse(localStore.getItem(POPPED_KEY) ?? "[]");
     return Array.isArray(popped) ? popped : [];
   } catch {
     return [];

@@ -96,6 +96,12 @@ export class View {
     error.hidden = false;
   }
 
+  notice(message) {
+    const notice = $("notice");
+    notice.textContent = message;
+    notice.hidden = false;
+  }
+
   clearError() {
     $("error").hidden = true;
   }
