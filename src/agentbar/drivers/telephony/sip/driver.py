@@ -1,0 +1,591 @@
+"""The SIP telephony driver: registrar for the agents' extensions and back-to-back user agent
+doing third-party call control (RFC 3725) between them and customers behind a trunk.
+
+agentbar keeps itself out of the media path: it only relays session descriptions, so RTP
+flows between the phones. How each instruction maps onto SIP:
+
+- inbound: the trunk's INVITE (with the customer's offer) rings 180 while the call waits in
+  its campaign; OfferToAgent INVITEs the agent's registered phone with that offer, and the
+  agent's answer goes back to the customer in the 200.
+- outbound (DialOut): the agent's phone is INVITEd without SDP; its offer is answered on hold
+  in the ACK, sent to the customer via the trunk, and the customer's answer reaches the agent
+  in a re-INVITE once they pick up.
+- hold/resume: a re-INVITE to each side with the other's media made inactive, or sendrecv.
+- blind transfer and requeue: the agent's leg is hung up, the customer waits on hold, and the
+  new party (a number via the trunk, another agent's extension, the next agent of the queue)
+  gets the customer's media; its answer reaches the customer in a re-INVITE.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentbar.domain.call import CallType
+from agentbar.domain.commands import (
+    AgentAnswered,
+    AgentDidNotAnswer,
+    CallArrived,
+    CallEnded,
+    CustomerAnswered,
+    DialFailed,
+    LegAnswered,
+    LegEnded,
+    Signal,
+)
+from agentbar.domain.instructions import (
+    AddLeg,
+    CancelOffer,
+    ConsultCall,
+    DialOut,
+    EndCall,
+    HangUpLeg,
+    HoldCall,
+    Instruction,
+    OfferToAgent,
+    Requeue,
+    ResumeCall,
+    TransferCall,
+)
+from agentbar.domain.legs import LegKind
+from agentbar.drivers.telephony.sip.endpoint import Address, SipEndpoint
+from agentbar.drivers.telephony.sip.legs import Leg, Role, new_call_id
+from agentbar.drivers.telephony.sip.message import (
+    SipMessage,
+    hostport_of,
+    new_tag,
+    param,
+    response_to,
+    uri_of,
+    user_of,
+)
+from agentbar.drivers.telephony.sip.registrar import Registrar
+from agentbar.drivers.telephony.sip.sdp import Origin, answer_on_hold, relay
+
+log = logging.getLogger(__name__)
+
+BUSY = (486, 600, 603)
+
+
+@dataclass(frozen=True)
+class SipSettings:
+    host: str
+    port: int
+    trunk: Address | None
+    realm: str
+    ring_timeout: float
+    """Seconds a phone may ring before agentbar gives up on it (no answer)."""
+    password_of: Callable[[str], str | None]
+    """The digest password of an extension; None: it may not register."""
+
+
+@dataclass
+class SipCall:
+    call_id: str
+    customer: Leg | None = None
+    agent: Leg | None = None
+    offers: dict[str, Leg] = field(default_factory=dict)
+    """Agent phones ringing for the call: CRT id -> leg."""
+    target: Leg | None = None
+    target_leg_id: str | None = None
+    former_names: list[str] = field(default_factory=list)
+
+    def legs(self) -> list[Leg]:
+        found = [self.customer, self.agent, self.target, *self.offers.values()]
+        return [leg for leg in found if leg is not None]
+
+
+class SipTelephony:
+    def __init__(
+        self,
+        settings: SipSettings,
+        new_id: Callable[[str], str],
+        route: Callable[[str], str | None],
+    ) -> None:
+        """`route` names the campaign a dialed number goes to (None: nobody takes it)."""
+        self._settings = settings
+        self._new_id = new_id
+        self._route = route
+        self._endpoint = SipEndpoint(settings.host, settings.port, self._on_request)
+        self.registrar = Registrar(settings.realm, settings.password_of)
+        self._emit: Callable[[Signal], None] | None = None
+        self._calls: dict[str, SipCall] = {}
+        self._renamed: dict[str, str] = {}
+        self._legs: dict[str, tuple[Leg, SipCall]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def address(self) -> Address:
+        return self._endpoint.address
+
+    def attach(self, emit: Callable[[Signal], None]) -> None:
+        self._emit = emit
+
+    async def start(self) -> None:
+        await self._endpoint.start()
+        log.info("SIP listening on udp %s:%d", *self._endpoint.address)
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for call in list(self._calls.values()):
+            self._tear_down(call)
+        self._calls.clear()
+        await asyncio.sleep(0)  # let the BYEs and CANCELs leave before the socket closes
+        await self._endpoint.stop()
+
+    def live_calls(self) -> list[str]:
+        return list(self._calls)
+
+    # -- instructions -------------------------------------------------------------------
+
+    async def execute(self, instruction: Instruction) -> None:
+        if isinstance(instruction, OfferToAgent):
+            self._spawn(self._offer(instruction))
+        elif isinstance(instruction, CancelOffer):
+            self._cancel_offer(instruction)
+        elif isinstance(instruction, DialOut):
+            self._spawn(self._dial_out(instruction))
+        elif isinstance(instruction, EndCall):
+            call = self._calls.get(instruction.call_id)
+            if call is not None:
+                self._end(call, "agent")
+        elif isinstance(instruction, HoldCall | ResumeCall):
+            call = self._calls.get(instruction.call_id)
+            if call is not None:
+                direction = "inactive" if isinstance(instruction, HoldCall) else "sendrecv"
+                self._spawn(self._set_direction(call, direction))
+        elif isinstance(instruction, TransferCall):
+            self._spawn(self._transfer(instruction))
+        elif isinstance(instruction, Requeue):
+            self._requeue(instruction)
+        elif isinstance(instruction, ConsultCall | AddLeg):
+            # No media mixing here: a consultation or a conference leg is refused at once.
+            log.warning("SIP driver: %s is not supported", type(instruction).__name__)
+            self._signal(LegEnded(instruction.call_id, instruction.leg_id, "busy"))
+        elif isinstance(instruction, HangUpLeg):
+            call = self._calls.get(instruction.call_id)
+            target = call.target if call is not None else None
+            if call is not None and target is not None and call.target_leg_id == instruction.leg_id:
+                self._hang_up(target)
+                call.target = None
+
+    # -- inbound: the trunk's INVITE --------------------------------------------------------
+
+    def _inbound(self, invite: SipMessage, source: Address) -> None:
+        trunk = self._settings.trunk
+        if trunk is not None and source[0] != trunk[0]:
+            self._endpoint.respond(invite, response_to(invite, 403))
+            return
+        if invite.sdp is None:
+            self._endpoint.respond(invite, response_to(invite, 488))
+            return
+        dialed = user_of(invite.uri)
+        campaign_id = self._route(dialed)
+        if campaign_id is None:
+            log.warning("SIP: no campaign takes calls to '%s'", dialed)
+            self._endpoint.respond(invite, response_to(invite, 404))
+            return
+        tag = new_tag()
+        leg = Leg(
+            role=Role.CUSTOMER,
+            sip_call_id=invite.call_id,
+            local=f"{invite.require('To')};tag={tag}",
+            remote=invite.require("From"),
+            target=uri_of(invite.get("Contact") or invite.require("From")),
+            address=source,
+            origin=Origin(host=self._endpoint.address[0]),
+            incoming=True,
+            invite=invite,
+            remote_sdp=invite.sdp,
+        )
+        call = SipCall(self._new_id("call"), customer=leg)
+        self._calls[call.call_id] = call
+        self._legs[leg.sip_call_id] = (leg, call)
+        self._endpoint.respond(invite, self._response(leg, 180))
+        phone = user_of(uri_of(invite.require("From")))
+        self._signal(
+            CallArrived(call.call_id, CallType.INBOUND, campaign_id, phone, self._new_id("crt"))
+        )
+
+    async def _offer(self, offer: OfferToAgent) -> None:
+        call = self._calls.get(offer.call_id)
+        customer = call.customer if call is not None else None
+        if call is None or customer is None or customer.ended or customer.remote_sdp is None:
+            return  # the customer hung up before the offer reached telephony
+        binding = self.registrar.lookup(offer.extension_phone)
+        if binding is None:
+            log.info("SIP: extension %s is not registered", offer.extension_phone)
+            self._signal(AgentDidNotAnswer(offer.call_id, offer.user_crt))
+            return
+        caller = user_of(uri_of(customer.remote))
+        leg = self._outgoing(Role.OFFER, binding.contact, binding.address, caller)
+        call.offers[offer.user_crt] = leg
+        self._legs[leg.sip_call_id] = (leg, call)
+        final = await self._ring(leg, relay(customer.remote_sdp, leg.origin))
+        if call.offers.get(offer.user_crt) is not leg:
+            return  # cancelled, or the call is over
+        del call.offers[offer.user_crt]
+        if final.status >= 300:
+            self._forget(leg)
+            self._signal(AgentDidNotAnswer(call.call_id, offer.user_crt))
+            return
+        self._acknowledge(leg)
+        if call.call_id not in self._calls or customer.ended:
+            self._hang_up(leg)
+            return
+        if call.agent is not None:
+            self._hang_up(call.agent)
+        leg.role = Role.AGENT
+        call.agent = leg
+        assert leg.remote_sdp is not None
+        if customer.up:
+            await self._reoffer(customer, leg.remote_sdp, "sendrecv")  # a requeued customer
+        else:
+            customer.sent_sdp = relay(leg.remote_sdp, customer.origin)
+            customer.up = True
+            self._endpoint.respond(customer.invite or SipMessage(), self._response(customer, 200))
+        self._signal(AgentAnswered(call.call_id, offer.user_crt))
+
+    def _cancel_offer(self, cancel: CancelOffer) -> None:
+        call = self._calls.get(cancel.call_id)
+        leg = call.offers.pop(cancel.user_crt, None) if call is not None else None
+        if leg is not None:
+            self._hang_up(leg)
+
+    # -- outbound: the agent's phone first, then the customer's ------------------------------
+
+    async def _dial_out(self, dial: DialOut) -> None:
+        call = SipCall(dial.call_id)
+        self._calls[call.call_id] = call
+        binding = self.registrar.lookup(dial.extension_phone)
+        trunk = self._settings.trunk
+        if binding is None or trunk is None:
+            reason = "agent_no_answer" if binding is None else "no_answer"
+            log.warning(
+                "SIP: cannot dial out (%s)",
+                "agent not registered" if binding is None else "no trunk configured",
+            )
+            self._fail_dial(call, reason)
+            return
+        agent = self._outgoing(Role.AGENT, binding.contact, binding.address, dial.phone)
+        call.agent = agent
+        self._legs[agent.sip_call_id] = (agent, call)
+        final = await self._ring(agent, None)
+        if call.call_id not in self._calls:
+            return  # ended meanwhile
+        if final.status >= 300 or agent.remote_sdp is None:
+            self._fail_dial(call, "agent_busy" if final.status in BUSY else "agent_no_answer")
+            return
+        held = answer_on_hold(agent.remote_sdp, agent.origin)
+        agent.sent_sdp = held
+        self._acknowledge(agent, held)
+        host, port = trunk
+        customer = self._outgoing(
+            Role.CUSTOMER, f"sip:{dial.phone}@{host}:{port}", trunk, dial.extension_phone
+        )
+        call.customer = customer
+        self._legs[customer.sip_call_id] = (customer, call)
+        final = await self._ring(customer, relay(agent.remote_sdp, customer.origin))
+        if call.call_id not in self._calls:
+            return
+        if final.status >= 300 or customer.remote_sdp is None:
+            self._fail_dial(call, "busy" if final.status in BUSY else "no_answer")
+            return
+        self._acknowledge(customer)
+        await self._reoffer(agent, customer.remote_sdp, "sendrecv")
+        self._signal(CustomerAnswered(call.call_id))
+
+    def _fail_dial(self, call: SipCall, reason: str) -> None:
+        self._calls.pop(call.call_id, None)
+        self._tear_down(call)
+        self._signal(DialFailed(call.call_id, reason))
+
+    # -- hold, transfers, requeue -----------------------------------------------------------
+
+    async def _set_direction(self, call: SipCall, direction: str) -> None:
+        customer, agent = call.customer, call.agent
+        if customer is None or agent is None or not (customer.up and agent.up):
+            return
+        if agent.remote_sdp is not None:
+            await self._reoffer(customer, agent.remote_sdp, direction)
+        if customer.remote_sdp is not None:
+            await self._reoffer(agent, customer.remote_sdp, direction)
+
+    def _requeue(self, step: Requeue) -> None:
+        call = self._calls.get(step.call_id)
+        if call is None:
+            return
+        self._drop_agent(call)
+        del self._calls[call.call_id]
+        self._renamed[call.call_id] = step.new_call_id
+        call.former_names.append(call.call_id)
+        call.call_id = step.new_call_id
+        self._calls[call.call_id] = call
+        customer = call.customer
+        if customer is not None and customer.up and customer.sent_sdp is not None:
+            self._spawn(self._reoffer(customer, customer.sent_sdp, "inactive"))
+
+    async def _transfer(self, step: TransferCall) -> None:
+        call = self._calls.get(step.call_id)
+        if call is None or call.customer is None:
+            return  # the customer hung up before the transfer reached telephony
+        customer = call.customer
+        self._drop_agent(call)
+        call.target_leg_id = step.leg_id
+        destination = self._destination(step.kind, step.address)
+        if destination is None or customer.remote_sdp is None:
+            self._signal(LegEnded(call.call_id, step.leg_id, "busy"))
+            self._end(call, "busy")
+            return
+        if customer.sent_sdp is not None:
+            await self._reoffer(customer, customer.sent_sdp, "inactive")
+        uri, address = destination
+        caller = user_of(uri_of(customer.remote))
+        target = self._outgoing(Role.TARGET, uri, address, caller)
+        call.target = target
+        self._legs[target.sip_call_id] = (target, call)
+        final = await self._ring(target, relay(customer.remote_sdp, target.origin))
+        if call.call_id not in self._calls or call.target is not target:
+            return
+        if final.status >= 300 or target.remote_sdp is None:
+            reason = "busy" if final.status in BUSY else "no_answer"
+            self._forget(target)
+            call.target = None
+            self._signal(LegEnded(call.call_id, step.leg_id, reason))
+            self._end(call, reason)
+            return
+        self._acknowledge(target)
+        await self._reoffer(customer, target.remote_sdp, "sendrecv")
+        self._signal(LegAnswered(call.call_id, step.leg_id))
+
+    def _destination(self, kind: LegKind, address: str) -> tuple[str, Address] | None:
+        if kind is LegKind.USER:
+            binding = self.registrar.lookup(address)
+            return (binding.contact, binding.address) if binding is not None else None
+        if kind is LegKind.PHONE and self._settings.trunk is not None:
+            host, port = self._settings.trunk
+            return f"sip:{address}@{host}:{port}", self._settings.trunk
+        return None  # IVRs live in the simulator only
+
+    def _drop_agent(self, call: SipCall) -> None:
+        for leg in call.offers.values():
+            self._hang_up(leg)
+        call.offers.clear()
+        if call.agent is not None:
+            self._hang_up(call.agent)
+            call.agent = None
+
+    # -- requests from the phones --------------------------------------------------------------
+
+    def _on_request(self, request: SipMessage, source: Address) -> None:
+        method = request.method
+        if method == "REGISTER":
+            self._endpoint.respond(request, self.registrar.handle(request, source))
+            return
+        if method == "OPTIONS":
+            self._endpoint.respond(request, response_to(request, 200, new_tag()))
+            return
+        known = self._legs.get(request.call_id)
+        if method == "INVITE" and known is None and param(request.require("To"), "tag") is None:
+            self._inbound(request, source)
+            return
+        if method == "ACK":
+            return  # 2xx ACKs only stop retransmissions, which the endpoint did
+        if known is None:
+            self._endpoint.respond(request, response_to(request, 481))
+            return
+        leg, call = known
+        if method == "BYE":
+            self._endpoint.respond(request, response_to(request, 200))
+            self._hung_up(leg, call)
+        elif method == "CANCEL":
+            self._endpoint.respond(request, response_to(request, 200))
+            if leg.invite is not None and not leg.up:
+                self._endpoint.respond(leg.invite, self._response(leg, 487))
+                self._hung_up(leg, call)
+        elif method == "INVITE":
+            # The phone refreshes or changes its session: it keeps what we last gave it.
+            if request.sdp is not None:
+                leg.remote_sdp = request.sdp
+            self._endpoint.respond(request, self._response(leg, 200, request))
+        elif method in ("INFO", "NOTIFY", "UPDATE"):
+            self._endpoint.respond(request, response_to(request, 200))
+        else:
+            self._endpoint.respond(request, response_to(request, 405))
+
+    def _hung_up(self, leg: Leg, call: SipCall) -> None:
+        """The phone of `leg` hung up (BYE) or gave up ringing (CANCEL)."""
+        leg.ended, leg.up = True, False
+        self._forget(leg)
+        if self._calls.get(call.call_id) is not call:
+            return
+        if leg is call.customer:
+            self._end(call, "customer")
+        elif leg is call.agent:
+            self._end(call, "agent")
+        elif leg is call.target and call.target_leg_id is not None:
+            self._signal(LegEnded(call.call_id, call.target_leg_id, "hung_up"))
+            self._end(call, "hung_up")
+
+    # -- SIP plumbing ----------------------------------------------------------------------------
+
+    def _outgoing(self, role: Role, uri: str, address: Address, caller: str) -> Leg:
+        host, port = self._endpoint.address
+        caller = caller or "agentbar"
+        return Leg(
+            role=role,
+            sip_call_id=new_call_id(host),
+            local=f"<sip:{caller}@{host}:{port}>;tag={new_tag()}",
+            remote=f"<{uri}>",
+            target=uri,
+            address=address,
+            origin=Origin(host=host),
+            incoming=False,
+        )
+
+    async def _ring(self, leg: Leg, sdp: bytes | None) -> SipMessage:
+        """INVITE the leg's phone; its final response, a 408 if it rang out."""
+        leg.sent_sdp = sdp
+        invite = leg.build("INVITE", self._endpoint.via(), self._contact(leg), leg.cseq, sdp)
+        leg.invite = invite
+        leg.client = self._endpoint.request(
+            invite, leg.address, lambda response: self._on_invite_response(leg, response)
+        )
+        try:
+            return await asyncio.wait_for(asyncio.shield(leg.final), self._settings.ring_timeout)
+        except TimeoutError:
+            if leg.client is not None:
+                self._endpoint.cancel(leg.client)  # rang out: its final answer will be a 487
+            return await leg.final
+
+    def _on_invite_response(self, leg: Leg, response: SipMessage) -> None:
+        if response.status < 200:
+            return
+        if response.status >= 300:
+            leg.ended = True
+            if not leg.final.done():
+                leg.final.set_result(response)
+            return
+        if leg.up:
+            if leg.ack is not None:
+                self._endpoint.send_ack(leg.ack, leg.address)  # our ACK got lost
+            return
+        leg.remote = response.require("To")
+        contact = response.get("Contact")
+        if contact:
+            leg.target = uri_of(contact)
+            leg.address = hostport_of(leg.target)
+        leg.remote_sdp = response.sdp
+        leg.up = True
+        if not leg.final.done():
+            leg.final.set_result(response)
+        if leg.ended:
+            # Answered as we gave up on it: take the call and end it at once.
+            self._acknowledge(leg)
+            leg.up = False
+            self._send_bye(leg)
+
+    def _acknowledge(self, leg: Leg, sdp: bytes | None = None) -> None:
+        invite_cseq = leg.invite.cseq[0] if leg.invite is not None else 1
+        leg.ack = leg.build("ACK", self._endpoint.via(), self._contact(leg), invite_cseq, sdp)
+        self._endpoint.send_ack(leg.ack, leg.address)
+
+    async def _reoffer(self, leg: Leg, media: bytes, direction: str) -> None:
+        """re-INVITE `leg` with `media` (another phone's description) in `direction`."""
+        async with leg.lock:
+            if leg.ended or not leg.up:
+                return
+            sdp = relay(media, leg.origin, direction)
+            leg.sent_sdp = sdp
+            request = leg.request("INVITE", self._endpoint.via(), self._contact(leg), sdp)
+            done: asyncio.Future[SipMessage] = asyncio.get_running_loop().create_future()
+
+            def on_response(response: SipMessage) -> None:
+                if response.status < 200:
+                    return
+                if 200 <= response.status < 300:
+                    ack = leg.build(
+                        "ACK", self._endpoint.via(), self._contact(leg), request.cseq[0]
+                    )
+                    self._endpoint.send_ack(ack, leg.address)
+                if not done.done():
+                    done.set_result(response)
+
+            self._endpoint.request(request, leg.address, on_response)
+            response = await done
+            if response.status < 300 and response.sdp is not None:
+                leg.remote_sdp = response.sdp
+            elif response.status >= 300:
+                log.warning("SIP: re-INVITE refused with %d", response.status)
+
+    def _hang_up(self, leg: Leg) -> None:
+        """End one leg from our side: BYE if answered, CANCEL if ringing, refuse if incoming."""
+        if leg.ended and not leg.up:
+            return
+        was_up = leg.up
+        leg.ended = True
+        self._forget(leg)
+        if was_up:
+            leg.up = False
+            self._send_bye(leg)
+        elif leg.incoming and leg.invite is not None:
+            self._endpoint.respond(leg.invite, self._response(leg, 480))
+        elif leg.client is not None:
+            self._endpoint.cancel(leg.client)
+
+    def _send_bye(self, leg: Leg) -> None:
+        bye = leg.request("BYE", self._endpoint.via(), self._contact(leg))
+        self._endpoint.request(bye, leg.address, lambda _response: None)
+
+    def _response(self, leg: Leg, status: int, request: SipMessage | None = None) -> SipMessage:
+        request = request or leg.invite
+        assert request is not None
+        response = response_to(request, status)
+        response.set("To", leg.local)
+        if status < 300:
+            response.headers.append(("Contact", self._contact(leg)))
+        if status == 200 and leg.sent_sdp is not None:
+            response.headers.append(("Content-Type", "application/sdp"))
+            response.body = leg.sent_sdp
+        return response
+
+    def _contact(self, leg: Leg) -> str:
+        return self._endpoint.contact(user_of(uri_of(leg.local)) or "agentbar")
+
+    def _end(self, call: SipCall, ended_by: str) -> None:
+        if self._calls.pop(call.call_id, None) is None:
+            return
+        for name in call.former_names:
+            self._renamed.pop(name, None)
+        self._tear_down(call)
+        self._signal(CallEnded(call.call_id, ended_by))
+
+    def _tear_down(self, call: SipCall) -> None:
+        for leg in call.legs():
+            self._hang_up(leg)
+        call.offers.clear()
+
+    def _forget(self, leg: Leg) -> None:
+        known = self._legs.get(leg.sip_call_id)
+        if known is not None and known[0] is leg:
+            del self._legs[leg.sip_call_id]
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self._tasks.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                log.error("SIP call flow failed", exc_info=finished.exception())
+
+        task.add_done_callback(done)
+
+    def _signal(self, signal: Signal) -> None:
+        if self._emit is None:
+            raise RuntimeError("SIP driver is not attached to a contact center")
+        self._emit(signal)
