@@ -7,6 +7,7 @@ its microphone (aufile), discards what it hears (ALSA's null device) unless aske
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -61,7 +62,7 @@ def dominant_frequency(path: Path) -> float:
         return 0.0
     start = next(i for i, s in enumerate(samples) if abs(s) > 500)
     part = samples[start : start + len(loud)]
-    crossings = sum(1 for a, b in zip(part, part[1:], strict=False) if a < 0 <= b)
+    crossings = sum(1 for a, b in itertools.pairwise(part) if a < 0 <= b)
     return crossings * rate / len(part)
 
 
@@ -92,6 +93,7 @@ class Phone:
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         self._token = 0
+        self._refusing = False
 
     # -- commands ------------------------------------------------------------------------------
 
@@ -116,6 +118,10 @@ class Phone:
 
     def dial(self, uri: str) -> None:
         self.command("dial", uri)
+
+    def refuse_calls(self) -> None:
+        """From now on, reject every incoming call as it rings (as a busy person would)."""
+        self._refusing = True
 
     def hang_up(self) -> None:
         self.send("hangup")
@@ -143,6 +149,11 @@ class Phone:
             if event.kind == kind and (where is None or where(event)):
                 return event
             self._seen.append(event)
+
+    def forget(self, kind: str) -> None:
+        """Drop the `kind` events received so far: a later wait sees only new ones."""
+        self._drain()
+        self._seen = [event for event in self._seen if event.kind != kind]
 
     def has_seen(self, kind: str) -> bool:
         self._drain()
@@ -172,7 +183,10 @@ class Phone:
                 payload, buffer = rest[: int(length)], rest[int(length) + 1 :]
                 message = json.loads(payload)
                 if message.get("event"):
-                    self._events.put(Event(str(message.get("type", "")), message))
+                    kind = str(message.get("type", ""))
+                    if kind == "CALL_INCOMING" and self._refusing:
+                        self.send("hangup")
+                    self._events.put(Event(kind, message))
                 elif message.get("response"):
                     self._responses.put(message)
 
