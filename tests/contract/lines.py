@@ -33,9 +33,11 @@ SIGNAL_TIMEOUT = 10.0
 
 class Lines(Protocol):
     name: str
-    driver: TelephonyDriver
 
-    async def next_signal(self, kind: type[S], timeout: float = SIGNAL_TIMEOUT) -> S:
+    @property
+    def driver(self) -> TelephonyDriver: ...
+
+    async def next_signal(self, kind: type[S], within: float = SIGNAL_TIMEOUT) -> S:
         """The driver's next signal, which must be of `kind`."""
         ...
 
@@ -70,8 +72,8 @@ class _Signals:
     def __init__(self) -> None:
         self.queue: asyncio.Queue[Signal] = asyncio.Queue()
 
-    async def next_signal(self, kind: type[S], timeout: float = SIGNAL_TIMEOUT) -> S:
-        signal = await asyncio.wait_for(self.queue.get(), timeout)
+    async def next_signal(self, kind: type[S], within: float = SIGNAL_TIMEOUT) -> S:
+        signal = await asyncio.wait_for(self.queue.get(), within)
         assert isinstance(signal, kind), f"expected {kind.__name__}, got {signal}"
         return signal
 
