@@ -224,10 +224,35 @@ def _connect(port: int, process: subprocess.Popen[bytes], log: Path) -> socket.s
             time.sleep(0.05)  # the port is not open yet; nothing to wait on but retrying
 
 
-def even_port() -> int:
-    """A free even port with its odd neighbour likely free too (RTP and RTCP)."""
-    port = free_port()
-    return port if port % 2 == 0 else port + 1
+_reserved: set[int] = set()
+_reserving = threading.Lock()
+
+
+def _bindable(port: int) -> bool:
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        with socket.socket(socket.AF_INET, kind) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
+
+
+def port_block(size: int = 6) -> int:
+    """The first of `size` consecutive free ports (even, for RTP), kept from later blocks.
+
+    A phone listens for SIP on UDP and TCP at its port and for SIP/TLS on the next one, takes
+    its control socket two above, and RTP/RTCP on the even pair four above: so phones' ports
+    are at least two apart and never collide with one another.
+    """
+    with _reserving:
+        for _ in range(200):
+            first = free_port() & ~1
+            block = range(first, first + size)
+            if first + size < 65536 and not _reserved & set(block) and all(map(_bindable, block)):
+                _reserved.update(block)
+                return first
+    raise PhoneError("no block of free ports found")
 
 
 @contextmanager
@@ -243,9 +268,8 @@ def phone(
     own port), playing `tone`, recording what it hears when `record`."""
     home = workdir / name
     home.mkdir(parents=True, exist_ok=True)
-    sip_port, ctrl_port, rtp_port = free_port(), free_port(), even_port()
-    while len({sip_port, ctrl_port, rtp_port, rtp_port + 1}) < 4:
-        ctrl_port = free_port()
+    base = port_block()
+    sip_port, ctrl_port, rtp_port = base, base + 2, base + 4
     modules = ["g711.so", "aufile.so", "alsa.so"]
     if record:
         modules.append("sndfile.so")
@@ -267,7 +291,9 @@ def phone(
         f"snd_path {home / 'recordings'}",
     ]
     (home / "config").write_text("\n".join(lines) + "\n")
-    (home / "accounts").write_text(account.format(sip_port=sip_port) + "\n")
+    # The account is added once the control socket is open, so no event (REGISTER_OK)
+    # can be sent before anyone listens.
+    (home / "accounts").write_text("")
     log = home / "baresip.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -279,6 +305,7 @@ def phone(
         )
     try:
         running = Phone(name, home, process, ctrl_port, sip_port)
+        running.command("uanew", account.format(sip_port=sip_port))
     except BaseException:
         process.kill()
         process.wait()
