@@ -173,8 +173,10 @@ class SipLines(_Signals):
         host, port = self.driver.address
         return f"{host}:{port}"
 
-    async def agent_phone(self, extension: str, *, busy: bool = False) -> None:
-        mode = "manual" if busy else "auto"
+    async def agent_phone(
+        self, extension: str, *, busy: bool = False, answers: bool = True
+    ) -> None:
+        mode = "auto" if answers and not busy else "manual"
         account = (
             f"<sip:{extension}@{self.agentbar}>;auth_pass={self.PASSWORD};"
             f"answermode={mode};regint=300"

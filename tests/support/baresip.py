@@ -74,6 +74,8 @@ class PhoneError(AssertionError):
 class Event:
     kind: str
     data: dict[str, Any]
+    at: float = 0.0
+    """When it arrived (time.monotonic), to tell the order of events on different phones."""
 
 
 class Phone:
@@ -84,6 +86,7 @@ class Phone:
     ):
         self.name = name
         self.sip_port = sip_port
+        self.rtp_port = sip_port + 4
         self.workdir = workdir
         self.process = process
         self._events: queue.Queue[Event] = queue.Queue()
@@ -186,7 +189,7 @@ class Phone:
                     kind = str(message.get("type", ""))
                     if kind == "CALL_INCOMING" and self._refusing:
                         self.send("hangup")
-                    self._events.put(Event(kind, message))
+                    self._events.put(Event(kind, message, time.monotonic()))
                 elif message.get("response"):
                     self._responses.put(message)
 
@@ -204,8 +207,22 @@ class Phone:
         with suppress(OSError):
             self._sock.close()
 
-    def recordings(self) -> list[Path]:
-        return sorted((self.workdir / "recordings").glob("*.wav"))
+    def recording(self, which: str = "dec") -> Path:
+        """What the phone heard ("dec") or said ("enc") in its one call, as sndfile wrote it."""
+        [path] = (self.workdir / "recordings").glob(f"*-{which}.wav")
+        return path
+
+    def wait_recorded(self, seconds: float, timeout: float = 10.0) -> None:
+        """Wait until the phone has recorded `seconds` of what it hears."""
+        wanted = int(seconds * TONE_RATE * 2)
+        deadline = time.monotonic() + timeout
+        while True:
+            found = list((self.workdir / "recordings").glob("*-dec.wav"))
+            if found and found[0].stat().st_size >= wanted:
+                return
+            if time.monotonic() > deadline:
+                raise PhoneError(f"{self.name}: recorded less than {seconds}s within {timeout}s")
+            time.sleep(0.05)  # audio accrues continuously; no event marks an amount of it
 
 
 def _connect(port: int, process: subprocess.Popen[bytes], log: Path) -> socket.socket:
