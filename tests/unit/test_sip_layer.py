@@ -100,7 +100,9 @@ def _register(
 
 def _answer(challenge: str, password: str) -> str:
     fields = parse_digest(challenge)
-    md5 = lambda text: hashlib.md5(text.encode()).hexdigest()  # noqa: E731
+    def md5(text: str) -> str:
+        return hashlib.md5(text.encode()).hexdigest()
+
     ha1 = md5(f"1001:{fields['realm']}:{password}")
     ha2 = md5("REGISTER:sip:127.0.0.1")
     response = md5(f"{ha1}:{fields['nonce']}:00000001:cn:auth:{ha2}")
