@@ -100,6 +100,7 @@ def _register(
 
 def _answer(challenge: str, password: str) -> str:
     fields = parse_digest(challenge)
+
     def md5(text: str) -> str:
         return hashlib.md5(text.encode()).hexdigest()
 
