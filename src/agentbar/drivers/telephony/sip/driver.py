@@ -55,7 +55,6 @@ from agentbar.drivers.telephony.sip.endpoint import Address, SipEndpoint
 from agentbar.drivers.telephony.sip.legs import Leg, Role, new_call_id
 from agentbar.drivers.telephony.sip.message import (
     SipMessage,
-    hostport_of,
     new_tag,
     param,
     response_to,
@@ -477,8 +476,9 @@ class SipTelephony:
         leg.remote = response.require("To")
         contact = response.get("Contact")
         if contact:
+            # In-dialog requests name the phone's Contact but go where the INVITE reached it
+            # (a registered phone's source address), which also works behind simple NATs.
             leg.target = uri_of(contact)
-            leg.address = hostport_of(leg.target)
         leg.remote_sdp = response.sdp
         leg.up = True
         if not leg.final.done():
