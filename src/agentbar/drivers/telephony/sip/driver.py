@@ -237,7 +237,9 @@ class SipTelephony:
             self._hang_up(leg)
             return
         if call.agent is not None:
-            self._hang_up(call.agent)
+            # Ring-all: another phone took the call first; this one is hung up again.
+            self._hang_up(leg)
+            return
         leg.role = Role.AGENT
         call.agent = leg
         assert leg.remote_sdp is not None
