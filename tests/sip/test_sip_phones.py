@@ -127,3 +127,21 @@ async def test_a_wrong_password_is_refused(sip: SipLines, tmp_path: Path) -> Non
         await asyncio.to_thread(intruder.wait_event, "REGISTER_FAIL")
         assert sip.driver.registrar.lookup("1001") is None
         await asyncio.to_thread(intruder.stop)
+
+
+async def test_ring_all_gives_the_call_to_the_first_phone_and_hangs_up_the_other(
+    sip: SipLines,
+) -> None:
+    await sip.agent_phone("1001")
+    await sip.agent_phone("1002")
+    arrived = await sip.customer_calls()
+    await sip.driver.execute(OfferToAgent(arrived.call_id, "crt-1", "1001"))
+    await sip.driver.execute(OfferToAgent(arrived.call_id, "crt-2", "1002"))
+    answered = await sip.next_signal(AgentAnswered)
+    winner, loser = ("1001", "1002") if answered.user_crt == "crt-1" else ("1002", "1001")
+    await sip.talking(arrived.call_id, winner)
+    await sip.left(arrived.call_id, loser)
+    assert sip.queue.empty()  # no second answer reported
+    await sip.customer_hangs_up(arrived.call_id)
+    assert (await sip.next_signal(CallEnded)).ended_by == "customer"
+    await sip.left(arrived.call_id, winner)
