@@ -90,7 +90,6 @@ class SipCall:
     """Agent phones ringing for the call: CRT id -> leg."""
     target: Leg | None = None
     target_leg_id: str | None = None
-    former_names: list[str] = field(default_factory=list)
 
     def legs(self) -> list[Leg]:
         found = [self.customer, self.agent, self.target, *self.offers.values()]
@@ -112,7 +111,6 @@ class SipTelephony:
         self.registrar = Registrar(settings.realm, settings.password_of)
         self._emit: Callable[[Signal], None] | None = None
         self._calls: dict[str, SipCall] = {}
-        self._renamed: dict[str, str] = {}
         self._legs: dict[str, tuple[Leg, SipCall]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -246,9 +244,10 @@ class SipTelephony:
         if customer.up:
             await self._reoffer(customer, leg.remote_sdp, "sendrecv")  # a requeued customer
         else:
+            assert customer.invite is not None  # the trunk's INVITE, not answered until now
             customer.sent_sdp = relay(leg.remote_sdp, customer.origin)
             customer.up = True
-            self._endpoint.respond(customer.invite or SipMessage(), self._response(customer, 200))
+            self._endpoint.respond(customer.invite, self._response(customer, 200))
         self._signal(AgentAnswered(call.call_id, offer.user_crt))
 
     def _cancel_offer(self, cancel: CancelOffer) -> None:
@@ -322,8 +321,6 @@ class SipTelephony:
             return
         self._drop_agent(call)
         del self._calls[call.call_id]
-        self._renamed[call.call_id] = step.new_call_id
-        call.former_names.append(call.call_id)
         call.call_id = step.new_call_id
         self._calls[call.call_id] = call
         customer = call.customer
@@ -561,8 +558,6 @@ class SipTelephony:
     def _end(self, call: SipCall, ended_by: str) -> None:
         if self._calls.pop(call.call_id, None) is None:
             return
-        for name in call.former_names:
-            self._renamed.pop(name, None)
         self._tear_down(call)
         self._signal(CallEnded(call.call_id, ended_by))
 

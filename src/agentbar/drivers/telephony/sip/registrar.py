@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from agentbar.drivers.telephony.sip.message import (
     SipMessage,
-    hostport_of,
     param,
     response_to,
     split_commas,
@@ -147,8 +146,3 @@ class Registrar:
         else:
             expected = _md5(f"{ha1}:{fields.get('nonce')}:{ha2}")
         return hmac.compare_digest(expected, fields.get("response", ""))
-
-
-def target_of(binding: Binding) -> tuple[str, Address]:
-    """The Request-URI to ring an extension at, and the address to send to."""
-    return binding.contact, binding.address if binding.address[1] else hostport_of(binding.contact)
