@@ -111,10 +111,20 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
             )
         )
         agent.wait_event("REGISTER_OK")
+        other = stack.enter_context(
+            phone(
+                tmp_path,
+                "ext1002",
+                f"<sip:1002@127.0.0.1:{sip_port}>;auth_pass={PASSWORD};answermode=auto",
+                tone=voice,
+            )
+        )
+        other.wait_event("REGISTER_OK")
         caller = stack.enter_context(
             phone(tmp_path, "caller", f"<sip:{CALLER}@127.0.0.1:{{sip_port}}>;regint=0", tone=voice)
         )
-        yield SipWorld(server, sip_port, {"1001": agent, CALLER: caller, CALLED: trunk})
+        phones = {"1001": agent, "1002": other, CALLER: caller, CALLED: trunk}
+        yield SipWorld(server, sip_port, phones)
 
 
 def test_an_inbound_call_is_answered_and_the_customer_hanging_up_ends_it(world: World) -> None:
@@ -159,3 +169,51 @@ def test_click_to_dial_rings_the_agent_then_the_customer(world: World) -> None:
         world.check_hung_up("1001", CALLED)
     [row] = world.server.query("SELECT * FROM calls WHERE call_id = ?", call_id)
     assert (row["phone"], row["ended_by"]) == (CALLED, "agent")
+
+
+def ready_in_support(toolbar: ToolbarClient, user: str, extension: str) -> None:
+    answer = log_in(toolbar, user)
+    toolbar.expect_ok("extension.select", name=f"SIP {extension}", phone=extension)
+    toolbar.expect_ok("campaign.select", campaignId=inbound_campaign(answer))
+    toolbar.expect_ok("presence.ready")
+    toolbar.wait_event("agent.state_changed", state="ready")
+
+
+def test_a_transfer_to_another_agent_moves_the_customer_to_their_phone(world: World) -> None:
+    url, origin = world.server.socket_url, world.server.base_url
+    with ToolbarClient(url, origin=origin) as one, ToolbarClient(url, origin=origin) as two:
+        ready_in_support(one, "agent1", "1001")
+        world.customer_calls()
+        first = one.wait_event("call.connected", timeout=10.0)["data"]
+        world.check_talking("1001", CALLER)
+        ready_in_support(two, "agent2", "1002")
+
+        one.expect_ok("call.transfer", kind="user", target="agent2")
+        assert one.wait_event("call.ended", call_id=first["call_id"])["data"]["ended_by"] == (
+            "transfer"
+        )
+        second = two.wait_event("call.connected", timeout=10.0)["data"]
+        assert second["phone"] == CALLER
+        assert second["call_id"] != first["call_id"]
+        world.check_hung_up("1001")
+        world.check_talking("1002")
+
+        world.customer_hangs_up(second["call_id"])
+        ended = two.wait_event("call.ended", call_id=second["call_id"], timeout=10.0)["data"]
+        assert ended["ended_by"] == "customer"
+        world.check_hung_up("1002")
+
+
+def test_a_blind_transfer_to_a_number_hands_the_customer_over(world: World) -> None:
+    with ToolbarClient(world.server.socket_url, origin=world.server.base_url) as toolbar:
+        ready_in_support(toolbar, "agent1", "1001")
+        world.customer_calls()
+        call = toolbar.wait_event("call.connected", timeout=10.0)["data"]
+        toolbar.expect_ok("call.transfer", kind="phone", target="(415) 555-0123")
+        ended = toolbar.wait_event("call.ended", call_id=call["call_id"], timeout=10.0)["data"]
+        assert ended["ended_by"] == "transfer"
+        toolbar.wait_event("call.transfer_finished", outcome="completed")
+        world.check_hung_up("1001")
+        world.check_talking(CALLED)
+        world.customer_hangs_up(call["call_id"])
+        world.check_hung_up(CALLED)
