@@ -97,7 +97,8 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
         env = {
             "AGENTBAR_TELEPHONY": "sip",
             "AGENTBAR_SIP_LISTEN_PORT": str(sip_port),
-            "AGENTBAR_SIP_TRUNK": f"127.0.0.1:{trunk.sip_port}",
+            # A name, as operators write it: agentbar resolves it once at start.
+            "AGENTBAR_SIP_TRUNK": f"localhost:{trunk.sip_port}",
             "AGENTBAR_SIP_PASSWORD": PASSWORD,
             "AGENTBAR_SIP_ROUTES": f"{DIALED}=Inbound Support",
         }

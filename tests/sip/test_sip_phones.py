@@ -145,3 +145,21 @@ async def test_ring_all_gives_the_call_to_the_first_phone_and_hangs_up_the_other
     await sip.customer_hangs_up(arrived.call_id)
     assert (await sip.next_signal(CallEnded)).ended_by == "customer"
     await sip.left(arrived.call_id, winner)
+
+
+async def test_the_agent_holding_on_the_phone_keeps_the_call(sip: SipLines) -> None:
+    call_id = await answered_inbound(sip)
+    agent = sip.phones["1001"]
+    answer = await asyncio.to_thread(agent.command, "hold")
+    assert answer["ok"], answer
+    # agentbar answers the phone's re-INVITE (a sendonly offer) and the call goes on.
+    await asyncio.to_thread(
+        agent.wait_event, "CALL_REMOTE_SDP", 10.0, lambda e: e.data["param"] == "answer"
+    )
+    assert (await asyncio.to_thread(agent.command, "resume"))["ok"]
+    await asyncio.to_thread(
+        agent.wait_event, "CALL_REMOTE_SDP", 10.0, lambda e: e.data["param"] == "answer"
+    )
+    assert not agent.has_seen("CALL_CLOSED")
+    await sip.customer_hangs_up(call_id)
+    assert (await sip.next_signal(CallEnded)).ended_by == "customer"

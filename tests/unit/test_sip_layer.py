@@ -16,7 +16,7 @@ from agentbar.drivers.telephony.sip.message import (
     user_of,
 )
 from agentbar.drivers.telephony.sip.registrar import Registrar, parse_digest
-from agentbar.drivers.telephony.sip.sdp import Origin, answer_on_hold, relay
+from agentbar.drivers.telephony.sip.sdp import Origin, answer_on_hold, mirrored_direction, relay
 
 INVITE = (
     b"INVITE sip:+18005550100@127.0.0.1:5060 SIP/2.0\r\n"
@@ -178,3 +178,17 @@ def test_an_answer_on_hold_keeps_the_first_codec_only_and_is_inactive() -> None:
     assert "PCMA" not in answer
     assert "telephone-event" not in answer
     assert "a=inactive" in answer
+
+
+@pytest.mark.parametrize(
+    ("offered", "answered"),
+    [
+        ("sendonly", "recvonly"),
+        ("recvonly", "sendonly"),
+        ("inactive", "inactive"),
+        ("sendrecv", "sendrecv"),
+    ],
+)
+def test_an_answer_mirrors_the_direction_of_the_offer(offered: str, answered: str) -> None:
+    assert mirrored_direction(SDP.replace(b"a=sendrecv", f"a={offered}".encode())) == answered
+    assert mirrored_direction(SDP.replace(b"a=sendrecv\r\n", b"")) == "sendrecv"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,7 +63,7 @@ from agentbar.drivers.telephony.sip.message import (
     user_of,
 )
 from agentbar.drivers.telephony.sip.registrar import Registrar
-from agentbar.drivers.telephony.sip.sdp import Origin, answer_on_hold, relay
+from agentbar.drivers.telephony.sip.sdp import Origin, answer_on_hold, mirrored_direction, relay
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,8 @@ class SipTelephony:
         self._calls: dict[str, SipCall] = {}
         self._legs: dict[str, tuple[Leg, SipCall]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._trunk: Address | None = None
+        """The trunk's resolved address: where calls out go, where calls in may come from."""
 
     @property
     def address(self) -> Address:
@@ -122,6 +125,14 @@ class SipTelephony:
         self._emit = emit
 
     async def start(self) -> None:
+        if self._settings.trunk is not None:
+            host, port = self._settings.trunk
+            found = await asyncio.get_running_loop().getaddrinfo(
+                host, port, family=socket.AF_INET, type=socket.SOCK_DGRAM
+            )
+            if not found:
+                raise OSError(f"SIP trunk '{host}' has no IPv4 address")
+            self._trunk = (str(found[0][4][0]), port)
         await self._endpoint.start()
         log.info("SIP listening on udp %s:%d", *self._endpoint.address)
 
@@ -173,7 +184,7 @@ class SipTelephony:
     # -- inbound: the trunk's INVITE --------------------------------------------------------
 
     def _inbound(self, invite: SipMessage, source: Address) -> None:
-        trunk = self._settings.trunk
+        trunk = self._trunk
         if trunk is not None and source[0] != trunk[0]:
             self._endpoint.respond(invite, response_to(invite, 403))
             return
@@ -262,7 +273,7 @@ class SipTelephony:
         call = SipCall(dial.call_id)
         self._calls[call.call_id] = call
         binding = self.registrar.lookup(dial.extension_phone)
-        trunk = self._settings.trunk
+        trunk = self._trunk
         if binding is None or trunk is None:
             reason = "agent_no_answer" if binding is None else "no_answer"
             log.warning(
@@ -283,9 +294,8 @@ class SipTelephony:
         held = answer_on_hold(agent.remote_sdp, agent.origin)
         agent.sent_sdp = held
         self._acknowledge(agent, held)
-        host, port = trunk
         customer = self._outgoing(
-            Role.CUSTOMER, f"sip:{dial.phone}@{host}:{port}", trunk, dial.extension_phone
+            Role.CUSTOMER, self._trunk_uri(dial.phone), trunk, dial.extension_phone
         )
         call.customer = customer
         self._legs[customer.sip_call_id] = (customer, call)
@@ -364,10 +374,14 @@ class SipTelephony:
         if kind is LegKind.USER:
             binding = self.registrar.lookup(address)
             return (binding.contact, binding.address) if binding is not None else None
-        if kind is LegKind.PHONE and self._settings.trunk is not None:
-            host, port = self._settings.trunk
-            return f"sip:{address}@{host}:{port}", self._settings.trunk
+        if kind is LegKind.PHONE and self._trunk is not None:
+            return self._trunk_uri(address), self._trunk
         return None  # IVRs live in the simulator only
+
+    def _trunk_uri(self, number: str) -> str:
+        assert self._settings.trunk is not None
+        host, port = self._settings.trunk
+        return f"sip:{number}@{host}:{port}"
 
     def _drop_agent(self, call: SipCall) -> None:
         for leg in call.offers.values():
@@ -406,14 +420,24 @@ class SipTelephony:
                 self._endpoint.respond(leg.invite, self._response(leg, 487))
                 self._hung_up(leg, call)
         elif method == "INVITE":
-            # The phone refreshes or changes its session: it keeps what we last gave it.
-            if request.sdp is not None:
-                leg.remote_sdp = request.sdp
-            self._endpoint.respond(request, self._response(leg, 200, request))
+            self._reinvited(leg, request)
         elif method in ("INFO", "NOTIFY", "UPDATE"):
             self._endpoint.respond(request, response_to(request, 200))
         else:
             self._endpoint.respond(request, response_to(request, 405))
+
+    def _reinvited(self, leg: Leg, request: SipMessage) -> None:
+        """The phone refreshes or changes its session (e.g. its own hold button)."""
+        if leg.lock.locked():
+            # Our own re-INVITE is under way on this dialog: glare (RFC 3261 §14.2).
+            self._endpoint.respond(request, response_to(request, 491))
+            return
+        offer = request.sdp
+        if offer is not None and leg.sent_sdp is not None:
+            leg.remote_sdp = offer
+            # The same media as before, in the direction that mirrors the phone's offer.
+            leg.sent_sdp = relay(leg.sent_sdp, leg.origin, mirrored_direction(offer))
+        self._endpoint.respond(request, self._response(leg, 200, request))
 
     def _hung_up(self, leg: Leg, call: SipCall) -> None:
         """The phone of `leg` hung up (BYE) or gave up ringing (CANCEL)."""

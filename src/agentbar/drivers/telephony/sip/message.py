@@ -48,6 +48,7 @@ REASONS = {
     486: "Busy Here",
     487: "Request Terminated",
     488: "Not Acceptable Here",
+    491: "Request Pending",
     500: "Server Internal Error",
     503: "Service Unavailable",
 }

@@ -66,3 +66,15 @@ def answer_on_hold(offer: bytes, origin: Origin) -> bytes:
         else:
             out.append(line)
     return relay(_join(out), origin, "inactive")
+
+
+MIRROR = {"sendonly": "recvonly", "recvonly": "sendonly", "inactive": "inactive"}
+
+
+def mirrored_direction(offer: bytes) -> str:
+    """The direction an answer takes to `offer` (RFC 3264 §6.1): a phone putting its peer on
+    hold offers sendonly and is answered recvonly."""
+    for line in _lines(offer):
+        if line in DIRECTIONS:
+            return MIRROR.get(line[2:], "sendrecv")
+    return "sendrecv"
