@@ -52,8 +52,9 @@ from agentbar.domain.instructions import (
     TransferCall,
 )
 from agentbar.domain.legs import LegKind
+from agentbar.drivers.telephony.sip.dialogs import Dialogs
 from agentbar.drivers.telephony.sip.endpoint import Address, SipEndpoint
-from agentbar.drivers.telephony.sip.legs import Leg, Role, new_call_id
+from agentbar.drivers.telephony.sip.legs import Leg, Role
 from agentbar.drivers.telephony.sip.message import (
     SipMessage,
     new_tag,
@@ -63,7 +64,7 @@ from agentbar.drivers.telephony.sip.message import (
     user_of,
 )
 from agentbar.drivers.telephony.sip.registrar import Registrar
-from agentbar.drivers.telephony.sip.sdp import Origin, answer_on_hold, mirrored_direction, relay
+from agentbar.drivers.telephony.sip.sdp import Origin, answer_on_hold, relay
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ class SipTelephony:
         self.registrar = Registrar(settings.realm, settings.password_of)
         self._emit: Callable[[Signal], None] | None = None
         self._calls: dict[str, SipCall] = {}
-        self._legs: dict[str, tuple[Leg, SipCall]] = {}
+        self._dialogs: Dialogs[SipCall] = Dialogs(self._endpoint, settings.ring_timeout)
         self._tasks: set[asyncio.Task[None]] = set()
         self._trunk: Address | None = None
         """The trunk's resolved address: where calls out go, where calls in may come from."""
@@ -178,7 +179,7 @@ class SipTelephony:
             call = self._calls.get(instruction.call_id)
             target = call.target if call is not None else None
             if call is not None and target is not None and call.target_leg_id == instruction.leg_id:
-                self._hang_up(target)
+                self._dialogs.hang_up(target)
                 call.target = None
 
     # -- inbound: the trunk's INVITE --------------------------------------------------------
@@ -212,8 +213,8 @@ class SipTelephony:
         )
         call = SipCall(self._new_id("call"), customer=leg)
         self._calls[call.call_id] = call
-        self._legs[leg.sip_call_id] = (leg, call)
-        self._endpoint.respond(invite, self._response(leg, 180))
+        self._dialogs.track(leg, call)
+        self._endpoint.respond(invite, self._dialogs.response(leg, 180))
         phone = user_of(uri_of(invite.require("From")))
         self._signal(
             CallArrived(call.call_id, CallType.INBOUND, campaign_id, phone, self._new_id("crt"))
@@ -230,42 +231,43 @@ class SipTelephony:
             self._signal(AgentDidNotAnswer(offer.call_id, offer.user_crt))
             return
         caller = user_of(uri_of(customer.remote))
-        leg = self._outgoing(Role.OFFER, binding.contact, binding.address, caller)
+        leg = self._dialogs.outgoing(Role.OFFER, binding.contact, binding.address, caller)
         call.offers[offer.user_crt] = leg
-        self._legs[leg.sip_call_id] = (leg, call)
-        final = await self._ring(leg, relay(customer.remote_sdp, leg.origin))
-        if call.offers.get(offer.user_crt) is not leg:
+        self._dialogs.track(leg, call)
+        final = await self._dialogs.ring(leg, relay(customer.remote_sdp, leg.origin))
+        still_offered = call.offers.get(offer.user_crt) is leg
+        if not still_offered:
             return  # cancelled, or the call is over
         del call.offers[offer.user_crt]
         if final.status >= 300:
-            self._forget(leg)
+            self._dialogs.forget(leg)
             self._signal(AgentDidNotAnswer(call.call_id, offer.user_crt))
             return
-        self._acknowledge(leg)
+        self._dialogs.acknowledge(leg)
         if call.call_id not in self._calls or customer.ended:
-            self._hang_up(leg)
+            self._dialogs.hang_up(leg)
             return
         if call.agent is not None:
             # Ring-all: another phone took the call first; this one is hung up again.
-            self._hang_up(leg)
+            self._dialogs.hang_up(leg)
             return
         leg.role = Role.AGENT
         call.agent = leg
         assert leg.remote_sdp is not None
         if customer.up:
-            await self._reoffer(customer, leg.remote_sdp, "sendrecv")  # a requeued customer
+            await self._dialogs.reoffer(customer, leg.remote_sdp, "sendrecv")  # a requeued customer
         else:
             assert customer.invite is not None  # the trunk's INVITE, not answered until now
             customer.sent_sdp = relay(leg.remote_sdp, customer.origin)
             customer.up = True
-            self._endpoint.respond(customer.invite, self._response(customer, 200))
+            self._endpoint.respond(customer.invite, self._dialogs.response(customer, 200))
         self._signal(AgentAnswered(call.call_id, offer.user_crt))
 
     def _cancel_offer(self, cancel: CancelOffer) -> None:
         call = self._calls.get(cancel.call_id)
         leg = call.offers.pop(cancel.user_crt, None) if call is not None else None
         if leg is not None:
-            self._hang_up(leg)
+            self._dialogs.hang_up(leg)
 
     # -- outbound: the agent's phone first, then the customer's ------------------------------
 
@@ -282,10 +284,10 @@ class SipTelephony:
             )
             self._fail_dial(call, reason)
             return
-        agent = self._outgoing(Role.AGENT, binding.contact, binding.address, dial.phone)
+        agent = self._dialogs.outgoing(Role.AGENT, binding.contact, binding.address, dial.phone)
         call.agent = agent
-        self._legs[agent.sip_call_id] = (agent, call)
-        final = await self._ring(agent, None)
+        self._dialogs.track(agent, call)
+        final = await self._dialogs.ring(agent, None)
         if call.call_id not in self._calls:
             return  # ended meanwhile
         if final.status >= 300 or agent.remote_sdp is None:
@@ -293,20 +295,20 @@ class SipTelephony:
             return
         held = answer_on_hold(agent.remote_sdp, agent.origin)
         agent.sent_sdp = held
-        self._acknowledge(agent, held)
-        customer = self._outgoing(
+        self._dialogs.acknowledge(agent, held)
+        customer = self._dialogs.outgoing(
             Role.CUSTOMER, self._trunk_uri(dial.phone), trunk, dial.extension_phone
         )
         call.customer = customer
-        self._legs[customer.sip_call_id] = (customer, call)
-        final = await self._ring(customer, relay(agent.remote_sdp, customer.origin))
+        self._dialogs.track(customer, call)
+        final = await self._dialogs.ring(customer, relay(agent.remote_sdp, customer.origin))
         if call.call_id not in self._calls:
             return
         if final.status >= 300 or customer.remote_sdp is None:
             self._fail_dial(call, "busy" if final.status in BUSY else "no_answer")
             return
-        self._acknowledge(customer)
-        await self._reoffer(agent, customer.remote_sdp, "sendrecv")
+        self._dialogs.acknowledge(customer)
+        await self._dialogs.reoffer(agent, customer.remote_sdp, "sendrecv")
         self._signal(CustomerAnswered(call.call_id))
 
     def _fail_dial(self, call: SipCall, reason: str) -> None:
@@ -321,9 +323,9 @@ class SipTelephony:
         if customer is None or agent is None or not (customer.up and agent.up):
             return
         if agent.remote_sdp is not None:
-            await self._reoffer(customer, agent.remote_sdp, direction)
+            await self._dialogs.reoffer(customer, agent.remote_sdp, direction)
         if customer.remote_sdp is not None:
-            await self._reoffer(agent, customer.remote_sdp, direction)
+            await self._dialogs.reoffer(agent, customer.remote_sdp, direction)
 
     def _requeue(self, step: Requeue) -> None:
         call = self._calls.get(step.call_id)
@@ -335,7 +337,7 @@ class SipTelephony:
         self._calls[call.call_id] = call
         customer = call.customer
         if customer is not None and customer.up and customer.sent_sdp is not None:
-            self._spawn(self._reoffer(customer, customer.sent_sdp, "inactive"))
+            self._spawn(self._dialogs.reoffer(customer, customer.sent_sdp, "inactive"))
 
     async def _transfer(self, step: TransferCall) -> None:
         call = self._calls.get(step.call_id)
@@ -350,24 +352,24 @@ class SipTelephony:
             self._end(call, "busy")
             return
         if customer.sent_sdp is not None:
-            await self._reoffer(customer, customer.sent_sdp, "inactive")
+            await self._dialogs.reoffer(customer, customer.sent_sdp, "inactive")
         uri, address = destination
         caller = user_of(uri_of(customer.remote))
-        target = self._outgoing(Role.TARGET, uri, address, caller)
+        target = self._dialogs.outgoing(Role.TARGET, uri, address, caller)
         call.target = target
-        self._legs[target.sip_call_id] = (target, call)
-        final = await self._ring(target, relay(customer.remote_sdp, target.origin))
+        self._dialogs.track(target, call)
+        final = await self._dialogs.ring(target, relay(customer.remote_sdp, target.origin))
         if call.call_id not in self._calls or call.target is not target:
             return
         if final.status >= 300 or target.remote_sdp is None:
             reason = "busy" if final.status in BUSY else "no_answer"
-            self._forget(target)
+            self._dialogs.forget(target)
             call.target = None
             self._signal(LegEnded(call.call_id, step.leg_id, reason))
             self._end(call, reason)
             return
-        self._acknowledge(target)
-        await self._reoffer(customer, target.remote_sdp, "sendrecv")
+        self._dialogs.acknowledge(target)
+        await self._dialogs.reoffer(customer, target.remote_sdp, "sendrecv")
         self._signal(LegAnswered(call.call_id, step.leg_id))
 
     def _destination(self, kind: LegKind, address: str) -> tuple[str, Address] | None:
@@ -385,10 +387,10 @@ class SipTelephony:
 
     def _drop_agent(self, call: SipCall) -> None:
         for leg in call.offers.values():
-            self._hang_up(leg)
+            self._dialogs.hang_up(leg)
         call.offers.clear()
         if call.agent is not None:
-            self._hang_up(call.agent)
+            self._dialogs.hang_up(call.agent)
             call.agent = None
 
     # -- requests from the phones --------------------------------------------------------------
@@ -401,7 +403,7 @@ class SipTelephony:
         if method == "OPTIONS":
             self._endpoint.respond(request, response_to(request, 200, new_tag()))
             return
-        known = self._legs.get(request.call_id)
+        known = self._dialogs.find(request.call_id)
         if method == "INVITE" and known is None and param(request.require("To"), "tag") is None:
             self._inbound(request, source)
             return
@@ -417,32 +419,19 @@ class SipTelephony:
         elif method == "CANCEL":
             self._endpoint.respond(request, response_to(request, 200))
             if leg.invite is not None and not leg.up:
-                self._endpoint.respond(leg.invite, self._response(leg, 487))
+                self._endpoint.respond(leg.invite, self._dialogs.response(leg, 487))
                 self._hung_up(leg, call)
         elif method == "INVITE":
-            self._reinvited(leg, request)
+            self._dialogs.answer_reinvite(leg, request)
         elif method in ("INFO", "NOTIFY", "UPDATE"):
             self._endpoint.respond(request, response_to(request, 200))
         else:
             self._endpoint.respond(request, response_to(request, 405))
 
-    def _reinvited(self, leg: Leg, request: SipMessage) -> None:
-        """The phone refreshes or changes its session (e.g. its own hold button)."""
-        if leg.lock.locked():
-            # Our own re-INVITE is under way on this dialog: glare (RFC 3261 §14.2).
-            self._endpoint.respond(request, response_to(request, 491))
-            return
-        offer = request.sdp
-        if offer is not None and leg.sent_sdp is not None:
-            leg.remote_sdp = offer
-            # The same media as before, in the direction that mirrors the phone's offer.
-            leg.sent_sdp = relay(leg.sent_sdp, leg.origin, mirrored_direction(offer))
-        self._endpoint.respond(request, self._response(leg, 200, request))
-
     def _hung_up(self, leg: Leg, call: SipCall) -> None:
         """The phone of `leg` hung up (BYE) or gave up ringing (CANCEL)."""
         leg.ended, leg.up = True, False
-        self._forget(leg)
+        self._dialogs.forget(leg)
         if self._calls.get(call.call_id) is not call:
             return
         if leg is call.customer:
@@ -453,132 +442,6 @@ class SipTelephony:
             self._signal(LegEnded(call.call_id, call.target_leg_id, "hung_up"))
             self._end(call, "hung_up")
 
-    # -- SIP plumbing ----------------------------------------------------------------------------
-
-    def _outgoing(self, role: Role, uri: str, address: Address, caller: str) -> Leg:
-        host, port = self._endpoint.address
-        caller = caller or "agentbar"
-        return Leg(
-            role=role,
-            sip_call_id=new_call_id(host),
-            local=f"<sip:{caller}@{host}:{port}>;tag={new_tag()}",
-            remote=f"<{uri}>",
-            target=uri,
-            address=address,
-            origin=Origin(host=host),
-            incoming=False,
-        )
-
-    async def _ring(self, leg: Leg, sdp: bytes | None) -> SipMessage:
-        """INVITE the leg's phone; its final response, a 408 if it rang out."""
-        leg.sent_sdp = sdp
-        invite = leg.build("INVITE", self._endpoint.via(), self._contact(leg), leg.cseq, sdp)
-        leg.invite = invite
-        leg.client = self._endpoint.request(
-            invite, leg.address, lambda response: self._on_invite_response(leg, response)
-        )
-        try:
-            return await asyncio.wait_for(asyncio.shield(leg.final), self._settings.ring_timeout)
-        except TimeoutError:
-            if leg.client is not None:
-                self._endpoint.cancel(leg.client)  # rang out: its final answer will be a 487
-            return await leg.final
-
-    def _on_invite_response(self, leg: Leg, response: SipMessage) -> None:
-        if response.status < 200:
-            return
-        if response.status >= 300:
-            leg.ended = True
-            if not leg.final.done():
-                leg.final.set_result(response)
-            return
-        if leg.up:
-            if leg.ack is not None:
-                self._endpoint.send_ack(leg.ack, leg.address)  # our ACK got lost
-            return
-        leg.remote = response.require("To")
-        contact = response.get("Contact")
-        if contact:
-            # In-dialog requests name the phone's Contact but go where the INVITE reached it
-            # (a registered phone's source address), which also works behind simple NATs.
-            leg.target = uri_of(contact)
-        leg.remote_sdp = response.sdp
-        leg.up = True
-        if not leg.final.done():
-            leg.final.set_result(response)
-        if leg.ended:
-            # Answered as we gave up on it: take the call and end it at once.
-            self._acknowledge(leg)
-            leg.up = False
-            self._send_bye(leg)
-
-    def _acknowledge(self, leg: Leg, sdp: bytes | None = None) -> None:
-        invite_cseq = leg.invite.cseq[0] if leg.invite is not None else 1
-        leg.ack = leg.build("ACK", self._endpoint.via(), self._contact(leg), invite_cseq, sdp)
-        self._endpoint.send_ack(leg.ack, leg.address)
-
-    async def _reoffer(self, leg: Leg, media: bytes, direction: str) -> None:
-        """re-INVITE `leg` with `media` (another phone's description) in `direction`."""
-        async with leg.lock:
-            if leg.ended or not leg.up:
-                return
-            sdp = relay(media, leg.origin, direction)
-            leg.sent_sdp = sdp
-            request = leg.request("INVITE", self._endpoint.via(), self._contact(leg), sdp)
-            done: asyncio.Future[SipMessage] = asyncio.get_running_loop().create_future()
-
-            def on_response(response: SipMessage) -> None:
-                if response.status < 200:
-                    return
-                if 200 <= response.status < 300:
-                    ack = leg.build(
-                        "ACK", self._endpoint.via(), self._contact(leg), request.cseq[0]
-                    )
-                    self._endpoint.send_ack(ack, leg.address)
-                if not done.done():
-                    done.set_result(response)
-
-            self._endpoint.request(request, leg.address, on_response)
-            response = await done
-            if response.status < 300 and response.sdp is not None:
-                leg.remote_sdp = response.sdp
-            elif response.status >= 300:
-                log.warning("SIP: re-INVITE refused with %d", response.status)
-
-    def _hang_up(self, leg: Leg) -> None:
-        """End one leg from our side: BYE if answered, CANCEL if ringing, refuse if incoming."""
-        if leg.ended and not leg.up:
-            return
-        was_up = leg.up
-        leg.ended = True
-        self._forget(leg)
-        if was_up:
-            leg.up = False
-            self._send_bye(leg)
-        elif leg.incoming and leg.invite is not None:
-            self._endpoint.respond(leg.invite, self._response(leg, 480))
-        elif leg.client is not None:
-            self._endpoint.cancel(leg.client)
-
-    def _send_bye(self, leg: Leg) -> None:
-        bye = leg.request("BYE", self._endpoint.via(), self._contact(leg))
-        self._endpoint.request(bye, leg.address, lambda _response: None)
-
-    def _response(self, leg: Leg, status: int, request: SipMessage | None = None) -> SipMessage:
-        request = request or leg.invite
-        assert request is not None
-        response = response_to(request, status)
-        response.set("To", leg.local)
-        if status < 300:
-            response.headers.append(("Contact", self._contact(leg)))
-        if status == 200 and leg.sent_sdp is not None:
-            response.headers.append(("Content-Type", "application/sdp"))
-            response.body = leg.sent_sdp
-        return response
-
-    def _contact(self, leg: Leg) -> str:
-        return self._endpoint.contact(user_of(uri_of(leg.local)) or "agentbar")
-
     def _end(self, call: SipCall, ended_by: str) -> None:
         if self._calls.pop(call.call_id, None) is None:
             return
@@ -587,13 +450,8 @@ class SipTelephony:
 
     def _tear_down(self, call: SipCall) -> None:
         for leg in call.legs():
-            self._hang_up(leg)
+            self._dialogs.hang_up(leg)
         call.offers.clear()
-
-    def _forget(self, leg: Leg) -> None:
-        known = self._legs.get(leg.sip_call_id)
-        if known is not None and known[0] is leg:
-            del self._legs[leg.sip_call_id]
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)
