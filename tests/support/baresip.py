@@ -272,19 +272,11 @@ def port_block(size: int = 6) -> int:
     raise PhoneError("no block of free ports found")
 
 
-@contextmanager
-def phone(
-    workdir: Path,
-    name: str,
-    account: str,
-    *,
-    tone: Path,
-    record: bool = False,
-) -> Iterator[Phone]:
-    """A baresip phone with `account` (an accounts-file line using {sip_port} if it needs its
-    own port), playing `tone`, recording what it hears when `record`."""
-    home = workdir / name
-    home.mkdir(parents=True, exist_ok=True)
+class PortTaken(PhoneError):
+    pass
+
+
+def _start(name: str, home: Path, account: str, tone: Path, record: bool) -> Phone:
     base = port_block()
     sip_port, ctrl_port, rtp_port = base, base + 2, base + 4
     modules = ["g711.so", "aufile.so", "alsa.so"]
@@ -323,10 +315,36 @@ def phone(
     try:
         running = Phone(name, home, process, ctrl_port, sip_port)
         running.command("uanew", account.format(sip_port=sip_port))
-    except BaseException:
+    except BaseException as error:
         process.kill()
         process.wait()
+        if isinstance(error, PhoneError) and "Address already in use" in str(error):
+            raise PortTaken(str(error)) from None
         raise
+    return running
+
+
+@contextmanager
+def phone(
+    workdir: Path,
+    name: str,
+    account: str,
+    *,
+    tone: Path,
+    record: bool = False,
+) -> Iterator[Phone]:
+    """A baresip phone with `account` (an accounts-file line using {sip_port} if it needs its
+    own port), playing `tone`, recording what it hears when `record`."""
+    home = workdir / name
+    home.mkdir(parents=True, exist_ok=True)
+    for attempt in range(3):
+        try:
+            running = _start(name, home, account, tone, record)
+            break
+        except PortTaken:
+            # Another process took one of the ports between the probe and baresip's bind.
+            if attempt == 2:
+                raise
     try:
         yield running
     finally:
