@@ -16,11 +16,13 @@ from agentbar.auth.throttle import LoginThrottle
 from agentbar.clock import LoopClock
 from agentbar.config import Settings
 from agentbar.demo import DemoCredentials, seed_demo
+from agentbar.domain.campaign import CampaignKind
 from agentbar.domain.center import Center
 from agentbar.domain.commands import AddLeads, RestoreCallbacks
 from agentbar.drivers.bus.memory import MemoryBus
 from agentbar.drivers.storage.sql import SqlStorage
 from agentbar.drivers.telephony.simulator import Simulator
+from agentbar.drivers.telephony.sip import SipSettings, SipTelephony
 from agentbar.ids import new_id
 from agentbar.metrics import Metrics
 from agentbar.ports import Clock, EventBus, Sandbox, TelephonyDriver
@@ -120,12 +122,15 @@ def build(settings: Settings) -> Container:
     )
     bus: EventBus = _pick("bus", settings.bus, {"memory": MemoryBus})
     simulator = Simulator(clock, new_id, answer_delay=settings.simulator_answer_delay)
-    telephony: TelephonyDriver = _pick(
-        "telephony", settings.telephony, {"simulator": lambda: simulator}
-    )
+    center = Center(new_id)
+    telephony_drivers: dict[str, Callable[[], TelephonyDriver]] = {
+        "simulator": lambda: simulator,
+        "sip": lambda: _sip(settings, center),
+    }
+    telephony = _pick("telephony", settings.telephony, telephony_drivers)
     sandbox: Sandbox | None = simulator if telephony is simulator else None
     passwords = Passwords()
-    runtime = Runtime(Center(new_id), storage, bus, telephony, clock)
+    runtime = Runtime(center, storage, bus, telephony, clock)
     # Always there: the admin API may configure an endpoint while the server runs.
     sso = CrmSso(_crm_sso(settings))
     crm_logouts = CrmLogouts(sso)
@@ -183,6 +188,35 @@ def build(settings: Settings) -> Container:
         ),
         admin_token=settings.admin_token or secrets.token_urlsafe(24),
     )
+
+
+def _sip(settings: Settings, center: Center) -> SipTelephony:
+    """The SIP driver; inbound calls go to the campaign their dialed number is routed to."""
+    shared = settings.sip_password.get_secret_value() if settings.sip_password else None
+
+    def password_of(extension: str) -> str | None:
+        return settings.sip_passwords.get(extension, shared)
+
+    def route(dialed: str) -> str | None:
+        name = settings.sip_routes.get(dialed, settings.sip_default_campaign)
+        campaign = center.campaign_named(name) if name else None
+        if campaign is None or campaign.kind is not CampaignKind.INBOUND:
+            return None
+        return campaign.campaign_id
+
+    trunk = None
+    if settings.sip_trunk:
+        host, _, port = settings.sip_trunk.rpartition(":")
+        trunk = (host, int(port))
+    sip_settings = SipSettings(
+        host=settings.sip_listen_host,
+        port=settings.sip_listen_port,
+        trunk=trunk,
+        realm=settings.sip_realm,
+        ring_timeout=settings.sip_ring_timeout,
+        password_of=password_of,
+    )
+    return SipTelephony(sip_settings, new_id, route)
 
 
 def _crm_sso(settings: Settings) -> SsoSettings | None:

@@ -58,6 +58,32 @@ class Settings(BaseSettings):
     token_public_key: str | None = None
     """PEM public key for RS256 login tokens (AUTH_TYPE_TOKEN)."""
 
+    sip_listen_host: str = "127.0.0.1"
+    """Address the SIP driver listens on (UDP) for the phones and the trunk."""
+
+    sip_listen_port: int = Field(default=5060, ge=0, le=65535)
+
+    sip_trunk: str | None = None
+    """host:port of the SIP trunk: outbound calls go there, inbound calls are taken from it only."""
+
+    sip_realm: str = "agentbar"
+    """Digest realm the extensions authenticate in."""
+
+    sip_passwords: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    """Digest passwords of the extensions, `1001=secret,1002=other` in the environment."""
+
+    sip_password: SecretStr | None = None
+    """One digest password for every extension without its own in `sip_passwords`."""
+
+    sip_routes: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    """Dialed number -> inbound campaign name, `+18005550100=Inbound Support,...`."""
+
+    sip_default_campaign: str | None = None
+    """The inbound campaign for dialed numbers not in `sip_routes`; None: they are refused."""
+
+    sip_ring_timeout: float = Field(default=30.0, gt=0.0, le=600.0)
+    """Seconds a phone may ring before the SIP driver gives up on it (no answer)."""
+
     log_level: str = "info"
 
     @field_validator("allowed_origins", mode="before")
@@ -68,6 +94,31 @@ class Settings(BaseSettings):
         if isinstance(value, list):
             return [parse_allowed_origin(str(item)) for item in value]
         return value
+
+    @field_validator("sip_passwords", "sip_routes", mode="before")
+    @classmethod
+    def _split_pairs(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        pairs: dict[str, str] = {}
+        for item in value.split(","):
+            if not item.strip():
+                continue
+            key, equals, rest = item.partition("=")
+            if not equals or not key.strip() or not rest.strip():
+                raise ValueError(f"expected key=value pairs separated by commas, got '{item}'")
+            pairs[key.strip()] = rest.strip()
+        return pairs
+
+    @field_validator("sip_trunk")
+    @classmethod
+    def _check_trunk(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        host, colon, port = value.strip().rpartition(":")
+        if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"expected host:port, got '{value}'")
+        return value.strip()
 
     @property
     def resolved_database_url(self) -> str:

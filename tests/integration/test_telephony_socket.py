@@ -1,0 +1,220 @@
+"""One socket-level scenario, both telephony drivers: a real agentbar process driven through the
+toolbar socket, its calls carried by the simulator or by the SIP driver between real phones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Protocol
+
+import pytest
+
+from tests.conftest import CRM_ORIGIN
+from tests.integration.test_outbound_socket import outbound_campaign
+from tests.integration.test_slice_socket import inbound_campaign, log_in
+from tests.support.baresip import Phone, have_baresip, phone, port_block, write_tone
+from tests.support.servers import AgentbarServer, agentbar_server
+from tests.support.toolbar_client import ToolbarClient
+
+CALLER = "+14085551212"
+DIALED = "+18005550100"
+CALLED = "+14155550123"
+PASSWORD = "socket-secret"
+
+
+class World(Protocol):
+    server: AgentbarServer
+
+    def customer_calls(self) -> None: ...
+
+    def customer_hangs_up(self, call_id: str) -> None: ...
+
+    def check_talking(self, *parties: str) -> None:
+        """Where phones are real: each of them reports the call established."""
+        ...
+
+    def check_hung_up(self, *parties: str) -> None: ...
+
+
+class SimulatedWorld:
+    def __init__(self, server: AgentbarServer) -> None:
+        self.server = server
+
+    def customer_calls(self) -> None:
+        self.server.place_call(CALLER)
+
+    def customer_hangs_up(self, call_id: str) -> None:
+        self.server.customer_hangs_up(call_id)
+
+    def check_talking(self, *parties: str) -> None:
+        return None  # the simulator has no phones; the toolbar events are the whole check
+
+    def check_hung_up(self, *parties: str) -> None:
+        return None
+
+
+class SipWorld:
+    def __init__(self, server: AgentbarServer, sip_port: int, phones: dict[str, Phone]) -> None:
+        self.server = server
+        self.sip_port = sip_port
+        self.phones = phones
+
+    def customer_calls(self) -> None:
+        self.phones[CALLER].dial(f"sip:{DIALED}@127.0.0.1:{self.sip_port}")
+
+    def customer_hangs_up(self, call_id: str) -> None:
+        self.phones[CALLER].hang_up()
+
+    def check_talking(self, *parties: str) -> None:
+        for party in parties:
+            self.phones[party].wait_event("CALL_ESTABLISHED")
+
+    def check_hung_up(self, *parties: str) -> None:
+        for party in parties:
+            self.phones[party].wait_event("CALL_CLOSED")
+
+
+@pytest.fixture(params=["simulator", pytest.param("sip", marks=pytest.mark.sip)])
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    if request.param == "simulator":
+        with agentbar_server(tmp_path / "agentbar", [CRM_ORIGIN]) as server:
+            yield SimulatedWorld(server)
+        return
+    if not have_baresip():
+        pytest.fail("baresip is not installed: scripts/setup installs it (apt baresip-core)")
+    voice = write_tone(tmp_path / "voice.wav", 440)
+    with ExitStack() as stack:
+        trunk = stack.enter_context(
+            phone(
+                tmp_path,
+                "trunk",
+                f"<sip:{CALLED}@127.0.0.1:{{sip_port}}>;regint=0;answermode=auto",
+                tone=voice,
+            )
+        )
+        sip_port = port_block(2)  # kept clear of the phones' ports
+        env = {
+            "AGENTBAR_TELEPHONY": "sip",
+            "AGENTBAR_SIP_LISTEN_PORT": str(sip_port),
+            # A name, as operators write it: agentbar resolves it once at start.
+            "AGENTBAR_SIP_TRUNK": f"localhost:{trunk.sip_port}",
+            "AGENTBAR_SIP_PASSWORD": PASSWORD,
+            "AGENTBAR_SIP_ROUTES": f"{DIALED}=Inbound Support",
+        }
+        server = stack.enter_context(agentbar_server(tmp_path / "agentbar", [CRM_ORIGIN], env))
+        agent = stack.enter_context(
+            phone(
+                tmp_path,
+                "ext1001",
+                f"<sip:1001@127.0.0.1:{sip_port}>;auth_pass={PASSWORD};answermode=auto",
+                tone=voice,
+            )
+        )
+        agent.wait_event("REGISTER_OK")
+        other = stack.enter_context(
+            phone(
+                tmp_path,
+                "ext1002",
+                f"<sip:1002@127.0.0.1:{sip_port}>;auth_pass={PASSWORD};answermode=auto",
+                tone=voice,
+            )
+        )
+        other.wait_event("REGISTER_OK")
+        caller = stack.enter_context(
+            phone(tmp_path, "caller", f"<sip:{CALLER}@127.0.0.1:{{sip_port}}>;regint=0", tone=voice)
+        )
+        phones = {"1001": agent, "1002": other, CALLER: caller, CALLED: trunk}
+        yield SipWorld(server, sip_port, phones)
+
+
+def test_an_inbound_call_is_answered_and_the_customer_hanging_up_ends_it(world: World) -> None:
+    with ToolbarClient(world.server.socket_url, origin=world.server.base_url) as toolbar:
+        answer = log_in(toolbar)
+        toolbar.expect_ok("extension.select", name="SIP 1001", phone="1001")
+        toolbar.expect_ok("campaign.select", campaignId=inbound_campaign(answer))
+        toolbar.expect_ok("presence.ready")
+        toolbar.wait_event("agent.state_changed", state="ready")
+
+        world.customer_calls()
+        pop = toolbar.wait_event("call.connected", timeout=10.0)["data"]
+        assert (pop["phone"], pop["call_type"]) == (CALLER, "inbound")
+        assert pop["campaign_name"] == "Inbound Support"
+        world.check_talking("1001", CALLER)
+
+        world.customer_hangs_up(pop["call_id"])
+        ended = toolbar.wait_event("call.ended", call_id=pop["call_id"], timeout=10.0)["data"]
+        assert ended["ended_by"] == "customer"
+        assert (ended["user_crt"], ended["customer_crt"]) == (pop["user_crt"], pop["customer_crt"])
+        world.check_hung_up("1001")
+        toolbar.wait_event("agent.state_changed", state="wrap_up")
+        toolbar.expect_ok("disposition.dispose", code="Sale")
+        toolbar.wait_event("agent.state_changed", state="ready")
+
+
+def test_click_to_dial_rings_the_agent_then_the_customer(world: World) -> None:
+    with ToolbarClient(world.server.socket_url, origin=world.server.base_url) as toolbar:
+        answer = log_in(toolbar)
+        toolbar.expect_ok("extension.select", name="SIP 1001", phone="1001")
+        toolbar.expect_ok("campaign.select", campaignId=outbound_campaign(answer))
+        call_id = toolbar.expect_ok("call.dial", phone="(415) 555-0123", callType="click_to_dial")[
+            "callId"
+        ]
+        assert toolbar.wait_event("call.dialing", call_id=call_id)["data"]["phone"] == CALLED
+        toolbar.wait_event("call.connected", call_id=call_id, timeout=10.0)
+        world.check_talking("1001", CALLED)
+
+        toolbar.expect_ok("call.hangup")
+        ended = toolbar.wait_event("call.ended", call_id=call_id, timeout=10.0)["data"]
+        assert ended["ended_by"] == "agent"
+        world.check_hung_up("1001", CALLED)
+    [row] = world.server.query("SELECT * FROM calls WHERE call_id = ?", call_id)
+    assert (row["phone"], row["ended_by"]) == (CALLED, "agent")
+
+
+def ready_in_support(toolbar: ToolbarClient, user: str, extension: str) -> None:
+    answer = log_in(toolbar, user)
+    toolbar.expect_ok("extension.select", name=f"SIP {extension}", phone=extension)
+    toolbar.expect_ok("campaign.select", campaignId=inbound_campaign(answer))
+    toolbar.expect_ok("presence.ready")
+    toolbar.wait_event("agent.state_changed", state="ready")
+
+
+def test_a_transfer_to_another_agent_moves_the_customer_to_their_phone(world: World) -> None:
+    url, origin = world.server.socket_url, world.server.base_url
+    with ToolbarClient(url, origin=origin) as one, ToolbarClient(url, origin=origin) as two:
+        ready_in_support(one, "agent1", "1001")
+        world.customer_calls()
+        first = one.wait_event("call.connected", timeout=10.0)["data"]
+        world.check_talking("1001", CALLER)
+        ready_in_support(two, "agent2", "1002")
+
+        one.expect_ok("call.transfer", kind="user", target="agent2")
+        assert one.wait_event("call.ended", call_id=first["call_id"])["data"]["ended_by"] == (
+            "transfer"
+        )
+        second = two.wait_event("call.connected", timeout=10.0)["data"]
+        assert second["phone"] == CALLER
+        assert second["call_id"] != first["call_id"]
+        world.check_hung_up("1001")
+        world.check_talking("1002")
+
+        world.customer_hangs_up(second["call_id"])
+        ended = two.wait_event("call.ended", call_id=second["call_id"], timeout=10.0)["data"]
+        assert ended["ended_by"] == "customer"
+        world.check_hung_up("1002")
+
+
+def test_a_blind_transfer_to_a_number_hands_the_customer_over(world: World) -> None:
+    with ToolbarClient(world.server.socket_url, origin=world.server.base_url) as toolbar:
+        ready_in_support(toolbar, "agent1", "1001")
+        world.customer_calls()
+        call = toolbar.wait_event("call.connected", timeout=10.0)["data"]
+        toolbar.expect_ok("call.transfer", kind="phone", target="(415) 555-0123")
+        ended = toolbar.wait_event("call.ended", call_id=call["call_id"], timeout=10.0)["data"]
+        assert ended["ended_by"] == "transfer"
+        toolbar.wait_event("call.transfer_finished", outcome="completed")
+        world.check_hung_up("1001")
+        world.check_talking(CALLED)
+        world.customer_hangs_up(call["call_id"])
+        world.check_hung_up(CALLED)
