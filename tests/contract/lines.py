@@ -68,6 +68,10 @@ class Lines(Protocol):
         ...
 
 
+class NoSignal(TimeoutError):
+    """The signal awaited did not come in time (with what the phones saw, for SIP)."""
+
+
 class _Signals:
     def __init__(self) -> None:
         self.queue: asyncio.Queue[Signal] = asyncio.Queue()
@@ -138,6 +142,26 @@ class SipLines(_Signals):
         self.trunk: Phone | None = None
         self.customer: Phone | None = None
         self.driver: SipTelephony
+
+    async def next_signal(self, kind: type[S], within: float = SIGNAL_TIMEOUT) -> S:
+        try:
+            return await super().next_signal(kind, within)
+        except TimeoutError:
+            # What the phones saw is the only account of a signal that never came.
+            raise NoSignal(
+                f"no {kind.__name__} within {within} s; the phones' logs:\n{self._phone_logs()}"
+            ) from None
+
+    def _phone_logs(self, lines: int = 40) -> str:
+        running = [*self.phones.values(), self.trunk, self.customer]
+        parts = []
+        for each in running:
+            if each is None:
+                continue
+            log = each.workdir / "baresip.log"
+            text = log.read_text(errors="replace") if log.exists() else "(no log)"
+            parts.append(f"--- {each.name}\n" + "\n".join(text.splitlines()[-lines:]))
+        return "\n".join(parts)
 
     async def open(self, ring_timeout: float = 3.0) -> None:
         self.trunk = self._enter(

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import queue
+import random
 import shutil
 import signal
 import socket
@@ -25,8 +26,6 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from tests.support.servers import free_port
 
 MODULES = Path("/usr/lib/baresip/modules")
 TONE_RATE = 8000
@@ -260,16 +259,33 @@ def port_block(size: int = 6) -> int:
 
     A phone listens for SIP on UDP and TCP at its port and for SIP/TLS on the next one, takes
     its control socket two above, and RTP/RTCP on the even pair four above: so phones' ports
-    are at least two apart and never collide with one another.
+    are at least two apart and never collide with one another. baresip binds its RTP ports
+    only when a call starts, so the block lies below the kernel's ephemeral range: no socket
+    bound to "any port" meanwhile (a driver's, a browser's, a resolver's) can land in it.
     """
+    low, high = _PHONE_PORTS
     with _reserving:
         for _ in range(200):
-            first = free_port() & ~1
+            first = _random.randrange(low, high - size, 2)
             block = range(first, first + size)
-            if first + size < 65536 and not _reserved & set(block) and all(map(_bindable, block)):
+            if not _reserved & set(block) and all(map(_bindable, block)):
                 _reserved.update(block)
                 return first
     raise PhoneError("no block of free ports found")
+
+
+def _phone_ports() -> tuple[int, int]:
+    """Ports for phones: below the ephemeral range the kernel hands out for port 0."""
+    try:
+        ephemeral_low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral_low = 32768
+    high = max(ephemeral_low, 12000)
+    return max(high - 12000, 10000), high
+
+
+_PHONE_PORTS = _phone_ports()
+_random = random.Random()
 
 
 class PortTaken(PhoneError):
