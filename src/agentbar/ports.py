@@ -149,8 +149,12 @@ class Storage(Protocol):
         """The names of the IVRs calls can be transferred or conferenced to."""
         ...
 
-    async def extensions(self) -> Sequence[tuple[str, str]]:
-        """Every provisioned extension as (name, phone)."""
+    async def extensions(self, limit: int | None = None) -> Sequence[tuple[str, str]]:
+        """Provisioned extensions as (name, phone), by phone; at most `limit` of them."""
+        ...
+
+    async def extension_with_phone(self, phone: str) -> tuple[str, str] | None:
+        """(name, phone) of the provisioned extension with that phone number."""
         ...
 
     async def extension(self, name: str) -> tuple[str, str] | None:

@@ -11,6 +11,9 @@ from agentbar.domain.legs import LegPurpose, live_legs
 from agentbar.ports import Storage
 from agentbar.services.runtime import Runtime
 
+EXTENSIONS_LISTED = 100
+"""Up to this many provisioned extensions, a snapshot lists them all (the toolbar's menu)."""
+
 
 class Desk:
     def __init__(self, runtime: Runtime, storage: Storage) -> None:
@@ -33,12 +36,26 @@ class Desk:
             "breakReasons": [
                 {"name": r.name, "productive": r.productive} for r in center.break_reasons
             ],
-            "extensions": [
-                {"name": name, "phone": phone} for name, phone in await self._storage.extensions()
-            ],
+            **await self._extensions(agent),
             "call": self._call_view(agent),
             "lead": self._lead_view(agent),
             "seq": await self._storage.last_seq(),
+        }
+
+    async def _extensions(self, agent: Agent) -> dict[str, Any]:
+        """Every extension to choose from, for a small center; for a large one none (the
+        agent types a name or number, the CRM names one): a snapshot per login must not
+        carry thousands of them."""
+        listed = await self._storage.extensions(limit=EXTENSIONS_LISTED + 1)
+        if len(listed) <= EXTENSIONS_LISTED:
+            return {
+                "extensions": [{"name": name, "phone": phone} for name, phone in listed],
+                "extensionsListed": True,
+            }
+        own = agent.extension
+        return {
+            "extensions": [{"name": own.name, "phone": own.phone}] if own else [],
+            "extensionsListed": False,
         }
 
     def _lead_view(self, agent: Agent) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 MAX_FRAME_BYTES = 64 * 1024
@@ -60,9 +61,17 @@ class Logout(_Frame):
 
 
 class SelectExtension(_Frame):
+    """By name and phone (both must match), or by either alone."""
+
     cmd: Literal["extension.select"]
-    name: Annotated[str, Field(min_length=1, max_length=100)]
-    phone: Annotated[str, Field(min_length=1, max_length=40)]
+    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    phone: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> SelectExtension:
+        if self.name is None and self.phone is None:
+            raise ValueError("name an extension: its name, its phone, or both")
+        return self
 
 
 class SelectCampaign(_Frame):

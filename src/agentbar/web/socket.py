@@ -244,12 +244,16 @@ class ToolbarSocket:
 
     async def _select_extension(self, frame: f.SelectExtension) -> dict[str, Any]:
         session = self._require_session()
-        known = await self._c.storage.extension(frame.name)
-        if known is None or known[1] != frame.phone.strip():
-            raise Refused(
-                "unknown_extension",
-                f"extension '{frame.name}' with phone '{frame.phone}' is not provisioned",
-            )
+        storage = self._c.storage
+        if frame.name is not None:
+            known = await storage.extension(frame.name)
+            if known is None and frame.phone is None:
+                known = await storage.extension_with_phone(frame.name)  # typed: either will do
+        else:
+            known = await storage.extension_with_phone(frame.phone or "")
+        if known is None or (frame.phone is not None and known[1] != frame.phone.strip()):
+            named = " with phone ".join(f"'{part}'" for part in (frame.name, frame.phone) if part)
+            raise Refused("unknown_extension", f"extension {named} is not provisioned")
         await self._c.runtime.command(cmd.SelectExtension(session.agent_id, Extension(*known)))
         return {}
 

@@ -377,10 +377,19 @@ class SqlStorage:
         with self._engine.connect() as c:
             return list(c.execute(select(t.ivrs.c.name).order_by(t.ivrs.c.position)).scalars())
 
-    async def extensions(self) -> Sequence[tuple[str, str]]:
+    async def extensions(self, limit: int | None = None) -> Sequence[tuple[str, str]]:
         with self._engine.connect() as c:
-            rows = c.execute(select(t.extensions).order_by(t.extensions.c.phone))
+            rows = c.execute(select(t.extensions).order_by(t.extensions.c.phone).limit(limit))
             return [(row.name, row.phone) for row in rows]
+
+    async def extension_with_phone(self, phone: str) -> tuple[str, str] | None:
+        with self._engine.connect() as c:
+            row = c.execute(
+                select(t.extensions)
+                .where(t.extensions.c.phone == phone.strip())
+                .order_by(t.extensions.c.name)
+            ).first()
+        return (row.name, row.phone) if row else None
 
     async def extension(self, name: str) -> tuple[str, str] | None:
         with self._engine.connect() as c:

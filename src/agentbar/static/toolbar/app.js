@@ -414,7 +414,11 @@ class Toolbar {
 
   async selectExtension(name, phone) {
     try {
-      await this.act("extension.select", { name: String(name ?? ""), phone: String(phone ?? "") });
+      // Either may be missing (typed by the agent, or named by the CRM): the server resolves it.
+      const fields = {};
+      if (name != null && String(name).trim()) fields.name = String(name).trim();
+      if (phone != null && String(phone).trim()) fields.phone = String(phone).trim();
+      await this.act("extension.select", fields);
     } catch (error) {
       this.bridge.extensionFailed(error.message, { extensionName: name, phone });
     }

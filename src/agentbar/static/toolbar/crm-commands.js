@@ -29,17 +29,19 @@ export function crmCommands(toolbar) {
         failed(message, { code: "not_authenticated", message: "log in first" });
         return;
       }
+      // A large center's snapshot lists no extensions: the server finds the one with the phone.
       const extension = toolbar.snapshot.extensions.find((e) => e.phone === phone || e.name === phone);
-      if (!extension) {
+      if (!extension && (toolbar.snapshot.extensionsListed !== false || !phone)) {
         const reason = `no extension with phone '${phone}' is provisioned`;
         bridge.extensionFailed(reason, { extensionName: null, phone });
         failed(message, { code: "unknown_extension", message: reason });
         return;
       }
+      const fields = extension ? { name: extension.name, phone: extension.phone } : { phone };
       try {
-        await toolbar.act("extension.select", { name: extension.name, phone: extension.phone });
+        await toolbar.act("extension.select", fields);
       } catch (error) {
-        bridge.extensionFailed(error.message, { extensionName: extension.name, phone });
+        bridge.extensionFailed(error.message, { extensionName: extension?.name ?? null, phone });
         failed(message, error);
         return;
       }

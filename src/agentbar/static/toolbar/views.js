@@ -35,6 +35,10 @@ export class View {
       const option = event.target.selectedOptions[0];
       if (option && option.value) t.selectExtension(option.value, option.dataset.phone);
     });
+    $("extension-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      t.selectExtension($("extension-input").value, null);
+    });
     $("campaign-select").addEventListener("change", (event) => {
       if (event.target.value) t.act("campaign.select", { campaignId: event.target.value }).catch(() => {});
     });
@@ -261,6 +265,15 @@ export class View {
   fillExtensions(snapshot) {
     const select = $("extension-select");
     const current = snapshot.agent.extension;
+    // A large center's snapshot lists no extensions: the agent types one instead.
+    const listed = snapshot.extensionsListed !== false;
+    $("extension-menu").hidden = !listed;
+    $("extension-form").hidden = listed;
+    if (!listed) {
+      const input = $("extension-input");
+      if (document.activeElement !== input) input.value = current ? current.name : "";
+      return;
+    }
     const wanted = [["", "choose…", ""], ...snapshot.extensions.map((e) => [e.name, e.name, e.phone])];
     replaceOptions(select, wanted, current ? current.name : "");
   }
