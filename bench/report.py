@@ -102,15 +102,18 @@ def write_markdown(results: dict[str, Any], path: Path, plot: Path) -> None:
             f"at {base['finished']}. After: commit `{results['commit']}`, the command above.",
             "",
             "| agents | lifecycles/s before → after | offer p99 ms before → after "
-            "| server CPU per call ms before → after |",
-            "|---:|---|---|---|",
+            "| server CPU per call ms before → after | logins/s before → after "
+            "| memory per agent KiB before → after |",
+            "|---:|---|---|---|---|---|",
         ]
         for old, new in zip(base["load"], results["load"], strict=False):
             lines.append(
                 f"| {new['point']['agents']:,} "
                 f"| {_f(old['lifecycles_per_s'])} → {_f(new['lifecycles_per_s'])} "
                 f"| {_f(old['offer_latency_ms']['p99'])} → {_f(new['offer_latency_ms']['p99'])} "
-                f"| {_f(old['cpu_ms_per_call'], 2)} → {_f(new['cpu_ms_per_call'], 2)} |"
+                f"| {_f(old['cpu_ms_per_call'], 2)} → {_f(new['cpu_ms_per_call'], 2)} "
+                f"| {_f(old['logins_per_s'], 0)} → {_f(new['logins_per_s'], 0)} "
+                f"| {_f(old['memory_per_agent_kib'])} → {_f(new['memory_per_agent_kib'])} |"
             )
         lines.append("")
     b = results.get("browser")
