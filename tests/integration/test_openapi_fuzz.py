@@ -76,3 +76,17 @@ def test_no_operation_errs_or_breaks_its_schema(fuzzed_server: AgentbarServer) -
     assert operations >= 30
     assert not failures, "\n\n".join(failures)
     assert "Traceback" not in fuzzed_server.log()
+
+
+def test_every_admin_operation_declares_its_refusals(fuzzed_server: AgentbarServer) -> None:
+    """A client generated from the description knows a missing or wrong token's answer."""
+    with fuzzed_server.admin() as admin:
+        spec = admin.get("/openapi.json").json()
+    undeclared = [
+        f"{method.upper()} {path}"
+        for path, operations in spec["paths"].items()
+        if path.startswith("/api/v1/")
+        for method, operation in operations.items()
+        if not {"401", "403"} <= set(operation["responses"])
+    ]
+    assert undeclared == []

@@ -8,9 +8,15 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
 
 from agentbar.services.audit import ADMIN_LOGOUT, Audit
 from agentbar.services.sessions import SUPERVISOR_LOGOUT, NoActiveSession, Sessions
+from agentbar.web.api.changes import ERRORS, NOT_FOUND
 from agentbar.web.security import require_admin
 
-router = APIRouter(prefix="/api/v1/agents", tags=["agents"], dependencies=[Depends(require_admin)])
+router = APIRouter(
+    prefix="/api/v1/agents",
+    tags=["agents"],
+    dependencies=[Depends(require_admin)],
+    responses={**ERRORS, **NOT_FOUND},
+)
 
 AgentId = Annotated[str, Path(min_length=1, max_length=64)]
 

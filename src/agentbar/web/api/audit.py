@@ -8,9 +8,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from agentbar.services.audit import Audit
+from agentbar.web.api.changes import ERRORS
 from agentbar.web.security import require_admin
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"], dependencies=[Depends(require_admin)])
+router = APIRouter(
+    prefix="/api/v1/audit", tags=["audit"], dependencies=[Depends(require_admin)], responses=ERRORS
+)
 
 
 class AuditEntryView(BaseModel):

@@ -7,9 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
+from agentbar.web.api.changes import ERRORS
 from agentbar.web.security import require_admin
 
-router = APIRouter(prefix="/api/v1", tags=["events"], dependencies=[Depends(require_admin)])
+router = APIRouter(
+    prefix="/api/v1", tags=["events"], dependencies=[Depends(require_admin)], responses=ERRORS
+)
 
 
 class EventPage(BaseModel):

@@ -9,10 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agentbar.domain.errors import UnknownCall, UnknownCampaign
 from agentbar.services.sandbox import InvalidPhone, SandboxCalls, WrongCampaignKind
+from agentbar.web.api.changes import ERRORS, NOT_FOUND
 from agentbar.web.security import require_admin
 
 router = APIRouter(
-    prefix="/api/v1/simulator", tags=["simulator"], dependencies=[Depends(require_admin)]
+    prefix="/api/v1/simulator",
+    tags=["simulator"],
+    dependencies=[Depends(require_admin)],
+    responses={**ERRORS, **NOT_FOUND},
 )
 
 
