@@ -75,9 +75,7 @@ class Runtime:
         async with self._lock:
             envelope = self._envelope(kind, self._clock.now(), agent_id, None, data)
             await self._storage.record([envelope], [])
-            await self._bus.publish(envelope)
-            for watcher in self._watchers:
-                watcher(envelope)
+            await self._publish(envelope)
             return envelope
 
     async def settle(self) -> None:
@@ -99,12 +97,16 @@ class Runtime:
                 list(outcome.leads.values()),
             )
             for envelope in envelopes:
-                await self._bus.publish(envelope)
-                for watcher in self._watchers:
-                    watcher(envelope)
+                await self._publish(envelope)
             for instruction in outcome.instructions:
                 await self._carry_out(instruction)
             return outcome
+
+    async def _publish(self, envelope: Envelope) -> None:
+        """A stored event goes to its subscribers, then to every watcher."""
+        await self._bus.publish(envelope)
+        for watcher in self._watchers:
+            watcher(envelope)
 
     async def _carry_out(self, instruction: Instruction) -> None:
         """Timers are the runtime's own business (on its clock); the rest is telephony's."""
