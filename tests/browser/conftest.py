@@ -29,23 +29,35 @@ def playwright_session() -> Iterator[Playwright]:
         yield playwright
 
 
-@pytest.fixture(scope="module")
-def browser(playwright_session: Playwright) -> Iterator[Browser]:
+def launch_chromium(playwright: Playwright, *extra_args: str) -> Browser:
+    """Debian's Chromium with the suite's flags (and `extra_args`)."""
     executable = shutil.which("chromium")
     if executable is None:
         pytest.fail("Debian's chromium is not installed: run scripts/test, which installs it")
-    browser = playwright_session.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    return playwright.chromium.launch(
+        executable_path=executable, args=[*CHROMIUM_ARGS, *extra_args]
+    )
+
+
+def fresh_page(browser: Browser) -> Iterator[Page]:
+    """A page in a context of its own (no storage shared with other tests), closed after."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def browser(playwright_session: Playwright) -> Iterator[Browser]:
+    browser = launch_chromium(playwright_session)
     yield browser
     browser.close()
 
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    yield from fresh_page(browser)
 
 
 @pytest.fixture

@@ -9,14 +9,13 @@ take a call without either, and tell the agent what a refresh will cost.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
 
-from tests.browser.conftest import CHROMIUM_ARGS
+from tests.browser.conftest import fresh_page, launch_chromium
 from tests.browser.crm import crm_pages, log_in_to_campaign, wait_for_handler
 from tests.support.sample_crm import SampleCrm, sample_crm
 from tests.support.servers import AgentbarServer, agentbar_server, free_port, page_server
@@ -28,16 +27,10 @@ CRM_HOST = "crm.test"
 
 @pytest.fixture(scope="module")
 def strict_browser(playwright_session: Playwright) -> Iterator[Browser]:
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("Debian's chromium is not installed: run scripts/test, which installs it")
-    browser = playwright_session.chromium.launch(
-        executable_path=executable,
-        args=[
-            *CHROMIUM_ARGS,
-            f"--host-resolver-rules=MAP {CRM_HOST} 127.0.0.1",
-            "--test-third-party-cookie-phaseout",
-        ],
+    browser = launch_chromium(
+        playwright_session,
+        f"--host-resolver-rules=MAP {CRM_HOST} 127.0.0.1",
+        "--test-third-party-cookie-phaseout",
     )
     yield browser
     browser.close()
@@ -45,11 +38,7 @@ def strict_browser(playwright_session: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def strict_page(strict_browser: Browser) -> Iterator[Page]:
-    context = strict_browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    yield from fresh_page(strict_browser)
 
 
 @pytest.fixture
