@@ -14,11 +14,18 @@ export function duration(seconds) {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${rest}` : `${m}:${rest}`;
 }
 
-function cell(testid, text) {
-  const td = document.createElement("td");
+function cell(testid, text, tag = "td") {
+  const td = document.createElement(tag);
   td.dataset.testid = testid;
   td.textContent = text ?? "";
   return td;
+}
+
+// The cell naming its row, for screen readers' table navigation.
+function rowHeader(testid, text) {
+  const th = cell(testid, text, "th");
+  th.scope = "row";
+  return th;
 }
 
 function sinceCell(testid, since) {
@@ -146,10 +153,7 @@ function agentRow(agent, onForceLogout) {
   tr.dataset.testid = "agent-row";
   tr.dataset.agentId = agent.agentId;
   tr.dataset.state = agent.state;
-  const name = document.createElement("th");
-  name.scope = "row";
-  name.dataset.testid = "agent-name";
-  name.textContent = `${agent.name} (${agent.agentId})`;
+  const name = rowHeader("agent-name", `${agent.name} (${agent.agentId})`);
   const state = cell("agent-state", label(agent.state));
   state.className = "state";
   const action = document.createElement("td");
@@ -177,10 +181,7 @@ function queueRow(queue) {
   tr.dataset.testid = "queue-row";
   tr.dataset.campaignId = queue.campaignId;
   tr.dataset.campaign = queue.name;
-  const name = document.createElement("th");
-  name.scope = "row";
-  name.dataset.testid = "queue-name";
-  name.textContent = queue.name;
+  const name = rowHeader("queue-name", queue.name);
   tr.append(
     name,
     cell("queue-kind", queue.kind),
@@ -196,10 +197,7 @@ function callRow(call) {
   tr.dataset.testid = "call-row";
   tr.dataset.callId = call.callId;
   tr.dataset.state = call.state;
-  const phone = document.createElement("th");
-  phone.scope = "row";
-  phone.dataset.testid = "call-phone";
-  phone.textContent = call.phone;
+  const phone = rowHeader("call-phone", call.phone);
   const agent = call.agentId ? `${call.agentName ?? call.agentId} (${call.agentId})` : "—";
   const state = cell("call-state", label(call.state));
   state.className = "state";
