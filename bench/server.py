@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentbar.domain.campaign import CampaignKind, DispositionClass, DispositionPlan
+from agentbar.domain.model.campaign import CampaignKind, DispositionClass, DispositionPlan
 from agentbar.drivers.storage.sql import SqlStorage
 from tests.support.servers import free_port, serving
 

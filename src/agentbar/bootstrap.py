@@ -16,9 +16,9 @@ from agentbar.auth.throttle import LoginThrottle
 from agentbar.clock import LoopClock
 from agentbar.config import Settings
 from agentbar.demo import DemoCredentials, seed_demo
-from agentbar.domain.campaign import CampaignKind
 from agentbar.domain.center import Center
-from agentbar.domain.commands import AddLeads, RestoreCallbacks
+from agentbar.domain.model.campaign import CampaignKind
+from agentbar.domain.model.commands import AddLeads, RestoreCallbacks
 from agentbar.drivers.bus.memory import MemoryBus
 from agentbar.drivers.storage.sql import SqlStorage
 from agentbar.drivers.telephony.simulator import Simulator

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agentbar.auth.passwords import Passwords
-from agentbar.domain.campaign import CampaignKind, DialMode, DispositionClass, DispositionPlan
+from agentbar.domain.model.campaign import CampaignKind, DialMode, DispositionClass, DispositionPlan
 from agentbar.drivers.storage.sql import SqlStorage
 
 DEMO_AGENTS = tuple(f"agent{n}" for n in range(1, 6))

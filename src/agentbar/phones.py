@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import phonenumbers
 
-from agentbar.domain.errors import DomainError
+from agentbar.domain.model.errors import DomainError
 
 
 class InvalidPhone(DomainError):

@@ -9,13 +9,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from agentbar.domain.agent import BreakReason
-from agentbar.domain.call import Call
-from agentbar.domain.callback_book import Callback
-from agentbar.domain.campaign import Campaign
-from agentbar.domain.commands import Signal
-from agentbar.domain.instructions import Instruction
-from agentbar.domain.lead_book import Lead
+from agentbar.domain.model.agent import BreakReason
+from agentbar.domain.model.call import Call
+from agentbar.domain.model.callback_book import Callback
+from agentbar.domain.model.campaign import Campaign
+from agentbar.domain.model.commands import Signal
+from agentbar.domain.model.instructions import Instruction
+from agentbar.domain.model.lead_book import Lead
 
 # -- values that cross the ports ------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from agentbar.clock import LoopClock
-from agentbar.domain.commands import CallArrived, Signal
+from agentbar.domain.model.commands import CallArrived, Signal
 from agentbar.drivers.telephony.simulator import CustomerScript, PhoneScript, Simulator
 from agentbar.drivers.telephony.sip import SipSettings, SipTelephony
 from agentbar.ids import new_id

@@ -5,8 +5,8 @@ The same tests run on the simulator and on the SIP driver with real baresip phon
 
 from __future__ import annotations
 
-from agentbar.domain.call import CallType
-from agentbar.domain.commands import (
+from agentbar.domain.model.call import CallType
+from agentbar.domain.model.commands import (
     AgentAnswered,
     AgentDidNotAnswer,
     CallEnded,
@@ -14,7 +14,7 @@ from agentbar.domain.commands import (
     DialFailed,
     LegAnswered,
 )
-from agentbar.domain.instructions import (
+from agentbar.domain.model.instructions import (
     DialOut,
     EndCall,
     HoldCall,
@@ -23,7 +23,7 @@ from agentbar.domain.instructions import (
     ResumeCall,
     TransferCall,
 )
-from agentbar.domain.legs import LegKind
+from agentbar.domain.model.legs import LegKind
 from tests.contract.lines import CAMPAIGN, CUSTOMER, OUTBOUND_NUMBER, Lines
 
 

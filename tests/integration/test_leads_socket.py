@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 
 from agentbar.demo import DEMO_PLAN
-from agentbar.domain.campaign import CampaignKind, DialMode
+from agentbar.domain.model.campaign import CampaignKind, DialMode
 from agentbar.drivers.storage.sql import SqlStorage
 from tests.conftest import CRM_ORIGIN
 from tests.integration.test_outbound_socket import outbound_campaign

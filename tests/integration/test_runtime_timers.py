@@ -15,11 +15,11 @@ import pytest
 
 from agentbar.clock import VirtualClock
 from agentbar.demo import DEMO_PLAN
-from agentbar.domain import commands as cmd
-from agentbar.domain.agent import AgentProfile, AgentState, BreakReason, Extension
-from agentbar.domain.call import CallType
-from agentbar.domain.campaign import CampaignKind, Routing
 from agentbar.domain.center import Center
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model.agent import AgentProfile, AgentState, BreakReason, Extension
+from agentbar.domain.model.call import CallType
+from agentbar.domain.model.campaign import CampaignKind, Routing
 from agentbar.drivers.bus.memory import MemoryBus
 from agentbar.drivers.storage.sql import SqlStorage
 from agentbar.drivers.telephony.simulator import (

@@ -19,11 +19,11 @@ import pytest
 from agentbar.auth.passwords import Passwords
 from agentbar.clock import VirtualClock
 from agentbar.demo import DEMO_PLAN
-from agentbar.domain import commands as cmd
-from agentbar.domain.agent import AgentState, BreakReason, Extension
-from agentbar.domain.campaign import CampaignKind
 from agentbar.domain.center import Center
-from agentbar.domain.errors import IllegalTransition
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model.agent import AgentState, BreakReason, Extension
+from agentbar.domain.model.campaign import CampaignKind
+from agentbar.domain.model.errors import IllegalTransition
 from agentbar.drivers.bus.memory import MemoryBus
 from agentbar.drivers.storage.sql import SqlStorage
 from agentbar.drivers.telephony.simulator import PhoneScript, Simulator

@@ -13,7 +13,7 @@ import pytest
 
 from agentbar.auth.passwords import Passwords
 from agentbar.demo import DEMO_PLAN
-from agentbar.domain.campaign import CampaignKind
+from agentbar.domain.model.campaign import CampaignKind
 from agentbar.drivers.storage.sql import SqlStorage
 from tests.conftest import CRM_ORIGIN
 from tests.integration.test_bad_input import stored_counts

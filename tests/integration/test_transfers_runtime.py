@@ -15,14 +15,14 @@ import pytest
 
 from agentbar.clock import VirtualClock
 from agentbar.demo import DEMO_PLAN
-from agentbar.domain import commands as cmd
-from agentbar.domain.agent import AgentProfile, AgentState, BreakReason, Extension
-from agentbar.domain.call import CallState
-from agentbar.domain.campaign import CampaignKind
 from agentbar.domain.center import Center
-from agentbar.domain.errors import TargetUnavailable
-from agentbar.domain.handoffs import ConferenceKind, TransferKind
-from agentbar.domain.instructions import AddLeg
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model.agent import AgentProfile, AgentState, BreakReason, Extension
+from agentbar.domain.model.call import CallState
+from agentbar.domain.model.campaign import CampaignKind
+from agentbar.domain.model.errors import TargetUnavailable
+from agentbar.domain.model.handoffs import ConferenceKind, TransferKind
+from agentbar.domain.model.instructions import AddLeg
 from agentbar.drivers.bus.memory import MemoryBus
 from agentbar.drivers.storage.sql import SqlStorage
 from agentbar.drivers.telephony.simulator import CustomerScript, IvrScript, PhoneScript, Simulator

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from agentbar.domain.commands import (
+from agentbar.domain.model.commands import (
     AgentAnswered,
     AgentDidNotAnswer,
     CallEnded,
     CustomerAnswered,
 )
-from agentbar.domain.instructions import DialOut, EndCall, OfferToAgent
+from agentbar.domain.model.instructions import DialOut, EndCall, OfferToAgent
 from tests.contract.lines import CUSTOMER, OUTBOUND_NUMBER, SipLines
 from tests.support.baresip import dominant_frequency, have_baresip, phone
 

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from agentbar.domain.agent import TRANSITIONS, AgentInput, AgentState, next_state
-from agentbar.domain.errors import DomainError, IllegalTransition
+from agentbar.domain.model.agent import TRANSITIONS, AgentInput, AgentState, next_state
+from agentbar.domain.model.errors import DomainError, IllegalTransition
 
 ALL_PAIRS = list(itertools.product(AgentState, AgentInput))
 

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from agentbar.domain.call import FINAL_STATES, TRANSITIONS, CallInput, CallState, next_state
-from agentbar.domain.errors import IllegalTransition
+from agentbar.domain.model.call import FINAL_STATES, TRANSITIONS, CallInput, CallState, next_state
+from agentbar.domain.model.errors import IllegalTransition
 
 ALL_PAIRS = list(itertools.product(CallState, CallInput))
 

@@ -6,16 +6,16 @@ from dataclasses import replace
 
 import pytest
 
-from agentbar.domain import commands as cmd
-from agentbar.domain import events as ev
-from agentbar.domain.agent import AgentState
-from agentbar.domain.call import CallState, CallType
-from agentbar.domain.callback_book import Callback, CallbackState, InvalidCallback
-from agentbar.domain.campaign import DialMode
 from agentbar.domain.center import Center
-from agentbar.domain.errors import UnknownCall
-from agentbar.domain.instructions import DialOut, StartTimer
-from agentbar.domain.lead_book import Lead
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model import events as ev
+from agentbar.domain.model.agent import AgentState
+from agentbar.domain.model.call import CallState, CallType
+from agentbar.domain.model.callback_book import Callback, CallbackState, InvalidCallback
+from agentbar.domain.model.campaign import DialMode
+from agentbar.domain.model.errors import UnknownCall
+from agentbar.domain.model.instructions import DialOut, StartTimer
+from agentbar.domain.model.lead_book import Lead
 from tests.unit.test_center import EXT_1002, arrive, center, get_ready
 
 __all__ = ["center"]

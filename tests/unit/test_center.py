@@ -16,13 +16,14 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from agentbar.domain import commands as cmd
-from agentbar.domain import events as ev
-from agentbar.domain.agent import AgentProfile, AgentState, BreakReason, Extension
-from agentbar.domain.call import Call, CallState, CallType
-from agentbar.domain.campaign import Campaign, CampaignKind, DispositionClass, DispositionPlan
 from agentbar.domain.center import Center, Outcome
-from agentbar.domain.errors import (
+from agentbar.domain.floor import ring_timer, wrap_up_timer
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model import events as ev
+from agentbar.domain.model.agent import AgentProfile, AgentState, BreakReason, Extension
+from agentbar.domain.model.call import Call, CallState, CallType
+from agentbar.domain.model.campaign import Campaign, CampaignKind, DispositionClass, DispositionPlan
+from agentbar.domain.model.errors import (
     CampaignNotAssigned,
     DomainError,
     IllegalTransition,
@@ -34,9 +35,8 @@ from agentbar.domain.errors import (
     UnknownCall,
     UnknownCampaign,
 )
-from agentbar.domain.floor import ring_timer, wrap_up_timer
-from agentbar.domain.handoffs import ConferenceKind, TransferKind
-from agentbar.domain.instructions import (
+from agentbar.domain.model.handoffs import ConferenceKind, TransferKind
+from agentbar.domain.model.instructions import (
     CancelOffer,
     CancelTimer,
     EndCall,
@@ -44,7 +44,7 @@ from agentbar.domain.instructions import (
     OfferToAgent,
     StartTimer,
 )
-from agentbar.domain.legs import Leg, LegKind, LegPurpose, LegState
+from agentbar.domain.model.legs import Leg, LegKind, LegPurpose, LegState
 
 PLAN = DispositionPlan(
     (

@@ -6,21 +6,21 @@ import copy
 
 import pytest
 
-from agentbar.domain import commands as cmd
-from agentbar.domain import events as ev
-from agentbar.domain.agent import AgentState, BreakReason
-from agentbar.domain.call import CallState, CallType
 from agentbar.domain.center import Center
-from agentbar.domain.errors import (
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model import events as ev
+from agentbar.domain.model.agent import AgentState, BreakReason
+from agentbar.domain.model.call import CallState, CallType
+from agentbar.domain.model.errors import (
     IllegalTransition,
     NoCurrentCall,
     TargetUnavailable,
     UnknownLeg,
     UnknownTarget,
 )
-from agentbar.domain.handoffs import ConferenceKind, TransferKind
-from agentbar.domain.instructions import AddLeg, EndCall, HangUpLeg, OfferToAgent
-from agentbar.domain.legs import LegKind, LegPurpose, LegState
+from agentbar.domain.model.handoffs import ConferenceKind, TransferKind
+from agentbar.domain.model.instructions import AddLeg, EndCall, HangUpLeg, OfferToAgent
+from agentbar.domain.model.legs import LegKind, LegPurpose, LegState
 from tests.unit.test_center import EXT_1002, SALES, SUPPORT, connected, get_ready, id_source
 
 TARGET = "+14155550100"

@@ -26,16 +26,16 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from agentbar.domain import commands as cmd
-from agentbar.domain import events as ev
-from agentbar.domain.agent import AgentProfile, AgentState, Extension
-from agentbar.domain.call import CallState, CallType
-from agentbar.domain.callback_book import CallbackState
-from agentbar.domain.campaign import CampaignKind, DialMode, Routing
 from agentbar.domain.center import Center, Outcome
-from agentbar.domain.errors import DomainError
-from agentbar.domain.instructions import CancelTimer, StartTimer
-from agentbar.domain.lead_book import Lead
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model import events as ev
+from agentbar.domain.model.agent import AgentProfile, AgentState, Extension
+from agentbar.domain.model.call import CallState, CallType
+from agentbar.domain.model.callback_book import CallbackState
+from agentbar.domain.model.campaign import CampaignKind, DialMode, Routing
+from agentbar.domain.model.errors import DomainError
+from agentbar.domain.model.instructions import CancelTimer, StartTimer
+from agentbar.domain.model.lead_book import Lead
 from tests.unit.test_center import BREAK_REASONS, SUPPORT
 
 INBOUND = replace(SUPPORT, ring_timeout=10.0, max_misses=2, wrap_up_timeout=30.0)

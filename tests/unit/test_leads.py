@@ -6,14 +6,14 @@ from dataclasses import replace
 
 import pytest
 
-from agentbar.domain import commands as cmd
-from agentbar.domain import events as ev
-from agentbar.domain.agent import AgentProfile, AgentState, Extension
-from agentbar.domain.call import CallType
-from agentbar.domain.campaign import CampaignKind, DialMode
 from agentbar.domain.center import Center
-from agentbar.domain.errors import IllegalTransition, NoLead, UnknownCampaign
-from agentbar.domain.lead_book import Lead, LeadState
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model import events as ev
+from agentbar.domain.model.agent import AgentProfile, AgentState, Extension
+from agentbar.domain.model.call import CallType
+from agentbar.domain.model.campaign import CampaignKind, DialMode
+from agentbar.domain.model.errors import IllegalTransition, NoLead, UnknownCampaign
+from agentbar.domain.model.lead_book import Lead, LeadState
 from tests.unit.test_center import BREAK_REASONS, SUPPORT, id_source
 
 SALES = replace(SUPPORT, campaign_id="3", name="Sales", kind=CampaignKind.OUTBOUND)

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from agentbar.domain.errors import IllegalTransition
-from agentbar.domain.legs import (
+from agentbar.domain.model.errors import IllegalTransition
+from agentbar.domain.model.legs import (
     TRANSITIONS,
     Leg,
     LegInput,

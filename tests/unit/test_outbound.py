@@ -6,12 +6,12 @@ from dataclasses import replace
 
 import pytest
 
-from agentbar.domain import commands as cmd
-from agentbar.domain import events as ev
-from agentbar.domain.agent import AgentProfile, AgentState
-from agentbar.domain.call import CallState, CallType
 from agentbar.domain.center import Center
-from agentbar.domain.errors import (
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model import events as ev
+from agentbar.domain.model.agent import AgentProfile, AgentState
+from agentbar.domain.model.call import CallState, CallType
+from agentbar.domain.model.errors import (
     CallbackNotAllowed,
     CampaignNotAssigned,
     IllegalTransition,
@@ -19,7 +19,7 @@ from agentbar.domain.errors import (
     NoCurrentCall,
     NotSetUp,
 )
-from agentbar.domain.instructions import DialOut, EndCall, HoldCall, ResumeCall
+from agentbar.domain.model.instructions import DialOut, EndCall, HoldCall, ResumeCall
 from tests.unit.test_center import (
     BREAK_REASONS,
     EXT_1001,

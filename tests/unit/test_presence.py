@@ -8,15 +8,15 @@ from collections.abc import Callable
 
 import pytest
 
-from agentbar.domain import commands as cmd
-from agentbar.domain import events as ev
-from agentbar.domain.agent import AgentProfile, AgentState, BreakReason, Extension
-from agentbar.domain.call import CallState, CallType
-from agentbar.domain.campaign import Campaign, CampaignKind, DispositionClass, DispositionPlan
 from agentbar.domain.center import Center, Outcome
-from agentbar.domain.errors import NotOutboundCampaign, UnknownAgent, UnknownCall
 from agentbar.domain.floor import ring_timer, wrap_up_timer
-from agentbar.domain.instructions import CancelOffer, CancelTimer, EndCall, OfferToAgent
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model import events as ev
+from agentbar.domain.model.agent import AgentProfile, AgentState, BreakReason, Extension
+from agentbar.domain.model.call import CallState, CallType
+from agentbar.domain.model.campaign import Campaign, CampaignKind, DispositionClass, DispositionPlan
+from agentbar.domain.model.errors import NotOutboundCampaign, UnknownAgent, UnknownCall
+from agentbar.domain.model.instructions import CancelOffer, CancelTimer, EndCall, OfferToAgent
 
 PLAN = DispositionPlan(
     (

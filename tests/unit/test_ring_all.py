@@ -6,14 +6,14 @@ from dataclasses import replace
 
 import pytest
 
-from agentbar.domain import commands as cmd
-from agentbar.domain import events as ev
-from agentbar.domain.agent import AgentProfile, AgentState, Extension
-from agentbar.domain.call import CallState, CallType
-from agentbar.domain.campaign import Routing
 from agentbar.domain.center import Center, Outcome
-from agentbar.domain.errors import IllegalTransition
-from agentbar.domain.instructions import CancelOffer, OfferToAgent, StartTimer
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model import events as ev
+from agentbar.domain.model.agent import AgentProfile, AgentState, Extension
+from agentbar.domain.model.call import CallState, CallType
+from agentbar.domain.model.campaign import Routing
+from agentbar.domain.model.errors import IllegalTransition
+from agentbar.domain.model.instructions import CancelOffer, OfferToAgent, StartTimer
 from tests.unit.test_center import BREAK_REASONS, SUPPORT, id_source
 
 RING_ALL = replace(SUPPORT, routing=Routing.RING_ALL, ring_timeout=15.0, max_misses=2)

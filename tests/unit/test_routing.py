@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agentbar.domain.routing import IdleAgents, WaitingCalls
+from agentbar.domain.model.routing import IdleAgents, WaitingCalls
 
 # -- IdleAgents ---------------------------------------------------------------------------
 

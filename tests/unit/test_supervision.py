@@ -7,11 +7,11 @@ import itertools
 from typing import Any
 
 from agentbar.clock import VirtualClock
-from agentbar.domain import commands as cmd
-from agentbar.domain.agent import AgentProfile, BreakReason, Extension
-from agentbar.domain.call import CallType
-from agentbar.domain.campaign import Campaign, CampaignKind, DispositionClass, DispositionPlan
 from agentbar.domain.center import Center
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model.agent import AgentProfile, BreakReason, Extension
+from agentbar.domain.model.call import CallType
+from agentbar.domain.model.campaign import Campaign, CampaignKind, DispositionClass, DispositionPlan
 from agentbar.ports import Envelope
 from agentbar.services.supervision import AgentRow, Supervision
 

@@ -6,13 +6,13 @@ import copy
 
 import pytest
 
-from agentbar.domain import commands as cmd
-from agentbar.domain import events as ev
-from agentbar.domain.agent import AgentProfile, AgentState, BreakReason
-from agentbar.domain.call import CallState, CallType
-from agentbar.domain.campaign import Campaign, CampaignKind
 from agentbar.domain.center import Center, Outcome
-from agentbar.domain.errors import (
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model import events as ev
+from agentbar.domain.model.agent import AgentProfile, AgentState, BreakReason
+from agentbar.domain.model.call import CallState, CallType
+from agentbar.domain.model.campaign import Campaign, CampaignKind
+from agentbar.domain.model.errors import (
     ConferenceInProgress,
     ConsultInProgress,
     ConsultNotAnswered,
@@ -24,8 +24,8 @@ from agentbar.domain.errors import (
     UnknownLeg,
     UnknownTarget,
 )
-from agentbar.domain.handoffs import ConferenceKind, TransferKind, TransferState
-from agentbar.domain.instructions import (
+from agentbar.domain.model.handoffs import ConferenceKind, TransferKind, TransferState
+from agentbar.domain.model.instructions import (
     CompleteConsult,
     ConsultCall,
     EndCall,
@@ -36,7 +36,7 @@ from agentbar.domain.instructions import (
     StartTimer,
     TransferCall,
 )
-from agentbar.domain.legs import LegKind, LegPurpose, LegState
+from agentbar.domain.model.legs import LegKind, LegPurpose, LegState
 from tests.unit.test_center import (
     EXT_1002,
     PLAN,

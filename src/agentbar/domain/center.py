@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from agentbar.domain import (
+from agentbar.domain.floor import Floor, IdSource, Outcome
+from agentbar.domain.handlers import (
     callbacks,
     calls,
     conferences,
@@ -28,8 +29,7 @@ from agentbar.domain import (
     transfers,
     wrapup,
 )
-from agentbar.domain import commands as cmd
-from agentbar.domain.floor import Floor, IdSource, Outcome
+from agentbar.domain.model import commands as cmd
 
 __all__ = ["Center", "IdSource", "Outcome"]
 

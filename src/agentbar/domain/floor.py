@@ -10,18 +10,23 @@ import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from agentbar.domain import agent as agent_sm
-from agentbar.domain import call as call_sm
-from agentbar.domain import events as ev
-from agentbar.domain.agent import Agent, AgentInput, AgentState, BreakReason
-from agentbar.domain.call import Call, CallInput
-from agentbar.domain.callback_book import Callback, CallbackBook
-from agentbar.domain.campaign import Campaign, DialMode, Routing
-from agentbar.domain.errors import IllegalTransition, UnknownAgent, UnknownCall, UnknownCampaign
-from agentbar.domain.instructions import CancelTimer, Instruction, OfferToAgent, StartTimer
-from agentbar.domain.lead_book import Lead, LeadBook, LeadState
-from agentbar.domain.legs import Leg, LegKind, LegPurpose, LegState, live_legs
-from agentbar.domain.routing import IdleAgents, WaitingCalls
+from agentbar.domain.model import agent as agent_sm
+from agentbar.domain.model import call as call_sm
+from agentbar.domain.model import events as ev
+from agentbar.domain.model.agent import Agent, AgentInput, AgentState, BreakReason
+from agentbar.domain.model.call import Call, CallInput
+from agentbar.domain.model.callback_book import Callback, CallbackBook
+from agentbar.domain.model.campaign import Campaign, DialMode, Routing
+from agentbar.domain.model.errors import (
+    IllegalTransition,
+    UnknownAgent,
+    UnknownCall,
+    UnknownCampaign,
+)
+from agentbar.domain.model.instructions import CancelTimer, Instruction, OfferToAgent, StartTimer
+from agentbar.domain.model.lead_book import Lead, LeadBook, LeadState
+from agentbar.domain.model.legs import Leg, LegKind, LegPurpose, LegState, live_legs
+from agentbar.domain.model.routing import IdleAgents, WaitingCalls
 
 IdSource = Callable[[str], str]
 """Makes a fresh identifier for the given kind ('crt', 'pop', ...)."""

@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from agentbar.auth.passwords import Passwords
 from agentbar.auth.policy import AgentLogin
 from agentbar.auth.sso_wire import SsoFormat
-from agentbar.domain.agent import BreakReason
-from agentbar.domain.campaign import Campaign, CampaignKind, DialMode, Routing
+from agentbar.domain.model.agent import BreakReason
+from agentbar.domain.model.campaign import Campaign, CampaignKind, DialMode, Routing
 from agentbar.drivers.storage.sql import SqlStorage
 from agentbar.services.crm_settings import CrmSettings, InvalidSetting, parse_origins, parse_sso_url
 from agentbar.services.provisioning import (

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from agentbar.auth.crm_sso import CrmSso, SsoSettings
 from agentbar.auth.sso_wire import SsoFormat
 from agentbar.config import Settings
-from agentbar.domain.errors import DomainError
+from agentbar.domain.model.errors import DomainError
 from agentbar.drivers.storage.sql import SqlStorage
 from agentbar.origins import parse_allowed_origin
 

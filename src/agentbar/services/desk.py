@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentbar.domain.agent import Agent
-from agentbar.domain.campaign import DispositionPlan
-from agentbar.domain.errors import CampaignNotAssigned, NotSetUp, UnknownCall
-from agentbar.domain.legs import LegPurpose, live_legs
+from agentbar.domain.model.agent import Agent
+from agentbar.domain.model.campaign import DispositionPlan
+from agentbar.domain.model.errors import CampaignNotAssigned, NotSetUp, UnknownCall
+from agentbar.domain.model.legs import LegPurpose, live_legs
 from agentbar.ports import Storage
 from agentbar.services.runtime import Runtime
 

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentbar.domain.campaign import Campaign, CampaignKind
-from agentbar.domain.commands import AddLeads, RemoveLeads
-from agentbar.domain.errors import DomainError, UnknownCampaign
-from agentbar.domain.lead_book import Lead, LeadState
+from agentbar.domain.model.campaign import Campaign, CampaignKind
+from agentbar.domain.model.commands import AddLeads, RemoveLeads
+from agentbar.domain.model.errors import DomainError, UnknownCampaign
+from agentbar.domain.model.lead_book import Lead, LeadState
 from agentbar.drivers.storage.sql import SqlStorage
 from agentbar.ids import new_id
 from agentbar.phones import InvalidPhone, normalize_phone

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from agentbar.auth.passwords import Passwords, is_argon2id_hash
 from agentbar.auth.policy import AgentLogin
-from agentbar.domain.agent import BreakReason
-from agentbar.domain.campaign import (
+from agentbar.domain.model.agent import BreakReason
+from agentbar.domain.model.campaign import (
     Campaign,
     CampaignKind,
     DialMode,
@@ -21,8 +21,8 @@ from agentbar.domain.campaign import (
     DispositionPlan,
     Routing,
 )
-from agentbar.domain.errors import DomainError, InvalidDisposition
-from agentbar.domain.legs import LegKind
+from agentbar.domain.model.errors import DomainError, InvalidDisposition
+from agentbar.domain.model.legs import LegKind
 from agentbar.drivers.storage.sql import SqlStorage
 from agentbar.services.runtime import Runtime
 

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 from agentbar.domain.center import Center, Outcome
-from agentbar.domain.commands import Command, Signal, TimerFired
-from agentbar.domain.errors import DomainError
-from agentbar.domain.instructions import CancelTimer, Instruction, StartTimer
+from agentbar.domain.model.commands import Command, Signal, TimerFired
+from agentbar.domain.model.errors import DomainError
+from agentbar.domain.model.instructions import CancelTimer, Instruction, StartTimer
 from agentbar.ports import Cancellable, Clock, Envelope, EventBus, Storage, TelephonyDriver
 
 log = logging.getLogger(__name__)

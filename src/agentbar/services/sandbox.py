@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agentbar.domain.campaign import CampaignKind
-from agentbar.domain.errors import DomainError, UnknownCampaign
+from agentbar.domain.model.campaign import CampaignKind
+from agentbar.domain.model.errors import DomainError, UnknownCampaign
 from agentbar.phones import InvalidPhone, normalize_phone
 from agentbar.ports import Sandbox
 from agentbar.services.runtime import Runtime

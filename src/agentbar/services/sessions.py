@@ -35,8 +35,8 @@ from agentbar.auth.passwords import Passwords
 from agentbar.auth.policy import parse_policy
 from agentbar.auth.throttle import LoginThrottle, Throttled
 from agentbar.auth.tokens import new_token, token_hash
-from agentbar.domain.agent import AgentProfile, AgentState
-from agentbar.domain.commands import ForceLogOut, LogIn, LogOut
+from agentbar.domain.model.agent import AgentProfile, AgentState
+from agentbar.domain.model.commands import ForceLogOut, LogIn, LogOut
 from agentbar.ids import new_id
 from agentbar.ports import Cancellable, Clock, Storage
 from agentbar.services import audit as a

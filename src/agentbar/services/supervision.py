@@ -17,9 +17,9 @@ import asyncio
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from agentbar.domain.agent import AgentState
-from agentbar.domain.call import Call, CallState
 from agentbar.domain.center import Center
+from agentbar.domain.model.agent import AgentState
+from agentbar.domain.model.call import Call, CallState
 from agentbar.ports import Cancellable, Clock, Envelope
 
 DEFAULT_INTERVAL = 0.25

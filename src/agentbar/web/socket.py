@@ -18,13 +18,13 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from agentbar.bootstrap import Container
-from agentbar.domain import commands as cmd
-from agentbar.domain import events as ev
-from agentbar.domain.agent import Extension
-from agentbar.domain.call import CallType
-from agentbar.domain.errors import DomainError
-from agentbar.domain.events import CallbackScheduled
-from agentbar.domain.handoffs import ConferenceKind, TransferKind
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model import events as ev
+from agentbar.domain.model.agent import Extension
+from agentbar.domain.model.call import CallType
+from agentbar.domain.model.errors import DomainError
+from agentbar.domain.model.events import CallbackScheduled
+from agentbar.domain.model.handoffs import ConferenceKind, TransferKind
 from agentbar.ids import new_id
 from agentbar.origins import origin_of
 from agentbar.phones import normalize_phone

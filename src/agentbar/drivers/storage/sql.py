@@ -19,10 +19,10 @@ from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Row, RowMapping
 
-from agentbar.domain.agent import BreakReason
-from agentbar.domain.call import Call, CallState, CallType
-from agentbar.domain.callback_book import Callback, CallbackState
-from agentbar.domain.campaign import (
+from agentbar.domain.model.agent import BreakReason
+from agentbar.domain.model.call import Call, CallState, CallType
+from agentbar.domain.model.callback_book import Callback, CallbackState
+from agentbar.domain.model.campaign import (
     Campaign,
     CampaignKind,
     DialMode,
@@ -30,7 +30,7 @@ from agentbar.domain.campaign import (
     DispositionPlan,
     Routing,
 )
-from agentbar.domain.lead_book import Lead, LeadState
+from agentbar.domain.model.lead_book import Lead, LeadState
 from agentbar.drivers.storage import schema as t
 from agentbar.ports import AgentRecord, AuditEntry, CallRecord, Envelope, SessionRecord
 

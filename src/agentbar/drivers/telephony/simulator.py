@@ -17,8 +17,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from agentbar.domain.call import CallType
-from agentbar.domain.commands import (
+from agentbar.domain.model.call import CallType
+from agentbar.domain.model.commands import (
     AgentAnswered,
     AgentDidNotAnswer,
     CallArrived,
@@ -29,8 +29,8 @@ from agentbar.domain.commands import (
     LegEnded,
     Signal,
 )
-from agentbar.domain.errors import UnknownCall
-from agentbar.domain.instructions import (
+from agentbar.domain.model.errors import UnknownCall
+from agentbar.domain.model.instructions import (
     AddLeg,
     CancelOffer,
     CompleteConsult,
@@ -45,7 +45,7 @@ from agentbar.domain.instructions import (
     ResumeCall,
     TransferCall,
 )
-from agentbar.domain.legs import LegKind
+from agentbar.domain.model.legs import LegKind
 from agentbar.ports import Cancellable, Clock
 
 

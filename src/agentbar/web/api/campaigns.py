@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentbar.domain.errors import DomainError, IllegalTransition, NoLead, UnknownCampaign
-from agentbar.domain.lead_book import LeadState
+from agentbar.domain.model.errors import DomainError, IllegalTransition, NoLead, UnknownCampaign
+from agentbar.domain.model.lead_book import LeadState
 from agentbar.phones import InvalidPhone
 from agentbar.services.audit import ADMIN_DELETE
 from agentbar.services.leads import LeadEntry, LeadIntake, NotOutbound

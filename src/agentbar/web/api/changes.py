@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import HTTPException, Request
 from pydantic import BaseModel
 
-from agentbar.domain.errors import DomainError
+from agentbar.domain.model.errors import DomainError
 from agentbar.services.audit import Audit
 from agentbar.services.provisioning import InUse
 

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, 
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentbar.auth.policy import AgentLogin
-from agentbar.domain.agent import BreakReason
-from agentbar.domain.campaign import Campaign, CampaignKind, DialMode, Routing
+from agentbar.domain.model.agent import BreakReason
+from agentbar.domain.model.campaign import Campaign, CampaignKind, DialMode, Routing
 from agentbar.drivers.storage.sql import AgentSummary
 from agentbar.services.audit import ADMIN_DELETE, ADMIN_PUT
 from agentbar.services.configuration import CampaignSettings, campaign_entry, campaign_spec

@@ -15,8 +15,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
 from pydantic import BaseModel
 
-from agentbar.domain.campaign import Campaign, CampaignKind, Routing
 from agentbar.domain.center import Center
+from agentbar.domain.model.campaign import Campaign, CampaignKind, Routing
 from agentbar.web.api.changes import ERRORS, NOT_FOUND
 from agentbar.web.security import require_admin
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentbar.domain.errors import UnknownCall, UnknownCampaign
+from agentbar.domain.model.errors import UnknownCall, UnknownCampaign
 from agentbar.services.sandbox import InvalidPhone, SandboxCalls, WrongCampaignKind
 from agentbar.web.api.changes import ERRORS, NOT_FOUND
 from agentbar.web.security import require_admin

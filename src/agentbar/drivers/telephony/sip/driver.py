@@ -25,8 +25,8 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentbar.domain.call import CallType
-from agentbar.domain.commands import (
+from agentbar.domain.model.call import CallType
+from agentbar.domain.model.commands import (
     AgentAnswered,
     AgentDidNotAnswer,
     CallArrived,
@@ -37,7 +37,7 @@ from agentbar.domain.commands import (
     LegEnded,
     Signal,
 )
-from agentbar.domain.instructions import (
+from agentbar.domain.model.instructions import (
     AddLeg,
     CancelOffer,
     ConsultCall,
@@ -51,7 +51,7 @@ from agentbar.domain.instructions import (
     ResumeCall,
     TransferCall,
 )
-from agentbar.domain.legs import LegKind
+from agentbar.domain.model.legs import LegKind
 from agentbar.drivers.telephony.sip.dialogs import Dialogs
 from agentbar.drivers.telephony.sip.endpoint import Address, SipEndpoint
 from agentbar.drivers.telephony.sip.legs import Leg, Role

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agentbar.domain.legs import LegKind
+from agentbar.domain.model.legs import LegKind
 
 
 @dataclass(frozen=True)

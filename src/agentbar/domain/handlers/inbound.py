@@ -7,17 +7,17 @@ put on break 'Unavailable' so calls stop ringing an empty desk.
 
 from __future__ import annotations
 
-from agentbar.domain import agent as agent_sm
-from agentbar.domain import call as call_sm
-from agentbar.domain import commands as cmd
-from agentbar.domain import events as ev
-from agentbar.domain.agent import Agent, AgentInput, AgentState
-from agentbar.domain.call import Call, CallInput, CallState
-from agentbar.domain.calls import connected, screen_pop
-from agentbar.domain.errors import IllegalTransition
 from agentbar.domain.floor import Floor, Outcome, ring_timer
-from agentbar.domain.instructions import CancelOffer
-from agentbar.domain.legs import LegKind, LegPurpose, LegState
+from agentbar.domain.handlers.calls import connected, screen_pop
+from agentbar.domain.model import agent as agent_sm
+from agentbar.domain.model import call as call_sm
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model import events as ev
+from agentbar.domain.model.agent import Agent, AgentInput, AgentState
+from agentbar.domain.model.call import Call, CallInput, CallState
+from agentbar.domain.model.errors import IllegalTransition
+from agentbar.domain.model.instructions import CancelOffer
+from agentbar.domain.model.legs import LegKind, LegPurpose, LegState
 
 CONNECTED = LegState.CONNECTED
 

@@ -7,15 +7,15 @@ Scheduled callbacks are stored, and restored when the server starts, so a restar
 
 from __future__ import annotations
 
-from agentbar.domain import commands as cmd
-from agentbar.domain import events as ev
-from agentbar.domain import outbound
-from agentbar.domain.agent import Agent, AgentState
-from agentbar.domain.call import CallType
-from agentbar.domain.callback_book import Callback, CallbackState, InvalidCallback
-from agentbar.domain.errors import DomainError
 from agentbar.domain.floor import Floor, Outcome
-from agentbar.domain.instructions import StartTimer
+from agentbar.domain.handlers import outbound
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model import events as ev
+from agentbar.domain.model.agent import Agent, AgentState
+from agentbar.domain.model.call import CallType
+from agentbar.domain.model.callback_book import Callback, CallbackState, InvalidCallback
+from agentbar.domain.model.errors import DomainError
+from agentbar.domain.model.instructions import StartTimer
 
 MAX_CALLBACK_DELAY = 366 * 24 * 3600.0
 

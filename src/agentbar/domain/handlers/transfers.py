@@ -15,15 +15,16 @@ Rules kept here (every check runs before the first change):
 
 from __future__ import annotations
 
-from agentbar.domain import agent as agent_sm
-from agentbar.domain import call as call_sm
-from agentbar.domain import commands as cmd
-from agentbar.domain import events as ev
-from agentbar.domain.agent import Agent, AgentState
-from agentbar.domain.call import Call, CallInput, CallState
-from agentbar.domain.calls import to_wrap_up
-from agentbar.domain.campaign import Campaign, CampaignKind
-from agentbar.domain.errors import (
+from agentbar.domain.floor import Floor, Outcome
+from agentbar.domain.handlers.calls import to_wrap_up
+from agentbar.domain.model import agent as agent_sm
+from agentbar.domain.model import call as call_sm
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model import events as ev
+from agentbar.domain.model.agent import Agent, AgentState
+from agentbar.domain.model.call import Call, CallInput, CallState
+from agentbar.domain.model.campaign import Campaign, CampaignKind
+from agentbar.domain.model.errors import (
     ConferenceInProgress,
     ConsultInProgress,
     ConsultNotAnswered,
@@ -32,9 +33,8 @@ from agentbar.domain.errors import (
     TargetUnavailable,
     UnknownTarget,
 )
-from agentbar.domain.floor import Floor, Outcome
-from agentbar.domain.handoffs import Transfer, TransferKind, TransferState
-from agentbar.domain.instructions import (
+from agentbar.domain.model.handoffs import Transfer, TransferKind, TransferState
+from agentbar.domain.model.instructions import (
     CompleteConsult,
     ConsultCall,
     HangUpLeg,
@@ -42,7 +42,7 @@ from agentbar.domain.instructions import (
     ResumeCall,
     TransferCall,
 )
-from agentbar.domain.legs import Leg, LegKind, LegPurpose, LegState, live_legs
+from agentbar.domain.model.legs import Leg, LegKind, LegPurpose, LegState, live_legs
 
 TRANSFERRED = "transfer"
 """How a call that was transferred says who ended the agent's part (`ended_by`)."""

@@ -9,17 +9,17 @@ disposes it) when their leg ends, is dropped, or the call ends.
 
 from __future__ import annotations
 
-from agentbar.domain import agent as agent_sm
-from agentbar.domain import commands as cmd
-from agentbar.domain import events as ev
-from agentbar.domain.agent import Agent, AgentInput, AgentState
-from agentbar.domain.call import Call, CallState
-from agentbar.domain.errors import ConsultInProgress, TargetUnavailable, UnknownTarget
 from agentbar.domain.floor import Floor, Outcome
-from agentbar.domain.handoffs import ConferenceKind
-from agentbar.domain.instructions import AddLeg
-from agentbar.domain.legs import LegKind, LegPurpose
-from agentbar.domain.transfers import ivr_named, owned_call
+from agentbar.domain.handlers.transfers import ivr_named, owned_call
+from agentbar.domain.model import agent as agent_sm
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model import events as ev
+from agentbar.domain.model.agent import Agent, AgentInput, AgentState
+from agentbar.domain.model.call import Call, CallState
+from agentbar.domain.model.errors import ConsultInProgress, TargetUnavailable, UnknownTarget
+from agentbar.domain.model.handoffs import ConferenceKind
+from agentbar.domain.model.instructions import AddLeg
+from agentbar.domain.model.legs import LegKind, LegPurpose
 
 LEG_KINDS = {
     ConferenceKind.PHONE: LegKind.PHONE,

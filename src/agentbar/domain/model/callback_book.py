@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from agentbar.domain.agent import Agent
-from agentbar.domain.errors import DomainError
-from agentbar.domain.routing import WaitingCalls
+from agentbar.domain.model.agent import Agent
+from agentbar.domain.model.errors import DomainError
+from agentbar.domain.model.routing import WaitingCalls
 
 
 class InvalidCallback(DomainError):

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final
 
-from agentbar.domain.errors import IllegalTransition
-from agentbar.domain.handoffs import Transfer
-from agentbar.domain.legs import Leg
+from agentbar.domain.model.errors import IllegalTransition
+from agentbar.domain.model.handoffs import Transfer
+from agentbar.domain.model.legs import Leg
 
 
 class CallState(StrEnum):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
 
-from agentbar.domain.errors import IllegalTransition
+from agentbar.domain.model.errors import IllegalTransition
 
 
 class AgentState(StrEnum):

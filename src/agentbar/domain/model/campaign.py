@@ -6,7 +6,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from enum import StrEnum
 
-from agentbar.domain.errors import InvalidDisposition
+from agentbar.domain.model.errors import InvalidDisposition
 
 
 class CampaignKind(StrEnum):

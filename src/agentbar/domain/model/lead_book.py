@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from agentbar.domain.routing import WaitingCalls
+from agentbar.domain.model.routing import WaitingCalls
 
 
 class LeadState(StrEnum):

@@ -7,18 +7,18 @@ connects (busy, no answer) still goes to wrap-up: the agent disposes it like any
 
 from __future__ import annotations
 
-from agentbar.domain import agent as agent_sm
-from agentbar.domain import call as call_sm
-from agentbar.domain import commands as cmd
-from agentbar.domain import events as ev
-from agentbar.domain.agent import Agent, AgentInput, AgentState
-from agentbar.domain.call import Call, CallInput, CallState
-from agentbar.domain.calls import call_ended, connected, screen_pop
-from agentbar.domain.campaign import Campaign
-from agentbar.domain.errors import CampaignNotAssigned, IllegalTransition, NotSetUp
 from agentbar.domain.floor import Floor, Outcome
-from agentbar.domain.instructions import DialOut
-from agentbar.domain.legs import LegKind, LegPurpose, LegState, live_legs
+from agentbar.domain.handlers.calls import call_ended, connected, screen_pop
+from agentbar.domain.model import agent as agent_sm
+from agentbar.domain.model import call as call_sm
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model import events as ev
+from agentbar.domain.model.agent import Agent, AgentInput, AgentState
+from agentbar.domain.model.call import Call, CallInput, CallState
+from agentbar.domain.model.campaign import Campaign
+from agentbar.domain.model.errors import CampaignNotAssigned, IllegalTransition, NotSetUp
+from agentbar.domain.model.instructions import DialOut
+from agentbar.domain.model.legs import LegKind, LegPurpose, LegState, live_legs
 
 
 def dial(floor: Floor, c: cmd.Dial, now: float, out: Outcome) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from agentbar.domain.errors import IllegalTransition
+from agentbar.domain.model.errors import IllegalTransition
 
 
 class LegKind(StrEnum):

@@ -8,16 +8,16 @@ or legs already ended, are ignored: the first report counted.
 
 from __future__ import annotations
 
-from agentbar.domain import commands as cmd
-from agentbar.domain import events as ev
-from agentbar.domain import legs as leg_sm
-from agentbar.domain.agent import AgentInput, AgentState
-from agentbar.domain.errors import IllegalTransition, UnknownLeg
 from agentbar.domain.floor import Floor, Outcome
-from agentbar.domain.handoffs import TransferState
-from agentbar.domain.instructions import HangUpLeg
-from agentbar.domain.legs import LegInput, LegKind, LegPurpose
-from agentbar.domain.transfers import current_consult, end_consult, owned_call
+from agentbar.domain.handlers.transfers import current_consult, end_consult, owned_call
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model import events as ev
+from agentbar.domain.model import legs as leg_sm
+from agentbar.domain.model.agent import AgentInput, AgentState
+from agentbar.domain.model.errors import IllegalTransition, UnknownLeg
+from agentbar.domain.model.handoffs import TransferState
+from agentbar.domain.model.instructions import HangUpLeg
+from agentbar.domain.model.legs import LegInput, LegKind, LegPurpose
 
 
 def leg_answered(floor: Floor, s: cmd.LegAnswered, now: float, out: Outcome) -> None:

@@ -4,15 +4,15 @@ agent to READY; the last leaves the agent to the forced logout."""
 
 from __future__ import annotations
 
-from agentbar.domain import call as call_sm
-from agentbar.domain import callbacks, outbound
-from agentbar.domain import commands as cmd
-from agentbar.domain import events as ev
-from agentbar.domain.agent import Agent, AgentInput, AgentState
-from agentbar.domain.call import Call, CallInput, CallState
-from agentbar.domain.calls import end_by_system
-from agentbar.domain.errors import CallbackNotAllowed, IllegalTransition, NoCurrentCall
 from agentbar.domain.floor import Floor, Outcome, wrap_up_timer
+from agentbar.domain.handlers import callbacks, outbound
+from agentbar.domain.handlers.calls import end_by_system
+from agentbar.domain.model import call as call_sm
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model import events as ev
+from agentbar.domain.model.agent import Agent, AgentInput, AgentState
+from agentbar.domain.model.call import Call, CallInput, CallState
+from agentbar.domain.model.errors import CallbackNotAllowed, IllegalTransition, NoCurrentCall
 
 
 def dispose(floor: Floor, c: cmd.Dispose, now: float, out: Outcome) -> None:

@@ -3,13 +3,13 @@ dialling (the next lead is dialled for each ready agent with auto-call on)."""
 
 from __future__ import annotations
 
-from agentbar.domain import commands as cmd
-from agentbar.domain import outbound
-from agentbar.domain.agent import Agent
-from agentbar.domain.call import CallType
-from agentbar.domain.errors import DomainError, IllegalTransition, NoLead
 from agentbar.domain.floor import Floor, Outcome
-from agentbar.domain.lead_book import Lead, LeadState
+from agentbar.domain.handlers import outbound
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model.agent import Agent
+from agentbar.domain.model.call import CallType
+from agentbar.domain.model.errors import DomainError, IllegalTransition, NoLead
+from agentbar.domain.model.lead_book import Lead, LeadState
 
 
 def add_leads(floor: Floor, c: cmd.AddLeads, now: float, out: Outcome) -> None:

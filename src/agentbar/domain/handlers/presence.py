@@ -9,23 +9,23 @@ system; auto-call is only ever on in an outbound campaign.
 
 from __future__ import annotations
 
-from agentbar.domain import agent as agent_sm
-from agentbar.domain import commands as cmd
-from agentbar.domain import events as ev
-from agentbar.domain.agent import Agent, AgentInput, AgentState
-from agentbar.domain.call import CallState
-from agentbar.domain.campaign import CampaignKind
-from agentbar.domain.errors import (
+from agentbar.domain.floor import PARTY_STATES, Floor, Outcome, party_leg
+from agentbar.domain.handlers.inbound import withdraw_offer
+from agentbar.domain.handlers.wrapup import close_by_system
+from agentbar.domain.model import agent as agent_sm
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model import events as ev
+from agentbar.domain.model.agent import Agent, AgentInput, AgentState
+from agentbar.domain.model.call import CallState
+from agentbar.domain.model.campaign import CampaignKind
+from agentbar.domain.model.errors import (
     CampaignNotAssigned,
     IllegalTransition,
     NotOutboundCampaign,
     NotSetUp,
     UnknownBreakReason,
 )
-from agentbar.domain.floor import PARTY_STATES, Floor, Outcome, party_leg
-from agentbar.domain.inbound import withdraw_offer
-from agentbar.domain.instructions import HangUpLeg
-from agentbar.domain.wrapup import close_by_system
+from agentbar.domain.model.instructions import HangUpLeg
 
 BUSY_STATES = frozenset(
     {

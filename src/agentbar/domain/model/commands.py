@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from agentbar.domain.agent import AgentProfile, Extension
-from agentbar.domain.call import CallType
-from agentbar.domain.callback_book import Callback
-from agentbar.domain.handoffs import ConferenceKind, TransferKind
-from agentbar.domain.lead_book import Lead
+from agentbar.domain.model.agent import AgentProfile, Extension
+from agentbar.domain.model.call import CallType
+from agentbar.domain.model.callback_book import Callback
+from agentbar.domain.model.handoffs import ConferenceKind, TransferKind
+from agentbar.domain.model.lead_book import Lead
 
 # -- agent commands ---------------------------------------------------------------------
 

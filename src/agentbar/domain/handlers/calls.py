@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from agentbar.domain import call as call_sm
-from agentbar.domain import commands as cmd
-from agentbar.domain import events as ev
-from agentbar.domain.agent import Agent, AgentInput, AgentState
-from agentbar.domain.call import Call, CallInput, CallState
-from agentbar.domain.errors import ConsultInProgress, IllegalTransition, NoCurrentCall
 from agentbar.domain.floor import PARTY_STATES, Floor, Outcome, party_leg, ring_timer, wrap_up_timer
-from agentbar.domain.handoffs import TransferState
-from agentbar.domain.instructions import EndCall, HangUpLeg, HoldCall, ResumeCall
-from agentbar.domain.legs import LegKind, live_legs
+from agentbar.domain.model import call as call_sm
+from agentbar.domain.model import commands as cmd
+from agentbar.domain.model import events as ev
+from agentbar.domain.model.agent import Agent, AgentInput, AgentState
+from agentbar.domain.model.call import Call, CallInput, CallState
+from agentbar.domain.model.errors import ConsultInProgress, IllegalTransition, NoCurrentCall
+from agentbar.domain.model.handoffs import TransferState
+from agentbar.domain.model.instructions import EndCall, HangUpLeg, HoldCall, ResumeCall
+from agentbar.domain.model.legs import LegKind, live_legs
 
 
 def hang_up(floor: Floor, c: cmd.HangUp, now: float, out: Outcome) -> None:

@@ -1,0 +1,1 @@
+"""The handlers: one module per concern, each turning a command or signal into a Result."""

@@ -1,0 +1,1 @@
+"""The model: states and their transition tables, values, commands, events, instructions."""
