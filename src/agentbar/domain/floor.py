@@ -209,9 +209,11 @@ class Floor:
             self.route(lead.campaign_id, now, out)  # someone else ready may take it
 
     def become_idle(self, agent: Agent, given: AgentInput, now: float, out: Outcome) -> None:
+        """Move the agent on; one the table makes READY is idle from now and looks for work."""
         self.move(agent, given, now, out)
-        agent.idle_since = now
-        self.find_work(agent, now, out)
+        if agent.state is AgentState.READY:
+            agent.idle_since = now
+            self.find_work(agent, now, out)
 
     def find_work(self, agent: Agent, now: float, out: Outcome) -> None:
         """A READY agent with nothing to do: a due callback of theirs or their campaign's

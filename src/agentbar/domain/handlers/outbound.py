@@ -97,10 +97,10 @@ def start_dial(
 
 def customer_answered(floor: Floor, s: cmd.CustomerAnswered, now: float, out: Outcome) -> None:
     call = floor.call(s.call_id)
-    call_sm.next_state(call.state, CallInput.ANSWER)
+    answered = call_sm.next_state(call.state, CallInput.ANSWER)
     agent = floor.agent_of(call)
     agent_sm.next_state(agent.state, AgentInput.ANSWER)
-    call.state = CallState.CONNECTED
+    call.state = answered
     call.answered_at = now
     # Third-party call control bridges the two legs only once both have answered.
     for leg in live_legs(call.legs, LegPurpose.CALL):

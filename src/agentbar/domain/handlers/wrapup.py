@@ -99,10 +99,7 @@ def _close(
     if not release:
         return  # the caller moves the agent on (dispose-and-dial)
     back_to, agent.after_call = agent.after_call, AgentInput.DISPOSE
-    if back_to is AgentInput.DISPOSE:
-        floor.become_idle(agent, back_to, now, out)
-    else:
-        floor.move(agent, back_to, now, out)
+    floor.become_idle(agent, back_to, now, out)
 
 
 def _record(
@@ -117,8 +114,7 @@ def _record(
 ) -> Agent:
     """The call is disposed and forgotten; its agent, returned, holds no call any more."""
     agent = floor.agent_of(call)
-    call_sm.next_state(call.state, CallInput.DISPOSE)
-    call.state = CallState.DISPOSED
+    call.state = call_sm.next_state(call.state, CallInput.DISPOSE)
     call.disposed_at = now
     call.disposition_class = klass
     call.disposition_code = code
