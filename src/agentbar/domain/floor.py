@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from agentbar.domain.model import agent as agent_sm
 from agentbar.domain.model import call as call_sm
 from agentbar.domain.model import events as ev
-from agentbar.domain.model.agent import Agent, AgentInput, AgentState, BreakReason
+from agentbar.domain.model.agent import PARTY_STATES, Agent, AgentInput, AgentState, BreakReason
 from agentbar.domain.model.call import Call, CallInput
 from agentbar.domain.model.callback_book import Callback, CallbackBook
 from agentbar.domain.model.campaign import Campaign, DialMode, Routing
@@ -48,10 +48,6 @@ class Outcome:
     """Every callback the change touched, as it now stands."""
     leads: dict[str, Lead] = field(default_factory=dict)
     """Every lead the change touched, as it now stands."""
-
-
-PARTY_STATES = frozenset({AgentState.INVITED, AgentState.CONFERENCING})
-"""An agent in these states is a party to another agent's call, not its owner."""
 
 
 def party_leg(call: Call, agent_id: str) -> Leg:

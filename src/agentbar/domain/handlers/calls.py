@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from agentbar.domain.floor import PARTY_STATES, Floor, Outcome, party_leg, ring_timer, wrap_up_timer
+from agentbar.domain.floor import Floor, Outcome, party_leg, ring_timer, wrap_up_timer
 from agentbar.domain.model import call as call_sm
 from agentbar.domain.model import commands as cmd
 from agentbar.domain.model import events as ev
-from agentbar.domain.model.agent import Agent, AgentInput, AgentState
+from agentbar.domain.model.agent import PARTY_STATES, Agent, AgentInput, AgentState
 from agentbar.domain.model.call import Call, CallInput, CallState
 from agentbar.domain.model.errors import ConsultInProgress, IllegalTransition, NoCurrentCall
 from agentbar.domain.model.handoffs import TransferState
