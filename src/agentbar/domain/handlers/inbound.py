@@ -8,13 +8,13 @@ put on break 'Unavailable' so calls stop ringing an empty desk.
 from __future__ import annotations
 
 from agentbar.domain.floor import Floor, Outcome, ring_timer
-from agentbar.domain.handlers.calls import connected, screen_pop
 from agentbar.domain.model import agent as agent_sm
 from agentbar.domain.model import call as call_sm
 from agentbar.domain.model import commands as cmd
 from agentbar.domain.model import events as ev
 from agentbar.domain.model.agent import Agent, AgentInput, AgentState
 from agentbar.domain.model.call import Call, CallInput, CallState
+from agentbar.domain.model.call_events import connected, screen_pop
 from agentbar.domain.model.errors import IllegalTransition
 from agentbar.domain.model.instructions import CancelOffer
 from agentbar.domain.model.legs import LegKind, LegPurpose, LegState
@@ -68,8 +68,8 @@ def agent_answered(floor: Floor, s: cmd.AgentAnswered, now: float, out: Outcome)
     campaign = floor.campaigns[call.campaign_id]
     if campaign.ring_timeout is not None:
         floor.cancel_timer(ring_timer(call.call_id, call.offer_token or ""), out)
-    out.events.append(connected(floor, call))
-    out.events.append(screen_pop(floor, call))
+    out.events.append(connected(call, campaign))
+    out.events.append(screen_pop(call, campaign))
     # Ring-all: the other phones stop ringing and their agents are free again.
     for agent_id, user_crt in others:
         out.instructions.append(CancelOffer(call.call_id, user_crt))
