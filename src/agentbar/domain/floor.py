@@ -41,6 +41,8 @@ from agentbar.domain.model.legs import Leg, LegKind, LegPurpose, live_legs
 
 @dataclass
 class Outcome:
+    """What one command or signal changed, for the runtime to store, publish and carry out."""
+
     events: list[ev.Event] = field(default_factory=list)
     instructions: list[Instruction] = field(default_factory=list)
     calls: dict[str, Call] = field(default_factory=dict)
@@ -78,6 +80,8 @@ class Floor(FloorState):
     def move(
         self, agent: Agent, given: AgentInput, now: float, out: Outcome, reason: str | None = None
     ) -> None:
+        """The agent takes `given` and is in whatever state the table names for it; a lead
+        shown to an agent who is no longer ready goes back to its list."""
         agent.state = agent_sm.next_state(agent.state, given)
         agent.state_since = now
         out.events.append(ev.AgentStateChanged(agent.agent_id, agent.state.value, reason))
