@@ -6,7 +6,14 @@ import itertools
 
 import pytest
 
-from agentbar.domain.model.agent import TRANSITIONS, AgentInput, AgentState, next_state
+from agentbar.domain.model.agent import (
+    BUSY_STATES,
+    PARTY_STATES,
+    TRANSITIONS,
+    AgentInput,
+    AgentState,
+    next_state,
+)
 from agentbar.domain.model.errors import DomainError, IllegalTransition
 
 ALL_PAIRS = list(itertools.product(AgentState, AgentInput))
@@ -124,3 +131,14 @@ def test_a_conference_party_leaves_without_wrap_up() -> None:
         (AgentState.INVITED, AgentState.READY),
         (AgentState.CONFERENCING, AgentState.READY),
     }
+
+
+def test_the_busy_states_are_those_the_agent_cannot_log_out_of() -> None:
+    """Busy means holding a call; the table refuses the agent's own logout exactly then."""
+    refused = {
+        state
+        for state in AgentState
+        if state is not AgentState.LOGGED_OUT and (state, AgentInput.LOGOUT) not in TRANSITIONS
+    }
+    assert refused == BUSY_STATES
+    assert PARTY_STATES < BUSY_STATES

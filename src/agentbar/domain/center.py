@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from agentbar.domain.floor import Floor, IdSource, Outcome
+from agentbar.domain.floor import Floor, Outcome
+from agentbar.domain.floor_state import IdSource
 from agentbar.domain.handlers import (
     callbacks,
     calls,
@@ -88,11 +89,6 @@ _HANDLERS[cmd.TimerFired] = _timer_fired
 
 
 class Center(Floor):
-    def __init__(self, new_id: IdSource) -> None:
-        super().__init__(new_id)
-        self.start_callback = callbacks.start
-        self.start_progressive = leads.start_progressive
-
     def handle(self, command: cmd.Command, now: float) -> Outcome:
         return self._run(command, now)
 

@@ -1,45 +1,48 @@
-"""The floor: the contact center's live state and the moves every handler shares.
+"""The floor's moves: every change that handlers share and that may lead to another.
 
-Handlers (presence, inbound, calls, wrapup) decide; the floor keeps agents, calls, queues and
-idle heaps consistent. Nothing here reads a clock or does I/O; time is always an argument.
+Handlers decide; the floor's moves keep agents, calls, queues and idle heaps consistent
+(what they hold and the reading of it are `FloorState`'s). They call one another: an agent
+who becomes ready finds work, which may route a campaign, which may offer a call, present a
+lead or dial a callback or a lead for them — and starting a dial moves the agent on. So all
+of them, dialling included, live here. Nothing reads a clock or does I/O; time is always an
+argument.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from agentbar.domain.floor_state import FloorState
 from agentbar.domain.model import agent as agent_sm
 from agentbar.domain.model import call as call_sm
+from agentbar.domain.model import commands as cmd
 from agentbar.domain.model import events as ev
-from agentbar.domain.model.agent import Agent, AgentInput, AgentState, BreakReason
-from agentbar.domain.model.call import Call, CallInput
-from agentbar.domain.model.callback_book import Callback, CallbackBook
+from agentbar.domain.model.agent import PARTY_STATES, Agent, AgentInput, AgentState
+from agentbar.domain.model.call import Call, CallInput, CallState, CallType
+from agentbar.domain.model.call_events import screen_pop
+from agentbar.domain.model.callback_book import Callback
 from agentbar.domain.model.campaign import Campaign, DialMode, Routing
 from agentbar.domain.model.errors import (
+    CampaignNotAssigned,
+    DomainError,
     IllegalTransition,
-    UnknownAgent,
-    UnknownCall,
-    UnknownCampaign,
+    NotSetUp,
 )
-from agentbar.domain.model.instructions import CancelTimer, Instruction, OfferToAgent, StartTimer
-from agentbar.domain.model.lead_book import Lead, LeadBook, LeadState
-from agentbar.domain.model.legs import Leg, LegKind, LegPurpose, LegState, live_legs
-from agentbar.domain.model.routing import IdleAgents, WaitingCalls
-
-IdSource = Callable[[str], str]
-"""Makes a fresh identifier for the given kind ('crt', 'pop', ...)."""
-
-StartCallback = Callable[["Floor", Callback, Agent, float, "Outcome"], bool]
-"""Dials a due callback from a ready agent (callbacks.start, given by the Center)."""
-
-StartProgressive = Callable[["Floor", Agent, str, float, "Outcome"], bool]
-"""Dials the campaign's next lead for a ready auto-call agent (leads.start_progressive)."""
+from agentbar.domain.model.instructions import (
+    CancelTimer,
+    DialOut,
+    Instruction,
+    OfferToAgent,
+    StartTimer,
+)
+from agentbar.domain.model.lead_book import Lead, LeadState
+from agentbar.domain.model.legs import Leg, LegKind, LegPurpose, live_legs
 
 
 @dataclass
 class Outcome:
+    """What one command or signal changed, for the runtime to store, publish and carry out."""
+
     events: list[ev.Event] = field(default_factory=list)
     instructions: list[Instruction] = field(default_factory=list)
     calls: dict[str, Call] = field(default_factory=dict)
@@ -48,10 +51,6 @@ class Outcome:
     """Every callback the change touched, as it now stands."""
     leads: dict[str, Lead] = field(default_factory=dict)
     """Every lead the change touched, as it now stands."""
-
-
-PARTY_STATES = frozenset({AgentState.INVITED, AgentState.CONFERENCING})
-"""An agent in these states is a party to another agent's call, not its owner."""
 
 
 def party_leg(call: Call, agent_id: str) -> Leg:
@@ -71,121 +70,18 @@ def wrap_up_timer(call_id: str) -> str:
     return f"wrapup:{call_id}"
 
 
-class Floor:
-    def __init__(self, new_id: IdSource) -> None:
-        self.new_id = new_id
-        self.campaigns: dict[str, Campaign] = {}
-        self.campaigns_by_name: dict[str, Campaign] = {}
-        self.break_reason_names: dict[str, str] = {}
-        """Each configured break reason by its case-folded name, as spelled in configuration."""
-        self._break_reasons: tuple[BreakReason, ...] = ()
-        self.agents: dict[str, Agent] = {}
-        self.calls: dict[str, Call] = {}
-        self.idle: dict[str, IdleAgents] = {}
-        self.auto_idle: dict[str, IdleAgents] = {}
-        """The idle agents with auto-call on, per campaign: who a progressive dialer serves."""
-        self.waiting: dict[str, WaitingCalls] = {}
-        self.handed_off: dict[str, Call] = {}
-        """Disposed calls whose customer is still on the line with someone else (a blind
-        transfer's phone, an IVR): kept only so the end of their legs can be recorded."""
-        self.ivr_names: dict[str, str] = {}
-        self.callbacks = CallbackBook()
-        self.leads = LeadBook()
-        self.start_callback: StartCallback | None = None
-        self.start_progressive: StartProgressive | None = None
-        self._offers = itertools.count(1)
-
-    def configure(
-        self,
-        campaigns: Iterable[Campaign],
-        break_reasons: Iterable[BreakReason],
-        ivrs: Iterable[str] = (),
-    ) -> None:
-        """Load (or reload) the provisioned campaigns, break reasons (in display order) and
-        IVRs."""
-        for campaign in campaigns:
-            self.campaigns[campaign.campaign_id] = campaign
-            self.campaigns_by_name[campaign.name.casefold()] = campaign
-            self.idle.setdefault(campaign.campaign_id, IdleAgents())
-            self.auto_idle.setdefault(campaign.campaign_id, IdleAgents())
-            self.waiting.setdefault(campaign.campaign_id, WaitingCalls())
-        self._break_reasons = tuple(break_reasons)
-        self.break_reason_names = {r.name.casefold(): r.name for r in self._break_reasons}
-        self.ivr_names = {name.casefold(): name for name in ivrs}
-
-    # -- reading ------------------------------------------------------------------------
-
-    @property
-    def break_reasons(self) -> tuple[BreakReason, ...]:
-        return self._break_reasons
-
-    def agent(self, agent_id: str) -> Agent:
-        try:
-            return self.agents[agent_id]
-        except KeyError:
-            raise UnknownAgent(f"agent '{agent_id}' is not logged in") from None
-
-    def find_agent(self, agent_id: str) -> Agent | None:
-        return self.agents.get(agent_id)
-
-    def call(self, call_id: str) -> Call:
-        try:
-            return self.calls[call_id]
-        except KeyError:
-            raise UnknownCall(f"no call '{call_id}'") from None
-
-    def campaign(self, campaign_id: str) -> Campaign:
-        try:
-            return self.campaigns[campaign_id]
-        except KeyError:
-            raise UnknownCampaign(f"no campaign with id '{campaign_id}'") from None
-
-    def campaign_named(self, name: str) -> Campaign | None:
-        return self.campaigns_by_name.get(name.strip().casefold())
-
-    def any_call(self, call_id: str) -> Call | None:
-        """A live call, or a disposed one whose customer is still out on the network."""
-        return self.calls.get(call_id) or self.handed_off.get(call_id)
-
-    def waiting_count(self, campaign_id: str) -> int:
-        return len(self.waiting[campaign_id])
-
-    def agent_of(self, call: Call) -> Agent:
-        if call.agent_id is None or call.agent_id not in self.agents:
-            raise IllegalTransition(f"call '{call.call_id}' has no agent")
-        return self.agents[call.agent_id]
-
-    # -- shared moves ---------------------------------------------------------------------
-
+class Floor(FloorState):
     @staticmethod
     def touch(call: Call, out: Outcome) -> None:
         out.calls[call.call_id] = call
 
-    @staticmethod
-    def open_leg(
-        call: Call,
-        leg_id: str,
-        kind: LegKind,
-        party: str,
-        purpose: LegPurpose,
-        now: float,
-        state: LegState = LegState.RINGING,
-    ) -> Leg:
-        leg = Leg(leg_id, kind, party, purpose, started_at=now, state=state)
-        if state is LegState.CONNECTED:
-            leg.answered_at = now
-        call.legs.append(leg)
-        return leg
-
-    @staticmethod
-    def end_leg(call: Call, leg_id: str | None, now: float, reason: str) -> None:
-        leg = call.leg(leg_id) if leg_id is not None else None
-        if leg is not None and leg.live:
-            leg.end(now, reason)
+    # -- agents finding work --------------------------------------------------------------
 
     def move(
         self, agent: Agent, given: AgentInput, now: float, out: Outcome, reason: str | None = None
     ) -> None:
+        """The agent takes `given` and is in whatever state the table names for it; a lead
+        shown to an agent who is no longer ready goes back to its list."""
         agent.state = agent_sm.next_state(agent.state, given)
         agent.state_since = now
         out.events.append(ev.AgentStateChanged(agent.agent_id, agent.state.value, reason))
@@ -209,24 +105,21 @@ class Floor:
             self.route(lead.campaign_id, now, out)  # someone else ready may take it
 
     def become_idle(self, agent: Agent, given: AgentInput, now: float, out: Outcome) -> None:
+        """Move the agent on; one the table makes READY is idle from now and looks for work."""
         self.move(agent, given, now, out)
-        agent.idle_since = now
-        self.find_work(agent, now, out)
+        if agent.state is AgentState.READY:
+            agent.idle_since = now
+            self.find_work(agent, now, out)
 
     def find_work(self, agent: Agent, now: float, out: Outcome) -> None:
         """A READY agent with nothing to do: a due callback of theirs or their campaign's
         first, else they wait in the campaign's idle heap (and take what waits there)."""
         callback = self.callbacks.next_for_agent(agent)
-        if callback is not None and self._start_callback(callback, agent, now, out):
+        if callback is not None and self.start_callback(callback, agent, now, out):
             return
         if agent.campaign_id is not None:
             self.add_idle(agent)
             self.route(agent.campaign_id, now, out)
-
-    def _start_callback(self, callback: Callback, agent: Agent, now: float, out: Outcome) -> bool:
-        return self.start_callback is not None and self.start_callback(
-            self, callback, agent, now, out
-        )
 
     def leg_gone(
         self,
@@ -260,18 +153,7 @@ class Floor:
             if release_party:
                 self.become_idle(party, AgentInput.LEAVE, now, out)
 
-    def add_idle(self, agent: Agent) -> None:
-        assert agent.campaign_id is not None
-        campaign = self.campaigns[agent.campaign_id]
-        rank = agent.idle_since if campaign.routing is Routing.LONGEST_IDLE else agent.last_offer
-        self.idle[campaign.campaign_id].add(agent.agent_id, rank)
-        if agent.auto_call:
-            self.auto_idle[campaign.campaign_id].add(agent.agent_id, rank)
-
-    def leave_idle(self, agent: Agent) -> None:
-        if agent.campaign_id is not None:
-            self.idle[agent.campaign_id].discard(agent.agent_id)
-            self.auto_idle[agent.campaign_id].discard(agent.agent_id)
+    # -- routing --------------------------------------------------------------------------
 
     def route(self, campaign_id: str, now: float, out: Outcome) -> None:
         """Pair due callbacks, then waiting calls, with idle agents of the campaign, oldest
@@ -280,7 +162,7 @@ class Floor:
         while self.callbacks.has_due_for_campaign(campaign_id) and len(idle):
             agent = self.agents[idle.pop_longest_idle() or ""]
             self.auto_idle[campaign_id].discard(agent.agent_id)
-            if not self._start_callback(self.callbacks.peek_campaign(campaign_id), agent, now, out):
+            if not self.start_callback(self.callbacks.peek_campaign(campaign_id), agent, now, out):
                 self.add_idle(agent)
                 break
         dial_mode = self.campaigns[campaign_id].dial_mode
@@ -289,12 +171,12 @@ class Floor:
                 agent = self.agents[idle.pop_longest_idle() or ""]
                 self.auto_idle[campaign_id].discard(agent.agent_id)
                 self._present(agent, campaign_id, out)
-        elif dial_mode is DialMode.PROGRESSIVE and self.start_progressive is not None:
+        elif dial_mode is DialMode.PROGRESSIVE:
             auto = self.auto_idle[campaign_id]
             while self.leads.waiting(campaign_id) and len(auto):
                 agent = self.agents[auto.pop_longest_idle() or ""]
                 idle.discard(agent.agent_id)
-                if not self.start_progressive(self, agent, campaign_id, now, out):
+                if not self.start_progressive(agent, campaign_id, now, out):
                     self.add_idle(agent)
                     break
         ring_all = self.campaigns[campaign_id].routing is Routing.RING_ALL
@@ -342,7 +224,7 @@ class Floor:
             assert agent.extension is not None
             self.open_leg(call, user_crt, LegKind.AGENT, agent.agent_id, LegPurpose.CALL, now)
             agent.call_id = call.call_id
-            agent.last_offer = next(self._offers)
+            agent.last_offer = next(self.offer_numbers)
             self.move(agent, AgentInput.OFFER, now, out)
             out.events.append(ev.CallOffered(call.call_id, agent.agent_id, user_crt))
             out.instructions.append(OfferToAgent(call.call_id, user_crt, agent.extension.phone))
@@ -354,6 +236,121 @@ class Floor:
                 StartTimer(ring_timer(call.call_id, call.offer_token), ring_timeout)
             )
 
+    # -- dialling -------------------------------------------------------------------------
+
+    def check_dial(self, agent: Agent, c: cmd.Dial) -> Campaign:
+        """Everything a dial needs, checked before anything changes; the campaign to dial in."""
+        agent_sm.next_state(agent.state, AgentInput.DIAL)
+        if agent.extension is None:
+            raise NotSetUp("choose an extension before dialling")
+        campaign_id = c.campaign_id or agent.campaign_id
+        if campaign_id is None:
+            raise NotSetUp("choose a campaign before dialling")
+        campaign = self.campaign(campaign_id)
+        if campaign.campaign_id not in agent.profile.campaign_ids:
+            raise CampaignNotAssigned(f"campaign '{campaign.name}' is not assigned to this agent")
+        if c.call_id in self.calls:
+            raise IllegalTransition(f"call '{c.call_id}' already exists")
+        return campaign
+
+    def start_dial(
+        self, agent: Agent, campaign: Campaign, c: cmd.Dial, now: float, out: Outcome
+    ) -> None:
+        """Ring the agent's phone, then the customer's (third-party call control); the screen
+        pop comes at once, so the agent sees the record while it rings."""
+        assert agent.extension is not None
+        if agent.state is not AgentState.WRAP_UP:  # dispose-and-dial keeps the earlier preference
+            agent.after_call = (
+                AgentInput.DISPOSE_NOT_READY
+                if agent.state is AgentState.NOT_READY
+                else AgentInput.DISPOSE
+            )
+        self.leave_idle(agent)
+        call = Call(
+            call_id=c.call_id,
+            call_type=c.call_type,
+            campaign_id=campaign.campaign_id,
+            phone=c.phone,
+            customer_crt=self.new_id("crt"),
+            queued_at=now,
+            state=CallState.DIALING,
+            agent_id=agent.agent_id,
+            user_crt=self.new_id("crt"),
+            show_crm_request_id=self.new_id("pop"),
+            offered_at=now,
+            crm_params=dict(c.crm_params),
+        )
+        assert call.user_crt is not None
+        assert call.show_crm_request_id is not None
+        self.open_leg(call, call.user_crt, LegKind.AGENT, agent.agent_id, LegPurpose.CALL, now)
+        self.open_leg(call, call.customer_crt, LegKind.CUSTOMER, call.phone, LegPurpose.CALL, now)
+        self.calls[call.call_id] = call
+        self.touch(call, out)
+        agent.call_id = call.call_id
+        self.move(agent, AgentInput.DIAL, now, out)
+        out.events.append(
+            ev.CallDialing(
+                call.call_id,
+                agent.agent_id,
+                call.call_type.value,
+                call.phone,
+                call.campaign_id,
+                call.user_crt,
+                call.customer_crt,
+            )
+        )
+        out.events.append(screen_pop(call, campaign))
+        out.instructions.append(
+            DialOut(call.call_id, call.user_crt, agent.extension.phone, call.customer_crt, c.phone)
+        )
+
+    def start_callback(self, callback: Callback, agent: Agent, now: float, out: Outcome) -> bool:
+        """Dial the callback from this ready agent's phone; False if the agent cannot."""
+        dial = cmd.Dial(
+            agent.agent_id,
+            callback.phone,
+            self.new_id("call"),
+            CallType.CALLBACK,
+            campaign_id=callback.campaign_id,
+            crm_params=tuple({**callback.params, "callbackId": callback.callback_id}.items()),
+        )
+        try:
+            campaign = self.check_dial(agent, dial)
+        except DomainError:
+            return False
+        self.callbacks.taken(callback, dial.call_id)
+        out.callbacks[callback.callback_id] = callback
+        self.start_dial(agent, campaign, dial, now, out)
+        return True
+
+    def start_progressive(self, agent: Agent, campaign_id: str, now: float, out: Outcome) -> bool:
+        """Dial the campaign's next lead for this ready auto-call agent; False if it cannot."""
+        lead = self.leads.take_next(campaign_id)
+        if lead is None:
+            return False
+        try:
+            self.dial_lead(agent, lead, self.new_id("call"), CallType.PROGRESSIVE, now, out)
+        except DomainError:
+            self.leads.put_back(lead)
+            return False
+        return True
+
+    def dial_lead(
+        self, agent: Agent, lead: Lead, call_id: str, call_type: CallType, now: float, out: Outcome
+    ) -> None:
+        """Dial the lead for the agent (refused, changing nothing, if the agent cannot); the
+        lead is done with, and its data goes with the call to the CRM."""
+        dial = _dial_for(lead, agent.agent_id, call_id, call_type)
+        campaign = self.check_dial(agent, dial)
+        if agent.lead_id == lead.lead_id:
+            agent.lead_id = None  # taken, not released: the dial below must not put it back
+        lead.state, lead.call_id, lead.agent_id = LeadState.DIALLED, call_id, None
+        self.leads.finish(lead)
+        out.leads[lead.lead_id] = lead
+        self.start_dial(agent, campaign, dial, now, out)
+
+    # -- timers ---------------------------------------------------------------------------
+
     @staticmethod
     def start_timer(key: str, delay: float | None, out: Outcome) -> None:
         if delay is not None:
@@ -362,3 +359,17 @@ class Floor:
     @staticmethod
     def cancel_timer(key: str, out: Outcome) -> None:
         out.instructions.append(CancelTimer(key))
+
+
+def _dial_for(lead: Lead, agent_id: str, call_id: str, call_type: CallType) -> cmd.Dial:
+    params = {**lead.data, "leadId": lead.lead_id}
+    if lead.name:
+        params["leadName"] = lead.name
+    return cmd.Dial(
+        agent_id,
+        lead.phone,
+        call_id,
+        call_type,
+        campaign_id=lead.campaign_id,
+        crm_params=tuple(params.items()),
+    )

@@ -35,7 +35,7 @@ from agentbar.auth.passwords import Passwords
 from agentbar.auth.policy import parse_policy
 from agentbar.auth.throttle import LoginThrottle, Throttled
 from agentbar.auth.tokens import new_token, token_hash
-from agentbar.domain.model.agent import AgentProfile, AgentState
+from agentbar.domain.model.agent import BUSY_STATES, AgentProfile
 from agentbar.domain.model.commands import ForceLogOut, LogIn, LogOut
 from agentbar.ids import new_id
 from agentbar.ports import Cancellable, Clock, Storage
@@ -57,18 +57,6 @@ CRM_SESSION_CONTINUED = "crm session continued"
 
 EXPIRY_RETRY = 60.0
 """Seconds between checks of a session past its lifetime whose agent is still busy."""
-
-_BUSY = frozenset(
-    {
-        AgentState.RESERVED,
-        AgentState.DIALING,
-        AgentState.ON_CALL,
-        AgentState.WRAP_UP,
-        AgentState.INVITED,
-        AgentState.CONFERENCING,
-    }
-)
-
 
 __all__ = ["LoginFailed", "NoActiveSession", "Session", "Sessions"]
 
@@ -353,7 +341,7 @@ class Sessions:
                 if live is None:
                     return
                 agent = self._runtime.center.find_agent(live.agent_id)
-                if agent is not None and agent.state in _BUSY:
+                if agent is not None and agent.state in BUSY_STATES:
                     self._start_lifetime_timer(session_id, live, EXPIRY_RETRY)
                     return
                 live.lifetime_timer = None

@@ -3,18 +3,17 @@ for anyone in the campaign. When it falls due it waits, ahead of inbound calls, 
 agent; that agent's phone then rings first and the customer's next, as a 'callback' call.
 
 Scheduled callbacks are stored, and restored when the server starts, so a restart loses none.
+Dialling a due callback happens as an agent becomes ready or a campaign is routed, so that move
+is the floor's (`Floor.start_callback`).
 """
 
 from __future__ import annotations
 
 from agentbar.domain.floor import Floor, Outcome
-from agentbar.domain.handlers import outbound
 from agentbar.domain.model import commands as cmd
 from agentbar.domain.model import events as ev
-from agentbar.domain.model.agent import Agent, AgentState
-from agentbar.domain.model.call import CallType
+from agentbar.domain.model.agent import AgentState
 from agentbar.domain.model.callback_book import Callback, CallbackState, InvalidCallback
-from agentbar.domain.model.errors import DomainError
 from agentbar.domain.model.instructions import StartTimer
 
 MAX_CALLBACK_DELAY = 366 * 24 * 3600.0
@@ -100,23 +99,3 @@ def fall_due(floor: Floor, callback_id: str, now: float, out: Outcome) -> None:
         floor.release_lead(agent, now, out, skipped=False)
     floor.leave_idle(agent)
     floor.find_work(agent, now, out)
-
-
-def start(floor: Floor, callback: Callback, agent: Agent, now: float, out: Outcome) -> bool:
-    """Dial the callback from this ready agent's phone; False if the agent cannot."""
-    dial = cmd.Dial(
-        agent.agent_id,
-        callback.phone,
-        floor.new_id("call"),
-        CallType.CALLBACK,
-        campaign_id=callback.campaign_id,
-        crm_params=tuple({**callback.params, "callbackId": callback.callback_id}.items()),
-    )
-    try:
-        campaign = outbound.check_dial(floor, agent, dial)
-    except DomainError:
-        return False
-    floor.callbacks.taken(callback, dial.call_id)
-    out.callbacks[callback.callback_id] = callback
-    outbound.start_dial(floor, agent, campaign, dial, now, out)
-    return True

@@ -1,15 +1,13 @@
 """A call with its agent: hold and resume, the agent's hangup (an instruction), the end that
-telephony reports, and the events every call type shares (connected, screen pop)."""
+telephony reports, and wrap-up once the agent's part is over."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
-from agentbar.domain.floor import PARTY_STATES, Floor, Outcome, party_leg, ring_timer, wrap_up_timer
+from agentbar.domain.floor import Floor, Outcome, party_leg, ring_timer, wrap_up_timer
 from agentbar.domain.model import call as call_sm
 from agentbar.domain.model import commands as cmd
 from agentbar.domain.model import events as ev
-from agentbar.domain.model.agent import Agent, AgentInput, AgentState
+from agentbar.domain.model.agent import PARTY_STATES, Agent, AgentInput, AgentState
 from agentbar.domain.model.call import Call, CallInput, CallState
 from agentbar.domain.model.errors import ConsultInProgress, IllegalTransition, NoCurrentCall
 from agentbar.domain.model.handoffs import TransferState
@@ -144,28 +142,6 @@ def to_wrap_up(
     out.events.append(_ended(call))
     campaign = floor.campaigns[call.campaign_id]
     floor.start_timer(wrap_up_timer(call.call_id), campaign.wrap_up_timeout, out)
-
-
-def connected(floor: Floor, call: Call) -> ev.CallConnected:
-    assert call.agent_id is not None
-    assert call.user_crt is not None
-    assert call.show_crm_request_id is not None
-    return ev.CallConnected(
-        call_id=call.call_id,
-        agent_id=call.agent_id,
-        call_type=call.call_type.value,
-        phone=call.phone,
-        campaign_id=call.campaign_id,
-        campaign_name=floor.campaigns[call.campaign_id].name,
-        user_crt=call.user_crt,
-        customer_crt=call.customer_crt,
-        show_crm_request_id=call.show_crm_request_id,
-    )
-
-
-def screen_pop(floor: Floor, call: Call) -> ev.ScreenPop:
-    """The pop carries what `connected` does, and what the CRM gave the dial."""
-    return ev.ScreenPop(**asdict(connected(floor, call)), crm_params=dict(call.crm_params))
 
 
 def end_by_system(floor: Floor, call: Call, now: float, out: Outcome) -> None:

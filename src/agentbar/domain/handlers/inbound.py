@@ -8,13 +8,13 @@ put on break 'Unavailable' so calls stop ringing an empty desk.
 from __future__ import annotations
 
 from agentbar.domain.floor import Floor, Outcome, ring_timer
-from agentbar.domain.handlers.calls import connected, screen_pop
 from agentbar.domain.model import agent as agent_sm
 from agentbar.domain.model import call as call_sm
 from agentbar.domain.model import commands as cmd
 from agentbar.domain.model import events as ev
 from agentbar.domain.model.agent import Agent, AgentInput, AgentState
 from agentbar.domain.model.call import Call, CallInput, CallState
+from agentbar.domain.model.call_events import connected, screen_pop
 from agentbar.domain.model.errors import IllegalTransition
 from agentbar.domain.model.instructions import CancelOffer
 from agentbar.domain.model.legs import LegKind, LegPurpose, LegState
@@ -48,7 +48,7 @@ def call_arrived(floor: Floor, s: cmd.CallArrived, now: float, out: Outcome) -> 
 
 def agent_answered(floor: Floor, s: cmd.AgentAnswered, now: float, out: Outcome) -> None:
     call = floor.call(s.call_id)
-    call_sm.next_state(call.state, CallInput.ANSWER)
+    answered = call_sm.next_state(call.state, CallInput.ANSWER)
     winner = floor.agents[ringing_agent(call, s.user_crt)]
     agent_sm.next_state(winner.state, AgentInput.ANSWER)
     others = [(a, crt) for a, crt in call.ringing.items() if a != winner.agent_id]
@@ -56,7 +56,7 @@ def agent_answered(floor: Floor, s: cmd.AgentAnswered, now: float, out: Outcome)
     call.user_crt = call.ringing.get(winner.agent_id, call.user_crt)
     call.ringing = {}
     assert call.user_crt is not None
-    call.state = CallState.CONNECTED
+    call.state = answered
     call.answered_at = now
     call.show_crm_request_id = floor.new_id("pop")
     agent_leg = call.leg(call.user_crt)
@@ -68,8 +68,8 @@ def agent_answered(floor: Floor, s: cmd.AgentAnswered, now: float, out: Outcome)
     campaign = floor.campaigns[call.campaign_id]
     if campaign.ring_timeout is not None:
         floor.cancel_timer(ring_timer(call.call_id, call.offer_token or ""), out)
-    out.events.append(connected(floor, call))
-    out.events.append(screen_pop(floor, call))
+    out.events.append(connected(call, campaign))
+    out.events.append(screen_pop(call, campaign))
     # Ring-all: the other phones stop ringing and their agents are free again.
     for agent_id, user_crt in others:
         out.instructions.append(CancelOffer(call.call_id, user_crt))
@@ -161,7 +161,7 @@ def _drop_ringer(
 def _offer_missed(floor: Floor, call: Call, now: float, out: Outcome, reason: str) -> None:
     agent = floor.agent_of(call)
     floor.end_leg(call, call.user_crt, now, reason)
-    call.state = CallState.QUEUED
+    call.state = call_sm.next_state(call.state, CallInput.OFFER_FAILED)
     call.agent_id = None
     call.user_crt = None
     call.ringing = {}

@@ -9,13 +9,13 @@ system; auto-call is only ever on in an outbound campaign.
 
 from __future__ import annotations
 
-from agentbar.domain.floor import PARTY_STATES, Floor, Outcome, party_leg
+from agentbar.domain.floor import Floor, Outcome, party_leg
 from agentbar.domain.handlers.inbound import withdraw_offer
 from agentbar.domain.handlers.wrapup import close_by_system
 from agentbar.domain.model import agent as agent_sm
 from agentbar.domain.model import commands as cmd
 from agentbar.domain.model import events as ev
-from agentbar.domain.model.agent import Agent, AgentInput, AgentState
+from agentbar.domain.model.agent import BUSY_STATES, PARTY_STATES, Agent, AgentInput, AgentState
 from agentbar.domain.model.call import CallState
 from agentbar.domain.model.campaign import CampaignKind
 from agentbar.domain.model.errors import (
@@ -26,17 +26,6 @@ from agentbar.domain.model.errors import (
     UnknownBreakReason,
 )
 from agentbar.domain.model.instructions import HangUpLeg
-
-BUSY_STATES = frozenset(
-    {
-        AgentState.RESERVED,
-        AgentState.DIALING,
-        AgentState.ON_CALL,
-        AgentState.WRAP_UP,
-        AgentState.INVITED,
-        AgentState.CONFERENCING,
-    }
-)
 
 
 def log_in(floor: Floor, c: cmd.LogIn, now: float, out: Outcome) -> None:

@@ -247,11 +247,11 @@ def _blind(
 
 
 def _consult(floor: Floor, call: Call, agent: Agent, target: str, now: float, out: Outcome) -> None:
-    call_sm.next_state(call.state, CallInput.CONSULT)
+    consulting = call_sm.next_state(call.state, CallInput.CONSULT)
     transfer_ = _request(floor, call, agent, TransferKind.INCALL, target, now)
     transfer_.leg_id = floor.new_id("crt")
     floor.open_leg(call, transfer_.leg_id, LegKind.PHONE, target, LegPurpose.CONSULT, now)
-    call.state = CallState.CONSULTING
+    call.state = consulting
     call.on_hold = True
     floor.touch(call, out)
     _announce(call, agent, transfer_, out)

@@ -5,7 +5,7 @@ agent to READY; the last leaves the agent to the forced logout."""
 from __future__ import annotations
 
 from agentbar.domain.floor import Floor, Outcome, wrap_up_timer
-from agentbar.domain.handlers import callbacks, outbound
+from agentbar.domain.handlers import callbacks
 from agentbar.domain.handlers.calls import end_by_system
 from agentbar.domain.model import call as call_sm
 from agentbar.domain.model import commands as cmd
@@ -52,10 +52,10 @@ def dispose_and_dial(floor: Floor, c: cmd.DisposeAndDial, now: float, out: Outco
         )
     if c.dial.agent_id != agent.agent_id:
         raise IllegalTransition("an agent dials only for themselves")
-    dial_campaign = outbound.check_dial(floor, agent, c.dial)
+    dial_campaign = floor.check_dial(agent, c.dial)
     _stop_wrap_up_timer(floor, call, out)
     _close(floor, call, klass, code, None, "agent", now, out, release=False)
-    outbound.start_dial(floor, agent, dial_campaign, c.dial, now, out)
+    floor.start_dial(agent, dial_campaign, c.dial, now, out)
 
 
 def wrap_up_timed_out(floor: Floor, call_id: str, now: float, out: Outcome) -> None:
@@ -99,10 +99,7 @@ def _close(
     if not release:
         return  # the caller moves the agent on (dispose-and-dial)
     back_to, agent.after_call = agent.after_call, AgentInput.DISPOSE
-    if back_to is AgentInput.DISPOSE:
-        floor.become_idle(agent, back_to, now, out)
-    else:
-        floor.move(agent, back_to, now, out)
+    floor.become_idle(agent, back_to, now, out)
 
 
 def _record(
@@ -117,8 +114,7 @@ def _record(
 ) -> Agent:
     """The call is disposed and forgotten; its agent, returned, holds no call any more."""
     agent = floor.agent_of(call)
-    call_sm.next_state(call.state, CallInput.DISPOSE)
-    call.state = CallState.DISPOSED
+    call.state = call_sm.next_state(call.state, CallInput.DISPOSE)
     call.disposed_at = now
     call.disposition_class = klass
     call.disposition_code = code

@@ -100,6 +100,16 @@ TRANSITIONS: Final[Mapping[tuple[AgentState, AgentInput], AgentState]] = {
     (S.CONFERENCING, I.LEAVE): S.READY,
 }
 
+BUSY_STATES: Final = frozenset(
+    {S.RESERVED, S.DIALING, S.ON_CALL, S.WRAP_UP, S.INVITED, S.CONFERENCING}
+)
+"""The agent has a call: ringing for them, dialled, live, waiting for its disposition, or
+another agent's as a party. Their extension and campaign stay put, and their session outlives
+its clock until they are free."""
+
+PARTY_STATES: Final = frozenset({S.INVITED, S.CONFERENCING})
+"""An agent in these states is a party to another agent's call, not its owner."""
+
 _REFUSALS: Final[Mapping[AgentInput, str]] = {
     I.LOGOUT: "cannot log out while a call is live or waiting for its disposition",
     I.READY: "cannot become ready now",

@@ -1,0 +1,149 @@
+"""What the floor holds — agents, calls, queues, idle heaps, callbacks, leads and the
+configuration — and the reading of it.
+
+Nothing here decides or reports: the moves that change states and emit events are `Floor`'s
+(floor.py). Nothing reads a clock or does I/O; time is always an argument.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+
+from agentbar.domain.model.agent import Agent, BreakReason
+from agentbar.domain.model.call import Call
+from agentbar.domain.model.callback_book import CallbackBook
+from agentbar.domain.model.campaign import Campaign, Routing
+from agentbar.domain.model.errors import (
+    IllegalTransition,
+    UnknownAgent,
+    UnknownCall,
+    UnknownCampaign,
+)
+from agentbar.domain.model.lead_book import LeadBook
+from agentbar.domain.model.legs import Leg, LegKind, LegPurpose, LegState
+from agentbar.domain.model.routing import IdleAgents, WaitingCalls
+
+IdSource = Callable[[str], str]
+"""Makes a fresh identifier for the given kind ('crt', 'pop', ...)."""
+
+
+class FloorState:
+    def __init__(self, new_id: IdSource) -> None:
+        self.new_id = new_id
+        self.campaigns: dict[str, Campaign] = {}
+        self.campaigns_by_name: dict[str, Campaign] = {}
+        self.break_reason_names: dict[str, str] = {}
+        """Each configured break reason by its case-folded name, as spelled in configuration."""
+        self._break_reasons: tuple[BreakReason, ...] = ()
+        self.agents: dict[str, Agent] = {}
+        self.calls: dict[str, Call] = {}
+        self.idle: dict[str, IdleAgents] = {}
+        self.auto_idle: dict[str, IdleAgents] = {}
+        """The idle agents with auto-call on, per campaign: who a progressive dialer serves."""
+        self.waiting: dict[str, WaitingCalls] = {}
+        self.handed_off: dict[str, Call] = {}
+        """Disposed calls whose customer is still on the line with someone else (a blind
+        transfer's phone, an IVR): kept only so the end of their legs can be recorded."""
+        self.ivr_names: dict[str, str] = {}
+        self.callbacks = CallbackBook()
+        self.leads = LeadBook()
+        self.offer_numbers = itertools.count(1)
+        """Numbers every offer in order (round-robin routing ranks agents by their last)."""
+
+    def configure(
+        self,
+        campaigns: Iterable[Campaign],
+        break_reasons: Iterable[BreakReason],
+        ivrs: Iterable[str] = (),
+    ) -> None:
+        """Load (or reload) the provisioned campaigns, break reasons (in display order) and
+        IVRs."""
+        for campaign in campaigns:
+            self.campaigns[campaign.campaign_id] = campaign
+            self.campaigns_by_name[campaign.name.casefold()] = campaign
+            self.idle.setdefault(campaign.campaign_id, IdleAgents())
+            self.auto_idle.setdefault(campaign.campaign_id, IdleAgents())
+            self.waiting.setdefault(campaign.campaign_id, WaitingCalls())
+        self._break_reasons = tuple(break_reasons)
+        self.break_reason_names = {r.name.casefold(): r.name for r in self._break_reasons}
+        self.ivr_names = {name.casefold(): name for name in ivrs}
+
+    # -- reading ------------------------------------------------------------------------
+
+    @property
+    def break_reasons(self) -> tuple[BreakReason, ...]:
+        return self._break_reasons
+
+    def agent(self, agent_id: str) -> Agent:
+        try:
+            return self.agents[agent_id]
+        except KeyError:
+            raise UnknownAgent(f"agent '{agent_id}' is not logged in") from None
+
+    def find_agent(self, agent_id: str) -> Agent | None:
+        return self.agents.get(agent_id)
+
+    def call(self, call_id: str) -> Call:
+        try:
+            return self.calls[call_id]
+        except KeyError:
+            raise UnknownCall(f"no call '{call_id}'") from None
+
+    def campaign(self, campaign_id: str) -> Campaign:
+        try:
+            return self.campaigns[campaign_id]
+        except KeyError:
+            raise UnknownCampaign(f"no campaign with id '{campaign_id}'") from None
+
+    def campaign_named(self, name: str) -> Campaign | None:
+        return self.campaigns_by_name.get(name.strip().casefold())
+
+    def any_call(self, call_id: str) -> Call | None:
+        """A live call, or a disposed one whose customer is still out on the network."""
+        return self.calls.get(call_id) or self.handed_off.get(call_id)
+
+    def waiting_count(self, campaign_id: str) -> int:
+        return len(self.waiting[campaign_id])
+
+    def agent_of(self, call: Call) -> Agent:
+        if call.agent_id is None or call.agent_id not in self.agents:
+            raise IllegalTransition(f"call '{call.call_id}' has no agent")
+        return self.agents[call.agent_id]
+
+    # -- keeping it consistent --------------------------------------------------------------
+
+    @staticmethod
+    def open_leg(
+        call: Call,
+        leg_id: str,
+        kind: LegKind,
+        party: str,
+        purpose: LegPurpose,
+        now: float,
+        state: LegState = LegState.RINGING,
+    ) -> Leg:
+        leg = Leg(leg_id, kind, party, purpose, started_at=now, state=state)
+        if state is LegState.CONNECTED:
+            leg.answered_at = now
+        call.legs.append(leg)
+        return leg
+
+    @staticmethod
+    def end_leg(call: Call, leg_id: str | None, now: float, reason: str) -> None:
+        leg = call.leg(leg_id) if leg_id is not None else None
+        if leg is not None and leg.live:
+            leg.end(now, reason)
+
+    def add_idle(self, agent: Agent) -> None:
+        assert agent.campaign_id is not None
+        campaign = self.campaigns[agent.campaign_id]
+        rank = agent.idle_since if campaign.routing is Routing.LONGEST_IDLE else agent.last_offer
+        self.idle[campaign.campaign_id].add(agent.agent_id, rank)
+        if agent.auto_call:
+            self.auto_idle[campaign.campaign_id].add(agent.agent_id, rank)
+
+    def leave_idle(self, agent: Agent) -> None:
+        if agent.campaign_id is not None:
+            self.idle[agent.campaign_id].discard(agent.agent_id)
+            self.auto_idle[agent.campaign_id].discard(agent.agent_id)
