@@ -63,6 +63,9 @@ def _pick(kind: str, name: str, registry: dict[str, Callable[[], T]]) -> T:
 
 @dataclass
 class Container:
+    """Everything `build` wired, for starting and stopping it and for what `agentbar serve`
+    announces. The web application never sees it: it is given `app_services`."""
+
     settings: Settings
     clock: Clock
     storage: SqlStorage
