@@ -6,6 +6,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TypeVar
 
 from agentbar.auth.crm_sso import CrmSso, SsoSettings
@@ -32,13 +33,17 @@ from agentbar.services.credentials import Credentials
 from agentbar.services.crm_logouts import CrmLogouts
 from agentbar.services.crm_settings import CrmSettings
 from agentbar.services.desk import Desk
+from agentbar.services.event_log import EventLog
 from agentbar.services.leads import LeadIntake
 from agentbar.services.provisioning import Provisioning
+from agentbar.services.readiness import Readiness
 from agentbar.services.runtime import Runtime
 from agentbar.services.sandbox import SandboxCalls
 from agentbar.services.sessions import Sessions
 from agentbar.services.supervision import Supervision
-from agentbar.services.webhooks import Webhooks
+from agentbar.services.webhooks import WebhookReceivers, Webhooks
+from agentbar.web.app_services import AppServices
+from agentbar.web.security import AdminToken
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -58,6 +63,9 @@ def _pick(kind: str, name: str, registry: dict[str, Callable[[], T]]) -> T:
 
 @dataclass
 class Container:
+    """Everything `build` wired, for starting and stopping it and for what `agentbar serve`
+    announces. The web application never sees it: it is given `app_services`."""
+
     settings: Settings
     clock: Clock
     storage: SqlStorage
@@ -79,6 +87,32 @@ class Container:
     configuration: Configuration
     admin_token: str
     demo_credentials: list[DemoCredentials] = field(default_factory=list)
+
+    @cached_property
+    def app_services(self) -> AppServices:
+        """What the web application is given: the services, and this container's start and
+        stop; never the storage or the drivers."""
+        return AppServices(
+            admin_token=AdminToken(self.admin_token),
+            clock=self.clock,
+            bus=self.bus,
+            runtime=self.runtime,
+            readiness=Readiness(self.runtime, self.storage),
+            metrics=self.metrics,
+            sessions=self.sessions,
+            desk=self.desk,
+            event_log=EventLog(self.storage),
+            crm_settings=self.crm_settings,
+            provisioning=self.provisioning,
+            leads=self.leads,
+            webhooks=WebhookReceivers(self.storage, self.webhooks, self.audit),
+            configuration=self.configuration,
+            audit=self.audit,
+            supervision=self.supervision,
+            sandbox=self.sandbox,
+            start=self.start,
+            stop=self.stop,
+        )
 
     async def start(self) -> None:
         self.storage.migrate()
@@ -155,11 +189,11 @@ def build(settings: Settings) -> Container:
         audit=audit,
         crm_logouts=crm_logouts,
     )
-    provisioning = Provisioning(storage, passwords, runtime)
+    provisioning = Provisioning(storage, passwords, runtime, audit)
     webhooks = Webhooks(storage)
     metrics = Metrics(runtime.center, sessions, webhooks)
     sso.observe = metrics.saw_sso_request
-    crm_settings = CrmSettings(storage, settings, sso)
+    crm_settings = CrmSettings(storage, settings, sso, audit)
     runtime.watch(webhooks.see)
     runtime.watch(metrics.see)
     supervision = Supervision(runtime.center, clock)
@@ -175,7 +209,7 @@ def build(settings: Settings) -> Container:
         sessions=sessions,
         desk=Desk(runtime, storage),
         sandbox=SandboxCalls(runtime, sandbox) if sandbox is not None else None,
-        leads=LeadIntake(runtime, storage),
+        leads=LeadIntake(runtime, storage, audit),
         audit=audit,
         crm_logouts=crm_logouts,
         metrics=metrics,
@@ -184,7 +218,7 @@ def build(settings: Settings) -> Container:
         supervision=supervision,
         crm_settings=crm_settings,
         configuration=Configuration(
-            storage, runtime, provisioning, crm_settings, webhooks, passwords
+            storage, runtime, provisioning, crm_settings, webhooks, passwords, audit
         ),
         admin_token=settings.admin_token or secrets.token_urlsafe(24),
     )

@@ -77,7 +77,7 @@ def serve(options: argparse.Namespace) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
-    app = create_app(container, on_started=_announce)
+    app = create_app(container.app_services, on_started=lambda: _announce(container))
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
     return 0
 

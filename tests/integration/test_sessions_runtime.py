@@ -219,7 +219,7 @@ async def test_a_supervisor_logout_withdraws_a_ringing_call_and_passes_it_on(des
     first_crt = desk.center.call(call_id).user_crt
     assert desk.center.call(call_id).agent_id == "a1"
 
-    await desk.sessions.force_logout("a1", "supervisor logout")
+    await desk.sessions.force_logout("a1", "supervisor logout", client=None)
     assert desk.session_row(session)["end_reason"] == "supervisor logout"
     call = desk.center.call(call_id)
     assert call.agent_id == "a2"
@@ -233,11 +233,11 @@ async def test_a_supervisor_logout_withdraws_a_ringing_call_and_passes_it_on(des
 
 async def test_a_supervisor_logout_without_a_session_is_refused(desk: Desk) -> None:
     with pytest.raises(NoActiveSession, match="agent 'a1' has no active session"):
-        await desk.sessions.force_logout("a1")
+        await desk.sessions.force_logout("a1", client=None)
     session = await desk.log_in("a1")
-    await desk.sessions.force_logout("a1")
+    await desk.sessions.force_logout("a1", client=None)
     with pytest.raises(NoActiveSession):
-        await desk.sessions.force_logout("a1")
+        await desk.sessions.force_logout("a1", client=None)
     assert desk.session_row(session)["end_reason"] == "supervisor logout"
 
 

@@ -45,6 +45,11 @@ class Audit:
             _bounded(reason, 200),
         )
 
+    async def change(self, action: str, client: str | None, what: str) -> None:
+        """An administrator's change (ADMIN_PUT, ADMIN_DELETE, ADMIN_IMPORT): `what` names it,
+        e.g. "ivr 'Survey'"; admins act by token, so there is no user name."""
+        await self.record(action, None, client, what)
+
     async def after(self, after: int, limit: int) -> Sequence[AuditEntry]:
         return await self._storage.audit_after(after, limit)
 

@@ -26,6 +26,7 @@ from agentbar.auth.sso_wire import SsoFormat
 from agentbar.domain.model.agent import BreakReason
 from agentbar.domain.model.campaign import Campaign, CampaignKind, DialMode, Routing
 from agentbar.drivers.storage.sql import SqlStorage
+from agentbar.services.audit import ADMIN_IMPORT, Audit
 from agentbar.services.crm_settings import CrmSettings, InvalidSetting, parse_origins, parse_sso_url
 from agentbar.services.provisioning import (
     CampaignSpec,
@@ -193,6 +194,7 @@ class Configuration:
         crm_settings: CrmSettings,
         webhooks: Webhooks,
         passwords: Passwords,
+        audit: Audit,
     ) -> None:
         self._storage = storage
         self._runtime = runtime
@@ -200,6 +202,7 @@ class Configuration:
         self._crm = crm_settings
         self._webhooks = webhooks
         self._passwords = passwords
+        self._audit = audit
 
     async def export(self) -> Document:
         agents = await self._storage.agent_summaries()
@@ -295,11 +298,12 @@ class Configuration:
             parse_sso_url(doc.sso.url)
         _once([w.name for w in doc.webhooks or []], "webhook")
 
-    async def apply(self, doc: Document) -> Applied:
-        """Check the whole document, then apply every section it has."""
+    async def apply(self, doc: Document, *, client: str | None) -> Applied:
+        """Check the whole document, then apply every section it has; audited once, as an
+        import, for the client that sent it."""
         await self.check(doc)
         for entry in doc.campaigns or []:
-            await self._provisioning.put_campaign(campaign_spec(entry.name, entry))
+            await self._provisioning.store_campaign(campaign_spec(entry.name, entry))
         for agent in doc.agents or []:
             hashed = agent.passwordHash
             if agent.password is not None:
@@ -316,15 +320,16 @@ class Configuration:
                 [BreakReason(r.name, r.productive) for r in doc.breakReasons]
             )
         if doc.allowedOrigins is not None:
-            self._crm.put_origins(doc.allowedOrigins)
+            self._crm.store_origins(doc.allowedOrigins)
         if doc.sso is not None:
-            self._crm.put_sso(doc.sso.url, doc.sso.format.value)
+            self._crm.store_sso(doc.sso.url, doc.sso.format.value)
         if doc.webhooks:
             cursor = await self._storage.last_seq()
             for hook in doc.webhooks:
                 self._storage.put_webhook(hook.name, hook.url, hook.secret, cursor)
             self._webhooks.changed()
         await self._provisioning.reload()
+        await self._audit.change(ADMIN_IMPORT, client, "configuration")
         return counts_of(doc)
 
 

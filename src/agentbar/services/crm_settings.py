@@ -7,6 +7,8 @@ Rules kept here:
   from `AGENTBAR_CRM_SSO_URL`/`_FORMAT` until it is removed again.
 - A change is checked whole, stored, then put in force in memory: the next toolbar load or
   socket handshake sees the new allow-list, the next login the new endpoint. Nothing restarts.
+- An administrator's change is audited with the client that asked for it; the `store_*`
+  steps are not, for a larger change (a configuration import) audits itself as a whole.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from agentbar.config import Settings
 from agentbar.domain.model.errors import DomainError
 from agentbar.drivers.storage.sql import SqlStorage
 from agentbar.origins import parse_allowed_origin
+from agentbar.services.audit import ADMIN_DELETE, ADMIN_PUT, Audit
 
 SSO_SETTING = "crm_sso"
 
@@ -70,10 +73,11 @@ def parse_origins(texts: Sequence[str]) -> list[str]:
 
 
 class CrmSettings:
-    def __init__(self, storage: SqlStorage, settings: Settings, sso: CrmSso) -> None:
+    def __init__(self, storage: SqlStorage, settings: Settings, sso: CrmSso, audit: Audit) -> None:
         self._storage = storage
         self._settings = settings
         self._sso = sso
+        self._audit = audit
         self._stored_origins: list[str] = []
         self._allowed: list[str] = list(settings.allowed_origins)
 
@@ -96,7 +100,13 @@ class CrmSettings:
         """Every origin allowed now: the environment's, then the stored ones."""
         return self._allowed
 
-    def put_origins(self, texts: Sequence[str]) -> list[str]:
+    async def put_origins(self, texts: Sequence[str], *, client: str | None) -> list[str]:
+        """Replace the stored origins (audited)."""
+        origins = self.store_origins(texts)
+        await self._audit.change(ADMIN_PUT, client, "allowed origins")
+        return origins
+
+    def store_origins(self, texts: Sequence[str]) -> list[str]:
         origins = parse_origins(texts)
         self._storage.replace_allowed_origins(origins)
         self._set_origins(origins)
@@ -118,7 +128,13 @@ class CrmSettings:
             return SsoEndpoint(self._settings.crm_sso_url, fmt, "environment")
         return None
 
-    def put_sso(self, url: str, format_name: str) -> SsoEndpoint:
+    async def put_sso(self, url: str, format_name: str, *, client: str | None) -> SsoEndpoint:
+        """Store the endpoint and put it in force (audited)."""
+        endpoint = self.store_sso(url, format_name)
+        await self._audit.change(ADMIN_PUT, client, "sso endpoint")
+        return endpoint
+
+    def store_sso(self, url: str, format_name: str) -> SsoEndpoint:
         try:
             fmt = SsoFormat(format_name)
         except ValueError:
@@ -128,11 +144,12 @@ class CrmSettings:
         self._sso.settings = self._sso_settings(endpoint)
         return endpoint
 
-    def clear_sso(self) -> SsoEndpoint | None:
-        """Forget the stored endpoint: the environment's (if any) is in force again."""
+    async def clear_sso(self, *, client: str | None) -> SsoEndpoint | None:
+        """Forget the stored endpoint: the environment's (if any) is in force again (audited)."""
         self._storage.put_setting(SSO_SETTING, None)
         endpoint = self.sso_endpoint()
         self._sso.settings = self._sso_settings(endpoint)
+        await self._audit.change(ADMIN_DELETE, client, "sso endpoint")
         return endpoint
 
     def _stored_sso(self) -> SsoEndpoint | None:

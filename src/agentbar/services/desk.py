@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentbar.domain.model.agent import Agent
+from agentbar.domain.model.agent import Agent, Extension
 from agentbar.domain.model.campaign import DispositionPlan
 from agentbar.domain.model.errors import CampaignNotAssigned, NotSetUp, UnknownCall
 from agentbar.domain.model.legs import LegPurpose, live_legs
@@ -95,6 +95,19 @@ class Desk:
                 if leg.purpose is not LegPurpose.CALL
             ],
         }
+
+    async def extension_for(self, name: str | None, phone: str | None) -> Extension | None:
+        """The provisioned extension an agent chose: by name, by phone, or by a name typed
+        where either will do; None unless one matches everything given."""
+        if name is not None:
+            known = await self._storage.extension(name)
+            if known is None and phone is None:
+                known = await self._storage.extension_with_phone(name)
+        else:
+            known = await self._storage.extension_with_phone(phone or "")
+        if known is None or (phone is not None and known[1] != phone.strip()):
+            return None
+        return Extension(*known)
 
     def disposition_plan(self, agent_id: str, campaign_id: str | None) -> DispositionPlan:
         """The plan of the named campaign, else of the current call, else of the chosen one."""

@@ -14,6 +14,7 @@ from agentbar.domain.model.lead_book import Lead, LeadState
 from agentbar.drivers.storage.sql import SqlStorage
 from agentbar.ids import new_id
 from agentbar.phones import InvalidPhone, normalize_phone
+from agentbar.services.audit import ADMIN_DELETE, Audit
 from agentbar.services.runtime import Runtime
 
 
@@ -29,9 +30,10 @@ class LeadEntry:
 
 
 class LeadIntake:
-    def __init__(self, runtime: Runtime, storage: SqlStorage) -> None:
+    def __init__(self, runtime: Runtime, storage: SqlStorage, audit: Audit) -> None:
         self._runtime = runtime
         self._storage = storage
+        self._audit = audit
 
     def _campaign(self, campaign_name: str) -> Campaign:
         campaign = self._runtime.center.campaign_named(campaign_name)
@@ -48,12 +50,22 @@ class LeadIntake:
         campaign = self._campaign(campaign_name)
         return self._storage.leads_of(campaign.campaign_id, [s.value for s in states], after, limit)
 
-    async def remove(self, campaign_name: str, lead_ids: Sequence[str] = ()) -> list[str]:
+    async def remove(
+        self, campaign_name: str, lead_ids: Sequence[str] = (), *, client: str | None
+    ) -> list[str]:
         """Take the named leads (or, naming none, every lead still waiting) off the list;
-        the ids removed. A lead being shown to an agent is refused (or, naming none, stays)."""
+        the ids removed. A lead being shown to an agent is refused (or, naming none, stays).
+        Audited for the client that asked."""
         campaign = self._campaign(campaign_name)
         outcome = await self._runtime.command(RemoveLeads(campaign.campaign_id, tuple(lead_ids)))
-        return list(outcome.leads)
+        removed = list(outcome.leads)
+        if lead_ids:
+            named = ", ".join(f"'{lead_id}'" for lead_id in lead_ids)
+            what = f"lead {named} of '{campaign_name}'"
+        else:
+            what = f"{len(removed)} lead(s) of '{campaign_name}'"
+        await self._audit.change(ADMIN_DELETE, client, what)
+        return removed
 
     async def add(self, campaign_name: str, entries: Sequence[LeadEntry]) -> list[str]:
         """Append the leads to the campaign's list, all or none; their ids in order."""

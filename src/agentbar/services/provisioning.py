@@ -1,7 +1,8 @@
 """Provisioning: agents, extensions, campaigns, break reasons and IVRs, checked before stored.
 
 A change reaches the live floor at once where it can: campaigns, break reasons and IVRs are
-reloaded into the center; an agent's assignments apply from their next login.
+reloaded into the center; an agent's assignments apply from their next login. Every change is
+written to the audit log with the client that asked for it.
 """
 
 from __future__ import annotations
@@ -23,8 +24,20 @@ from agentbar.domain.model.campaign import (
 )
 from agentbar.domain.model.errors import DomainError, InvalidDisposition
 from agentbar.domain.model.legs import LegKind
-from agentbar.drivers.storage.sql import SqlStorage
+from agentbar.drivers.storage.sql import AgentSummary, SqlStorage
+from agentbar.services.audit import ADMIN_DELETE, ADMIN_PUT, Audit
 from agentbar.services.runtime import Runtime
+
+__all__ = [
+    "AgentSummary",
+    "CampaignSpec",
+    "InUse",
+    "InvalidConfiguration",
+    "Provisioning",
+    "check_agent",
+    "check_campaign",
+    "plan_of",
+]
 
 
 class InvalidConfiguration(DomainError):
@@ -51,10 +64,51 @@ class CampaignSpec:
 
 
 class Provisioning:
-    def __init__(self, storage: SqlStorage, passwords: Passwords, runtime: Runtime) -> None:
+    def __init__(
+        self, storage: SqlStorage, passwords: Passwords, runtime: Runtime, audit: Audit
+    ) -> None:
         self._storage = storage
         self._passwords = passwords
         self._runtime = runtime
+        self._audit = audit
+
+    # -- reading what is provisioned ------------------------------------------------------
+
+    async def agents(self) -> list[AgentSummary]:
+        return await self._storage.agent_summaries()
+
+    async def agent(self, agent_id: str) -> AgentSummary | None:
+        return next((a for a in await self.agents() if a.agent_id == agent_id), None)
+
+    async def extensions(self) -> list[tuple[str, str]]:
+        """(name, phone) of every extension."""
+        return list(await self._storage.extensions())
+
+    async def extension(self, name: str) -> tuple[str, str] | None:
+        return next((e for e in await self.extensions() if e[0] == name), None)
+
+    def campaigns(self) -> list[Campaign]:
+        return list(self._runtime.center.campaigns.values())
+
+    def campaign_named(self, name: str) -> Campaign | None:
+        """A campaign by name, ignoring case."""
+        return self._runtime.center.campaign_named(name)
+
+    def campaign_agent_ids(self) -> dict[str, list[str]]:
+        """The agents assigned to each campaign, by campaign id."""
+        return self._storage.campaign_agent_ids()
+
+    async def break_reasons(self) -> list[BreakReason]:
+        return list(await self._storage.break_reasons())
+
+    def ivrs(self) -> list[tuple[str, str | None]]:
+        """(name, description) of every IVR, in the order the toolbar lists them."""
+        return self._storage.ivr_details()
+
+    def ivr(self, name: str) -> tuple[str, str | None] | None:
+        return next((i for i in self.ivrs() if i[0] == name), None)
+
+    # -- changes, each audited -------------------------------------------------------------
 
     async def put_agent(
         self,
@@ -64,6 +118,8 @@ class Provisioning:
         campaigns: Sequence[str],
         auth_policy: AgentLogin = AgentLogin.ANY,
         password_hash: str | None = None,
+        *,
+        client: str | None,
     ) -> None:
         """Create or update an agent. No password: the agent logs in by CRM SSO or token."""
         check_agent(password, password_hash, auth_policy)
@@ -78,20 +134,38 @@ class Provisioning:
         self._storage.upsert_agent(agent_id, name, password_hash, auth_policy.value)
         missing = self._storage.set_agent_campaigns(agent_id, campaigns)
         assert not missing  # checked above against the same provisioned campaigns
+        await self._audit.change(ADMIN_PUT, client, f"agent '{agent_id}'")
 
-    async def put_extension(self, name: str, phone: str) -> None:
+    async def put_extension(self, name: str, phone: str, *, client: str | None) -> None:
         taken = [e for e in await self._storage.extensions() if e[1] == phone and e[0] != name]
         if taken:
             raise InvalidConfiguration(f"phone {phone} already belongs to '{taken[0][0]}'")
         self._storage.upsert_extension(name, phone)
+        await self._audit.change(ADMIN_PUT, client, f"extension '{name}'")
 
-    async def delete_extension(self, name: str) -> bool:
+    async def delete_extension(self, name: str, *, client: str | None) -> bool:
+        """False when there was no such extension (nothing is audited then)."""
         for agent in self._runtime.center.agents.values():
             if agent.extension is not None and agent.extension.name == name:
                 raise InUse(f"agent '{agent.agent_id}' is working from '{name}'")
-        return self._storage.delete_extension(name)
+        deleted = self._storage.delete_extension(name)
+        if deleted:
+            await self._audit.change(ADMIN_DELETE, client, f"extension '{name}'")
+        return deleted
 
-    async def put_campaign(self, spec: CampaignSpec) -> Campaign:
+    async def put_campaign(self, spec: CampaignSpec, *, client: str | None) -> Campaign:
+        """Create or update a campaign; every agent it names must be provisioned."""
+        known = {a.agent_id for a in await self._storage.agent_summaries()}
+        unknown = [a for a in spec.agent_ids if a not in known]
+        if unknown:
+            raise InvalidConfiguration(f"no agent {', '.join(map(repr, unknown))}")
+        campaign = await self.store_campaign(spec)
+        await self._audit.change(ADMIN_PUT, client, f"campaign '{spec.name}'")
+        return campaign
+
+    async def store_campaign(self, spec: CampaignSpec) -> Campaign:
+        """Check, store and put in force, unaudited: one step of a larger change that is
+        audited as a whole (a configuration import)."""
         check_campaign(spec)
         campaign_id = self._storage.upsert_campaign(
             spec.name,
@@ -109,14 +183,17 @@ class Provisioning:
         await self.reload()
         return self._runtime.center.campaign(campaign_id)
 
-    async def put_break_reasons(self, reasons: Sequence[BreakReason]) -> None:
+    async def put_break_reasons(
+        self, reasons: Sequence[BreakReason], *, client: str | None
+    ) -> None:
         names = [r.name.casefold() for r in reasons]
         if len(set(names)) != len(names):
             raise InvalidConfiguration("a break reason is named twice")
         self._storage.replace_break_reasons(reasons)
         await self.reload()
+        await self._audit.change(ADMIN_PUT, client, "break reasons")
 
-    async def put_ivr(self, name: str, description: str | None) -> None:
+    async def put_ivr(self, name: str, description: str | None, *, client: str | None) -> None:
         """Create an IVR (at the end of the list) or change its description; transfers and
         conferences see it at once."""
         known = {n.casefold(): n for n, _ in self._storage.ivr_details()}
@@ -125,8 +202,10 @@ class Provisioning:
             raise InvalidConfiguration(f"IVR '{same}' exists already (names ignore case)")
         self._storage.put_ivr(name, description)
         await self.reload()
+        await self._audit.change(ADMIN_PUT, client, f"ivr '{name}'")
 
-    async def delete_ivr(self, name: str) -> bool:
+    async def delete_ivr(self, name: str, *, client: str | None) -> bool:
+        """False when there was no such IVR (nothing is audited then)."""
         center = self._runtime.center
         for call in [*center.calls.values(), *center.handed_off.values()]:
             for leg in call.legs:
@@ -135,6 +214,7 @@ class Provisioning:
         deleted = self._storage.delete_ivr(name)
         if deleted:
             await self.reload()
+            await self._audit.change(ADMIN_DELETE, client, f"ivr '{name}'")
         return deleted
 
     async def reload(self) -> None:

@@ -246,13 +246,19 @@ class Sessions:
             await self._runtime.command(LogOut(session.agent_id, reason))
             await self._end(session.session_id, session.agent_id, reason)
 
-    async def force_logout(self, agent_id: str, reason: str = SUPERVISOR_LOGOUT) -> None:
-        """End the agent's session and log it out whatever it is doing (a supervisor)."""
+    async def force_logout(
+        self, agent_id: str, reason: str = SUPERVISOR_LOGOUT, *, client: str | None
+    ) -> None:
+        """End the agent's session and log it out whatever it is doing (a supervisor at
+        `client`); the attempt is audited, whether there was a session or not."""
         async with self._lock:
             record = await self._storage.active_session_of(agent_id)
-            if record is None:
-                raise NoActiveSession(f"agent '{agent_id}' has no active session")
-            await self._force_out(record.session_id, agent_id, reason)
+            if record is not None:
+                await self._force_out(record.session_id, agent_id, reason)
+        if record is None:
+            await self._audit.record(a.ADMIN_LOGOUT, agent_id, client, "no active session")
+            raise NoActiveSession(f"agent '{agent_id}' has no active session")
+        await self._audit.record(a.ADMIN_LOGOUT, agent_id, client, reason)
 
     async def end_left_over(self) -> int:
         """At start: sessions of a previous run end, since the live state they referred to is

@@ -18,11 +18,14 @@ import hmac
 import json
 import logging
 import time
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
 from agentbar.drivers.storage.sql import SqlStorage
 from agentbar.ports import Envelope
+from agentbar.services.audit import ADMIN_DELETE, ADMIN_PUT, Audit
 
 log = logging.getLogger(__name__)
 
@@ -131,3 +134,47 @@ class Webhooks:
                 return attempt
             attempts = 0
         return None
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """A configured webhook as an administrator sees it (its secret is never shown)."""
+
+    name: str
+    url: str
+    delivered_up_to: int
+    """The seq of the last event the receiver acknowledged."""
+
+
+class WebhookReceivers:
+    """The receivers an administrator configures, each change audited, and their delivery log."""
+
+    def __init__(self, storage: SqlStorage, webhooks: Webhooks, audit: Audit) -> None:
+        self._storage = storage
+        self._webhooks = webhooks
+        self._audit = audit
+
+    async def put(
+        self, name: str, url: str, secret: str, from_seq: int | None, *, client: str | None
+    ) -> None:
+        """Add a receiver (events after `from_seq`, by default from now on), or change its URL
+        and secret."""
+        cursor = from_seq if from_seq is not None else await self._storage.last_seq()
+        self._storage.put_webhook(name, url, secret, cursor)
+        self._webhooks.changed()
+        await self._audit.change(ADMIN_PUT, client, f"webhook '{name}'")
+
+    def receivers(self) -> list[Receiver]:
+        return [Receiver(n, u, cursor) for n, u, _, cursor in self._storage.webhooks()]
+
+    async def remove(self, name: str, *, client: str | None) -> bool:
+        """False when there was no such receiver (nothing is audited then)."""
+        if not self._storage.delete_webhook(name):
+            return False
+        self._webhooks.changed()
+        await self._audit.change(ADMIN_DELETE, client, f"webhook '{name}'")
+        return True
+
+    def deliveries(self, name: str, limit: int) -> list[dict[str, Any]]:
+        """The latest delivery attempts, oldest first."""
+        return self._storage.deliveries(name, limit)

@@ -1,4 +1,4 @@
-"""create_app: the ASGI application around one wired Container."""
+"""create_app: the ASGI application around the services it is given."""
 
 from __future__ import annotations
 
@@ -11,48 +11,49 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from agentbar import __version__
-from agentbar.bootstrap import Container
 from agentbar.web import pages, supervisor_page
 from agentbar.web.api import (
     agents,
     audit,
+    break_reasons,
     campaigns,
     configuration,
     crm_settings,
     events,
+    extensions,
     ivrs,
-    provisioning,
+    lead_lists,
     queues,
     simulator,
     webhooks,
 )
+from agentbar.web.app_services import AppServices
+from agentbar.web.deps import MetricsDep, ReadinessDep
 from agentbar.web.security import framing_policy
-from agentbar.web.socket import ToolbarSocket
+from agentbar.web.socket import ToolbarServices, ToolbarSocket
 
 
-def create_app(
-    container: Container, on_started: Callable[[Container], None] | None = None
-) -> FastAPI:
+def create_app(services: AppServices, on_started: Callable[[], None] | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await container.start()
+        await services.start()
         if on_started is not None:
-            on_started(container)
+            on_started()
         try:
             yield
         finally:
-            await container.stop()
+            await services.stop()
 
     app = FastAPI(title="agentbar", version=__version__, lifespan=lifespan)
-    app.state.container = container
+    app.state.services = services
     app.middleware("http")(framing_policy)
     app.include_router(pages.router)
     app.include_router(simulator.router)
-    app.include_router(campaigns.router)
+    app.include_router(lead_lists.router)
     app.include_router(events.router)
-    app.include_router(provisioning.router)
+    for resource in (agents, extensions, campaigns, break_reasons):
+        app.include_router(resource.router)
     app.include_router(webhooks.router)
-    app.include_router(agents.router)
     app.include_router(audit.router)
     app.include_router(supervisor_page.router)
     app.mount(
@@ -70,9 +71,18 @@ def create_app(
         name="toolbar-static",
     )
 
+    toolbar_services = ToolbarServices(
+        sessions=services.sessions,
+        crm_settings=services.crm_settings,
+        desk=services.desk,
+        runtime=services.runtime,
+        event_log=services.event_log,
+        bus=services.bus,
+    )
+
     @app.websocket("/api/v1/socket")
     async def toolbar_socket(ws: WebSocket) -> None:
-        await ToolbarSocket(ws, container).run()
+        await ToolbarSocket(ws, toolbar_services).run()
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
@@ -80,15 +90,9 @@ def create_app(
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["operations"])
-    async def readyz() -> JSONResponse:
+    async def readyz(readiness: ReadinessDep) -> JSONResponse:
         """Ready for agents: the runtime runs and the database answers."""
-        problems = []
-        if not container.runtime.started:
-            problems.append("the runtime has not started")
-        try:
-            await container.storage.ping()
-        except Exception as error:  # any database failure means: not ready
-            problems.append(f"database: {error}")
+        problems = await readiness.problems()
         status = 503 if problems else 200
         return JSONResponse(
             {"status": "ok" if not problems else "not ready", "problems": problems},
@@ -96,7 +100,7 @@ def create_app(
         )
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
-    async def metrics() -> Response:
-        return Response(container.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+    async def metrics(metrics: MetricsDep) -> Response:
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return app

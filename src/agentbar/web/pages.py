@@ -8,8 +8,9 @@ from functools import cache
 from html import escape
 from importlib.resources import files
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Response
 
+from agentbar.web.deps import CrmSettingsDep
 from agentbar.web.security import TOOLBAR_PAGE_PATH, own_page_headers
 
 router = APIRouter()
@@ -24,8 +25,8 @@ def _asset(path: str) -> str:
 
 
 @router.api_route(TOOLBAR_PAGE_PATH, methods=["GET", "HEAD"], include_in_schema=False)
-async def toolbar_page(request: Request) -> Response:
-    allowed: list[str] = request.app.state.container.crm_settings.allowed_origins()
+async def toolbar_page(crm_settings: CrmSettingsDep) -> Response:
+    allowed = crm_settings.allowed_origins()
     config = json.dumps({"allowedOrigins": allowed, "socketPath": "/api/v1/socket"})
     html = _asset("toolbar/toolbar.html").replace("{{CONFIG}}", escape(config, quote=True))
     return Response(

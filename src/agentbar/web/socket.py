@@ -13,14 +13,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from agentbar.bootstrap import Container
 from agentbar.domain.model import commands as cmd
 from agentbar.domain.model import events as ev
-from agentbar.domain.model.agent import Extension
 from agentbar.domain.model.call import CallType
 from agentbar.domain.model.errors import DomainError
 from agentbar.domain.model.events import CallbackScheduled
@@ -28,8 +27,12 @@ from agentbar.domain.model.handoffs import ConferenceKind, TransferKind
 from agentbar.ids import new_id
 from agentbar.origins import origin_of
 from agentbar.phones import normalize_phone
-from agentbar.ports import Envelope, Subscription
-from agentbar.services.sessions import INVALID_SESSION, LoginFailed, Session
+from agentbar.ports import Envelope, EventBus, Subscription
+from agentbar.services.crm_settings import CrmSettings
+from agentbar.services.desk import Desk
+from agentbar.services.event_log import EventLog
+from agentbar.services.runtime import Runtime
+from agentbar.services.sessions import INVALID_SESSION, LoginFailed, Session, Sessions
 from agentbar.web import frames as f
 
 log = logging.getLogger(__name__)
@@ -54,15 +57,27 @@ def _own_origin(ws: WebSocket) -> str | None:
     return origin_of(f"{scheme}://{host}")
 
 
-def plan_view(container: Container, agent_id: str, campaign_id: str | None) -> list[dict[str, Any]]:
-    plan = container.desk.disposition_plan(agent_id, campaign_id)
+@dataclass(frozen=True)
+class ToolbarServices:
+    """What a toolbar socket works with."""
+
+    sessions: Sessions
+    crm_settings: CrmSettings
+    desk: Desk
+    runtime: Runtime
+    event_log: EventLog
+    bus: EventBus
+
+
+def plan_view(desk: Desk, agent_id: str, campaign_id: str | None) -> list[dict[str, Any]]:
+    plan = desk.disposition_plan(agent_id, campaign_id)
     return [{"dispositionClass": k.name, "dispositionCodes": list(k.codes)} for k in plan.classes]
 
 
 class ToolbarSocket:
-    def __init__(self, ws: WebSocket, container: Container) -> None:
+    def __init__(self, ws: WebSocket, services: ToolbarServices) -> None:
         self._ws = ws
-        self._c = container
+        self._c = services
         self._session: Session | None = None
         self._send_lock = asyncio.Lock()
         self._forwarder: asyncio.Task[None] | None = None
@@ -203,7 +218,7 @@ class ToolbarSocket:
     async def _plan_replay(self, agent_id: str, last_seq: int) -> None:
         # Read after subscribing: an event stored meanwhile is both here and in the
         # subscription, and _forward drops the live copy by its seq.
-        missed = await self._c.storage.events_after(agent_id, last_seq, MAX_REPLAY + 1)
+        missed = await self._c.event_log.missed_by(agent_id, last_seq, MAX_REPLAY + 1)
         if len(missed) > MAX_REPLAY:
             self._too_far_behind = True
             return
@@ -244,22 +259,16 @@ class ToolbarSocket:
 
     async def _select_extension(self, frame: f.SelectExtension) -> dict[str, Any]:
         session = self._require_session()
-        storage = self._c.storage
-        if frame.name is not None:
-            known = await storage.extension(frame.name)
-            if known is None and frame.phone is None:
-                known = await storage.extension_with_phone(frame.name)  # typed: either will do
-        else:
-            known = await storage.extension_with_phone(frame.phone or "")
-        if known is None or (frame.phone is not None and known[1] != frame.phone.strip()):
+        known = await self._c.desk.extension_for(frame.name, frame.phone)
+        if known is None:
             named = " with phone ".join(f"'{part}'" for part in (frame.name, frame.phone) if part)
             raise Refused("unknown_extension", f"extension {named} is not provisioned")
-        await self._c.runtime.command(cmd.SelectExtension(session.agent_id, Extension(*known)))
+        await self._c.runtime.command(cmd.SelectExtension(session.agent_id, known))
         return {}
 
     async def _list_dispositions(self, frame: f.ListDispositions) -> dict[str, Any]:
         session = self._require_session()
-        return {"dispositionCodes": plan_view(self._c, session.agent_id, frame.campaignId)}
+        return {"dispositionCodes": plan_view(self._c.desk, session.agent_id, frame.campaignId)}
 
     async def _acknowledge_show_crm(self, frame: f.AcknowledgeShowCrm) -> dict[str, Any]:
         session = self._require_session()

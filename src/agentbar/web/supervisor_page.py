@@ -11,6 +11,7 @@ from importlib.resources import files
 
 from fastapi import APIRouter, Request, Response, WebSocket
 
+from agentbar.web.deps import AdminTokenDep, ClockDep, SupervisionDep
 from agentbar.web.security import own_page_headers
 from agentbar.web.supervisor_socket import SOCKET_PATH, SupervisorSocket
 
@@ -33,5 +34,7 @@ async def supervisor_page(request: Request) -> Response:
 
 
 @router.websocket(SOCKET_PATH)
-async def supervisor_socket(ws: WebSocket) -> None:
-    await SupervisorSocket(ws, ws.app.state.container).run()
+async def supervisor_socket(
+    ws: WebSocket, supervision: SupervisionDep, clock: ClockDep, admin_token: AdminTokenDep
+) -> None:
+    await SupervisorSocket(ws, supervision, clock, admin_token).run()

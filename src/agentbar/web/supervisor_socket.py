@@ -12,15 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from agentbar.bootstrap import Container
 from agentbar.origins import origin_of
-from agentbar.services.supervision import Feed
+from agentbar.ports import Clock
+from agentbar.services.supervision import Feed, Supervision
+from agentbar.web.security import AdminToken
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +44,13 @@ def own_origin(ws: WebSocket) -> str | None:
 
 
 class SupervisorSocket:
-    def __init__(self, ws: WebSocket, container: Container) -> None:
+    def __init__(
+        self, ws: WebSocket, supervision: Supervision, clock: Clock, admin_token: AdminToken
+    ) -> None:
         self._ws = ws
-        self._c = container
+        self._supervision = supervision
+        self._clock = clock
+        self._admin_token = admin_token
 
     async def run(self) -> None:
         origin = self._ws.headers.get("origin")
@@ -57,7 +61,7 @@ class SupervisorSocket:
         await self._ws.accept()
         if not await self._authenticated():
             return
-        snapshot, feed = self._c.supervision.subscribe()
+        snapshot, feed = self._supervision.subscribe()
         sender: asyncio.Task[None] | None = None
         try:
             await self._ws.send_json(snapshot)
@@ -87,8 +91,7 @@ class SupervisorSocket:
         except ValidationError:
             await self._close(CLOSE_NO_TOKEN, f"admin token required: {AUTH_FRAME_HINT}")
             return False
-        expected = self._c.admin_token
-        if not secrets.compare_digest(frame.token.encode(), expected.encode()):
+        if not self._admin_token.accepts(frame.token):
             log.warning("supervisor socket refused: wrong admin token")
             await self._close(CLOSE_BAD_TOKEN, "admin token is not valid")
             return False
@@ -105,7 +108,7 @@ class SupervisorSocket:
         while True:
             changes = await feed.next()
             try:
-                await self._ws.send_json(changes.frame(self._c.clock.now()))
+                await self._ws.send_json(changes.frame(self._clock.now()))
             except (WebSocketDisconnect, RuntimeError):
                 return  # the page left while we wrote; the reader ends the socket
 

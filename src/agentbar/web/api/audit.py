@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from agentbar.services.audit import Audit
-from agentbar.web.api.changes import ERRORS
-from agentbar.web.security import require_admin
+from agentbar.web.api.answers import ERRORS
+from agentbar.web.deps import AuditDep, require_admin
 
 router = APIRouter(
     prefix="/api/v1/audit", tags=["audit"], dependencies=[Depends(require_admin)], responses=ERRORS
@@ -33,7 +32,7 @@ class AuditPage(BaseModel):
 
 @router.get("")
 async def read_audit(
-    request: Request,
+    audit: AuditDep,
     after: Annotated[
         int, Query(ge=0, le=2**62, description="the last id already read; 0 from the start")
     ] = 0,
@@ -41,7 +40,6 @@ async def read_audit(
 ) -> AuditPage:
     """Entries with an id above `after`, oldest first (newest last). To follow the log, pass
     the last id read as `after` again; an empty list means nothing new yet."""
-    audit: Audit = request.app.state.container.audit
     entries = await audit.after(after, limit)
     return AuditPage(
         entries=[

@@ -1,143 +1,79 @@
-"""Campaign lead lists through the admin API: add leads, read the list, remove waiting ones."""
+"""Campaigns through the admin API: their settings and disposition plans, applied to the live
+floor at once. (A campaign's lead list has its own resource, `lead_lists`.)"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, HTTPException, Path, status
+from pydantic import BaseModel, Field
 
-from agentbar.domain.model.errors import DomainError, IllegalTransition, NoLead, UnknownCampaign
-from agentbar.domain.model.lead_book import LeadState
-from agentbar.phones import InvalidPhone
-from agentbar.services.audit import ADMIN_DELETE
-from agentbar.services.leads import LeadEntry, LeadIntake, NotOutbound
-from agentbar.web.api.changes import CONFLICT, ERRORS, NOT_FOUND, audit_change
-from agentbar.web.security import require_admin
+from agentbar.domain.model.campaign import Campaign, CampaignKind, DialMode, Routing
+from agentbar.services.configuration import CampaignSettings, campaign_entry, campaign_spec
+from agentbar.services.provisioning import InvalidConfiguration
+from agentbar.web.api.answers import ERRORS, NOT_FOUND, refused
+from agentbar.web.deps import ClientDep, ProvisioningDep, require_admin
 
 router = APIRouter(
     prefix="/api/v1/campaigns",
-    tags=["campaigns"],
+    tags=["provisioning"],
     dependencies=[Depends(require_admin)],
-    responses={**ERRORS, **NOT_FOUND},
+    responses=ERRORS,
 )
 
 CampaignName = Annotated[str, Path(min_length=1, max_length=200)]
 
 
-class NewLead(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    phone: Annotated[str, Field(min_length=1, max_length=40)]
-    name: Annotated[str, Field(max_length=200)] | None = None
-    data: dict[str, Any] = Field(default_factory=dict)
+class CampaignBody(CampaignSettings):
+    agents: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default_factory=list)
+    """Agent ids to add to the campaign (agents already on it stay)."""
 
 
-class NewLeads(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    leads: Annotated[list[NewLead], Field(min_length=1, max_length=10_000)]
+class DispositionClassView(BaseModel):
+    dispositionClass: str
+    dispositionCodes: list[str]
 
 
-class AddedLeads(BaseModel):
-    leadIds: list[str]
-
-
-class LeadView(BaseModel):
+class CampaignView(BaseModel):
     id: str
-    position: int
-    """The lead's place in the list: pass the last one read as `after` for the next page."""
-    phone: str
-    name: str | None
-    data: dict[str, Any]
-    state: LeadState
-    """new (waiting), presented (shown to an agent), dialled, skipped, removed."""
-    agentId: str | None
-    callId: str | None
+    name: str
+    kind: CampaignKind
+    routing: Routing
+    ringTimeout: float | None
+    maxMisses: int | None
+    wrapUpTimeout: float | None
+    defaultDisposition: str | None
+    callbackInDisposeDial: bool
+    dialMode: DialMode
+    dispositions: list[DispositionClassView]
 
 
-class LeadPage(BaseModel):
-    leads: list[LeadView]
-    last: int
-    """The position to ask after next (`after` again when the page was empty)."""
+def campaign_view(campaign: Campaign) -> CampaignView:
+    return CampaignView(id=campaign.campaign_id, **campaign_entry(campaign).model_dump())
 
 
-class RemovedLeads(BaseModel):
-    removed: list[str]
+@router.get("")
+async def list_campaigns(provisioning: ProvisioningDep) -> list[CampaignView]:
+    return [campaign_view(c) for c in provisioning.campaigns()]
 
 
-def _intake(request: Request) -> LeadIntake:
-    intake: LeadIntake = request.app.state.container.leads
-    return intake
+@router.get("/{name}", responses=NOT_FOUND)
+async def get_campaign(name: CampaignName, provisioning: ProvisioningDep) -> CampaignView:
+    """A campaign by name (case-insensitive)."""
+    campaign = provisioning.campaign_named(name)
+    if campaign is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no campaign named '{name}'")
+    return campaign_view(campaign)
 
 
-def _refused(error: DomainError) -> HTTPException:
-    if isinstance(error, UnknownCampaign | NoLead):
-        return HTTPException(status.HTTP_404_NOT_FOUND, error.message)
-    if isinstance(error, IllegalTransition):
-        return HTTPException(status.HTTP_409_CONFLICT, error.message)
-    return HTTPException(422, error.message)
-
-
-@router.post("/{campaign_name}/leads", status_code=status.HTTP_201_CREATED)
-async def add_leads(campaign_name: CampaignName, body: NewLeads, request: Request) -> AddedLeads:
-    """Append leads to an outbound campaign's list (all or none)."""
-    entries = [LeadEntry(lead.phone, lead.name, lead.data) for lead in body.leads]
+@router.put("/{name}")
+async def put_campaign(
+    name: CampaignName, body: CampaignBody, provisioning: ProvisioningDep, client: ClientDep
+) -> CampaignView:
+    """Create or update a campaign (it applies to the live floor at once)."""
+    spec = campaign_spec(name, body, tuple(body.agents))
     try:
-        return AddedLeads(leadIds=await _intake(request).add(campaign_name, entries))
-    except (UnknownCampaign, InvalidPhone, NotOutbound) as error:
-        raise _refused(error) from None
-
-
-@router.get("/{campaign_name}/leads")
-async def list_leads(
-    campaign_name: CampaignName,
-    request: Request,
-    state: Annotated[list[LeadState] | None, Query(description="only these states")] = None,
-    after: Annotated[int, Query(ge=0, le=2**62)] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> LeadPage:
-    """The campaign's leads in list order, a page at a time, each with its state."""
-    try:
-        found = _intake(request).page(campaign_name, state or [], after, limit)
-    except (UnknownCampaign, NotOutbound) as error:
-        raise _refused(error) from None
-    leads = [
-        LeadView(
-            id=lead.lead_id,
-            position=position,
-            phone=lead.phone,
-            name=lead.name,
-            data=lead.data,
-            state=lead.state,
-            agentId=lead.agent_id,
-            callId=lead.call_id,
-        )
-        for position, lead in found
-    ]
-    return LeadPage(leads=leads, last=leads[-1].position if leads else after)
-
-
-@router.delete("/{campaign_name}/leads")
-async def remove_waiting_leads(campaign_name: CampaignName, request: Request) -> RemovedLeads:
-    """Remove every lead still waiting (state new); one being shown to an agent stays.
-    Removed leads are kept in the list's record with state `removed`."""
-    try:
-        removed = await _intake(request).remove(campaign_name)
-    except (UnknownCampaign, NotOutbound) as error:
-        raise _refused(error) from None
-    await audit_change(request, ADMIN_DELETE, f"{len(removed)} lead(s) of '{campaign_name}'")
-    return RemovedLeads(removed=removed)
-
-
-@router.delete("/{campaign_name}/leads/{lead_id}", responses=CONFLICT)
-async def remove_lead(
-    campaign_name: CampaignName,
-    lead_id: Annotated[str, Path(min_length=1, max_length=64)],
-    request: Request,
-) -> RemovedLeads:
-    """Remove one waiting lead; 409 while it is shown to an agent, 404 once dialled."""
-    try:
-        removed = await _intake(request).remove(campaign_name, [lead_id])
-    except (UnknownCampaign, NotOutbound, NoLead, IllegalTransition) as error:
-        raise _refused(error) from None
-    await audit_change(request, ADMIN_DELETE, f"lead '{lead_id}' of '{campaign_name}'")
-    return RemovedLeads(removed=removed)
+        campaign = await provisioning.put_campaign(spec, client=client)
+    except InvalidConfiguration as error:
+        raise refused(error) from None
+    return campaign_view(campaign)

@@ -13,11 +13,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-from agentbar.services.audit import ADMIN_IMPORT
-from agentbar.services.configuration import Configuration, Document, counts_of
+from agentbar.services.configuration import Document, counts_of
 from agentbar.services.provisioning import InvalidConfiguration
-from agentbar.web.api.changes import ERRORS, audit_change, refused
-from agentbar.web.security import require_admin
+from agentbar.web.api.answers import ERRORS, refused
+from agentbar.web.deps import ClientDep, ConfigurationDep, require_admin
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 YAML_MEDIA_TYPE = "application/yaml"
@@ -81,11 +80,6 @@ class Applied(BaseModel):
     webhooks: int
 
 
-def _configuration(request: Request) -> Configuration:
-    configuration: Configuration = request.app.state.container.configuration
-    return configuration
-
-
 def _as_yaml(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
@@ -99,12 +93,13 @@ _YAML_ANSWER: dict[int | str, dict[str, Any]] = {
 @router.get("", responses=_YAML_ANSWER)
 async def export_configuration(
     request: Request,
+    configuration: ConfigurationDep,
     format: Annotated[Literal["json", "yaml"] | None, Query()] = None,
 ) -> Document:
     """The whole configuration: JSON, or YAML with `format=yaml` or `Accept: application/yaml`.
 
     Holds password hashes and webhook secrets: keep the file as safe as the database."""
-    doc = await _configuration(request).export()
+    doc = await configuration.export()
     wants_yaml = format == "yaml" or (
         format is None and _is_yaml(request.headers.get("accept", ""))
     )
@@ -121,7 +116,8 @@ async def export_configuration(
 )
 async def import_configuration(
     document: Document,
-    request: Request,
+    configuration: ConfigurationDep,
+    client: ClientDep,
     dry_run: Annotated[bool, Query(alias="dryRun")] = False,
 ) -> Applied:
     """Apply a whole configuration (JSON, or YAML with `Content-Type: application/yaml`).
@@ -130,14 +126,11 @@ async def import_configuration(
     what is wrong). Sections left out are left alone; each entry creates or replaces its
     resource; break reasons and allowed origins, when given, replace the lists whole.
     `dryRun=true` only checks."""
-    configuration = _configuration(request)
     try:
         if dry_run:
             await configuration.check(document)
         else:
-            await configuration.apply(document)
+            await configuration.apply(document, client=client)
     except InvalidConfiguration as error:
         raise refused(error) from None
-    if not dry_run:
-        await audit_change(request, ADMIN_IMPORT, "configuration")
     return Applied(applied=not dry_run, **asdict(counts_of(document)))

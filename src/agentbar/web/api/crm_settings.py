@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentbar.auth.sso_wire import SsoFormat
-from agentbar.services.audit import ADMIN_DELETE, ADMIN_PUT
 from agentbar.services.crm_settings import CrmSettings, InvalidSetting, SsoEndpoint
-from agentbar.web.api.changes import ERRORS, audit_change, refused
-from agentbar.web.security import require_admin
+from agentbar.web.api.answers import ERRORS, refused
+from agentbar.web.deps import ClientDep, CrmSettingsDep, require_admin
 
 router = APIRouter(
     prefix="/api/v1",
@@ -53,11 +52,6 @@ class SsoView(BaseModel):
     """'stored' (this API), 'environment' (AGENTBAR_CRM_SSO_URL) or 'none' (CRM login off)."""
 
 
-def _crm(request: Request) -> CrmSettings:
-    settings: CrmSettings = request.app.state.container.crm_settings
-    return settings
-
-
 def _origins_view(settings: CrmSettings) -> OriginsView:
     return OriginsView(
         environment=settings.environment_origins,
@@ -73,43 +67,41 @@ def _sso_view(endpoint: SsoEndpoint | None) -> SsoView:
 
 
 @router.get("/origins")
-async def get_origins(request: Request) -> OriginsView:
+async def get_origins(settings: CrmSettingsDep) -> OriginsView:
     """The CRM origins allowed to embed the toolbar."""
-    return _origins_view(_crm(request))
+    return _origins_view(settings)
 
 
 @router.put("/origins")
-async def put_origins(body: OriginsBody, request: Request) -> OriginsView:
+async def put_origins(
+    body: OriginsBody, settings: CrmSettingsDep, client: ClientDep
+) -> OriginsView:
     """Replace the stored origins; new toolbar loads and socket logins use them at once."""
-    settings = _crm(request)
     try:
-        settings.put_origins(body.origins)
+        await settings.put_origins(body.origins, client=client)
     except InvalidSetting as error:
         raise refused(error) from None
-    await audit_change(request, ADMIN_PUT, "allowed origins")
     return _origins_view(settings)
 
 
 @router.get("/sso")
-async def get_sso(request: Request) -> SsoView:
+async def get_sso(settings: CrmSettingsDep) -> SsoView:
     """The CRM login/logout endpoint in force (AUTH_TYPE_CRM_HTTP), and where it comes from."""
-    return _sso_view(_crm(request).sso_endpoint())
+    return _sso_view(settings.sso_endpoint())
 
 
 @router.put("/sso")
-async def put_sso(body: SsoBody, request: Request) -> SsoView:
+async def put_sso(body: SsoBody, settings: CrmSettingsDep, client: ClientDep) -> SsoView:
     """Store the endpoint and format; the next CRM login uses them."""
     try:
-        endpoint = _crm(request).put_sso(body.url, body.format.value)
+        endpoint = await settings.put_sso(body.url, body.format.value, client=client)
     except InvalidSetting as error:
         raise refused(error) from None
-    await audit_change(request, ADMIN_PUT, "sso endpoint")
     return _sso_view(endpoint)
 
 
 @router.delete("/sso", status_code=status.HTTP_200_OK)
-async def delete_sso(request: Request) -> SsoView:
+async def delete_sso(settings: CrmSettingsDep, client: ClientDep) -> SsoView:
     """Forget the stored endpoint: the environment's applies again (or none)."""
-    endpoint = _crm(request).clear_sso()
-    await audit_change(request, ADMIN_DELETE, "sso endpoint")
+    endpoint = await settings.clear_sso(client=client)
     return _sso_view(endpoint)

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel
 
 from agentbar.domain.center import Center
 from agentbar.domain.model.campaign import Campaign, CampaignKind, Routing
-from agentbar.web.api.changes import ERRORS, NOT_FOUND
-from agentbar.web.security import require_admin
+from agentbar.services.provisioning import Provisioning
+from agentbar.web.api.answers import ERRORS, NOT_FOUND
+from agentbar.web.deps import ProvisioningDep, RuntimeDep, require_admin
 
 router = APIRouter(
     prefix="/api/v1/queues",
@@ -57,29 +58,29 @@ def _view(center: Center, campaign: Campaign, agents: list[str]) -> QueueView:
     )
 
 
-def _queues(request: Request) -> list[QueueView]:
-    container = request.app.state.container
-    center: Center = container.runtime.center
-    assigned = container.storage.campaign_agent_ids()
+def _queues(center: Center, provisioning: Provisioning) -> list[QueueView]:
+    assigned = provisioning.campaign_agent_ids()
     return [
         _view(center, c, assigned.get(c.campaign_id, []))
-        for c in center.campaigns.values()
+        for c in provisioning.campaigns()
         if c.kind is CampaignKind.INBOUND
     ]
 
 
 @router.get("")
-async def list_queues(request: Request) -> list[QueueView]:
+async def list_queues(runtime: RuntimeDep, provisioning: ProvisioningDep) -> list[QueueView]:
     """Every inbound campaign's agent queue."""
-    return _queues(request)
+    return _queues(runtime.center, provisioning)
 
 
 @router.get("/{name}", responses=NOT_FOUND)
 async def get_queue(
-    name: Annotated[str, Path(min_length=1, max_length=200)], request: Request
+    name: Annotated[str, Path(min_length=1, max_length=200)],
+    runtime: RuntimeDep,
+    provisioning: ProvisioningDep,
 ) -> QueueView:
     """One queue, by its campaign's name (case-insensitive)."""
-    for queue in _queues(request):
+    for queue in _queues(runtime.center, provisioning):
         if queue.name.casefold() == name.strip().casefold():
             return queue
     raise HTTPException(status.HTTP_404_NOT_FOUND, f"no agent queue '{name}' (an inbound campaign)")

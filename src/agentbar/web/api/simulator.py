@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentbar.domain.model.errors import UnknownCall, UnknownCampaign
 from agentbar.services.sandbox import InvalidPhone, SandboxCalls, WrongCampaignKind
-from agentbar.web.api.changes import ERRORS, NOT_FOUND
-from agentbar.web.security import require_admin
+from agentbar.web.api.answers import ERRORS, NOT_FOUND
+from agentbar.web.deps import SandboxDep, require_admin
 
 router = APIRouter(
     prefix="/api/v1/simulator",
@@ -31,8 +31,7 @@ class PlacedCall(BaseModel):
     callId: str
 
 
-def _sandbox(request: Request) -> SandboxCalls:
-    sandbox: SandboxCalls | None = request.app.state.container.sandbox
+def _sandbox(sandbox: SandboxCalls | None) -> SandboxCalls:
     if sandbox is None:
         raise HTTPException(
             status.HTTP_409_CONFLICT, "the simulator API needs AGENTBAR_TELEPHONY=simulator"
@@ -41,10 +40,10 @@ def _sandbox(request: Request) -> SandboxCalls:
 
 
 @router.post("/calls", status_code=status.HTTP_201_CREATED, response_model=PlacedCall)
-async def place_call(body: PlaceCall, request: Request) -> PlacedCall:
+async def place_call(body: PlaceCall, sandbox: SandboxDep) -> PlacedCall:
     """A simulated customer calls from `from` into the inbound campaign `campaign`."""
     try:
-        return PlacedCall(callId=_sandbox(request).place_inbound(body.from_, body.campaign))
+        return PlacedCall(callId=_sandbox(sandbox).place_inbound(body.from_, body.campaign))
     except UnknownCampaign as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, error.message) from None
     except (InvalidPhone, WrongCampaignKind) as error:
@@ -52,9 +51,9 @@ async def place_call(body: PlaceCall, request: Request) -> PlacedCall:
 
 
 @router.post("/calls/{call_id}/hangup", status_code=status.HTTP_204_NO_CONTENT)
-async def hang_up(call_id: str, request: Request) -> None:
+async def hang_up(call_id: str, sandbox: SandboxDep) -> None:
     """The simulated customer of this call hangs up."""
     try:
-        _sandbox(request).hang_up(call_id)
+        _sandbox(sandbox).hang_up(call_id)
     except UnknownCall as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, error.message) from None

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentbar.services.audit import ADMIN_DELETE, ADMIN_PUT
-from agentbar.web.api.changes import ERRORS, NOT_FOUND, audit_change
-from agentbar.web.security import require_admin
+from agentbar.web.api.answers import ERRORS, NOT_FOUND
+from agentbar.web.deps import ClientDep, WebhookReceiversDep, require_admin
 
 router = APIRouter(
     prefix="/api/v1/webhooks",
@@ -48,36 +47,35 @@ class DeliveryView(BaseModel):
 
 
 @router.put("/{name}", status_code=status.HTTP_204_NO_CONTENT)
-async def put_webhook(name: Name, body: WebhookBody, request: Request) -> None:
+async def put_webhook(
+    name: Name, body: WebhookBody, receivers: WebhookReceiversDep, client: ClientDep
+) -> None:
     """Add a receiver (events from now on, or after `fromSeq`), or change its URL and secret."""
-    container = request.app.state.container
-    cursor = body.fromSeq if body.fromSeq is not None else await container.storage.last_seq()
-    container.storage.put_webhook(name, body.url, body.secret, cursor)
-    container.webhooks.changed()
-    await audit_change(request, ADMIN_PUT, f"webhook '{name}'")
+    await receivers.put(name, body.url, body.secret, body.fromSeq, client=client)
 
 
 @router.get("")
-async def list_webhooks(request: Request) -> list[WebhookView]:
+async def list_webhooks(receivers: WebhookReceiversDep) -> list[WebhookView]:
     """The receivers, each with the last event it acknowledged (the secret is not shown)."""
-    found = request.app.state.container.storage.webhooks()
-    return [WebhookView(name=n, url=u, deliveredUpTo=c) for n, u, _, c in found]
+    return [
+        WebhookView(name=r.name, url=r.url, deliveredUpTo=r.delivered_up_to)
+        for r in receivers.receivers()
+    ]
 
 
 @router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-async def delete_webhook(name: Name, request: Request) -> Response:
-    container = request.app.state.container
-    if not container.storage.delete_webhook(name):
+async def delete_webhook(name: Name, receivers: WebhookReceiversDep, client: ClientDep) -> Response:
+    if not await receivers.remove(name, client=client):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no webhook '{name}'")
-    container.webhooks.changed()
-    await audit_change(request, ADMIN_DELETE, f"webhook '{name}'")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/{name}/deliveries")
 async def deliveries(
-    name: Name, request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    name: Name,
+    receivers: WebhookReceiversDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[DeliveryView]:
     """The latest delivery attempts, oldest first: seq, attempt, at, status, detail."""
-    found = request.app.state.container.storage.deliveries(name, limit)
+    found = receivers.deliveries(name, limit)
     return [DeliveryView(**row) for row in found]

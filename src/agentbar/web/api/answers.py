@@ -1,14 +1,14 @@
-"""What every admin change shares: its entry in the audit log, and how refusals answer."""
+"""How admin endpoints answer: the refusals they may give, declared for the OpenAPI
+description, and a refused change translated into its HTTP answer."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException
 from pydantic import BaseModel
 
 from agentbar.domain.model.errors import DomainError
-from agentbar.services.audit import Audit
 from agentbar.services.provisioning import InUse
 
 
@@ -29,12 +29,6 @@ ERRORS: Answers = {
 
 CONFLICT: Answers = {409: {"model": Problem, "description": "in use; nothing was changed"}}
 NOT_FOUND: Answers = {404: {"model": Problem, "description": "no such resource"}}
-
-
-async def audit_change(request: Request, action: str, what: str) -> None:
-    audit: Audit = request.app.state.container.audit
-    client = request.client.host if request.client else None
-    await audit.record(action, None, client, what)
 
 
 def refused(error: DomainError) -> HTTPException:

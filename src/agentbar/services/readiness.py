@@ -1,0 +1,23 @@
+"""Readiness: whether the server can take agents now, and if not, why."""
+
+from __future__ import annotations
+
+from agentbar.drivers.storage.sql import SqlStorage
+from agentbar.services.runtime import Runtime
+
+
+class Readiness:
+    def __init__(self, runtime: Runtime, storage: SqlStorage) -> None:
+        self._runtime = runtime
+        self._storage = storage
+
+    async def problems(self) -> list[str]:
+        """What keeps the server from being ready; none when it is."""
+        problems = []
+        if not self._runtime.started:
+            problems.append("the runtime has not started")
+        try:
+            await self._storage.ping()
+        except Exception as error:  # any database failure means: not ready
+            problems.append(f"database: {error}")
+        return problems

@@ -1,0 +1,49 @@
+"""What the web application is given: the services it serves with, and how to start and stop
+them. The composition root builds it; the web layer knows nothing of drivers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from agentbar.metrics import Metrics
+from agentbar.ports import Clock, EventBus
+from agentbar.services.audit import Audit
+from agentbar.services.configuration import Configuration
+from agentbar.services.crm_settings import CrmSettings
+from agentbar.services.desk import Desk
+from agentbar.services.event_log import EventLog
+from agentbar.services.leads import LeadIntake
+from agentbar.services.provisioning import Provisioning
+from agentbar.services.readiness import Readiness
+from agentbar.services.runtime import Runtime
+from agentbar.services.sandbox import SandboxCalls
+from agentbar.services.sessions import Sessions
+from agentbar.services.supervision import Supervision
+from agentbar.services.webhooks import WebhookReceivers
+from agentbar.web.security import AdminToken
+
+
+@dataclass(frozen=True)
+class AppServices:
+    admin_token: AdminToken
+    clock: Clock
+    bus: EventBus
+    runtime: Runtime
+    readiness: Readiness
+    metrics: Metrics
+    sessions: Sessions
+    desk: Desk
+    event_log: EventLog
+    crm_settings: CrmSettings
+    provisioning: Provisioning
+    leads: LeadIntake
+    webhooks: WebhookReceivers
+    configuration: Configuration
+    audit: Audit
+    supervision: Supervision
+    sandbox: SandboxCalls | None
+    """None unless telephony is the simulator."""
+    start: Callable[[], Awaitable[None]]
+    """Run before the first request (migrations, stored settings, the runtime)."""
+    stop: Callable[[], Awaitable[None]]

@@ -1,0 +1,133 @@
+"""The FastAPI dependencies through which routes reach the services, one per service, each
+typed with the service's class: a route names what it uses, and nothing else is in reach."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import HTTPConnection
+
+from agentbar.metrics import Metrics
+from agentbar.ports import Clock
+from agentbar.services.audit import Audit
+from agentbar.services.configuration import Configuration
+from agentbar.services.crm_settings import CrmSettings
+from agentbar.services.event_log import EventLog
+from agentbar.services.leads import LeadIntake
+from agentbar.services.provisioning import Provisioning
+from agentbar.services.readiness import Readiness
+from agentbar.services.runtime import Runtime
+from agentbar.services.sandbox import SandboxCalls
+from agentbar.services.sessions import Sessions
+from agentbar.services.supervision import Supervision
+from agentbar.services.webhooks import WebhookReceivers
+from agentbar.web.app_services import AppServices
+from agentbar.web.security import AdminToken
+
+
+def _services(connection: HTTPConnection) -> AppServices:
+    services: AppServices = connection.app.state.services
+    return services
+
+
+# HTTPConnection, not Request: the same dependencies serve HTTP routes and WebSocket routes.
+
+
+def admin_token(connection: HTTPConnection) -> AdminToken:
+    return _services(connection).admin_token
+
+
+def clock(connection: HTTPConnection) -> Clock:
+    return _services(connection).clock
+
+
+def runtime(connection: HTTPConnection) -> Runtime:
+    return _services(connection).runtime
+
+
+def readiness(connection: HTTPConnection) -> Readiness:
+    return _services(connection).readiness
+
+
+def metrics(connection: HTTPConnection) -> Metrics:
+    return _services(connection).metrics
+
+
+def sessions(connection: HTTPConnection) -> Sessions:
+    return _services(connection).sessions
+
+
+def event_log(connection: HTTPConnection) -> EventLog:
+    return _services(connection).event_log
+
+
+def crm_settings(connection: HTTPConnection) -> CrmSettings:
+    return _services(connection).crm_settings
+
+
+def provisioning(connection: HTTPConnection) -> Provisioning:
+    return _services(connection).provisioning
+
+
+def lead_intake(connection: HTTPConnection) -> LeadIntake:
+    return _services(connection).leads
+
+
+def webhook_receivers(connection: HTTPConnection) -> WebhookReceivers:
+    return _services(connection).webhooks
+
+
+def configuration(connection: HTTPConnection) -> Configuration:
+    return _services(connection).configuration
+
+
+def audit(connection: HTTPConnection) -> Audit:
+    return _services(connection).audit
+
+
+def supervision(connection: HTTPConnection) -> Supervision:
+    return _services(connection).supervision
+
+
+def sandbox(connection: HTTPConnection) -> SandboxCalls | None:
+    return _services(connection).sandbox
+
+
+def client(connection: HTTPConnection) -> str | None:
+    """The caller's address, for the audit log."""
+    return connection.client.host if connection.client else None
+
+
+AdminTokenDep = Annotated[AdminToken, Depends(admin_token)]
+ClockDep = Annotated[Clock, Depends(clock)]
+RuntimeDep = Annotated[Runtime, Depends(runtime)]
+ReadinessDep = Annotated[Readiness, Depends(readiness)]
+MetricsDep = Annotated[Metrics, Depends(metrics)]
+SessionsDep = Annotated[Sessions, Depends(sessions)]
+EventLogDep = Annotated[EventLog, Depends(event_log)]
+CrmSettingsDep = Annotated[CrmSettings, Depends(crm_settings)]
+ProvisioningDep = Annotated[Provisioning, Depends(provisioning)]
+LeadIntakeDep = Annotated[LeadIntake, Depends(lead_intake)]
+WebhookReceiversDep = Annotated[WebhookReceivers, Depends(webhook_receivers)]
+ConfigurationDep = Annotated[Configuration, Depends(configuration)]
+AuditDep = Annotated[Audit, Depends(audit)]
+SupervisionDep = Annotated[Supervision, Depends(supervision)]
+SandboxDep = Annotated[SandboxCalls | None, Depends(sandbox)]
+ClientDep = Annotated[str | None, Depends(client)]
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def require_admin(request: Request, token: AdminTokenDep) -> None:
+    # Read by hand, not as a dependency: the OpenAPI document declares no security scheme.
+    credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
+    if credentials is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "admin token required: send 'Authorization: Bearer <AGENTBAR_ADMIN_TOKEN>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if not token.accepts(credentials.credentials):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "admin token is not valid")

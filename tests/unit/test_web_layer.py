@@ -1,0 +1,104 @@
+"""The web layer reaches the server only through services: it imports no driver and not the
+composition root, and an app built around stand-in services answers with theirs."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any, cast
+
+import httpx
+import pytest
+
+import agentbar.web
+from agentbar.services.audit import ADMIN_PUT
+from agentbar.services.provisioning import AgentSummary, Provisioning
+from agentbar.web.app import create_app
+from agentbar.web.app_services import AppServices
+from agentbar.web.security import AdminToken
+
+WEB_DIR = Path(agentbar.web.__file__).parent
+FORBIDDEN = ("agentbar.drivers", "agentbar.bootstrap")
+
+
+def imported_modules(path: Path) -> list[str]:
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module is not None and node.level == 0:
+            found.append(node.module)
+            found.extend(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(WEB_DIR.rglob("*.py")), ids=lambda p: p.name)
+def test_a_web_module_imports_no_driver_and_not_the_composition_root(path: Path) -> None:
+    leaks = [m for m in imported_modules(path) if m.startswith(FORBIDDEN)]
+    assert leaks == []
+
+
+class StandInProvisioning:
+    """Just what the agents routes ask of provisioning."""
+
+    def __init__(self) -> None:
+        self.changes: list[tuple[str, str | None]] = []
+
+    async def agents(self) -> list[AgentSummary]:
+        return [AgentSummary("a1", "Alice", None, "sso", ["Sales"])]
+
+    async def put_agent(self, agent_id: str, name: str, *args: Any, client: str | None) -> None:
+        self.changes.append((ADMIN_PUT, client))
+
+
+def stand_in_services(provisioning: StandInProvisioning) -> AppServices:
+    unused = cast(Any, None)
+
+    async def nothing() -> None:
+        return None
+
+    return AppServices(
+        admin_token=AdminToken("secret-token"),
+        clock=unused,
+        bus=unused,
+        runtime=unused,
+        readiness=unused,
+        metrics=unused,
+        sessions=unused,
+        desk=unused,
+        event_log=unused,
+        crm_settings=unused,
+        provisioning=cast(Provisioning, provisioning),
+        leads=unused,
+        webhooks=unused,
+        configuration=unused,
+        audit=unused,
+        supervision=unused,
+        sandbox=None,
+        start=nothing,
+        stop=nothing,
+    )
+
+
+async def test_routes_answer_with_the_services_the_app_is_given() -> None:
+    provisioning = StandInProvisioning()
+    app = create_app(stand_in_services(provisioning))
+    transport = httpx.ASGITransport(app=app, client=("192.0.2.7", 4321))
+    async with httpx.AsyncClient(transport=transport, base_url="http://agentbar") as client:
+        admin = {"Authorization": "Bearer secret-token"}
+        assert (await client.get("/api/v1/agents")).status_code == 401
+        wrong = {"Authorization": "Bearer wrong"}
+        assert (await client.get("/api/v1/agents", headers=wrong)).status_code == 403
+        listed = await client.get("/api/v1/agents", headers=admin)
+        assert listed.json() == [
+            {
+                "id": "a1",
+                "name": "Alice",
+                "hasPassword": False,
+                "authPolicy": "sso",
+                "campaigns": ["Sales"],
+            }
+        ]
+        changed = await client.put("/api/v1/agents/a2", headers=admin, json={"name": "Bob"})
+        assert changed.status_code == 204
+    assert provisioning.changes == [(ADMIN_PUT, "192.0.2.7")]
