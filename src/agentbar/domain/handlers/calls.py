@@ -149,7 +149,7 @@ def to_wrap_up(
 def connected(floor: Floor, call: Call) -> ev.CallConnected:
     assert call.agent_id is not None
     assert call.user_crt is not None
-    assert call.show_crm_request_id is not None
+    assert call.screen_pop_id is not None
     return ev.CallConnected(
         call_id=call.call_id,
         agent_id=call.agent_id,
@@ -159,7 +159,7 @@ def connected(floor: Floor, call: Call) -> ev.CallConnected:
         campaign_name=floor.campaigns[call.campaign_id].name,
         user_crt=call.user_crt,
         customer_crt=call.customer_crt,
-        show_crm_request_id=call.show_crm_request_id,
+        screen_pop_id=call.screen_pop_id,
     )
 
 

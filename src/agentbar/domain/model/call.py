@@ -106,7 +106,7 @@ class Call:
     state: CallState = CallState.QUEUED
     agent_id: str | None = None
     user_crt: str | None = None
-    show_crm_request_id: str | None = None
+    screen_pop_id: str | None = None
     offered_at: float | None = None
     answered_at: float | None = None
     ended_at: float | None = None
