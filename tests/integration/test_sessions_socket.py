@@ -228,7 +228,7 @@ def test_an_agent_with_one_campaign_works_in_it_from_login(solo_server: Agentbar
     [selected] = server.query(
         "SELECT data FROM events WHERE agent_id = 'solo' AND kind = 'agent.campaign_selected'"
     )
-    assert '"campaign_name": "Inbound Support"' in selected["data"]
+    assert '"campaignName": "Inbound Support"' in selected["data"]
     with toolbar_for(server) as toolbar:
         assert log_in(toolbar, "agent1")["snapshot"]["agent"]["campaignId"] is None
 

@@ -91,7 +91,7 @@ def test_blind_transfers_to_a_phone_and_an_ivr(
         one.toolbar.wait_event("call.transfer_finished", outcome="completed")
         one.dispose()
         [leg] = server.query(
-            "SELECT kind, party, purpose FROM call_legs WHERE leg_id = ?", data["leg_id"]
+            "SELECT kind, party, purpose FROM call_legs WHERE leg_id = ?", data["legId"]
         )
         assert tuple(leg) == (kind, party, "transfer")
 
@@ -208,7 +208,7 @@ def test_the_four_conferences_and_dropping_a_leg(
     assert len(set(legs.values()) | {call["userCrt"], call["customerCrt"]}) == 6
 
     one.toolbar.expect_ok("call.leg.drop", legId=legs["user"])
-    one.toolbar.wait_event("call.leg_ended", leg_id=legs["user"], reason="dropped")
+    one.toolbar.wait_event("call.leg_ended", legId=legs["user"], reason="dropped")
     two.toolbar.wait_event("agent.state_changed", state="ready")
     server.customer_hangs_up(call["callId"])
     one.toolbar.wait_event("call.ended", callId=call["callId"])
@@ -224,7 +224,7 @@ def test_the_four_conferences_and_dropping_a_leg(
         ("user", "dropped"),
         ("ivr", "customer"),
     ]
-    [flag] = server.query("SELECT tpv FROM calls WHERE call_id = ?", call["call_id"])
+    [flag] = server.query("SELECT tpv FROM calls WHERE call_id = ?", call["callId"])
     assert flag[0] == 1
 
 
@@ -261,5 +261,5 @@ def test_bad_requests_get_a_specific_error_and_change_nothing(
     assert stored_counts(server) == before
     assert server.query("SELECT count(*) FROM call_transfers")[0][0] == 0
     # The call is untouched: still connected to agent1.
-    [row] = server.query("SELECT state, agent_id FROM calls WHERE call_id = ?", call["call_id"])
+    [row] = server.query("SELECT state, agent_id FROM calls WHERE call_id = ?", call["callId"])
     assert tuple(row) == ("connected", "agent1")

@@ -37,9 +37,7 @@ class Desk:
             )
         ]
         return {
-            "agent": _agent_view(agent),
-            "call": self._call_view(agent),
-            "lead": self._lead_view(agent),
+            **self._view_of(agent),
             "campaigns": campaigns,
             "breakReasons": [
                 {"name": r.name, "productive": r.productive} for r in center.break_reasons
@@ -52,8 +50,9 @@ class Desk:
         """The agent's view as it stands: `agent`, `call` (or None), `lead` (or None); None
         once the agent has logged out."""
         agent = self._runtime.center.find_agent(agent_id)
-        if agent is None:
-            return None
+        return None if agent is None else self._view_of(agent)
+
+    def _view_of(self, agent: Agent) -> dict[str, Any]:
         return {
             "agent": _agent_view(agent),
             "call": self._call_view(agent),
