@@ -128,5 +128,5 @@ def test_a_callback_time_chosen_in_wrap_up_schedules_a_callback(
     due = page.evaluate("(w) => new Date(w).getTime() / 1000", when)
     assert row["due_at"] == pytest.approx(due)
     [disposed] = server.query("SELECT disposition_code FROM calls WHERE call_id = ?", call_id)
-    assert disposed["dispositionCode"] == "Callback"
+    assert disposed["disposition_code"] == "Callback"
     assert handler_calls(page, "handleFailedDispositionNotifyGeneric") == []
