@@ -150,7 +150,7 @@ class CallDialing(Event):
 
 @dataclass(frozen=True)
 class ScreenPop(Event):
-    """The moment the CRM should show the customer: once per call and agent (showCrm)."""
+    """The moment the CRM should show the customer: once per call and agent."""
 
     kind: ClassVar[str] = "call.screen_pop"
     call_id: str
@@ -253,7 +253,7 @@ class CallDisposed(Event):
 
 @dataclass(frozen=True)
 class TransferRequested(Event):
-    """The agent asked for a transfer (the CRM's transferTo...Handler). `leg_id` is the leg the
+    """The agent asked for a transfer (the CRM page hears of it). `leg_id` is the leg the
     customer goes to, `new_call_id` the call it continues as, when there is one."""
 
     kind: ClassVar[str] = "call.transfer_requested"
@@ -285,7 +285,7 @@ class TransferFinished(Event):
 
 @dataclass(frozen=True)
 class ConferenceRequested(Event):
-    """The agent started a conference (the CRM's conferWith...Handler)."""
+    """The agent started a conference (the CRM page hears of it)."""
 
     kind: ClassVar[str] = "call.conference_requested"
     call_id: str
