@@ -54,7 +54,7 @@ def test_an_ivr_is_a_transfer_target_at_once_and_cannot_be_deleted_while_in_use(
     with toolbar_for(server) as toolbar:
         get_ready(toolbar, inbound_campaign(log_in(toolbar)))
         call_id = server.place_call()
-        toolbar.wait_event("call.connected", call_id=call_id)
+        toolbar.wait_event("call.connected", callId=call_id)
         toolbar.expect_ok("call.transfer", kind="ivr", target="billing")
         assert toolbar.wait_event("call.transfer_requested")["data"]["target"] == "Billing"
         with server.admin() as admin:
@@ -68,7 +68,7 @@ def test_an_ivr_is_a_transfer_target_at_once_and_cannot_be_deleted_while_in_use(
             assert admin.delete("/api/v1/ivrs/Billing").status_code == 204
             assert admin.get("/api/v1/ivrs/Billing").status_code == 404
         second = server.place_call()
-        toolbar.wait_event("call.connected", call_id=second)
+        toolbar.wait_event("call.connected", callId=second)
         gone = toolbar.request("call.transfer", kind="ivr", target="Billing")
         assert gone["error"]["code"] == "unknown_target"
     assert ("admin_put", "ivr 'Billing'") in audited(server)

@@ -159,7 +159,7 @@ def test_an_unknown_disposition_keeps_wrap_up_open(server: AgentbarServer) -> No
     with ToolbarClient(server.socket_url, origin=server.base_url) as toolbar:
         get_ready(toolbar, inbound_campaign(log_in(toolbar)))
         call_id = server.place_call()
-        toolbar.wait_event("call.connected", call_id=call_id)
+        toolbar.wait_event("call.connected", callId=call_id)
         early = toolbar.request("disposition.dispose", code="Sale")
         assert early["error"]["code"] == "no_current_call"
         server.customer_hangs_up(call_id)
@@ -169,13 +169,13 @@ def test_an_unknown_disposition_keeps_wrap_up_open(server: AgentbarServer) -> No
         assert answer["error"]["code"] == "invalid_disposition"
         assert "'Bought a yacht'" in answer["error"]["message"]
         assert "Sale" in answer["error"]["message"]
-        wrong_call = toolbar.request("disposition.dispose", code="Sale", crtObjectId="crt-other")
+        wrong_call = toolbar.request("disposition.dispose", code="Sale", callRef="crt-other")
         assert wrong_call["error"]["code"] == "no_current_call"
         assert stored_counts(server) == before
         [row] = server.query("SELECT state, disposition_code FROM calls WHERE call_id = ?", call_id)
         assert (row["state"], row["disposition_code"]) == ("wrap_up", None)
         toolbar.expect_ok("disposition.dispose", code="info given")
-        toolbar.wait_event("call.disposed", disposition_code="Info Given")
+        toolbar.wait_event("call.disposed", dispositionCode="Info Given")
 
 
 def test_an_unprovisioned_extension_is_refused(server: AgentbarServer) -> None:

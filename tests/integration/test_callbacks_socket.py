@@ -15,7 +15,7 @@ from tests.support.toolbar_client import ToolbarClient
 def in_wrap_up(server: AgentbarServer, toolbar: ToolbarClient) -> str:
     get_ready(toolbar, inbound_campaign(log_in(toolbar)))
     call_id = server.place_call("+14085550042")
-    toolbar.wait_event("call.connected", call_id=call_id)
+    toolbar.wait_event("call.connected", callId=call_id)
     server.customer_hangs_up(call_id)
     toolbar.wait_event("agent.state_changed", state="wrap_up")
     return call_id
@@ -31,15 +31,15 @@ def test_a_self_callback_is_dialled_when_it_falls_due(server: AgentbarServer) ->
             callback={"at": at.isoformat(), "selfCallback": True, "params": {"ticket": "T-9"}},
         )
         callback_id = answer["callbackId"]
-        scheduled = toolbar.wait_event("callback.scheduled", callback_id=callback_id)["data"]
-        assert scheduled["for_agent"] == "agent1"
-        assert abs(scheduled["due_at"] - at.timestamp()) < 0.001
+        scheduled = toolbar.wait_event("callback.scheduled", callbackId=callback_id)["data"]
+        assert scheduled["forAgent"] == "agent1"
+        assert abs(scheduled["dueAt"] - at.timestamp()) < 0.001
         toolbar.wait_event("agent.state_changed", state="ready")
-        pop = toolbar.wait_event("call.screen_pop", call_type="callback", timeout=10)["data"]
+        pop = toolbar.wait_event("call.screen_pop", callType="callback", timeout=10)["data"]
         assert pop["phone"] == "+14085550042"
-        assert pop["crm_params"] == {"ticket": "T-9", "callbackId": callback_id}
+        assert pop["crmParams"] == {"ticket": "T-9", "callbackId": callback_id}
     [row] = server.query("SELECT state, call_id FROM callbacks")
-    assert (row["state"], row["call_id"]) == ("dialled", pop["call_id"])
+    assert (row["state"], row["call_id"]) == ("dialled", pop["callId"])
 
 
 def test_a_callback_time_without_zone_or_in_the_past_is_refused(server: AgentbarServer) -> None:

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import agentbar
 
-BRIDGE = Path(agentbar.__file__).parent / "static" / "toolbar" / "crm-bridge.js"
+NAMES = Path(agentbar.__file__).parent / "static" / "toolbar" / "crm" / "names.js"
 
 
 def table(name: str) -> dict[str, tuple[str, str]]:
-    text = BRIDGE.read_text()
-    body = re.search(rf"const {name} = \{{(.*?)\n\}};", text, re.S)
-    assert body is not None, f"{name} not found in crm-bridge.js"
+    text = NAMES.read_text()
+    body = re.search(rf"export const {name} = \{{(.*?)\n\}};", text, re.S)
+    assert body is not None, f"{name} not found in crm/names.js"
     rows = re.findall(r'(\w+): \["(\w+)", "([^"]+)"\]', body.group(1))
     return {kind: (handler, reason) for kind, handler, reason in rows}
 

@@ -40,14 +40,14 @@ def test_a_ready_agent_previews_skips_and_dials_leads(server: AgentbarServer) ->
         toolbar.expect_ok("campaign.select", campaignId=campaign_id)
         toolbar.expect_ok("presence.ready")
         shown = toolbar.wait_event("lead.presented")["data"]
-        assert (shown["lead_id"], shown["phone"], shown["name"]) == (first, "+14155550101", "Ada")
+        assert (shown["leadId"], shown["phone"], shown["name"]) == (first, "+14155550101", "Ada")
         toolbar.expect_ok("lead.skip")
-        toolbar.wait_event("lead.released", lead_id=first, skipped=True)
-        assert toolbar.wait_event("lead.presented")["data"]["lead_id"] == second
+        toolbar.wait_event("lead.released", leadId=first, skipped=True)
+        assert toolbar.wait_event("lead.presented")["data"]["leadId"] == second
         call_id = toolbar.expect_ok("lead.dial")["callId"]
-        pop = toolbar.wait_event("call.screen_pop", call_id=call_id)["data"]
-        assert pop["call_type"] == "preview"
-        assert pop["crm_params"] == {"leadId": second, "leadName": "Grace"}
+        pop = toolbar.wait_event("call.screen_pop", callId=call_id)["data"]
+        assert pop["callType"] == "preview"
+        assert pop["crmParams"] == {"leadId": second, "leadName": "Grace"}
         assert toolbar.request("lead.dial")["error"]["code"] == "no_lead"
     states = {r["lead_id"]: r["state"] for r in server.query("SELECT lead_id, state FROM leads")}
     assert states == {first: "skipped", second: "dialled"}
@@ -75,7 +75,7 @@ def test_leads_not_yet_called_survive_a_restart(tmp_path: Path) -> None:
         toolbar.expect_ok("extension.select", name="SIP 1001", phone="1001")
         toolbar.expect_ok("campaign.select", campaignId=campaign_id)
         toolbar.expect_ok("presence.ready")
-        toolbar.wait_event("lead.presented", lead_id=ids[0])
+        toolbar.wait_event("lead.presented", leadId=ids[0])
         toolbar.close()
     with agentbar_server(data_dir, [CRM_ORIGIN]) as second:
         toolbar = ToolbarClient(second.socket_url, origin=second.base_url)
@@ -84,7 +84,7 @@ def test_leads_not_yet_called_survive_a_restart(tmp_path: Path) -> None:
         toolbar.expect_ok("campaign.select", campaignId=campaign_id)
         toolbar.expect_ok("presence.ready")
         # The lead shown before the restart is first in line again.
-        toolbar.wait_event("lead.presented", lead_id=ids[0])
+        toolbar.wait_event("lead.presented", leadId=ids[0])
         toolbar.close()
 
 
@@ -107,12 +107,12 @@ def test_a_progressive_campaign_dials_lead_after_lead_for_an_auto_call_agent(
         toolbar.expect_ok("presence.ready")
         toolbar.expect_ok("presence.auto_call", on=True)
         ids = add_leads(server, LEADS, campaign="Dialer").json()["leadIds"]
-        first = toolbar.wait_event("call.screen_pop", call_type="progressive")["data"]
-        assert (first["phone"], first["crm_params"]["leadId"]) == ("+14155550101", ids[0])
-        toolbar.wait_event("call.connected", call_id=first["call_id"])
+        first = toolbar.wait_event("call.screen_pop", callType="progressive")["data"]
+        assert (first["phone"], first["crmParams"]["leadId"]) == ("+14155550101", ids[0])
+        toolbar.wait_event("call.connected", callId=first["callId"])
         toolbar.expect_ok("call.hangup")
         toolbar.wait_event("agent.state_changed", state="wrap_up")
         toolbar.expect_ok("disposition.dispose", code="Sale")
-        second = toolbar.wait_event("call.screen_pop", call_type="progressive")["data"]
-        assert second["crm_params"]["leadId"] == ids[1]
+        second = toolbar.wait_event("call.screen_pop", callType="progressive")["data"]
+        assert second["crmParams"]["leadId"] == ids[1]
         toolbar.close()

@@ -29,7 +29,7 @@ def test_ready_and_metrics_follow_the_floor(server: AgentbarServer) -> None:
         assert metric(scraped, 'agentbar_agents{state="ready"}') == 1.0
         assert metric(scraped, "agentbar_open_sockets") == 1.0
         call_id = server.place_call()
-        toolbar.wait_event("call.connected", call_id=call_id)
+        toolbar.wait_event("call.connected", callId=call_id)
         scraped = httpx.get(f"{server.base_url}/metrics").text
         assert metric(scraped, 'agentbar_agents{state="on_call"}') == 1.0
         assert metric(scraped, 'agentbar_calls{state="connected"}') == 1.0

@@ -30,27 +30,27 @@ def test_click_to_dial_pops_with_the_crm_params_then_connects(server: AgentbarSe
             additionalParams={"leadSource": "web", "url": "https://crm.test/contacts/567"},
         )
         call_id = answer["callId"]
-        dialing = toolbar.wait_event("call.dialing", call_id=call_id)["data"]
+        dialing = toolbar.wait_event("call.dialing", callId=call_id)["data"]
         assert dialing["phone"] == "+14085551212"
-        pop = toolbar.wait_event("call.screen_pop", call_id=call_id)["data"]
-        assert pop["call_type"] == "click_to_dial"
-        assert pop["campaign_name"] == "Outbound Sales"
-        assert pop["crm_params"] == {
+        pop = toolbar.wait_event("call.screen_pop", callId=call_id)["data"]
+        assert pop["callType"] == "click_to_dial"
+        assert pop["campaignName"] == "Outbound Sales"
+        assert pop["crmParams"] == {
             "leadSource": "web",
             "url": "https://crm.test/contacts/567",
             "customerId": "cust-567",
         }
-        toolbar.wait_event("call.connected", call_id=call_id)
+        toolbar.wait_event("call.connected", callId=call_id)
         toolbar.wait_event("agent.state_changed", state="on_call")
 
         toolbar.expect_ok("call.hold")
-        toolbar.wait_event("call.held", call_id=call_id)
+        toolbar.wait_event("call.held", callId=call_id)
         assert toolbar.request("call.hold")["error"]["code"] == "illegal_transition"
         toolbar.expect_ok("call.resume")
-        toolbar.wait_event("call.resumed", call_id=call_id)
+        toolbar.wait_event("call.resumed", callId=call_id)
 
         toolbar.expect_ok("call.hangup")
-        assert toolbar.wait_event("call.ended", call_id=call_id)["data"]["ended_by"] == "agent"
+        assert toolbar.wait_event("call.ended", callId=call_id)["data"]["endedBy"] == "agent"
         toolbar.expect_ok("disposition.dispose", code="Sale")
         # The agent dialled while not ready, and returns there.
         toolbar.wait_event("agent.state_changed", state="not_ready")
@@ -91,7 +91,7 @@ def test_dispose_and_dial_disposes_then_dials_at_once(server: AgentbarServer) ->
         toolbar.expect_ok("campaign.select", campaignId=inbound)
         toolbar.expect_ok("presence.ready")
         first = server.place_call("+14085550001")
-        toolbar.wait_event("call.connected", call_id=first)
+        toolbar.wait_event("call.connected", callId=first)
         server.customer_hangs_up(first)
         toolbar.wait_event("agent.state_changed", state="wrap_up")
 
@@ -102,10 +102,10 @@ def test_dispose_and_dial_disposes_then_dials_at_once(server: AgentbarServer) ->
         next_call = toolbar.expect_ok(
             "disposition.dispose_and_dial", code="Info Given", phone="+14085550002"
         )["callId"]
-        toolbar.wait_event("call.disposed", call_id=first, disposition_code="Info Given")
-        pop = toolbar.wait_event("call.screen_pop", call_id=next_call)["data"]
-        assert (pop["call_type"], pop["phone"]) == ("manual", "+14085550002")
-        toolbar.wait_event("call.connected", call_id=next_call)
+        toolbar.wait_event("call.disposed", callId=first, dispositionCode="Info Given")
+        pop = toolbar.wait_event("call.screen_pop", callId=next_call)["data"]
+        assert (pop["callType"], pop["phone"]) == ("manual", "+14085550002")
+        toolbar.wait_event("call.connected", callId=next_call)
     states = [
         row["data"]
         for row in server.query(

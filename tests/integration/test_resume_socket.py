@@ -49,9 +49,9 @@ def test_missed_events_are_replayed_once_in_order_before_live_ones(
     with toolbar_for(server) as watcher:
         resume(watcher, token)
         call_id = server.place_call()
-        watcher.wait_event("call.connected", call_id=call_id)
+        watcher.wait_event("call.connected", callId=call_id)
         server.customer_hangs_up(call_id)
-        watcher.wait_event("call.ended", call_id=call_id)
+        watcher.wait_event("call.ended", callId=call_id)
     missed = stored_events(server, last_seen)
     assert "call.ended" in [kind for _, kind in missed]
     assert len(missed) >= 4
@@ -65,7 +65,7 @@ def test_missed_events_are_replayed_once_in_order_before_live_ones(
         assert [(f["seq"], f["event"]) for f in replayed] == missed
         # Live events follow the replay, none of them a second copy of a replayed one.
         back.expect_ok("disposition.dispose", code="Sale")
-        disposed = back.wait_event("call.disposed", call_id=call_id)
+        disposed = back.wait_event("call.disposed", callId=call_id)
         live = [*back.events, disposed]
         seqs = [f["seq"] for f in replayed + live]
         assert seqs == sorted(set(seqs))

@@ -273,9 +273,9 @@ async def test_a_force_login_carries_the_agent_over_and_retires_the_old_session(
     ended, started = await next_events(watch, 2)
     assert (ended.kind, ended.data) == (
         "session.ended",
-        {"session_id": old.session_id, "reason": "force login"},
+        {"sessionId": old.session_id, "reason": "force login"},
     )
-    assert (started.kind, started.data["session_id"]) == (
+    assert (started.kind, started.data["sessionId"]) == (
         "session.started",
         result.session.session_id,
     )

@@ -57,7 +57,7 @@ def test_a_force_login_takes_over_the_agent_as_it_is(server: AgentbarServer) -> 
         campaign_id = inbound_campaign(first)
         get_ready(old, campaign_id)
         call_id = server.place_call()
-        old.wait_event("call.connected", call_id=call_id)
+        old.wait_event("call.connected", callId=call_id)
 
         refused = new.request("auth.login", **login_fields())
         assert refused["error"] == {
@@ -79,7 +79,7 @@ def test_a_force_login_takes_over_the_agent_as_it_is(server: AgentbarServer) -> 
 
         # the call goes on, now with the new session's toolbar
         server.customer_hangs_up(call_id)
-        assert new.wait_event("call.ended", call_id=call_id)["data"]["ended_by"] == "customer"
+        assert new.wait_event("call.ended", callId=call_id)["data"]["endedBy"] == "customer"
         new.expect_ok("disposition.dispose", code="Sale")
         new.wait_event("agent.state_changed", state="ready")
 
@@ -96,7 +96,7 @@ def test_a_supervisor_logout_closes_the_call_and_the_toolbar(server: AgentbarSer
     with toolbar_for(server) as toolbar:
         get_ready(toolbar, inbound_campaign(log_in(toolbar)))
         call_id = server.place_call()
-        toolbar.wait_event("call.connected", call_id=call_id)
+        toolbar.wait_event("call.connected", callId=call_id)
         toolbar.request("ping")  # every event before it has arrived...
         toolbar.events.clear()  # ...and is forgotten
 
@@ -114,10 +114,10 @@ def test_a_supervisor_logout_closes_the_call_and_the_toolbar(server: AgentbarSer
         "agent.logged_out",
         "session.ended",
     ]
-    assert told[0][1]["ended_by"] == "system"
-    assert (told[1][1]["disposed_by"], told[1][1]["disposition_code"]) == ("system", "Info Given")
+    assert told[0][1]["endedBy"] == "system"
+    assert (told[1][1]["disposedBy"], told[1][1]["dispositionCode"]) == ("system", "Info Given")
     assert told[2][1] == {
-        "agent_id": "agent1",
+        "agentId": "agent1",
         "state": "logged_out",
         "reason": "supervisor logout",
     }
@@ -228,7 +228,7 @@ def test_an_agent_with_one_campaign_works_in_it_from_login(solo_server: Agentbar
     [selected] = server.query(
         "SELECT data FROM events WHERE agent_id = 'solo' AND kind = 'agent.campaign_selected'"
     )
-    assert '"campaign_name": "Inbound Support"' in selected["data"]
+    assert '"campaignName": "Inbound Support"' in selected["data"]
     with toolbar_for(server) as toolbar:
         assert log_in(toolbar, "agent1")["snapshot"]["agent"]["campaignId"] is None
 
@@ -286,7 +286,7 @@ def test_auto_call_switches_only_in_an_outbound_campaign(server: AgentbarServer)
         toolbar.expect_ok("campaign.select", campaignId=outbound)
         toolbar.expect_ok("presence.auto_call", on=True)
         on = toolbar.wait_event("agent.auto_call_changed")
-        assert on["data"] == {"agent_id": "agent1", "on": True}
+        assert on["data"] == {"agentId": "agent1", "on": True}
         with toolbar_for(server) as tab:
             resumed = tab.expect_ok("auth.resume", token=answer["token"], crmOrigin=CRM_ORIGIN)
         assert resumed["snapshot"]["agent"]["autoCall"] is True

@@ -54,17 +54,17 @@ def test_a_call_from_ready_to_disposed_is_stored(
     get_ready(toolbar, campaign_id)
 
     call_id = server.place_call("+14085551212")
-    pop = toolbar.wait_event("call.connected", call_id=call_id)["data"]
+    pop = toolbar.wait_event("call.connected", callId=call_id)["data"]
     assert pop["phone"] == "+14085551212"
-    assert pop["call_type"] == "inbound"
-    assert pop["campaign_name"] == "Inbound Support"
-    assert pop["user_crt"] != pop["customer_crt"]
+    assert pop["callType"] == "inbound"
+    assert pop["campaignName"] == "Inbound Support"
+    assert pop["userCrt"] != pop["customerCrt"]
 
-    toolbar.expect_ok("showcrm.ack", requestId=pop["show_crm_request_id"], recordId="contact-7")
+    toolbar.expect_ok("screen_pop.ack", screenPopId=pop["screenPopId"], recordId="contact-7")
     server.customer_hangs_up(call_id)
-    ended = toolbar.wait_event("call.ended", call_id=call_id)["data"]
-    assert ended["ended_by"] == "customer"
-    assert (ended["user_crt"], ended["customer_crt"]) == (pop["user_crt"], pop["customer_crt"])
+    ended = toolbar.wait_event("call.ended", callId=call_id)["data"]
+    assert ended["endedBy"] == "customer"
+    assert (ended["userCrt"], ended["customerCrt"]) == (pop["userCrt"], pop["customerCrt"])
     toolbar.wait_event("agent.state_changed", state="wrap_up")
 
     codes = toolbar.expect_ok("disposition.list")["dispositionCodes"]
@@ -73,7 +73,7 @@ def test_a_call_from_ready_to_disposed_is_stored(
         {"dispositionClass": "Follow Up", "dispositionCodes": ["Callback", "Escalated"]},
     ]
     toolbar.expect_ok("disposition.dispose", code="Sale", note="bought the plan")
-    toolbar.wait_event("call.disposed", call_id=call_id)
+    toolbar.wait_event("call.disposed", callId=call_id)
     toolbar.wait_event("agent.state_changed", state="ready")
     toolbar.expect_ok("auth.logout")
 
@@ -96,9 +96,9 @@ def test_agent_hangup_ends_the_call_and_opens_wrap_up(
 ) -> None:
     get_ready(toolbar, inbound_campaign(log_in(toolbar)))
     call_id = server.place_call()
-    toolbar.wait_event("call.connected", call_id=call_id)
+    toolbar.wait_event("call.connected", callId=call_id)
     toolbar.expect_ok("call.hangup")
-    assert toolbar.wait_event("call.ended", call_id=call_id)["data"]["ended_by"] == "agent"
+    assert toolbar.wait_event("call.ended", callId=call_id)["data"]["endedBy"] == "agent"
     toolbar.wait_event("agent.state_changed", state="wrap_up")
 
 
@@ -108,7 +108,7 @@ def test_a_call_waits_in_queue_until_an_agent_is_ready(
     answer = log_in(toolbar)
     call_id = server.place_call()
     get_ready(toolbar, inbound_campaign(answer))
-    assert toolbar.wait_event("call.connected")["data"]["call_id"] == call_id
+    assert toolbar.wait_event("call.connected")["data"]["callId"] == call_id
 
 
 def test_a_record_set_by_crt_id_is_stored_and_a_snapshot_is_read_afresh(
@@ -117,17 +117,53 @@ def test_a_record_set_by_crt_id_is_stored_and_a_snapshot_is_read_afresh(
     # The CRM's setRecordInfoForCrt and refreshTelephony, as the toolbar sends them.
     get_ready(toolbar, inbound_campaign(log_in(toolbar)))
     call_id = server.place_call("+14085550199")
-    pop = toolbar.wait_event("call.connected", call_id=call_id)["data"]
+    pop = toolbar.wait_event("call.connected", callId=call_id)["data"]
 
     snapshot = toolbar.expect_ok("snapshot")["snapshot"]
     assert snapshot["agent"]["state"] == "on_call"
     assert snapshot["call"]["callId"] == call_id
 
-    refused = toolbar.request("call.record", crtObjectId="no-such-crt", recordId="rec-1")
+    refused = toolbar.request("call.record", callRef="no-such-crt", recordId="rec-1")
     assert refused["error"]["code"] == "unknown_call"
-    toolbar.expect_ok("call.record", crtObjectId=pop["customer_crt"], recordId="contact-42")
+    toolbar.expect_ok("call.record", callRef=pop["customerCrt"], recordId="contact-42")
     [row] = server.query("SELECT record_id FROM calls WHERE call_id = ?", call_id)
     assert row["record_id"] == "contact-42"
-    toolbar.expect_ok("call.record", crtObjectId=pop["user_crt"], recordId="contact-43")
+    toolbar.expect_ok("call.record", callRef=pop["userCrt"], recordId="contact-43")
     [row] = server.query("SELECT record_id FROM calls WHERE call_id = ?", call_id)
     assert row["record_id"] == "contact-43"
+
+
+def test_a_view_follows_each_event_that_changed_it(
+    server: AgentbarServer, toolbar: ToolbarClient
+) -> None:
+    # The toolbar draws these views as they come: the server, not the page, works them out.
+    get_ready(toolbar, inbound_campaign(log_in(toolbar)))
+    call_id = server.place_call("+14085551212")
+    connected = toolbar.wait_event("call.connected", callId=call_id)["data"]
+    talking = toolbar.wait_view(state="on_call")
+    call = talking["view"]["call"]
+    assert (call["callId"], call["state"], call["phone"]) == (call_id, "connected", "+14085551212")
+    assert (call["userCrt"], call["customerCrt"]) == (
+        connected["userCrt"],
+        connected["customerCrt"],
+    )
+    assert call["screenPopId"] == connected["screenPopId"]
+    assert set(talking["view"]) == {"agent", "call", "lead"}
+
+    server.customer_hangs_up(call_id)
+    wrap_up = toolbar.wait_view(state="wrap_up")
+    assert wrap_up["view"]["call"]["state"] == "wrap_up"
+    toolbar.expect_ok("disposition.dispose", code="Sale")
+    toolbar.wait_event("call.disposed", callId=call_id)
+    ready = toolbar.wait_view(state="ready")
+    assert ready["view"]["call"] is None
+    toolbar.expect_ok("ping")  # every frame before its answer has arrived
+    # A view is sent right after the event that changed it, so it names that event's seq.
+    views = [talking, wrap_up, ready, *toolbar.views]
+    assert [v["seq"] for v in views] == sorted({v["seq"] for v in views})
+    [stored] = server.query(
+        "SELECT COUNT(*) AS n FROM events WHERE seq IN ({})".format(
+            ",".join(str(v["seq"]) for v in views)
+        )
+    )
+    assert stored["n"] == len(views)

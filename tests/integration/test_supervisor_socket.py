@@ -124,7 +124,7 @@ def test_the_snapshot_shows_agents_queues_and_calls(server: AgentbarServer) -> N
     with ToolbarClient(server.socket_url, origin=server.base_url) as toolbar:
         get_ready(toolbar, inbound_campaign(log_in(toolbar)))
         answered = server.place_call("+14085550001")
-        toolbar.wait_event("call.connected", call_id=answered)
+        toolbar.wait_event("call.connected", callId=answered)
         placed = time.time()
         waiting = server.place_call("+14085550002")  # agent1 is busy: it waits
 

@@ -138,14 +138,14 @@ def test_an_inbound_call_is_answered_and_the_customer_hanging_up_ends_it(world: 
 
         world.customer_calls()
         pop = toolbar.wait_event("call.connected", timeout=10.0)["data"]
-        assert (pop["phone"], pop["call_type"]) == (CALLER, "inbound")
-        assert pop["campaign_name"] == "Inbound Support"
+        assert (pop["phone"], pop["callType"]) == (CALLER, "inbound")
+        assert pop["campaignName"] == "Inbound Support"
         world.check_talking("1001", CALLER)
 
-        world.customer_hangs_up(pop["call_id"])
-        ended = toolbar.wait_event("call.ended", call_id=pop["call_id"], timeout=10.0)["data"]
-        assert ended["ended_by"] == "customer"
-        assert (ended["user_crt"], ended["customer_crt"]) == (pop["user_crt"], pop["customer_crt"])
+        world.customer_hangs_up(pop["callId"])
+        ended = toolbar.wait_event("call.ended", callId=pop["callId"], timeout=10.0)["data"]
+        assert ended["endedBy"] == "customer"
+        assert (ended["userCrt"], ended["customerCrt"]) == (pop["userCrt"], pop["customerCrt"])
         world.check_hung_up("1001")
         toolbar.wait_event("agent.state_changed", state="wrap_up")
         toolbar.expect_ok("disposition.dispose", code="Sale")
@@ -160,13 +160,13 @@ def test_click_to_dial_rings_the_agent_then_the_customer(world: World) -> None:
         call_id = toolbar.expect_ok("call.dial", phone="(415) 555-0123", callType="click_to_dial")[
             "callId"
         ]
-        assert toolbar.wait_event("call.dialing", call_id=call_id)["data"]["phone"] == CALLED
-        toolbar.wait_event("call.connected", call_id=call_id, timeout=10.0)
+        assert toolbar.wait_event("call.dialing", callId=call_id)["data"]["phone"] == CALLED
+        toolbar.wait_event("call.connected", callId=call_id, timeout=10.0)
         world.check_talking("1001", CALLED)
 
         toolbar.expect_ok("call.hangup")
-        ended = toolbar.wait_event("call.ended", call_id=call_id, timeout=10.0)["data"]
-        assert ended["ended_by"] == "agent"
+        ended = toolbar.wait_event("call.ended", callId=call_id, timeout=10.0)["data"]
+        assert ended["endedBy"] == "agent"
         world.check_hung_up("1001", CALLED)
     [row] = world.server.query("SELECT * FROM calls WHERE call_id = ?", call_id)
     assert (row["phone"], row["ended_by"]) == (CALLED, "agent")
@@ -190,18 +190,18 @@ def test_a_transfer_to_another_agent_moves_the_customer_to_their_phone(world: Wo
         ready_in_support(two, "agent2", "1002")
 
         one.expect_ok("call.transfer", kind="user", target="agent2")
-        assert one.wait_event("call.ended", call_id=first["call_id"])["data"]["ended_by"] == (
+        assert one.wait_event("call.ended", callId=first["callId"])["data"]["endedBy"] == (
             "transfer"
         )
         second = two.wait_event("call.connected", timeout=10.0)["data"]
         assert second["phone"] == CALLER
-        assert second["call_id"] != first["call_id"]
+        assert second["callId"] != first["callId"]
         world.check_hung_up("1001")
         world.check_talking("1002")
 
-        world.customer_hangs_up(second["call_id"])
-        ended = two.wait_event("call.ended", call_id=second["call_id"], timeout=10.0)["data"]
-        assert ended["ended_by"] == "customer"
+        world.customer_hangs_up(second["callId"])
+        ended = two.wait_event("call.ended", callId=second["callId"], timeout=10.0)["data"]
+        assert ended["endedBy"] == "customer"
         world.check_hung_up("1002")
 
 
@@ -211,10 +211,10 @@ def test_a_blind_transfer_to_a_number_hands_the_customer_over(world: World) -> N
         world.customer_calls()
         call = toolbar.wait_event("call.connected", timeout=10.0)["data"]
         toolbar.expect_ok("call.transfer", kind="phone", target="(415) 555-0123")
-        ended = toolbar.wait_event("call.ended", call_id=call["call_id"], timeout=10.0)["data"]
-        assert ended["ended_by"] == "transfer"
+        ended = toolbar.wait_event("call.ended", callId=call["callId"], timeout=10.0)["data"]
+        assert ended["endedBy"] == "transfer"
         toolbar.wait_event("call.transfer_finished", outcome="completed")
         world.check_hung_up("1001")
         world.check_talking(CALLED)
-        world.customer_hangs_up(call["call_id"])
+        world.customer_hangs_up(call["callId"])
         world.check_hung_up(CALLED)

@@ -41,7 +41,7 @@ class Desk:
 
     def connected(self, server: AgentbarServer) -> dict[str, Any]:
         call_id = server.place_call("+14085551212")
-        data: dict[str, Any] = self.toolbar.wait_event("call.connected", call_id=call_id)["data"]
+        data: dict[str, Any] = self.toolbar.wait_event("call.connected", callId=call_id)["data"]
         return data
 
     def dispose(self) -> None:
@@ -61,12 +61,12 @@ def desks(server: AgentbarServer) -> Iterator[tuple[Desk, Desk]]:
 
 def assert_crt_info(data: dict[str, Any], call: dict[str, Any]) -> None:
     """What becomes userCustomerCRTInfo: both legs' CRT ids, call, campaign, phone."""
-    assert (data["call_id"], data["campaign_id"], data["phone"]) == (
-        call["call_id"],
-        call["campaign_id"],
+    assert (data["callId"], data["campaignId"], data["phone"]) == (
+        call["callId"],
+        call["campaignId"],
         call["phone"],
     )
-    assert (data["user_crt"], data["customer_crt"]) == (call["user_crt"], call["customer_crt"])
+    assert (data["userCrt"], data["customerCrt"]) == (call["userCrt"], call["customerCrt"])
 
 
 def test_blind_transfers_to_a_phone_and_an_ivr(
@@ -77,21 +77,21 @@ def test_blind_transfers_to_a_phone_and_an_ivr(
     for kind, target, party in (("phone", "(415) 555-0100", TARGET), ("ivr", "survey", "Survey")):
         call = one.connected(server)
         answer = one.toolbar.expect_ok("call.transfer", kind=kind, target=target)
-        event = one.toolbar.wait_event("call.transfer_requested", call_id=call["call_id"])
+        event = one.toolbar.wait_event("call.transfer_requested", callId=call["callId"])
         data = event["data"]
         assert_crt_info(data, call)
-        assert (data["transfer_kind"], data["target"], data["leg_id"]) == (
+        assert (data["transferKind"], data["target"], data["legId"]) == (
             kind,
             party,
             answer["legId"],
         )
-        assert data["leg_id"] not in (call["user_crt"], call["customer_crt"])
-        ended = one.toolbar.wait_event("call.ended", call_id=call["call_id"])["data"]
-        assert ended["ended_by"] == "transfer"
+        assert data["legId"] not in (call["userCrt"], call["customerCrt"])
+        ended = one.toolbar.wait_event("call.ended", callId=call["callId"])["data"]
+        assert ended["endedBy"] == "transfer"
         one.toolbar.wait_event("call.transfer_finished", outcome="completed")
         one.dispose()
         [leg] = server.query(
-            "SELECT kind, party, purpose FROM call_legs WHERE leg_id = ?", data["leg_id"]
+            "SELECT kind, party, purpose FROM call_legs WHERE leg_id = ?", data["legId"]
         )
         assert tuple(leg) == (kind, party, "transfer")
 
@@ -105,8 +105,8 @@ def test_a_consult_is_completed_or_cancelled(
     answer = one.toolbar.expect_ok("call.transfer", kind="incall", target=TARGET)
     data = one.toolbar.wait_event("call.transfer_requested")["data"]
     assert_crt_info(data, call)
-    assert (data["transfer_kind"], data["leg_id"]) == ("incall", answer["legId"])
-    one.toolbar.wait_event("call.leg_connected", leg_id=data["leg_id"])
+    assert (data["transferKind"], data["legId"]) == ("incall", answer["legId"])
+    one.toolbar.wait_event("call.leg_connected", legId=data["legId"])
     # A toolbar that reloads now sees the consult in its snapshot.
     with ToolbarClient(server.socket_url, origin=server.base_url) as reloaded:
         snapshot = reloaded.expect_ok(
@@ -115,7 +115,7 @@ def test_a_consult_is_completed_or_cancelled(
     assert (snapshot["call"]["state"], snapshot["call"]["onHold"]) == ("consulting", True)
     assert snapshot["call"]["legs"] == [
         {
-            "legId": data["leg_id"],
+            "legId": data["legId"],
             "kind": "phone",
             "party": TARGET,
             "purpose": "consult",
@@ -125,16 +125,16 @@ def test_a_consult_is_completed_or_cancelled(
     cancelled = one.toolbar.expect_ok("call.transfer.cancel")
     assert cancelled["ok"]
     one.toolbar.wait_event("call.transfer_finished", outcome="cancelled")
-    one.toolbar.wait_event("call.resumed", call_id=call["call_id"])
+    one.toolbar.wait_event("call.resumed", callId=call["callId"])
 
     again = one.toolbar.expect_ok("call.transfer", kind="incall", target=TARGET)
-    one.toolbar.wait_event("call.leg_connected", leg_id=again["legId"])
+    one.toolbar.wait_event("call.leg_connected", legId=again["legId"])
     one.toolbar.expect_ok("call.transfer.complete")
     one.toolbar.wait_event("call.transfer_finished", outcome="completed")
-    assert one.toolbar.wait_event("call.ended")["data"]["ended_by"] == "transfer"
+    assert one.toolbar.wait_event("call.ended")["data"]["endedBy"] == "transfer"
     rows = server.query(
         "SELECT state FROM call_transfers WHERE call_id = ? ORDER BY requested_at, rowid",
-        call["call_id"],
+        call["callId"],
     )
     assert [r["state"] for r in rows] == ["cancelled", "completed"]
 
@@ -153,27 +153,27 @@ def test_queue_user_and_campaign_transfers_reach_the_other_agent(
         # agent1 became ready first (or just disposed, and agent2 is busy): it gets the call.
         call = one.connected(server)
         answer = one.toolbar.expect_ok("call.transfer", kind=kind, target=target)
-        data = one.toolbar.wait_event("call.transfer_requested", call_id=call["call_id"])["data"]
+        data = one.toolbar.wait_event("call.transfer_requested", callId=call["callId"])["data"]
         assert_crt_info(data, call)
-        assert (data["transfer_kind"], data["new_call_id"]) == (kind, answer["newCallId"])
-        assert data["leg_id"] is None
-        pop = two.toolbar.wait_event("call.screen_pop", call_id=answer["newCallId"])["data"]
-        assert pop["call_type"] == "inbound"
-        assert pop["customer_crt"] == call["customer_crt"]
-        assert pop["user_crt"] != call["user_crt"]
-        assert pop["crm_params"] == {
-            "transferredFrom": call["call_id"],
+        assert (data["transferKind"], data["newCallId"]) == (kind, answer["newCallId"])
+        assert data["legId"] is None
+        pop = two.toolbar.wait_event("call.screen_pop", callId=answer["newCallId"])["data"]
+        assert pop["callType"] == "inbound"
+        assert pop["customerCrt"] == call["customerCrt"]
+        assert pop["userCrt"] != call["userCrt"]
+        assert pop["crmParams"] == {
+            "transferredFrom": call["callId"],
             "transferredBy": "agent1",
             "transferKind": kind,
         }
         one.dispose()
         two.toolbar.expect_ok("call.hangup")
-        two.toolbar.wait_event("call.ended", call_id=answer["newCallId"])
+        two.toolbar.wait_event("call.ended", callId=answer["newCallId"])
         two.dispose()
         [row] = server.query(
             "SELECT transferred_from FROM calls WHERE call_id = ?", answer["newCallId"]
         )
-        assert row[0] == call["call_id"]
+        assert row[0] == call["callId"]
 
 
 def test_the_four_conferences_and_dropping_a_leg(
@@ -191,30 +191,30 @@ def test_the_four_conferences_and_dropping_a_leg(
         ("ivr", "Main Menu", "Main Menu"),
     ):
         answer = one.toolbar.expect_ok("call.conference", kind=kind, target=target)
-        data = one.toolbar.wait_event("call.conference_requested", conference_kind=kind)["data"]
+        data = one.toolbar.wait_event("call.conference_requested", conferenceKind=kind)["data"]
         assert_crt_info(data, call)
-        assert (data["target"], data["leg_id"]) == (party, answer["legId"])
-        one.toolbar.wait_event("call.leg_connected", leg_id=answer["legId"])
+        assert (data["target"], data["legId"]) == (party, answer["legId"])
+        one.toolbar.wait_event("call.leg_connected", legId=answer["legId"])
         legs[kind] = answer["legId"]
     joined = two.toolbar.wait_event("call.conference_joined")["data"]
-    assert (joined["call_id"], joined["host_agent_id"]) == (call["call_id"], "agent1")
+    assert (joined["callId"], joined["hostAgentId"]) == (call["callId"], "agent1")
     two.toolbar.wait_event("agent.state_changed", state="conferencing")
     with ToolbarClient(server.socket_url, origin=server.base_url) as reloaded:
         snapshot = reloaded.expect_ok(
             "auth.resume", token=two.token, crmOrigin=f"{CRM_ORIGIN}/contacts"
         )["snapshot"]
     assert snapshot["agent"]["state"] == "conferencing"
-    assert (snapshot["call"]["callId"], snapshot["call"]["role"]) == (call["call_id"], "party")
-    assert len(set(legs.values()) | {call["user_crt"], call["customer_crt"]}) == 6
+    assert (snapshot["call"]["callId"], snapshot["call"]["role"]) == (call["callId"], "party")
+    assert len(set(legs.values()) | {call["userCrt"], call["customerCrt"]}) == 6
 
     one.toolbar.expect_ok("call.leg.drop", legId=legs["user"])
-    one.toolbar.wait_event("call.leg_ended", leg_id=legs["user"], reason="dropped")
+    one.toolbar.wait_event("call.leg_ended", legId=legs["user"], reason="dropped")
     two.toolbar.wait_event("agent.state_changed", state="ready")
-    server.customer_hangs_up(call["call_id"])
-    one.toolbar.wait_event("call.ended", call_id=call["call_id"])
+    server.customer_hangs_up(call["callId"])
+    one.toolbar.wait_event("call.ended", callId=call["callId"])
     rows = server.query(
         "SELECT kind, end_reason FROM call_legs WHERE call_id = ? ORDER BY position",
-        call["call_id"],
+        call["callId"],
     )
     assert [tuple(r) for r in rows] == [
         ("customer", "customer"),
@@ -224,7 +224,7 @@ def test_the_four_conferences_and_dropping_a_leg(
         ("user", "dropped"),
         ("ivr", "customer"),
     ]
-    [flag] = server.query("SELECT tpv FROM calls WHERE call_id = ?", call["call_id"])
+    [flag] = server.query("SELECT tpv FROM calls WHERE call_id = ?", call["callId"])
     assert flag[0] == 1
 
 
@@ -261,5 +261,5 @@ def test_bad_requests_get_a_specific_error_and_change_nothing(
     assert stored_counts(server) == before
     assert server.query("SELECT count(*) FROM call_transfers")[0][0] == 0
     # The call is untouched: still connected to agent1.
-    [row] = server.query("SELECT state, agent_id FROM calls WHERE call_id = ?", call["call_id"])
+    [row] = server.query("SELECT state, agent_id FROM calls WHERE call_id = ?", call["callId"])
     assert tuple(row) == ("connected", "agent1")

@@ -85,6 +85,12 @@ def test_events_reach_a_receiver_signed_once_each_despite_failures(
         delivered = hook.wait_acknowledged(last_seq)
 
         assert [e["seq"] for e in delivered] == list(range(1, last_seq + 1))
+        # One casing on every wire: the webhook body is the event as the events API gives it.
+        stored = admin.get("/api/v1/events", params={"limit": 1000}).json()["events"]
+        assert [e["data"] for e in delivered] == [e["data"] for e in stored]
+        keys = {key for e in delivered for key in (*e, *e["data"])}
+        assert {"agentId", "callId", "sessionId", "campaignId"} <= keys
+        assert not [key for key in keys if "_" in key]
         first_seq_attempts = [json.loads(b)["seq"] for _, b, _ in hook.received[:3]]
         assert first_seq_attempts == [1, 1, 1]
         assert [code for *_, code in hook.received[:3]] == [500, 500, 200]

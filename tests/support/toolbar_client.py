@@ -15,6 +15,8 @@ class ToolbarClient:
         connection: ClientConnection = connect(url, origin=Origin(origin))
         self.connection = connection.__enter__()
         self.events: list[dict[str, Any]] = []
+        self.views: list[dict[str, Any]] = []
+        """`view` frames received, in order (each follows the event that changed the view)."""
         self._next_id = 0
 
     def close(self) -> None:
@@ -44,8 +46,7 @@ class ToolbarClient:
             frame = self.receive(timeout)
             if "re" in frame and frame["re"] == frame_id:
                 return frame
-            if "event" in frame:
-                self.events.append(frame)
+            self._keep(frame)
 
     def next_answer(self, timeout: float = 5.0) -> dict[str, Any]:
         """The next answer frame, whatever it answers (events meanwhile are kept)."""
@@ -53,7 +54,13 @@ class ToolbarClient:
             frame = self.receive(timeout)
             if "re" in frame:
                 return frame
+            self._keep(frame)
+
+    def _keep(self, frame: dict[str, Any]) -> None:
+        if "event" in frame:
             self.events.append(frame)
+        elif "view" in frame:
+            self.views.append(frame)
 
     def expect_ok(self, cmd: str, **fields: Any) -> dict[str, Any]:
         answer = self.request(cmd, **fields)
@@ -67,18 +74,24 @@ class ToolbarClient:
                 data = frame["data"]
                 if frame["event"] == kind and all(data.get(k) == v for k, v in matching.items()):
                     return self.events.pop(index)
-            frame = self.receive(timeout)
-            if "event" in frame:
-                self.events.append(frame)
+            self._keep(self.receive(timeout))
+
+    def wait_view(self, timeout: float = 5.0, **agent: Any) -> dict[str, Any]:
+        """The first view not yet taken whose agent has `agent` (e.g. state="on_call")."""
+        while True:
+            for index, frame in enumerate(self.views):
+                shown = frame["view"]["agent"]
+                if all(shown.get(k) == v for k, v in agent.items()):
+                    del self.views[: index + 1]
+                    return frame
+            self._keep(self.receive(timeout))
 
     def wait_closed(self, timeout: float = 5.0) -> tuple[int, str]:
         """Wait for the server to close the socket (events meanwhile are kept): its close code
         and reason."""
         try:
             while True:
-                frame = self.receive(timeout)
-                if "event" in frame:
-                    self.events.append(frame)
+                self._keep(self.receive(timeout))
         except ConnectionClosed as closed:
             if closed.rcvd is None:
                 raise AssertionError("the socket closed without a close frame") from closed

@@ -385,7 +385,7 @@ def test_full_inbound_flow(center: Center) -> None:
         campaign_name="Support",
         user_crt="crt-1",
         customer_crt="cust-call-1",
-        show_crm_request_id="pop-2",
+        screen_pop_id="pop-2",
     )
     pop = ev.ScreenPop(
         call_id="call-1",
@@ -396,7 +396,7 @@ def test_full_inbound_flow(center: Center) -> None:
         campaign_name="Support",
         user_crt="crt-1",
         customer_crt="cust-call-1",
-        show_crm_request_id="pop-2",
+        screen_pop_id="pop-2",
         crm_params={},
     )
     assert answered.events == [
@@ -408,7 +408,7 @@ def test_full_inbound_flow(center: Center) -> None:
     call = center.call("call-1")
     assert call.state is CallState.CONNECTED
     assert call.answered_at == 25.0
-    assert call.show_crm_request_id == "pop-2"
+    assert call.screen_pop_id == "pop-2"
     assert state(center, "a1") is AgentState.ON_CALL
 
     ended = center.signal(cmd.CallEnded("call-1", "customer"), 60.0)
@@ -487,14 +487,14 @@ def test_dispose_accepts_any_identifier_of_the_current_call(center: Center, whic
     in_wrap_up(center)
     call = center.call("call-1")
     ids = {"call_id": call.call_id, "user_crt": call.user_crt, "customer_crt": call.customer_crt}
-    outcome = center.handle(cmd.Dispose("a1", "Sale", crt_object_id=ids[which]), 70.0)
+    outcome = center.handle(cmd.Dispose("a1", "Sale", call_ref=ids[which]), 70.0)
     assert outcome.calls["call-1"].state is CallState.DISPOSED
 
 
 def test_dispose_naming_an_unknown_id_is_refused(center: Center) -> None:
     in_wrap_up(center)
     with pytest.raises(NoCurrentCall, match="crt-999"):
-        center.handle(cmd.Dispose("a1", "Sale", crt_object_id="crt-999"), 70.0)
+        center.handle(cmd.Dispose("a1", "Sale", call_ref="crt-999"), 70.0)
     assert state(center, "a1") is AgentState.WRAP_UP
     assert center.call("call-1").state is CallState.WRAP_UP
 
@@ -508,7 +508,7 @@ def test_dispose_naming_another_agents_call_is_refused(center: Center, which: st
     other = center.call("call-2")
     ids = {"call_id": other.call_id, "user_crt": other.user_crt, "customer_crt": other.customer_crt}
     with pytest.raises(NoCurrentCall, match="is not the current call"):
-        center.handle(cmd.Dispose("a1", "Sale", crt_object_id=ids[which]), 70.0)
+        center.handle(cmd.Dispose("a1", "Sale", call_ref=ids[which]), 70.0)
     assert state(center, "a1") is AgentState.WRAP_UP
     assert state(center, "a2") is AgentState.ON_CALL
     assert center.call("call-1").state is CallState.WRAP_UP
@@ -1191,11 +1191,11 @@ class CenterMachine(RuleBasedStateMachine):
     def dispose(self, agent_id: str, code: str, crt: str, targeted: bool) -> None:
         agent_id = self.agent_in(agent_id, targeted, AgentState.WRAP_UP)
         a = self.center.find_agent(agent_id)
-        crt_object_id: str | None = None
+        call_ref: str | None = None
         if crt == "other":
-            crt_object_id = "crt-of-nothing"
+            call_ref = "crt-of-nothing"
         elif crt == "current" and a is not None and a.call_id is not None:
-            crt_object_id = self.center.call(a.call_id).customer_crt
+            call_ref = self.center.call(a.call_id).customer_crt
         allowed = (
             a is not None
             and a.state is AgentState.WRAP_UP
@@ -1203,9 +1203,7 @@ class CenterMachine(RuleBasedStateMachine):
             and crt != "other"
         )
         done = self.apply(
-            lambda now: self.center.handle(
-                cmd.Dispose(agent_id, code, crt_object_id=crt_object_id), now
-            )
+            lambda now: self.center.handle(cmd.Dispose(agent_id, code, call_ref=call_ref), now)
         )
         assert (done is not None) == allowed
 

@@ -170,18 +170,18 @@ VALID_FRAMES: list[tuple[dict[str, Any], type[BaseModel]]] = [
             "id": 10,
             "cmd": "disposition.dispose",
             "code": "Sale",
-            "crtObjectId": "crt-1",
+            "callRef": "crt-1",
             "note": "ok",
         },
         frames.Dispose,
     ),
     (
-        {"id": 11, "cmd": "showcrm.ack", "requestId": "pop-1", "recordId": "rec-9"},
-        frames.AcknowledgeShowCrm,
+        {"id": 11, "cmd": "screen_pop.ack", "screenPopId": "pop-1", "recordId": "rec-9"},
+        frames.AcknowledgeScreenPop,
     ),
     (
-        {"id": 14, "cmd": "call.record", "crtObjectId": "crt-1", "recordId": "rec-9"},
-        frames.RecordForCrt,
+        {"id": 14, "cmd": "call.record", "callRef": "crt-1", "recordId": "rec-9"},
+        frames.RecordForCall,
     ),
     ({"id": 15, "cmd": "snapshot"}, frames.Snapshot),
     ({"id": "twelve", "cmd": "ping"}, frames.Ping),
@@ -241,7 +241,7 @@ def test_parse_frame_fills_defaults() -> None:
     assert login.force is False
     dispose = parse_frame('{"id": 2, "cmd": "disposition.dispose", "code": "Sale"}')
     assert isinstance(dispose, frames.Dispose)
-    assert (dispose.crtObjectId, dispose.note) == (None, None)
+    assert (dispose.callRef, dispose.note) == (None, None)
 
 
 @pytest.mark.parametrize(

@@ -276,12 +276,12 @@ class Floor(FloorState):
             state=CallState.DIALING,
             agent_id=agent.agent_id,
             user_crt=self.new_id("crt"),
-            show_crm_request_id=self.new_id("pop"),
+            screen_pop_id=self.new_id("pop"),
             offered_at=now,
             crm_params=dict(c.crm_params),
         )
         assert call.user_crt is not None
-        assert call.show_crm_request_id is not None
+        assert call.screen_pop_id is not None
         self.open_leg(call, call.user_crt, LegKind.AGENT, agent.agent_id, LegPurpose.CALL, now)
         self.open_leg(call, call.customer_crt, LegKind.CUSTOMER, call.phone, LegPurpose.CALL, now)
         self.calls[call.call_id] = call

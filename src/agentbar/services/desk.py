@@ -1,4 +1,10 @@
-"""What an agent's toolbar reads: its snapshot, disposition plans, screen-pop acknowledgements."""
+"""What an agent's toolbar reads: its view and snapshot, disposition plans, screen-pop
+acknowledgements.
+
+The view is what the toolbar shows (the agent, its call with the call's legs, the lead on
+offer), decided here once: the toolbar renders it as it comes, in the snapshot and then in a
+`view` frame after each event that changed it, and rebuilds nothing from events.
+"""
 
 from __future__ import annotations
 
@@ -31,15 +37,26 @@ class Desk:
             )
         ]
         return {
-            "agent": _agent_view(agent),
+            **self._view_of(agent),
             "campaigns": campaigns,
             "breakReasons": [
                 {"name": r.name, "productive": r.productive} for r in center.break_reasons
             ],
             **await self._extensions(agent),
+            "seq": await self._storage.last_seq(),
+        }
+
+    def view(self, agent_id: str) -> dict[str, Any] | None:
+        """The agent's view as it stands: `agent`, `call` (or None), `lead` (or None); None
+        once the agent has logged out."""
+        agent = self._runtime.center.find_agent(agent_id)
+        return None if agent is None else self._view_of(agent)
+
+    def _view_of(self, agent: Agent) -> dict[str, Any]:
+        return {
+            "agent": _agent_view(agent),
             "call": self._call_view(agent),
             "lead": self._lead_view(agent),
-            "seq": await self._storage.last_seq(),
         }
 
     async def _extensions(self, agent: Agent) -> dict[str, Any]:
@@ -75,9 +92,9 @@ class Desk:
             "phone": call.phone,
             "campaignId": call.campaign_id,
             "campaignName": self._runtime.center.campaign(call.campaign_id).name,
-            "userCrtObjectId": call.user_crt,
-            "customerCrtObjectId": call.customer_crt,
-            "showCrmRequestId": call.show_crm_request_id,
+            "userCrt": call.user_crt,
+            "customerCrt": call.customer_crt,
+            "screenPopId": call.screen_pop_id,
             "answeredAt": call.answered_at,
             "onHold": call.on_hold,
             "tpv": call.tpv,
@@ -125,14 +142,16 @@ class Desk:
             raise CampaignNotAssigned(f"campaign '{campaign.name}' is not assigned to this agent")
         return campaign.plan
 
-    async def acknowledge_show_crm(self, agent_id: str, request_id: str, record_id: str) -> None:
-        if not await self._storage.set_record_for_show_crm(request_id, agent_id, record_id):
-            raise UnknownCall(f"no screen pop '{request_id}' for this agent")
+    async def acknowledge_screen_pop(
+        self, agent_id: str, screen_pop_id: str, record_id: str
+    ) -> None:
+        if not await self._storage.set_record_for_show_crm(screen_pop_id, agent_id, record_id):
+            raise UnknownCall(f"no screen pop '{screen_pop_id}' for this agent")
 
-    async def record_for_crt(self, agent_id: str, crt_object_id: str, record_id: str) -> None:
-        """setRecordInfoForCrt: CRMs name the call by either leg's CRT id, not the pop's."""
-        if not await self._storage.set_record_for_crt(crt_object_id, agent_id, record_id):
-            raise UnknownCall(f"no call with CRT id '{crt_object_id}' for this agent")
+    async def record_for_call(self, agent_id: str, call_ref: str, record_id: str) -> None:
+        """The call named by either party's leg id (`user_crt`, `customer_crt`), not the pop's."""
+        if not await self._storage.set_record_for_crt(call_ref, agent_id, record_id):
+            raise UnknownCall(f"no call '{call_ref}' for this agent")
 
 
 def _agent_view(agent: Agent) -> dict[str, Any]:

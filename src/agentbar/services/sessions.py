@@ -223,7 +223,7 @@ class Sessions:
                 "session.started",
                 record.agent_id,
                 {
-                    "session_id": session.session_id,
+                    "sessionId": session.session_id,
                     "forced": previous is not None and not continued,
                 },
             )
@@ -287,7 +287,7 @@ class Sessions:
             self._crm_logouts.send(live.crm_session_id)
         await self._audit.record(a.LOGOUT, agent_id, None, reason)
         await self._runtime.note(
-            "session.ended", agent_id, {"session_id": session_id, "reason": reason}
+            "session.ended", agent_id, {"sessionId": session_id, "reason": reason}
         )
 
     # -- the toolbar sockets of a session -----------------------------------------------------

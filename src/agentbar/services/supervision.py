@@ -181,7 +181,7 @@ class Supervision:
         watched = bool(self._feeds)
         if watched and envelope.agent_id is not None:
             self._changed_agents.add(envelope.agent_id)
-        for call_id in (envelope.call_id, envelope.data.get("new_call_id")):
+        for call_id in (envelope.call_id, envelope.data.get("newCallId")):
             if not isinstance(call_id, str):
                 continue
             if watched:

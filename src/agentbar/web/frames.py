@@ -121,39 +121,45 @@ class CallbackFields(BaseModel):
 
 
 class Dispose(_Frame):
+    """`callRef`: the call meant (its id, `userCrt` or `customerCrt`); refused if that is not
+    the call in wrap-up."""
+
     cmd: Literal["disposition.dispose"]
     code: Annotated[str, Field(max_length=100)]
-    crtObjectId: Id | None = None
+    callRef: Id | None = None
     note: Annotated[str, Field(max_length=4000)] | None = None
     callback: CallbackFields | None = None
 
 
-class AcknowledgeShowCrm(_Frame):
-    cmd: Literal["showcrm.ack"]
-    requestId: Id
+class AcknowledgeScreenPop(_Frame):
+    """The CRM record shown for a screen pop (`screenPopId`, as `call.screen_pop` gave it)."""
+
+    cmd: Literal["screen_pop.ack"]
+    screenPopId: Id
     recordId: Id
     recordName: Text | None = None
     recordType: Text | None = None
 
 
-class RecordForCrt(_Frame):
-    """The CRM's setRecordInfoForCrt: the record a call leg (by its CRT id) belongs to."""
+class RecordForCall(_Frame):
+    """The CRM record a call belongs to, the call named by `callRef` (its id, `userCrt` or
+    `customerCrt`)."""
 
     cmd: Literal["call.record"]
-    crtObjectId: Id
+    callRef: Id
     recordId: Id
     recordName: Text | None = None
     recordType: Text | None = None
 
 
 class Snapshot(_Frame):
-    """The CRM's refreshTelephony: the agent's state read afresh, as after a resume."""
+    """The agent's state read afresh, as after a resume."""
 
     cmd: Literal["snapshot"]
 
 
 class Dial(_Frame):
-    """Manual dial (the toolbar's dial box) or click-to-dial (the CRM's doDial)."""
+    """Manual dial (the toolbar's dial box) or click-to-dial (asked by the CRM page)."""
 
     cmd: Literal["call.dial"]
     phone: Annotated[str, Field(min_length=1, max_length=40)]
@@ -236,8 +242,8 @@ FRAME_TYPES = (
     HangUp,
     ListDispositions,
     Dispose,
-    AcknowledgeShowCrm,
-    RecordForCrt,
+    AcknowledgeScreenPop,
+    RecordForCall,
     Snapshot,
     Dial,
     DisposeAndDial,
@@ -264,8 +270,8 @@ ClientFrame = Annotated[
     | HangUp
     | ListDispositions
     | Dispose
-    | AcknowledgeShowCrm
-    | RecordForCrt
+    | AcknowledgeScreenPop
+    | RecordForCall
     | Snapshot
     | Dial
     | DisposeAndDial

@@ -6,6 +6,10 @@ and names the CRM origin, which must be on the allow-list; commands are answered
 events reach the socket from the bus, and the session's end closes it with the reason. An
 authenticated socket registers with its session while open (so the session does not idle
 out) and acts for it only while the session is live.
+
+The toolbar renders what the server decides: after a live event that changed the agent's view
+(agent, call and legs, lead), a `{"view": ..., "seq": n}` frame follows that event, so the
+CRM's handlers (fired from events) and the screen (drawn from views) keep the events' order.
 """
 
 from __future__ import annotations
@@ -83,6 +87,8 @@ class ToolbarSocket:
         self._forwarder: asyncio.Task[None] | None = None
         self._subscription: Subscription | None = None
         self._replay: list[Envelope] = []
+        self._view: dict[str, Any] | None = None
+        """The agent's view as this toolbar last received it (snapshot or `view` frame)."""
         self._too_far_behind = False
         self._ending_here = False
         self._handlers: dict[type[Any], Callable[[Any], Awaitable[dict[str, Any]]]] = {
@@ -97,8 +103,8 @@ class ToolbarSocket:
             f.HangUp: self._simple(lambda a, fr: cmd.HangUp(a)),
             f.Dispose: self._dispose,
             f.ListDispositions: self._list_dispositions,
-            f.AcknowledgeShowCrm: self._acknowledge_show_crm,
-            f.RecordForCrt: self._record_for_crt,
+            f.AcknowledgeScreenPop: self._acknowledge_screen_pop,
+            f.RecordForCall: self._record_for_call,
             f.Snapshot: self._snapshot,
             f.Dial: self._dial,
             f.DisposeAndDial: self._dispose_and_dial,
@@ -213,6 +219,7 @@ class ToolbarSocket:
             raise
         self._session = session
         self._subscription = subscription
+        self._view = {key: snapshot[key] for key in ("agent", "call", "lead")}
         return snapshot
 
     async def _plan_replay(self, agent_id: str, last_seq: int) -> None:
@@ -270,14 +277,16 @@ class ToolbarSocket:
         session = self._require_session()
         return {"dispositionCodes": plan_view(self._c.desk, session.agent_id, frame.campaignId)}
 
-    async def _acknowledge_show_crm(self, frame: f.AcknowledgeShowCrm) -> dict[str, Any]:
+    async def _acknowledge_screen_pop(self, frame: f.AcknowledgeScreenPop) -> dict[str, Any]:
         session = self._require_session()
-        await self._c.desk.acknowledge_show_crm(session.agent_id, frame.requestId, frame.recordId)
+        await self._c.desk.acknowledge_screen_pop(
+            session.agent_id, frame.screenPopId, frame.recordId
+        )
         return {}
 
-    async def _record_for_crt(self, frame: f.RecordForCrt) -> dict[str, Any]:
+    async def _record_for_call(self, frame: f.RecordForCall) -> dict[str, Any]:
         session = self._require_session()
-        await self._c.desk.record_for_crt(session.agent_id, frame.crtObjectId, frame.recordId)
+        await self._c.desk.record_for_call(session.agent_id, frame.callRef, frame.recordId)
         return {}
 
     async def _snapshot(self, frame: f.Snapshot) -> dict[str, Any]:
@@ -314,7 +323,7 @@ class ToolbarSocket:
                 params=tuple((wanted.params or {}).items()),
             )
         outcome = await self._c.runtime.command(
-            cmd.Dispose(session.agent_id, frame.code, frame.note, frame.crtObjectId, request)
+            cmd.Dispose(session.agent_id, frame.code, frame.note, frame.callRef, request)
         )
         scheduled = [e for e in outcome.events if isinstance(e, CallbackScheduled)]
         return {"callbackId": scheduled[0].callback_id} if scheduled else {}
@@ -375,7 +384,7 @@ class ToolbarSocket:
                 if envelope.kind == "session.started" or envelope.seq <= sent:
                     continue
                 if envelope.kind == "session.ended":
-                    if envelope.data.get("session_id") != my_session:
+                    if envelope.data.get("sessionId") != my_session:
                         continue
                     await self._send(envelope.frame())
                     if not self._ending_here:
@@ -384,9 +393,18 @@ class ToolbarSocket:
                         )
                     return
                 await self._send(envelope.frame())
+                await self._send_view(envelope.seq)
         except Exception:  # the subscription closed (too slow) or the socket went away
             if self._ws.application_state is WebSocketState.CONNECTED:
                 await self._ws.close(code=1013, reason="fell behind; reconnect and resume")
+
+    async def _send_view(self, seq: int) -> None:
+        """The agent's view after the event `seq`, if it changed (a logged-out agent has none)."""
+        assert self._session is not None
+        view = self._c.desk.view(self._session.agent_id)
+        if view is not None and view != self._view:
+            self._view = view
+            await self._send({"view": view, "seq": seq})
 
     async def _stop_forwarding(self) -> None:
         if self._subscription is not None:

@@ -58,7 +58,7 @@ def agent_answered(floor: Floor, s: cmd.AgentAnswered, now: float, out: Outcome)
     assert call.user_crt is not None
     call.state = answered
     call.answered_at = now
-    call.show_crm_request_id = floor.new_id("pop")
+    call.screen_pop_id = floor.new_id("pop")
     agent_leg = call.leg(call.user_crt)
     if agent_leg is not None:
         agent_leg.answer(now)

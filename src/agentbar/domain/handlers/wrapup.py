@@ -16,7 +16,7 @@ from agentbar.domain.model.errors import CallbackNotAllowed, IllegalTransition, 
 
 
 def dispose(floor: Floor, c: cmd.Dispose, now: float, out: Outcome) -> None:
-    call = _in_wrap_up(floor, floor.agent(c.agent_id), c.crt_object_id)
+    call = _in_wrap_up(floor, floor.agent(c.agent_id), c.call_ref)
     klass, code = floor.campaigns[call.campaign_id].plan.resolve(c.code)
     if c.callback is not None:
         callbacks.check_request(c.callback, now)
@@ -26,13 +26,13 @@ def dispose(floor: Floor, c: cmd.Dispose, now: float, out: Outcome) -> None:
         callbacks.schedule(floor, c.callback, call.campaign_id, call.phone, c.agent_id, now, out)
 
 
-def _in_wrap_up(floor: Floor, agent: Agent, crt_object_id: str | None) -> Call:
-    """The agent's call waiting for its disposition (and named by `crt_object_id`, if given)."""
+def _in_wrap_up(floor: Floor, agent: Agent, call_ref: str | None) -> Call:
+    """The agent's call waiting for its disposition (and named by `call_ref`, if given)."""
     if agent.state is not AgentState.WRAP_UP or agent.call_id is None:
-        raise NoCurrentCall("no current call to dispose (crtObjectId is null)")
+        raise NoCurrentCall("no current call to dispose")
     call = floor.calls[agent.call_id]
-    if crt_object_id and crt_object_id not in {call.call_id, call.user_crt, call.customer_crt}:
-        raise NoCurrentCall(f"crtObjectId '{crt_object_id}' is not the current call")
+    if call_ref and call_ref not in {call.call_id, call.user_crt, call.customer_crt}:
+        raise NoCurrentCall(f"'{call_ref}' is not the current call")
     return call
 
 

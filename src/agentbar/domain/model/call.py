@@ -106,7 +106,7 @@ class Call:
     state: CallState = CallState.QUEUED
     agent_id: str | None = None
     user_crt: str | None = None
-    show_crm_request_id: str | None = None
+    screen_pop_id: str | None = None
     offered_at: float | None = None
     answered_at: float | None = None
     ended_at: float | None = None
@@ -123,7 +123,8 @@ class Call:
     """A ring-all offer: every agent whose phone rings for the call, with its leg's CRT id.
     `agent_id` and `user_crt` then name one of them until someone answers."""
     crm_params: dict[str, Any] = field(default_factory=dict)
-    """What the CRM passed with a click-to-dial (customerId, record URL, ...), echoed in showCrm."""
+    """What the CRM passed with a click-to-dial (customerId, record URL, ...), echoed in the
+    call's screen pop."""
     legs: list[Leg] = field(default_factory=list)
     """Every party the call connected, in the order they joined, ended ones included."""
     transfers: list[Transfer] = field(default_factory=list)

@@ -13,7 +13,7 @@ from agentbar.domain.model.campaign import Campaign
 def connected(call: Call, campaign: Campaign) -> ev.CallConnected:
     assert call.agent_id is not None
     assert call.user_crt is not None
-    assert call.show_crm_request_id is not None
+    assert call.screen_pop_id is not None
     return ev.CallConnected(
         call_id=call.call_id,
         agent_id=call.agent_id,
@@ -23,7 +23,7 @@ def connected(call: Call, campaign: Campaign) -> ev.CallConnected:
         campaign_name=campaign.name,
         user_crt=call.user_crt,
         customer_crt=call.customer_crt,
-        show_crm_request_id=call.show_crm_request_id,
+        screen_pop_id=call.screen_pop_id,
     )
 
 

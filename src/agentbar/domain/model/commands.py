@@ -86,7 +86,7 @@ class Dispose:
     agent_id: str
     code: str
     note: str | None = None
-    crt_object_id: str | None = None
+    call_ref: str | None = None
     callback: CallbackRequest | None = None
 
 

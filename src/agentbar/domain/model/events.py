@@ -1,13 +1,35 @@
 """What happened: the one vocabulary shared by storage, the socket, webhooks and the toolbar.
 
 Each event names itself (`kind`, dotted, stable on the wire) and the agent it concerns, so the
-service layer can route it to that agent's sockets without knowing event types.
+service layer can route it to that agent's sockets without knowing event types. Its payload is
+what the wire carries: the fields under their camelCase names (`call_id` -> `callId`), the one
+casing of every frame, snapshot, webhook and event-API answer.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from copy import deepcopy
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar
+
+
+def camel_case(name: str) -> str:
+    """`call_id` -> `callId`: a field's name on the wire."""
+    head, *rest = name.split("_")
+    return head + "".join(word.capitalize() for word in rest)
+
+
+_WIRE_NAMES: dict[type, tuple[tuple[str, str], ...]] = {}
+"""Each event class's (field, wire name) pairs, worked out once: payloads are built for every
+event, on the hot path."""
+
+
+def _wire_names(event_type: type[Event]) -> tuple[tuple[str, str], ...]:
+    names = _WIRE_NAMES.get(event_type)
+    if names is None:
+        names = tuple((f.name, camel_case(f.name)) for f in fields(event_type))
+        _WIRE_NAMES[event_type] = names
+    return names
 
 
 @dataclass(frozen=True)
@@ -15,7 +37,13 @@ class Event:
     kind: ClassVar[str] = "event"
 
     def payload(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields under their wire names. Values stay as they are (a CRM's own params
+        keep their keys); mutable ones are copied, so the payload never aliases the event."""
+        payload: dict[str, Any] = {}
+        for name, wire in _wire_names(type(self)):
+            value = getattr(self, name)
+            payload[wire] = deepcopy(value) if isinstance(value, dict | list) else value
+        return payload
 
     @property
     def topic_agent(self) -> str | None:
@@ -103,7 +131,7 @@ class CallConnected(Event):
     campaign_name: str
     user_crt: str
     customer_crt: str
-    show_crm_request_id: str
+    screen_pop_id: str
 
 
 @dataclass(frozen=True)
@@ -122,7 +150,7 @@ class CallDialing(Event):
 
 @dataclass(frozen=True)
 class ScreenPop(Event):
-    """The moment the CRM should show the customer: once per call and agent (showCrm)."""
+    """The moment the CRM should show the customer: once per call and agent."""
 
     kind: ClassVar[str] = "call.screen_pop"
     call_id: str
@@ -133,7 +161,7 @@ class ScreenPop(Event):
     campaign_name: str
     user_crt: str
     customer_crt: str
-    show_crm_request_id: str
+    screen_pop_id: str
     crm_params: dict[str, Any]
 
 
@@ -225,7 +253,7 @@ class CallDisposed(Event):
 
 @dataclass(frozen=True)
 class TransferRequested(Event):
-    """The agent asked for a transfer (the CRM's transferTo...Handler). `leg_id` is the leg the
+    """The agent asked for a transfer (the CRM page hears of it). `leg_id` is the leg the
     customer goes to, `new_call_id` the call it continues as, when there is one."""
 
     kind: ClassVar[str] = "call.transfer_requested"
@@ -257,7 +285,7 @@ class TransferFinished(Event):
 
 @dataclass(frozen=True)
 class ConferenceRequested(Event):
-    """The agent started a conference (the CRM's conferWith...Handler)."""
+    """The agent started a conference (the CRM page hears of it)."""
 
     kind: ClassVar[str] = "call.conference_requested"
     call_id: str

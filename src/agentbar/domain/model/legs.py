@@ -18,7 +18,7 @@ from agentbar.domain.model.errors import IllegalTransition
 class LegKind(StrEnum):
     CUSTOMER = "customer"
     AGENT = "agent"
-    """The agent who handles the call (the CRM's userCrtObjectId)."""
+    """The agent who handles the call (its leg id is the call's `user_crt`)."""
     PHONE = "phone"
     TPV = "tpv"
     """A third-party verifier's number, conferenced in for a compliance check."""
@@ -68,7 +68,8 @@ def next_state(state: LegState, given: LegInput) -> LegState:
 @dataclass
 class Leg:
     leg_id: str
-    """The leg's CRT id: what the CRM sees as legCrtObjectId (or user/customerCrtObjectId)."""
+    """The leg's id, unique across calls: the `legId` the toolbar reports (the agent's and
+    the customer's legs are the call's `user_crt` and `customer_crt`)."""
     kind: LegKind
     party: str
     """Who is on the leg: a phone number, an agent id, an IVR's name."""

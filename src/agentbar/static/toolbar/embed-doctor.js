@@ -1,12 +1,13 @@
 // The embed doctor: when the toolbar cannot work it says exactly what is wrong and what the
 // administrator (or the CRM page's developer) must change — to the agent, in the toolbar, and
-// to the CRM page through embedErrorHandler(code, {message, fix}).
+// to the CRM page (crm/handlers.js `embedError`).
 //
 // It tells the CRM page only when the page's origin is known and on the allow-list: the
 // browser's own word (location.ancestorOrigins) where there is one, else the `origin`
 // parameter once it has passed every check. A page off the allow-list learns nothing.
 
-import { CrmBridge, crmPageUrl, originOf } from "./crm-bridge.js";
+import { crmPageUrl, originOf } from "./crm/bridge.js";
+import { CrmPage } from "./crm/handlers.js";
 
 const SETTING = "AGENTBAR_ALLOWED_ORIGINS";
 const GUIDE = "docs/integration-guide.md";
@@ -79,7 +80,7 @@ export function reportEmbedProblem(view, { problem, parentOrigin }) {
   view.fatal(`${problem.message} Fix: ${problem.fix}`);
   showPanel(problem);
   console.error(`agentbar: ${problem.code}: ${problem.message} Fix: ${problem.fix}`);
-  if (parentOrigin) new CrmBridge(parentOrigin, {}).embedError(problem.code, problem.message, problem.fix);
+  if (parentOrigin) new CrmPage(parentOrigin).embedError(problem.code, problem.message, problem.fix);
 }
 
 // Watch the toolbar's socket: a few failed connections in a row are diagnosed and reported
@@ -113,7 +114,7 @@ export function watchConnection(toolbar) {
           toolbar.view.error(`${problem.message} Fix: ${problem.fix}`);
           showPanel(problem);
           console.error(`agentbar: ${problem.code}: ${problem.message}`);
-          toolbar.bridge.embedError(problem.code, problem.message, problem.fix);
+          toolbar.crm.embedError(problem.code, problem.message, problem.fix);
         });
       }
     }

@@ -1,5 +1,5 @@
 // The toolbar's WebSocket to agentbar: numbered requests with answers, seq-numbered events,
-// reconnection with backoff. It knows frames, not what they mean.
+// the agent's views, reconnection with backoff. It knows frames, not what they mean.
 
 const REQUEST_TIMEOUT_MS = 10000;
 const BACKOFF_MS = [250, 500, 1000, 2000, 5000];
@@ -12,9 +12,10 @@ export class RequestError extends Error {
 }
 
 export class ToolbarSocket {
-  constructor(url, { onEvent, onOpen, onClose }) {
+  constructor(url, { onEvent, onView, onOpen, onClose }) {
     this.url = url;
     this.onEvent = onEvent;
+    this.onView = onView;
     this.onOpen = onOpen;
     this.onClose = onClose;
     this.nextId = 1;
@@ -86,6 +87,8 @@ export class ToolbarSocket {
       else waiting.reject(new RequestError(frame.error.code, frame.error.message));
     } else if ("event" in frame) {
       this.onEvent(frame);
+    } else if ("view" in frame) {
+      this.onView(frame);
     }
   }
 

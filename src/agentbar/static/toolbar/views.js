@@ -1,4 +1,7 @@
-// What the agent sees: one section per situation, chosen from the agent's state.
+// What the agent sees: one section per situation, chosen from the agent's state, drawn from
+// the view the server sent (render) and nothing else.
+
+import { bindControls } from "./controls.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -22,70 +25,7 @@ export class View {
     this.elsewhere = false; // another tab of this CRM leads
     this.plan = []; // the current call's disposition classes, for the class select
     this.timer = null;
-    if (toolbar) this.bind();
-  }
-
-  bind() {
-    const t = this.toolbar;
-    $("login-form").addEventListener("submit", (event) => {
-      event.preventDefault();
-      t.login($("login-username").value, $("login-password").value, "AUTH_TYPE_PASSWORD");
-    });
-    $("extension-select").addEventListener("change", (event) => {
-      const option = event.target.selectedOptions[0];
-      if (option && option.value) t.selectExtension(option.value, option.dataset.phone);
-    });
-    $("extension-form").addEventListener("submit", (event) => {
-      event.preventDefault();
-      t.selectExtension($("extension-input").value, null);
-    });
-    $("campaign-select").addEventListener("change", (event) => {
-      if (event.target.value) t.act("campaign.select", { campaignId: event.target.value }).catch(() => {});
-    });
-    $("ready").addEventListener("click", () => t.act("presence.ready").catch(() => {}));
-    $("preview-dial").addEventListener("click", () => t.act("lead.dial").catch(() => {}));
-    $("preview-skip").addEventListener("click", () => t.act("lead.skip").catch(() => {}));
-    $("break").addEventListener("click", () => t.takeBreak($("break-reason").value));
-    $("auto-call").addEventListener("change", (event) => t.setAutoCall(event.target.checked));
-    $("hangup").addEventListener("click", () => t.act("call.hangup").catch(() => {}));
-    $("hold").addEventListener("click", () => {
-      const held = t.snapshot?.call?.onHold;
-      t.act(held ? "call.resume" : "call.hold").catch(() => {});
-    });
-    $("transfer").addEventListener("click", () =>
-      t.transfer($("transfer-kind").value, $("transfer-target").value),
-    );
-    $("transfer-complete").addEventListener("click", () =>
-      t.act("call.transfer.complete").catch(() => {}),
-    );
-    $("transfer-cancel").addEventListener("click", () => t.act("call.transfer.cancel").catch(() => {}));
-    $("conference").addEventListener("click", () =>
-      t.conference($("conference-kind").value, $("conference-target").value),
-    );
-    $("legs").addEventListener("click", (event) => {
-      const legId = event.target.dataset?.legId;
-      if (legId) t.act("call.leg.drop", { legId }).catch(() => {});
-    });
-    $("dial-form").addEventListener("submit", (event) => {
-      event.preventDefault();
-      t.dial($("dial-number").value, "manual");
-    });
-    $("logout").addEventListener("click", () => t.logout());
-    $("force-login").addEventListener("click", () => t.forceLogin());
-    $("take-over").addEventListener("click", () => t.takeOver());
-    $("disposition-class").addEventListener("change", () => this.fillCodes());
-    // Escape backs out: it dismisses the error shown and clears the field being typed in.
-    document.addEventListener("keydown", (event) => {
-      if (event.key !== "Escape") return;
-      this.clearError();
-      const field = document.activeElement;
-      if (field?.tagName === "INPUT" && field.type !== "checkbox") field.value = "";
-    });
-    $("dispose").addEventListener("click", () => {
-      const when = $("callback-time").value; // local date and time, from datetime-local
-      const at = when ? new Date(when).toISOString() : null;
-      t.dispose($("disposition-code").value, null, $("disposition-note").value, at);
-    });
+    if (toolbar) bindControls(toolbar, this);
   }
 
   status(text, state = "") {
@@ -302,8 +242,7 @@ export class View {
     $("disposition-note").value = "";
     $("callback-time").value = "";
     try {
-      const answer = await this.toolbar.act("disposition.list");
-      this.plan = answer.dispositionCodes;
+      this.plan = await this.toolbar.actions.dispositionCodes();
       // "All classes" first, so the code select offers every code, as before, until the
       // agent narrows it by class.
       const classes = $("disposition-class");

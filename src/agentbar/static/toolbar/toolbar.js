@@ -1,0 +1,150 @@
+// The toolbar: connects the agent's session on the agentbar socket to the CRM page, and
+// renders what the server decides. The server sends the agent's view (agent, call and legs,
+// lead) in the snapshot and in a `view` frame after each event that changed it; events only
+// fire the CRM page's handlers. Nothing here rebuilds the server's state from events.
+
+import { Actions } from "./actions.js";
+import { CrmPage } from "./crm/handlers.js";
+import { Pops } from "./pops.js";
+import { Session } from "./session.js";
+import { ToolbarSocket } from "./socket.js";
+import { keptIn } from "./storage.js";
+import { TabLeader } from "./tabs.js";
+import { View } from "./views.js";
+
+// The last event seq this tab saw, kept across a refresh of the CRM page (sessionStorage is
+// per tab), so the resumed toolbar asks for what it missed while the page reloaded.
+const SEQ_KEY = "agentbar.lastSeq";
+const CLOSE_SESSION_ENDED = 4001;
+const STORAGE_BLOCKED =
+  "This browser blocks agentbar's storage in this page: a refresh will log you out. " +
+  `To keep the session, allow cookies for ${window.location.host}.`;
+
+export class Toolbar {
+  constructor(config, crmOrigin) {
+    const kept = keptIn("localStorage");
+    const tabKept = keptIn("sessionStorage");
+    this.storageBlocked = !kept.persistent || !tabKept.persistent;
+    this.tabStore = tabKept.storage;
+    this.config = config;
+    this.crmOrigin = crmOrigin;
+    this.snapshot = null; // what the server last told us: agent, call, lead, campaigns...
+    this.lastSeq = Number(this.tabStore.getItem(SEQ_KEY)) || 0;
+    this.pops = new Pops(kept.storage);
+    this.session = new Session(this, kept.storage);
+    this.actions = new Actions(this);
+    this.view = new View(this); // its controls call on the session and the actions
+    this.leader = new TabLeader({
+      onLeading: (leading) => this.onLeading(leading),
+      onMessage: (message) => this.onTabMessage(message),
+    });
+    this.crm = new CrmPage(crmOrigin);
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    this.socket = new ToolbarSocket(`${scheme}://${location.host}${config.socketPath}`, {
+      onEvent: (frame) => this.onEvent(frame),
+      onView: (frame) => this.onView(frame),
+      onOpen: () => this.onOpen(),
+      onClose: (code, reason) => this.onClose(code, reason),
+    });
+    this.firstOpen = true;
+  }
+
+  start() {
+    if (this.storageBlocked) {
+      console.warn(`agentbar: ${STORAGE_BLOCKED}`);
+      this.view.notice(STORAGE_BLOCKED);
+    }
+    this.crm.start();
+    this.crm.loaded();
+    this.view.status("connecting");
+    this.view.connection("connecting");
+    this.leader.start();
+    this.socket.connect();
+  }
+
+  render() {
+    this.view.render(this.snapshot);
+  }
+
+  // -- tabs ---------------------------------------------------------------------------------
+
+  onLeading(leading) {
+    this.view.otherTab(!leading);
+    if (this.snapshot || !leading) this.render();
+  }
+
+  takeOver() {
+    this.leader.takeOver();
+  }
+
+  onTabMessage(message) {
+    // Another tab logged in: a tab still showing the login form picks the session up.
+    if (message?.type === "session" && message.loggedIn && !this.snapshot && this.socket.open) {
+      this.session.resume(true);
+    }
+  }
+
+  // -- connection ---------------------------------------------------------------------------
+
+  async onOpen() {
+    this.view.connection("online");
+    const announce = this.firstOpen;
+    this.firstOpen = false;
+    await this.session.resume(announce);
+  }
+
+  onClose(code, reason) {
+    const loggedOut = this.session.closedByLogout();
+    if (code === CLOSE_SESSION_ENDED || loggedOut) {
+      this.view.connection("connecting");
+      return true; // reconnect, unauthenticated, ready for the next login
+    }
+    this.view.status("reconnecting");
+    this.view.connection("reconnecting");
+    return true;
+  }
+
+  // -- what the server says -----------------------------------------------------------------
+
+  applySnapshot(snapshot, replaying = false) {
+    this.snapshot = snapshot;
+    // When replaying, the server sends the events after our lastSeq next: the snapshot already
+    // holds their effect, and they only fire the CRM's handlers (e.g. a hangup missed while
+    // away), so lastSeq must stay put until they have come.
+    if (!replaying) this.setLastSeq(Math.max(this.lastSeq, snapshot.seq));
+    this.render();
+  }
+
+  showLoggedOut() {
+    this.snapshot = null;
+    this.render();
+  }
+
+  onEvent(frame) {
+    // Dedupe by seq: a replayed or re-sent event is handled once.
+    if (frame.seq <= this.lastSeq || !this.snapshot) return;
+    this.setLastSeq(frame.seq);
+    if (frame.event === "session.ended") {
+      this.session.ended();
+      this.crm.loggedOut(frame.data.reason);
+      this.crm.loginStatus(false);
+      return;
+    }
+    // Only the leading tab speaks to its CRM page about calls and presence, and a call pops
+    // the CRM's record once, whichever tab saw it first.
+    if (!this.leader.leading) return;
+    if (frame.event === "call.screen_pop" && !this.pops.claim(frame.data.screenPopId)) return;
+    this.crm.announce(frame);
+  }
+
+  onView(frame) {
+    if (!this.snapshot) return;
+    Object.assign(this.snapshot, frame.view);
+    this.render();
+  }
+
+  setLastSeq(seq) {
+    this.lastSeq = seq;
+    this.tabStore.setItem(SEQ_KEY, String(seq));
+  }
+}
