@@ -14,13 +14,13 @@ from agentbar.auth.passwords import Passwords
 from agentbar.demo import seed_demo
 from agentbar.drivers.storage import schema as schema_module
 from agentbar.drivers.storage.schema import metadata
-from agentbar.drivers.storage.sql import SqlStorage
+from agentbar.drivers.storage.sql import SqlDatabase
 
 MIGRATIONS = Path(schema_module.__file__).parent / "migrations"
 
 
-def storage_at(path: Path) -> SqlStorage:
-    return SqlStorage(f"sqlite:///{path}")
+def storage_at(path: Path) -> SqlDatabase:
+    return SqlDatabase(f"sqlite:///{path}")
 
 
 def test_migrations_create_exactly_the_schema_the_code_reads(tmp_path: Path) -> None:
@@ -38,7 +38,7 @@ def test_migrating_twice_and_seeding_twice_changes_nothing(tmp_path: Path) -> No
     counts = []
     for _ in range(2):
         storage.migrate()
-        seed_demo(storage, passwords)
+        seed_demo(storage.catalog, passwords)
         with storage.engine.connect() as c:
             counts.append(
                 tuple(

@@ -20,8 +20,8 @@ from agentbar.auth.crm_sso import CrmSso, SsoSettings
 from agentbar.auth.sso_wire import SsoFormat
 from agentbar.config import Settings
 from agentbar.domain.model.errors import DomainError
-from agentbar.drivers.storage.sql import SqlStorage
 from agentbar.origins import parse_allowed_origin
+from agentbar.ports import SettingsStore
 
 SSO_SETTING = "crm_sso"
 
@@ -70,7 +70,7 @@ def parse_origins(texts: Sequence[str]) -> list[str]:
 
 
 class CrmSettings:
-    def __init__(self, storage: SqlStorage, settings: Settings, sso: CrmSso) -> None:
+    def __init__(self, storage: SettingsStore, settings: Settings, sso: CrmSso) -> None:
         self._storage = storage
         self._settings = settings
         self._sso = sso

@@ -8,7 +8,7 @@ from agentbar.domain.model.agent import Agent
 from agentbar.domain.model.campaign import DispositionPlan
 from agentbar.domain.model.errors import CampaignNotAssigned, NotSetUp, UnknownCall
 from agentbar.domain.model.legs import LegPurpose, live_legs
-from agentbar.ports import Storage
+from agentbar.ports import Catalog, EventLog
 from agentbar.services.runtime import Runtime
 
 EXTENSIONS_LISTED = 100
@@ -16,9 +16,10 @@ EXTENSIONS_LISTED = 100
 
 
 class Desk:
-    def __init__(self, runtime: Runtime, storage: Storage) -> None:
+    def __init__(self, runtime: Runtime, storage: EventLog, catalog: Catalog) -> None:
         self._runtime = runtime
         self._storage = storage
+        self._catalog = catalog
 
     async def snapshot(self, agent_id: str) -> dict[str, Any]:
         center = self._runtime.center
@@ -46,7 +47,7 @@ class Desk:
         """Every extension to choose from, for a small center; for a large one none (the
         agent types a name or number, the CRM names one): a snapshot per login must not
         carry thousands of them."""
-        listed = await self._storage.extensions(limit=EXTENSIONS_LISTED + 1)
+        listed = await self._catalog.extensions(limit=EXTENSIONS_LISTED + 1)
         if len(listed) <= EXTENSIONS_LISTED:
             return {
                 "extensions": [{"name": name, "phone": phone} for name, phone in listed],

@@ -23,7 +23,7 @@ from agentbar.domain.model.campaign import (
 )
 from agentbar.domain.model.errors import DomainError, InvalidDisposition
 from agentbar.domain.model.legs import LegKind
-from agentbar.drivers.storage.sql import SqlStorage
+from agentbar.ports import Catalog, StorageConflict, UnitOfWork
 from agentbar.services.runtime import Runtime
 
 
@@ -51,8 +51,11 @@ class CampaignSpec:
 
 
 class Provisioning:
-    def __init__(self, storage: SqlStorage, passwords: Passwords, runtime: Runtime) -> None:
+    def __init__(
+        self, storage: Catalog, uow: UnitOfWork, passwords: Passwords, runtime: Runtime
+    ) -> None:
         self._storage = storage
+        self._uow = uow
         self._passwords = passwords
         self._runtime = runtime
 
@@ -75,15 +78,21 @@ class Provisioning:
             raise InvalidConfiguration(f"no campaign named {', '.join(map(repr, unknown))}")
         if password:
             password_hash = await asyncio.to_thread(self._passwords.hash, password)
-        self._storage.upsert_agent(agent_id, name, password_hash, auth_policy.value)
-        missing = self._storage.set_agent_campaigns(agent_id, campaigns)
-        assert not missing  # checked above against the same provisioned campaigns
+        async with self._uow.transaction():
+            self._storage.upsert_agent(agent_id, name, password_hash, auth_policy.value)
+            missing = self._storage.set_agent_campaigns(agent_id, campaigns)
+            assert not missing  # checked above against the same provisioned campaigns
 
     async def put_extension(self, name: str, phone: str) -> None:
         taken = [e for e in await self._storage.extensions() if e[1] == phone and e[0] != name]
         if taken:
             raise InvalidConfiguration(f"phone {phone} already belongs to '{taken[0][0]}'")
-        self._storage.upsert_extension(name, phone)
+        try:
+            self._storage.upsert_extension(name, phone)
+        except StorageConflict:  # taken since the check above
+            raise InvalidConfiguration(
+                f"phone {phone} already belongs to another extension"
+            ) from None
 
     async def delete_extension(self, name: str) -> bool:
         for agent in self._runtime.center.agents.values():
@@ -92,8 +101,14 @@ class Provisioning:
         return self._storage.delete_extension(name)
 
     async def put_campaign(self, spec: CampaignSpec) -> Campaign:
+        campaign_id = self.store_campaign(spec)
+        await self.reload()
+        return self._runtime.center.campaign(campaign_id)
+
+    def store_campaign(self, spec: CampaignSpec) -> str:
+        """Check and store the campaign, leaving the live floor as it is; its id."""
         check_campaign(spec)
-        campaign_id = self._storage.upsert_campaign(
+        return self._storage.upsert_campaign(
             spec.name,
             spec.kind,
             spec.plan,
@@ -106,8 +121,6 @@ class Provisioning:
             callback_in_dispose_dial=spec.callback_in_dispose_dial,
             dial_mode=spec.dial_mode,
         )
-        await self.reload()
-        return self._runtime.center.campaign(campaign_id)
 
     async def put_break_reasons(self, reasons: Sequence[BreakReason]) -> None:
         names = [r.name.casefold() for r in reasons]

@@ -21,8 +21,7 @@ import time
 
 import httpx
 
-from agentbar.drivers.storage.sql import SqlStorage
-from agentbar.ports import Envelope
+from agentbar.ports import Envelope, EventLog, WebhookStore
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +42,9 @@ def payload(envelope: Envelope) -> bytes:
 
 
 class Webhooks:
-    def __init__(self, storage: SqlStorage, timeout: float = 5.0) -> None:
+    def __init__(self, storage: WebhookStore, events: EventLog, timeout: float = 5.0) -> None:
         self._storage = storage
+        self._events = events
         self._timeout = timeout
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -107,7 +107,7 @@ class Webhooks:
     ) -> int | None:
         """Deliver what follows the cursor, in order; the attempts count if one fails."""
         assert self._client is not None
-        for envelope in await self._storage.events_since(cursor, BATCH):
+        for envelope in await self._events.events_since(cursor, BATCH):
             body = payload(envelope)
             stamp = str(int(time.time()))
             headers = {

@@ -203,7 +203,7 @@ class ToolbarSocket:
     async def _plan_replay(self, agent_id: str, last_seq: int) -> None:
         # Read after subscribing: an event stored meanwhile is both here and in the
         # subscription, and _forward drops the live copy by its seq.
-        missed = await self._c.storage.events_after(agent_id, last_seq, MAX_REPLAY + 1)
+        missed = await self._c.storage.events.events_after(agent_id, last_seq, MAX_REPLAY + 1)
         if len(missed) > MAX_REPLAY:
             self._too_far_behind = True
             return
@@ -244,7 +244,7 @@ class ToolbarSocket:
 
     async def _select_extension(self, frame: f.SelectExtension) -> dict[str, Any]:
         session = self._require_session()
-        storage = self._c.storage
+        storage = self._c.storage.catalog
         if frame.name is not None:
             known = await storage.extension(frame.name)
             if known is None and frame.phone is None:

@@ -28,6 +28,6 @@ async def events(
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> EventPage:
     """Events with `seq` greater than `after`, oldest first, at most `limit`."""
-    found = await request.app.state.container.storage.events_since(after, limit)
+    found = await request.app.state.container.storage.events.events_since(after, limit)
     frames = [{**e.frame(), "agentId": e.agent_id, "callId": e.call_id} for e in found]
     return EventPage(events=frames, last=found[-1].seq if found else after)

@@ -37,13 +37,13 @@ def _provisioning(request: Request) -> Provisioning:
 @router.get("")
 async def list_ivrs(request: Request) -> list[IvrView]:
     """The IVRs in the order the toolbar lists them."""
-    found = request.app.state.container.storage.ivr_details()
+    found = request.app.state.container.storage.catalog.ivr_details()
     return [IvrView(name=name, description=description) for name, description in found]
 
 
 @router.get("/{name}", responses=NOT_FOUND)
 async def get_ivr(name: IvrName, request: Request) -> IvrView:
-    for found, description in request.app.state.container.storage.ivr_details():
+    for found, description in request.app.state.container.storage.catalog.ivr_details():
         if found == name:
             return IvrView(name=found, description=description)
     raise HTTPException(status.HTTP_404_NOT_FOUND, f"no IVR '{name}'")

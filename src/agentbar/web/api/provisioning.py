@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agentbar.auth.policy import AgentLogin
 from agentbar.domain.model.agent import BreakReason
 from agentbar.domain.model.campaign import Campaign, CampaignKind, DialMode, Routing
-from agentbar.drivers.storage.sql import AgentSummary
+from agentbar.ports import AgentSummary
 from agentbar.services.audit import ADMIN_DELETE, ADMIN_PUT
 from agentbar.services.configuration import CampaignSettings, campaign_entry, campaign_spec
 from agentbar.services.provisioning import InUse, InvalidConfiguration, Provisioning
@@ -112,13 +112,13 @@ def agent_view(a: AgentSummary) -> AgentView:
 
 @router.get("/agents")
 async def list_agents(request: Request) -> list[AgentView]:
-    summaries = await request.app.state.container.storage.agent_summaries()
+    summaries = await request.app.state.container.storage.catalog.agent_summaries()
     return [agent_view(a) for a in summaries]
 
 
 @router.get("/agents/{agent_id}", responses=NOT_FOUND)
 async def get_agent(agent_id: AgentId, request: Request) -> AgentView:
-    for summary in await request.app.state.container.storage.agent_summaries():
+    for summary in await request.app.state.container.storage.catalog.agent_summaries():
         if summary.agent_id == agent_id:
             return agent_view(summary)
     raise HTTPException(status.HTTP_404_NOT_FOUND, f"no agent '{agent_id}'")
@@ -147,13 +147,13 @@ async def put_agent(agent_id: AgentId, body: AgentBody, request: Request) -> Non
 
 @router.get("/extensions")
 async def list_extensions(request: Request) -> list[ExtensionView]:
-    found = await request.app.state.container.storage.extensions()
+    found = await request.app.state.container.storage.catalog.extensions()
     return [ExtensionView(name=name, phone=phone) for name, phone in found]
 
 
 @router.get("/extensions/{name}", responses=NOT_FOUND)
 async def get_extension(name: ExtensionName, request: Request) -> ExtensionView:
-    for found, phone in await request.app.state.container.storage.extensions():
+    for found, phone in await request.app.state.container.storage.catalog.extensions():
         if found == name:
             return ExtensionView(name=found, phone=phone)
     raise HTTPException(status.HTTP_404_NOT_FOUND, f"no extension '{name}'")
@@ -208,7 +208,9 @@ async def get_campaign(name: CampaignName, request: Request) -> CampaignView:
 async def put_campaign(name: CampaignName, body: CampaignBody, request: Request) -> CampaignView:
     """Create or update a campaign (it applies to the live floor at once)."""
     spec = campaign_spec(name, body, tuple(body.agents))
-    known = {a.agent_id for a in await request.app.state.container.storage.agent_summaries()}
+    known = {
+        a.agent_id for a in await request.app.state.container.storage.catalog.agent_summaries()
+    }
     unknown = [a for a in body.agents if a not in known]
     if unknown:
         raise HTTPException(422, f"no agent {', '.join(map(repr, unknown))}")
@@ -222,7 +224,7 @@ async def put_campaign(name: CampaignName, body: CampaignBody, request: Request)
 
 @router.get("/break-reasons")
 async def list_break_reasons(request: Request) -> list[BreakReasonBody]:
-    reasons = await request.app.state.container.storage.break_reasons()
+    reasons = await request.app.state.container.storage.catalog.break_reasons()
     return [BreakReasonBody(name=r.name, productive=r.productive) for r in reasons]
 
 

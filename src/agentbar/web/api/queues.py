@@ -60,7 +60,7 @@ def _view(center: Center, campaign: Campaign, agents: list[str]) -> QueueView:
 def _queues(request: Request) -> list[QueueView]:
     container = request.app.state.container
     center: Center = container.runtime.center
-    assigned = container.storage.campaign_agent_ids()
+    assigned = container.storage.catalog.campaign_agent_ids()
     return [
         _view(center, c, assigned.get(c.campaign_id, []))
         for c in center.campaigns.values()

@@ -51,8 +51,8 @@ class DeliveryView(BaseModel):
 async def put_webhook(name: Name, body: WebhookBody, request: Request) -> None:
     """Add a receiver (events from now on, or after `fromSeq`), or change its URL and secret."""
     container = request.app.state.container
-    cursor = body.fromSeq if body.fromSeq is not None else await container.storage.last_seq()
-    container.storage.put_webhook(name, body.url, body.secret, cursor)
+    cursor = body.fromSeq if body.fromSeq is not None else await container.storage.events.last_seq()
+    container.storage.webhooks.put_webhook(name, body.url, body.secret, cursor)
     container.webhooks.changed()
     await audit_change(request, ADMIN_PUT, f"webhook '{name}'")
 
@@ -60,14 +60,14 @@ async def put_webhook(name: Name, body: WebhookBody, request: Request) -> None:
 @router.get("")
 async def list_webhooks(request: Request) -> list[WebhookView]:
     """The receivers, each with the last event it acknowledged (the secret is not shown)."""
-    found = request.app.state.container.storage.webhooks()
+    found = request.app.state.container.storage.webhooks.webhooks()
     return [WebhookView(name=n, url=u, deliveredUpTo=c) for n, u, _, c in found]
 
 
 @router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 async def delete_webhook(name: Name, request: Request) -> Response:
     container = request.app.state.container
-    if not container.storage.delete_webhook(name):
+    if not container.storage.webhooks.delete_webhook(name):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no webhook '{name}'")
     container.webhooks.changed()
     await audit_change(request, ADMIN_DELETE, f"webhook '{name}'")
@@ -79,5 +79,5 @@ async def deliveries(
     name: Name, request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[DeliveryView]:
     """The latest delivery attempts, oldest first: seq, attempt, at, status, detail."""
-    found = request.app.state.container.storage.deliveries(name, limit)
+    found = request.app.state.container.storage.webhooks.deliveries(name, limit)
     return [DeliveryView(**row) for row in found]
