@@ -1,5 +1,6 @@
 """What only the SQL driver has: migrations that create exactly the schema it reads, in one
-line of history. (Seeding twice changing nothing is in the catalog contract.)"""
+line of history; upserts spelled for each dialect it speaks. (Seeding twice changing nothing
+is in the catalog contract.)"""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import create_mock_engine
 
 from agentbar.drivers.storage import schema as schema_module
+from agentbar.drivers.storage.database import upsert_statement
 from agentbar.drivers.storage.schema import metadata
 from agentbar.drivers.storage.sql import SqlDatabase
 
@@ -38,3 +41,11 @@ def test_the_migrations_form_one_line_of_history() -> None:
     assert len(script.get_heads()) == 1
     revisions = list(script.walk_revisions())
     assert revisions[-1].down_revision is None
+
+
+def test_an_upsert_is_spelled_for_sqlite_and_for_postgresql_alike() -> None:
+    for name in ("sqlite", "postgresql"):
+        dialect = create_mock_engine(f"{name}://", executor=print).dialect
+        statement = upsert_statement(name, schema_module.ivrs, ("name",), ("name", "position"))
+        sql = " ".join(str(statement.compile(dialect=dialect)).split())
+        assert "ON CONFLICT (name) DO UPDATE SET position = excluded.position" in sql, name

@@ -57,7 +57,6 @@ class Connections:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._insert = _DIALECT_INSERTS[self.engine.dialect.name]
         self._unit: ContextVar[_Unit | None] = ContextVar(f"unit-{id(self)}", default=None)
-        self._upserts: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Insert] = {}
 
     def migrate(self) -> None:
         config = Config()
@@ -115,23 +114,37 @@ class Connections:
         *,
         update: Iterable[str] | None = None,
     ) -> Insert:
-        """`INSERT … ON CONFLICT (index) DO UPDATE` of `update` (default: every column not in
-        the index), built once per column set and executed with the values as parameters.
-        Built with the values inside, the statement cost SQLAlchemy a coercion and a cache
-        key per value on every write: once the largest share of the server's CPU per call
-        (docs/BENCHMARKS.md)."""
-        names = tuple(columns)
-        changed = tuple(update) if update is not None else tuple(n for n in names if n not in index)
-        key = (table.name, names, changed)
-        statement = self._upserts.get(key)
-        if statement is None:
-            base = self._insert(table)
-            statement = base.on_conflict_do_update(
-                index_elements=list(index), set_={name: base.excluded[name] for name in changed}
-            )
-            self._upserts[key] = statement
-        return statement
+        return upsert_statement(self.engine.dialect.name, table, index, columns, update=update)
 
     def insert_or_ignore(self, table: Table) -> Insert:
         """`INSERT … ON CONFLICT DO NOTHING`."""
         return self._insert(table).on_conflict_do_nothing()
+
+
+_UPSERTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Insert] = {}
+
+
+def upsert_statement(
+    dialect: str,
+    table: Table,
+    index: tuple[str, ...],
+    columns: Iterable[str],
+    *,
+    update: Iterable[str] | None = None,
+) -> Insert:
+    """`INSERT … ON CONFLICT (index) DO UPDATE` of `update` (default: every column not in the
+    index) in the dialect's spelling, built once per column set and executed with the values
+    as parameters. Built with the values inside, the statement cost SQLAlchemy a coercion and
+    a cache key per value on every write: once the largest share of the server's CPU per call
+    (docs/BENCHMARKS.md)."""
+    names = tuple(columns)
+    changed = tuple(update) if update is not None else tuple(n for n in names if n not in index)
+    key = (dialect, table.name, names, changed)
+    statement = _UPSERTS.get(key)
+    if statement is None:
+        base = _DIALECT_INSERTS[dialect](table)
+        statement = base.on_conflict_do_update(
+            index_elements=list(index), set_={name: base.excluded[name] for name in changed}
+        )
+        _UPSERTS[key] = statement
+    return statement
