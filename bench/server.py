@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agentbar.domain.model.campaign import CampaignKind, DispositionClass, DispositionPlan
-from agentbar.drivers.storage.sql import SqlStorage
+from agentbar.drivers.storage.sql import SqlDatabase
 from tests.support.servers import free_port, serving
 
 ADMIN_TOKEN = "bench-admin-token"
@@ -59,16 +59,16 @@ class BenchServer:
 
 
 def provision(data_dir: Path, agents: int) -> None:
-    storage = SqlStorage(f"sqlite:///{data_dir / 'agentbar.db'}")
+    storage = SqlDatabase(f"sqlite:///{data_dir / 'agentbar.db'}")
     storage.migrate()
     ids = agent_ids(agents)
     # No password hashes: the bench logs in with tokens, and argon2 would cost ~40 ms each.
     for agent_id in [*ids, BROWSER_AGENT]:
-        storage.upsert_agent(agent_id, agent_id, None)
-        storage.upsert_extension(*extension_of(agent_id))
-    storage.upsert_campaign(CAMPAIGN, CampaignKind.INBOUND, PLAN, ids)
+        storage.catalog.upsert_agent(agent_id, agent_id, None)
+        storage.catalog.upsert_extension(*extension_of(agent_id))
+    storage.catalog.upsert_campaign(CAMPAIGN, CampaignKind.INBOUND, PLAN, ids)
     # The browser agent's wrap-up ends by itself, so its calls need no toolbar clicks.
-    storage.upsert_campaign(
+    storage.catalog.upsert_campaign(
         BROWSER_CAMPAIGN,
         CampaignKind.INBOUND,
         PLAN,

@@ -21,19 +21,19 @@ from agentbar.domain.center import Center
 from agentbar.domain.model.campaign import CampaignKind
 from agentbar.domain.model.commands import AddLeads, RestoreCallbacks
 from agentbar.drivers.bus.memory import MemoryBus
-from agentbar.drivers.storage.sql import SqlStorage
+from agentbar.drivers.storage.sql import SqlDatabase
 from agentbar.drivers.telephony.simulator import Simulator
 from agentbar.drivers.telephony.sip import SipSettings, SipTelephony
 from agentbar.ids import new_id
 from agentbar.metrics import Metrics
-from agentbar.ports import Clock, EventBus, Sandbox, TelephonyDriver
+from agentbar.ports import Clock, EventBus, Sandbox, Storage, TelephonyDriver
 from agentbar.services.audit import Audit
 from agentbar.services.configuration import Configuration
 from agentbar.services.credentials import Credentials
 from agentbar.services.crm_logouts import CrmLogouts
 from agentbar.services.crm_settings import CrmSettings
 from agentbar.services.desk import Desk
-from agentbar.services.event_log import EventLog
+from agentbar.services.event_replay import EventReplay
 from agentbar.services.leads import LeadIntake
 from agentbar.services.provisioning import Provisioning
 from agentbar.services.readiness import Readiness
@@ -68,7 +68,7 @@ class Container:
 
     settings: Settings
     clock: Clock
-    storage: SqlStorage
+    storage: Storage
     bus: EventBus
     telephony: TelephonyDriver
     passwords: Passwords
@@ -101,11 +101,13 @@ class Container:
             metrics=self.metrics,
             sessions=self.sessions,
             desk=self.desk,
-            event_log=EventLog(self.storage),
+            event_replay=EventReplay(self.storage.events),
             crm_settings=self.crm_settings,
             provisioning=self.provisioning,
             leads=self.leads,
-            webhooks=WebhookReceivers(self.storage, self.webhooks, self.audit),
+            webhooks=WebhookReceivers(
+                self.storage.webhooks, self.storage.events, self.webhooks, self.audit
+            ),
             configuration=self.configuration,
             audit=self.audit,
             supervision=self.supervision,
@@ -118,11 +120,11 @@ class Container:
         self.storage.migrate()
         self.crm_settings.load()
         if self.settings.demo:
-            self.demo_credentials = seed_demo(self.storage, self.passwords)
+            self.demo_credentials = seed_demo(self.storage.catalog, self.passwords)
         self.runtime.center.configure(
-            await self.storage.campaigns(),
-            await self.storage.break_reasons(),
-            await self.storage.ivrs(),
+            await self.storage.catalog.campaigns(),
+            await self.storage.catalog.break_reasons(),
+            await self.storage.catalog.ivrs(),
         )
         # Live agent state is held in memory, so sessions from a previous run cannot resume.
         ended = await self.sessions.end_left_over()
@@ -130,10 +132,10 @@ class Container:
             log.info("ended %d session(s) left open by the previous run", ended)
         await self.runtime.start()
         self.webhooks.start()
-        leads = await self.storage.pending_leads()
+        leads = await self.storage.leads.pending_leads()
         if leads:
             await self.runtime.command(AddLeads(tuple(leads)))
-        pending = await self.storage.pending_callbacks()
+        pending = await self.storage.leads.pending_callbacks()
         if pending:
             await self.runtime.command(RestoreCallbacks(tuple(pending)))
             log.info("restored %d scheduled callback(s)", len(pending))
@@ -149,10 +151,10 @@ class Container:
 
 def build(settings: Settings) -> Container:
     clock = LoopClock()
-    storage = _pick(
+    storage: Storage = _pick(
         "storage",
         settings.storage_driver,
-        {"sqlite": lambda: SqlStorage(settings.resolved_database_url)},
+        {"sqlite": lambda: SqlDatabase(settings.resolved_database_url)},
     )
     bus: EventBus = _pick("bus", settings.bus, {"memory": MemoryBus})
     simulator = Simulator(clock, new_id, answer_delay=settings.simulator_answer_delay)
@@ -164,7 +166,7 @@ def build(settings: Settings) -> Container:
     telephony = _pick("telephony", settings.telephony, telephony_drivers)
     sandbox: Sandbox | None = simulator if telephony is simulator else None
     passwords = Passwords()
-    runtime = Runtime(center, storage, bus, telephony, clock)
+    runtime = Runtime(center, storage.events, bus, telephony, clock)
     # Always there: the admin API may configure an endpoint while the server runs.
     sso = CrmSso(_crm_sso(settings))
     crm_logouts = CrmLogouts(sso)
@@ -176,24 +178,23 @@ def build(settings: Settings) -> Container:
         )
     except ValueError as error:
         raise ConfigurationError(f"AGENTBAR_TOKEN_PUBLIC_KEY: {error}") from None
-    audit = Audit(storage, clock)
+    audit = Audit(storage.audit, clock)
     sessions = Sessions(
         runtime,
-        storage,
-        passwords,
+        storage.sessions,
         clock,
         settings.idle_timeout,
         max_age=settings.session_max_age,
-        credentials=Credentials(storage, passwords, sso, tokens),
+        credentials=Credentials(storage.catalog, passwords, sso, tokens),
         throttle=LoginThrottle(clock.now),
         audit=audit,
         crm_logouts=crm_logouts,
     )
-    provisioning = Provisioning(storage, passwords, runtime, audit)
-    webhooks = Webhooks(storage)
+    provisioning = Provisioning(storage.catalog, storage, passwords, runtime, audit)
+    webhooks = Webhooks(storage.webhooks, storage.events)
     metrics = Metrics(runtime.center, sessions, webhooks)
     sso.observe = metrics.saw_sso_request
-    crm_settings = CrmSettings(storage, settings, sso, audit)
+    crm_settings = CrmSettings(storage.settings, settings, sso, audit)
     runtime.watch(webhooks.see)
     runtime.watch(metrics.see)
     supervision = Supervision(runtime.center, clock)
@@ -207,9 +208,9 @@ def build(settings: Settings) -> Container:
         passwords=passwords,
         runtime=runtime,
         sessions=sessions,
-        desk=Desk(runtime, storage),
+        desk=Desk(runtime, storage.events, storage.catalog),
         sandbox=SandboxCalls(runtime, sandbox) if sandbox is not None else None,
-        leads=LeadIntake(runtime, storage, audit),
+        leads=LeadIntake(runtime, storage.leads, audit),
         audit=audit,
         crm_logouts=crm_logouts,
         metrics=metrics,
@@ -218,7 +219,16 @@ def build(settings: Settings) -> Container:
         supervision=supervision,
         crm_settings=crm_settings,
         configuration=Configuration(
-            storage, runtime, provisioning, crm_settings, webhooks, passwords, audit
+            storage.catalog,
+            storage.webhooks,
+            storage.events,
+            storage,
+            runtime,
+            provisioning,
+            crm_settings,
+            webhooks,
+            passwords,
+            audit,
         ),
         admin_token=settings.admin_token or secrets.token_urlsafe(24),
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from agentbar.auth.passwords import Passwords
 from agentbar.domain.model.campaign import CampaignKind, DialMode, DispositionClass, DispositionPlan
-from agentbar.drivers.storage.sql import SqlStorage
+from agentbar.ports import Catalog
 
 DEMO_AGENTS = tuple(f"agent{n}" for n in range(1, 6))
 DEMO_PLAN = DispositionPlan(
@@ -32,7 +32,7 @@ class DemoCredentials:
     extension_phone: str
 
 
-def seed_demo(storage: SqlStorage, passwords: Passwords) -> list[DemoCredentials]:
+def seed_demo(storage: Catalog, passwords: Passwords) -> list[DemoCredentials]:
     credentials = []
     for n, user_id in enumerate(DEMO_AGENTS, start=1):
         phone = str(1000 + n)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from agentbar.auth.passwords import Passwords
 from agentbar.auth.policy import AuthPolicy
-from agentbar.drivers.storage.sql import SqlStorage
+from agentbar.drivers.storage.sql import SqlDatabase
 from agentbar.services.credentials import Credentials
 
 
@@ -28,11 +28,11 @@ class GatedPasswords(Passwords):
 
 
 async def test_the_loop_keeps_running_while_a_password_is_checked(tmp_path: Path) -> None:
-    storage = SqlStorage(f"sqlite:///{tmp_path / 'c.db'}")
+    storage = SqlDatabase(f"sqlite:///{tmp_path / 'c.db'}")
     storage.migrate()
     passwords = GatedPasswords()
-    storage.upsert_agent("a1", "a1", passwords.hash("secret"))
-    credentials = Credentials(storage, passwords)
+    storage.catalog.upsert_agent("a1", "a1", passwords.hash("secret"))
+    credentials = Credentials(storage.catalog, passwords)
 
     login = asyncio.create_task(credentials.check(AuthPolicy.PASSWORD, "a1", "secret"))
     await asyncio.to_thread(passwords.entered.wait, 10)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from agentbar.drivers.storage.sql import SqlStorage
+from agentbar.ports import Catalog
 from agentbar.services.desk import EXTENSIONS_LISTED
 from tests.conftest import CRM_ORIGIN
 from tests.integration.test_slice_socket import log_in
@@ -17,9 +17,9 @@ from tests.support.toolbar_client import ToolbarClient
 MANY = EXTENSIONS_LISTED + 50
 
 
-def many_extensions(storage: SqlStorage) -> None:
+def many_extensions(catalog: Catalog) -> None:
     for n in range(MANY):
-        storage.upsert_extension(f"Desk {n:04d}", f"7{n:04d}")
+        catalog.upsert_extension(f"Desk {n:04d}", f"7{n:04d}")
 
 
 @pytest.fixture(scope="module")

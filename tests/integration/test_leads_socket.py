@@ -8,7 +8,7 @@ import httpx
 
 from agentbar.demo import DEMO_PLAN
 from agentbar.domain.model.campaign import CampaignKind, DialMode
-from agentbar.drivers.storage.sql import SqlStorage
+from agentbar.ports import Catalog
 from tests.conftest import CRM_ORIGIN
 from tests.integration.test_outbound_socket import outbound_campaign
 from tests.integration.test_slice_socket import log_in
@@ -88,9 +88,9 @@ def test_leads_not_yet_called_survive_a_restart(tmp_path: Path) -> None:
         toolbar.close()
 
 
-def dialer_campaign(storage: SqlStorage) -> None:
-    storage.upsert_agent("agent1", "Agent 1", None)
-    storage.upsert_campaign(
+def dialer_campaign(catalog: Catalog) -> None:
+    catalog.upsert_agent("agent1", "Agent 1", None)
+    catalog.upsert_campaign(
         "Dialer", CampaignKind.OUTBOUND, DEMO_PLAN, ["agent1"], dial_mode=DialMode.PROGRESSIVE
     )
 

@@ -21,7 +21,7 @@ from agentbar.domain.model.agent import AgentProfile, AgentState, BreakReason, E
 from agentbar.domain.model.call import CallType
 from agentbar.domain.model.campaign import CampaignKind, Routing
 from agentbar.drivers.bus.memory import MemoryBus
-from agentbar.drivers.storage.sql import SqlStorage
+from agentbar.drivers.storage.sql import SqlDatabase
 from agentbar.drivers.telephony.simulator import (
     CustomerMix,
     CustomerScript,
@@ -34,7 +34,7 @@ from agentbar.services.runtime import Runtime
 @dataclass
 class Floor:
     clock: VirtualClock
-    storage: SqlStorage
+    storage: SqlDatabase
     simulator: Simulator
     runtime: Runtime
     campaign_id: str
@@ -74,11 +74,11 @@ async def floor(tmp_path: Path) -> AsyncIterator[Floor]:
     clock = VirtualClock()
     counter = itertools.count(1)
     new_id = lambda kind: f"{kind}-{next(counter)}"  # noqa: E731
-    storage = SqlStorage(f"sqlite:///{tmp_path / 'floor.db'}")
+    storage = SqlDatabase(f"sqlite:///{tmp_path / 'floor.db'}")
     storage.migrate()
     for agent_id in ("a1", "a2"):
-        storage.upsert_agent(agent_id, agent_id, None)
-    campaign_id = storage.upsert_campaign(
+        storage.catalog.upsert_agent(agent_id, agent_id, None)
+    campaign_id = storage.catalog.upsert_campaign(
         "Support",
         CampaignKind.INBOUND,
         DEMO_PLAN,
@@ -89,9 +89,11 @@ async def floor(tmp_path: Path) -> AsyncIterator[Floor]:
         default_disposition="Info Given",
     )
     center = Center(new_id)
-    center.configure(await storage.campaigns(), [BreakReason("Lunch"), BreakReason("Unavailable")])
+    center.configure(
+        await storage.catalog.campaigns(), [BreakReason("Lunch"), BreakReason("Unavailable")]
+    )
     simulator = Simulator(clock, new_id)
-    runtime = Runtime(center, storage, MemoryBus(), simulator, clock)
+    runtime = Runtime(center, storage.events, MemoryBus(), simulator, clock)
     await runtime.start()
     yield Floor(clock, storage, simulator, runtime, campaign_id)
     await runtime.stop()
@@ -268,15 +270,17 @@ async def test_a_seeded_mix_of_customers_plays_out_the_same_way_twice(tmp_path: 
     async def outcomes(seed: int, run: str) -> list[tuple[object, float]]:
         clock = VirtualClock()
         counter = itertools.count(1)
-        storage = SqlStorage(f"sqlite:///{tmp_path / f'{run}.db'}")
+        storage = SqlDatabase(f"sqlite:///{tmp_path / f'{run}.db'}")
         storage.migrate()
-        storage.upsert_agent("a1", "a1", None)
-        campaign_id = storage.upsert_campaign("Sales", CampaignKind.OUTBOUND, DEMO_PLAN, ["a1"])
+        storage.catalog.upsert_agent("a1", "a1", None)
+        campaign_id = storage.catalog.upsert_campaign(
+            "Sales", CampaignKind.OUTBOUND, DEMO_PLAN, ["a1"]
+        )
         center = Center(lambda kind: f"{kind}-{next(counter)}")
-        center.configure(await storage.campaigns(), [BreakReason("Lunch")])
+        center.configure(await storage.catalog.campaigns(), [BreakReason("Lunch")])
         mix = CustomerMix(busy=0.3, no_answer=0.3, answer_after=(1, 9), talk=(5, 50))
         simulator = Simulator(clock, center.new_id, customers=mix, seed=seed)
-        runtime = Runtime(center, storage, MemoryBus(), simulator, clock)
+        runtime = Runtime(center, storage.events, MemoryBus(), simulator, clock)
         await runtime.start()
         floor = Floor(clock, storage, simulator, runtime, campaign_id)
         await floor.ready("a1", "1001")

@@ -25,9 +25,11 @@ from agentbar.domain.model.agent import AgentState, BreakReason, Extension
 from agentbar.domain.model.campaign import CampaignKind
 from agentbar.domain.model.errors import IllegalTransition
 from agentbar.drivers.bus.memory import MemoryBus
-from agentbar.drivers.storage.sql import SqlStorage
+from agentbar.drivers.storage.sql import SqlDatabase
 from agentbar.drivers.telephony.simulator import PhoneScript, Simulator
 from agentbar.ports import Envelope, Subscription
+from agentbar.services.audit import Audit
+from agentbar.services.credentials import Credentials
 from agentbar.services.runtime import Runtime
 from agentbar.services.sessions import (
     LoginFailed,
@@ -37,13 +39,29 @@ from agentbar.services.sessions import (
 )
 
 IDLE = 600.0
+
+
+def sessions_on(
+    runtime: Runtime, storage: SqlDatabase, clock: VirtualClock, max_age: float = 12 * 3600.0
+) -> Sessions:
+    return Sessions(
+        runtime,
+        storage.sessions,
+        clock,
+        idle_timeout=IDLE,
+        max_age=max_age,
+        credentials=Credentials(storage.catalog, Passwords(memory_kib=8, time_cost=1)),
+        audit=Audit(storage.audit, clock),
+    )
+
+
 CRM = "http://crm.test"
 
 
 @dataclass
 class Desk:
     clock: VirtualClock
-    storage: SqlStorage
+    storage: SqlDatabase
     bus: MemoryBus
     simulator: Simulator
     runtime: Runtime
@@ -102,12 +120,12 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
     clock = VirtualClock()
     counter = itertools.count(1)
     new_id = lambda kind: f"{kind}-{next(counter)}"  # noqa: E731
-    storage = SqlStorage(f"sqlite:///{tmp_path / 'sessions.db'}")
+    storage = SqlDatabase(f"sqlite:///{tmp_path / 'sessions.db'}")
     storage.migrate()
     passwords = Passwords(memory_kib=8, time_cost=1)
     for agent_id in ("a1", "a2"):
-        storage.upsert_agent(agent_id, agent_id, passwords.hash(agent_id))
-    campaign_id = storage.upsert_campaign(
+        storage.catalog.upsert_agent(agent_id, agent_id, passwords.hash(agent_id))
+    campaign_id = storage.catalog.upsert_campaign(
         "Support",
         CampaignKind.INBOUND,
         DEMO_PLAN,
@@ -117,11 +135,11 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
         default_disposition="Info Given",
     )
     center = Center(new_id)
-    center.configure(await storage.campaigns(), [BreakReason("Lunch")])
+    center.configure(await storage.catalog.campaigns(), [BreakReason("Lunch")])
     bus = MemoryBus()
     simulator = Simulator(clock, new_id)
-    runtime = Runtime(center, storage, bus, simulator, clock)
-    sessions = Sessions(runtime, storage, passwords, clock, idle_timeout=IDLE)
+    runtime = Runtime(center, storage.events, bus, simulator, clock)
+    sessions = sessions_on(runtime, storage, clock)
     await runtime.start()
     yield Desk(clock, storage, bus, simulator, runtime, sessions, campaign_id)
     await sessions.stop()
@@ -302,9 +320,7 @@ async def test_own_logout_is_refused_during_a_call_and_keeps_the_session(desk: D
 async def test_a_session_ends_at_its_absolute_lifetime_even_with_a_socket_open(
     desk: Desk,
 ) -> None:
-    desk.sessions = Sessions(
-        desk.runtime, desk.storage, Passwords(8, 1), desk.clock, idle_timeout=IDLE, max_age=3600
-    )
+    desk.sessions = sessions_on(desk.runtime, desk.storage, desk.clock, max_age=3600)
     session = await desk.log_in("a1")
     assert desk.sessions.socket_opened(session)
     await desk.elapse(3599)
@@ -315,9 +331,7 @@ async def test_a_session_ends_at_its_absolute_lifetime_even_with_a_socket_open(
 
 
 async def test_a_session_past_its_lifetime_waits_for_the_call_to_end(desk: Desk) -> None:
-    desk.sessions = Sessions(
-        desk.runtime, desk.storage, Passwords(8, 1), desk.clock, idle_timeout=IDLE, max_age=3600
-    )
+    desk.sessions = sessions_on(desk.runtime, desk.storage, desk.clock, max_age=3600)
     session = await desk.ready("a1", "1001")
     assert desk.sessions.socket_opened(session)
     await desk.elapse(3500)

@@ -14,7 +14,7 @@ import pytest
 from agentbar.auth.passwords import Passwords
 from agentbar.demo import DEMO_PLAN
 from agentbar.domain.model.campaign import CampaignKind
-from agentbar.drivers.storage.sql import SqlStorage
+from agentbar.ports import Catalog
 from tests.conftest import CRM_ORIGIN
 from tests.integration.test_bad_input import stored_counts
 from tests.integration.test_slice_socket import get_ready, inbound_campaign, log_in
@@ -203,10 +203,10 @@ def test_a_session_left_without_a_toolbar_is_logged_out(quick_idle_server: Agent
 # -- campaign auto-select -------------------------------------------------------------------
 
 
-def provision_solo(storage: SqlStorage) -> None:
+def provision_solo(catalog: Catalog) -> None:
     """An agent assigned to Inbound Support only."""
-    storage.upsert_agent("solo", "Solo Agent", Passwords(memory_kib=8, time_cost=1).hash("solo"))
-    storage.upsert_campaign("Inbound Support", CampaignKind.INBOUND, DEMO_PLAN, ["solo"])
+    catalog.upsert_agent("solo", "Solo Agent", Passwords(memory_kib=8, time_cost=1).hash("solo"))
+    catalog.upsert_campaign("Inbound Support", CampaignKind.INBOUND, DEMO_PLAN, ["solo"])
 
 
 @pytest.fixture

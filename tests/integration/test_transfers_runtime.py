@@ -24,7 +24,7 @@ from agentbar.domain.model.errors import TargetUnavailable
 from agentbar.domain.model.handoffs import ConferenceKind, TransferKind
 from agentbar.domain.model.instructions import AddLeg
 from agentbar.drivers.bus.memory import MemoryBus
-from agentbar.drivers.storage.sql import SqlStorage
+from agentbar.drivers.storage.sql import SqlDatabase
 from agentbar.drivers.telephony.simulator import CustomerScript, IvrScript, PhoneScript, Simulator
 from agentbar.services.runtime import Runtime
 from tests.integration.test_runtime_timers import Floor
@@ -85,24 +85,26 @@ async def floor(tmp_path: Path) -> AsyncIterator[TransferFloor]:
     clock = VirtualClock()
     counter = itertools.count(1)
     new_id = lambda kind: f"{kind}-{next(counter)}"  # noqa: E731
-    storage = SqlStorage(f"sqlite:///{tmp_path / 'floor.db'}")
+    storage = SqlDatabase(f"sqlite:///{tmp_path / 'floor.db'}")
     storage.migrate()
     agents = ["a1", "a2", "a3"]
     for agent_id in agents:
-        storage.upsert_agent(agent_id, agent_id, None)
+        storage.catalog.upsert_agent(agent_id, agent_id, None)
     campaigns = {
-        name: storage.upsert_campaign(name, kind, DEMO_PLAN, agents, ring_timeout=10.0)
+        name: storage.catalog.upsert_campaign(name, kind, DEMO_PLAN, agents, ring_timeout=10.0)
         for name, kind in (
             ("Support", CampaignKind.INBOUND),
             ("Billing", CampaignKind.INBOUND),
             ("Outreach", CampaignKind.OUTBOUND),
         )
     }
-    storage.upsert_ivr("Survey", 0)
+    storage.catalog.upsert_ivr("Survey", 0)
     center = Center(new_id)
-    center.configure(await storage.campaigns(), [BreakReason("Lunch")], await storage.ivrs())
+    center.configure(
+        await storage.catalog.campaigns(), [BreakReason("Lunch")], await storage.catalog.ivrs()
+    )
     simulator = Simulator(clock, new_id)
-    runtime = Runtime(center, storage, MemoryBus(), simulator, clock)
+    runtime = Runtime(center, storage.events, MemoryBus(), simulator, clock)
     await runtime.start()
     made = TransferFloor(clock, storage, simulator, runtime, campaigns["Support"])
     made.campaigns = campaigns

@@ -18,7 +18,8 @@ from typing import Any
 
 import httpx
 
-from agentbar.drivers.storage.sql import SqlStorage
+from agentbar.drivers.storage.sql import SqlDatabase
+from agentbar.ports import Catalog
 
 ADMIN_TOKEN = "test-admin-token"
 
@@ -78,7 +79,7 @@ def agentbar_server(
     data_dir: Path,
     allowed_origins: list[str],
     extra_env: dict[str, str] | None = None,
-    provision: Callable[[SqlStorage], None] | None = None,
+    provision: Callable[[Catalog], None] | None = None,
 ) -> Iterator[AgentbarServer]:
     """`agentbar serve --demo` as a separate process, ready when /healthz answers.
 
@@ -87,9 +88,9 @@ def agentbar_server(
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     if provision is not None:
-        storage = SqlStorage(f"sqlite:///{data_dir / 'agentbar.db'}")
+        storage = SqlDatabase(f"sqlite:///{data_dir / 'agentbar.db'}")
         storage.migrate()
-        provision(storage)
+        provision(storage.catalog)
         storage.close()
     port = free_port()
     env = {

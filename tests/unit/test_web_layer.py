@@ -66,7 +66,7 @@ def stand_in_services(provisioning: StandInProvisioning) -> AppServices:
         metrics=unused,
         sessions=unused,
         desk=unused,
-        event_log=unused,
+        event_replay=unused,
         crm_settings=unused,
         provisioning=cast(Provisioning, provisioning),
         leads=unused,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agentbar.ports import AuditEntry, Clock, Storage
+from agentbar.ports import AuditEntry, AuditLog, Clock
 
 LOGIN = "login"
 LOGIN_FAILED = "login_failed"
@@ -26,7 +26,7 @@ def _bounded(text: str | None, limit: int) -> str | None:
 
 
 class Audit:
-    def __init__(self, storage: Storage, clock: Clock) -> None:
+    def __init__(self, storage: AuditLog, clock: Clock) -> None:
         self._storage = storage
         self._clock = clock
 

@@ -25,7 +25,7 @@ from agentbar.auth.policy import AgentLogin
 from agentbar.auth.sso_wire import SsoFormat
 from agentbar.domain.model.agent import BreakReason
 from agentbar.domain.model.campaign import Campaign, CampaignKind, DialMode, Routing
-from agentbar.drivers.storage.sql import SqlStorage
+from agentbar.ports import Catalog, EventLog, UnitOfWork, WebhookStore
 from agentbar.services.audit import ADMIN_IMPORT, Audit
 from agentbar.services.crm_settings import CrmSettings, InvalidSetting, parse_origins, parse_sso_url
 from agentbar.services.provisioning import (
@@ -188,7 +188,10 @@ def _once(names: Sequence[str], what: str, fold: bool = False) -> None:
 class Configuration:
     def __init__(
         self,
-        storage: SqlStorage,
+        storage: Catalog,
+        webhook_store: WebhookStore,
+        events: EventLog,
+        uow: UnitOfWork,
         runtime: Runtime,
         provisioning: Provisioning,
         crm_settings: CrmSettings,
@@ -197,6 +200,9 @@ class Configuration:
         audit: Audit,
     ) -> None:
         self._storage = storage
+        self._webhook_store = webhook_store
+        self._events = events
+        self._uow = uow
         self._runtime = runtime
         self._provisioning = provisioning
         self._crm = crm_settings
@@ -234,7 +240,8 @@ class Configuration:
                 else None
             ),
             webhooks=[
-                WebhookEntry(name=n, url=u, secret=s) for n, u, s, _ in self._storage.webhooks()
+                WebhookEntry(name=n, url=u, secret=s)
+                for n, u, s, _ in self._webhook_store.webhooks()
             ],
         )
 
@@ -299,15 +306,33 @@ class Configuration:
         _once([w.name for w in doc.webhooks or []], "webhook")
 
     async def apply(self, doc: Document, *, client: str | None) -> Applied:
-        """Check the whole document, then apply every section it has; audited once, as an
-        import, for the client that sent it."""
+        """Check the whole document, then apply every section it has in one transaction;
+        audited once, as an import, for the client that sent it."""
         await self.check(doc)
+        # Hashing takes a thread and a while: done before the transaction, which must not
+        # wait on anything while it holds the database.
+        hashes = {
+            agent.id: await asyncio.to_thread(self._passwords.hash, agent.password)
+            for agent in doc.agents or []
+            if agent.password is not None
+        }
+        try:
+            async with self._uow.transaction():
+                await self._store(doc, hashes)
+        finally:
+            # What is in force follows what is stored, whether the import landed or not.
+            self._crm.load()
+        if doc.webhooks:
+            self._webhooks.changed()
+        await self._provisioning.reload()
+        await self._audit.change(ADMIN_IMPORT, client, "configuration")
+        return counts_of(doc)
+
+    async def _store(self, doc: Document, hashes: dict[str, str]) -> None:
         for entry in doc.campaigns or []:
-            await self._provisioning.store_campaign(campaign_spec(entry.name, entry))
+            self._provisioning.store_campaign(campaign_spec(entry.name, entry))
         for agent in doc.agents or []:
-            hashed = agent.passwordHash
-            if agent.password is not None:
-                hashed = await asyncio.to_thread(self._passwords.hash, agent.password)
+            hashed = hashes.get(agent.id, agent.passwordHash)
             self._storage.upsert_agent(agent.id, agent.name, hashed, agent.authPolicy.value)
             missing = self._storage.set_agent_campaigns(agent.id, agent.campaigns)
             assert not missing  # checked above
@@ -324,13 +349,9 @@ class Configuration:
         if doc.sso is not None:
             self._crm.store_sso(doc.sso.url, doc.sso.format.value)
         if doc.webhooks:
-            cursor = await self._storage.last_seq()
+            cursor = await self._events.last_seq()
             for hook in doc.webhooks:
-                self._storage.put_webhook(hook.name, hook.url, hook.secret, cursor)
-            self._webhooks.changed()
-        await self._provisioning.reload()
-        await self._audit.change(ADMIN_IMPORT, client, "configuration")
-        return counts_of(doc)
+                self._webhook_store.put_webhook(hook.name, hook.url, hook.secret, cursor)
 
 
 def counts_of(doc: Document) -> Applied:

@@ -20,7 +20,7 @@ from agentbar.auth.crm_sso import CrmSso, SsoUnavailable
 from agentbar.auth.login_tokens import LoginTokens, TokenClaims, TokenRefused
 from agentbar.auth.passwords import Passwords
 from agentbar.auth.policy import AgentLogin, AuthPolicy
-from agentbar.ports import AgentRecord, Storage
+from agentbar.ports import AgentRecord, Catalog
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class Verified:
 class Credentials:
     def __init__(
         self,
-        storage: Storage,
+        storage: Catalog,
         passwords: Passwords,
         sso: CrmSso | None = None,
         tokens: LoginTokens | None = None,

@@ -22,8 +22,8 @@ from agentbar.auth.crm_sso import CrmSso, SsoSettings
 from agentbar.auth.sso_wire import SsoFormat
 from agentbar.config import Settings
 from agentbar.domain.model.errors import DomainError
-from agentbar.drivers.storage.sql import SqlStorage
 from agentbar.origins import parse_allowed_origin
+from agentbar.ports import SettingsStore
 from agentbar.services.audit import ADMIN_DELETE, ADMIN_PUT, Audit
 
 SSO_SETTING = "crm_sso"
@@ -73,7 +73,9 @@ def parse_origins(texts: Sequence[str]) -> list[str]:
 
 
 class CrmSettings:
-    def __init__(self, storage: SqlStorage, settings: Settings, sso: CrmSso, audit: Audit) -> None:
+    def __init__(
+        self, storage: SettingsStore, settings: Settings, sso: CrmSso, audit: Audit
+    ) -> None:
         self._storage = storage
         self._settings = settings
         self._sso = sso

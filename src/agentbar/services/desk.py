@@ -14,7 +14,7 @@ from agentbar.domain.model.agent import Agent, Extension
 from agentbar.domain.model.campaign import DispositionPlan
 from agentbar.domain.model.errors import CampaignNotAssigned, NotSetUp, UnknownCall
 from agentbar.domain.model.legs import LegPurpose, live_legs
-from agentbar.ports import Storage
+from agentbar.ports import Catalog, EventLog
 from agentbar.services.runtime import Runtime
 
 EXTENSIONS_LISTED = 100
@@ -22,9 +22,10 @@ EXTENSIONS_LISTED = 100
 
 
 class Desk:
-    def __init__(self, runtime: Runtime, storage: Storage) -> None:
+    def __init__(self, runtime: Runtime, storage: EventLog, catalog: Catalog) -> None:
         self._runtime = runtime
         self._storage = storage
+        self._catalog = catalog
 
     async def snapshot(self, agent_id: str) -> dict[str, Any]:
         center = self._runtime.center
@@ -63,7 +64,7 @@ class Desk:
         """Every extension to choose from, for a small center; for a large one none (the
         agent types a name or number, the CRM names one): a snapshot per login must not
         carry thousands of them."""
-        listed = await self._storage.extensions(limit=EXTENSIONS_LISTED + 1)
+        listed = await self._catalog.extensions(limit=EXTENSIONS_LISTED + 1)
         if len(listed) <= EXTENSIONS_LISTED:
             return {
                 "extensions": [{"name": name, "phone": phone} for name, phone in listed],
@@ -117,11 +118,11 @@ class Desk:
         """The provisioned extension an agent chose: by name, by phone, or by a name typed
         where either will do; None unless one matches everything given."""
         if name is not None:
-            known = await self._storage.extension(name)
+            known = await self._catalog.extension(name)
             if known is None and phone is None:
-                known = await self._storage.extension_with_phone(name)
+                known = await self._catalog.extension_with_phone(name)
         else:
-            known = await self._storage.extension_with_phone(phone or "")
+            known = await self._catalog.extension_with_phone(phone or "")
         if known is None or (phone is not None and known[1] != phone.strip()):
             return None
         return Extension(*known)
@@ -145,12 +146,12 @@ class Desk:
     async def acknowledge_screen_pop(
         self, agent_id: str, screen_pop_id: str, record_id: str
     ) -> None:
-        if not await self._storage.set_record_for_show_crm(screen_pop_id, agent_id, record_id):
+        if not await self._storage.set_record_for_screen_pop(screen_pop_id, agent_id, record_id):
             raise UnknownCall(f"no screen pop '{screen_pop_id}' for this agent")
 
     async def record_for_call(self, agent_id: str, call_ref: str, record_id: str) -> None:
         """The call named by either party's leg id (`user_crt`, `customer_crt`), not the pop's."""
-        if not await self._storage.set_record_for_crt(call_ref, agent_id, record_id):
+        if not await self._storage.set_record_for_leg(call_ref, agent_id, record_id):
             raise UnknownCall(f"no call '{call_ref}' for this agent")
 
 

@@ -11,9 +11,9 @@ from agentbar.domain.model.campaign import Campaign, CampaignKind
 from agentbar.domain.model.commands import AddLeads, RemoveLeads
 from agentbar.domain.model.errors import DomainError, UnknownCampaign
 from agentbar.domain.model.lead_book import Lead, LeadState
-from agentbar.drivers.storage.sql import SqlStorage
 from agentbar.ids import new_id
 from agentbar.phones import InvalidPhone, normalize_phone
+from agentbar.ports import LeadStore
 from agentbar.services.audit import ADMIN_DELETE, Audit
 from agentbar.services.runtime import Runtime
 
@@ -30,7 +30,7 @@ class LeadEntry:
 
 
 class LeadIntake:
-    def __init__(self, runtime: Runtime, storage: SqlStorage, audit: Audit) -> None:
+    def __init__(self, runtime: Runtime, storage: LeadStore, audit: Audit) -> None:
         self._runtime = runtime
         self._storage = storage
         self._audit = audit

@@ -24,7 +24,7 @@ from agentbar.domain.model.campaign import (
 )
 from agentbar.domain.model.errors import DomainError, InvalidDisposition
 from agentbar.domain.model.legs import LegKind
-from agentbar.drivers.storage.sql import AgentSummary, SqlStorage
+from agentbar.ports import AgentSummary, Catalog, StorageConflict, UnitOfWork
 from agentbar.services.audit import ADMIN_DELETE, ADMIN_PUT, Audit
 from agentbar.services.runtime import Runtime
 
@@ -65,9 +65,15 @@ class CampaignSpec:
 
 class Provisioning:
     def __init__(
-        self, storage: SqlStorage, passwords: Passwords, runtime: Runtime, audit: Audit
+        self,
+        storage: Catalog,
+        uow: UnitOfWork,
+        passwords: Passwords,
+        runtime: Runtime,
+        audit: Audit,
     ) -> None:
         self._storage = storage
+        self._uow = uow
         self._passwords = passwords
         self._runtime = runtime
         self._audit = audit
@@ -131,16 +137,22 @@ class Provisioning:
             raise InvalidConfiguration(f"no campaign named {', '.join(map(repr, unknown))}")
         if password:
             password_hash = await asyncio.to_thread(self._passwords.hash, password)
-        self._storage.upsert_agent(agent_id, name, password_hash, auth_policy.value)
-        missing = self._storage.set_agent_campaigns(agent_id, campaigns)
-        assert not missing  # checked above against the same provisioned campaigns
+        async with self._uow.transaction():
+            self._storage.upsert_agent(agent_id, name, password_hash, auth_policy.value)
+            missing = self._storage.set_agent_campaigns(agent_id, campaigns)
+            assert not missing  # checked above against the same provisioned campaigns
         await self._audit.change(ADMIN_PUT, client, f"agent '{agent_id}'")
 
     async def put_extension(self, name: str, phone: str, *, client: str | None) -> None:
         taken = [e for e in await self._storage.extensions() if e[1] == phone and e[0] != name]
         if taken:
             raise InvalidConfiguration(f"phone {phone} already belongs to '{taken[0][0]}'")
-        self._storage.upsert_extension(name, phone)
+        try:
+            self._storage.upsert_extension(name, phone)
+        except StorageConflict:  # taken since the check above
+            raise InvalidConfiguration(
+                f"phone {phone} already belongs to another extension"
+            ) from None
         await self._audit.change(ADMIN_PUT, client, f"extension '{name}'")
 
     async def delete_extension(self, name: str, *, client: str | None) -> bool:
@@ -159,15 +171,17 @@ class Provisioning:
         unknown = [a for a in spec.agent_ids if a not in known]
         if unknown:
             raise InvalidConfiguration(f"no agent {', '.join(map(repr, unknown))}")
-        campaign = await self.store_campaign(spec)
+        campaign_id = self.store_campaign(spec)
+        await self.reload()
         await self._audit.change(ADMIN_PUT, client, f"campaign '{spec.name}'")
-        return campaign
+        return self._runtime.center.campaign(campaign_id)
 
-    async def store_campaign(self, spec: CampaignSpec) -> Campaign:
-        """Check, store and put in force, unaudited: one step of a larger change that is
-        audited as a whole (a configuration import)."""
+    def store_campaign(self, spec: CampaignSpec) -> str:
+        """Check and store the campaign, unaudited and leaving the live floor as it is: one
+        step of a larger change (a configuration import) that is audited and put in force as
+        a whole; its id."""
         check_campaign(spec)
-        campaign_id = self._storage.upsert_campaign(
+        return self._storage.upsert_campaign(
             spec.name,
             spec.kind,
             spec.plan,
@@ -180,8 +194,6 @@ class Provisioning:
             callback_in_dispose_dial=spec.callback_in_dispose_dial,
             dial_mode=spec.dial_mode,
         )
-        await self.reload()
-        return self._runtime.center.campaign(campaign_id)
 
     async def put_break_reasons(
         self, reasons: Sequence[BreakReason], *, client: str | None

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from agentbar.drivers.storage.sql import SqlStorage
+from agentbar.ports import StorageLifecycle
 from agentbar.services.runtime import Runtime
 
 
 class Readiness:
-    def __init__(self, runtime: Runtime, storage: SqlStorage) -> None:
+    def __init__(self, runtime: Runtime, storage: StorageLifecycle) -> None:
         self._runtime = runtime
         self._storage = storage
 

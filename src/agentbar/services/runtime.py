@@ -17,7 +17,7 @@ from agentbar.domain.center import Center, Outcome
 from agentbar.domain.model.commands import Command, Signal, TimerFired
 from agentbar.domain.model.errors import DomainError
 from agentbar.domain.model.instructions import CancelTimer, Instruction, StartTimer
-from agentbar.ports import Cancellable, Clock, Envelope, EventBus, Storage, TelephonyDriver
+from agentbar.ports import Cancellable, Clock, Envelope, EventBus, EventLog, TelephonyDriver
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ class Runtime:
     def __init__(
         self,
         center: Center,
-        storage: Storage,
+        storage: EventLog,
         bus: EventBus,
         telephony: TelephonyDriver,
         clock: Clock,

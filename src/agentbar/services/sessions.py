@@ -31,14 +31,13 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from agentbar.auth.passwords import Passwords
 from agentbar.auth.policy import parse_policy
 from agentbar.auth.throttle import LoginThrottle, Throttled
 from agentbar.auth.tokens import new_token, token_hash
 from agentbar.domain.model.agent import BUSY_STATES, AgentProfile
 from agentbar.domain.model.commands import ForceLogOut, LogIn, LogOut
 from agentbar.ids import new_id
-from agentbar.ports import Cancellable, Clock, Storage
+from agentbar.ports import Cancellable, Clock, SessionStore
 from agentbar.services import audit as a
 from agentbar.services.audit import Audit
 from agentbar.services.credentials import Credentials, LoginFailed, Verified
@@ -106,22 +105,21 @@ class Sessions:
     def __init__(
         self,
         runtime: Runtime,
-        storage: Storage,
-        passwords: Passwords,
+        storage: SessionStore,
         clock: Clock,
         idle_timeout: float = 600.0,
         *,
+        credentials: Credentials,
+        audit: Audit,
         max_age: float = 12 * 3600.0,
-        credentials: Credentials | None = None,
         throttle: LoginThrottle | None = None,
-        audit: Audit | None = None,
         crm_logouts: CrmLogouts | None = None,
     ) -> None:
         self._runtime = runtime
         self._storage = storage
-        self._credentials = credentials or Credentials(storage, passwords)
+        self._credentials = credentials
         self._throttle = throttle or LoginThrottle(clock.now)
-        self._audit = audit or Audit(storage, clock)
+        self._audit = audit
         self._crm_logouts = crm_logouts
         self._clock = clock
         self._idle_timeout = idle_timeout

@@ -23,8 +23,7 @@ from typing import Any
 
 import httpx
 
-from agentbar.drivers.storage.sql import SqlStorage
-from agentbar.ports import Envelope
+from agentbar.ports import Envelope, EventLog, WebhookStore
 from agentbar.services.audit import ADMIN_DELETE, ADMIN_PUT, Audit
 
 log = logging.getLogger(__name__)
@@ -46,8 +45,9 @@ def payload(envelope: Envelope) -> bytes:
 
 
 class Webhooks:
-    def __init__(self, storage: SqlStorage, timeout: float = 5.0) -> None:
+    def __init__(self, storage: WebhookStore, events: EventLog, timeout: float = 5.0) -> None:
         self._storage = storage
+        self._events = events
         self._timeout = timeout
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -110,7 +110,7 @@ class Webhooks:
     ) -> int | None:
         """Deliver what follows the cursor, in order; the attempts count if one fails."""
         assert self._client is not None
-        for envelope in await self._storage.events_since(cursor, BATCH):
+        for envelope in await self._events.events_since(cursor, BATCH):
             body = payload(envelope)
             stamp = str(int(time.time()))
             headers = {
@@ -149,8 +149,11 @@ class Receiver:
 class WebhookReceivers:
     """The receivers an administrator configures, each change audited, and their delivery log."""
 
-    def __init__(self, storage: SqlStorage, webhooks: Webhooks, audit: Audit) -> None:
+    def __init__(
+        self, storage: WebhookStore, events: EventLog, webhooks: Webhooks, audit: Audit
+    ) -> None:
         self._storage = storage
+        self._events = events
         self._webhooks = webhooks
         self._audit = audit
 
@@ -159,7 +162,7 @@ class WebhookReceivers:
     ) -> None:
         """Add a receiver (events after `from_seq`, by default from now on), or change its URL
         and secret."""
-        cursor = from_seq if from_seq is not None else await self._storage.last_seq()
+        cursor = from_seq if from_seq is not None else await self._events.last_seq()
         self._storage.put_webhook(name, url, secret, cursor)
         self._webhooks.changed()
         await self._audit.change(ADMIN_PUT, client, f"webhook '{name}'")

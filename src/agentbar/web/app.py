@@ -76,7 +76,7 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
         crm_settings=services.crm_settings,
         desk=services.desk,
         runtime=services.runtime,
-        event_log=services.event_log,
+        event_replay=services.event_replay,
         bus=services.bus,
     )
 

@@ -12,7 +12,7 @@ from agentbar.services.audit import Audit
 from agentbar.services.configuration import Configuration
 from agentbar.services.crm_settings import CrmSettings
 from agentbar.services.desk import Desk
-from agentbar.services.event_log import EventLog
+from agentbar.services.event_replay import EventReplay
 from agentbar.services.leads import LeadIntake
 from agentbar.services.provisioning import Provisioning
 from agentbar.services.readiness import Readiness
@@ -34,7 +34,7 @@ class AppServices:
     metrics: Metrics
     sessions: Sessions
     desk: Desk
-    event_log: EventLog
+    event_replay: EventReplay
     crm_settings: CrmSettings
     provisioning: Provisioning
     leads: LeadIntake

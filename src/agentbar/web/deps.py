@@ -14,7 +14,7 @@ from agentbar.ports import Clock
 from agentbar.services.audit import Audit
 from agentbar.services.configuration import Configuration
 from agentbar.services.crm_settings import CrmSettings
-from agentbar.services.event_log import EventLog
+from agentbar.services.event_replay import EventReplay
 from agentbar.services.leads import LeadIntake
 from agentbar.services.provisioning import Provisioning
 from agentbar.services.readiness import Readiness
@@ -59,8 +59,8 @@ def sessions(connection: HTTPConnection) -> Sessions:
     return _services(connection).sessions
 
 
-def event_log(connection: HTTPConnection) -> EventLog:
-    return _services(connection).event_log
+def event_replay(connection: HTTPConnection) -> EventReplay:
+    return _services(connection).event_replay
 
 
 def crm_settings(connection: HTTPConnection) -> CrmSettings:
@@ -106,7 +106,7 @@ RuntimeDep = Annotated[Runtime, Depends(runtime)]
 ReadinessDep = Annotated[Readiness, Depends(readiness)]
 MetricsDep = Annotated[Metrics, Depends(metrics)]
 SessionsDep = Annotated[Sessions, Depends(sessions)]
-EventLogDep = Annotated[EventLog, Depends(event_log)]
+EventReplayDep = Annotated[EventReplay, Depends(event_replay)]
 CrmSettingsDep = Annotated[CrmSettings, Depends(crm_settings)]
 ProvisioningDep = Annotated[Provisioning, Depends(provisioning)]
 LeadIntakeDep = Annotated[LeadIntake, Depends(lead_intake)]

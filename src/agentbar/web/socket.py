@@ -34,7 +34,7 @@ from agentbar.phones import normalize_phone
 from agentbar.ports import Envelope, EventBus, Subscription
 from agentbar.services.crm_settings import CrmSettings
 from agentbar.services.desk import Desk
-from agentbar.services.event_log import EventLog
+from agentbar.services.event_replay import EventReplay
 from agentbar.services.runtime import Runtime
 from agentbar.services.sessions import INVALID_SESSION, LoginFailed, Session, Sessions
 from agentbar.web import frames as f
@@ -69,7 +69,7 @@ class ToolbarServices:
     crm_settings: CrmSettings
     desk: Desk
     runtime: Runtime
-    event_log: EventLog
+    event_replay: EventReplay
     bus: EventBus
 
 
@@ -225,7 +225,7 @@ class ToolbarSocket:
     async def _plan_replay(self, agent_id: str, last_seq: int) -> None:
         # Read after subscribing: an event stored meanwhile is both here and in the
         # subscription, and _forward drops the live copy by its seq.
-        missed = await self._c.event_log.missed_by(agent_id, last_seq, MAX_REPLAY + 1)
+        missed = await self._c.event_replay.missed_by(agent_id, last_seq, MAX_REPLAY + 1)
         if len(missed) > MAX_REPLAY:
             self._too_far_behind = True
             return

@@ -107,7 +107,7 @@ calls = Table(
     Column("agent_id", String(64), nullable=True, index=True),
     Column("user_crt", String(64), nullable=True),
     Column("customer_crt", String(64), nullable=False),
-    Column("show_crm_request_id", String(64), nullable=True, index=True),
+    Column("screen_pop_id", String(64), nullable=True, index=True),
     Column("record_id", String(200), nullable=True),
     Column("queued_at", Float, nullable=False),
     Column("offered_at", Float, nullable=True),

@@ -9,7 +9,7 @@ from agentbar.drivers.storage.schema import metadata
 
 connection = context.config.attributes.get("connection")
 if not isinstance(connection, Connection):
-    raise RuntimeError("agentbar migrations run through SqlStorage.migrate(), not the alembic CLI")
+    raise RuntimeError("agentbar migrations run through SqlDatabase.migrate(), not the alembic CLI")
 
 context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
 with context.begin_transaction():

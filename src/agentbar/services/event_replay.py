@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agentbar.ports import Envelope, Storage
+from agentbar.ports import Envelope, EventLog
 
 
-class EventLog:
-    def __init__(self, storage: Storage) -> None:
+class EventReplay:
+    def __init__(self, storage: EventLog) -> None:
         self._storage = storage
 
     async def since(self, after: int, limit: int) -> Sequence[Envelope]:

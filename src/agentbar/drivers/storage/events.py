@@ -1,0 +1,96 @@
+"""The EventLog port on SQL: events in one rising sequence, and the calls they are about."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from agentbar.domain.model.call import Call
+from agentbar.domain.model.callback_book import Callback
+from agentbar.domain.model.lead_book import Lead
+from agentbar.drivers.storage import schema as t
+from agentbar.drivers.storage.calls import call_of, write_call
+from agentbar.drivers.storage.database import Connections
+from agentbar.drivers.storage.leads import write_callback, write_leads
+from agentbar.ports.values import CallRecord, Envelope
+
+
+class SqlEventLog:
+    def __init__(self, db: Connections) -> None:
+        self._db = db
+
+    async def last_seq(self) -> int:
+        with self._db.read() as c:
+            value = c.execute(select(func.max(t.events.c.seq))).scalar_one_or_none()
+        return int(value or 0)
+
+    async def record(
+        self,
+        envelopes: Sequence[Envelope],
+        calls: Sequence[Call],
+        callbacks: Sequence[Callback] = (),
+        leads: Sequence[Lead] = (),
+    ) -> None:
+        with self._db.write() as c:
+            for callback in callbacks:
+                write_callback(self._db, c, callback)
+            if leads:
+                write_leads(self._db, c, leads)
+            if envelopes:
+                c.execute(
+                    insert(t.events),
+                    [
+                        {
+                            "seq": e.seq,
+                            "kind": e.kind,
+                            "at": e.at,
+                            "agent_id": e.agent_id,
+                            "call_id": e.call_id,
+                            "data": json.dumps(e.data),
+                        }
+                        for e in envelopes
+                    ],
+                )
+            for call in calls:
+                write_call(self._db, c, call)
+
+    async def events_after(self, agent_id: str, seq: int, limit: int) -> Sequence[Envelope]:
+        return self._events((t.events.c.agent_id == agent_id) & (t.events.c.seq > seq), limit)
+
+    async def events_since(self, seq: int, limit: int) -> Sequence[Envelope]:
+        return self._events(t.events.c.seq > seq, limit)
+
+    def _events(self, where: Any, limit: int) -> list[Envelope]:
+        with self._db.read() as c:
+            rows = c.execute(select(t.events).where(where).order_by(t.events.c.seq).limit(limit))
+            return [
+                Envelope(r.seq, r.kind, r.at, r.agent_id, r.call_id, json.loads(r.data))
+                for r in rows
+            ]
+
+    async def call_record(self, call_id: str) -> CallRecord | None:
+        with self._db.read() as c:
+            row = c.execute(select(t.calls).where(t.calls.c.call_id == call_id)).mappings().first()
+        if row is None:
+            return None
+        return CallRecord(call=call_of(row), record_id=row["record_id"])
+
+    async def set_record_for_screen_pop(
+        self, screen_pop_id: str, agent_id: str, record_id: str
+    ) -> bool:
+        return self._set_record(
+            (t.calls.c.screen_pop_id == screen_pop_id) & (t.calls.c.agent_id == agent_id),
+            record_id,
+        )
+
+    async def set_record_for_leg(self, leg_crt: str, agent_id: str, record_id: str) -> bool:
+        either_leg = (t.calls.c.user_crt == leg_crt) | (t.calls.c.customer_crt == leg_crt)
+        return self._set_record(either_leg & (t.calls.c.agent_id == agent_id), record_id)
+
+    def _set_record(self, where: Any, record_id: str) -> bool:
+        with self._db.write() as c:
+            result = c.execute(update(t.calls).where(where).values(record_id=record_id))
+            return result.rowcount == 1

@@ -1,0 +1,115 @@
+"""The LeadStore port on SQL, and the lead and callback rows the event log writes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from agentbar.domain.model.callback_book import Callback, CallbackState
+from agentbar.domain.model.lead_book import Lead, LeadState
+from agentbar.drivers.storage import schema as t
+from agentbar.drivers.storage.database import Connections
+
+_LEAD_PROGRESS = ("state", "agent_id", "call_id")
+"""What a lead already on its list can change; its place, phone and data stay."""
+
+
+def write_callback(db: Connections, c: Connection, callback: Callback) -> None:
+    values = {
+        "callback_id": callback.callback_id,
+        "campaign_id": int(callback.campaign_id),
+        "phone": callback.phone,
+        "due_at": callback.due_at,
+        "scheduled_by": callback.scheduled_by,
+        "for_agent": callback.for_agent,
+        "params": json.dumps(callback.params),
+        "state": callback.state.value,
+        "call_id": callback.call_id,
+    }
+    c.execute(db.upsert(t.callbacks, ("callback_id",), values), values)
+
+
+def write_leads(db: Connections, c: Connection, leads: Sequence[Lead]) -> None:
+    # A new lead goes to the end of its list; a known one keeps its place.
+    position = c.execute(select(func.coalesce(func.max(t.leads.c.position), 0))).scalar_one()
+    for lead in leads:
+        position += 1
+        values = {
+            "lead_id": lead.lead_id,
+            "campaign_id": int(lead.campaign_id),
+            "phone": lead.phone,
+            "name": lead.name,
+            "data": json.dumps(lead.data),
+            "state": lead.state.value,
+            "agent_id": lead.agent_id,
+            "call_id": lead.call_id,
+            "position": position,
+        }
+        c.execute(db.upsert(t.leads, ("lead_id",), values, update=_LEAD_PROGRESS), values)
+
+
+class SqlLeadStore:
+    def __init__(self, db: Connections) -> None:
+        self._db = db
+
+    async def pending_leads(self) -> Sequence[Lead]:
+        """Leads not yet dialled or skipped, in list order (one shown before a restart is
+        waiting again)."""
+        with self._db.read() as c:
+            rows = c.execute(
+                select(t.leads)
+                .where(t.leads.c.state.in_([LeadState.NEW.value, LeadState.PRESENTED.value]))
+                .order_by(t.leads.c.position)
+            )
+            return [
+                Lead(r.lead_id, str(r.campaign_id), r.phone, r.name, json.loads(r.data))
+                for r in rows
+            ]
+
+    def leads_of(
+        self, campaign_id: str, states: Sequence[str], after: int, limit: int
+    ) -> list[tuple[int, Lead]]:
+        where = (t.leads.c.campaign_id == int(campaign_id)) & (t.leads.c.position > after)
+        if states:
+            where = where & t.leads.c.state.in_(list(states))
+        with self._db.read() as c:
+            rows = c.execute(select(t.leads).where(where).order_by(t.leads.c.position).limit(limit))
+            return [
+                (
+                    r.position,
+                    Lead(
+                        r.lead_id,
+                        str(r.campaign_id),
+                        r.phone,
+                        r.name,
+                        json.loads(r.data),
+                        LeadState(r.state),
+                        r.agent_id,
+                        r.call_id,
+                    ),
+                )
+                for r in rows
+            ]
+
+    async def pending_callbacks(self) -> Sequence[Callback]:
+        with self._db.read() as c:
+            rows = c.execute(
+                select(t.callbacks)
+                .where(t.callbacks.c.state != CallbackState.DIALLED.value)
+                .order_by(t.callbacks.c.due_at)
+            )
+            return [
+                Callback(
+                    callback_id=r.callback_id,
+                    campaign_id=str(r.campaign_id),
+                    phone=r.phone,
+                    due_at=r.due_at,
+                    scheduled_by=r.scheduled_by,
+                    for_agent=r.for_agent,
+                    params=json.loads(r.params),
+                )
+                for r in rows
+            ]

@@ -1,0 +1,51 @@
+"""The contracts between the services and the drivers; each driver implements some of these.
+
+The services see only these Protocols; `bootstrap` is the one place that picks concrete
+drivers. One module per concern; everything is re-exported here.
+"""
+
+from agentbar.ports.bus import EventBus, Subscription
+from agentbar.ports.catalog import Catalog
+from agentbar.ports.clock import Cancellable, Clock
+from agentbar.ports.database import Storage, StorageLifecycle, UnitOfWork
+from agentbar.ports.event_log import EventLog
+from agentbar.ports.leads import LeadStore
+from agentbar.ports.sessions import AuditLog, SessionStore
+from agentbar.ports.settings import SettingsStore
+from agentbar.ports.telephony import Sandbox, TelephonyDriver
+from agentbar.ports.values import (
+    AgentRecord,
+    AgentSummary,
+    AuditEntry,
+    CallRecord,
+    Envelope,
+    SessionRecord,
+    StorageConflict,
+)
+from agentbar.ports.webhooks import WebhookStore
+
+__all__ = [
+    "AgentRecord",
+    "AgentSummary",
+    "AuditEntry",
+    "AuditLog",
+    "CallRecord",
+    "Cancellable",
+    "Catalog",
+    "Clock",
+    "Envelope",
+    "EventBus",
+    "EventLog",
+    "LeadStore",
+    "Sandbox",
+    "SessionRecord",
+    "SessionStore",
+    "SettingsStore",
+    "Storage",
+    "StorageConflict",
+    "StorageLifecycle",
+    "Subscription",
+    "TelephonyDriver",
+    "UnitOfWork",
+    "WebhookStore",
+]

@@ -1,0 +1,59 @@
+"""The storage as a whole: its stores, its lifecycle, and the unit of work around them."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
+
+from agentbar.ports.catalog import Catalog
+from agentbar.ports.event_log import EventLog
+from agentbar.ports.leads import LeadStore
+from agentbar.ports.sessions import AuditLog, SessionStore
+from agentbar.ports.settings import SettingsStore
+from agentbar.ports.webhooks import WebhookStore
+
+
+class UnitOfWork(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        """`async with uow.transaction():` — every store write inside lands together or, if
+        the block raises, not at all. Writes by the same task join it (a nested transaction
+        joins the outer one); reads inside see them. The block must not wait on anything
+        that suspends for long (a thread, the network): other writers wait for it."""
+        ...
+
+
+class StorageLifecycle(Protocol):
+    def migrate(self) -> None:
+        """Bring the schema up to date (idempotent)."""
+        ...
+
+    def close(self) -> None: ...
+
+    async def ping(self) -> None:
+        """Raises if the storage cannot be read (readiness)."""
+        ...
+
+
+class Storage(UnitOfWork, StorageLifecycle, Protocol):
+    """Every store of one database; `bootstrap` hands each service the stores it uses."""
+
+    @property
+    def events(self) -> EventLog: ...
+
+    @property
+    def sessions(self) -> SessionStore: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
+
+    @property
+    def catalog(self) -> Catalog: ...
+
+    @property
+    def settings(self) -> SettingsStore: ...
+
+    @property
+    def leads(self) -> LeadStore: ...
+
+    @property
+    def webhooks(self) -> WebhookStore: ...

@@ -1,0 +1,49 @@
+"""The event log and the call records: what happened, in one rising sequence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from agentbar.domain.model.call import Call
+from agentbar.domain.model.callback_book import Callback
+from agentbar.domain.model.lead_book import Lead
+from agentbar.ports.values import CallRecord, Envelope
+
+
+class EventLog(Protocol):
+    async def last_seq(self) -> int:
+        """The highest stored event's `seq`; 0 when none is stored."""
+        ...
+
+    async def record(
+        self,
+        envelopes: Sequence[Envelope],
+        calls: Sequence[Call],
+        callbacks: Sequence[Callback] = (),
+        leads: Sequence[Lead] = (),
+    ) -> None:
+        """Store events, call states, callbacks and leads in one transaction. A call, callback
+        or lead already stored is replaced by its new state; a new lead goes to the end of
+        the list, a known one keeps its place."""
+        ...
+
+    async def events_after(self, agent_id: str, seq: int, limit: int) -> Sequence[Envelope]:
+        """The agent's events after `seq`, in order, at most `limit`: a socket's replay."""
+        ...
+
+    async def events_since(self, seq: int, limit: int) -> Sequence[Envelope]:
+        """Every stored event after `seq`, in order: the replay cursor of the events API."""
+        ...
+
+    async def call_record(self, call_id: str) -> CallRecord | None: ...
+
+    async def set_record_for_screen_pop(
+        self, screen_pop_id: str, agent_id: str, record_id: str
+    ) -> bool:
+        """Remember the CRM record a screen pop opened; False if no such pop of this agent."""
+        ...
+
+    async def set_record_for_leg(self, leg_crt: str, agent_id: str, record_id: str) -> bool:
+        """The same, for the call one of whose legs (agent's or customer's) has this CRT id."""
+        ...

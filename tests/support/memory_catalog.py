@@ -1,0 +1,182 @@
+"""The in-memory Catalog and SettingsStore (see memory_storage.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from agentbar.domain.model.agent import BreakReason
+from agentbar.domain.model.campaign import (
+    Campaign,
+    CampaignKind,
+    DialMode,
+    DispositionPlan,
+    Routing,
+)
+from agentbar.ports import AgentRecord, AgentSummary, StorageConflict
+from tests.support.memory_tables import AgentRow, IvrRow, Tables
+
+
+class MemoryCatalog:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    def upsert_agent(
+        self, agent_id: str, name: str, password_hash: str | None, auth_policy: str = "any"
+    ) -> None:
+        self._t.agents[agent_id] = AgentRow(name, password_hash, auth_policy)
+
+    def set_agent_campaigns(self, agent_id: str, campaign_names: Sequence[str]) -> list[str]:
+        ids = {c.name: int(c.campaign_id) for c in self._t.campaigns.values()}
+        missing = [name for name in campaign_names if name not in ids]
+        if missing:
+            return missing
+        kept = {pair for pair in self._t.campaign_agents if pair[1] != agent_id}
+        self._t.campaign_agents = kept | {(ids[name], agent_id) for name in campaign_names}
+        return []
+
+    async def agent(self, agent_id: str) -> AgentRecord | None:
+        agent = self._t.agents.get(agent_id)
+        if agent is None:
+            return None
+        campaign_ids = frozenset(str(c) for c, a in self._t.campaign_agents if a == agent_id)
+        return AgentRecord(
+            agent_id, agent.name, agent.password_hash, campaign_ids, agent.auth_policy
+        )
+
+    async def agent_summaries(self) -> list[AgentSummary]:
+        return [
+            AgentSummary(
+                agent_id,
+                agent.name,
+                agent.password_hash,
+                agent.auth_policy,
+                sorted(
+                    self._t.campaigns[c].name for c, a in self._t.campaign_agents if a == agent_id
+                ),
+            )
+            for agent_id, agent in sorted(self._t.agents.items())
+        ]
+
+    def campaign_agent_ids(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for campaign_id, agent_id in sorted(self._t.campaign_agents, key=lambda p: (p[1], p[0])):
+            found.setdefault(str(campaign_id), []).append(agent_id)
+        return found
+
+    def upsert_extension(self, name: str, phone: str) -> None:
+        self._put_extensions([(name, phone)], replacing=[name])
+
+    def put_extensions(self, entries: Sequence[tuple[str, str]]) -> None:
+        self._put_extensions(entries, replacing=[name for name, _ in entries])
+
+    def _put_extensions(self, entries: Sequence[tuple[str, str]], replacing: list[str]) -> None:
+        after = {n: p for n, p in self._t.extensions.items() if n not in replacing}
+        for name, phone in entries:
+            if name in after or phone in after.values():
+                raise StorageConflict("a phone belongs to another extension")
+            after[name] = phone
+        self._t.extensions = after
+
+    def delete_extension(self, name: str) -> bool:
+        return self._t.extensions.pop(name, None) is not None
+
+    async def extensions(self, limit: int | None = None) -> Sequence[tuple[str, str]]:
+        listed = sorted(self._t.extensions.items(), key=lambda e: e[1])
+        return listed if limit is None else listed[:limit]
+
+    async def extension_with_phone(self, phone: str) -> tuple[str, str] | None:
+        found = sorted((n, p) for n, p in self._t.extensions.items() if p == phone.strip())
+        return found[0] if found else None
+
+    async def extension(self, name: str) -> tuple[str, str] | None:
+        wanted = name.strip().lower()
+        for known, phone in self._t.extensions.items():
+            if known.lower() == wanted:
+                return known, phone
+        return None
+
+    def upsert_campaign(
+        self,
+        name: str,
+        kind: CampaignKind,
+        plan: DispositionPlan,
+        agent_ids: Sequence[str],
+        *,
+        routing: Routing = Routing.LONGEST_IDLE,
+        ring_timeout: float | None = None,
+        max_misses: int | None = None,
+        wrap_up_timeout: float | None = None,
+        default_disposition: str | None = None,
+        callback_in_dispose_dial: bool = False,
+        dial_mode: DialMode = DialMode.MANUAL,
+    ) -> str:
+        found = [i for i, c in self._t.campaigns.items() if c.name == name]
+        campaign_id = found[0] if found else max(self._t.campaigns, default=0) + 1
+        self._t.campaigns[campaign_id] = Campaign(
+            str(campaign_id),
+            name,
+            kind,
+            plan,
+            routing=routing,
+            ring_timeout=ring_timeout,
+            max_misses=max_misses,
+            wrap_up_timeout=wrap_up_timeout,
+            default_disposition=default_disposition,
+            callback_in_dispose_dial=callback_in_dispose_dial,
+            dial_mode=dial_mode,
+        )
+        self._t.campaign_agents |= {(campaign_id, agent_id) for agent_id in agent_ids}
+        return str(campaign_id)
+
+    async def campaigns(self) -> Sequence[Campaign]:
+        return [self._t.campaigns[i] for i in sorted(self._t.campaigns)]
+
+    def replace_break_reasons(self, reasons: Sequence[BreakReason]) -> None:
+        self._t.break_reasons = [(reason, i) for i, reason in enumerate(reasons)]
+
+    def upsert_break_reason(self, name: str, productive: bool, position: int) -> None:
+        kept = [(r, p) for r, p in self._t.break_reasons if r.name != name]
+        self._t.break_reasons = [*kept, (BreakReason(name, productive), position)]
+
+    async def break_reasons(self) -> Sequence[BreakReason]:
+        return [r for r, _ in sorted(self._t.break_reasons, key=lambda entry: entry[1])]
+
+    def upsert_ivr(self, name: str, position: int) -> None:
+        self._t.ivrs.setdefault(name, IvrRow(position)).position = position
+
+    def put_ivr(self, name: str, description: str | None) -> None:
+        end = max((ivr.position + 1 for ivr in self._t.ivrs.values()), default=0)
+        self._t.ivrs.setdefault(name, IvrRow(end)).description = description
+
+    def delete_ivr(self, name: str) -> bool:
+        return self._t.ivrs.pop(name, None) is not None
+
+    def ivr_details(self) -> list[tuple[str, str | None]]:
+        ordered = sorted(self._t.ivrs.items(), key=lambda entry: entry[1].position)
+        return [(name, ivr.description) for name, ivr in ordered]
+
+    async def ivrs(self) -> Sequence[str]:
+        return [name for name, _ in self.ivr_details()]
+
+
+class MemorySettingsStore:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    def allowed_origins(self) -> list[str]:
+        return list(self._t.origins)
+
+    def replace_allowed_origins(self, origins: Sequence[str]) -> None:
+        self._t.origins = list(origins)
+
+    def setting(self, name: str) -> Any:
+        text = self._t.settings.get(name)
+        return None if text is None else json.loads(text)
+
+    def put_setting(self, name: str, value: Any) -> None:
+        if value is None:
+            self._t.settings.pop(name, None)
+        else:
+            self._t.settings[name] = json.dumps(value)

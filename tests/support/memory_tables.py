@@ -1,0 +1,59 @@
+"""The in-memory storage's tables: one object every in-memory store shares, so that a unit
+of work can snapshot and restore all of them at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentbar.domain.model.agent import BreakReason
+from agentbar.domain.model.call import Call
+from agentbar.domain.model.callback_book import Callback
+from agentbar.domain.model.campaign import Campaign
+from agentbar.domain.model.lead_book import Lead
+from agentbar.ports import AuditEntry, Envelope, SessionRecord
+
+
+@dataclass
+class AgentRow:
+    name: str
+    password_hash: str | None
+    auth_policy: str
+
+
+@dataclass
+class IvrRow:
+    position: int
+    description: str | None = None
+
+
+@dataclass
+class SessionRow:
+    record: SessionRecord
+    token_hash: str
+
+
+@dataclass
+class LeadRow:
+    lead: Lead
+    position: int
+
+
+@dataclass
+class Tables:
+    agents: dict[str, AgentRow] = field(default_factory=dict)
+    campaigns: dict[int, Campaign] = field(default_factory=dict)
+    campaign_agents: set[tuple[int, str]] = field(default_factory=set)
+    extensions: dict[str, str] = field(default_factory=dict)
+    break_reasons: list[tuple[BreakReason, int]] = field(default_factory=list)
+    ivrs: dict[str, IvrRow] = field(default_factory=dict)
+    origins: list[str] = field(default_factory=list)
+    settings: dict[str, str] = field(default_factory=dict)
+    sessions: dict[str, SessionRow] = field(default_factory=dict)
+    audit: list[AuditEntry] = field(default_factory=list)
+    events: dict[int, Envelope] = field(default_factory=dict)
+    calls: dict[str, tuple[Call, str | None]] = field(default_factory=dict)
+    callbacks: dict[str, Callback] = field(default_factory=dict)
+    leads: dict[str, LeadRow] = field(default_factory=dict)
+    webhooks: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    deliveries: list[dict[str, Any]] = field(default_factory=list)

@@ -1,0 +1,121 @@
+"""Provisioning and the configuration document on the in-memory storage: the rules the
+services keep before anything is stored."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentbar.auth.policy import AgentLogin
+from agentbar.domain.model.campaign import CampaignKind
+from agentbar.services.configuration import Document
+from agentbar.services.provisioning import CampaignSpec, InvalidConfiguration, plan_of
+from tests.support.admin_services import AdminServices, admin_services
+from tests.support.memory_storage import MemoryStorage
+
+PLAN = plan_of([("Resolved", ["Sale", "Info Given"])])
+
+
+@pytest.fixture
+async def services() -> AdminServices:
+    made = admin_services(MemoryStorage())
+    await made.provisioning.put_campaign(
+        CampaignSpec("Sales", CampaignKind.OUTBOUND, PLAN), client="198.51.100.7"
+    )
+    return made
+
+
+async def test_a_stored_campaign_is_live_at_once(services: AdminServices) -> None:
+    campaign = await services.provisioning.put_campaign(
+        CampaignSpec("Support", CampaignKind.INBOUND, PLAN, default_disposition="Sale"),
+        client="198.51.100.7",
+    )
+    assert services.runtime.center.campaign_named("Support") == campaign
+    assert [c.name for c in await services.storage.catalog.campaigns()] == ["Sales", "Support"]
+
+
+async def test_a_campaign_with_a_default_outside_its_plan_is_refused(
+    services: AdminServices,
+) -> None:
+    spec = CampaignSpec("Support", CampaignKind.INBOUND, PLAN, default_disposition="Nope")
+    with pytest.raises(InvalidConfiguration, match="not in the plan"):
+        await services.provisioning.put_campaign(spec, client="198.51.100.7")
+    assert services.runtime.center.campaign_named("Support") is None
+
+
+async def test_an_agent_in_an_unknown_campaign_is_refused_and_not_stored(
+    services: AdminServices,
+) -> None:
+    with pytest.raises(InvalidConfiguration, match="no campaign named 'Nope'"):
+        await services.provisioning.put_agent(
+            "a1", "Ann", None, ["Sales", "Nope"], client="198.51.100.7"
+        )
+    assert await services.storage.catalog.agent("a1") is None
+
+
+async def test_an_agent_is_stored_with_a_hashed_password_and_its_campaigns(
+    services: AdminServices,
+) -> None:
+    await services.provisioning.put_agent(
+        "a1", "Ann", "correct horse", ["Sales"], AgentLogin.PASSWORD, client="198.51.100.7"
+    )
+    [summary] = await services.storage.catalog.agent_summaries()
+    assert summary.campaigns == ["Sales"]
+    assert summary.password_hash is not None
+    assert summary.password_hash.startswith("$argon2id$")
+
+
+async def test_a_phone_of_another_extension_is_refused(services: AdminServices) -> None:
+    await services.provisioning.put_extension("Desk A", "1001", client="198.51.100.7")
+    with pytest.raises(InvalidConfiguration, match="already belongs to 'Desk A'"):
+        await services.provisioning.put_extension("Desk B", "1001", client="198.51.100.7")
+    await services.provisioning.put_extension(
+        "Desk A", "1001", client="198.51.100.7"
+    )  # its own phone, again
+    assert await services.storage.catalog.extensions() == [("Desk A", "1001")]
+
+
+async def test_an_ivr_named_like_another_but_for_case_is_refused(services: AdminServices) -> None:
+    await services.provisioning.put_ivr("Survey", None, client="198.51.100.7")
+    with pytest.raises(InvalidConfiguration, match="exists already"):
+        await services.provisioning.put_ivr("SURVEY", "loud", client="198.51.100.7")
+    assert services.storage.catalog.ivr_details() == [("Survey", None)]
+
+
+async def test_an_import_refused_anywhere_changes_nothing(services: AdminServices) -> None:
+    doc = Document.model_validate(
+        {
+            "extensions": [{"name": "Desk A", "phone": "1001"}],
+            "agents": [{"id": "a1", "name": "Ann", "campaigns": ["Nope"]}],
+        }
+    )
+    with pytest.raises(InvalidConfiguration, match="agent 'a1': no campaign named 'Nope'"):
+        await services.configuration.apply(doc, client="198.51.100.7")
+    assert await services.storage.catalog.extensions() == []
+    assert await services.storage.catalog.agent_summaries() == []
+
+
+async def test_an_exported_configuration_imports_into_an_empty_server_as_it_was(
+    services: AdminServices,
+) -> None:
+    doc = Document.model_validate(
+        {
+            "agents": [
+                {"id": "a1", "name": "Ann", "password": "correct horse", "campaigns": ["Sales"]}
+            ],
+            "extensions": [{"name": "Desk A", "phone": "1001"}],
+            "ivrs": [{"name": "Survey", "description": "after the call"}],
+            "breakReasons": [{"name": "Lunch"}, {"name": "Training", "productive": True}],
+            "allowedOrigins": ["https://crm.example"],
+            "sso": {"url": "https://crm.example/sso", "format": "form"},
+            "webhooks": [{"name": "bi", "url": "https://bi.example/h", "secret": "s" * 16}],
+        }
+    )
+    applied = await services.configuration.apply(doc, client="198.51.100.7")
+    assert (applied.agents, applied.webhooks, applied.sso) == (1, 1, 1)
+    exported = await services.configuration.export()
+    elsewhere = admin_services(MemoryStorage())
+    await elsewhere.configuration.apply(exported, client="198.51.100.7")
+    assert await elsewhere.configuration.export() == exported
+    assert exported.agents is not None
+    assert exported.agents[0].passwordHash is not None
+    assert elsewhere.crm_settings.allowed_origins() == ["https://crm.example"]
