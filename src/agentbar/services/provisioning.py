@@ -34,6 +34,7 @@ __all__ = [
     "InUse",
     "InvalidConfiguration",
     "Provisioning",
+    "QueueState",
     "check_agent",
     "check_campaign",
     "plan_of",
@@ -61,6 +62,16 @@ class CampaignSpec:
     default_disposition: str | None = None
     callback_in_dispose_dial: bool = False
     dial_mode: DialMode = DialMode.MANUAL
+
+
+@dataclass(frozen=True)
+class QueueState:
+    """An inbound campaign's queue now: who is assigned, who is ready, who waits."""
+
+    campaign: Campaign
+    agent_ids: list[str]
+    ready_agents: int
+    waiting_calls: int
 
 
 class Provisioning:
@@ -106,6 +117,25 @@ class Provisioning:
 
     async def break_reasons(self) -> list[BreakReason]:
         return list(await self._storage.break_reasons())
+
+    def queues(self) -> list[QueueState]:
+        """Every inbound campaign's agent queue, as it stands now."""
+        center = self._runtime.center
+        assigned = self._storage.campaign_agent_ids()
+        queues = []
+        for campaign in self.campaigns():
+            if campaign.kind is not CampaignKind.INBOUND:
+                continue
+            idle = center.idle.get(campaign.campaign_id)
+            queues.append(
+                QueueState(
+                    campaign=campaign,
+                    agent_ids=assigned.get(campaign.campaign_id, []),
+                    ready_agents=len(idle) if idle is not None else 0,
+                    waiting_calls=center.waiting_count(campaign.campaign_id),
+                )
+            )
+        return queues
 
     def ivrs(self) -> list[tuple[str, str | None]]:
         """(name, description) of every IVR, in the order the toolbar lists them."""

@@ -37,19 +37,10 @@
   // Answers that travel under older names fire the documented handler and the old one.
   var ALIASES = {
     getDispositionCodesHandler: ["handleDispositionCodes", "getDispositionCodesHandler"],
-    getDispositionCodeWithClassHandler: [
-      "handleDispositionCodes",
-      "getDispositionCodeWithClassHandler",
-    ],
-    disposeCallByDispositionCodeHandler: [
-      "handleDisposeCallByDispositionCode",
-      "disposeCallByDispositionCodeHandler",
-    ],
+    getDispositionCodeWithClassHandler: ["handleDispositionCodes", "getDispositionCodeWithClassHandler"],
+    disposeCallByDispositionCodeHandler: ["handleDisposeCallByDispositionCode", "disposeCallByDispositionCodeHandler"],
     disposeAndDialHandler: ["handleDisposeCallByDispositionCode", "disposeAndDialHandler"],
-    failedDispositionNotifyHandler: [
-      "handleFailedDispositionNotifyGeneric",
-      "failedDispositionNotifyHandler",
-    ],
+    failedDispositionNotifyHandler: ["handleFailedDispositionNotifyGeneric", "failedDispositionNotifyHandler"],
   };
 
   function toolbarOrigin() {
@@ -226,12 +217,8 @@
     doLogin: function (username, password, authPolicy) {
       request("doLogin", { username: username, password: password, authPolicy: authPolicy });
     },
-    doForceLogin: function () {
-      request("doForceLogin", {});
-    },
-    doLogout: function () {
-      request("doLogout", {});
-    },
+    doForceLogin: function () { request("doForceLogin", {}); },
+    doLogout: function () { request("doLogout", {}); },
     doDial: function (phone, customerId, additionalParams, searchable, customerRecords, campaignId) {
       request("doDial", {
         phone: phone,
@@ -242,12 +229,8 @@
         campaignId: campaignId,
       });
     },
-    populateNumberInDialBox: function (phone) {
-      request("populateNumberInDialBox", { phone: phone });
-    },
-    getDispositionCodes: function (campaignId) {
-      request("getDispositionCodes", { campaignId: campaignId });
-    },
+    populateNumberInDialBox: function (phone) { request("populateNumberInDialBox", { phone: phone }); },
+    getDispositionCodes: function (campaignId) { request("getDispositionCodes", { campaignId: campaignId }); },
     getDispositionCodesWithDispositionClass: function (campaignId) {
       request("getDispositionCodesWithDispositionClass", { campaignId: campaignId });
     },
@@ -258,13 +241,7 @@
         additionalParameters: additionalNote,
       });
     },
-    disposeAndScheduleCallback: function (
-      phoneNumber,
-      selfCallBack,
-      callBackTime,
-      callBackParams,
-      additionalParameters,
-    ) {
+    disposeAndScheduleCallback: function (phoneNumber, selfCallBack, callBackTime, callBackParams, additionalParameters) {
       request("disposeAndScheduleCallback", {
         phoneNumber: phoneNumber,
         selfCallBack: selfCallBack,
@@ -273,12 +250,8 @@
         additionalParameters: additionalParameters,
       });
     },
-    disposeNDial: function (dispositionCode, phone) {
-      request("disposeNDial", { dispositionCode: dispositionCode, phone: phone });
-    },
-    setLoginInfo: function (userId, password) {
-      request("setLoginCredentials", { userId: userId, password: password });
-    },
+    disposeNDial: function (dispositionCode, phone) { request("disposeNDial", { dispositionCode: dispositionCode, phone: phone }); },
+    setLoginInfo: function (userId, password) { request("setLoginCredentials", { userId: userId, password: password }); },
     setExtensionInfo: function (info) {
       // Kept as well: a page without getExtensionInfo() still binds this one after a login.
       extensionInfo = info ? { name: info.name, phone: info.phone } : null;
@@ -287,12 +260,8 @@
     selectExtension: function (callContextId, phone) {
       request("selectExtension", { callContextId: callContextId, phone: phone });
     },
-    hideUI: function (uiElements) {
-      request("configureUI", { uiElements: uiElements });
-    },
-    refreshTelephony: function (crtObjectId) {
-      request("refreshTelephony", { data: crtObjectId });
-    },
+    hideUI: function (uiElements) { request("configureUI", { uiElements: uiElements }); },
+    refreshTelephony: function (crtObjectId) { request("refreshTelephony", { data: crtObjectId }); },
     setRecordInfoForCrt: function () {
       var split = splitCallback(Array.prototype.slice.call(arguments));
       var v = split.values;
@@ -302,25 +271,15 @@
         split.fn,
       );
     },
-    setBaseUrl: function (url) {
-      baseUrl = String(url);
-    },
-    getBaseUrl: function () {
-      return baseUrl;
-    },
+    setBaseUrl: function (url) { baseUrl = String(url); },
+    getBaseUrl: function () { return baseUrl; },
     api: {
       setRecordInfoForShowCrm: function () {
         var split = splitCallback(Array.prototype.slice.call(arguments));
         var v = split.values;
         request(
           "recordInfoForShowCrm",
-          {
-            showCrmrequestId: v[0],
-            recordId: v[1],
-            recordName: v[2],
-            recordType: v[3],
-            additionalInfo: v[4],
-          },
+          { showCrmrequestId: v[0], recordId: v[1], recordName: v[2], recordType: v[3], additionalInfo: v[4] },
           split.fn,
         );
       },
@@ -416,9 +375,7 @@
     });
   }
 
-  function success() {
-    return { status: "success" };
-  }
+  function success() { return { status: "success" }; }
 
   function Bar(options) {
     this.timeoutMs = (options && options.timeoutMs) || DEFAULT_TIMEOUT_MS;
@@ -433,13 +390,8 @@
     return perform("doLogin", fields, this.timeoutMs, success);
   };
 
-  Bar.prototype.forceLogin = function () {
-    return perform("doForceLogin", {}, this.timeoutMs, success);
-  };
-
-  Bar.prototype.logout = function () {
-    return perform("doLogout", {}, this.timeoutMs, success);
-  };
+  Bar.prototype.forceLogin = function () { return perform("doForceLogin", {}, this.timeoutMs, success); };
+  Bar.prototype.logout = function () { return perform("doLogout", {}, this.timeoutMs, success); };
 
   // A dial is placed once the server took it; the ringing comes later, as events.
   Bar.prototype.dial = function (phone, opts) {
@@ -473,15 +425,8 @@
     return perform("disposeCallByDisposition", fields, this.timeoutMs, success);
   };
 
-  Bar.prototype.on = function (name, fn) {
-    on(name, fn);
-    return this;
-  };
-
-  Bar.prototype.off = function (name, fn) {
-    off(name, fn);
-    return this;
-  };
+  Bar.prototype.on = function (name, fn) { on(name, fn); return this; };
+  Bar.prototype.off = function (name, fn) { off(name, fn); return this; };
 
   var AgentBar = {
     /** Resolves once the toolbar in `iframe` has loaded and reached its server; rejects with the embed doctor's

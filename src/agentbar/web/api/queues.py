@@ -15,11 +15,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel
 
-from agentbar.domain.center import Center
-from agentbar.domain.model.campaign import Campaign, CampaignKind, Routing
-from agentbar.services.provisioning import Provisioning
+from agentbar.domain.model.campaign import Routing
+from agentbar.services.provisioning import QueueState
 from agentbar.web.api.answers import ERRORS, NOT_FOUND
-from agentbar.web.deps import ProvisioningDep, RuntimeDep, require_admin
+from agentbar.web.deps import ProvisioningDep, require_admin
 
 router = APIRouter(
     prefix="/api/v1/queues",
@@ -44,43 +43,33 @@ class QueueView(BaseModel):
     """Calls waiting in the queue now."""
 
 
-def _view(center: Center, campaign: Campaign, agents: list[str]) -> QueueView:
-    idle = center.idle.get(campaign.campaign_id)
+def _view(queue: QueueState) -> QueueView:
+    campaign = queue.campaign
     return QueueView(
         name=campaign.name,
         campaignId=campaign.campaign_id,
         routing=campaign.routing,
         ringTimeout=campaign.ring_timeout,
         maxMisses=campaign.max_misses,
-        agents=agents,
-        readyAgents=len(idle) if idle is not None else 0,
-        waitingCalls=center.waiting_count(campaign.campaign_id),
+        agents=queue.agent_ids,
+        readyAgents=queue.ready_agents,
+        waitingCalls=queue.waiting_calls,
     )
 
 
-def _queues(center: Center, provisioning: Provisioning) -> list[QueueView]:
-    assigned = provisioning.campaign_agent_ids()
-    return [
-        _view(center, c, assigned.get(c.campaign_id, []))
-        for c in provisioning.campaigns()
-        if c.kind is CampaignKind.INBOUND
-    ]
-
-
 @router.get("")
-async def list_queues(runtime: RuntimeDep, provisioning: ProvisioningDep) -> list[QueueView]:
+async def list_queues(provisioning: ProvisioningDep) -> list[QueueView]:
     """Every inbound campaign's agent queue."""
-    return _queues(runtime.center, provisioning)
+    return [_view(queue) for queue in provisioning.queues()]
 
 
 @router.get("/{name}", responses=NOT_FOUND)
 async def get_queue(
     name: Annotated[str, Path(min_length=1, max_length=200)],
-    runtime: RuntimeDep,
     provisioning: ProvisioningDep,
 ) -> QueueView:
     """One queue, by its campaign's name (case-insensitive)."""
-    for queue in _queues(runtime.center, provisioning):
-        if queue.name.casefold() == name.strip().casefold():
-            return queue
+    for queue in provisioning.queues():
+        if queue.campaign.name.casefold() == name.strip().casefold():
+            return _view(queue)
     raise HTTPException(status.HTTP_404_NOT_FOUND, f"no agent queue '{name}' (an inbound campaign)")
