@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.postgres import PostgresServer, postgres_server, server_binaries
 from tests.support.servers import AgentbarServer, agentbar_server
 
 CRM_ORIGIN = "http://crm.test:8081"
@@ -17,3 +18,12 @@ CRM_ORIGIN = "http://crm.test:8081"
 def server(tmp_path: Path) -> Iterator[AgentbarServer]:
     with agentbar_server(tmp_path / "agentbar", [CRM_ORIGIN]) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for the whole session, started by the first test that asks."""
+    if server_binaries() is None:
+        pytest.fail("PostgreSQL is not installed: scripts/setup --postgres installs it (apt)")
+    with postgres_server() as server:
+        yield server

@@ -154,7 +154,10 @@ def build(settings: Settings) -> Container:
     storage: Storage = _pick(
         "storage",
         settings.storage_driver,
-        {"sqlite": lambda: SqlDatabase(settings.resolved_database_url)},
+        {
+            "sqlite": lambda: SqlDatabase(settings.resolved_database_url),
+            "postgresql": lambda: SqlDatabase(settings.resolved_database_url),
+        },
     )
     bus: EventBus = _pick("bus", settings.bus, {"memory": MemoryBus})
     simulator = Simulator(clock, new_id, answer_delay=settings.simulator_answer_delay)

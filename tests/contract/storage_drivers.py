@@ -12,8 +12,13 @@ from agentbar.domain.model.campaign import CampaignKind, DispositionClass, Dispo
 from agentbar.drivers.storage.sql import SqlDatabase
 from agentbar.ports import Storage
 from tests.support.memory_storage import MemoryStorage
+from tests.support.postgres import PostgresServer
 
-STORAGE_DRIVERS = [pytest.param("sqlite", id="sqlite"), pytest.param("memory", id="memory")]
+STORAGE_DRIVERS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+    pytest.param("memory", id="memory"),
+]
 
 PLAN = DispositionPlan(
     (
@@ -24,12 +29,19 @@ PLAN = DispositionPlan(
 
 
 @contextmanager
-def open_storage(driver: str, tmp_path: Path) -> Iterator[Storage]:
-    storage: Storage = (
-        SqlDatabase(f"sqlite:///{tmp_path / 'contract.db'}")
-        if driver == "sqlite"
-        else MemoryStorage()
-    )
+def open_storage(
+    driver: str, tmp_path: Path, postgres: PostgresServer | None = None
+) -> Iterator[Storage]:
+    """The driver's storage, fresh and migrated: SQLite in `tmp_path`, a new database on
+    `postgres`, or the in-memory fake."""
+    storage: Storage
+    if driver == "sqlite":
+        storage = SqlDatabase(f"sqlite:///{tmp_path / 'contract.db'}")
+    elif driver == "postgresql":
+        assert postgres is not None
+        storage = SqlDatabase(postgres.new_database())
+    else:
+        storage = MemoryStorage()
     storage.migrate()
     try:
         yield storage

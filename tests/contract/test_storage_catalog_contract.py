@@ -4,9 +4,6 @@ what it names, and a phone belongs to one extension at most."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from agentbar.auth.passwords import Passwords
@@ -14,14 +11,7 @@ from agentbar.demo import seed_demo
 from agentbar.domain.model.agent import BreakReason
 from agentbar.domain.model.campaign import CampaignKind, DialMode, DispositionClass, Routing
 from agentbar.ports import Storage, StorageConflict
-from tests.contract.storage_drivers import PLAN, STORAGE_DRIVERS, a_campaign, open_storage
-
-
-@pytest.fixture(params=STORAGE_DRIVERS)
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
-    with open_storage(request.param, tmp_path) as opened:
-        yield opened
-
+from tests.contract.storage_drivers import PLAN, a_campaign
 
 # -- agents ------------------------------------------------------------------------------------
 

@@ -5,22 +5,11 @@ test_storage_units_of_work.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from agentbar.domain.model.call import Call, CallState, CallType
 from agentbar.domain.model.callback_book import Callback, CallbackState
 from agentbar.domain.model.lead_book import Lead, LeadState
 from agentbar.ports import Envelope, Storage
-from tests.contract.storage_drivers import STORAGE_DRIVERS, a_campaign, open_storage
-
-
-@pytest.fixture(params=STORAGE_DRIVERS)
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
-    with open_storage(request.param, tmp_path) as opened:
-        yield opened
+from tests.contract.storage_drivers import a_campaign
 
 
 def event(seq: int, agent_id: str | None = "a1", kind: str = "agent.ready") -> Envelope:

@@ -1,4 +1,5 @@
-"""What only the SQL driver has: migrations that create exactly the schema it reads, in one
+"""What only the SQL driver has: migrations that create exactly the schema it reads (on SQLite
+and on PostgreSQL), in one
 line of history; upserts spelled for each dialect it speaks. (Seeding twice changing nothing
 is in the catalog contract.)"""
 
@@ -6,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -17,6 +19,7 @@ from agentbar.drivers.storage import schema as schema_module
 from agentbar.drivers.storage.database import upsert_statement
 from agentbar.drivers.storage.schema import metadata
 from agentbar.drivers.storage.sql import SqlDatabase
+from tests.support.postgres import PostgresServer
 
 MIGRATIONS = Path(schema_module.__file__).parent / "migrations"
 
@@ -28,6 +31,17 @@ def storage_at(path: Path) -> SqlDatabase:
 def test_migrations_create_exactly_the_schema_the_code_reads(tmp_path: Path) -> None:
     storage = storage_at(tmp_path / "a.db")
     storage.migrate()
+    with storage.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    storage.close()
+    assert differences == []
+
+
+@pytest.mark.postgres
+def test_migrations_create_exactly_that_schema_on_postgresql_too(postgres: PostgresServer) -> None:
+    storage = SqlDatabase(postgres.new_database())
+    storage.migrate()
+    storage.migrate()  # a second run finds nothing to do
     with storage.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
     storage.close()

@@ -4,8 +4,6 @@ import that fails on its last write leaves the stored configuration exactly as i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -14,14 +12,8 @@ from agentbar.auth.policy import AgentLogin
 from agentbar.domain.model.agent import BreakReason
 from agentbar.ports import Catalog, Storage, StorageConflict, WebhookStore
 from agentbar.services.configuration import Document
-from tests.contract.storage_drivers import STORAGE_DRIVERS, a_campaign, open_storage
+from tests.contract.storage_drivers import a_campaign
 from tests.support.admin_services import admin_services
-
-
-@pytest.fixture(params=STORAGE_DRIVERS)
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
-    with open_storage(request.param, tmp_path) as opened:
-        yield opened
 
 
 class Injected(Exception):

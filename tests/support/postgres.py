@@ -1,0 +1,105 @@
+"""A throwaway PostgreSQL server for tests, from Debian's packages: `initdb` into a fresh
+directory, `pg_ctl` on a free loopback port, stopped and removed afterwards.
+
+PostgreSQL refuses to run as root, so under root (CI, a fresh machine) the cluster belongs to
+the `postgres` user that Debian's package creates, and every server command runs as that user.
+"""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from tests.support.servers import free_port
+
+SUPERUSER = "agentbar"
+
+
+def server_binaries() -> Path | None:
+    """The newest installed PostgreSQL's bin directory (Debian keeps them off the PATH)."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=_major_version)
+    if found:
+        return Path(found[-1]).parent
+    on_path = shutil.which("initdb")
+    return Path(on_path).parent if on_path else None
+
+
+def _major_version(path: str) -> int:
+    try:
+        return int(Path(path).parts[-3])
+    except ValueError:
+        return 0
+
+
+@dataclass
+class PostgresServer:
+    port: int
+    _names: Iterator[int]
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
+
+    def new_database(self) -> str:
+        """A fresh, empty database's SQLAlchemy URL: each test gets its own."""
+        name = f"test_{next(self._names)}"
+        dsn = f"host=127.0.0.1 port={self.port} user={SUPERUSER} dbname=postgres"
+        with psycopg.connect(dsn, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+
+@contextmanager
+def postgres_server() -> Iterator[PostgresServer]:
+    binaries = server_binaries()
+    if binaries is None:
+        raise RuntimeError("PostgreSQL is not installed: run scripts/setup --postgres")
+    as_user: list[str] = []
+    base = Path(tempfile.mkdtemp(prefix="agentbar-pg-"))
+    if os.geteuid() == 0:
+        owner = pwd.getpwnam("postgres")
+        os.chown(base, owner.pw_uid, owner.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    data = base / "data"
+    log = base / "server.log"
+    port = free_port()
+
+    def run(*command: str) -> None:
+        subprocess.run([*as_user, *command], check=True, capture_output=True, cwd=base)
+
+    try:
+        run(
+            str(binaries / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            SUPERUSER,
+            "--auth=trust",
+            "--no-sync",
+            "--encoding=UTF8",
+            "--locale=C",
+        )
+        options = (
+            f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={base}"
+            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        run(str(binaries / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start")
+        try:
+            yield PostgresServer(port, itertools.count(1))
+        finally:
+            run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
+    except subprocess.CalledProcessError as error:
+        detail = log.read_text() if log.exists() else ""
+        raise RuntimeError(f"PostgreSQL failed: {error.stderr.decode()}\n{detail}") from error
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
