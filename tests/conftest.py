@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.postgres import PostgresServer, postgres_server, server_binaries
+from tests.support.redis_server import RedisServer, have_redis, redis_server
 from tests.support.servers import AgentbarServer, agentbar_server
 
 CRM_ORIGIN = "http://crm.test:8081"
@@ -26,4 +27,13 @@ def postgres() -> Iterator[PostgresServer]:
     if server_binaries() is None:
         pytest.fail("PostgreSQL is not installed: scripts/setup --postgres installs it (apt)")
     with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis() -> Iterator[RedisServer]:
+    """A Redis server for the whole session, started by the first test that asks."""
+    if not have_redis():
+        pytest.fail("Redis is not installed: scripts/setup --redis installs it (apt redis-server)")
+    with redis_server() as server:
         yield server

@@ -21,6 +21,7 @@ from agentbar.domain.center import Center
 from agentbar.domain.model.campaign import CampaignKind
 from agentbar.domain.model.commands import AddLeads, RestoreCallbacks
 from agentbar.drivers.bus.memory import MemoryBus
+from agentbar.drivers.bus.redis import RedisBus
 from agentbar.drivers.storage.sql import SqlDatabase
 from agentbar.drivers.telephony.simulator import Simulator
 from agentbar.drivers.telephony.sip import SipSettings, SipTelephony
@@ -97,7 +98,7 @@ class Container:
             clock=self.clock,
             bus=self.bus,
             runtime=self.runtime,
-            readiness=Readiness(self.runtime, self.storage),
+            readiness=Readiness(self.runtime, self.storage, self.bus),
             metrics=self.metrics,
             sessions=self.sessions,
             desk=self.desk,
@@ -118,6 +119,7 @@ class Container:
 
     async def start(self) -> None:
         self.storage.migrate()
+        await self.bus.start()
         self.crm_settings.load()
         if self.settings.demo:
             self.demo_credentials = seed_demo(self.storage.catalog, self.passwords)
@@ -146,6 +148,7 @@ class Container:
         if self.crm_logouts is not None:
             await self.crm_logouts.stop()
         await self.runtime.stop()
+        await self.bus.stop()
         self.storage.close()
 
 
@@ -159,7 +162,11 @@ def build(settings: Settings) -> Container:
             "postgresql": lambda: SqlDatabase(settings.resolved_database_url),
         },
     )
-    bus: EventBus = _pick("bus", settings.bus, {"memory": MemoryBus})
+    buses: dict[str, Callable[[], EventBus]] = {
+        "memory": MemoryBus,
+        "redis": lambda: _redis(settings),
+    }
+    bus = _pick("bus", settings.bus, buses)
     simulator = Simulator(clock, new_id, answer_delay=settings.simulator_answer_delay)
     center = Center(new_id)
     telephony_drivers: dict[str, Callable[[], TelephonyDriver]] = {
@@ -235,6 +242,14 @@ def build(settings: Settings) -> Container:
         ),
         admin_token=settings.admin_token or secrets.token_urlsafe(24),
     )
+
+
+def _redis(settings: Settings) -> RedisBus:
+    if not settings.redis_url:
+        raise ConfigurationError(
+            "AGENTBAR_BUS=redis needs AGENTBAR_REDIS_URL (redis://host:port/db)"
+        )
+    return RedisBus(settings.redis_url)
 
 
 def _sip(settings: Settings, center: Center) -> SipTelephony:

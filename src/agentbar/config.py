@@ -30,6 +30,8 @@ class Settings(BaseSettings):
 
     telephony: str = "simulator"
     bus: str = "memory"
+    redis_url: str | None = None
+    """The Redis server of `bus: redis`, e.g. redis://127.0.0.1:6379/0."""
 
     simulator_answer_delay: float = Field(default=0.0, ge=0.0)
     """Seconds a simulated agent phone rings before it auto-answers."""

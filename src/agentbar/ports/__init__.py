@@ -4,7 +4,7 @@ The services see only these Protocols; `bootstrap` is the one place that picks c
 drivers. One module per concern; everything is re-exported here.
 """
 
-from agentbar.ports.bus import EventBus, Subscription
+from agentbar.ports.bus import EventBus, Subscription, SubscriptionClosed
 from agentbar.ports.catalog import Catalog
 from agentbar.ports.clock import Cancellable, Clock
 from agentbar.ports.database import Storage, StorageLifecycle, UnitOfWork
@@ -45,6 +45,7 @@ __all__ = [
     "StorageConflict",
     "StorageLifecycle",
     "Subscription",
+    "SubscriptionClosed",
     "TelephonyDriver",
     "UnitOfWork",
     "WebhookStore",

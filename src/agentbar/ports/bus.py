@@ -1,4 +1,9 @@
-"""The event bus: stored events handed to whoever listens on a topic."""
+"""The event bus: stored events handed to whoever listens on a topic, on this node or another.
+
+A bus is for live delivery only. What a subscriber misses (it fell behind, the bus lost its
+connection) is never re-sent by the bus: the subscription is closed instead, and its reader
+catches up from storage by `seq`, the one durable record.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,30 @@ from typing import Protocol
 from agentbar.ports.values import Envelope
 
 
+class SubscriptionClosed(Exception):
+    """The subscription ended (closed, too slow, or its bus lost the connection)."""
+
+
 class Subscription(Protocol):
-    async def get(self) -> Envelope: ...
+    async def get(self) -> Envelope:
+        """The next event on the topic; raises SubscriptionClosed once the subscription ended."""
+        ...
 
     def close(self) -> None: ...
 
 
 class EventBus(Protocol):
+    async def start(self) -> None:
+        """Connect; once it returns, every event published anywhere after a `subscribe` is
+        delivered to that subscription."""
+        ...
+
+    async def stop(self) -> None: ...
+
+    async def ping(self) -> None:
+        """Raises if the bus cannot deliver now (readiness)."""
+        ...
+
     async def publish(self, envelope: Envelope) -> None: ...
 
     def subscribe(self, topic: str) -> Subscription: ...

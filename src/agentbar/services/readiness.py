@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from agentbar.ports import StorageLifecycle
+from agentbar.ports import EventBus, StorageLifecycle
 from agentbar.services.runtime import Runtime
 
 
 class Readiness:
-    def __init__(self, runtime: Runtime, storage: StorageLifecycle) -> None:
+    def __init__(self, runtime: Runtime, storage: StorageLifecycle, bus: EventBus) -> None:
         self._runtime = runtime
         self._storage = storage
+        self._bus = bus
 
     async def problems(self) -> list[str]:
         """What keeps the server from being ready; none when it is."""
@@ -20,4 +21,8 @@ class Readiness:
             await self._storage.ping()
         except Exception as error:  # any database failure means: not ready
             problems.append(f"database: {error}")
+        try:
+            await self._bus.ping()
+        except Exception as error:  # a bus that cannot deliver means: not ready
+            problems.append(f"bus: {error}")
         return problems
