@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +12,13 @@ import pytest
 from tests.support.postgres import PostgresServer, postgres_server, server_binaries
 from tests.support.redis_server import RedisServer, have_redis, redis_server
 from tests.support.servers import AgentbarServer, agentbar_server
+
+# Hypothesis keeps its example database and a cache of the source it reads (with this
+# machine's paths in it) under the working directory unless told otherwise: keep both out of
+# the checkout. Hypothesis reads this on first use, after conftest has run.
+os.environ.setdefault(
+    "HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "agentbar-hypothesis")
+)
 
 CRM_ORIGIN = "http://crm.test:8081"
 """An allowed CRM origin for socket-level tests (no page needs to be served there)."""

@@ -114,10 +114,6 @@ async def test_stopping_the_bus_ends_every_subscription(make_bus: BusFactory) ->
         await asyncio.wait_for(subscription.get(), 5)
 
 
-async def test_a_started_bus_is_ready(bus: EventBus) -> None:
-    await bus.ping()
-
-
 # -- what only a bus between processes has ---------------------------------------------------
 
 
