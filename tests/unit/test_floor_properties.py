@@ -12,11 +12,16 @@ observable, and after every step the floor's invariants hold:
 - no call waits while an agent of its campaign sits ready and free; several agents hold one call
   only while a ring-all offer rings them all;
 - a lead is shown to at most one agent, and only to a ready one; no lead waits while a ready
-  agent of its preview campaign, or one with auto-call on in its progressive campaign, is free.
+  agent of its preview campaign, or one with auto-call on in its progressive campaign, is free;
+- what each move reported for storage, applied in order, is the floor itself: every agent, live
+  call (legs and all) and pending timer. And a restart at any step — a new Center restored from
+  that store alone, then recovered — is the same floor (queues in order, the same agents idle)
+  and goes on keeping every invariant here.
 """
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections.abc import Callable
 from dataclasses import replace
@@ -29,10 +34,11 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from agentbar.domain.center import Center, Outcome
 from agentbar.domain.model import commands as cmd
 from agentbar.domain.model import events as ev
-from agentbar.domain.model.agent import AgentProfile, AgentState, Extension
-from agentbar.domain.model.call import CallState, CallType
+from agentbar.domain.model.agent import Agent, AgentProfile, AgentState, Extension
+from agentbar.domain.model.call import Call, CallState, CallType
 from agentbar.domain.model.callback_book import CallbackState
 from agentbar.domain.model.campaign import CampaignKind, DialMode, Routing
+from agentbar.domain.model.durable import FloorChanges
 from agentbar.domain.model.errors import DomainError
 from agentbar.domain.model.instructions import CancelTimer, StartTimer
 from agentbar.domain.model.lead_book import Lead
@@ -57,14 +63,21 @@ picks = st.integers(min_value=0, max_value=7)
 class Floor(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        counter = itertools.count(1)
-        self.center = Center(lambda kind: f"{kind}-{next(counter)}")
+        self.ids = itertools.count(1)
+        self.center = Center(self.new_id)
         self.center.configure([INBOUND, PREVIEW, PROGRESSIVE, RING_ALL], BREAK_REASONS)
         self.now = 0.0
         self.timers: dict[str, float] = {}
         self.ever: list[str] = []
         self.finished: set[str] = set()
         self.numbers = itertools.count(1)
+        self.stored_agents: dict[str, Agent] = {}
+        self.stored_calls: dict[str, Call] = {}
+        self.stored_timers: dict[str, float] = {}
+        self.stored_queues: dict[str, list[str]] = {}
+
+    def new_id(self, kind: str) -> str:
+        return f"{kind}-{next(self.ids)}"
 
     # -- running commands -------------------------------------------------------------------
 
@@ -98,7 +111,25 @@ class Floor(RuleBasedStateMachine):
         for event in outcome.events:
             if isinstance(event, ev.CallDisposed | ev.CallAbandoned):
                 self.finished.add(event.call_id)
+        self.store(outcome.floor)
         return outcome
+
+    def store(self, changes: FloorChanges) -> None:
+        """What a storage driver does with a move's changes (copies: no object is shared)."""
+        for agent in changes.agents:
+            self.stored_agents[agent.agent_id] = copy.deepcopy(agent)
+        for agent_id in changes.agents_gone:
+            self.stored_agents.pop(agent_id, None)
+        for call in changes.calls:
+            self.stored_calls[call.call_id] = copy.deepcopy(call)
+        for call_id in changes.calls_gone:
+            self.stored_calls.pop(call_id, None)
+        self.stored_queues.update(copy.deepcopy(changes.queues))
+        for key, due in changes.timers.items():
+            if due is None:
+                self.stored_timers.pop(key, None)
+            else:
+                self.stored_timers[key] = due
 
     def live(self, index: int, *states: CallState) -> str:
         calls = [c.call_id for c in self.center.calls.values() if not states or c.state in states]
@@ -249,6 +280,35 @@ class Floor(RuleBasedStateMachine):
     def fire(self, timer: cmd.TimerFired, now: float) -> Outcome:
         return self.center.signal(timer, now)
 
+    @rule()
+    def restart(self) -> None:
+        """The process dies; a new one restores the floor from storage alone. Callbacks come
+        back as they are kept; leads as storage lists them (one on screen is pending again)."""
+        old = self.center
+        new = Center(self.new_id)
+        new.configure([INBOUND, PREVIEW, PROGRESSIVE, RING_ALL], BREAK_REASONS)
+        new.restore(
+            copy.deepcopy(list(self.stored_agents.values())),
+            copy.deepcopy(list(self.stored_calls.values())),
+            copy.deepcopy(self.stored_queues),
+        )
+        assert self.timers == self.stored_timers
+        for campaign_id in old.waiting:
+            assert list(new.waiting[campaign_id]) == list(old.waiting[campaign_id])
+            for agent_id in old.agents:
+                assert (agent_id in new.idle[campaign_id]) == (agent_id in old.idle[campaign_id])
+                assert (agent_id in new.auto_idle[campaign_id]) == (
+                    agent_id in old.auto_idle[campaign_id]
+                )
+        new.callbacks = old.callbacks
+        shown = [a.lead_id for a in old.agents.values() if a.lead_id is not None]
+        waiting = [lead for c in ("3", "4") for lead in old.leads.waiting_ids(c)]
+        pending = tuple(copy.deepcopy(old.leads.all[lead_id]) for lead_id in shown + waiting)
+        self.center = new
+        self.run(lambda now: self.center.handle(cmd.RecoverFloor(), now))
+        if pending:
+            self.run(lambda now: self.center.handle(cmd.AddLeads(pending), now))
+
     # -- invariants --------------------------------------------------------------------------
 
     @invariant()
@@ -284,6 +344,13 @@ class Floor(RuleBasedStateMachine):
                 assert call.agent_id is None
                 queued += 1
         assert queued == sum(self.center.waiting_count(c) for c in INBOUND_IDS)
+
+    @invariant()
+    def the_store_is_the_floor(self) -> None:
+        assert self.stored_agents == self.center.agents
+        live = {**self.center.calls, **self.center.handed_off}
+        assert self.stored_calls == live
+        assert self.stored_timers == self.timers
 
     @invariant()
     def no_call_is_lost(self) -> None:

@@ -27,6 +27,7 @@ from agentbar.domain.handlers import (
     outbound,
     parties,
     presence,
+    recovery,
     transfers,
     wrapup,
 )
@@ -56,6 +57,7 @@ _HANDLERS: dict[type[Any], Handler] = {
     cmd.CustomerAnswered: outbound.customer_answered,
     cmd.DialFailed: outbound.dial_failed,
     cmd.RestoreCallbacks: callbacks.restore,
+    cmd.RecoverFloor: recovery.recover,
     cmd.AddLeads: leads.add_leads,
     cmd.RemoveLeads: leads.remove_leads,
     cmd.DialLead: leads.dial_lead,
@@ -98,4 +100,7 @@ class Center(Floor):
     def _run(self, message: object, now: float) -> Outcome:
         outcome = Outcome()
         _HANDLERS[type(message)](self, message, now, outcome)
+        outcome.floor = self.take_changes(outcome.calls, outcome.instructions, now)
+        if isinstance(message, cmd.TimerFired):
+            outcome.floor.timers.setdefault(message.key, None)  # it ran out, unless restarted
         return outcome

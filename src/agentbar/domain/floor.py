@@ -22,6 +22,7 @@ from agentbar.domain.model.call import Call, CallInput, CallState, CallType
 from agentbar.domain.model.call_events import screen_pop
 from agentbar.domain.model.callback_book import Callback
 from agentbar.domain.model.campaign import Campaign, DialMode, Routing
+from agentbar.domain.model.durable import FloorChanges
 from agentbar.domain.model.errors import (
     CampaignNotAssigned,
     DomainError,
@@ -51,6 +52,8 @@ class Outcome:
     """Every callback the change touched, as it now stands."""
     leads: dict[str, Lead] = field(default_factory=dict)
     """Every lead the change touched, as it now stands."""
+    floor: FloorChanges = field(default_factory=FloorChanges)
+    """What the change did to the stored floor (filled in last, by the Center)."""
 
 
 def party_leg(call: Call, agent_id: str) -> Leg:

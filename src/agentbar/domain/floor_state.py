@@ -8,10 +8,10 @@ Nothing here decides or reports: the moves that change states and emit events ar
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
-from agentbar.domain.model.agent import Agent, BreakReason
-from agentbar.domain.model.call import Call
+from agentbar.domain.model.agent import Agent, AgentState, BreakReason
+from agentbar.domain.model.call import FINAL_STATES, Call, CallState
 from agentbar.domain.model.callback_book import CallbackBook
 from agentbar.domain.model.campaign import Campaign, Routing
 from agentbar.domain.model.errors import (
@@ -20,6 +20,8 @@ from agentbar.domain.model.errors import (
     UnknownCall,
     UnknownCampaign,
 )
+from agentbar.domain.model.durable import FloorChanges
+from agentbar.domain.model.instructions import CancelTimer, Instruction, StartTimer
 from agentbar.domain.model.lead_book import LeadBook
 from agentbar.domain.model.legs import Leg, LegKind, LegPurpose, LegState
 from agentbar.domain.model.routing import IdleAgents, WaitingCalls
@@ -50,6 +52,10 @@ class FloorState:
         self.leads = LeadBook()
         self.offer_numbers = itertools.count(1)
         """Numbers every offer in order (round-robin routing ranks agents by their last)."""
+        self._changed_agents: set[str] = set()
+        self._changed_calls: set[str] = set()
+        self._stored_queues: dict[str, int] = {}
+        """The version of each campaign queue last reported for storage."""
 
     def configure(
         self,
@@ -110,6 +116,84 @@ class FloorState:
         if call.agent_id is None or call.agent_id not in self.agents:
             raise IllegalTransition(f"call '{call.call_id}' has no agent")
         return self.agents[call.agent_id]
+
+    # -- keeping it stored -----------------------------------------------------------------
+
+    def admit(self, agent: Agent) -> None:
+        """A logged-in agent joins the floor; its changes are stored from now on."""
+        self.agents[agent.agent_id] = agent
+        agent.report_changes_to(self._changed_agents)
+
+    def take_changes(
+        self, touched: Iterable[str], instructions: Iterable[Instruction], now: float
+    ) -> FloorChanges:
+        """What the last move changed of the stored floor: every agent and call it changed (or
+        `touched`), as it now stands or gone, and every timer it started or cancelled."""
+        changes = FloorChanges()
+        for agent_id in self._changed_agents:
+            agent = self.agents.get(agent_id)
+            if agent is None:
+                changes.agents_gone.append(agent_id)
+            else:
+                changes.agents.append(agent)
+        for call_id in self._changed_calls.union(touched):
+            call = self.any_call(call_id)
+            if call is None:
+                changes.calls_gone.append(call_id)
+            else:
+                call.report_changes_to(self._changed_calls)
+                changes.calls.append(call)
+        self._changed_agents.clear()
+        self._changed_calls.clear()
+        for campaign_id, queue in self.waiting.items():
+            if self._stored_queues.get(campaign_id, 0) != queue.version:
+                self._stored_queues[campaign_id] = queue.version
+                changes.queues[campaign_id] = list(queue)
+        for instruction in instructions:
+            if isinstance(instruction, StartTimer):
+                changes.timers[instruction.key] = now + instruction.delay
+            elif isinstance(instruction, CancelTimer):
+                changes.timers[instruction.key] = None
+        return changes
+
+    def restore(
+        self, agents: Iterable[Agent], calls: Iterable[Call], queues: Mapping[str, list[str]]
+    ) -> None:
+        """Take back the floor as it was stored: its agents, live calls and queue orders. The
+        idle heaps follow from the agents: ready ones ranked as routing ranks them. Call after
+        `configure`."""
+        restored = list(agents)
+        for agent in restored:
+            self.admit(agent)
+        queued: list[Call] = []
+        for call in sorted(calls, key=lambda c: (c.queued_at, c.call_id)):
+            if call.state in FINAL_STATES:
+                self.handed_off[call.call_id] = call
+            else:
+                self.calls[call.call_id] = call
+            call.report_changes_to(self._changed_calls)
+            if call.state is CallState.QUEUED:
+                queued.append(call)
+        for campaign_id, call_ids in queues.items():
+            queue = self.waiting.setdefault(campaign_id, WaitingCalls())
+            for call_id in call_ids:
+                call = self.calls.get(call_id)
+                if call is not None and call.state is CallState.QUEUED:
+                    queue.push(call_id)
+        for call in queued:  # in no stored queue (none should be): last, by arrival
+            queue = self.waiting.setdefault(call.campaign_id, WaitingCalls())
+            if call.call_id not in queue:
+                queue.push(call.call_id)
+        for campaign_id, queue in self.waiting.items():
+            self._stored_queues[campaign_id] = queue.version
+        for agent in restored:
+            free = agent.state is AgentState.READY and agent.lead_id is None
+            if free and agent.campaign_id in self.campaigns:
+                self.add_idle(agent)
+        last_offer = max((agent.last_offer for agent in restored), default=0)
+        self.offer_numbers = itertools.count(last_offer + 1)
+        self._changed_agents.clear()
+        self._changed_calls.clear()
 
     # -- keeping it consistent --------------------------------------------------------------
 

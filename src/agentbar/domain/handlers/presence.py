@@ -33,7 +33,7 @@ def log_in(floor: Floor, c: cmd.LogIn, now: float, out: Outcome) -> None:
     if existing is not None and existing.state is not AgentState.LOGGED_OUT:
         raise IllegalTransition(f"agent '{c.profile.agent_id}' is already logged in")
     agent = Agent(profile=c.profile)
-    floor.agents[agent.agent_id] = agent
+    floor.admit(agent)
     out.events.append(ev.AgentLoggedIn(agent.agent_id))
     floor.move(agent, AgentInput.LOGIN, now, out)
     _select_only_campaign(floor, agent, out)

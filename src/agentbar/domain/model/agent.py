@@ -179,3 +179,15 @@ class Agent:
     @property
     def agent_id(self) -> str:
         return self.profile.agent_id
+
+    def report_changes_to(self, changed: set[str]) -> None:
+        """From now on every change of this agent adds its id to `changed`: how the floor
+        knows which agents to store after a move, whichever handler made it."""
+        object.__setattr__(self, "_changed", changed)
+        changed.add(self.profile.agent_id)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        object.__setattr__(self, name, value)
+        changed: set[str] | None = self.__dict__.get("_changed")
+        if changed is not None:
+            changed.add(self.profile.agent_id)

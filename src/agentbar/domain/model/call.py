@@ -133,5 +133,17 @@ class Call:
     tpv: bool = False
     """A third-party verifier was conferenced in."""
 
+    def report_changes_to(self, changed: set[str]) -> None:
+        """From now on every change of this call's own fields adds its id to `changed` (its
+        legs and transfers are changed with the call `touch`ed)."""
+        object.__setattr__(self, "_changed", changed)
+        changed.add(self.call_id)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        object.__setattr__(self, name, value)
+        changed: set[str] | None = self.__dict__.get("_changed")
+        if changed is not None:
+            changed.add(self.call_id)
+
     def leg(self, leg_id: str) -> Leg | None:
         return next((leg for leg in self.legs if leg.leg_id == leg_id), None)

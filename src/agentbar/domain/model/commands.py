@@ -120,6 +120,12 @@ class SkipLead:
 
 
 @dataclass(frozen=True)
+class RecoverFloor:
+    """The floor was just restored from storage by a new process: what only the old process
+    could have carried on (a phone ringing for an offer, a lead on screen) is made again."""
+
+
+@dataclass(frozen=True)
 class RestoreCallbacks:
     """Callbacks stored by an earlier run, brought back at start."""
 
@@ -213,6 +219,7 @@ Command = (
     | Hold
     | Resume
     | RestoreCallbacks
+    | RecoverFloor
     | AddLeads
     | RemoveLeads
     | DialLead

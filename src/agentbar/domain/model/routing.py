@@ -48,16 +48,21 @@ class WaitingCalls:
 
     def __init__(self) -> None:
         self._calls: OrderedDict[str, None] = OrderedDict()
+        self.version = 0
+        """Counts the changes, so whoever stores the queue knows when it changed."""
 
     def push(self, call_id: str) -> None:
         self._calls[call_id] = None
+        self.version += 1
 
     def push_front(self, call_id: str) -> None:
         self._calls[call_id] = None
         self._calls.move_to_end(call_id, last=False)
+        self.version += 1
 
     def discard(self, call_id: str) -> None:
-        self._calls.pop(call_id, None)
+        if self._calls.pop(call_id, 0) is None:
+            self.version += 1
 
     def peek(self) -> str | None:
         return next(iter(self._calls), None)
@@ -66,6 +71,7 @@ class WaitingCalls:
         if not self._calls:
             return None
         call_id, _ = self._calls.popitem(last=False)
+        self.version += 1
         return call_id
 
     def __contains__(self, call_id: object) -> bool:
