@@ -14,13 +14,13 @@ from agentbar.domain.model.agent import Agent, AgentState, BreakReason
 from agentbar.domain.model.call import FINAL_STATES, Call, CallState
 from agentbar.domain.model.callback_book import CallbackBook
 from agentbar.domain.model.campaign import Campaign, Routing
+from agentbar.domain.model.durable import FloorChanges
 from agentbar.domain.model.errors import (
     IllegalTransition,
     UnknownAgent,
     UnknownCall,
     UnknownCampaign,
 )
-from agentbar.domain.model.durable import FloorChanges
 from agentbar.domain.model.instructions import CancelTimer, Instruction, StartTimer
 from agentbar.domain.model.lead_book import LeadBook
 from agentbar.domain.model.legs import Leg, LegKind, LegPurpose, LegState

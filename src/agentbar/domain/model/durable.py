@@ -34,7 +34,12 @@ class FloorChanges:
 
     def __bool__(self) -> bool:
         return bool(
-            self.agents or self.agents_gone or self.calls or self.calls_gone or self.queues or self.timers
+            self.agents
+            or self.agents_gone
+            or self.calls
+            or self.calls_gone
+            or self.queues
+            or self.timers
         )
 
 
