@@ -177,8 +177,8 @@ class FloorState:
         for campaign_id, call_ids in queues.items():
             queue = self.waiting.setdefault(campaign_id, WaitingCalls())
             for call_id in call_ids:
-                call = self.calls.get(call_id)
-                if call is not None and call.state is CallState.QUEUED:
+                waiting = self.calls.get(call_id)
+                if waiting is not None and waiting.state is CallState.QUEUED:
                     queue.push(call_id)
         for call in queued:  # in no stored queue (none should be): last, by arrival
             queue = self.waiting.setdefault(call.campaign_id, WaitingCalls())

@@ -33,14 +33,8 @@ class FloorChanges:
     """Each timer started (its key: when it runs out, on the floor's clock) or gone (None)."""
 
     def __bool__(self) -> bool:
-        return bool(
-            self.agents
-            or self.agents_gone
-            or self.calls
-            or self.calls_gone
-            or self.queues
-            or self.timers
-        )
+        stored = (self.agents, self.agents_gone, self.calls, self.calls_gone, self.queues)
+        return any(stored) or bool(self.timers)
 
 
 @dataclass
