@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,6 +31,7 @@ from agentbar.ids import new_id
 from agentbar.metrics import Metrics
 from agentbar.ports import Clock, EventBus, Sandbox, Storage, TelephonyDriver
 from agentbar.services.audit import Audit
+from agentbar.services.cluster import Cluster
 from agentbar.services.configuration import Configuration
 from agentbar.services.credentials import Credentials
 from agentbar.services.crm_logouts import CrmLogouts
@@ -36,6 +39,7 @@ from agentbar.services.crm_settings import CrmSettings
 from agentbar.services.desk import Desk
 from agentbar.services.event_replay import EventReplay
 from agentbar.services.leads import LeadIntake
+from agentbar.services.ownership import FloorOwnership
 from agentbar.services.provisioning import Provisioning
 from agentbar.services.readiness import Readiness
 from agentbar.services.runtime import Runtime
@@ -88,6 +92,24 @@ class Container:
     configuration: Configuration
     admin_token: str
     demo_credentials: list[DemoCredentials] = field(default_factory=list)
+    on_floor_lost: Callable[[str], None] = field(default_factory=lambda: restart_as_standby)
+    """What happens to this process once it no longer owns the floor (tests replace it)."""
+
+    @cached_property
+    def ownership(self) -> FloorOwnership:
+        return FloorOwnership(
+            self.storage.lease,
+            self.clock,
+            self.settings.node_id,
+            self.settings.lease_seconds,
+            take=self._take_floor,
+            lose=self.on_floor_lost,
+            sockets=self.sessions.open_sockets,
+        )
+
+    @cached_property
+    def cluster(self) -> Cluster:
+        return Cluster(self.ownership, self.storage.lease, self.clock)
 
     @cached_property
     def app_services(self) -> AppServices:
@@ -98,7 +120,8 @@ class Container:
             clock=self.clock,
             bus=self.bus,
             runtime=self.runtime,
-            readiness=Readiness(self.runtime, self.storage, self.bus),
+            readiness=Readiness(self.runtime, self.storage, self.bus, self.cluster),
+            cluster=self.cluster,
             metrics=self.metrics,
             sessions=self.sessions,
             desk=self.desk,
@@ -123,16 +146,33 @@ class Container:
         self.crm_settings.load()
         if self.settings.demo:
             self.demo_credentials = seed_demo(self.storage.catalog, self.passwords)
+        self.runtime.on_fenced = self.ownership.lost
+        await self.ownership.step()  # a free lease is taken, and the floor with it, at once
+        if not self.ownership.serving:
+            log.info("node %s stands by: another node owns the floor", self.settings.node_id)
+        self.ownership.start()
+
+    async def _take_floor(self, epoch: int) -> None:
+        """This node now owns the floor's lease: it takes the floor back from storage and
+        serves it, every write fenced by `epoch`."""
+        self.runtime.fence = epoch
         self.runtime.center.configure(
             await self.storage.catalog.campaigns(),
             await self.storage.catalog.break_reasons(),
             await self.storage.catalog.ivrs(),
         )
-        # Live agent state is held in memory, so sessions from a previous run cannot resume.
-        ended = await self.sessions.end_left_over()
-        if ended:
-            log.info("ended %d session(s) left open by the previous run", ended)
+        # The live floor is stored with every move: take it back, sessions and calls included.
+        restored = await self.runtime.restore()
         await self.runtime.start()
+        kept, ended = await self.sessions.resume_left_over()
+        if restored or kept or ended:
+            log.info(
+                "restored the floor: %d agent(s) and call(s), %d session(s) kept, %d ended",
+                restored,
+                kept,
+                ended,
+            )
+        await self.runtime.recover()
         self.webhooks.start()
         leads = await self.storage.leads.pending_leads()
         if leads:
@@ -148,8 +188,18 @@ class Container:
         if self.crm_logouts is not None:
             await self.crm_logouts.stop()
         await self.runtime.stop()
+        await self.ownership.stop()  # decided nothing since: the next owner need not wait
         await self.bus.stop()
         self.storage.close()
+
+
+def restart_as_standby(why: str) -> None:
+    """A node that lost the floor cannot trust what it holds in memory: it starts over as a
+    new process (same command line, same pid), which stands by for the lease. Its sockets
+    close with it; toolbars reconnect through the load balancer to the new owner."""
+    log.error("restarting as a node that stands by (%s)", why)
+    logging.shutdown()
+    os.execv(sys.executable, sys.orig_argv)
 
 
 def build(settings: Settings) -> Container:
@@ -176,7 +226,7 @@ def build(settings: Settings) -> Container:
     telephony = _pick("telephony", settings.telephony, telephony_drivers)
     sandbox: Sandbox | None = simulator if telephony is simulator else None
     passwords = Passwords()
-    runtime = Runtime(center, storage.events, bus, telephony, clock)
+    runtime = Runtime(center, storage.events, bus, telephony, clock, storage.floor)
     # Always there: the admin API may configure an endpoint while the server runs.
     sso = CrmSso(_crm_sso(settings))
     crm_logouts = CrmLogouts(sso)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -32,6 +33,11 @@ class Settings(BaseSettings):
     bus: str = "memory"
     redis_url: str | None = None
     """The Redis server of `bus: redis`, e.g. redis://127.0.0.1:6379/0."""
+    node_id: str = Field(default_factory=socket.gethostname, min_length=1, max_length=100)
+    """This process's name among the nodes sharing one database (the floor's lease names it)."""
+    lease_seconds: float = Field(default=5.0, ge=1.0, le=300.0)
+    """How long the floor's lease holds without renewal: the longest a dead owner keeps the
+    floor from another node."""
 
     simulator_answer_delay: float = Field(default=0.0, ge=0.0)
     """Seconds a simulated agent phone rings before it auto-answers."""

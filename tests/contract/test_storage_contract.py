@@ -223,20 +223,15 @@ async def test_an_ended_session_keeps_its_first_end(storage: Storage) -> None:
     assert (ended.ended_at, ended.end_reason) == (20.0, "logout")
 
 
-async def test_ending_every_session_returns_the_open_ones_as_they_were(storage: Storage) -> None:
+async def test_the_open_sessions_are_those_not_ended_oldest_first(storage: Storage) -> None:
     a_campaign(storage, agents=("a1", "a2", "a3"))
-    for n in (1, 2, 3):
+    for n in (3, 1, 2):
         await storage.sessions.create_session(f"s{n}", f"hash-{n}", f"a{n}", "https://c", n)
     await storage.sessions.end_session("s2", "logout", 5.0)
-    ended = await storage.sessions.end_all_sessions("server restarted", 9.0)
-    assert sorted(s.session_id for s in ended) == ["s1", "s3"]
-    assert all(s.ended_at is None for s in ended)
-    for agent_id in ("a1", "a2", "a3"):
-        assert await storage.sessions.active_session_of(agent_id) is None
-    again = await storage.sessions.session_by_token("hash-3")
-    assert again is not None
-    assert again.end_reason == "server restarted"
-    assert await storage.sessions.end_all_sessions("again", 10.0) == []
+    open_ = await storage.sessions.open_sessions()
+    assert [s.session_id for s in open_] == ["s1", "s3"]
+    assert all(s.ended_at is None for s in open_)
+    assert [s.created_at for s in open_] == [1.0, 3.0]
 
 
 async def test_the_audit_log_reads_after_a_cursor_in_order(storage: Storage) -> None:

@@ -71,19 +71,19 @@ def test_leads_not_yet_called_survive_a_restart(tmp_path: Path) -> None:
     with agentbar_server(data_dir, [CRM_ORIGIN]) as first:
         ids = add_leads(first, LEADS).json()["leadIds"]
         toolbar = ToolbarClient(first.socket_url, origin=first.base_url)
-        campaign_id = outbound_campaign(log_in(toolbar))
+        login = log_in(toolbar)
         toolbar.expect_ok("extension.select", name="SIP 1001", phone="1001")
-        toolbar.expect_ok("campaign.select", campaignId=campaign_id)
+        toolbar.expect_ok("campaign.select", campaignId=outbound_campaign(login))
         toolbar.expect_ok("presence.ready")
-        toolbar.wait_event("lead.presented", leadId=ids[0])
+        shown = toolbar.wait_event("lead.presented", leadId=ids[0])
         toolbar.close()
     with agentbar_server(data_dir, [CRM_ORIGIN]) as second:
         toolbar = ToolbarClient(second.socket_url, origin=second.base_url)
-        campaign_id = outbound_campaign(log_in(toolbar))
-        toolbar.expect_ok("extension.select", name="SIP 1001", phone="1001")
-        toolbar.expect_ok("campaign.select", campaignId=campaign_id)
-        toolbar.expect_ok("presence.ready")
-        # The lead shown before the restart is first in line again.
+        toolbar.expect_ok(
+            "auth.resume", token=login["token"], crmOrigin=CRM_ORIGIN, lastSeq=shown["seq"]
+        )
+        # The agent is still ready, and the lead on screen before the restart is shown again.
+        toolbar.wait_event("lead.released", leadId=ids[0])
         toolbar.wait_event("lead.presented", leadId=ids[0])
         toolbar.close()
 

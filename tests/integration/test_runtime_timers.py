@@ -93,7 +93,7 @@ async def floor(tmp_path: Path) -> AsyncIterator[Floor]:
         await storage.catalog.campaigns(), [BreakReason("Lunch"), BreakReason("Unavailable")]
     )
     simulator = Simulator(clock, new_id)
-    runtime = Runtime(center, storage.events, MemoryBus(), simulator, clock)
+    runtime = Runtime(center, storage.events, MemoryBus(), simulator, clock, storage.floor)
     await runtime.start()
     yield Floor(clock, storage, simulator, runtime, campaign_id)
     await runtime.stop()
@@ -280,7 +280,7 @@ async def test_a_seeded_mix_of_customers_plays_out_the_same_way_twice(tmp_path: 
         center.configure(await storage.catalog.campaigns(), [BreakReason("Lunch")])
         mix = CustomerMix(busy=0.3, no_answer=0.3, answer_after=(1, 9), talk=(5, 50))
         simulator = Simulator(clock, center.new_id, customers=mix, seed=seed)
-        runtime = Runtime(center, storage.events, MemoryBus(), simulator, clock)
+        runtime = Runtime(center, storage.events, MemoryBus(), simulator, clock, storage.floor)
         await runtime.start()
         floor = Floor(clock, storage, simulator, runtime, campaign_id)
         await floor.ready("a1", "1001")

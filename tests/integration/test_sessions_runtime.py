@@ -138,7 +138,7 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
     center.configure(await storage.catalog.campaigns(), [BreakReason("Lunch")])
     bus = MemoryBus()
     simulator = Simulator(clock, new_id)
-    runtime = Runtime(center, storage.events, bus, simulator, clock)
+    runtime = Runtime(center, storage.events, bus, simulator, clock, storage.floor)
     sessions = sessions_on(runtime, storage, clock)
     await runtime.start()
     yield Desk(clock, storage, bus, simulator, runtime, sessions, campaign_id)

@@ -104,7 +104,7 @@ async def floor(tmp_path: Path) -> AsyncIterator[TransferFloor]:
         await storage.catalog.campaigns(), [BreakReason("Lunch")], await storage.catalog.ivrs()
     )
     simulator = Simulator(clock, new_id)
-    runtime = Runtime(center, storage.events, MemoryBus(), simulator, clock)
+    runtime = Runtime(center, storage.events, MemoryBus(), simulator, clock, storage.floor)
     await runtime.start()
     made = TransferFloor(clock, storage, simulator, runtime, campaigns["Support"])
     made.campaigns = campaigns

@@ -45,7 +45,7 @@ def admin_services(
     counter = itertools.count(1)
     center = Center(lambda kind: f"{kind}-{next(counter)}")
     simulator = Simulator(clock, center.new_id)
-    runtime = Runtime(center, storage.events, MemoryBus(), simulator, clock)
+    runtime = Runtime(center, storage.events, MemoryBus(), simulator, clock, storage.floor)
     passwords = Passwords(memory_kib=8, time_cost=1)
     audit = Audit(storage.audit, clock)
     provisioning = Provisioning(catalog, storage, passwords, runtime, audit)

@@ -15,9 +15,12 @@ from typing import Any
 
 from agentbar.domain.model.call import Call
 from agentbar.domain.model.callback_book import Callback, CallbackState
+from agentbar.domain.model.durable import FloorChanges
 from agentbar.domain.model.lead_book import Lead, LeadState
 from agentbar.ports import AuditEntry, CallRecord, Envelope, SessionRecord, StorageConflict
 from tests.support.memory_catalog import MemoryCatalog, MemorySettingsStore
+from tests.support.memory_floor import MemoryFloorStore, write_floor
+from tests.support.memory_lease import MemoryFloorLease, check_fence
 from tests.support.memory_tables import LeadRow, SessionRow, Tables
 
 STORED_CALL_FIELDS = (
@@ -77,11 +80,8 @@ class MemorySessionStore:
         if session is not None and session.record.ended_at is None:
             session.record = _ended(session.record, reason, now)
 
-    async def end_all_sessions(self, reason: str, now: float) -> Sequence[SessionRecord]:
-        ended = self._open()
-        for record in ended:
-            self._t.sessions[record.session_id].record = _ended(record, reason, now)
-        return ended
+    async def open_sessions(self) -> Sequence[SessionRecord]:
+        return sorted(self._open(), key=lambda record: record.created_at)
 
 
 def _ended(record: SessionRecord, reason: str, now: float) -> SessionRecord:
@@ -123,7 +123,11 @@ class MemoryEventLog:
         calls: Sequence[Call],
         callbacks: Sequence[Callback] = (),
         leads: Sequence[Lead] = (),
+        floor: FloorChanges | None = None,
+        fence: int | None = None,
     ) -> None:
+        if fence is not None:
+            check_fence(self._t, fence)
         if any(e.seq in self._t.events for e in envelopes):
             raise StorageConflict("an event with that seq is stored already")
         for callback in callbacks:
@@ -147,6 +151,8 @@ class MemoryEventLog:
             stored_call = Call(**{name: getattr(call, name) for name in STORED_CALL_FIELDS})
             known_call = self._t.calls.get(call.call_id)
             self._t.calls[call.call_id] = (stored_call, known_call[1] if known_call else None)
+        if floor:
+            write_floor(self._t, floor)
 
     async def events_after(self, agent_id: str, seq: int, limit: int) -> Sequence[Envelope]:
         return self._events(lambda e: e.agent_id == agent_id and e.seq > seq, limit)
@@ -269,6 +275,8 @@ class MemoryStorage:
     def __init__(self) -> None:
         self.tables = Tables()
         self.events = MemoryEventLog(self.tables)
+        self.floor = MemoryFloorStore(self.tables)
+        self.lease = MemoryFloorLease(self.tables)
         self.sessions = MemorySessionStore(self.tables)
         self.audit = MemoryAuditLog(self.tables)
         self.catalog = MemoryCatalog(self.tables)

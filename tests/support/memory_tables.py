@@ -11,7 +11,7 @@ from agentbar.domain.model.call import Call
 from agentbar.domain.model.callback_book import Callback
 from agentbar.domain.model.campaign import Campaign
 from agentbar.domain.model.lead_book import Lead
-from agentbar.ports import AuditEntry, Envelope, SessionRecord
+from agentbar.ports import AuditEntry, Envelope, LeaseState, NodeSeen, SessionRecord
 
 
 @dataclass
@@ -57,3 +57,9 @@ class Tables:
     leads: dict[str, LeadRow] = field(default_factory=dict)
     webhooks: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     deliveries: list[dict[str, Any]] = field(default_factory=list)
+    floor_agents: dict[str, str] = field(default_factory=dict)
+    floor_calls: dict[str, str] = field(default_factory=dict)
+    floor_queues: dict[str, list[str]] = field(default_factory=dict)
+    floor_timers: dict[str, float] = field(default_factory=dict)
+    lease: LeaseState = field(default_factory=lambda: LeaseState(None, 0, 0.0))
+    nodes: dict[str, NodeSeen] = field(default_factory=dict)

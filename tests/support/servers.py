@@ -81,7 +81,7 @@ def agentbar_server(
     extra_env: dict[str, str] | None = None,
     provision: Callable[[Catalog], None] | None = None,
 ) -> Iterator[AgentbarServer]:
-    """`agentbar serve --demo` as a separate process, ready when /healthz answers.
+    """`agentbar serve --demo` as a separate process, ready when /readyz answers.
 
     `provision` adds to the database before the server starts, as an operator would (there is
     no provisioning API yet); the demo data is seeded on top of it.
@@ -115,7 +115,7 @@ def serving(
     stop_timeout: float = 10.0,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """`agentbar serve <args>` as its own process, logging to `log_path`, yielded once its
-    /healthz answers; terminated (killed if it lingers) on the way out."""
+    /readyz answers (it serves the floor); terminated (killed if it lingers) on the way out."""
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "agentbar", "serve", *args],
@@ -143,7 +143,7 @@ def _wait_healthy(
         if process.poll() is not None:
             raise RuntimeError(f"agentbar exited early:\n{log_path.read_text(errors='replace')}")
         try:
-            if httpx.get(f"{base_url}/healthz", timeout=1.0).status_code == 200:
+            if httpx.get(f"{base_url}/readyz", timeout=1.0).status_code == 200:
                 return
         except httpx.TransportError:
             pass

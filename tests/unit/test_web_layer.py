@@ -4,11 +4,13 @@ of the layer rules, tests/unit/test_layers.py.)"""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, cast
 
 import httpx
 
 from agentbar.services.audit import ADMIN_PUT
+from agentbar.services.cluster import Cluster
 from agentbar.services.provisioning import AgentSummary, Provisioning
 from agentbar.web.app import create_app
 from agentbar.web.app_services import AppServices
@@ -40,6 +42,7 @@ def stand_in_services(provisioning: StandInProvisioning) -> AppServices:
         bus=unused,
         runtime=unused,
         readiness=unused,
+        cluster=cast(Cluster, SimpleNamespace(serving=True, lease_seconds=5.0)),
         metrics=unused,
         sessions=unused,
         desk=unused,

@@ -9,7 +9,9 @@ from agentbar.ports.catalog import Catalog
 from agentbar.ports.clock import Cancellable, Clock
 from agentbar.ports.database import Storage, StorageLifecycle, UnitOfWork
 from agentbar.ports.event_log import EventLog
+from agentbar.ports.floor import FloorStore
 from agentbar.ports.leads import LeadStore
+from agentbar.ports.lease import FloorLease
 from agentbar.ports.sessions import AuditLog, SessionStore
 from agentbar.ports.settings import SettingsStore
 from agentbar.ports.telephony import Sandbox, TelephonyDriver
@@ -19,6 +21,9 @@ from agentbar.ports.values import (
     AuditEntry,
     CallRecord,
     Envelope,
+    Fenced,
+    LeaseState,
+    NodeSeen,
     SessionRecord,
     StorageConflict,
 )
@@ -36,7 +41,12 @@ __all__ = [
     "Envelope",
     "EventBus",
     "EventLog",
+    "Fenced",
+    "FloorLease",
+    "FloorStore",
     "LeadStore",
+    "LeaseState",
+    "NodeSeen",
     "Sandbox",
     "SessionRecord",
     "SessionStore",

@@ -7,7 +7,9 @@ from typing import Protocol
 
 from agentbar.ports.catalog import Catalog
 from agentbar.ports.event_log import EventLog
+from agentbar.ports.floor import FloorStore
 from agentbar.ports.leads import LeadStore
+from agentbar.ports.lease import FloorLease
 from agentbar.ports.sessions import AuditLog, SessionStore
 from agentbar.ports.settings import SettingsStore
 from agentbar.ports.webhooks import WebhookStore
@@ -39,6 +41,12 @@ class Storage(UnitOfWork, StorageLifecycle, Protocol):
 
     @property
     def events(self) -> EventLog: ...
+
+    @property
+    def floor(self) -> FloorStore: ...
+
+    @property
+    def lease(self) -> FloorLease: ...
 
     @property
     def sessions(self) -> SessionStore: ...

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from agentbar.domain.model.call import Call
 from agentbar.domain.model.callback_book import Callback
+from agentbar.domain.model.durable import FloorChanges
 from agentbar.domain.model.lead_book import Lead
 from agentbar.ports.values import CallRecord, Envelope
 
@@ -22,10 +23,14 @@ class EventLog(Protocol):
         calls: Sequence[Call],
         callbacks: Sequence[Callback] = (),
         leads: Sequence[Lead] = (),
+        floor: FloorChanges | None = None,
+        fence: int | None = None,
     ) -> None:
-        """Store events, call states, callbacks and leads in one transaction. A call, callback
-        or lead already stored is replaced by its new state; a new lead goes to the end of
-        the list, a known one keeps its place."""
+        """Store events, call states, callbacks, leads and what changed of the live floor in
+        one transaction. A call, callback or lead already stored is replaced by its new state;
+        a new lead goes to the end of the list, a known one keeps its place. With `fence` (the
+        writer's lease epoch), nothing is written and Fenced is raised unless it is still the
+        lease's epoch; an event whose `seq` is stored already raises StorageConflict."""
         ...
 
     async def events_after(self, agent_id: str, seq: int, limit: int) -> Sequence[Envelope]:

@@ -31,8 +31,8 @@ class SessionStore(Protocol):
         """End the session if it is open; an ended one keeps its first end."""
         ...
 
-    async def end_all_sessions(self, reason: str, now: float) -> Sequence[SessionRecord]:
-        """End every open session; returns them as they were."""
+    async def open_sessions(self) -> Sequence[SessionRecord]:
+        """Every session not yet ended, oldest first."""
         ...
 
 

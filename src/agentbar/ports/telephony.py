@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
+from agentbar.domain.model.call import Call
 from agentbar.domain.model.commands import Signal
 from agentbar.domain.model.instructions import Instruction
 
@@ -19,6 +20,14 @@ class TelephonyDriver(Protocol):
     async def stop(self) -> None: ...
 
     async def execute(self, instruction: Instruction) -> None: ...
+
+    async def adopt(self, calls: Sequence[Call], phones: Mapping[str, str]) -> None:
+        """Take over the live calls a process that died left (the floor restored them), before
+        `start`. `phones` names each logged-in agent's extension phone. The network outlived
+        the process: customers are still on their lines, connected parties still connected;
+        a driver that cannot take a call back reports it ended (CallEnded), never leaves it
+        hanging. Offers that were ringing are not taken back: the floor makes them again."""
+        ...
 
 
 class Sandbox(Protocol):

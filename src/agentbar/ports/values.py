@@ -82,3 +82,27 @@ class AgentSummary:
 class StorageConflict(Exception):
     """A write would break a uniqueness rule of the store (e.g. two extensions, one phone);
     nothing was written."""
+
+
+class Fenced(Exception):
+    """A write of the floor carried a fencing token (the lease's epoch) that is no longer the
+    lease's: another node owns the floor now; nothing was written."""
+
+
+@dataclass(frozen=True)
+class LeaseState:
+    """Who holds the floor's lease: its owner (None once released), its epoch — the fencing
+    token every floor write carries — and when it runs out unless renewed."""
+
+    owner: str | None
+    epoch: int
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class NodeSeen:
+    """A node as its last heartbeat left it."""
+
+    node_id: str
+    last_seen: float
+    sockets: int

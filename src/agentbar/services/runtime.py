@@ -1,9 +1,15 @@
 """Runtime: the one path by which anything changes.
 
 A command (from an agent) or a signal (from telephony) is decided by the pure Center, then
-its events are numbered and stored with the calls they touched in one transaction, then
-published, then its telephony instructions are carried out — in that order, so nothing is
-published or acknowledged before it is durable. One lock keeps the numbering in order.
+its events are numbered and stored in one transaction with the calls they touched and what
+changed of the live floor (agents, live calls, queues, timers), then published, then its
+telephony instructions are carried out — in that order, so nothing is published or
+acknowledged before it is durable. One lock keeps the numbering in order.
+
+Because every move stores the floor as it leaves it, a process started after one that died
+restores the floor from storage (`restore`): agents, calls and queues as they were, every
+timer armed for the moment it was due, and then `RecoverFloor` makes again what only the dead
+process held (a ringing offer, a lead on screen).
 """
 
 from __future__ import annotations
@@ -14,10 +20,19 @@ from collections.abc import Callable
 from typing import Any
 
 from agentbar.domain.center import Center, Outcome
-from agentbar.domain.model.commands import Command, Signal, TimerFired
+from agentbar.domain.model.commands import Command, RecoverFloor, Signal, TimerFired
 from agentbar.domain.model.errors import DomainError
 from agentbar.domain.model.instructions import CancelTimer, Instruction, StartTimer
-from agentbar.ports import Cancellable, Clock, Envelope, EventBus, EventLog, TelephonyDriver
+from agentbar.ports import (
+    Cancellable,
+    Clock,
+    Envelope,
+    EventBus,
+    EventLog,
+    Fenced,
+    FloorStore,
+    TelephonyDriver,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +45,11 @@ class Runtime:
         bus: EventBus,
         telephony: TelephonyDriver,
         clock: Clock,
+        floor: FloorStore,
     ) -> None:
         self.center = center
         self._storage = storage
+        self._floor = floor
         self._bus = bus
         self._telephony = telephony
         self._clock = clock
@@ -43,6 +60,34 @@ class Runtime:
         self._timers: dict[str, Cancellable] = {}
         self._watchers: list[Callable[[Envelope], None]] = []
         self.started = False
+        self.fence: int | None = None
+        """The floor lease's epoch this process decides under; every write carries it."""
+        self.on_fenced: Callable[[str], None] | None = None
+        """Told when a write comes back fenced: another node owns the floor now."""
+
+    async def restore(self) -> int:
+        """Take back the floor the last process stored (call once, after the center is
+        configured and before `start`); returns how many agents and calls came back."""
+        image = await self._floor.load_floor()
+        self.center.restore(image.agents, image.calls, image.queues)
+        # What telephony reports about the calls it takes back waits in the inbox until
+        # `start` pumps it, as do the timers that ran out while no process was running.
+        self._telephony.attach(self._inbox.put_nowait)
+        phones = {
+            agent.agent_id: agent.extension.phone
+            for agent in self.center.agents.values()
+            if agent.extension is not None
+        }
+        live = [*self.center.calls.values(), *self.center.handed_off.values()]
+        await self._telephony.adopt(live, phones)
+        now = self._clock.now()
+        for key, due in image.timers.items():
+            self._arm(key, due - now)
+        return len(image.agents) + len(image.calls)
+
+    async def recover(self) -> Outcome:
+        """Make again what only the last process held: offers ringing, leads on screen."""
+        return await self.command(RecoverFloor())
 
     async def start(self) -> None:
         self._seq = await self._storage.last_seq()
@@ -74,7 +119,7 @@ class Runtime:
         """Store and publish an event the service layer itself originates (sessions)."""
         async with self._lock:
             envelope = self._envelope(kind, self._clock.now(), agent_id, None, data)
-            await self._storage.record([envelope], [])
+            await self._record([envelope], Outcome())
             await self._publish(envelope)
             return envelope
 
@@ -90,17 +135,31 @@ class Runtime:
                 self._envelope(e.kind, now, e.topic_agent, e.topic_call, e.payload())
                 for e in outcome.events
             ]
-            await self._storage.record(
-                envelopes,
-                list(outcome.calls.values()),
-                list(outcome.callbacks.values()),
-                list(outcome.leads.values()),
-            )
+            await self._record(envelopes, outcome)
             for envelope in envelopes:
                 await self._publish(envelope)
             for instruction in outcome.instructions:
                 await self._carry_out(instruction)
             return outcome
+
+    async def _record(self, envelopes: list[Envelope], outcome: Outcome) -> None:
+        """Store a move, fenced by this process's lease epoch. A write that fails leaves the
+        numbering where it was; one refused by the fence means another node decides now: this
+        one stops (nothing of the move is published or carried out)."""
+        try:
+            await self._storage.record(
+                envelopes,
+                list(outcome.calls.values()),
+                list(outcome.callbacks.values()),
+                list(outcome.leads.values()),
+                outcome.floor,
+                fence=self.fence,
+            )
+        except BaseException as failed:
+            self._seq -= len(envelopes)
+            if isinstance(failed, Fenced) and self.on_fenced is not None:
+                self.on_fenced(str(failed))
+            raise
 
     async def _publish(self, envelope: Envelope) -> None:
         """A stored event goes to its subscribers, then to every watcher."""
@@ -111,22 +170,24 @@ class Runtime:
     async def _carry_out(self, instruction: Instruction) -> None:
         """Timers are the runtime's own business (on its clock); the rest is telephony's."""
         if isinstance(instruction, StartTimer):
-            previous = self._timers.pop(instruction.key, None)
-            if previous is not None:
-                previous.cancel()
-            key = instruction.key
-
-            def fire() -> None:
-                self._timers.pop(key, None)
-                self._inbox.put_nowait(TimerFired(key))
-
-            self._timers[key] = self._clock.call_later(instruction.delay, fire)
+            self._arm(instruction.key, instruction.delay)
         elif isinstance(instruction, CancelTimer):
             timer = self._timers.pop(instruction.key, None)
             if timer is not None:
                 timer.cancel()
         else:
             await self._telephony.execute(instruction)
+
+    def _arm(self, key: str, delay: float) -> None:
+        previous = self._timers.pop(key, None)
+        if previous is not None:
+            previous.cancel()
+
+        def fire() -> None:
+            self._timers.pop(key, None)
+            self._inbox.put_nowait(TimerFired(key))
+
+        self._timers[key] = self._clock.call_later(delay, fire)
 
     @property
     def pending_timers(self) -> frozenset[str]:

@@ -258,14 +258,33 @@ class Sessions:
             raise NoActiveSession(f"agent '{agent_id}' has no active session")
         await self._audit.record(a.ADMIN_LOGOUT, agent_id, client, reason)
 
-    async def end_left_over(self) -> int:
-        """At start: sessions of a previous run end, since the live state they referred to is
-        gone. No socket can be open yet; the CRM is told of those it opened, as of any ending."""
-        ended = await self._storage.end_all_sessions(SERVER_RESTARTED, self._clock.now())
-        for record in ended:
-            if record.crm_session_id is not None and self._crm_logouts is not None:
-                self._crm_logouts.send(record.crm_session_id)
-        return len(ended)
+    async def resume_left_over(self) -> tuple[int, int]:
+        """At start, once the floor is restored: a session of the last run whose agent is still
+        on the floor goes on — its toolbar resumes with its token as after any reconnect; its
+        idle clock starts afresh (no socket is open yet), its lifetime runs from its start. A
+        session whose agent is not on the floor ends, and an agent on the floor with no session
+        is logged out: nobody could act for it. Returns (sessions kept, sessions ended)."""
+        kept, ended = 0, 0
+        async with self._lock:
+            now = self._clock.now()
+            with_session: set[str] = set()
+            for record in await self._storage.open_sessions():
+                live = _Live(record.agent_id, record.crm_session_id)
+                self._live[record.session_id] = live
+                on_floor = self._runtime.center.find_agent(record.agent_id) is not None
+                if not on_floor or record.agent_id in with_session:
+                    await self._end(record.session_id, record.agent_id, SERVER_RESTARTED)
+                    ended += 1
+                    continue
+                with_session.add(record.agent_id)
+                self._start_idle_timer(record.session_id, live)
+                left = record.created_at + self._max_age - now
+                self._start_lifetime_timer(record.session_id, live, max(left, 0.0))
+                kept += 1
+            for agent_id in list(self._runtime.center.agents):
+                if agent_id not in with_session:
+                    await self._runtime.command(ForceLogOut(agent_id, SERVER_RESTARTED))
+        return kept, ended
 
     async def _force_out(self, session_id: str, agent_id: str, reason: str) -> None:
         if self._runtime.center.find_agent(agent_id) is not None:

@@ -17,6 +17,7 @@ from agentbar.web.api import (
     audit,
     break_reasons,
     campaigns,
+    cluster,
     configuration,
     crm_settings,
     events,
@@ -31,6 +32,7 @@ from agentbar.web.app_services import AppServices
 from agentbar.web.deps import MetricsDep, ReadinessDep
 from agentbar.web.security import framing_policy
 from agentbar.web.socket import ToolbarServices, ToolbarSocket
+from agentbar.web.standby import StandbyGate
 
 
 def create_app(services: AppServices, on_started: Callable[[], None] | None = None) -> FastAPI:
@@ -47,6 +49,11 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
     app = FastAPI(title="agentbar", version=__version__, lifespan=lifespan)
     app.state.services = services
     app.middleware("http")(framing_policy)
+    app.add_middleware(
+        StandbyGate,
+        serving=lambda: services.cluster.serving,
+        retry_after=services.cluster.lease_seconds,
+    )
     app.include_router(pages.router)
     app.include_router(simulator.router)
     app.include_router(lead_lists.router)
@@ -55,6 +62,7 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
         app.include_router(resource.router)
     app.include_router(webhooks.router)
     app.include_router(audit.router)
+    app.include_router(cluster.router)
     app.include_router(supervisor_page.router)
     app.mount(
         supervisor_page.STATIC_PATH,
@@ -91,7 +99,7 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
 
     @app.get("/readyz", tags=["operations"])
     async def readyz(readiness: ReadinessDep) -> JSONResponse:
-        """Ready for agents: the runtime runs and the database answers."""
+        """Ready for agents: this node serves the floor, the database and the bus answer."""
         problems = await readiness.problems()
         status = 503 if problems else 200
         return JSONResponse(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from agentbar.metrics import Metrics
 from agentbar.ports import Clock, EventBus
 from agentbar.services.audit import Audit
+from agentbar.services.cluster import Cluster
 from agentbar.services.configuration import Configuration
 from agentbar.services.crm_settings import CrmSettings
 from agentbar.services.desk import Desk
@@ -31,6 +32,7 @@ class AppServices:
     bus: EventBus
     runtime: Runtime
     readiness: Readiness
+    cluster: Cluster
     metrics: Metrics
     sessions: Sessions
     desk: Desk

@@ -12,6 +12,7 @@ from starlette.requests import HTTPConnection
 from agentbar.metrics import Metrics
 from agentbar.ports import Clock
 from agentbar.services.audit import Audit
+from agentbar.services.cluster import Cluster
 from agentbar.services.configuration import Configuration
 from agentbar.services.crm_settings import CrmSettings
 from agentbar.services.event_replay import EventReplay
@@ -45,6 +46,10 @@ def clock(connection: HTTPConnection) -> Clock:
 
 def runtime(connection: HTTPConnection) -> Runtime:
     return _services(connection).runtime
+
+
+def cluster(connection: HTTPConnection) -> Cluster:
+    return _services(connection).cluster
 
 
 def readiness(connection: HTTPConnection) -> Readiness:
@@ -104,6 +109,7 @@ AdminTokenDep = Annotated[AdminToken, Depends(admin_token)]
 ClockDep = Annotated[Clock, Depends(clock)]
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
 ReadinessDep = Annotated[Readiness, Depends(readiness)]
+ClusterDep = Annotated[Cluster, Depends(cluster)]
 MetricsDep = Annotated[Metrics, Depends(metrics)]
 SessionsDep = Annotated[Sessions, Depends(sessions)]
 EventReplayDep = Annotated[EventReplay, Depends(event_replay)]

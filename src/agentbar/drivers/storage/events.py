@@ -7,15 +7,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from agentbar.domain.model.call import Call
 from agentbar.domain.model.callback_book import Callback
+from agentbar.domain.model.durable import FloorChanges
 from agentbar.domain.model.lead_book import Lead
 from agentbar.drivers.storage import schema as t
 from agentbar.drivers.storage.calls import call_of, write_call
 from agentbar.drivers.storage.database import Connections
+from agentbar.drivers.storage.floor import write_floor
 from agentbar.drivers.storage.leads import write_callback, write_leads
-from agentbar.ports.values import CallRecord, Envelope
+from agentbar.drivers.storage.lease import check_fence
+from agentbar.ports.values import CallRecord, Envelope, StorageConflict
 
 
 class SqlEventLog:
@@ -33,8 +37,26 @@ class SqlEventLog:
         calls: Sequence[Call],
         callbacks: Sequence[Callback] = (),
         leads: Sequence[Lead] = (),
+        floor: FloorChanges | None = None,
+        fence: int | None = None,
+    ) -> None:
+        try:
+            self._record(envelopes, calls, callbacks, leads, floor, fence)
+        except IntegrityError as error:
+            raise StorageConflict("an event with that seq is stored already") from error
+
+    def _record(
+        self,
+        envelopes: Sequence[Envelope],
+        calls: Sequence[Call],
+        callbacks: Sequence[Callback],
+        leads: Sequence[Lead],
+        floor: FloorChanges | None,
+        fence: int | None,
     ) -> None:
         with self._db.write() as c:
+            if fence is not None:
+                check_fence(c, fence)
             for callback in callbacks:
                 write_callback(self._db, c, callback)
             if leads:
@@ -56,6 +78,8 @@ class SqlEventLog:
                 )
             for call in calls:
                 write_call(self._db, c, call)
+            if floor:
+                write_floor(self._db, c, floor)
 
     async def events_after(self, agent_id: str, seq: int, limit: int) -> Sequence[Envelope]:
         return self._events((t.events.c.agent_id == agent_id) & (t.events.c.seq > seq), limit)

@@ -235,3 +235,54 @@ server_settings = Table(
     Column("name", String(100), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+
+# -- the live floor, as the last stored move left it (read back by a starting process) -------
+
+floor_agents = Table(
+    "floor_agents",
+    metadata,
+    Column("agent_id", String(64), primary_key=True),
+    Column("doc", Text, nullable=False),
+)
+
+floor_calls = Table(
+    "floor_calls",
+    metadata,
+    Column("call_id", String(64), primary_key=True),
+    Column("doc", Text, nullable=False),
+)
+
+floor_queues = Table(
+    "floor_queues",
+    metadata,
+    Column("campaign_id", String(64), primary_key=True),
+    Column("call_ids", Text, nullable=False),
+)
+
+floor_timers = Table(
+    "floor_timers",
+    metadata,
+    Column("timer_key", String(200), primary_key=True),
+    Column("due_at", Float, nullable=False),
+)
+
+
+# -- several nodes: the floor's lease (one row) and every node's heartbeat ---------------------
+
+floor_lease = Table(
+    "floor_lease",
+    metadata,
+    Column("name", String(20), primary_key=True),
+    Column("owner", String(100), nullable=True),
+    Column("epoch", Integer, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+cluster_nodes = Table(
+    "cluster_nodes",
+    metadata,
+    Column("node_id", String(100), primary_key=True),
+    Column("last_seen", Float, nullable=False),
+    Column("sockets", Integer, nullable=False),
+)

@@ -59,12 +59,11 @@ class SqlSessionStore:
                 .values(ended_at=now, end_reason=reason)
             )
 
-    async def end_all_sessions(self, reason: str, now: float) -> Sequence[SessionRecord]:
-        with self._db.write() as c:
+    async def open_sessions(self) -> Sequence[SessionRecord]:
+        with self._db.read() as c:
             open_ = t.sessions.c.ended_at.is_(None)
-            ended = [_session_record(row) for row in c.execute(select(t.sessions).where(open_))]
-            c.execute(update(t.sessions).where(open_).values(ended_at=now, end_reason=reason))
-        return ended
+            rows = c.execute(select(t.sessions).where(open_).order_by(t.sessions.c.created_at))
+            return [_session_record(row) for row in rows]
 
 
 class SqlAuditLog:

@@ -9,7 +9,9 @@ from sqlalchemy import Engine, select
 from agentbar.drivers.storage.catalog import SqlCatalog
 from agentbar.drivers.storage.database import Connections
 from agentbar.drivers.storage.events import SqlEventLog
+from agentbar.drivers.storage.floor import SqlFloorStore
 from agentbar.drivers.storage.leads import SqlLeadStore
+from agentbar.drivers.storage.lease import SqlFloorLease
 from agentbar.drivers.storage.sessions import SqlAuditLog, SqlSessionStore
 from agentbar.drivers.storage.settings import SqlSettingsStore
 from agentbar.drivers.storage.webhooks import SqlWebhookStore
@@ -19,6 +21,8 @@ class SqlDatabase:
     def __init__(self, url: str) -> None:
         self._db = Connections(url)
         self.events = SqlEventLog(self._db)
+        self.floor = SqlFloorStore(self._db)
+        self.lease = SqlFloorLease(self._db)
         self.sessions = SqlSessionStore(self._db)
         self.audit = SqlAuditLog(self._db)
         self.catalog = SqlCatalog(self._db)

@@ -14,10 +14,10 @@ renames the line; the old name still reaches it (the sandbox API's hang-up uses 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from agentbar.domain.model.call import CallType
+from agentbar.domain.model.call import Call, CallState, CallType
 from agentbar.domain.model.commands import (
     AgentAnswered,
     AgentDidNotAnswer,
@@ -30,6 +30,7 @@ from agentbar.domain.model.commands import (
     Signal,
 )
 from agentbar.domain.model.errors import UnknownCall
+from agentbar.domain.model.handoffs import TransferState
 from agentbar.domain.model.instructions import (
     AddLeg,
     CancelOffer,
@@ -45,66 +46,20 @@ from agentbar.domain.model.instructions import (
     ResumeCall,
     TransferCall,
 )
-from agentbar.domain.model.legs import LegKind
+from agentbar.domain.model.legs import LegKind, LegPurpose, LegState, live_legs
+from agentbar.drivers.telephony.simulator_scripts import (
+    CustomerMix,
+    CustomerScript,
+    IvrScript,
+    PhoneScript,
+)
 from agentbar.ports import Cancellable, Clock
 
-
-@dataclass(frozen=True)
-class PhoneScript:
-    """How a simulated agent phone treats an offered call."""
-
-    answer_after: float | None = 0.0
-    """Seconds of ringing before it auto-answers; None: it rings until the offer is cancelled."""
-    busy: bool = False
-    """It refuses every call at once."""
-
-
-@dataclass(frozen=True)
-class CustomerScript:
-    """How a simulated customer treats an outbound call to their number."""
-
-    answer_after: float | None = 0.0
-    """Seconds of ringing before they pick up; None: they never do (no answer)."""
-    busy: bool = False
-    hang_up_after: float | None = None
-    """Seconds of talking after which they hang up; None: they wait for the agent."""
-
-
-@dataclass(frozen=True)
-class IvrScript:
-    """How a simulated IVR treats a call sent or conferenced to it."""
-
-    answer_after: float = 0.0
-    hang_up_after: float | None = None
-    """Seconds after answering that it hangs up (a survey that ends); None: it never does."""
-
-
-@dataclass(frozen=True)
-class CustomerMix:
-    """Customers drawn at random, reproducibly from the simulator's seed: each outbound call to
-    a number with no script of its own draws how that customer behaves."""
-
-    busy: float = 0.0
-    """Chance the line is busy."""
-    no_answer: float = 0.0
-    """Chance nobody picks up."""
-    answer_after: tuple[float, float] = (1.0, 6.0)
-    """Seconds of ringing before they pick up, drawn uniformly from this range."""
-    talk: tuple[float, float] | None = None
-    """Seconds they talk before hanging up themselves; None: they wait for the agent."""
-
-    def draw(self, rng: random.Random) -> CustomerScript:
-        roll = rng.random()
-        if roll < self.busy:
-            return CustomerScript(busy=True)
-        if roll < self.busy + self.no_answer:
-            return CustomerScript(answer_after=None)
-        talk = rng.uniform(*self.talk) if self.talk is not None else None
-        return CustomerScript(answer_after=rng.uniform(*self.answer_after), hang_up_after=talk)
-
+__all__ = ["CustomerMix", "CustomerScript", "IvrScript", "LineView", "PhoneScript", "Simulator"]
 
 NO_ANSWER_AFTER = 30.0
 """Seconds an unanswered leg rings before the network gives up on it."""
+SIDE_LEGS = (LegPurpose.CONSULT, LegPurpose.CONFERENCE, LegPurpose.TRANSFER)
 
 
 @dataclass
@@ -215,17 +170,56 @@ class Simulator:
 
     async def stop(self) -> None:
         for call in self._calls.values():
-            for timer in call.pending:
-                timer.cancel()
-            if call.ringing is not None:
-                call.ringing.cancel()
-            self._stop_offers(call)
-            for leg in call.legs.values():
-                leg.cancel()
+            self._silence(call)
         self._calls.clear()
 
     def live_calls(self) -> list[str]:
         return list(self._calls)
+
+    # -- after a restart: the lines a dead process left ---------------------------------------
+
+    async def adopt(self, calls: Sequence[Call], phones: Mapping[str, str]) -> None:
+        """Rebuild the line of every call whose customer is still on it, as the floor restored
+        it: who talks to whom, held or not, its side legs (ringing ones ring again, as scripted
+        now); a dial not yet answered starts again. Timers the dead process held for its parties
+        died with it: a scripted `hang_up_after` or an IVR's end never comes for such a line."""
+        for call in calls:
+            customer = call.leg(call.customer_crt)
+            if customer is None or customer.kind is not LegKind.CUSTOMER or not customer.live:
+                continue  # the customer hung up: the floor knows already
+            if call.state is CallState.DIALING:
+                self._dial_again(call, phones)
+            else:
+                self._take_back(call, phones)
+
+    def _dial_again(self, call: Call, phones: Mapping[str, str]) -> None:
+        extension = phones.get(call.agent_id) if call.agent_id is not None else None
+        if extension is None or call.user_crt is None:
+            # No extension to ring first: end the dial rather than leave it ringing forever.
+            self._signal(DialFailed(call.call_id, "server restarted"))
+            return
+        dial = DialOut(call.call_id, call.user_crt, extension, call.customer_crt, call.phone)
+        self._dial_out(dial)
+
+    def _take_back(self, call: Call, phones: Mapping[str, str]) -> None:
+        line = SimulatedCall(call.call_id, call.phone, call.customer_crt)
+        if call.state in (CallState.CONNECTED, CallState.CONSULTING):
+            # A queued or offered call has no agent on the line: the floor offers it again.
+            line.agent_leg, line.on_hold = call.user_crt, call.on_hold
+            line.agent_phone = phones.get(call.agent_id) if call.agent_id is not None else None
+        line.customer_with = _handed_to(call)
+        self._calls[line.call_id] = line
+        if call.transferred_from is not None:
+            # The sandbox may still hang up under the name the line had before a requeue.
+            self._renamed[call.transferred_from] = line.call_id
+            line.former_names.append(call.transferred_from)
+        for leg in live_legs(call.legs, *SIDE_LEGS):
+            # A USER leg's party is an agent: it rang on that agent's extension.
+            address = phones.get(leg.party, leg.party) if leg.kind is LegKind.USER else leg.party
+            if leg.state is LegState.CONNECTED:
+                line.legs[leg.leg_id] = SimulatedLeg(leg.kind, address, answered=True)
+            else:
+                self._ring_leg(line, leg.leg_id, leg.kind, address)
 
     # -- the customer's side (sandbox API) --------------------------------------------------
 
@@ -473,17 +467,22 @@ class Simulator:
                 pending.cancel()
         call.offers.clear()
 
-    def _end(self, call_id: str, ended_by: str) -> None:
-        call = self._calls.pop(call_id, None)
-        if call is None:
-            raise UnknownCall(f"no live simulated call '{call_id}'")
+    @classmethod
+    def _silence(cls, call: SimulatedCall) -> None:
+        """Cancel all the line still has due: hang-ups, ringing, offers, its legs' timers."""
         for timer in call.pending:
             timer.cancel()
         if call.ringing is not None:
             call.ringing.cancel()
-        self._stop_offers(call)
+        cls._stop_offers(call)
         for leg in call.legs.values():
             leg.cancel()
+
+    def _end(self, call_id: str, ended_by: str) -> None:
+        call = self._calls.pop(call_id, None)
+        if call is None:
+            raise UnknownCall(f"no live simulated call '{call_id}'")
+        self._silence(call)
         for name in call.former_names:
             self._renamed.pop(name, None)
         self._signal(CallEnded(call_id, ended_by))
@@ -492,3 +491,10 @@ class Simulator:
         if self._emit is None:
             raise RuntimeError("simulator is not attached to a contact center")
         self._emit(signal)
+
+
+def _handed_to(call: Call) -> str | None:
+    """The live leg a completed transfer bridged the customer to, once the agent left."""
+    completed = {t.leg_id for t in call.transfers if t.state is TransferState.COMPLETED}
+    handed = [leg.leg_id for leg in live_legs(call.legs) if leg.leg_id in completed]
+    return handed[-1] if handed else None

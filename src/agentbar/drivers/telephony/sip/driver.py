@@ -21,11 +21,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentbar.domain.model.call import CallType
+from agentbar.domain.model.call import Call, CallType
 from agentbar.domain.model.commands import (
     AgentAnswered,
     AgentDidNotAnswer,
@@ -69,6 +69,8 @@ from agentbar.drivers.telephony.sip.sdp import Origin, answer_on_hold, relay
 log = logging.getLogger(__name__)
 
 BUSY = (486, 600, 603)
+RESTARTED = "server restarted"
+"""Who ended a call a restart could not take back."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,15 @@ class SipTelephony:
 
     def live_calls(self) -> list[str]:
         return list(self._calls)
+
+    async def adopt(self, calls: Sequence[Call], phones: Mapping[str, str]) -> None:
+        """Dialogs are not stored yet, so a restart ends the calls it cannot take back: each
+        call whose customer was still on the line is reported ended, and the floor wraps it up
+        (or records its legs' end, once the agent had handed the customer on)."""
+        for call in calls:
+            customer = call.leg(call.customer_crt)
+            if customer is not None and customer.live:
+                self._signal(CallEnded(call.call_id, RESTARTED))
 
     # -- instructions -------------------------------------------------------------------
 

@@ -1,0 +1,78 @@
+"""The FloorLease port on SQL: the lease is one row that every acquire, renewal and fenced
+write updates, so the database orders them — on PostgreSQL the row lock makes two nodes racing
+for an expired lease resolve to one winner, and a fenced write wait for an acquire in flight."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from agentbar.drivers.storage import schema as t
+from agentbar.drivers.storage.database import Connections
+from agentbar.ports.values import Fenced, LeaseState, NodeSeen
+
+_LEASE = t.floor_lease
+_THE_LEASE = _LEASE.c.name == "floor"
+
+
+def check_fence(c: Connection, epoch: int) -> None:
+    """Inside a write: go on only while `epoch` is still the lease's (the row stays locked to
+    the end of the transaction, so no acquire slips in between)."""
+    held = c.execute(update(_LEASE).where(_THE_LEASE, _LEASE.c.epoch == epoch).values(epoch=epoch))
+    if held.rowcount != 1:
+        raise Fenced(f"the floor's lease is no longer at epoch {epoch}")
+
+
+class SqlFloorLease:
+    def __init__(self, db: Connections) -> None:
+        self._db = db
+
+    async def acquire(self, node_id: str, now: float, seconds: float) -> int | None:
+        free = _LEASE.c.owner.is_(None) | (_LEASE.c.expires_at < now)
+        with self._db.write() as c:
+            taken = c.execute(
+                update(_LEASE)
+                .where(_THE_LEASE, free)
+                .values(owner=node_id, epoch=_LEASE.c.epoch + 1, expires_at=now + seconds)
+            )
+            if taken.rowcount != 1:
+                return None
+            epoch: int = c.execute(select(_LEASE.c.epoch).where(_THE_LEASE)).scalar_one()
+            return epoch
+
+    async def renew(self, node_id: str, epoch: int, now: float, seconds: float) -> bool:
+        with self._db.write() as c:
+            renewed = c.execute(
+                update(_LEASE)
+                .where(_THE_LEASE, _LEASE.c.owner == node_id, _LEASE.c.epoch == epoch)
+                .values(expires_at=now + seconds)
+            )
+            return renewed.rowcount == 1
+
+    async def release(self, node_id: str, epoch: int) -> None:
+        with self._db.write() as c:
+            c.execute(
+                update(_LEASE)
+                .where(_THE_LEASE, _LEASE.c.owner == node_id, _LEASE.c.epoch == epoch)
+                .values(owner=None, expires_at=0.0)
+            )
+
+    async def lease(self) -> LeaseState:
+        with self._db.read() as c:
+            row = c.execute(select(_LEASE).where(_THE_LEASE)).one()
+        return LeaseState(row.owner, row.epoch, row.expires_at)
+
+    async def beat(self, node_id: str, now: float, sockets: int) -> None:
+        values = {"node_id": node_id, "last_seen": now, "sockets": sockets}
+        with self._db.write() as c:
+            c.execute(self._db.upsert(t.cluster_nodes, ("node_id",), values), values)
+
+    async def nodes(self, since: float) -> Sequence[NodeSeen]:
+        nodes = t.cluster_nodes
+        with self._db.read() as c:
+            rows = c.execute(
+                select(nodes).where(nodes.c.last_seen >= since).order_by(nodes.c.node_id)
+            )
+            return [NodeSeen(r.node_id, r.last_seen, r.sockets) for r in rows]

@@ -1,0 +1,115 @@
+"""The stored live floor, every driver: what a move reported comes back as it was — agents,
+live calls with their legs and transfers, queue orders, pending timers — and what it reported
+gone does not; a move that fails to store leaves the floor as the last one left it."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentbar.domain.model.agent import Agent, AgentProfile, AgentState, Extension
+from agentbar.domain.model.call import Call, CallState, CallType
+from agentbar.domain.model.durable import FloorChanges
+from agentbar.domain.model.handoffs import Transfer, TransferKind
+from agentbar.domain.model.legs import Leg, LegKind, LegPurpose, LegState
+from agentbar.ports import Envelope, Storage, StorageConflict
+
+
+def an_agent(agent_id: str, **changes: object) -> Agent:
+    agent = Agent(AgentProfile(agent_id, agent_id.upper(), frozenset({"1", "2"})))
+    for name, value in changes.items():
+        setattr(agent, name, value)
+    return agent
+
+
+def a_live_call(call_id: str) -> Call:
+    call = Call(call_id, CallType.INBOUND, "1", "+14085551212", f"crt-c-{call_id}", 5.0)
+    call.state, call.agent_id, call.user_crt, call.on_hold = CallState.CONNECTED, "a1", "u", True
+    call.crm_params = {"customerId": "42", "tags": ["vip"]}
+    call.legs = [
+        Leg(call.customer_crt, LegKind.CUSTOMER, call.phone, LegPurpose.CALL, 5.0),
+        Leg("u", LegKind.AGENT, "a1", LegPurpose.CALL, 6.0, LegState.CONNECTED, 7.0),
+    ]
+    call.transfers = [Transfer("t1", TransferKind.INCALL, "+15550100", "a1", 8.0, leg_id="x")]
+    return call
+
+
+async def test_a_new_storage_holds_an_empty_floor(storage: Storage) -> None:
+    image = await storage.floor.load_floor()
+    assert (image.agents, image.calls, image.queues, image.timers) == ([], [], {}, {})
+
+
+async def test_the_floor_comes_back_as_the_moves_left_it(storage: Storage) -> None:
+    ready = an_agent(
+        "a1",
+        state=AgentState.ON_CALL,
+        extension=Extension("SIP 1001", "1001"),
+        campaign_id="1",
+        call_id="c1",
+        idle_since=3.5,
+        last_offer=7,
+    )
+    on_break = an_agent("a2", state=AgentState.BREAK, break_reason="Lunch")
+    live, waiting = a_live_call("c1"), Call("c2", CallType.INBOUND, "1", "+1555", "crt-2", 9.0)
+    await storage.events.record(
+        [],
+        [],
+        floor=FloorChanges(
+            agents=[ready, on_break],
+            calls=[live, waiting],
+            queues={"1": ["c2"]},
+            timers={"wrapup:c0": 40.0, "ring:c2/x": 12.0},
+        ),
+    )
+    image = await storage.floor.load_floor()
+    assert sorted(image.agents, key=lambda a: a.agent_id) == [ready, on_break]
+    assert sorted(image.calls, key=lambda c: c.call_id) == [live, waiting]
+    assert image.queues == {"1": ["c2"]}
+    assert image.timers == {"wrapup:c0": 40.0, "ring:c2/x": 12.0}
+
+
+async def test_a_later_move_replaces_what_it_changed_and_removes_what_is_gone(
+    storage: Storage,
+) -> None:
+    first = FloorChanges(
+        agents=[an_agent("a1"), an_agent("a2")],
+        calls=[a_live_call("c1"), a_live_call("c2")],
+        queues={"1": ["c3", "c4"], "2": ["c5"]},
+        timers={"wrapup:c1": 40.0, "ring:c3/x": 12.0},
+    )
+    await storage.events.record([], [], floor=first)
+    moved = an_agent("a2", state=AgentState.READY, idle_since=20.0)
+    ended = a_live_call("c2")
+    ended.state = CallState.WRAP_UP
+    await storage.events.record(
+        [],
+        [],
+        floor=FloorChanges(
+            agents=[moved],
+            agents_gone=["a1"],
+            calls=[ended],
+            calls_gone=["c1"],
+            queues={"1": ["c4"]},
+            timers={"wrapup:c1": None, "ring:c3/x": None, "wrapup:c2": 60.0},
+        ),
+    )
+    image = await storage.floor.load_floor()
+    assert image.agents == [moved]
+    assert image.calls == [ended]
+    assert image.queues == {"1": ["c4"], "2": ["c5"]}
+    assert image.timers == {"wrapup:c2": 60.0}
+
+
+async def test_a_move_whose_events_fail_to_store_changes_nothing_of_the_floor(
+    storage: Storage,
+) -> None:
+    event = Envelope(1, "agent.ready", 1.0, "a1", None, {})
+    await storage.events.record([event], [], floor=FloorChanges(agents=[an_agent("a1")]))
+    with pytest.raises(StorageConflict):
+        await storage.events.record(
+            [event],
+            [],
+            floor=FloorChanges(agents_gone=["a1"], agents=[an_agent("a2")], timers={"k": 1.0}),
+        )
+    image = await storage.floor.load_floor()
+    assert image.agents == [an_agent("a1")]
+    assert image.timers == {}
