@@ -328,10 +328,9 @@ def test_a_restart_keeps_crm_sessions_and_logs_out_of_the_crm_only_when_they_end
     env = {"AGENTBAR_CRM_SSO_URL": "", "AGENTBAR_CRM_SSO_FORMAT": "json"}
     with fake_crm() as crm:
         env["AGENTBAR_CRM_SSO_URL"] = crm.url
-        with agentbar_server(data_dir, [CRM_ORIGIN], env) as first:
-            with toolbar_for(first) as toolbar:
-                token = crm_login(toolbar, "agent1")["token"]
-                crm_session_id = crm_session_of(first, "agent1")
+        with agentbar_server(data_dir, [CRM_ORIGIN], env) as first, toolbar_for(first) as toolbar:
+            token = crm_login(toolbar, "agent1")["token"]
+            crm_session_id = crm_session_of(first, "agent1")
         with agentbar_server(data_dir, [CRM_ORIGIN], env) as second:
             with toolbar_for(second) as toolbar:
                 toolbar.expect_ok("auth.resume", token=token, crmOrigin=f"{CRM_ORIGIN}/contacts")

@@ -73,6 +73,16 @@ class AgentbarServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def wait_for_log(self, text: str, timeout: float) -> float:
+        """Until the server's log says `text`; returns when that was seen (time.monotonic).
+        Polled: a log file gives no other signal that it grew."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.log():
+                return time.monotonic()
+            time.sleep(0.02)
+        raise TimeoutError(f"the log never said {text!r}:\n{self.log()[-3000:]}")
+
 
 @contextmanager
 def agentbar_server(
@@ -80,11 +90,15 @@ def agentbar_server(
     allowed_origins: list[str],
     extra_env: dict[str, str] | None = None,
     provision: Callable[[Catalog], None] | None = None,
+    *,
+    port: int | None = None,
+    ready: bool = True,
 ) -> Iterator[AgentbarServer]:
     """`agentbar serve --demo` as a separate process, ready when /readyz answers.
 
     `provision` adds to the database before the server starts, as an operator would (there is
-    no provisioning API yet); the demo data is seeded on top of it.
+    no provisioning API yet); the demo data is seeded on top of it. With `ready=False` it is
+    yielded once it answers /healthz: a node that stands by while another owns the floor.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     if provision is not None:
@@ -92,7 +106,7 @@ def agentbar_server(
         storage.migrate()
         provision(storage.catalog)
         storage.close()
-    port = free_port()
+    port = port or free_port()
     env = {
         **os.environ,
         "AGENTBAR_ALLOWED_ORIGINS": ",".join(allowed_origins),
@@ -101,7 +115,8 @@ def agentbar_server(
     }
     log_path = data_dir / "server.log"
     args = ["--port", str(port), "--data-dir", str(data_dir), "--demo"]
-    with serving(args, env, log_path, port) as process:
+    ready_path = "/readyz" if ready else "/healthz"
+    with serving(args, env, log_path, port, ready_path=ready_path) as process:
         yield AgentbarServer(process, port, data_dir, log_path)
 
 
@@ -113,6 +128,7 @@ def serving(
     port: int,
     ready_timeout: float = 30.0,
     stop_timeout: float = 10.0,
+    ready_path: str = "/readyz",
 ) -> Iterator[subprocess.Popen[bytes]]:
     """`agentbar serve <args>` as its own process, logging to `log_path`, yielded once its
     /readyz answers (it serves the floor); terminated (killed if it lingers) on the way out."""
@@ -124,7 +140,7 @@ def serving(
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_healthy(process, f"http://127.0.0.1:{port}", log_path, ready_timeout)
+        _wait_healthy(process, f"http://127.0.0.1:{port}{ready_path}", log_path, ready_timeout)
         yield process
     finally:
         process.terminate()
@@ -136,14 +152,14 @@ def serving(
 
 
 def _wait_healthy(
-    process: subprocess.Popen[bytes], base_url: str, log_path: Path, timeout: float
+    process: subprocess.Popen[bytes], url: str, log_path: Path, timeout: float
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"agentbar exited early:\n{log_path.read_text(errors='replace')}")
         try:
-            if httpx.get(f"{base_url}/readyz", timeout=1.0).status_code == 200:
+            if httpx.get(url, timeout=1.0).status_code == 200:
                 return
         except httpx.TransportError:
             pass
