@@ -16,7 +16,8 @@ from pathlib import Path
 
 from agentbar.domain.model.campaign import CampaignKind, DispositionClass, DispositionPlan
 from agentbar.drivers.storage.sql import SqlDatabase
-from tests.support.servers import free_port, serving
+from examples.services.ports import free_port
+from tests.support.servers import serving
 
 ADMIN_TOKEN = "bench-admin-token"
 TOKEN_SECRET = "bench-token-secret-of-at-least-32-bytes"

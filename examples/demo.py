@@ -3,7 +3,9 @@ simulated traffic — customers calling Inbound Support at a steady pace (mostly
 contacts, whose numbers are written in many formats; some unknown callers) and the CRM's leads
 waiting in Outbound Sales.
 
-Run by `scripts/demo` (`python -m examples.demo`). Ctrl-C stops everything.
+Run by `scripts/demo` (`python -m examples.demo`). Ctrl-C stops everything. With `--nodes N`
+(N > 1) agentbar runs as a cluster instead (examples/cluster_demo.py): N nodes on PostgreSQL and
+Redis behind HAProxy, and the same CRM and traffic through HAProxy.
 """
 
 from __future__ import annotations
@@ -21,23 +23,38 @@ from pathlib import Path
 
 import httpx
 
+from examples.cluster_demo import Cluster, running_cluster, watch_the_floor
 from examples.crm.phones import normalise
 from examples.crm.seed import CONTACTS
 
 UNKNOWN_SHARE = 0.2
 """Part of the simulated callers who are not in the CRM (its new-contact form pops)."""
 
+HANG_UP_TRIES = 30
+"""How often, a second apart, a cluster's customer tries to hang up while no node serves."""
+
 
 def _options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--agentbar-port", type=int, default=8080)
+    parser.add_argument(
+        "--agentbar-port", type=int, default=8080, help="agentbar's port (HAProxy's with --nodes)"
+    )
     parser.add_argument("--crm-port", type=int, default=8081)
     parser.add_argument("--data-dir", default="demo-data", help="agentbar's and the CRM's data")
     parser.add_argument("--call-every", type=float, default=10.0, help="seconds between calls")
     parser.add_argument("--talk", type=float, default=30.0, help="mean seconds a customer talks")
     parser.add_argument("--max-calls", type=int, default=3, help="simulated calls live at once")
-    return parser.parse_args()
+    parser.add_argument(
+        "--nodes",
+        type=int,
+        default=1,
+        help="agentbar nodes: more than one runs them on PostgreSQL and Redis behind HAProxy",
+    )
+    options = parser.parse_args()
+    if options.nodes < 1:
+        parser.error("--nodes must be at least 1")
+    return options
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
@@ -96,18 +113,19 @@ async def _calls(
 
     async def hang_up_later(call_id: str) -> None:
         await asyncio.sleep(rng.expovariate(1 / options.talk))
-        with contextlib.suppress(httpx.HTTPError):
-            await client.post(f"/api/v1/simulator/calls/{call_id}/hangup")
+        if options.nodes > 1:
+            await _hang_up_through_a_takeover(client, call_id)
+        else:
+            with contextlib.suppress(httpx.HTTPError):
+                await client.post(f"/api/v1/simulator/calls/{call_id}/hangup")
         live.discard(call_id)
 
     tasks: set[asyncio.Task[None]] = set()
     while True:
         if len(live) < options.max_calls:
             phone, who = _caller(rng)
-            response = await client.post(
-                "/api/v1/simulator/calls", json={"from": phone, "campaign": "Inbound Support"}
-            )
-            if response.status_code == 201:
+            response = await _place_call(client, phone, keep_going=options.nodes > 1)
+            if response is not None and response.status_code == 201:
                 call_id = response.json()["callId"]
                 live.add(call_id)
                 task = asyncio.create_task(hang_up_later(call_id))
@@ -117,10 +135,34 @@ async def _calls(
         await asyncio.sleep(options.call_every)
 
 
-def main() -> int:
-    options = _options()
-    root = Path(__file__).resolve().parent.parent
-    token = secrets.token_urlsafe(16)
+async def _place_call(
+    client: httpx.AsyncClient, phone: str, keep_going: bool
+) -> httpx.Response | None:
+    """The call, or None when a cluster's HAProxy did not answer (a takeover, or the demo
+    stopping): the next caller tries again. One agentbar that stops answering ends the calls."""
+    try:
+        return await client.post(
+            "/api/v1/simulator/calls", json={"from": phone, "campaign": "Inbound Support"}
+        )
+    except httpx.TransportError:
+        if not keep_going:
+            raise
+        return None
+
+
+async def _hang_up_through_a_takeover(client: httpx.AsyncClient, call_id: str) -> None:
+    """While no node owns the floor HAProxy answers 503; the new owner keeps the call, so the
+    customer hangs up once it serves rather than staying on the line for good."""
+    for _ in range(HANG_UP_TRIES):
+        with contextlib.suppress(httpx.HTTPError):
+            answer = await client.post(f"/api/v1/simulator/calls/{call_id}/hangup")
+            if answer.status_code < 500:
+                return
+        await asyncio.sleep(1.0)
+
+
+def _environment(options: argparse.Namespace, token: str, data_dir: Path) -> dict[str, str]:
+    """What agentbar (every node of it) and the CRM are started with."""
     agentbar = f"http://{options.host}:{options.agentbar_port}"
     crm = f"http://{options.host}:{options.crm_port}"
     crm_origins = {
@@ -128,9 +170,7 @@ def main() -> int:
         f"http://localhost:{options.crm_port}",
         f"http://127.0.0.1:{options.crm_port}",
     }
-    data_dir = Path(options.data_dir).resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    env = {
+    return {
         **os.environ,
         "AGENTBAR_ALLOWED_ORIGINS": ",".join(sorted(crm_origins)),
         "AGENTBAR_ADMIN_TOKEN": token,
@@ -141,44 +181,79 @@ def main() -> int:
         "AGENTBAR_URL": agentbar,
         "CRM_DATABASE": str(data_dir / "crm.db"),
     }
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def main() -> int:
+    options = _options()
+    root = Path(__file__).resolve().parent.parent
+    token = secrets.token_urlsafe(16)
+    agentbar = f"http://{options.host}:{options.agentbar_port}"
+    crm = f"http://{options.host}:{options.crm_port}"
+    data_dir = Path(options.data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = _environment(options, token, data_dir)
     processes: list[subprocess.Popen[bytes]] = []
-    try:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "agentbar", "serve", "--host", options.host,
-             "--port", str(options.agentbar_port), "--data-dir", str(data_dir), "--demo"],
-            env=env, cwd=root,
-        )  # fmt: skip
-        processes.append(server)
-        crm_server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "examples.crm.app:demo_app",
-             "--host", options.host, "--port", str(options.crm_port), "--log-level", "warning"],
-            env=env, cwd=root,
-        )  # fmt: skip
-        processes.append(crm_server)
-        _wait_until_up(f"{agentbar}/healthz", server)
-        _wait_until_up(f"{crm}/login", crm_server)
-        print(
-            f"\ndemo: open the CRM at {crm}/ and sign in as agent1 / agent1 "
-            f"(agents agent1…agent5, password = user id); the toolbar signs in with you\n"
-            "demo: in the toolbar pick Inbound Support and press Ready; callers pop their "
-            "contact in the CRM\n"
-            f"demo: agentbar is at {agentbar}; admin token for this run: {token}\n"
-            "demo: Ctrl-C stops everything\n",
-            flush=True,
-        )
-        asyncio.run(_customers(options, agentbar, token))
-    except KeyboardInterrupt:
-        pass
-    finally:
-        print("\ndemo: stopping", flush=True)
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    # The cluster's servers are stopped last, once the CRM and the callers are gone.
+    with contextlib.ExitStack() as cluster_servers:
+        try:
+            server, cluster = None, None
+            if options.nodes > 1:
+                cluster = cluster_servers.enter_context(
+                    running_cluster(options, env, root, data_dir)
+                )
+            else:
+                server = subprocess.Popen(
+                    [sys.executable, "-m", "agentbar", "serve", "--host", options.host,
+                     "--port", str(options.agentbar_port), "--data-dir", str(data_dir), "--demo"],
+                    env=env, cwd=root,
+                )  # fmt: skip
+                processes.append(server)
+            crm_server = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "--factory", "examples.crm.app:demo_app",
+                 "--host", options.host, "--port", str(options.crm_port), "--log-level",
+                 "warning"],
+                env=env, cwd=root,
+            )  # fmt: skip
+            processes.append(crm_server)
+            if server is not None:
+                _wait_until_up(f"{agentbar}/healthz", server)
+            _wait_until_up(f"{crm}/login", crm_server)
+            print(
+                f"\ndemo: open the CRM at {crm}/ and sign in as agent1 / agent1 "
+                f"(agents agent1…agent5, password = user id); the toolbar signs in with you\n"
+                "demo: in the toolbar pick Inbound Support and press Ready; callers pop their "
+                "contact in the CRM\n"
+                f"demo: agentbar is at {agentbar}; admin token for this run: {token}\n"
+                "demo: Ctrl-C stops everything\n",
+                flush=True,
+            )
+            asyncio.run(_traffic(options, agentbar, token, cluster))
+        except KeyboardInterrupt:
+            pass
+        finally:
+            print("\ndemo: stopping", flush=True)
+            _stop(processes)
     return 0
+
+
+async def _traffic(
+    options: argparse.Namespace, agentbar: str, token: str, cluster: Cluster | None
+) -> None:
+    """The callers; with a cluster, the watcher that names the floor's owner too."""
+    if cluster is None:
+        await _customers(options, agentbar, token)
+    else:
+        await asyncio.gather(_customers(options, agentbar, token), watch_the_floor(cluster, token))
 
 
 if __name__ == "__main__":

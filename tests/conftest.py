@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.postgres import PostgresServer, postgres_server, server_binaries
-from tests.support.redis_server import RedisServer, have_redis, redis_server
+from examples.services.postgres import PostgresServer, postgres_server, server_binaries
+from examples.services.redis_server import RedisServer, have_redis, redis_server
 from tests.support.servers import AgentbarServer, agentbar_server
 
 # Hypothesis keeps its example database and a cache of the source it reads (with this

@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
 
+from examples.services.ports import free_port
 from tests.browser.conftest import fresh_page, launch_chromium
 from tests.browser.crm import crm_pages, log_in_to_campaign, wait_for_handler
 from tests.support.sample_crm import SampleCrm, sample_crm
-from tests.support.servers import AgentbarServer, agentbar_server, free_port, page_server
+from tests.support.servers import AgentbarServer, agentbar_server, page_server
 
 pytestmark = pytest.mark.browser
 

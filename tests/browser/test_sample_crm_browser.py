@@ -16,8 +16,9 @@ from playwright.sync_api import Page, expect
 
 from examples.crm.phones import normalise
 from examples.crm.seed import CONTACTS
+from examples.services.ports import free_port
 from tests.support.sample_crm import SampleCrm, sample_crm
-from tests.support.servers import AgentbarServer, agentbar_server, free_port
+from tests.support.servers import AgentbarServer, agentbar_server
 
 pytestmark = pytest.mark.browser
 

@@ -11,8 +11,8 @@ import pytest
 from agentbar.domain.model.campaign import CampaignKind, DispositionClass, DispositionPlan
 from agentbar.drivers.storage.sql import SqlDatabase
 from agentbar.ports import Storage
+from examples.services.postgres import PostgresServer
 from tests.support.memory_storage import MemoryStorage
-from tests.support.postgres import PostgresServer
 
 STORAGE_DRIVERS = [
     pytest.param("sqlite", id="sqlite"),

@@ -13,7 +13,7 @@ import pytest
 from agentbar.drivers.bus.memory import MemoryBus
 from agentbar.drivers.bus.redis import RedisBus
 from agentbar.ports import Envelope, EventBus, Subscription, SubscriptionClosed
-from tests.support.redis_server import RedisServer, redis_server
+from examples.services.redis_server import RedisServer, redis_server
 
 BUSES = [
     pytest.param("memory", id="memory"),

@@ -19,7 +19,7 @@ from agentbar.drivers.storage import schema as schema_module
 from agentbar.drivers.storage.database import upsert_statement
 from agentbar.drivers.storage.schema import metadata
 from agentbar.drivers.storage.sql import SqlDatabase
-from tests.support.postgres import PostgresServer
+from examples.services.postgres import PostgresServer
 
 MIGRATIONS = Path(schema_module.__file__).parent / "migrations"
 

@@ -17,12 +17,13 @@ from typing import Any
 import httpx
 import pytest
 
+from examples.services.haproxy import HaproxyServer, haproxy_server
+from examples.services.ports import free_port
+from examples.services.postgres import PostgresServer
+from examples.services.redis_server import RedisServer
 from tests.conftest import CRM_ORIGIN
 from tests.integration.test_slice_socket import get_ready, inbound_campaign, log_in
-from tests.support.haproxy import HaproxyServer, haproxy_server
-from tests.support.postgres import PostgresServer
-from tests.support.redis_server import RedisServer
-from tests.support.servers import ADMIN_TOKEN, AgentbarServer, agentbar_server, free_port
+from tests.support.servers import ADMIN_TOKEN, AgentbarServer, agentbar_server
 from tests.support.tcp_proxy import TcpProxy, tcp_proxy
 from tests.support.toolbar_client import ToolbarClient
 

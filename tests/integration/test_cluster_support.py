@@ -19,10 +19,10 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from examples.services.haproxy import HaproxyServer, haproxy_server, have_haproxy
+from examples.services.postgres import PostgresServer
 from tests.conftest import CRM_ORIGIN
 from tests.integration.test_slice_socket import get_ready, inbound_campaign, log_in
-from tests.support.haproxy import HaproxyServer, haproxy_server, have_haproxy
-from tests.support.postgres import PostgresServer
 from tests.support.servers import agentbar_server
 from tests.support.tcp_proxy import TcpProxy, tcp_proxy
 from tests.support.toolbar_client import ToolbarClient

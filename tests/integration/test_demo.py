@@ -1,11 +1,14 @@
 """The README's demo command starts agentbar, the sample CRM and callers within a minute, and
-stops on Ctrl-C."""
+stops on Ctrl-C. `--nodes 3` runs agentbar as a cluster: the demo names the node that owns the
+floor, and the node that takes it over when the owner is killed."""
 
 from __future__ import annotations
 
 import os
 import queue
+import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -15,9 +18,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.servers import free_port
+from examples.services.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+
+OWNER = re.compile(r"demo: node (n\d+) \(pid (\d+), port (\d+)\) owns the floor \(epoch (\d+)\)")
+NODE_UP = re.compile(r"demo: node n\d+ \(pid (\d+), port (\d+)\) is up")
+SERVERS = re.compile(r"demo: PostgreSQL on port (\d+), Redis on port (\d+)")
 
 
 def read_lines(process: subprocess.Popen[str]) -> queue.Queue[str | None]:
@@ -97,3 +104,71 @@ def test_the_demo_serves_both_pages_and_stops_cleanly(tmp_path: Path) -> None:
     for port in (agentbar_port, crm_port):
         with pytest.raises(httpx.TransportError):
             httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+
+
+def wait_for_match(
+    lines: queue.Queue[str | None], pattern: re.Pattern[str], seen: list[str], timeout: float
+) -> re.Match[str]:
+    """The first line from now on matching `pattern`, within `timeout` seconds in all."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            line = None
+        if line is None:
+            raise AssertionError(f"no line matching {pattern.pattern!r} in:\n{''.join(seen)}")
+        seen.append(line)
+        if found := pattern.search(line):
+            return found
+
+
+def assert_nothing_listens(port: int) -> None:
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+@pytest.mark.cluster
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_the_cluster_demo_names_the_owner_and_the_takeover(tmp_path: Path) -> None:
+    haproxy_port, crm_port = free_port(), free_port()
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "examples.demo", "--nodes", "3", "--agentbar-port",
+         str(haproxy_port), "--crm-port", str(crm_port), "--data-dir", str(tmp_path / "data"),
+         "--call-every", "0.2", "--talk", "1"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    lines = read_lines(demo)
+    seen: list[str] = []
+    try:
+        owner = wait_for_match(lines, OWNER, seen, timeout=90)
+        assert owner[1] == "n1", "the node started first takes the floor"
+        os.kill(int(owner[2]), signal.SIGKILL)
+        successor = wait_for_match(lines, OWNER, seen, timeout=15)
+        assert successor[1] in ("n2", "n3"), "".join(seen)
+        assert int(successor[4]) > int(owner[4])
+        # The callers go on through HAProxy, now to the new owner.
+        wait_for_line(lines, "is calling Inbound Support", seen, timeout=15)
+        assert httpx.get(f"http://127.0.0.1:{haproxy_port}/readyz").status_code == 200
+    finally:
+        # Ctrl-C in a terminal signals the whole process group: the demo and what it started.
+        os.killpg(demo.pid, signal.SIGINT)
+        demo.wait(timeout=60)
+    while (line := lines.get(timeout=30)) is not None:
+        seen.append(line)
+    output = "".join(seen)
+    assert demo.returncode == 0, output
+    assert "demo: stopping" in output
+    assert "Traceback" not in output, output
+    nodes = [(int(pid), int(port)) for pid, port in NODE_UP.findall(output)]
+    assert len(nodes) == 3, output
+    servers = SERVERS.search(output)
+    assert servers is not None, output
+    # Nodes, HAProxy, the CRM, PostgreSQL and Redis: all stopped, none left listening.
+    for port in [haproxy_port, crm_port, *(port for _, port in nodes), *map(int, servers.groups())]:
+        assert_nothing_listens(port)
+    for pid, _ in nodes:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

@@ -8,9 +8,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from examples.services.postgres import PostgresServer
 from tests.conftest import CRM_ORIGIN
 from tests.integration.test_slice_socket import get_ready, inbound_campaign, log_in
-from tests.support.postgres import PostgresServer
 from tests.support.servers import agentbar_server
 from tests.support.toolbar_client import ToolbarClient
 

@@ -9,9 +9,9 @@ import httpx
 import pytest
 from redis.client import PubSub
 
+from examples.services.redis_server import redis_server
 from tests.conftest import CRM_ORIGIN
 from tests.integration.test_slice_socket import get_ready, inbound_campaign, log_in
-from tests.support.redis_server import redis_server
 from tests.support.servers import agentbar_server
 from tests.support.toolbar_client import ToolbarClient
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from examples.services.ports import free_port
 from tests.support.sample_crm import SampleCrm, sample_crm
-from tests.support.servers import free_port
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 FRAGMENT = {"X-CRM-Fragment": "1"}

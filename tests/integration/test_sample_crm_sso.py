@@ -11,8 +11,8 @@ import pytest
 from agentbar.auth.crm_sso import CrmSso, SsoSettings
 from agentbar.auth.sso_wire import SsoFormat
 from examples.crm.db import CrmDatabase
+from examples.services.ports import free_port
 from tests.support.sample_crm import SampleCrm, sample_crm
-from tests.support.servers import free_port
 
 
 @pytest.fixture

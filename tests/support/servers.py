@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,15 +19,9 @@ import httpx
 
 from agentbar.drivers.storage.sql import SqlDatabase
 from agentbar.ports import Catalog
+from examples.services.ports import free_port
 
 ADMIN_TOKEN = "test-admin-token"
-
-
-def free_port() -> int:
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -1,5 +1,6 @@
-"""A throwaway PostgreSQL server for tests, from Debian's packages: `initdb` into a fresh
-directory, `pg_ctl` on a free loopback port, stopped and removed afterwards.
+"""A throwaway PostgreSQL server for tests and the cluster demo, from Debian's packages:
+`initdb` into a fresh directory, `pg_ctl` on a free loopback port, stopped and removed
+afterwards.
 
 PostgreSQL refuses to run as root, so under root (CI, a fresh machine) the cluster belongs to
 the `postgres` user that Debian's package creates, and every server command runs as that user.
@@ -7,6 +8,7 @@ the `postgres` user that Debian's package creates, and every server command runs
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import itertools
 import os
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import psycopg
 
-from tests.support.servers import free_port
+from examples.services.ports import free_port
 
 SUPERUSER = "agentbar"
 
@@ -93,11 +95,20 @@ def postgres_server() -> Iterator[PostgresServer]:
             f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={base}"
             " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         )
-        run(str(binaries / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start")
+        pg_ctl = (str(binaries / "pg_ctl"), "-D", str(data))
+        stop = (*pg_ctl, "-m", "immediate", "-w", "stop")
+        try:
+            run(*pg_ctl, "-l", str(log), "-o", options, "-w", "start")
+        except BaseException:
+            # pg_ctl starts the server in a session of its own, so a Ctrl-C (or a timeout) that
+            # ends pg_ctl may leave the server up: stop it, if it is there, before going on.
+            with contextlib.suppress(subprocess.CalledProcessError):
+                run(*stop)
+            raise
         try:
             yield PostgresServer(port, itertools.count(1))
         finally:
-            run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
+            run(*stop)
     except subprocess.CalledProcessError as error:
         detail = log.read_text() if log.exists() else ""
         raise RuntimeError(f"PostgreSQL failed: {error.stderr.decode()}\n{detail}") from error

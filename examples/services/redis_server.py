@@ -1,5 +1,6 @@
-"""A throwaway Redis server for tests, from Debian's `redis-server`: a free loopback port, a
-temporary directory, nothing saved to disk, stopped and removed afterwards."""
+"""A throwaway Redis server for tests and the cluster demo, from Debian's `redis-server`: a
+free loopback port, a temporary directory, nothing saved to disk, stopped and removed
+afterwards."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import redis
 
-from tests.support.servers import free_port
+from examples.services.ports import free_port
 
 
 def have_redis() -> bool:

@@ -1,6 +1,6 @@
 """A throwaway HAProxy in front of several agentbar nodes, from Debian's `haproxy`: a free
-loopback port, a config in a temporary directory, run in the foreground (no daemon, no system
-service), stopped and removed afterwards.
+loopback port (or the caller's), a config in a temporary directory, run in the foreground (no
+daemon, no system service), stopped and removed afterwards.
 
 HAProxy checks each node's /readyz every half second: a node that stops being ready leaves the
 pool after two failed checks (about a second), a node that becomes ready joins at its next
@@ -24,13 +24,13 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.servers import free_port
+from examples.services.ports import free_port
 
 BACKEND = "nodes"
 """The backend's name in the config, and so in HAProxy's statistics."""
 
 POLL_INTERVAL = 0.05
-"""HAProxy pushes nothing about its servers' states: the tests ask its admin socket this often."""
+"""HAProxy pushes nothing about its servers' states: its admin socket is asked this often."""
 
 ServerStates = dict[str, str]
 """Each node's name (as given, else `node1`, `node2`, ... in the backends' order) and its state:
@@ -66,7 +66,9 @@ def max_connections() -> int:
     return max(16, min(4096, (hard - 64) // 2))
 
 
-def haproxy_config(port: int, backends: dict[str, int], admin_socket: Path) -> str:
+def haproxy_config(
+    port: int, backends: dict[str, int], admin_socket: Path, host: str = "127.0.0.1"
+) -> str:
     servers = "".join(f"    server {name} 127.0.0.1:{p}\n" for name, p in backends.items())
     # No `log` line: HAProxy's own warnings and alerts go to its stderr, which is kept in a file.
     # `option redispatch` with `retries`: a request that cannot connect to a node that just
@@ -86,7 +88,7 @@ defaults
     option redispatch
 
 frontend agentbar
-    bind 127.0.0.1:{port}
+    bind {host}:{port}
     default_backend {BACKEND}
 
 backend {BACKEND}
@@ -171,19 +173,25 @@ def _state(status: str) -> str:
 
 @contextmanager
 def haproxy_server(
-    backends: list[int], names: list[str] | None = None, ready_timeout: float = 10.0
+    backends: list[int],
+    names: list[str] | None = None,
+    ready_timeout: float = 10.0,
+    *,
+    port: int | None = None,
+    host: str = "127.0.0.1",
 ) -> Iterator[HaproxyServer]:
     """HAProxy balancing over the agentbar nodes on `backends` (loopback ports), named `names`
     (else node1, node2, ...) in its config and in `server_states()`, yielded once it
-    answers on its admin socket and has checked every node once."""
+    answers on its admin socket and has checked every node once. It listens on `host`, on
+    `port` when given (the demo's well-known port), else on a free one."""
     binary = haproxy_binary()
     if binary is None:
         raise RuntimeError("HAProxy is not installed: run scripts/setup --haproxy")
     base = Path(tempfile.mkdtemp(prefix="agentbar-haproxy-"))
-    port = free_port()
+    port = port or free_port()
     config = base / "haproxy.cfg"
     named = dict(zip(node_names(backends, names), backends, strict=True))
-    config.write_text(haproxy_config(port, named, base / "admin.sock"))
+    config.write_text(haproxy_config(port, named, base / "admin.sock", host))
     log_path = base / "haproxy.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
