@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import random
 import shlex
 import sys
 import tempfile
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import machine, report
+from bench.drill import FULL_DRILL, QUICK_DRILL, run_drill
 from bench.load import LoadPoint, run_point
 from bench.profile import top_entries
 from bench.screenpop import crm_page_server, measure
@@ -50,11 +52,42 @@ def _options(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--baseline", type=Path, help="an earlier results.json to show beside this run's load"
     )
+    parser.add_argument(
+        "--drill",
+        action="store_true",
+        help="only the restart drill (kill -9 under load); updates the drill's part of the "
+        "outputs and keeps the rest",
+    )
+    parser.add_argument("--seed", type=int, help="the drill's RNG seed (default: a random one)")
     return parser.parse_args(argv)
+
+
+def _drill(options: argparse.Namespace, argv: list[str]) -> int:
+    seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**32)
+    print(f"bench: restart drill, seed {seed}", file=sys.stderr, flush=True)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="agentbar-drill-") as scratch:
+        plan = QUICK_DRILL if options.quick else FULL_DRILL
+        measured = run_drill(plan, Path(scratch) / "drill", seed)
+    results: dict[str, Any] = json.loads(options.json.read_text()) if options.json.exists() else {}
+    results["drill"] = {
+        "command": "bench/run " + shlex.join(argv),
+        "machine": machine.describe(),
+        "commit": machine.commit(ROOT),
+        "wall_s": time.monotonic() - started,
+        "finished": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        **measured,
+    }
+    report.write_json(results, options.json)
+    report.write_markdown(results, options.markdown, options.plot)
+    print(f"bench: wrote {options.markdown}, {options.json}", file=sys.stderr)
+    return 0
 
 
 def main(argv: list[str]) -> int:
     options = _options(argv)
+    if options.drill:
+        return _drill(options, argv)
     plan = QUICK if options.quick else FULL
     started = time.monotonic()
     results: dict[str, Any] = {
@@ -90,6 +123,10 @@ def main(argv: list[str]) -> int:
     results["notes"] = assess(results)
     if options.baseline is not None:
         results["baseline"] = json.loads(options.baseline.read_text())
+    if options.json.exists():  # the last drill's figures stay until the next drill
+        drill = json.loads(options.json.read_text()).get("drill")
+        if drill is not None:
+            results["drill"] = drill
     report.write_json(results, options.json)
     report.write_plot(results, options.plot)
     report.write_markdown(results, options.markdown, options.plot)

@@ -42,6 +42,9 @@ def _f(value: float, digits: int = 1) -> str:
 
 
 def write_markdown(results: dict[str, Any], path: Path, plot: Path) -> None:
+    if "load" not in results:  # a drill on its own, with no suite run to report beside it
+        _write(["# Benchmarks", "", *drill_lines(results["drill"])], path)
+        return
     m = results["machine"]
     lines = [
         "# Benchmarks",
@@ -153,5 +156,100 @@ def write_markdown(results: dict[str, Any], path: Path, plot: Path) -> None:
             "",
         ]
     lines += results.get("notes", [])
+    if "drill" in results:
+        lines += drill_lines(results["drill"])
+    _write(lines, path)
+
+
+def _write(lines: list[str], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
+
+
+def _s(value: float) -> str:
+    return _f(value, 2) + " s"
+
+
+def drill_lines(d: dict[str, Any]) -> list[str]:
+    """The "Restart drill" section: bench/drill.py's figures, with their own command, commit
+    and machine (the drill may run apart from the rest of the suite)."""
+    m, p = d["machine"], d["plan"]
+    return [
+        "## Restart drill",
+        "",
+        "Measured by:",
+        "",
+        "```sh",
+        d["command"],
+        "```",
+        "",
+        f"Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['memory_mib']:,} MiB memory, "
+        f"Python {m['python']}, Linux {m['kernel']}. Commit `{d['commit']}`, run at "
+        f"{d['finished']} in {d['wall_s']:.0f} s; RNG seed {d['seed']}.",
+        "",
+        f"One `agentbar serve` (SQLite, simulator answering at once, the default 5 s floor "
+        f"lease), {p['agents']:,} socket agents working calls ({p['talk_s']:g} s talk, then "
+        f"hang up and dispose), calls offered at {p['rate']:g}/s. {d['kill_after_s']:.1f} s "
+        f"after the first call the server gets `kill -9`; a new process (logging at info) is "
+        f"started at once on the same database and port, while calls keep being offered. "
+        f"Every agent reconnects with the toolbar's backoff (0.25, 0.5, 1, 2, then every 5 s) "
+        f"and sends `auth.resume` with its last `seq`. Calls go on {p['after_s']:g} s after "
+        f"the new process serves, then stop, and every call is let finish.",
+        "",
+        "| downtime | s |",
+        "|---|---:|",
+        f"| kill → new process started | {_s(d['kill_to_restart_s'])} |",
+        f"| new process started → listening (`/healthz` 200) | {_s(d['start_to_listening_s'])} |",
+        f"| listening → owns the floor (waiting out the dead process's lease) "
+        f"| {_s(d['lease_wait_s'])} |",
+        f"| owns the floor → serving (`/readyz` 200: floor restored) "
+        f"| {_s(d['floor_to_serving_s'])} |",
+        f"| **new process started → serving** | **{_s(d['start_to_serving_s'])}** |",
+        f"| **kill → serving** | **{_s(d['kill_to_serving_s'])}** |",
+        f"| kill → first offer made by the new process | {_s(d['kill_to_first_offer_made_s'])} |",
+        f"| kill → first `call.offered` an agent received live | {_s(d['kill_to_next_offer_s'])} |",
+        f"| kill → last agent resumed | {_s(d['kill_to_all_resumed_s'])} |",
+        "",
+        f"The dead process's lease had {_s(d['lease_left_at_kill_s'])} left at the kill; a "
+        f"node standing by tries for it every third of its length. When the new process took "
+        f"it is read from the lease's row (its `expires_at` less the 5 s), the rest by polling "
+        f"every 20 ms." + (f" It logged `{d['restored']}`." if d["restored"] else ""),
+        "",
+        "| what | count |",
+        "|---|---:|",
+        f"| calls placed (POST acknowledged 2xx) | {d['calls_placed']:,} |",
+        f"| live calls on the stored floor at the kill, by state | "
+        f"{', '.join(f'{n} {s}' for s, n in d['calls_at_kill'].items()) or 'none'} |",
+        f"| completed (disposed or abandoned) | {d['calls_completed']:,} "
+        f"({d['calls_abandoned']:,} abandoned) |",
+        f"| still live at the end | {d['calls_live']:,} |",
+        f"| **lost** (placed - completed - live) | **{d['calls_lost']:,}** |",
+        f"| POSTs refused while down (never acknowledged) | {d['refused_while_down']:,} |",
+        f"| POSTs cut by the kill (sent before it, never answered) | {d['cut_by_kill']:,} "
+        f"(calls made of them anyway: {d['calls_unacknowledged']:,}, "
+        f"completed {d['calls_unacknowledged_completed']:,}) |",
+        f"| POSTs failed otherwise | {d['posts_failed_otherwise']:,} |",
+        f"| **double offers** (a call offered while an offer of it was open) "
+        f"| **{d['double_offers']:,}** |",
+        f"| most `call.screen_pop` events for one call | {d['screen_pops_per_call_max']:,} |",
+        f"| calls with more than one screen pop | {d['calls_with_repeated_screen_pop']:,} |",
+        f"| **events missing** (addressed to an agent, never received) "
+        f"| **{d['events_missing']:,}** |",
+        f"| **events duplicated** (received twice by an agent) | **{d['events_duplicated']:,}** |",
+        f"| resumes after the kill / events replayed | {d['resumes']:,} / "
+        f"{d['replayed_events']:,} |",
+        f"| **re-logins needed** / resumes refused / too far behind | **{d['relogins']:,}** / "
+        f"{d['resume_failures']:,} / {d['too_far_behind']:,} |",
+        "",
+        "- *double offer*: from the events table, per call in `seq` order: an offer to agent A "
+        "is open until A's next `agent.state_changed` away from `reserved` (answered, or "
+        "withdrawn by the restarted process) or the call connects or ends; a `call.offered` of "
+        "the call while one is open counts. An offer made again after the restart counts only "
+        "if the first was never withdrawn.",
+        "- *events missing / duplicated*: per agent, the `seq`s of the events table's rows with "
+        "its `agent_id` (after its login snapshot, `session.*` aside, up to the last event "
+        "before the sockets close) against the `seq`s of the event frames it received, live "
+        "or replayed.",
+        f"- Agents' command errors: {d['agent_errors'] or 'none'}.",
+        "",
+    ]
