@@ -141,6 +141,8 @@ class Container:
         )
 
     async def start(self) -> None:
+        # First of all: a second server on an embedded database stops here, having done nothing.
+        self.ownership.alone = self.storage.claim()
         self.storage.migrate()
         await self.bus.start()
         self.crm_settings.load()

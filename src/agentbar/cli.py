@@ -55,6 +55,7 @@ def serve(options: argparse.Namespace) -> int:
 
     from agentbar.bootstrap import ConfigurationError, build
     from agentbar.config import Settings
+    from agentbar.ports import StorageInUse
     from agentbar.web.app import create_app
 
     overrides: dict[str, Any] = {
@@ -74,6 +75,11 @@ def serve(options: argparse.Namespace) -> int:
         print(f"agentbar: configuration error: {error}", file=sys.stderr)
         return 2
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        container.storage.claim()  # before anything is read, written or listened on
+    except StorageInUse as error:
+        print(f"agentbar: {error}", file=sys.stderr)
+        return 3
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )

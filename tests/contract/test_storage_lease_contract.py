@@ -63,3 +63,12 @@ async def test_nodes_are_listed_by_their_last_heartbeat(storage: Storage) -> Non
     await lease.beat("n2", 102.0, 5)
     assert await lease.nodes(since=0.0) == [NodeSeen("n1", 101.0, 0), NodeSeen("n2", 102.0, 5)]
     assert await lease.nodes(since=101.5) == [NodeSeen("n2", 102.0, 5)]
+
+
+async def test_a_lease_whose_holder_is_known_dead_is_taken_at_once(storage: Storage) -> None:
+    lease = storage.lease
+    assert await lease.acquire("n1", 100.0, 5.0) == 1
+    assert await lease.acquire("n1", 101.0, 5.0) is None
+    assert await lease.acquire("n1", 101.0, 5.0, holder_is_dead=True) == 2
+    assert await lease.lease() == LeaseState("n1", 2, 106.0)
+    assert not await lease.renew("n1", 1, 102.0, 5.0)

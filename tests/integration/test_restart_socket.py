@@ -6,7 +6,11 @@ in order since when they first waited — and a call that was ringing is offered
 from __future__ import annotations
 
 import json
+import os
 import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from examples.services.ports import free_port
 from tests.conftest import CRM_ORIGIN
 from tests.integration.test_slice_socket import get_ready, inbound_campaign, log_in
 from tests.support.servers import AgentbarServer, agentbar_server
@@ -152,3 +157,38 @@ def test_a_call_ringing_at_the_kill_is_offered_once_more(tmp_path: Path) -> None
             call_id,
         )
         assert offers[0]["n"] == 2  # the one that rang when the process died, and one more
+
+
+def test_a_second_server_on_the_same_data_directory_stops_before_doing_anything(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "agentbar"
+    with server_on(data) as first, toolbar_for(first) as one:
+        login = log_in(one)
+        get_ready(one, inbound_campaign(login))
+        second = subprocess.run(
+            [sys.executable, "-m", "agentbar", "serve", "--port", str(free_port()),
+             "--data-dir", str(data), "--demo"],
+            capture_output=True, text=True, timeout=60, env={**os.environ},
+        )  # fmt: skip
+        assert second.returncode == 3
+        assert "another agentbar process uses the database" in second.stderr
+        # The first goes on untouched: its agent, its session, its socket.
+        one.expect_ok("presence.break", reason="Lunch")
+        one.wait_view(state="break")
+    sessions = first.query("SELECT end_reason FROM sessions")
+    assert [row["end_reason"] for row in sessions] == [None]
+
+
+def test_a_killed_single_node_serves_again_without_waiting_out_its_own_lease(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "agentbar"
+    lease = {"AGENTBAR_LEASE_SECONDS": "60"}  # waiting it out would take a minute
+    with server_on(data, **lease) as first:
+        killed(first)
+    started = time.monotonic()
+    with server_on(data, **lease) as second:
+        assert time.monotonic() - started < 30
+        [row] = second.query("SELECT epoch FROM floor_lease")
+        assert row["epoch"] == 2

@@ -17,9 +17,11 @@ class MemoryFloorLease:
     def __init__(self, tables: Tables) -> None:
         self._t = tables
 
-    async def acquire(self, node_id: str, now: float, seconds: float) -> int | None:
+    async def acquire(
+        self, node_id: str, now: float, seconds: float, *, holder_is_dead: bool = False
+    ) -> int | None:
         held = self._t.lease
-        if held.owner is not None and held.expires_at >= now:
+        if not holder_is_dead and held.owner is not None and held.expires_at >= now:
             return None
         self._t.lease = LeaseState(node_id, held.epoch + 1, now + seconds)
         return self._t.lease.epoch

@@ -301,6 +301,9 @@ class MemoryStorage:
         finally:
             self._depth -= 1
 
+    def claim(self) -> bool:
+        return False  # shared by nobody, claimed by nobody: the lease is waited out as usual
+
     def migrate(self) -> None:
         pass
 

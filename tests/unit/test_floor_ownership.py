@@ -134,3 +134,13 @@ async def test_a_clean_stop_gives_the_lease_up_for_the_next_node_at_once() -> No
     await one.ownership.stop()
     await two.ownership.step()
     assert two.taken == [2]
+
+
+async def test_a_process_alone_on_its_storage_takes_a_dead_processs_lease_at_once() -> None:
+    clock, lease = VirtualClock(), MemoryFloorLease(Tables())
+    dead, again = Node("n1", lease, clock), Node("n1", lease, clock)
+    await dead.ownership.step()
+    clock.advance(1.0)
+    again.ownership.alone = True
+    await again.ownership.step()
+    assert again.taken == [2]

@@ -26,6 +26,7 @@ from agentbar.ports.values import (
     NodeSeen,
     SessionRecord,
     StorageConflict,
+    StorageInUse,
 )
 from agentbar.ports.webhooks import WebhookStore
 
@@ -53,6 +54,7 @@ __all__ = [
     "SettingsStore",
     "Storage",
     "StorageConflict",
+    "StorageInUse",
     "StorageLifecycle",
     "Subscription",
     "SubscriptionClosed",

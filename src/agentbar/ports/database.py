@@ -25,6 +25,13 @@ class UnitOfWork(Protocol):
 
 
 class StorageLifecycle(Protocol):
+    def claim(self) -> bool:
+        """Before anything else at start: True if this process now uses the storage alone (an
+        embedded database file it has locked), so whatever holds the floor's lease is a dead
+        process; False if the storage is shared by design (a database server). Raises
+        StorageInUse if another live process uses an embedded database already."""
+        ...
+
     def migrate(self) -> None:
         """Bring the schema up to date (idempotent)."""
         ...

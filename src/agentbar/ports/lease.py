@@ -11,10 +11,14 @@ from agentbar.ports.values import LeaseState, NodeSeen
 
 
 class FloorLease(Protocol):
-    async def acquire(self, node_id: str, now: float, seconds: float) -> int | None:
-        """Take the lease if nobody holds it or its holder let it run out: a new epoch, one
-        above every earlier one, held until `now + seconds`. None if another node holds it
-        (even a node of the same id: a process never takes over a lease it did not renew)."""
+    async def acquire(
+        self, node_id: str, now: float, seconds: float, *, holder_is_dead: bool = False
+    ) -> int | None:
+        """Take the lease if nobody holds it or its holder let it run out — or whoever holds
+        it, when the caller knows the holder is dead (`holder_is_dead`: it uses the storage
+        alone): a new epoch, one above every earlier one, held until `now + seconds`. Else None
+        (even for a node of the same id: a process never takes over a lease it did not renew
+        on a guess)."""
         ...
 
     async def renew(self, node_id: str, epoch: int, now: float, seconds: float) -> bool:

@@ -84,6 +84,10 @@ class StorageConflict(Exception):
     nothing was written."""
 
 
+class StorageInUse(Exception):
+    """Another live process uses this embedded database: a second server must not start on it."""
+
+
 class Fenced(Exception):
     """A write of the floor carried a fencing token (the lease's epoch) that is no longer the
     lease's: another node owns the floor now; nothing was written."""

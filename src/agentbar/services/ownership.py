@@ -55,6 +55,9 @@ class FloorOwnership:
         self._trusted_until = 0.0
         self._task: asyncio.Task[None] | None = None
         self._lost = False
+        self.alone = False
+        """This process uses the storage alone (it said so at start): whoever holds the lease
+        is dead, and the lease is taken without waiting it out."""
 
     @property
     def period(self) -> float:
@@ -77,7 +80,9 @@ class FloorOwnership:
             self.lost("the floor's lease could not be renewed in time")
 
     async def _try_to_take(self, now: float) -> None:
-        epoch = await self._lease.acquire(self.node_id, now, self.seconds)
+        epoch = await self._lease.acquire(
+            self.node_id, now, self.seconds, holder_is_dead=self.alone
+        )
         if epoch is None:
             return
         self.epoch = epoch

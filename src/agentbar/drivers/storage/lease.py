@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 from sqlalchemy.engine import Connection
 
 from agentbar.drivers.storage import schema as t
@@ -29,12 +29,14 @@ class SqlFloorLease:
     def __init__(self, db: Connections) -> None:
         self._db = db
 
-    async def acquire(self, node_id: str, now: float, seconds: float) -> int | None:
+    async def acquire(
+        self, node_id: str, now: float, seconds: float, *, holder_is_dead: bool = False
+    ) -> int | None:
         free = _LEASE.c.owner.is_(None) | (_LEASE.c.expires_at < now)
         with self._db.write() as c:
             taken = c.execute(
                 update(_LEASE)
-                .where(_THE_LEASE, free)
+                .where(_THE_LEASE, true() if holder_is_dead else free)
                 .values(owner=node_id, epoch=_LEASE.c.epoch + 1, expires_at=now + seconds)
             )
             if taken.rowcount != 1:

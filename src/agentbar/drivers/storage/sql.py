@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 
 from sqlalchemy import Engine, select
 
 from agentbar.drivers.storage.catalog import SqlCatalog
 from agentbar.drivers.storage.database import Connections
 from agentbar.drivers.storage.events import SqlEventLog
+from agentbar.drivers.storage.file_lock import DatabaseFileLock
 from agentbar.drivers.storage.floor import SqlFloorStore
 from agentbar.drivers.storage.leads import SqlLeadStore
 from agentbar.drivers.storage.lease import SqlFloorLease
@@ -29,10 +31,22 @@ class SqlDatabase:
         self.settings = SqlSettingsStore(self._db)
         self.leads = SqlLeadStore(self._db)
         self.webhooks = SqlWebhookStore(self._db)
+        self._file_lock: DatabaseFileLock | None = None
 
     @property
     def engine(self) -> Engine:
         return self._db.engine
+
+    def claim(self) -> bool:
+        """SQLite: lock the database file for this process (see file_lock.py); a server's
+        database is shared by design."""
+        url = self._db.engine.url
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return False
+        if self._file_lock is None:
+            self._file_lock = DatabaseFileLock(Path(url.database))
+        self._file_lock.take()
+        return True
 
     def transaction(self) -> AbstractAsyncContextManager[None]:
         return self._db.transaction()
@@ -42,6 +56,8 @@ class SqlDatabase:
 
     def close(self) -> None:
         self._db.close()
+        if self._file_lock is not None:
+            self._file_lock.release()
 
     async def ping(self) -> None:
         with self._db.read() as c:
