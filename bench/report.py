@@ -199,10 +199,8 @@ def drill_lines(d: dict[str, Any]) -> list[str]:
         "| downtime | s |",
         "|---|---:|",
         f"| kill → new process started | {_s(d['kill_to_restart_s'])} |",
-        f"| new process started → listening (`/healthz` 200) | {_s(d['start_to_listening_s'])} |",
-        f"| listening → owns the floor (waiting out the dead process's lease) "
-        f"| {_s(d['lease_wait_s'])} |",
-        f"| owns the floor → serving (`/readyz` 200: floor restored) "
+        f"| new process started → owns the floor's lease | {_s(d['start_to_floor_s'])} |",
+        f"| owns the floor → serving (floor restored, listening, `/readyz` 200) "
         f"| {_s(d['floor_to_serving_s'])} |",
         f"| **new process started → serving** | **{_s(d['start_to_serving_s'])}** |",
         f"| **kill → serving** | **{_s(d['kill_to_serving_s'])}** |",
@@ -210,10 +208,12 @@ def drill_lines(d: dict[str, Any]) -> list[str]:
         f"| kill → first `call.offered` an agent received live | {_s(d['kill_to_next_offer_s'])} |",
         f"| kill → last agent resumed | {_s(d['kill_to_all_resumed_s'])} |",
         "",
-        f"The dead process's lease had {_s(d['lease_left_at_kill_s'])} left at the kill; a "
-        f"node standing by tries for it every third of its length. When the new process took "
-        f"it is read from the lease's row (its `expires_at` less the 5 s), the rest by polling "
-        f"every 20 ms." + (f" It logged `{d['restored']}`." if d["restored"] else ""),
+        f"The dead process's lease had {_s(d['lease_left_at_kill_s'])} left at the kill. The new "
+        f"process locks its SQLite file first, so it knows the lease's holder is dead and takes "
+        f"the lease at once rather than waiting it out (nodes sharing a PostgreSQL database "
+        f"wait it out). When it took the lease is read from the lease's row (its `expires_at` "
+        f"less the 5 s), the rest by polling every 20 ms."
+        + (f" It logged `{d['restored']}`." if d["restored"] else ""),
         "",
         "| what | count |",
         "|---|---:|",
