@@ -16,6 +16,7 @@ from typing import Any
 
 from bench import machine, report
 from bench.drill import FULL_DRILL, QUICK_DRILL, run_drill
+from bench.drill_cluster import FULL_CLUSTER_DRILL, QUICK_CLUSTER_DRILL, run_cluster_drill
 from bench.load import LoadPoint, run_point
 from bench.profile import top_entries
 from bench.screenpop import crm_page_server, measure
@@ -58,19 +59,35 @@ def _options(argv: list[str]) -> argparse.Namespace:
         help="only the restart drill (kill -9 under load); updates the drill's part of the "
         "outputs and keeps the rest",
     )
+    parser.add_argument(
+        "--drill-cluster",
+        action="store_true",
+        help="only the owner-killed drill on three nodes (PostgreSQL, Redis, HAProxy); updates "
+        "its part of the outputs and keeps the rest",
+    )
     parser.add_argument("--seed", type=int, help="the drill's RNG seed (default: a random one)")
     return parser.parse_args(argv)
 
 
+DRILLS_KEPT = ("drill", "drill_cluster")
+"""The drills' keys in results.json: each run updates its own and keeps the others'."""
+
+
 def _drill(options: argparse.Namespace, argv: list[str]) -> int:
     seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**32)
-    print(f"bench: restart drill, seed {seed}", file=sys.stderr, flush=True)
+    key = "drill_cluster" if options.drill_cluster else "drill"
+    name = "owner-killed drill (three nodes)" if options.drill_cluster else "restart drill"
+    print(f"bench: {name}, seed {seed}", file=sys.stderr, flush=True)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="agentbar-drill-") as scratch:
-        plan = QUICK_DRILL if options.quick else FULL_DRILL
-        measured = run_drill(plan, Path(scratch) / "drill", seed)
+        if options.drill_cluster:
+            plan = QUICK_CLUSTER_DRILL if options.quick else FULL_CLUSTER_DRILL
+            measured = run_cluster_drill(plan, Path(scratch) / "drill-cluster", seed)
+        else:
+            plan = QUICK_DRILL if options.quick else FULL_DRILL
+            measured = run_drill(plan, Path(scratch) / "drill", seed)
     results: dict[str, Any] = json.loads(options.json.read_text()) if options.json.exists() else {}
-    results["drill"] = {
+    results[key] = {
         "command": "bench/run " + shlex.join(argv),
         "machine": machine.describe(),
         "commit": machine.commit(ROOT),
@@ -86,7 +103,9 @@ def _drill(options: argparse.Namespace, argv: list[str]) -> int:
 
 def main(argv: list[str]) -> int:
     options = _options(argv)
-    if options.drill:
+    if options.drill or options.drill_cluster:
+        if options.drill and options.drill_cluster:
+            raise SystemExit("bench/run: --drill or --drill-cluster, one at a time")
         return _drill(options, argv)
     plan = QUICK if options.quick else FULL
     started = time.monotonic()
@@ -123,10 +142,11 @@ def main(argv: list[str]) -> int:
     results["notes"] = assess(results)
     if options.baseline is not None:
         results["baseline"] = json.loads(options.baseline.read_text())
-    if options.json.exists():  # the last drill's figures stay until the next drill
-        drill = json.loads(options.json.read_text()).get("drill")
-        if drill is not None:
-            results["drill"] = drill
+    if options.json.exists():  # the last drills' figures stay until the next drills
+        earlier = json.loads(options.json.read_text())
+        for key in DRILLS_KEPT:
+            if key in earlier:
+                results[key] = earlier[key]
     report.write_json(results, options.json)
     report.write_plot(results, options.plot)
     report.write_markdown(results, options.markdown, options.plot)

@@ -8,6 +8,10 @@ only a refused resume makes it log in again. It records every event frame's `seq
 replayed), every `call.offered` and `call.screen_pop` with its call, and when each resume was
 answered.
 
+As the toolbar, which shows the disposition form only once the agent is in `wrap_up`, it
+disposes only once it has seen its own state turn `wrap_up` (an event or a resume's snapshot):
+a hangup's answer says the hangup was ordered, and the call's end comes after it.
+
 A call's work survives the restart: a hangup or disposition whose answer never came (the
 socket died first) is sent again after the resume if the resume's snapshot says it is still
 needed — the agent still `on_call` (hang up) or in `wrap_up` (dispose) on that call.
@@ -16,6 +20,7 @@ needed — the agent still `on_call` (hang up) or in `wrap_up` (dispose) on that
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections import Counter
@@ -68,6 +73,10 @@ BACKOFF_S = (0.25, 0.5, 1.0, 2.0, 5.0)
 """The toolbar's reconnection backoff (static/toolbar/socket.js), no jitter, as it has none."""
 
 
+WRAP_UP_WAIT_S = 30.0
+"""The longest an agent waits for its wrap-up after a hangup before it disposes anyway."""
+
+
 class Lost(Exception):
     """The socket closed before the command's answer came."""
 
@@ -85,6 +94,8 @@ class DrillAgent:
         self._last_seq = 0
         self._replay_left = 0
         self._snapshot: dict[str, Any] = {}
+        self._state = ""  # the agent's state, from its events and snapshots
+        self._state_seen = asyncio.Event()  # set at each change of `_state`
         self._calls: dict[str, asyncio.Task[None]] = {}
         self._reader: asyncio.Task[None] | None = None
         self.stopping = False
@@ -141,7 +152,9 @@ class DrillAgent:
             self.seen.seqs.append(seq)
             self._last_seq = max(self._last_seq, seq)
             kind, data = frame["event"], frame["data"]
-            if kind == "call.offered":
+            if kind == "agent.state_changed":
+                self._set_state(data["state"])
+            elif kind == "call.offered":
                 self.seen.offers.append((data["callId"], seq, replayed, time.time()))
             elif kind == "call.screen_pop":
                 self.seen.pops.append((data["callId"], seq))
@@ -150,6 +163,7 @@ class DrillAgent:
             # Read here, not where the answer is awaited: the frames after it may come first.
             if frame.get("ok") and "snapshot" in frame:
                 self._snapshot = frame["snapshot"]
+                self._set_state(self._snapshot["agent"]["state"])
                 if frame.get("tooFarBehind"):
                     self.seen.too_far_behind += 1
                 self._replay_left = int(frame.get("replayed", 0))
@@ -159,6 +173,18 @@ class DrillAgent:
             future = self._pending.pop(frame["re"], None)
             if future is not None and not future.done():
                 future.set_result(frame)
+
+    def _set_state(self, state: str) -> None:
+        self._state = state
+        self._state_seen.set()
+
+    async def _in_wrap_up(self) -> None:
+        """Until the agent's state is `wrap_up` (or WRAP_UP_WAIT_S: the dispose says why not)."""
+        deadline = time.monotonic() + WRAP_UP_WAIT_S
+        while self._state != "wrap_up" and (left := deadline - time.monotonic()) > 0:
+            self._state_seen.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._state_seen.wait(), left)
 
     async def _request(self, ws: ClientConnection, cmd: str, **fields: Any) -> dict[str, Any]:
         self._next_id += 1
@@ -269,6 +295,7 @@ class DrillAgent:
                 if step == "hangup":
                     await self._command("call.hangup")
                     step = "dispose"
+                await self._in_wrap_up()
                 answer = await self._command("disposition.dispose", code=DISPOSITION)
                 if answer["ok"]:
                     self.seen.completed += 1

@@ -42,8 +42,8 @@ def _f(value: float, digits: int = 1) -> str:
 
 
 def write_markdown(results: dict[str, Any], path: Path, plot: Path) -> None:
-    if "load" not in results:  # a drill on its own, with no suite run to report beside it
-        _write(["# Benchmarks", "", *drill_lines(results["drill"])], path)
+    if "load" not in results:  # drills on their own, with no suite run to report beside them
+        _write(["# Benchmarks", "", *_drills(results)], path)
         return
     m = results["machine"]
     lines = [
@@ -156,9 +156,15 @@ def write_markdown(results: dict[str, Any], path: Path, plot: Path) -> None:
             "",
         ]
     lines += results.get("notes", [])
-    if "drill" in results:
-        lines += drill_lines(results["drill"])
+    lines += _drills(results)
     _write(lines, path)
+
+
+def _drills(results: dict[str, Any]) -> list[str]:
+    lines = drill_lines(results["drill"]) if "drill" in results else []
+    if "drill_cluster" in results:
+        lines += cluster_drill_lines(results["drill_cluster"])
+    return lines
 
 
 def _write(lines: list[str], path: Path) -> None:
@@ -170,13 +176,9 @@ def _s(value: float) -> str:
     return _f(value, 2) + " s"
 
 
-def drill_lines(d: dict[str, Any]) -> list[str]:
-    """The "Restart drill" section: bench/drill.py's figures, with their own command, commit
-    and machine (the drill may run apart from the rest of the suite)."""
-    m, p = d["machine"], d["plan"]
+def _measured_by(d: dict[str, Any]) -> list[str]:
+    m = d["machine"]
     return [
-        "## Restart drill",
-        "",
         "Measured by:",
         "",
         "```sh",
@@ -187,6 +189,17 @@ def drill_lines(d: dict[str, Any]) -> list[str]:
         f"Python {m['python']}, Linux {m['kernel']}. Commit `{d['commit']}`, run at "
         f"{d['finished']} in {d['wall_s']:.0f} s; RNG seed {d['seed']}.",
         "",
+    ]
+
+
+def drill_lines(d: dict[str, Any]) -> list[str]:
+    """The "Restart drill" section: bench/drill.py's figures, with their own command, commit
+    and machine (the drill may run apart from the rest of the suite)."""
+    p = d["plan"]
+    return [
+        "## Restart drill",
+        "",
+        *_measured_by(d),
         f"One `agentbar serve` (SQLite, simulator answering at once, the default 5 s floor "
         f"lease), {p['agents']:,} socket agents working calls ({p['talk_s']:g} s talk, then "
         f"hang up and dispose), calls offered at {p['rate']:g}/s. {d['kill_after_s']:.1f} s "
@@ -215,6 +228,56 @@ def drill_lines(d: dict[str, Any]) -> list[str]:
         f"less the 5 s), the rest by polling every 20 ms."
         + (f" It logged `{d['restored']}`." if d["restored"] else ""),
         "",
+        *_counts_lines(d, "", "withdrawn by the restarted process", "restart"),
+    ]
+
+
+def cluster_drill_lines(d: dict[str, Any]) -> list[str]:
+    """The "Owner-killed drill (three nodes)" section: bench/drill_cluster.py's figures."""
+    p = d["plan"]
+    return [
+        "## Owner-killed drill (three nodes)",
+        "",
+        *_measured_by(d),
+        f"Three `agentbar serve` nodes ({', '.join(d['nodes'])}) on one PostgreSQL and one "
+        f"Redis, HAProxy in front checking `/readyz` every 500 ms (simulator answering at once, "
+        f"the default 5 s floor lease); the first started owns the floor and logs warnings "
+        f"only, the others stand by and log at info. {p['agents']:,} socket agents working "
+        f"calls ({p['talk_s']:g} s talk, then hang up and dispose) and calls offered at "
+        f"{p['rate']:g}/s, all through HAProxy. {d['kill_after_s']:.1f} s after the first "
+        f"call the owner ({d['killed_owner']}, epoch {d['killed_epoch']}, found with "
+        f"`GET /api/v1/cluster`) gets `kill -9` and stays dead, while calls keep being offered. "
+        f"Every agent reconnects through HAProxy with the toolbar's backoff (0.25, 0.5, 1, 2, "
+        f"then every 5 s) and sends `auth.resume` with its last `seq`. Calls go on "
+        f"{p['after_s']:g} s after HAProxy serves again, then stop, and every call is let "
+        f"finish.",
+        "",
+        "| downtime | s |",
+        "|---|---:|",
+        f"| kill → another node owns the floor ({d['new_owner']}) | {_s(d['kill_to_floor_s'])} |",
+        f"| owns the floor → HAProxy serves (floor restored, `/readyz` 200, next check) "
+        f"| {_s(d['floor_to_serving_s'])} |",
+        f"| **kill → HAProxy serves again** (`/readyz` 200 through it) "
+        f"| **{_s(d['kill_to_serving_s'])}** |",
+        f"| kill → first offer made by the new owner | {_s(d['kill_to_first_offer_made_s'])} |",
+        f"| kill → first `call.offered` an agent received live | {_s(d['kill_to_next_offer_s'])} |",
+        f"| kill → last agent resumed | {_s(d['kill_to_all_resumed_s'])} |",
+        "",
+        f"The dead owner's lease had {_s(d['lease_left_at_kill_s'])} left at the kill: the "
+        f"standing-by nodes wait it out (they cannot tell a dead owner from a slow one), and "
+        f"try for the lease every third of a lease. When the new owner took the lease is read "
+        f"from the lease's row (its `expires_at` less the 5 s), the rest by polling every "
+        f"20 ms. `GET /api/v1/cluster` then said owner {d['owner_seen_after']}, epoch "
+        f"{d['new_epoch']}."
+        + (f" {d['new_owner']} logged `{d['restored']}`." if d["restored"] else ""),
+        "",
+        *_counts_lines(d, "kill → HAProxy serving again; ", "withdrawn by the new owner", "kill"),
+    ]
+
+
+def _counts_lines(d: dict[str, Any], down: str, withdrawn: str, after: str) -> list[str]:
+    """What a drill counts: calls, offers, screen pops, each agent's events, resumes."""
+    return [
         "| what | count |",
         "|---|---:|",
         f"| calls placed (POST acknowledged 2xx) | {d['calls_placed']:,} |",
@@ -224,7 +287,7 @@ def drill_lines(d: dict[str, Any]) -> list[str]:
         f"({d['calls_abandoned']:,} abandoned) |",
         f"| still live at the end | {d['calls_live']:,} |",
         f"| **lost** (placed - completed - live) | **{d['calls_lost']:,}** |",
-        f"| POSTs refused while down (never acknowledged) | {d['refused_while_down']:,} |",
+        f"| POSTs refused while down ({down}never acknowledged) | {d['refused_while_down']:,} |",
         f"| POSTs cut by the kill (sent before it, never answered) | {d['cut_by_kill']:,} "
         f"(calls made of them anyway: {d['calls_unacknowledged']:,}, "
         f"completed {d['calls_unacknowledged_completed']:,}) |",
@@ -243,8 +306,8 @@ def drill_lines(d: dict[str, Any]) -> list[str]:
         "",
         "- *double offer*: from the events table, per call in `seq` order: an offer to agent A "
         "is open until A's next `agent.state_changed` away from `reserved` (answered, or "
-        "withdrawn by the restarted process) or the call connects or ends; a `call.offered` of "
-        "the call while one is open counts. An offer made again after the restart counts only "
+        f"{withdrawn}) or the call connects or ends; a `call.offered` of "
+        f"the call while one is open counts. An offer made again after the {after} counts only "
         "if the first was never withdrawn.",
         "- *events missing / duplicated*: per agent, the `seq`s of the events table's rows with "
         "its `agent_id` (after its login snapshot, `session.*` aside, up to the last event "

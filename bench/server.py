@@ -60,7 +60,12 @@ class BenchServer:
 
 
 def provision(data_dir: Path, agents: int) -> None:
-    storage = SqlDatabase(f"sqlite:///{data_dir / 'agentbar.db'}")
+    provision_database(f"sqlite:///{data_dir / 'agentbar.db'}", agents)
+
+
+def provision_database(url: str, agents: int) -> None:
+    """The bench's catalog into the database at `url` (SQLAlchemy's), migrated first."""
+    storage = SqlDatabase(url)
     storage.migrate()
     ids = agent_ids(agents)
     # No password hashes: the bench logs in with tokens, and argon2 would cost ~40 ms each.

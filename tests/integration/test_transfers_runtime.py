@@ -370,8 +370,9 @@ async def test_a_customer_who_hangs_up_as_the_queue_transfer_starts_is_not_left_
     call_id = await floor.talking()
     # The hangup reaches the runtime's inbox, not yet applied, as the transfer is decided.
     floor.simulator.hang_up_customer(call_id)
-    await floor.runtime.command(cmd.Transfer("a1", TransferKind.QUEUE, "Billing"))
-    [new_id] = [c for c in floor.center.calls if c != call_id]
+    # The transfer is decided first; its answer waits until the hangup is applied too.
+    outcome = await floor.runtime.command(cmd.Transfer("a1", TransferKind.QUEUE, "Billing"))
+    [new_id] = [c for c in outcome.calls if c != call_id]
     await floor.elapse(0)
     assert new_id not in floor.center.calls
     assert floor.center.waiting_count(floor.campaigns["Billing"]) == 0

@@ -55,6 +55,10 @@ class Runtime:
         self._clock = clock
         self._lock = asyncio.Lock()
         self._inbox: asyncio.Queue[Signal] = asyncio.Queue()
+        self._received = 0
+        """Signals put in the inbox so far; `_handled` counts those applied (or refused)."""
+        self._handled = 0
+        self._caught_up = asyncio.Condition()
         self._seq = 0
         self._pump: asyncio.Task[None] | None = None
         self._timers: dict[str, Cancellable] = {}
@@ -72,7 +76,7 @@ class Runtime:
         self.center.restore(image.agents, image.calls, image.queues)
         # What telephony reports about the calls it takes back waits in the inbox until
         # `start` pumps it, as do the timers that ran out while no process was running.
-        self._telephony.attach(self._inbox.put_nowait)
+        self._telephony.attach(self._receive)
         phones = {
             agent.agent_id: agent.extension.phone
             for agent in self.center.agents.values()
@@ -91,7 +95,7 @@ class Runtime:
 
     async def start(self) -> None:
         self._seq = await self._storage.last_seq()
-        self._telephony.attach(self._inbox.put_nowait)
+        self._telephony.attach(self._receive)
         await self._telephony.start()
         self._pump = asyncio.create_task(self._pump_signals(), name="telephony-signals")
         self.started = True
@@ -110,7 +114,12 @@ class Runtime:
         await self._telephony.stop()
 
     async def command(self, command: Command) -> Outcome:
-        return await self._apply(lambda now: self.center.handle(command, now))
+        """Apply an agent's (or the system's) command. It returns once what telephony reported
+        while carrying it out has been applied too (the simulator ends a call at once when an
+        agent hangs up): a command is acknowledged only when all it caused is stored."""
+        outcome = await self._apply(lambda now: self.center.handle(command, now))
+        await self.caught_up()
+        return outcome
 
     async def signal(self, signal: Signal) -> Outcome:
         return await self._apply(lambda now: self.center.signal(signal, now))
@@ -122,6 +131,20 @@ class Runtime:
             await self._record([envelope], Outcome())
             await self._publish(envelope)
             return envelope
+
+    def _receive(self, signal: Signal) -> None:
+        self._received += 1
+        self._inbox.put_nowait(signal)
+
+    async def caught_up(self) -> None:
+        """Wait until every signal received so far has been applied and stored (or refused),
+        however many arrive meanwhile: what an API answers after telephony acted for it (a
+        simulated customer's call) is then durable before it is acknowledged."""
+        if self._pump is None or self._pump.done():
+            return  # nothing applies signals (not started, or stopped): nothing to wait for
+        target = self._received
+        async with self._caught_up:
+            await self._caught_up.wait_for(lambda: self._handled >= target)
 
     async def settle(self) -> None:
         """Wait until every telephony signal received so far has been applied."""
@@ -185,7 +208,7 @@ class Runtime:
 
         def fire() -> None:
             self._timers.pop(key, None)
-            self._inbox.put_nowait(TimerFired(key))
+            self._receive(TimerFired(key))
 
         self._timers[key] = self._clock.call_later(delay, fire)
 
@@ -210,3 +233,6 @@ class Runtime:
                 log.exception("telephony signal %r failed", signal)
             finally:
                 self._inbox.task_done()
+                self._handled += 1
+                async with self._caught_up:
+                    self._caught_up.notify_all()

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentbar.domain.model.errors import UnknownCall, UnknownCampaign
-from agentbar.services.sandbox import InvalidPhone, SandboxCalls, WrongCampaignKind
-from agentbar.web.api.answers import ERRORS, NOT_FOUND
+from agentbar.services.sandbox import CallNotTaken, InvalidPhone, SandboxCalls, WrongCampaignKind
+from agentbar.web.api.answers import ERRORS, NOT_FOUND, Answers, Problem
 from agentbar.web.deps import SandboxDep, require_admin
 
 router = APIRouter(
@@ -39,11 +39,21 @@ def _sandbox(sandbox: SandboxCalls | None) -> SandboxCalls:
     return sandbox
 
 
-@router.post("/calls", status_code=status.HTTP_201_CREATED, response_model=PlacedCall)
+NOT_TAKEN: Answers = {503: {"model": Problem, "description": "the call was not stored; try again"}}
+
+
+@router.post(
+    "/calls", status_code=status.HTTP_201_CREATED, response_model=PlacedCall, responses=NOT_TAKEN
+)
 async def place_call(body: PlaceCall, sandbox: SandboxDep) -> PlacedCall:
-    """A simulated customer calls from `from` into the inbound campaign `campaign`."""
+    """A simulated customer calls from `from` into the inbound campaign `campaign`; answered
+    once the call is stored, so an acknowledged call survives a crash."""
     try:
-        return PlacedCall(callId=_sandbox(sandbox).place_inbound(body.from_, body.campaign))
+        return PlacedCall(callId=await _sandbox(sandbox).place_inbound(body.from_, body.campaign))
+    except CallNotTaken as error:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, error.message, headers={"Retry-After": "1"}
+        ) from None
     except UnknownCampaign as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, error.message) from None
     except (InvalidPhone, WrongCampaignKind) as error:
@@ -54,6 +64,6 @@ async def place_call(body: PlaceCall, sandbox: SandboxDep) -> PlacedCall:
 async def hang_up(call_id: str, sandbox: SandboxDep) -> None:
     """The simulated customer of this call hangs up."""
     try:
-        _sandbox(sandbox).hang_up(call_id)
+        await _sandbox(sandbox).hang_up(call_id)
     except UnknownCall as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, error.message) from None
