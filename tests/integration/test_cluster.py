@@ -149,7 +149,6 @@ def test_the_owner_killed_another_node_takes_the_floor_and_the_call_goes_on(
                 continue
         assert took_over is not None
         serving_after = time.monotonic() - killed_at
-        print(f"owner killed: another node serves after {serving_after:.2f} s")
         assert serving_after <= LEASE + 3.0, serving_after
         states = cluster.balancer.server_states()
         [owner] = [n for n, s in states.items() if s == "UP"]

@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -187,8 +186,7 @@ def test_a_killed_single_node_serves_again_without_waiting_out_its_own_lease(
     lease = {"AGENTBAR_LEASE_SECONDS": "60"}  # waiting it out would take a minute
     with server_on(data, **lease) as first:
         killed(first)
-    started = time.monotonic()
+    # Ready within the harness's 30 s only if the lease was taken over, not waited out.
     with server_on(data, **lease) as second:
-        assert time.monotonic() - started < 30
         [row] = second.query("SELECT epoch FROM floor_lease")
         assert row["epoch"] == 2
