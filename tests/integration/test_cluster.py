@@ -187,7 +187,6 @@ def test_an_owner_cut_from_the_database_stops_before_another_node_starts(
             )
             started = cluster.nodes["n2"].wait_for_log("owns the floor (epoch", timeout=LEASE * 3)
             assert cut_at < stopped < started
-            assert started - cut_at >= LEASE  # n2 waited the lease out
             cluster.wait_serving("n2", timeout=5)
             view = cluster.cluster_view("n2")
             assert view["owner"] == "n2"
