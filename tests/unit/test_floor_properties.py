@@ -17,6 +17,9 @@ observable, and after every step the floor's invariants hold:
   call (legs and all) and pending timer. And a restart at any step — a new Center restored from
   that store alone, then recovered — is the same floor (queues in order, the same agents idle)
   and goes on keeping every invariant here.
+- a follower (another node's copy, fed each move's stored changes and touched leads) reads as
+  the floor does: the same agents, calls, queue orders, idle agents and leads on offer; and one
+  that resyncs at any step from the store, then replays moves it may already hold, too.
 """
 
 from __future__ import annotations
@@ -75,6 +78,14 @@ class Floor(RuleBasedStateMachine):
         self.stored_calls: dict[str, Call] = {}
         self.stored_timers: dict[str, float] = {}
         self.stored_queues: dict[str, list[str]] = {}
+        self.follower = self.configured_center()
+        self.recent: list[tuple[FloorChanges, list[Lead]]] = []
+        """The last moves' changes, as a follower that resyncs may get them again."""
+
+    def configured_center(self) -> Center:
+        center = Center(self.new_id)
+        center.configure([INBOUND, PREVIEW, PROGRESSIVE, RING_ALL], BREAK_REASONS)
+        return center
 
     def new_id(self, kind: str) -> str:
         return f"{kind}-{next(self.ids)}"
@@ -112,6 +123,9 @@ class Floor(RuleBasedStateMachine):
             if isinstance(event, ev.CallDisposed | ev.CallAbandoned):
                 self.finished.add(event.call_id)
         self.store(outcome.floor)
+        move = (copy.deepcopy(outcome.floor), copy.deepcopy(list(outcome.leads.values())))
+        self.follower.follow(*copy.deepcopy(move))
+        self.recent = [*self.recent[-4:], move]
         return outcome
 
     def store(self, changes: FloorChanges) -> None:
@@ -309,7 +323,41 @@ class Floor(RuleBasedStateMachine):
         if pending:
             self.run(lambda now: self.center.handle(cmd.AddLeads(pending), now))
 
+    @rule()
+    def follower_resyncs(self) -> None:
+        """A follower that missed moves loads the stored floor, then gets the moves it had
+        buffered meanwhile — some of which the store already holds."""
+        follower = self.configured_center()
+        follower.follow(
+            FloorChanges(
+                agents=copy.deepcopy(list(self.stored_agents.values())),
+                calls=copy.deepcopy(list(self.stored_calls.values())),
+                queues=copy.deepcopy(self.stored_queues),
+            ),
+            [copy.deepcopy(lead) for lead in self.center.leads.all.values()],
+        )
+        for changes, leads in self.recent:
+            follower.follow(copy.deepcopy(changes), copy.deepcopy(leads))
+        self.follower = follower
+
     # -- invariants --------------------------------------------------------------------------
+
+    @invariant()
+    def the_follower_reads_as_the_floor(self) -> None:
+        owner, follower = self.center, self.follower
+        assert follower.agents == owner.agents
+        assert follower.calls == owner.calls
+        assert follower.handed_off == owner.handed_off
+        for campaign_id in owner.waiting:
+            assert list(follower.waiting[campaign_id]) == list(owner.waiting[campaign_id])
+            for agent_id in owner.agents:
+                assert (agent_id in follower.idle[campaign_id]) == (
+                    agent_id in owner.idle[campaign_id]
+                )
+                assert (agent_id in follower.auto_idle[campaign_id]) == (
+                    agent_id in owner.auto_idle[campaign_id]
+                )
+        assert follower.leads.all == owner.leads.all
 
     @invariant()
     def agents_hold_calls_exactly_when_busy(self) -> None:

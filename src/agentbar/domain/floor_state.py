@@ -22,7 +22,7 @@ from agentbar.domain.model.errors import (
     UnknownCampaign,
 )
 from agentbar.domain.model.instructions import CancelTimer, Instruction, StartTimer
-from agentbar.domain.model.lead_book import LeadBook
+from agentbar.domain.model.lead_book import Lead, LeadBook
 from agentbar.domain.model.legs import Leg, LegKind, LegPurpose, LegState
 from agentbar.domain.model.routing import IdleAgents, WaitingCalls
 
@@ -194,6 +194,56 @@ class FloorState:
         self.offer_numbers = itertools.count(last_offer + 1)
         self._changed_agents.clear()
         self._changed_calls.clear()
+
+    def forget_floor(self) -> None:
+        """Drop every agent, call, queue, lead and callback (the configuration stays): a node
+        that followed another's floor takes it over from storage, not from what it followed."""
+        self.agents.clear()
+        self.calls.clear()
+        self.handed_off.clear()
+        for campaign_id in self.campaigns:
+            self.idle[campaign_id] = IdleAgents()
+            self.auto_idle[campaign_id] = IdleAgents()
+            self.waiting[campaign_id] = WaitingCalls()
+        self.callbacks = CallbackBook()
+        self.leads = LeadBook()
+        self._changed_agents.clear()
+        self._changed_calls.clear()
+        self._stored_queues.clear()
+
+    def follow(self, changes: FloorChanges, leads: Iterable[Lead] = ()) -> None:
+        """Mirror one move another node's floor made, from what it stored: a node that serves
+        sockets for the floor's owner reads the floor from this copy and never decides on it.
+        Applying a move again, or an older one before newer ones, ends in the same floor."""
+        for agent in changes.agents:
+            previous = self.agents.get(agent.agent_id)
+            if previous is not None:
+                self.leave_idle(previous)
+            self.agents[agent.agent_id] = agent
+            free = agent.state is AgentState.READY and agent.lead_id is None
+            if free and agent.campaign_id in self.campaigns:
+                self.add_idle(agent)
+        for agent_id in changes.agents_gone:
+            gone = self.agents.pop(agent_id, None)
+            if gone is not None:
+                self.leave_idle(gone)
+        for call in changes.calls:
+            if call.state in FINAL_STATES:
+                self.calls.pop(call.call_id, None)
+                self.handed_off[call.call_id] = call
+            else:
+                self.handed_off.pop(call.call_id, None)
+                self.calls[call.call_id] = call
+        for call_id in changes.calls_gone:
+            self.calls.pop(call_id, None)
+            self.handed_off.pop(call_id, None)
+        for campaign_id, call_ids in changes.queues.items():
+            queue = WaitingCalls()
+            for call_id in call_ids:
+                queue.push(call_id)
+            self.waiting[campaign_id] = queue
+        for lead in leads:
+            self.leads.follow(lead)
 
     # -- keeping it consistent --------------------------------------------------------------
 

@@ -71,3 +71,11 @@ class LeadBook:
 
     def finish(self, lead: Lead) -> None:
         del self.all[lead.lead_id]
+
+    def follow(self, lead: Lead) -> None:
+        """Mirror a lead another node's floor changed: known while new or shown, forgotten once
+        dialled, skipped or removed (a copy that never deals leads out keeps no lists)."""
+        if lead.state in (LeadState.NEW, LeadState.PRESENTED):
+            self.all[lead.lead_id] = lead
+        else:
+            self.all.pop(lead.lead_id, None)
