@@ -1,0 +1,120 @@
+"""The link between the node that owns the floor and the nodes that only serve sockets (doors).
+
+One writer, many doors: the owner decides every move; a door serves its own toolbars, API
+callers and supervisors, asks the owner to carry out what they ask for (`ask` / `serve`), and
+keeps a copy of the floor to read from, fed by every move the owner stored (`publish` /
+`follow`). A move is published after it is stored, so a door that lost moves (a gap in their
+numbers, a new epoch, a broken feed) loads the floor from storage again and replays what it
+buffered meanwhile; the floor's `follow` makes that replay safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from agentbar.domain.model.commands import Command
+from agentbar.domain.model.durable import FloorChanges
+from agentbar.domain.model.errors import DomainError
+from agentbar.domain.model.events import Event
+from agentbar.domain.model.lead_book import Lead
+from agentbar.ports.values import Envelope
+
+
+@dataclass(frozen=True)
+class FloorMove:
+    """One stored move of the floor, as the owner tells the doors."""
+
+    epoch: int
+    """The owner's lease epoch: a new one means a new owner (doors reload the floor)."""
+    number: int
+    """1, 2, 3… within the epoch: a gap means moves were missed."""
+    changes: FloorChanges
+    leads: list[Lead] = field(default_factory=list)
+    events: list[Envelope] = field(default_factory=list)
+    reconfigured: bool = False
+    """The owner reloaded campaigns, break reasons and IVRs: doors reload theirs."""
+
+
+@dataclass(frozen=True)
+class CommandAsk:
+    command: Command
+
+
+@dataclass(frozen=True)
+class NoteAsk:
+    """Store and publish an event the service layer originates (`Runtime.note`)."""
+
+    kind: str
+    agent_id: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ServiceAsk:
+    """A service's own request to its counterpart on the owner (a simulated customer's call,
+    a configuration reload), by name, with JSON arguments and a JSON result."""
+
+    name: str
+    args: dict[str, Any]
+
+
+FloorAsk = CommandAsk | NoteAsk | ServiceAsk
+
+
+@dataclass(frozen=True)
+class FloorAnswer:
+    """What the owner answered: a command's events (and the leads it touched; nothing else
+    of its outcome crosses the link), a note's envelope, a service's result, or the refusal."""
+
+    epoch: int
+    moved_to: int
+    """The number of the last move the owner had published when it answered: the door
+    reads its copy once that move is in it, so a command's effect is visible after it."""
+    events: list[Event] | None = None
+    leads: list[Lead] = field(default_factory=list)
+    envelope: Envelope | None = None
+    result: dict[str, Any] | None = None
+    refusal: DomainError | None = None
+
+
+class OwnerUnreachable(DomainError):
+    """No node owning the floor answered in time: nothing was acknowledged."""
+
+    code = "floor_unavailable"
+
+
+class MoveFeed(Protocol):
+    async def get(self) -> FloorMove:
+        """The next move; raises SubscriptionClosed once the feed broke (moves may be lost)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+Answerer = Callable[[FloorAsk], Awaitable[FloorAnswer]]
+
+
+class FloorLink(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def serve(self, answer: Answerer) -> None:
+        """This node owns the floor: take every ask from now on (asks from any node, those
+        that waited while no node owned the floor included, unless their time ran out)."""
+        ...
+
+    async def publish(self, move: FloorMove) -> None:
+        """Tell every door a stored move (best effort: a door that misses it resyncs)."""
+        ...
+
+    async def ask(self, ask: FloorAsk, patience: float) -> FloorAnswer:
+        """Have the owner carry `ask` out; raises OwnerUnreachable after `patience` seconds
+        (the owner drops an ask whose time ran out, so a late one is never carried out)."""
+        ...
+
+    def follow(self) -> MoveFeed:
+        """Every move published from now on, in order."""
+        ...
