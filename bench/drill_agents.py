@@ -76,6 +76,14 @@ BACKOFF_S = (0.25, 0.5, 1.0, 2.0, 5.0)
 WRAP_UP_WAIT_S = 30.0
 """The longest an agent waits for its wrap-up after a hangup before it disposes anyway."""
 
+TRY_AGAIN_S = 0.5
+"""How long an agent waits before clicking again when the server said to try again."""
+
+
+def _try_again(answer: dict[str, Any]) -> bool:
+    """Refused for now, not for good: no node owned the floor in time (a failover)."""
+    return not answer["ok"] and answer["error"]["code"] == "floor_unavailable"
+
 
 class Lost(Exception):
     """The socket closed before the command's answer came."""
@@ -293,12 +301,18 @@ class DrillAgent:
         while True:
             try:
                 if step == "hangup":
-                    await self._command("call.hangup")
+                    answer = await self._command("call.hangup")
+                    if _try_again(answer):
+                        await asyncio.sleep(TRY_AGAIN_S)
+                        continue
                     step = "dispose"
                 await self._in_wrap_up()
                 answer = await self._command("disposition.dispose", code=DISPOSITION)
                 if answer["ok"]:
                     self.seen.completed += 1
+                elif _try_again(answer):
+                    await asyncio.sleep(TRY_AGAIN_S)
+                    continue
                 return
             except Lost:
                 # Whether the command was carried out is for the resumed snapshot to say.

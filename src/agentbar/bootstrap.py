@@ -23,13 +23,16 @@ from agentbar.domain.center import Center
 from agentbar.domain.model.campaign import CampaignKind
 from agentbar.domain.model.commands import AddLeads, RestoreCallbacks
 from agentbar.drivers.bus.memory import MemoryBus
+from agentbar.drivers.bus.memory_link import MemoryFloorLink
 from agentbar.drivers.bus.redis import RedisBus
+from agentbar.drivers.bus.redis_link import RedisFloorLink
 from agentbar.drivers.storage.sql import SqlDatabase
 from agentbar.drivers.telephony.simulator import Simulator
 from agentbar.drivers.telephony.sip import SipSettings, SipTelephony
 from agentbar.ids import new_id
 from agentbar.metrics import Metrics
-from agentbar.ports import Clock, EventBus, Sandbox, Storage, TelephonyDriver
+from agentbar.ports import Clock, Envelope, EventBus, Sandbox, Storage, TelephonyDriver
+from agentbar.ports.floor_link import FloorLink
 from agentbar.services.audit import Audit
 from agentbar.services.cluster import Cluster
 from agentbar.services.configuration import Configuration
@@ -37,12 +40,13 @@ from agentbar.services.credentials import Credentials
 from agentbar.services.crm_logouts import CrmLogouts
 from agentbar.services.crm_settings import CrmSettings
 from agentbar.services.desk import Desk
+from agentbar.services.door import Door
 from agentbar.services.event_replay import EventReplay
 from agentbar.services.leads import LeadIntake
 from agentbar.services.ownership import FloorOwnership
 from agentbar.services.provisioning import Provisioning
 from agentbar.services.readiness import Readiness
-from agentbar.services.runtime import Runtime
+from agentbar.services.runtime import RECONFIGURE, Runtime
 from agentbar.services.sandbox import SandboxCalls
 from agentbar.services.sessions import Sessions
 from agentbar.services.supervision import Supervision
@@ -75,6 +79,7 @@ class Container:
     clock: Clock
     storage: Storage
     bus: EventBus
+    link: FloorLink
     telephony: TelephonyDriver
     passwords: Passwords
     runtime: Runtime
@@ -105,11 +110,14 @@ class Container:
             take=self._take_floor,
             lose=self.on_floor_lost,
             sockets=self.sessions.open_sockets,
+            nodes_gone=self.sessions.forget_sockets_of,
         )
 
     @cached_property
     def cluster(self) -> Cluster:
-        return Cluster(self.ownership, self.storage.lease, self.clock)
+        return Cluster(
+            self.ownership, self.storage.lease, self.clock, serving=lambda: self.runtime.ready
+        )
 
     @cached_property
     def app_services(self) -> AppServices:
@@ -120,7 +128,7 @@ class Container:
             clock=self.clock,
             bus=self.bus,
             runtime=self.runtime,
-            readiness=Readiness(self.runtime, self.storage, self.bus, self.cluster),
+            readiness=Readiness(self.storage, self.bus, self.cluster),
             cluster=self.cluster,
             metrics=self.metrics,
             sessions=self.sessions,
@@ -145,18 +153,63 @@ class Container:
         self.ownership.alone = self.storage.claim()
         self.storage.migrate()
         await self.bus.start()
+        await self.link.start()
         self.crm_settings.load()
         if self.settings.demo:
             self.demo_credentials = seed_demo(self.storage.catalog, self.passwords)
         self.runtime.on_fenced = self.ownership.lost
+        self.runtime.provide(RECONFIGURE, self._reload_and_tell)
+        self.audit.changed = self.runtime.reconfigured
         await self.ownership.step()  # a free lease is taken, and the floor with it, at once
         if not self.ownership.serving:
-            log.info("node %s stands by: another node owns the floor", self.settings.node_id)
+            log.info("node %s serves as a door: another node owns the floor", self.settings.node_id)
+            self._open_door()
         self.ownership.start()
+
+    def _open_door(self) -> None:
+        """Serve this node's clients from a copy of the owner's floor, asking the owner to
+        carry out what they ask for."""
+
+        def see(envelope: Envelope) -> None:
+            self.supervision.see(envelope)
+            self.sessions.see(envelope)
+
+        async def reload() -> None:
+            await self._reload_here()
+            self.sessions.report_sockets()  # a new owner may be asking (this is harmless)
+
+        door = Door(
+            self.runtime.center,
+            self.link,
+            self.storage.floor,
+            configure=reload,
+            pending_leads=self.storage.leads.pending_leads,
+            see=see,
+        )
+        self.runtime.door = door
+        door.start()
+
+    async def _reload_here(self) -> None:
+        """Put in force here what is stored: campaigns, break reasons, IVRs, CRM settings and
+        webhooks (another node changed them)."""
+        await self.provisioning.reload()
+        self.crm_settings.load()
+        self.webhooks.changed()
+
+    async def _reload_and_tell(self, args: dict[str, object]) -> dict[str, object]:
+        await self._reload_here()
+        await self.runtime.reconfigured()
+        return {}
 
     async def _take_floor(self, epoch: int) -> None:
         """This node now owns the floor's lease: it takes the floor back from storage and
-        serves it, every write fenced by `epoch`."""
+        serves it, every write fenced by `epoch`. A door stops following the last owner's
+        floor first: what it takes over is what storage holds."""
+        if self.runtime.door is not None:
+            # Still a door until the runtime starts: what its clients ask meanwhile waits in
+            # the link for this node to serve it.
+            await self.runtime.door.stop()
+            self.runtime.center.forget_floor()
         self.runtime.fence = epoch
         self.runtime.center.configure(
             await self.storage.catalog.campaigns(),
@@ -183,14 +236,18 @@ class Container:
         if pending:
             await self.runtime.command(RestoreCallbacks(tuple(pending)))
             log.info("restored %d scheduled callback(s)", len(pending))
+        self.runtime.serve_doors()  # asks made meanwhile waited for this
 
     async def stop(self) -> None:
         await self.webhooks.stop()
         await self.sessions.stop()
         if self.crm_logouts is not None:
             await self.crm_logouts.stop()
+        if self.runtime.door is not None:
+            await self.runtime.door.stop()
         await self.runtime.stop()
         await self.ownership.stop()  # decided nothing since: the next owner need not wait
+        await self.link.stop()
         await self.bus.stop()
         self.storage.close()
 
@@ -219,6 +276,11 @@ def build(settings: Settings) -> Container:
         "redis": lambda: _redis(settings),
     }
     bus = _pick("bus", settings.bus, buses)
+    link: FloorLink = (
+        RedisFloorLink(settings.redis_url or "", settings.node_id)
+        if settings.bus == "redis"
+        else MemoryFloorLink()
+    )
     simulator = Simulator(clock, new_id, answer_delay=settings.simulator_answer_delay)
     center = Center(new_id)
     telephony_drivers: dict[str, Callable[[], TelephonyDriver]] = {
@@ -228,7 +290,7 @@ def build(settings: Settings) -> Container:
     telephony = _pick("telephony", settings.telephony, telephony_drivers)
     sandbox: Sandbox | None = simulator if telephony is simulator else None
     passwords = Passwords()
-    runtime = Runtime(center, storage.events, bus, telephony, clock, storage.floor)
+    runtime = Runtime(center, storage.events, bus, telephony, clock, storage.floor, link)
     # Always there: the admin API may configure an endpoint while the server runs.
     sso = CrmSso(_crm_sso(settings))
     crm_logouts = CrmLogouts(sso)
@@ -251,6 +313,7 @@ def build(settings: Settings) -> Container:
         throttle=LoginThrottle(clock.now),
         audit=audit,
         crm_logouts=crm_logouts,
+        node_id=settings.node_id,
     )
     provisioning = Provisioning(storage.catalog, storage, passwords, runtime, audit)
     webhooks = Webhooks(storage.webhooks, storage.events)
@@ -266,6 +329,7 @@ def build(settings: Settings) -> Container:
         clock=clock,
         storage=storage,
         bus=bus,
+        link=link,
         telephony=telephony,
         passwords=passwords,
         runtime=runtime,

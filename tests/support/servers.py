@@ -66,6 +66,13 @@ class AgentbarServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def ready(self) -> bool:
+        """Whether the server says it is ready (/readyz answers 200)."""
+        try:
+            return httpx.get(f"{self.base_url}/readyz", timeout=2.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
     def wait_for_log(self, text: str, timeout: float) -> float:
         """Until the server's log says `text`; returns when that was seen (time.monotonic).
         Polled: a log file gives no other signal that it grew."""
@@ -91,7 +98,7 @@ def agentbar_server(
 
     `provision` adds to the database before the server starts, as an operator would (there is
     no provisioning API yet); the demo data is seeded on top of it. With `ready=False` it is
-    yielded once it answers /healthz: a node that stands by while another owns the floor.
+    yielded once it answers /healthz (a node that is to wait, not to serve at once).
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     if provision is not None:

@@ -7,7 +7,7 @@ address and a reason (a reason code for refusals, the ending reason for logouts)
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from agentbar.ports import AuditEntry, AuditLog, Clock
 
@@ -29,6 +29,9 @@ class Audit:
     def __init__(self, storage: AuditLog, clock: Clock) -> None:
         self._storage = storage
         self._clock = clock
+        self.changed: Callable[[], Awaitable[None]] | None = None
+        """Told after every administrator's change, once this node has it in force: the
+        other nodes of a cluster reload what is stored."""
 
     async def record(
         self,
@@ -49,6 +52,8 @@ class Audit:
         """An administrator's change (ADMIN_PUT, ADMIN_DELETE, ADMIN_IMPORT): `what` names it,
         e.g. "ivr 'Survey'"; admins act by token, so there is no user name."""
         await self.record(action, None, client, what)
+        if self.changed is not None:
+            await self.changed()
 
     async def after(self, after: int, limit: int) -> Sequence[AuditEntry]:
         return await self._storage.audit_after(after, limit)

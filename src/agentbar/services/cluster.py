@@ -3,6 +3,7 @@ which epoch, and every node heard from lately with its toolbar sockets."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from agentbar.ports import Clock, FloorLease, NodeSeen
@@ -22,10 +23,17 @@ class ClusterState:
 
 
 class Cluster:
-    def __init__(self, ownership: FloorOwnership, lease: FloorLease, clock: Clock) -> None:
+    def __init__(
+        self,
+        ownership: FloorOwnership,
+        lease: FloorLease,
+        clock: Clock,
+        serving: Callable[[], bool] | None = None,
+    ) -> None:
         self._ownership = ownership
         self._lease = lease
         self._clock = clock
+        self._serving = serving or (lambda: ownership.serving)
 
     @property
     def node_id(self) -> str:
@@ -37,8 +45,9 @@ class Cluster:
 
     @property
     def serving(self) -> bool:
-        """Whether this node serves the floor (owns it and has taken it back)."""
-        return self._ownership.serving
+        """Whether this node serves its clients: it owns the floor and has taken it back, or
+        it has loaded its copy of the owner's floor."""
+        return self._serving()
 
     async def state(self) -> ClusterState:
         now = self._clock.now()

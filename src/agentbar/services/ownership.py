@@ -40,6 +40,7 @@ class FloorOwnership:
         take: Callable[[int], Awaitable[None]],
         lose: Callable[[str], None],
         sockets: Callable[[], int],
+        nodes_gone: Callable[[str], None] = lambda node: None,
     ) -> None:
         self._lease = lease
         self._clock = clock
@@ -48,6 +49,9 @@ class FloorOwnership:
         self._take = take
         self._lose = lose
         self._sockets = sockets
+        self._nodes_gone = nodes_gone
+        self._heard: set[str] = set()
+        """The other nodes heard from lately (while this node owns the floor)."""
         self.epoch: int | None = None
         """The lease's epoch while this node holds it; None while it stands by."""
         self.serving = False
@@ -72,12 +76,22 @@ class FloorOwnership:
                 await self._try_to_take(now)
             elif await self._lease.renew(self.node_id, self.epoch, now, self.seconds):
                 self._trusted_until = now + self.seconds * LEAD
+                await self._note_nodes_gone(now)
             else:
                 self.lost("another node holds the floor's lease")
         except Exception as error:  # the database is away: try again next round
             log.warning("floor lease: %s", error)
         if self.epoch is not None and self._clock.now() > self._trusted_until:
             self.lost("the floor's lease could not be renewed in time")
+
+    async def _note_nodes_gone(self, now: float) -> None:
+        """A node not heard from for two leases has stopped: its sockets are gone with it."""
+        heard = {n.node_id for n in await self._lease.nodes(now - 2 * self.seconds)}
+        heard.discard(self.node_id)
+        for node in self._heard - heard:
+            log.warning("node %s stopped (no heartbeat for %.0f s)", node, 2 * self.seconds)
+            self._nodes_gone(node)
+        self._heard = heard
 
     async def _try_to_take(self, now: float) -> None:
         epoch = await self._lease.acquire(

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from agentbar.ports import EventBus, StorageLifecycle
 from agentbar.services.cluster import Cluster
-from agentbar.services.runtime import Runtime
 
 
 class Readiness:
-    def __init__(
-        self, runtime: Runtime, storage: StorageLifecycle, bus: EventBus, cluster: Cluster
-    ) -> None:
-        self._runtime = runtime
+    def __init__(self, storage: StorageLifecycle, bus: EventBus, cluster: Cluster) -> None:
         self._storage = storage
         self._bus = bus
         self._cluster = cluster
@@ -21,10 +17,9 @@ class Readiness:
         problems = []
         if not self._cluster.serving:
             problems.append(
-                f"node {self._cluster.node_id} stands by: it does not own the floor's lease"
+                f"node {self._cluster.node_id} has no floor to serve yet: it neither owns the "
+                "floor nor has loaded its copy of the owner's"
             )
-        elif not self._runtime.started:
-            problems.append("the runtime has not started")
         try:
             await self._storage.ping()
         except Exception as error:  # any database failure means: not ready

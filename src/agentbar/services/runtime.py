@@ -10,14 +10,19 @@ Because every move stores the floor as it leaves it, a process started after one
 restores the floor from storage (`restore`): agents, calls and queues as they were, every
 timer armed for the moment it was due, and then `RecoverFloor` makes again what only the dead
 process held (a ringing offer, a lead on screen).
+
+Only the node that owns the floor decides. Every stored move is also told to the other nodes
+(the doors, services/door.py) over the floor link, numbered within the owner's epoch; a door's
+runtime sends commands, notes and service requests to the owner (`serve_doors` answers them)
+and reads the floor from its copy once the copy holds what the owner answered.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from agentbar.domain.center import Center, Outcome
 from agentbar.domain.model.commands import Command, RecoverFloor, Signal, TimerFired
@@ -33,8 +38,28 @@ from agentbar.ports import (
     FloorStore,
     TelephonyDriver,
 )
+from agentbar.ports.floor_link import (
+    CommandAsk,
+    FloorAnswer,
+    FloorAsk,
+    FloorLink,
+    FloorMove,
+    NoteAsk,
+    ServiceAsk,
+)
+
+if TYPE_CHECKING:
+    from agentbar.services.door import Door
+
+ServiceHandler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+
+ASK_PATIENCE = 10.0
+"""Seconds a door waits for the owner to carry out what it asked: long enough to outlast a
+failover (a lease of 5 s, then the takeover), after which the ask is dropped, not done late."""
 
 log = logging.getLogger(__name__)
+
+RECONFIGURE = "runtime.reconfigure"
 
 
 class Runtime:
@@ -46,8 +71,15 @@ class Runtime:
         telephony: TelephonyDriver,
         clock: Clock,
         floor: FloorStore,
+        link: FloorLink | None = None,
     ) -> None:
         self.center = center
+        self._link = link
+        self._moves = 0
+        """Moves told to the doors in this epoch."""
+        self._services: dict[str, ServiceHandler] = {}
+        self.door: Door | None = None
+        """Set while this node serves as a door: what it is asked goes to the owner."""
         self._storage = storage
         self._floor = floor
         self._bus = bus
@@ -116,7 +148,12 @@ class Runtime:
     async def command(self, command: Command) -> Outcome:
         """Apply an agent's (or the system's) command. It returns once what telephony reported
         while carrying it out has been applied too (the simulator ends a call at once when an
-        agent hangs up): a command is acknowledged only when all it caused is stored."""
+        agent hangs up): a command is acknowledged only when all it caused is stored. On a
+        door, the owner applies it; the outcome then holds its events and touched leads."""
+        if self.is_door:
+            answer = await self._ask_owner(CommandAsk(command))
+            assert answer.events is not None
+            return Outcome(events=answer.events, leads={x.lead_id: x for x in answer.leads})
         outcome = await self._apply(lambda now: self.center.handle(command, now))
         await self.caught_up()
         return outcome
@@ -126,11 +163,102 @@ class Runtime:
 
     async def note(self, kind: str, agent_id: str, data: dict[str, Any]) -> Envelope:
         """Store and publish an event the service layer itself originates (sessions)."""
+        if self.is_door:
+            answer = await self._ask_owner(NoteAsk(kind, agent_id, data))
+            assert answer.envelope is not None
+            return answer.envelope
         async with self._lock:
             envelope = self._envelope(kind, self._clock.now(), agent_id, None, data)
             await self._record([envelope], Outcome())
             await self._publish(envelope)
+            await self._tell_doors([envelope], Outcome())
             return envelope
+
+    # -- one owner, many doors -----------------------------------------------------------------
+
+    @property
+    def is_door(self) -> bool:
+        """Whether another node decides for this one (this node serves as a door)."""
+        return self.door is not None and not self.started
+
+    @property
+    def ready(self) -> bool:
+        """Whether this node can serve its clients: it owns the floor and decides, or it is a
+        door whose copy of the floor is loaded."""
+        return self.started or (self.door is not None and self.door.synced.is_set())
+
+    def provide(self, name: str, handler: ServiceHandler) -> None:
+        """What the owner does when a service on a door asks for `name` (see `on_owner`)."""
+        self._services[name] = handler
+
+    async def on_owner(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Have the service `name` run where the floor is decided: here if this node owns the
+        floor, else on the owner (answered once this door's copy shows what it did)."""
+        if not self.is_door:
+            return await self._services[name](args)
+        answer = await self._ask_owner(ServiceAsk(name, args))
+        assert answer.result is not None
+        return answer.result
+
+    async def reconfigured(self) -> None:
+        """The stored configuration changed (campaigns, IVRs, settings, webhooks) and this node
+        has reloaded it: every other node reloads it too."""
+        if self.is_door:
+            await self.on_owner(RECONFIGURE, {})
+        else:
+            async with self._lock:
+                await self._tell_doors([], Outcome(), reconfigured=True)
+
+    def serve_doors(self) -> None:
+        """This node owns the floor: carry out what the doors ask."""
+        if self._link is not None:
+            self._link.serve(self._answer_door)
+
+    async def _ask_owner(self, ask: FloorAsk) -> FloorAnswer:
+        assert self._link is not None
+        door = self.door
+        assert door is not None
+        answer = await self._link.ask(ask, ASK_PATIENCE)
+        mark = door.mark()
+        if answer.refusal is not None:
+            raise answer.refusal
+        if self.is_door:  # else this node took the floor over meanwhile and answered itself
+            await door.caught_up_with(answer, mark)
+        return answer
+
+    async def _answer_door(self, ask: FloorAsk) -> FloorAnswer:
+        epoch = self.fence or 0
+        try:
+            if isinstance(ask, CommandAsk):
+                outcome = await self.command(ask.command)
+                leads = list(outcome.leads.values())
+                return FloorAnswer(epoch, self._moves, events=outcome.events, leads=leads)
+            if isinstance(ask, NoteAsk):
+                envelope = await self.note(ask.kind, ask.agent_id, ask.data)
+                return FloorAnswer(epoch, self._moves, envelope=envelope)
+            result = await self._services[ask.name](ask.args)
+            return FloorAnswer(epoch, self._moves, result=result)
+        except DomainError as refusal:
+            return FloorAnswer(epoch, self._moves, refusal=refusal)
+
+    async def _tell_doors(
+        self, envelopes: list[Envelope], outcome: Outcome, *, reconfigured: bool = False
+    ) -> None:
+        """Tell the doors a stored move (under the lock, so moves go out in order)."""
+        if self._link is None or self.fence is None:
+            return
+        if not (envelopes or outcome.floor or outcome.leads or reconfigured):
+            return
+        self._moves += 1
+        move = FloorMove(
+            epoch=self.fence,
+            number=self._moves,
+            changes=outcome.floor,
+            leads=list(outcome.leads.values()),
+            events=envelopes,
+            reconfigured=reconfigured,
+        )
+        await self._link.publish(move)
 
     def _receive(self, signal: Signal) -> None:
         self._received += 1
@@ -161,6 +289,7 @@ class Runtime:
             await self._record(envelopes, outcome)
             for envelope in envelopes:
                 await self._publish(envelope)
+            await self._tell_doors(envelopes, outcome)
             for instruction in outcome.instructions:
                 await self._carry_out(instruction)
             return outcome

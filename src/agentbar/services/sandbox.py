@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from agentbar.domain.model.campaign import CampaignKind
 from agentbar.domain.model.errors import DomainError, UnknownCampaign
 from agentbar.phones import InvalidPhone, normalize_phone
@@ -21,11 +23,19 @@ class CallNotTaken(DomainError):
     code = "call_not_taken"
 
 
+PLACE = "sandbox.place"
+HANG_UP = "sandbox.hang_up"
+
+
 class SandboxCalls:
+    """On any node: the simulated network lives with the floor's owner, so a door asks it."""
+
     def __init__(self, runtime: Runtime, sandbox: Sandbox, default_region: str = "US") -> None:
         self._runtime = runtime
         self._sandbox = sandbox
         self._region = default_region
+        runtime.provide(PLACE, self._place_here)
+        runtime.provide(HANG_UP, self._hang_up_here)
 
     async def place_inbound(self, phone: str, campaign_name: str) -> str:
         """The customer's call, once the floor has it stored (so an acknowledged call is never
@@ -38,15 +48,24 @@ class SandboxCalls:
                 f"campaign '{campaign.name}' is {campaign.kind.value}; "
                 "simulated customer calls go to inbound campaigns"
             )
-        call_id = self._sandbox.place_inbound_call(
-            normalize_phone(phone, self._region), campaign.campaign_id
+        placed = await self._runtime.on_owner(
+            PLACE,
+            {"phone": normalize_phone(phone, self._region), "campaignId": campaign.campaign_id},
         )
-        await self._runtime.caught_up()
-        if self._runtime.center.any_call(call_id) is None:
-            raise CallNotTaken(f"call '{call_id}' could not be taken; try again")
-        return call_id
+        return str(placed["callId"])
 
     async def hang_up(self, call_id: str) -> None:
         """The customer hangs up; answered once the floor has stored the call's end."""
-        self._sandbox.hang_up_customer(call_id)
+        await self._runtime.on_owner(HANG_UP, {"callId": call_id})
+
+    async def _place_here(self, args: dict[str, Any]) -> dict[str, Any]:
+        call_id = self._sandbox.place_inbound_call(args["phone"], args["campaignId"])
         await self._runtime.caught_up()
+        if self._runtime.center.any_call(call_id) is None:
+            raise CallNotTaken(f"call '{call_id}' could not be taken; try again")
+        return {"callId": call_id}
+
+    async def _hang_up_here(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._sandbox.hang_up_customer(args["callId"])
+        await self._runtime.caught_up()
+        return {}

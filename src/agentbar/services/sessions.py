@@ -21,6 +21,11 @@ Rules kept here:
   address, and every login, refusal and ending is written to the audit log.
 - A CRM-backed session's ending is told to the CRM exactly once, after it is stored, in the
   background (`CrmLogouts`), from `_end` — so every way of ending does it.
+- Across nodes, sessions are decided where the floor is: a door checks credentials itself
+  (the costly part) and asks the owner to start, end or log out a session; it tells the owner
+  each toolbar socket it opens and closes (in order), and the owner keeps every session's
+  socket count per node and runs all idle and lifetime timers. A door resumes a session from
+  storage and its copy of the floor, and learns a session ended from `session.ended`.
 """
 
 from __future__ import annotations
@@ -28,7 +33,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
-from dataclasses import dataclass
 from typing import Any
 
 from agentbar.auth.policy import parse_policy
@@ -37,12 +41,20 @@ from agentbar.auth.tokens import new_token, token_hash
 from agentbar.domain.model.agent import BUSY_STATES, AgentProfile
 from agentbar.domain.model.commands import ForceLogOut, LogIn, LogOut
 from agentbar.ids import new_id
-from agentbar.ports import Cancellable, Clock, SessionStore
+from agentbar.ports import Clock, Envelope, SessionStore
 from agentbar.services import audit as a
 from agentbar.services.audit import Audit
 from agentbar.services.credentials import Credentials, LoginFailed, Verified
 from agentbar.services.crm_logouts import CrmLogouts
 from agentbar.services.runtime import Runtime
+from agentbar.services.session_asks import (
+    OrderedReports,
+    refusal,
+    refusal_raised,
+    start_args,
+    verified_of,
+)
+from agentbar.services.session_values import LiveSession, LoginResult, NoActiveSession, Session
 
 log = logging.getLogger(__name__)
 
@@ -66,39 +78,11 @@ FORCE_LOGIN_REQUIRED = LoginFailed("force_login_required", "force login required
 INVALID_SESSION = LoginFailed("invalid_session", "invalid sessionId")
 
 
-class NoActiveSession(Exception):
-    """A supervisor asked to end the session of an agent who has none."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-@dataclass(frozen=True)
-class Session:
-    session_id: str
-    agent_id: str
-    crm_origin: str
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    token: str
-    session: Session
-    forced: bool
-
-
-@dataclass
-class _Live:
-    """What this process knows of an active session beyond its stored row."""
-
-    agent_id: str
-    crm_session_id: str | None = None
-    sockets: int = 0
-    idle_timer: Cancellable | None = None
-    """Running exactly while no socket is open."""
-    lifetime_timer: Cancellable | None = None
-    """Runs out when the session reaches its absolute lifetime."""
+START = "sessions.start"
+LOGOUT = "sessions.logout"
+FORCE_LOGOUT = "sessions.force_logout"
+SOCKETS = "sessions.sockets"
+"""What a door asks the owner's sessions to do (`Runtime.on_owner`)."""
 
 
 class Sessions:
@@ -114,8 +98,19 @@ class Sessions:
         max_age: float = 12 * 3600.0,
         throttle: LoginThrottle | None = None,
         crm_logouts: CrmLogouts | None = None,
+        node_id: str = "local",
     ) -> None:
         self._runtime = runtime
+        self._node = node_id
+        self._here: dict[str, int] = {}
+        """Toolbar sockets open on this node, per session."""
+        self._ended: set[str] = set()
+        """Sessions a door saw end (while it still has sockets for them)."""
+        self._reports = OrderedReports(lambda report: runtime.on_owner(SOCKETS, report))
+        runtime.provide(START, self._start_asked)
+        runtime.provide(LOGOUT, self._logout_asked)
+        runtime.provide(FORCE_LOGOUT, self._force_logout_asked)
+        runtime.provide(SOCKETS, self._sockets_told)
         self._storage = storage
         self._credentials = credentials
         self._throttle = throttle or LoginThrottle(clock.now)
@@ -125,7 +120,7 @@ class Sessions:
         self._idle_timeout = idle_timeout
         self._max_age = max_age
         self._lock = asyncio.Lock()
-        self._live: dict[str, _Live] = {}
+        self._live: dict[str, LiveSession] = {}
         self._expiring: set[asyncio.Task[None]] = set()
 
     # -- starting and ending a session ------------------------------------------------------
@@ -161,13 +156,35 @@ class Sessions:
                     self._throttle.failed(username, client)
                 raise
             self._throttle.succeeded(username)
-            result = await self._start(verified, crm_origin, force)
+            result = await self._start_where_decided(verified, crm_origin, force)
         except LoginFailed as failed:
             await self._audit.record(a.LOGIN_FAILED, username, client, failed.code)
             raise
         action = a.FORCE_LOGIN if result.forced else a.LOGIN
         await self._audit.record(action, result.session.agent_id, client, str(policy))
         return result
+
+    async def _start_where_decided(
+        self, verified: Verified, crm_origin: str, force: bool
+    ) -> LoginResult:
+        if not self._runtime.is_door:
+            return await self._start(verified, crm_origin, force)
+        args = start_args(verified, crm_origin, force)
+        started = refusal_raised(await self._runtime.on_owner(START, args))
+        session = Session(started["sessionId"], verified.agent.agent_id, crm_origin)
+        return LoginResult(started["token"], session, forced=bool(started["forced"]))
+
+    async def _start_asked(self, args: dict[str, Any]) -> dict[str, Any]:
+        verified = verified_of(args)
+        try:
+            result = await self._start(verified, args["crmOrigin"], bool(args["force"]))
+        except LoginFailed as failed:
+            return refusal(failed)
+        return {
+            "token": result.token,
+            "sessionId": result.session.session_id,
+            "forced": result.forced,
+        }
 
     async def _start(self, verified: Verified, crm_origin: str, force: bool) -> LoginResult:
         record = verified.agent
@@ -213,7 +230,7 @@ class Sessions:
                 self._clock.now(),
                 verified.crm_session_id,
             )
-            live = _Live(record.agent_id, verified.crm_session_id)
+            live = LiveSession(record.agent_id, verified.crm_session_id)
             self._live[session.session_id] = live
             self._start_idle_timer(session.session_id, live)  # until a socket registers
             self._start_lifetime_timer(session.session_id, live, self._max_age)
@@ -230,7 +247,9 @@ class Sessions:
     async def resume(self, token: str, crm_origin: str) -> Session:
         async with self._lock:
             record = await self._storage.session_by_token(token_hash(token))
-            if record is None or record.ended_at is not None or record.session_id not in self._live:
+            if record is None or record.ended_at is not None:
+                raise INVALID_SESSION
+            if not self._runtime.is_door and record.session_id not in self._live:
                 raise INVALID_SESSION
             if self._runtime.center.find_agent(record.agent_id) is None:
                 raise INVALID_SESSION
@@ -238,6 +257,10 @@ class Sessions:
 
     async def logout(self, session: Session, reason: str = AGENT_LOGOUT) -> None:
         """The agent's own logout: refused during a call (the agent must finish it first)."""
+        if self._runtime.is_door:
+            args = {"sessionId": session.session_id, "agentId": session.agent_id, "reason": reason}
+            refusal_raised(await self._runtime.on_owner(LOGOUT, args))
+            return
         async with self._lock:
             if session.session_id not in self._live:
                 raise INVALID_SESSION
@@ -249,6 +272,12 @@ class Sessions:
     ) -> None:
         """End the agent's session and log it out whatever it is doing (a supervisor at
         `client`); the attempt is audited, whether there was a session or not."""
+        if self._runtime.is_door:
+            args = {"agentId": agent_id, "reason": reason, "client": client}
+            answer = await self._runtime.on_owner(FORCE_LOGOUT, args)
+            if "noActiveSession" in answer:
+                raise NoActiveSession(answer["noActiveSession"])
+            return
         async with self._lock:
             record = await self._storage.active_session_of(agent_id)
             if record is not None:
@@ -257,6 +286,21 @@ class Sessions:
             await self._audit.record(a.ADMIN_LOGOUT, agent_id, client, "no active session")
             raise NoActiveSession(f"agent '{agent_id}' has no active session")
         await self._audit.record(a.ADMIN_LOGOUT, agent_id, client, reason)
+
+    async def _logout_asked(self, args: dict[str, Any]) -> dict[str, Any]:
+        session = Session(args["sessionId"], args["agentId"], "")
+        try:
+            await self.logout(session, args["reason"])
+        except LoginFailed as failed:
+            return refusal(failed)
+        return {}
+
+    async def _force_logout_asked(self, args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            await self.force_logout(args["agentId"], args["reason"], client=args["client"])
+        except NoActiveSession as none:
+            return {"noActiveSession": none.message}
+        return {}
 
     async def resume_left_over(self) -> tuple[int, int]:
         """At start, once the floor is restored: a session of the last run whose agent is still
@@ -269,7 +313,7 @@ class Sessions:
             now = self._clock.now()
             with_session: set[str] = set()
             for record in await self._storage.open_sessions():
-                live = _Live(record.agent_id, record.crm_session_id)
+                live = LiveSession(record.agent_id, record.crm_session_id)
                 self._live[record.session_id] = live
                 on_floor = self._runtime.center.find_agent(record.agent_id) is not None
                 if not on_floor or record.agent_id in with_session:
@@ -277,7 +321,11 @@ class Sessions:
                     ended += 1
                     continue
                 with_session.add(record.agent_id)
-                self._start_idle_timer(record.session_id, live)
+                here = self._here.get(record.session_id, 0)
+                if here:  # a door that took the floor over keeps its own toolbars
+                    live.by_node[self._node] = here
+                else:
+                    self._start_idle_timer(record.session_id, live)
                 left = record.created_at + self._max_age - now
                 self._start_lifetime_timer(record.session_id, live, max(left, 0.0))
                 kept += 1
@@ -310,41 +358,90 @@ class Sessions:
     # -- the toolbar sockets of a session -----------------------------------------------------
 
     def open_sockets(self) -> int:
-        """Toolbar sockets acting for active sessions now (for the metrics)."""
-        return sum(live.sockets for live in self._live.values())
+        """Toolbar sockets open on this node for active sessions (metrics, the cluster view)."""
+        return sum(self._here.values())
 
     def is_live(self, session: Session) -> bool:
         """Whether the session is still active: a socket acts for it only while it is."""
+        if self._runtime.is_door:
+            return session.session_id not in self._ended
         return session.session_id in self._live
 
     def socket_opened(self, session: Session) -> bool:
         """A socket now acts for the session; False if the session has ended meanwhile."""
-        live = self._live.get(session.session_id)
-        if live is None:
+        if not self.is_live(session):
             return False
-        live.sockets += 1
-        if live.idle_timer is not None:
-            live.idle_timer.cancel()
-            live.idle_timer = None
+        self._here[session.session_id] = self._here.get(session.session_id, 0) + 1
+        self._count(session.session_id, self._node, +1)
         return True
 
     def socket_closed(self, session: Session) -> None:
         """A socket that acted for the session closed; the last one starts the idle timer."""
-        live = self._live.get(session.session_id)
+        left = self._here.get(session.session_id, 0) - 1
+        if left > 0:
+            self._here[session.session_id] = left
+        else:
+            self._here.pop(session.session_id, None)
+            self._ended.discard(session.session_id)
+        self._count(session.session_id, self._node, -1)
+
+    def see(self, envelope: Envelope) -> None:
+        """A door follows the floor's events: a session ended on the owner is no longer live
+        here (its sockets get `session.ended` and close)."""
+        if envelope.kind == "session.ended" and self._runtime.is_door:
+            session_id = envelope.data.get("sessionId")
+            if isinstance(session_id, str) and session_id in self._here:
+                self._ended.add(session_id)
+
+    def report_sockets(self) -> None:
+        """A door tells a (new) owner every socket it holds, as they are now."""
+        if self._runtime.is_door:
+            self._reports.send({"node": self._node, "all": dict(self._here)})
+
+    def _count(self, session_id: str, node: str, delta: int) -> None:
+        if self._runtime.is_door:
+            self._reports.send({"node": node, "sessionId": session_id, "delta": delta})
+            return
+        live = self._live.get(session_id)
         if live is None:
             return  # the session ended first
-        live.sockets -= 1
-        assert live.sockets >= 0
-        if live.sockets == 0:
-            self._start_idle_timer(session.session_id, live)
+        self._set_sockets(session_id, live, node, live.by_node.get(node, 0) + delta)
 
-    def _start_idle_timer(self, session_id: str, live: _Live) -> None:
+    def _set_sockets(self, session_id: str, live: LiveSession, node: str, count: int) -> None:
+        """Deltas from a door may arrive out of order: the idle timer runs exactly while the
+        session's sockets, counted over every node, add up to none."""
+        live.by_node[node] = count
+        if sum(live.by_node.values()) > 0:
+            if live.idle_timer is not None:
+                live.idle_timer.cancel()
+                live.idle_timer = None
+        elif live.idle_timer is None:
+            self._start_idle_timer(session_id, live)
+
+    async def _sockets_told(self, args: dict[str, Any]) -> dict[str, Any]:
+        node = str(args["node"])
+        if "all" in args:
+            told: dict[str, int] = args["all"]
+            for session_id, live in self._live.items():
+                if node in live.by_node or session_id in told:
+                    self._set_sockets(session_id, live, node, told.get(session_id, 0))
+        else:
+            self._count(str(args["sessionId"]), node, int(args["delta"]))
+        return {}
+
+    def forget_sockets_of(self, node: str) -> None:
+        """A node stopped (its heartbeat ran out): its sockets are gone."""
+        for session_id, live in self._live.items():
+            if live.by_node.get(node):
+                self._set_sockets(session_id, live, node, 0)
+
+    def _start_idle_timer(self, session_id: str, live: LiveSession) -> None:
         live.idle_timer = self._clock.call_later(self._idle_timeout, lambda: self._idle(session_id))
 
     def _idle(self, session_id: str) -> None:
         self._spawn(self._expire(session_id))
 
-    def _start_lifetime_timer(self, session_id: str, live: _Live, delay: float) -> None:
+    def _start_lifetime_timer(self, session_id: str, live: LiveSession, delay: float) -> None:
         live.lifetime_timer = self._clock.call_later(
             delay, lambda: self._spawn(self._outlive(session_id))
         )
@@ -376,7 +473,7 @@ class Sessions:
         try:
             async with self._lock:
                 live = self._live.get(session_id)
-                if live is None or live.sockets > 0:
+                if live is None or sum(live.by_node.values()) > 0:
                     return  # ended, or a socket came back, while this waited for the lock
                 live.idle_timer = None
                 await self._force_out(session_id, live.agent_id, IDLE_TIMEOUT)
@@ -389,6 +486,7 @@ class Sessions:
             await asyncio.gather(*self._expiring)
 
     async def stop(self) -> None:
+        await self._reports.stop()
         for live in self._live.values():
             for timer in (live.idle_timer, live.lifetime_timer):
                 if timer is not None:

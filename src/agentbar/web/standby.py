@@ -1,4 +1,5 @@
-"""A node that stands by (another node owns the floor) serves only what needs no floor.
+"""A node that cannot serve the floor yet serves only what needs no floor: until it has
+taken the floor (owner) or loaded its copy of the owner's floor (door).
 
 Pages, the glue script, static files, `/healthz`, `/readyz`, `/metrics` and `/api/v1/cluster`
 answer as on any node. Everything else under `/api/v1/` — the toolbar and supervisor sockets
@@ -38,7 +39,7 @@ class StandbyGate:
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps(
-            {"detail": "this node stands by: another node owns the floor; try again"}
+            {"detail": "this node is starting: it has no floor to serve yet; try again"}
         ).encode()
         await send(
             {

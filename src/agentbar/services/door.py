@@ -1,0 +1,149 @@
+"""A door: a node that serves sockets and the API while another node owns the floor.
+
+It keeps a copy of the floor to read from — the owner's center, mirrored move by move from the
+floor link — and never decides on it: the runtime sends what this node's clients ask for to the
+owner. The copy starts from storage and is reloaded from storage whenever the feed of moves
+may have lost one (a gap in the numbers, a new owner, a broken feed); the moves that arrived
+while it loaded are applied after it, which `FloorState.follow` makes safe.
+
+A door's client reads its own writes: the owner's answer names the last move it had published,
+and `caught_up_with` waits until the copy holds that move (or was reloaded after it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from agentbar.domain.center import Center
+from agentbar.domain.model.durable import FloorChanges
+from agentbar.domain.model.lead_book import Lead
+from agentbar.ports import Envelope, FloorStore, SubscriptionClosed
+from agentbar.ports.floor_link import FloorAnswer, FloorLink, FloorMove
+
+log = logging.getLogger(__name__)
+
+CATCH_UP_PATIENCE = 5.0
+"""Seconds a door waits for its copy to show what the owner answered, before it goes on."""
+
+
+class Door:
+    def __init__(
+        self,
+        center: Center,
+        link: FloorLink,
+        floor: FloorStore,
+        *,
+        configure: Callable[[], Awaitable[None]],
+        pending_leads: Callable[[], Awaitable[Sequence[Lead]]],
+        see: Callable[[Envelope], None],
+    ) -> None:
+        self._center = center
+        self._link = link
+        self._floor = floor
+        self._configure = configure
+        self._pending_leads = pending_leads
+        self._see = see
+        self._epoch: int | None = None
+        self._number = 0
+        self._loads_begun = 0
+        self._loaded = 0
+        """Which load (by `_loads_begun` count) the copy last finished."""
+        self._changed = asyncio.Condition()
+        self._task: asyncio.Task[None] | None = None
+        self.synced = asyncio.Event()
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._follow(), name="floor-copy")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    @property
+    def loads(self) -> int:
+        """How many times the copy was loaded from storage (the first included)."""
+        return self._loaded
+
+    def mark(self) -> int:
+        """Taken when an answer arrives: a load begun after it includes what was answered."""
+        return self._loads_begun
+
+    async def caught_up_with(self, answer: FloorAnswer, mark: int) -> None:
+        def holds() -> bool:
+            if self._loaded > mark:
+                return True
+            if self._epoch is None:
+                return False
+            return self._epoch > answer.epoch or (
+                self._epoch == answer.epoch and self._number >= answer.moved_to
+            )
+
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(holds), CATCH_UP_PATIENCE)
+            except TimeoutError:
+                log.warning(
+                    "the floor's copy did not reach move %d of epoch %d in time",
+                    answer.moved_to,
+                    answer.epoch,
+                )
+
+    async def _follow(self) -> None:
+        pause = 0.0
+        while True:
+            feed = self._link.follow()  # first: what is stored after the load arrives here
+            try:
+                await self._load()
+                pause = 0.0
+                while True:
+                    move = await feed.get()
+                    if not self._continues(move):
+                        log.info("the floor's copy missed moves: reloading it from storage")
+                        break
+                    await self._apply(move)
+            except SubscriptionClosed:
+                log.info("the floor link broke: reloading the floor's copy from storage")
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("following the floor failed: reloading its copy")
+                pause = min(max(pause * 2, 0.1), 2.0)
+            finally:
+                feed.close()
+            await asyncio.sleep(pause)
+
+    def _continues(self, move: FloorMove) -> bool:
+        if self._epoch is None:  # just loaded: any move may follow (older ones replay safely)
+            return True
+        return move.epoch == self._epoch and move.number == self._number + 1
+
+    async def _load(self) -> None:
+        self._loads_begun += 1
+        begun = self._loads_begun
+        await self._configure()
+        image = await self._floor.load_floor()
+        leads = await self._pending_leads()
+        self._center.forget_floor()
+        self._center.follow(
+            FloorChanges(agents=image.agents, calls=image.calls, queues=image.queues), leads
+        )
+        async with self._changed:
+            self._epoch = None
+            self._number = 0
+            self._loaded = begun
+            self._changed.notify_all()
+        self.synced.set()
+
+    async def _apply(self, move: FloorMove) -> None:
+        if move.reconfigured:
+            await self._configure()
+        self._center.follow(move.changes, move.leads)
+        async with self._changed:
+            self._epoch = move.epoch
+            self._number = move.number
+            self._changed.notify_all()
+        for envelope in move.events:
+            self._see(envelope)
