@@ -36,15 +36,18 @@ from agentbar.ports.floor_link import Answerer, FloorAnswer, FloorAsk, FloorMove
 
 log = logging.getLogger(__name__)
 
-ASKS = "agentbar:floor:asks"
-MOVES = "agentbar:floor:moves"
-ANSWERS = "agentbar:floor:answers:"
+PREFIX = "agentbar:floor"
 
 
 class RedisFloorLink:
-    def __init__(self, url: str, node_id: str, capacity: int = 10_000) -> None:
+    def __init__(
+        self, url: str, node_id: str, capacity: int = 10_000, prefix: str = PREFIX
+    ) -> None:
         self._url = url
         self._node = node_id
+        self._asks_list = f"{prefix}:asks"
+        self._moves_channel = f"{prefix}:moves"
+        self._answers_channel = f"{prefix}:answers:{node_id}"
         self._capacity = capacity
         self._client: aioredis.Redis | None = None
         self._asks = itertools.count(1)
@@ -80,7 +83,7 @@ class RedisFloorLink:
     async def publish(self, move: FloorMove) -> None:
         assert self._client is not None
         try:
-            await self._client.publish(MOVES, move_doc(move))
+            await self._client.publish(self._moves_channel, move_doc(move))
         except RedisError as error:  # the doors see a gap and reload the floor from storage
             log.warning("telling the doors move %d failed: %s", move.number, error)
 
@@ -89,7 +92,7 @@ class RedisFloorLink:
         attempt = 0
         while True:
             try:
-                popped = await self._client.brpop([ASKS], timeout=1)
+                popped = await self._client.brpop([self._asks_list], timeout=1)
                 attempt = 0
             except (RedisError, OSError) as error:
                 log.warning("taking asks from Redis failed (%s)", error)
@@ -115,7 +118,7 @@ class RedisFloorLink:
             return  # the door's ask times out: nothing acknowledged
         reply = json.dumps({"id": doc["id"], "answer": answer_doc(answered)})
         try:
-            await self._client.publish(ANSWERS + doc["node"], reply)
+            await self._client.publish(doc["answers"], reply)
         except RedisError as error:
             log.warning("answering node %s failed: %s", doc["node"], error)
 
@@ -129,11 +132,12 @@ class RedisFloorLink:
         doc = {
             "id": ask_id,
             "node": self._node,
+            "answers": self._answers_channel,
             "deadline": time.time() + patience,
             "ask": ask_doc(ask),
         }
         try:
-            await self._client.lpush(ASKS, json.dumps(doc))
+            await self._client.lpush(self._asks_list, json.dumps(doc))
             return await asyncio.wait_for(waiting, patience)
         except (TimeoutError, RedisError) as failed:
             raise OwnerUnreachable(
@@ -150,7 +154,7 @@ class RedisFloorLink:
     async def _subscribe(self) -> aioredis.client.PubSub:
         assert self._client is not None
         pubsub = self._client.pubsub()
-        await pubsub.subscribe(MOVES, ANSWERS + self._node)
+        await pubsub.subscribe(self._moves_channel, self._answers_channel)
         confirmed = 0
         while confirmed < 2:  # both confirmed: what is published after this reaches us
             message = await pubsub.get_message(timeout=5.0)
@@ -168,7 +172,7 @@ class RedisFloorLink:
                     attempt = 0
                     if message["type"] != "message":
                         continue
-                    if message["channel"].decode() == MOVES:
+                    if message["channel"].decode() == self._moves_channel:
                         move = move_of(message["data"])
                         for feed in list(self._feeds):
                             feed.offer(move)
