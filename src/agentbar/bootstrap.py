@@ -30,6 +30,7 @@ from agentbar.drivers.telephony.sip import SipSettings, SipTelephony
 from agentbar.ids import new_id
 from agentbar.metrics import Metrics
 from agentbar.ports import Clock, EventBus, Sandbox, Storage, TelephonyDriver
+from agentbar.ports.dialogs import DialogStore
 from agentbar.services.audit import Audit
 from agentbar.services.cluster import Cluster
 from agentbar.services.configuration import Configuration
@@ -223,7 +224,7 @@ def build(settings: Settings) -> Container:
     center = Center(new_id)
     telephony_drivers: dict[str, Callable[[], TelephonyDriver]] = {
         "simulator": lambda: simulator,
-        "sip": lambda: _sip(settings, center),
+        "sip": lambda: _sip(settings, center, storage.dialogs),
     }
     telephony = _pick("telephony", settings.telephony, telephony_drivers)
     sandbox: Sandbox | None = simulator if telephony is simulator else None
@@ -304,8 +305,9 @@ def _redis(settings: Settings) -> RedisBus:
     return RedisBus(settings.redis_url)
 
 
-def _sip(settings: Settings, center: Center) -> SipTelephony:
-    """The SIP driver; inbound calls go to the campaign their dialed number is routed to."""
+def _sip(settings: Settings, center: Center, dialogs: DialogStore) -> SipTelephony:
+    """The SIP driver; inbound calls go to the campaign their dialed number is routed to, and
+    its established dialogs are kept in `dialogs` for the process after a restart."""
     shared = settings.sip_password.get_secret_value() if settings.sip_password else None
 
     def password_of(extension: str) -> str | None:
@@ -330,7 +332,7 @@ def _sip(settings: Settings, center: Center) -> SipTelephony:
         ring_timeout=settings.sip_ring_timeout,
         password_of=password_of,
     )
-    return SipTelephony(sip_settings, new_id, route)
+    return SipTelephony(sip_settings, new_id, route, dialogs)
 
 
 def _crm_sso(settings: Settings) -> SsoSettings | None:
