@@ -30,7 +30,6 @@ from agentbar.drivers.telephony.sip import SipSettings, SipTelephony
 from agentbar.ids import new_id
 from agentbar.metrics import Metrics
 from agentbar.ports import Clock, EventBus, Sandbox, Storage, TelephonyDriver
-from agentbar.ports.dialogs import DialogStore
 from agentbar.services.audit import Audit
 from agentbar.services.cluster import Cluster
 from agentbar.services.configuration import Configuration
@@ -224,7 +223,7 @@ def build(settings: Settings) -> Container:
     center = Center(new_id)
     telephony_drivers: dict[str, Callable[[], TelephonyDriver]] = {
         "simulator": lambda: simulator,
-        "sip": lambda: _sip(settings, center, storage.dialogs),
+        "sip": lambda: _sip(settings, center, storage),
     }
     telephony = _pick("telephony", settings.telephony, telephony_drivers)
     sandbox: Sandbox | None = simulator if telephony is simulator else None
@@ -305,9 +304,9 @@ def _redis(settings: Settings) -> RedisBus:
     return RedisBus(settings.redis_url)
 
 
-def _sip(settings: Settings, center: Center, dialogs: DialogStore) -> SipTelephony:
+def _sip(settings: Settings, center: Center, storage: Storage) -> SipTelephony:
     """The SIP driver; inbound calls go to the campaign their dialed number is routed to, and
-    its established dialogs are kept in `dialogs` for the process after a restart."""
+    its established dialogs are kept in the storage's dialog store across a restart."""
     shared = settings.sip_password.get_secret_value() if settings.sip_password else None
 
     def password_of(extension: str) -> str | None:
@@ -332,7 +331,7 @@ def _sip(settings: Settings, center: Center, dialogs: DialogStore) -> SipTelepho
         ring_timeout=settings.sip_ring_timeout,
         password_of=password_of,
     )
-    return SipTelephony(sip_settings, new_id, route, dialogs)
+    return SipTelephony(sip_settings, new_id, route, storage.dialogs)
 
 
 def _crm_sso(settings: Settings) -> SsoSettings | None:
