@@ -285,7 +285,7 @@ def build(settings: Settings) -> Container:
     center = Center(new_id)
     telephony_drivers: dict[str, Callable[[], TelephonyDriver]] = {
         "simulator": lambda: simulator,
-        "sip": lambda: _sip(settings, center),
+        "sip": lambda: _sip(settings, center, storage),
     }
     telephony = _pick("telephony", settings.telephony, telephony_drivers)
     sandbox: Sandbox | None = simulator if telephony is simulator else None
@@ -368,8 +368,9 @@ def _redis(settings: Settings) -> RedisBus:
     return RedisBus(settings.redis_url)
 
 
-def _sip(settings: Settings, center: Center) -> SipTelephony:
-    """The SIP driver; inbound calls go to the campaign their dialed number is routed to."""
+def _sip(settings: Settings, center: Center, storage: Storage) -> SipTelephony:
+    """The SIP driver; inbound calls go to the campaign their dialed number is routed to, and
+    its established dialogs are kept in the storage's dialog store across a restart."""
     shared = settings.sip_password.get_secret_value() if settings.sip_password else None
 
     def password_of(extension: str) -> str | None:
@@ -394,7 +395,7 @@ def _sip(settings: Settings, center: Center) -> SipTelephony:
         ring_timeout=settings.sip_ring_timeout,
         password_of=password_of,
     )
-    return SipTelephony(sip_settings, new_id, route)
+    return SipTelephony(sip_settings, new_id, route, storage.dialogs)
 
 
 def _crm_sso(settings: Settings) -> SsoSettings | None:

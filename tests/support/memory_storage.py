@@ -19,6 +19,7 @@ from agentbar.domain.model.durable import FloorChanges
 from agentbar.domain.model.lead_book import Lead, LeadState
 from agentbar.ports import AuditEntry, CallRecord, Envelope, SessionRecord, StorageConflict
 from tests.support.memory_catalog import MemoryCatalog, MemorySettingsStore
+from tests.support.memory_dialogs import MemoryDialogStore
 from tests.support.memory_floor import MemoryFloorStore, write_floor
 from tests.support.memory_lease import MemoryFloorLease, check_fence
 from tests.support.memory_tables import LeadRow, SessionRow, Tables
@@ -277,6 +278,7 @@ class MemoryStorage:
         self.events = MemoryEventLog(self.tables)
         self.floor = MemoryFloorStore(self.tables)
         self.lease = MemoryFloorLease(self.tables)
+        self.dialogs = MemoryDialogStore(self.tables)
         self.sessions = MemorySessionStore(self.tables)
         self.audit = MemoryAuditLog(self.tables)
         self.catalog = MemoryCatalog(self.tables)

@@ -8,6 +8,7 @@ from agentbar.ports.bus import EventBus, Subscription, SubscriptionClosed
 from agentbar.ports.catalog import Catalog
 from agentbar.ports.clock import Cancellable, Clock
 from agentbar.ports.database import Storage, StorageLifecycle, UnitOfWork
+from agentbar.ports.dialogs import DialogStore
 from agentbar.ports.event_log import EventLog
 from agentbar.ports.floor import FloorStore
 from agentbar.ports.leads import LeadStore
@@ -39,6 +40,7 @@ __all__ = [
     "Cancellable",
     "Catalog",
     "Clock",
+    "DialogStore",
     "Envelope",
     "EventBus",
     "EventLog",

@@ -6,6 +6,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from agentbar.ports.catalog import Catalog
+from agentbar.ports.dialogs import DialogStore
 from agentbar.ports.event_log import EventLog
 from agentbar.ports.floor import FloorStore
 from agentbar.ports.leads import LeadStore
@@ -54,6 +55,9 @@ class Storage(UnitOfWork, StorageLifecycle, Protocol):
 
     @property
     def lease(self) -> FloorLease: ...
+
+    @property
+    def dialogs(self) -> DialogStore: ...
 
     @property
     def sessions(self) -> SessionStore: ...

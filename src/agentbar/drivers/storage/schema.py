@@ -286,3 +286,13 @@ cluster_nodes = Table(
     Column("last_seen", Float, nullable=False),
     Column("sockets", Integer, nullable=False),
 )
+
+
+# -- the telephony driver's own dialogs (SIP), kept across a restart ---------------------------
+
+sip_dialogs = Table(
+    "sip_dialogs",
+    metadata,
+    Column("dialog_key", Text, primary_key=True),
+    Column("doc", Text, nullable=False),
+)

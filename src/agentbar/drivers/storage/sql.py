@@ -9,6 +9,7 @@ from sqlalchemy import Engine, select
 
 from agentbar.drivers.storage.catalog import SqlCatalog
 from agentbar.drivers.storage.database import Connections
+from agentbar.drivers.storage.dialogs import SqlDialogStore
 from agentbar.drivers.storage.events import SqlEventLog
 from agentbar.drivers.storage.file_lock import DatabaseFileLock
 from agentbar.drivers.storage.floor import SqlFloorStore
@@ -25,6 +26,7 @@ class SqlDatabase:
         self.events = SqlEventLog(self._db)
         self.floor = SqlFloorStore(self._db)
         self.lease = SqlFloorLease(self._db)
+        self.dialogs = SqlDialogStore(self._db)
         self.sessions = SqlSessionStore(self._db)
         self.audit = SqlAuditLog(self._db)
         self.catalog = SqlCatalog(self._db)

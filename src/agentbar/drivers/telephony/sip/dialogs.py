@@ -1,11 +1,12 @@
 """The SIP side of legs: placing, answering, acknowledging, re-offering and ending the
-dialogs agentbar holds with the phones, and knowing which call each dialog belongs to."""
+dialogs agentbar holds with the phones, knowing which call each dialog belongs to, and keeping
+each established one's state as it changes (`stored.DialogKeeper`)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from agentbar.drivers.telephony.sip.endpoint import Address, SipEndpoint
 from agentbar.drivers.telephony.sip.legs import Leg, Role, new_call_id
@@ -17,18 +18,34 @@ from agentbar.drivers.telephony.sip.message import (
     user_of,
 )
 from agentbar.drivers.telephony.sip.sdp import Origin, mirrored_direction, relay
+from agentbar.drivers.telephony.sip.stored import DialogKeeper
+from agentbar.ports.dialogs import DialogStore
 
 log = logging.getLogger(__name__)
-C = TypeVar("C")
+
+
+class _Call(Protocol):
+    @property
+    def call_id(self) -> str: ...
+
+
+C = TypeVar("C", bound=_Call)
 
 
 class Dialogs(Generic[C]):
     """Every live dialog by SIP Call-ID, with the call (of type C) it is a leg of."""
 
-    def __init__(self, endpoint: SipEndpoint, ring_timeout: float) -> None:
+    def __init__(
+        self, endpoint: SipEndpoint, ring_timeout: float, store: DialogStore | None
+    ) -> None:
         self._endpoint = endpoint
         self._ring_timeout = ring_timeout
         self._known: dict[str, tuple[Leg, C]] = {}
+        self.keeper = DialogKeeper(store, self._call_of)
+
+    def _call_of(self, leg: Leg) -> str | None:
+        known = self._known.get(leg.sip_call_id)
+        return known[1].call_id if known is not None and known[0] is leg else None
 
     def track(self, leg: Leg, call: C) -> None:
         self._known[leg.sip_call_id] = (leg, call)
@@ -36,7 +53,9 @@ class Dialogs(Generic[C]):
     def find(self, sip_call_id: str) -> tuple[Leg, C] | None:
         return self._known.get(sip_call_id)
 
-    def outgoing(self, role: Role, uri: str, address: Address, caller: str) -> Leg:
+    def outgoing(
+        self, role: Role, uri: str, address: Address, caller: str, crt: str | None = None
+    ) -> Leg:
         host, port = self._endpoint.address
         caller = caller or "agentbar"
         return Leg(
@@ -48,6 +67,7 @@ class Dialogs(Generic[C]):
             address=address,
             origin=Origin(host=host),
             incoming=False,
+            crt=crt,
         )
 
     async def ring(self, leg: Leg, sdp: bytes | None) -> SipMessage:
@@ -106,6 +126,8 @@ class Dialogs(Generic[C]):
             sdp = relay(media, leg.origin, direction)
             leg.sent_sdp = sdp
             request = leg.request("INVITE", self._endpoint.via(), self.contact(leg), sdp)
+            # Its CSeq is kept before it leaves: a process taking over goes on above it.
+            await self.keeper.store(leg)
             done: asyncio.Future[SipMessage] = asyncio.get_running_loop().create_future()
 
             def on_response(response: SipMessage) -> None:
@@ -123,6 +145,7 @@ class Dialogs(Generic[C]):
                 leg.remote_sdp = response.sdp
             elif response.status >= 300:
                 log.warning("SIP: re-INVITE refused with %d", response.status)
+            await self.keeper.store(leg)
 
     def hang_up(self, leg: Leg) -> None:
         """End one leg from our side: BYE if answered, CANCEL if ringing, refuse if incoming."""
@@ -169,9 +192,11 @@ class Dialogs(Generic[C]):
             leg.remote_sdp = offer
             # The same media as before, in the direction that mirrors the phone's offer.
             leg.sent_sdp = relay(leg.sent_sdp, leg.origin, mirrored_direction(offer))
+            self.keeper.keep(leg)
         self._endpoint.respond(request, self.response(leg, 200, request))
 
     def forget(self, leg: Leg) -> None:
         known = self._known.get(leg.sip_call_id)
         if known is not None and known[0] is leg:
             del self._known[leg.sip_call_id]
+            self.keeper.drop(leg)

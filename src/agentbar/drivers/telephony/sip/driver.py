@@ -14,6 +14,10 @@ flows between the phones. How each instruction maps onto SIP:
 - blind transfer and requeue: the agent's leg is hung up, the customer waits on hold, and the
   new party (a number via the trunk, another agent's extension, the next agent of the queue)
   gets the customer's media; its answer reaches the customer in a re-INVITE.
+
+Every established dialog is kept in the DialogStore before the signal it matters for is
+reported (`stored.py`), so a process started after one that died takes back the calls whose
+dialogs it finds (`adopt`) and hangs up, holds and transfers them as its own.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ import asyncio
 import logging
 import socket
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from agentbar.domain.model.call import Call, CallType
@@ -54,7 +57,7 @@ from agentbar.domain.model.instructions import (
 from agentbar.domain.model.legs import LegKind
 from agentbar.drivers.telephony.sip.dialogs import Dialogs
 from agentbar.drivers.telephony.sip.endpoint import Address, SipEndpoint
-from agentbar.drivers.telephony.sip.legs import Leg, Role
+from agentbar.drivers.telephony.sip.legs import Leg, Role, SipCall
 from agentbar.drivers.telephony.sip.message import (
     SipMessage,
     new_tag,
@@ -65,6 +68,9 @@ from agentbar.drivers.telephony.sip.message import (
 )
 from agentbar.drivers.telephony.sip.registrar import Registrar
 from agentbar.drivers.telephony.sip.sdp import Origin, answer_on_hold, relay
+from agentbar.drivers.telephony.sip.settings import SipSettings
+from agentbar.drivers.telephony.sip.stored import sort_kept
+from agentbar.ports.dialogs import DialogStore
 
 log = logging.getLogger(__name__)
 
@@ -73,41 +79,16 @@ RESTARTED = "server restarted"
 """Who ended a call a restart could not take back."""
 
 
-@dataclass(frozen=True)
-class SipSettings:
-    host: str
-    port: int
-    trunk: Address | None
-    realm: str
-    ring_timeout: float
-    """Seconds a phone may ring before agentbar gives up on it (no answer)."""
-    password_of: Callable[[str], str | None]
-    """The digest password of an extension; None: it may not register."""
-
-
-@dataclass
-class SipCall:
-    call_id: str
-    customer: Leg | None = None
-    agent: Leg | None = None
-    offers: dict[str, Leg] = field(default_factory=dict)
-    """Agent phones ringing for the call: CRT id -> leg."""
-    target: Leg | None = None
-    target_leg_id: str | None = None
-
-    def legs(self) -> list[Leg]:
-        found = [self.customer, self.agent, self.target, *self.offers.values()]
-        return [leg for leg in found if leg is not None]
-
-
 class SipTelephony:
     def __init__(
         self,
         settings: SipSettings,
         new_id: Callable[[str], str],
         route: Callable[[str], str | None],
+        dialogs: DialogStore | None = None,
     ) -> None:
-        """`route` names the campaign a dialed number goes to (None: nobody takes it)."""
+        """`route` names the campaign a dialed number goes to (None: nobody takes it);
+        `dialogs` keeps the established dialogs across a restart (None: nothing is kept)."""
         self._settings = settings
         self._new_id = new_id
         self._route = route
@@ -115,7 +96,10 @@ class SipTelephony:
         self.registrar = Registrar(settings.realm, settings.password_of)
         self._emit: Callable[[Signal], None] | None = None
         self._calls: dict[str, SipCall] = {}
-        self._dialogs: Dialogs[SipCall] = Dialogs(self._endpoint, settings.ring_timeout)
+        self._dialogs: Dialogs[SipCall] = Dialogs(self._endpoint, settings.ring_timeout, dialogs)
+        self._keeper = self._dialogs.keeper
+        self._orphans: list[Leg] = []
+        """Kept dialogs of calls a restart did not take back: hung up once the endpoint runs."""
         self._tasks: set[asyncio.Task[None]] = set()
         self._trunk: Address | None = None
         """The trunk's resolved address: where calls out go, where calls in may come from."""
@@ -138,12 +122,21 @@ class SipTelephony:
             self._trunk = (str(found[0][4][0]), port)
         await self._endpoint.start()
         log.info("SIP listening on udp %s:%d", *self._endpoint.address)
+        for leg in self._orphans:
+            self._dialogs.send_bye(leg)
+        self._orphans.clear()
 
-    async def stop(self) -> None:
+    async def stop(self, *, hang_up: bool = True) -> None:
+        """Hang up every call and forget its dialogs; with `hang_up=False`, stop as a process
+        that dies would: not a word to the phones, the kept dialogs left as they are."""
         for task in list(self._tasks):
             task.cancel()
-        for call in list(self._calls.values()):
-            self._tear_down(call)
+        if hang_up:
+            for call in list(self._calls.values()):
+                self._tear_down(call)
+            await self._keeper.flush()
+        else:
+            self._keeper.abandon()
         self._calls.clear()
         await asyncio.sleep(0)  # let the BYEs and CANCELs leave before the socket closes
         await self._endpoint.stop()
@@ -152,13 +145,21 @@ class SipTelephony:
         return list(self._calls)
 
     async def adopt(self, calls: Sequence[Call], phones: Mapping[str, str]) -> None:
-        """Dialogs are not stored yet, so a restart ends the calls it cannot take back: each
-        call whose customer was still on the line is reported ended, and the floor wraps it up
-        (or records its legs' end, once the agent had handed the customer on)."""
-        for call in calls:
-            customer = call.leg(call.customer_crt)
-            if customer is not None and customer.live:
-                self._signal(CallEnded(call.call_id, RESTARTED))
+        """Take back each call whose every live leg has a kept dialog (`stored.sort_kept`),
+        reporting nothing; report ended each other call whose customer is still on the line
+        (the floor wraps it up). Kept dialogs no call took back are forgotten, and hung up
+        once the endpoint runs: no phone stays in a dialog nobody answers for."""
+        restart = sort_kept(calls, await self._keeper.load())
+        for call in restart.taken:
+            self._calls[call.call_id] = call
+            for leg in call.legs():
+                self._dialogs.track(leg, call)
+        for call_id in restart.ended:
+            self._signal(CallEnded(call_id, RESTARTED))
+        self._orphans = restart.orphans
+        for leg in self._orphans:
+            self._keeper.drop(leg)
+        await self._keeper.flush()
 
     # -- instructions -------------------------------------------------------------------
 
@@ -210,6 +211,7 @@ class SipTelephony:
             self._endpoint.respond(invite, response_to(invite, 404))
             return
         tag = new_tag()
+        crt = self._new_id("crt")
         leg = Leg(
             role=Role.CUSTOMER,
             sip_call_id=invite.call_id,
@@ -221,15 +223,14 @@ class SipTelephony:
             incoming=True,
             invite=invite,
             remote_sdp=invite.sdp,
+            crt=crt,
         )
         call = SipCall(self._new_id("call"), customer=leg)
         self._calls[call.call_id] = call
         self._dialogs.track(leg, call)
         self._endpoint.respond(invite, self._dialogs.response(leg, 180))
         phone = user_of(uri_of(invite.require("From")))
-        self._signal(
-            CallArrived(call.call_id, CallType.INBOUND, campaign_id, phone, self._new_id("crt"))
-        )
+        self._signal(CallArrived(call.call_id, CallType.INBOUND, campaign_id, phone, crt))
 
     async def _offer(self, offer: OfferToAgent) -> None:
         call = self._calls.get(offer.call_id)
@@ -242,7 +243,9 @@ class SipTelephony:
             self._signal(AgentDidNotAnswer(offer.call_id, offer.user_crt))
             return
         caller = user_of(uri_of(customer.remote))
-        leg = self._dialogs.outgoing(Role.OFFER, binding.contact, binding.address, caller)
+        leg = self._dialogs.outgoing(
+            Role.OFFER, binding.contact, binding.address, caller, offer.user_crt
+        )
         call.offers[offer.user_crt] = leg
         self._dialogs.track(leg, call)
         final = await self._dialogs.ring(leg, relay(customer.remote_sdp, leg.origin))
@@ -272,6 +275,7 @@ class SipTelephony:
             customer.sent_sdp = relay(leg.remote_sdp, customer.origin)
             customer.up = True
             self._endpoint.respond(customer.invite, self._dialogs.response(customer, 200))
+        await self._keeper.store(customer, leg)
         self._signal(AgentAnswered(call.call_id, offer.user_crt))
 
     def _cancel_offer(self, cancel: CancelOffer) -> None:
@@ -295,7 +299,9 @@ class SipTelephony:
             )
             self._fail_dial(call, reason)
             return
-        agent = self._dialogs.outgoing(Role.AGENT, binding.contact, binding.address, dial.phone)
+        agent = self._dialogs.outgoing(
+            Role.AGENT, binding.contact, binding.address, dial.phone, dial.user_crt
+        )
         call.agent = agent
         self._dialogs.track(agent, call)
         final = await self._dialogs.ring(agent, None)
@@ -307,8 +313,13 @@ class SipTelephony:
         held = answer_on_hold(agent.remote_sdp, agent.origin)
         agent.sent_sdp = held
         self._dialogs.acknowledge(agent, held)
+        await self._keeper.store(agent)  # so a restart meanwhile hangs it up
         customer = self._dialogs.outgoing(
-            Role.CUSTOMER, self._trunk_uri(dial.phone), trunk, dial.extension_phone
+            Role.CUSTOMER,
+            self._trunk_uri(dial.phone),
+            trunk,
+            dial.extension_phone,
+            dial.customer_crt,
         )
         call.customer = customer
         self._dialogs.track(customer, call)
@@ -319,6 +330,7 @@ class SipTelephony:
             self._fail_dial(call, "busy" if final.status in BUSY else "no_answer")
             return
         self._dialogs.acknowledge(customer)
+        await self._keeper.store(customer)
         await self._dialogs.reoffer(agent, customer.remote_sdp, "sendrecv")
         self._signal(CustomerAnswered(call.call_id))
 
@@ -347,6 +359,8 @@ class SipTelephony:
         call.call_id = step.new_call_id
         self._calls[call.call_id] = call
         customer = call.customer
+        if customer is not None:
+            self._keeper.keep(customer)  # under the call's new name
         if customer is not None and customer.up and customer.sent_sdp is not None:
             self._spawn(self._dialogs.reoffer(customer, customer.sent_sdp, "inactive"))
 
@@ -366,7 +380,7 @@ class SipTelephony:
             await self._dialogs.reoffer(customer, customer.sent_sdp, "inactive")
         uri, address = destination
         caller = user_of(uri_of(customer.remote))
-        target = self._dialogs.outgoing(Role.TARGET, uri, address, caller)
+        target = self._dialogs.outgoing(Role.TARGET, uri, address, caller, step.leg_id)
         call.target = target
         self._dialogs.track(target, call)
         final = await self._dialogs.ring(target, relay(customer.remote_sdp, target.origin))
@@ -380,6 +394,7 @@ class SipTelephony:
             self._end(call, reason)
             return
         self._dialogs.acknowledge(target)
+        await self._keeper.store(target)
         await self._dialogs.reoffer(customer, target.remote_sdp, "sendrecv")
         self._signal(LegAnswered(call.call_id, step.leg_id))
 

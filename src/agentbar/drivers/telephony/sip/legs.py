@@ -46,6 +46,8 @@ class Leg:
     ack: SipMessage | None = None
     up: bool = False
     ended: bool = False
+    crt: str | None = None
+    """The centre's id of the leg this dialog carries (its CRT id), once it has one."""
     final: asyncio.Future[SipMessage] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -75,6 +77,23 @@ class Leg:
             message.headers.append(("Content-Type", "application/sdp"))
             message.body = sdp
         return message
+
+
+@dataclass
+class SipCall:
+    """The legs of one call, by the part each plays in it."""
+
+    call_id: str
+    customer: Leg | None = None
+    agent: Leg | None = None
+    offers: dict[str, Leg] = field(default_factory=dict)
+    """Agent phones ringing for the call: CRT id -> leg."""
+    target: Leg | None = None
+    target_leg_id: str | None = None
+
+    def legs(self) -> list[Leg]:
+        found = [self.customer, self.agent, self.target, *self.offers.values()]
+        return [leg for leg in found if leg is not None]
 
 
 def new_call_id(host: str) -> str:

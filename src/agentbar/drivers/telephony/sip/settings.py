@@ -1,0 +1,21 @@
+"""What the SIP driver is told at start: where it listens, the trunk, the digest realm and
+passwords, how long a phone may ring."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from agentbar.drivers.telephony.sip.endpoint import Address
+
+
+@dataclass(frozen=True)
+class SipSettings:
+    host: str
+    port: int
+    trunk: Address | None
+    realm: str
+    ring_timeout: float
+    """Seconds a phone may ring before agentbar gives up on it (no answer)."""
+    password_of: Callable[[str], str | None]
+    """The digest password of an extension; None: it may not register."""
