@@ -10,11 +10,13 @@ import shlex
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench import machine, report
+from bench.capacity import FULL_CAPACITY, QUICK_CAPACITY, SETUPS, run_capacity
 from bench.drill import FULL_DRILL, QUICK_DRILL, run_drill
 from bench.drill_cluster import FULL_CLUSTER_DRILL, QUICK_CLUSTER_DRILL, run_cluster_drill
 from bench.load import LoadPoint, run_point
@@ -66,11 +68,25 @@ def _options(argv: list[str]) -> argparse.Namespace:
         "its part of the outputs and keeps the rest",
     )
     parser.add_argument("--seed", type=int, help="the drill's RNG seed (default: a random one)")
+    parser.add_argument(
+        "--capacity",
+        action="store_true",
+        help="only the capacity ramp: the offered rate climbs until offer p99 passes 50 ms, on "
+        "one node (SQLite, PostgreSQL) and on three; updates its part of the outputs and keeps "
+        "the rest",
+    )
+    parser.add_argument(
+        "--setup",
+        action="append",
+        choices=SETUPS,
+        help="with --capacity: only this setup (repeatable; default: all)",
+    )
     return parser.parse_args(argv)
 
 
-DRILLS_KEPT = ("drill", "drill_cluster")
-"""The drills' keys in results.json: each run updates its own and keeps the others'."""
+KEPT_APART = ("drill", "drill_cluster", "capacity")
+"""The keys in results.json of the runs made apart from the suite (the drills, the capacity
+ramp): each run updates its own and keeps the others'."""
 
 
 def _drill(options: argparse.Namespace, argv: list[str]) -> int:
@@ -78,14 +94,38 @@ def _drill(options: argparse.Namespace, argv: list[str]) -> int:
     key = "drill_cluster" if options.drill_cluster else "drill"
     name = "owner-killed drill (three nodes)" if options.drill_cluster else "restart drill"
     print(f"bench: {name}, seed {seed}", file=sys.stderr, flush=True)
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="agentbar-drill-") as scratch:
+
+    def measure(scratch: Path) -> dict[str, Any]:
         if options.drill_cluster:
             plan = QUICK_CLUSTER_DRILL if options.quick else FULL_CLUSTER_DRILL
-            measured = run_cluster_drill(plan, Path(scratch) / "drill-cluster", seed)
-        else:
-            plan = QUICK_DRILL if options.quick else FULL_DRILL
-            measured = run_drill(plan, Path(scratch) / "drill", seed)
+            return run_cluster_drill(plan, scratch / "drill-cluster", seed)
+        plan = QUICK_DRILL if options.quick else FULL_DRILL
+        return run_drill(plan, scratch / "drill", seed)
+
+    return _run_apart(options, argv, key, measure)
+
+
+def _capacity(options: argparse.Namespace, argv: list[str]) -> int:
+    plan = QUICK_CAPACITY if options.quick else FULL_CAPACITY
+    chosen = options.setup or SETUPS
+    setups = [name for name in SETUPS if name in chosen]  # in their order, each once
+
+    def measure(scratch: Path) -> dict[str, Any]:
+        return run_capacity(plan, scratch / "capacity", setups)
+
+    return _run_apart(options, argv, "capacity", measure)
+
+
+def _run_apart(
+    options: argparse.Namespace,
+    argv: list[str],
+    key: str,
+    measure: Callable[[Path], dict[str, Any]],
+) -> int:
+    """A run apart from the suite: its figures under `key` in results.json, the rest kept."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix=f"agentbar-{key.replace('_', '-')}-") as scratch:
+        measured = measure(Path(scratch))
     results: dict[str, Any] = json.loads(options.json.read_text()) if options.json.exists() else {}
     results[key] = {
         "command": "bench/run " + shlex.join(argv),
@@ -103,9 +143,13 @@ def _drill(options: argparse.Namespace, argv: list[str]) -> int:
 
 def main(argv: list[str]) -> int:
     options = _options(argv)
+    if options.drill + options.drill_cluster + options.capacity > 1:
+        raise SystemExit("bench/run: --drill, --drill-cluster or --capacity, one at a time")
+    if options.setup and not options.capacity:
+        raise SystemExit("bench/run: --setup goes with --capacity")
+    if options.capacity:
+        return _capacity(options, argv)
     if options.drill or options.drill_cluster:
-        if options.drill and options.drill_cluster:
-            raise SystemExit("bench/run: --drill or --drill-cluster, one at a time")
         return _drill(options, argv)
     plan = QUICK if options.quick else FULL
     started = time.monotonic()
@@ -142,9 +186,9 @@ def main(argv: list[str]) -> int:
     results["notes"] = assess(results)
     if options.baseline is not None:
         results["baseline"] = json.loads(options.baseline.read_text())
-    if options.json.exists():  # the last drills' figures stay until the next drills
+    if options.json.exists():  # the figures of the runs apart stay until their next runs
         earlier = json.loads(options.json.read_text())
-        for key in DRILLS_KEPT:
+        for key in KEPT_APART:
             if key in earlier:
                 results[key] = earlier[key]
     report.write_json(results, options.json)

@@ -3,7 +3,8 @@
 Each agent logs in with a login token, picks its extension, goes ready (its only campaign is
 selected at login), and then works every call it is offered: on the screen pop it talks for
 `talk_s`, hangs up and disposes. The worker tells the parent over a pipe when all its agents
-are ready, and hands back what it measured when told to stop.
+are ready; told "collect", it hands back what it measured since the last time and goes on; told
+"stop", it closes the sockets and hands back the rest.
 """
 
 from __future__ import annotations
@@ -41,6 +42,18 @@ class Measured:
     screen_pops: list[float] = field(default_factory=list)
     completed_at: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
+
+    def take(self) -> dict[str, Any]:
+        """What was measured so far, as sent over the pipe; the meters start again from zero."""
+        taken = {
+            "offered": self.offered,
+            "screen_pops": self.screen_pops,
+            "completed_at": self.completed_at,
+            "errors": dict(self.errors),
+        }
+        self.offered, self.screen_pops, self.completed_at = [], [], []
+        self.errors = Counter()
+        return taken
 
 
 def login_token(agent_id: str) -> str:
@@ -149,7 +162,8 @@ async def _run(spec: WorkerSpec, pipe: Connection) -> None:
     pipe.send(("ready", len(agents), time.monotonic() - started))
     workers = [asyncio.create_task(agent.work()) for agent in agents]
     # The pipe blocks; a thread waits on it so the loop keeps serving the sockets.
-    await asyncio.to_thread(pipe.recv)
+    while await asyncio.to_thread(pipe.recv) == "collect":
+        pipe.send(("results", out.take()))
     closing = asyncio.Semaphore(256)
 
     async def close(agent: Agent) -> None:
@@ -158,17 +172,7 @@ async def _run(spec: WorkerSpec, pipe: Connection) -> None:
 
     await asyncio.gather(*(close(agent) for agent in agents), return_exceptions=True)
     await asyncio.gather(*workers, return_exceptions=True)
-    pipe.send(
-        (
-            "results",
-            {
-                "offered": out.offered,
-                "screen_pops": out.screen_pops,
-                "completed_at": out.completed_at,
-                "errors": dict(out.errors),
-            },
-        )
-    )
+    pipe.send(("results", out.take()))
 
 
 def worker_main(spec: WorkerSpec, pipe: Connection) -> None:

@@ -23,6 +23,8 @@ class Generated:
     post_latency: list[float] = field(default_factory=list)
     started: float = 0.0
     finished: float = 0.0
+    issue_span_s: float = 0.0
+    """From issuing the first POST to issuing the last: (n - 1) / R if the generator kept up."""
 
 
 def caller(i: int) -> str:
@@ -70,6 +72,7 @@ async def generate(
             if delay > 0:
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(place(i)))
+        out.issue_span_s = time.monotonic() - begin
         await asyncio.gather(*tasks)
         out.finished = time.time()
     return out

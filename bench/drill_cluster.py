@@ -67,15 +67,17 @@ class Node:
         return f"http://127.0.0.1:{self.port}"
 
 
-def _start_nodes(stack: ExitStack, work: Path, shared: dict[str, str]) -> list[Node]:
+def start_nodes(
+    stack: ExitStack, work: Path, shared: dict[str, str], others_level: str = "info"
+) -> list[Node]:
     """n1 first, until `/readyz` 200 (it takes the free lease and the floor), then the others
-    until `/healthz` 200 (they stand by). The first logs warnings only, as the load bench; the
-    others log at info, for their "owns the floor"."""
+    until `/healthz` 200. The first logs warnings only, as the load bench; the others at
+    `others_level` (the drill's info, for their "owns the floor")."""
     nodes = []
     for index, node_id in enumerate(NODES):
         port = free_port()
         env = {**shared, "AGENTBAR_NODE_ID": node_id}
-        level = "warning" if index == 0 else "info"
+        level = "warning" if index == 0 else others_level
         process = launch(work / node_id, port, "agentbar.log", level, env)
         stack.callback(stop, process)
         node = Node(node_id, port, process, work / node_id / "agentbar.log")
@@ -84,7 +86,7 @@ def _start_nodes(stack: ExitStack, work: Path, shared: dict[str, str]) -> list[N
     return nodes
 
 
-def _cluster_view(nodes: list[Node]) -> dict[str, Any]:
+def cluster_view(nodes: list[Node]) -> dict[str, Any]:
     """`GET /api/v1/cluster` from the first running node that answers; every node knows."""
     headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     for node in nodes:
@@ -138,7 +140,7 @@ def run_cluster_drill(plan: DrillPlan, work: Path, seed: int) -> dict[str, Any]:
             "AGENTBAR_BUS": "redis",
             "AGENTBAR_REDIS_URL": redis.url,
         }
-        nodes = _start_nodes(stack, work, shared)
+        nodes = start_nodes(stack, work, shared)
         balancer = stack.enter_context(
             haproxy_server([node.port for node in nodes], names=[node.id for node in nodes])
         )
@@ -150,7 +152,7 @@ def run_cluster_drill(plan: DrillPlan, work: Path, seed: int) -> dict[str, Any]:
         calls.start()
         time.sleep(kill_after)
 
-        view = _cluster_view(nodes)
+        view = cluster_view(nodes)
         [owner] = [node for node in nodes if node.id == view["owner"]]
         kill_wall = time.time()
         owner.process.send_signal(signal.SIGKILL)
@@ -160,7 +162,7 @@ def run_cluster_drill(plan: DrillPlan, work: Path, seed: int) -> dict[str, Any]:
         at_kill = floor_by_state(store)
         took = _watch_takeover(store, balancer.base_url, lease["epoch"], 60.0)
         serving_wall: float = took["serving"]
-        after = _cluster_view(nodes)
+        after = cluster_view(nodes)
 
         time.sleep(plan.after_s)
         drained, cutoff, seen = finish(store, calls, workers, plan.drain_timeout_s)

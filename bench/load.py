@@ -1,15 +1,18 @@
-"""One load point: N socket agents in worker processes, calls at R/s, the server measured."""
+"""One load point: N socket agents in worker processes, calls at R/s, the server measured.
+The fleet of agents and the figures of a call phase are shared with bench/capacity.py."""
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import multiprocessing.process
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +34,67 @@ class LoadPoint:
     duration_s: float
 
 
-def _workers_for(agents: int) -> int:
+def workers_for(agents: int) -> int:
     # Two client processes are enough to keep 5,000 mostly idle sockets and 200 calls/s fed,
     # and leave the server a core of its own on a 2-core machine.
     return 1 if agents <= 200 else 2
+
+
+@dataclass(frozen=True)
+class Door:
+    """Where a worker's agents connect: a node's socket URL and the origin they name (the
+    node's own, as the toolbar's iframe served by it would)."""
+
+    socket_url: str
+    origin: str
+
+
+@dataclass
+class Fleet:
+    """Socket agents in worker processes, one worker per door, the agents dealt out in turn;
+    all logged in and ready once `start` returns."""
+
+    pipes: list[Connection] = field(default_factory=list)
+    processes: list[multiprocessing.process.BaseProcess] = field(default_factory=list)
+    login_s: float = 0.0
+
+    def start(self, doors: list[Door], agents: int, talk_s: float) -> None:
+        context = multiprocessing.get_context("spawn")
+        ids = agent_ids(agents)
+        began = time.monotonic()
+        for k, door in enumerate(doors):
+            parent, child = context.Pipe()
+            mine = ids[k :: len(doors)]
+            spec = WorkerSpec(door.socket_url, door.origin, CRM_ORIGIN, mine, talk_s)
+            process = context.Process(target=worker_main, args=(spec, child), daemon=True)
+            process.start()
+            self.pipes.append(parent)
+            self.processes.append(process)
+        for pipe in self.pipes:
+            message = pipe.recv()
+            if message[0] != "ready":
+                raise RuntimeError(f"a worker failed to log its agents in: {message}")
+        self.login_s = time.monotonic() - began
+
+    def collect(self) -> list[tuple[str, dict[str, Any]]]:
+        """What the agents measured since the last collect; they go on working."""
+        for pipe in self.pipes:
+            pipe.send("collect")
+        return [pipe.recv() for pipe in self.pipes]
+
+    def stop(self) -> list[tuple[str, dict[str, Any]]]:
+        """The agents close their sockets; what they measured since the last collect."""
+        for pipe in self.pipes:
+            pipe.send("stop")
+        results = [pipe.recv() for pipe in self.pipes]
+        for process in self.processes:
+            process.join(timeout=30)
+        return results
+
+    def kill(self) -> None:
+        for process in self.processes:
+            if process.is_alive():
+                process.kill()
 
 
 def run_point(
@@ -46,29 +106,12 @@ def run_point(
 ) -> dict[str, Any]:
     """Run one load point; `during(server)` runs on this thread while the calls are placed,
     and the calls stop when it returns."""
-    context = multiprocessing.get_context("spawn")
+    fleet = Fleet()
     with bench_server(work_dir, point.agents, [CRM_ORIGIN, *allowed_origins]) as server:
         time.sleep(0.5)
         rss_before = rss_bytes(server.pid)
-        ids = agent_ids(point.agents)
-        count = _workers_for(point.agents)
-        pipes = []
-        processes = []
-        login_started = time.monotonic()
-        for k in range(count):
-            parent, child = context.Pipe()
-            spec = WorkerSpec(
-                server.socket_url, server.base_url, CRM_ORIGIN, ids[k::count], point.talk_s
-            )
-            process = context.Process(target=worker_main, args=(spec, child), daemon=True)
-            process.start()
-            pipes.append(parent)
-            processes.append(process)
-        for pipe in pipes:
-            message = pipe.recv()
-            if message[0] != "ready":
-                raise RuntimeError(f"a worker failed to log its agents in: {message}")
-        login_s = time.monotonic() - login_started
+        door = Door(server.socket_url, server.base_url)
+        fleet.start([door] * workers_for(point.agents), point.agents, point.talk_s)
         time.sleep(1.0)
         rss_after = rss_bytes(server.pid)
 
@@ -92,17 +135,21 @@ def run_point(
         cpu_after = cpu_seconds(server.pid)
         rss_end = rss_bytes(server.pid)
 
-        for pipe in pipes:
-            pipe.send("stop")
-        results = [pipe.recv() for pipe in pipes]
-        for process in processes:
-            process.join(timeout=30)
+        results = fleet.stop()
         if profiler is not None:
             profiler.wait(timeout=point.duration_s + 60)
-    return _summarise(
-        point, generated[0], results, login_s, rss_before, rss_after, rss_end,
-        cpu_after - cpu_before, extra,
-    )  # fmt: skip
+    calls = summarise_calls(generated[0], results, cpu_after - cpu_before)
+    return {
+        "point": asdict(point),
+        "login_s": fleet.login_s,
+        "logins_per_s": point.agents / fleet.login_s,
+        **calls,
+        "server_rss_before_mib": rss_before / 2**20,
+        "server_rss_after_logins_mib": rss_after / 2**20,
+        "server_rss_end_mib": rss_end / 2**20,
+        "memory_per_agent_kib": (rss_after - rss_before) / point.agents / 1024,
+        **extra,
+    }
 
 
 def _start_profiler(pid: int, out: Path | None, duration: float) -> subprocess.Popen[bytes] | None:
@@ -120,17 +167,11 @@ def _start_profiler(pid: int, out: Path | None, duration: float) -> subprocess.P
     )  # fmt: skip
 
 
-def _summarise(
-    point: LoadPoint,
-    generated: Generated,
-    results: list[tuple[str, dict[str, Any]]],
-    login_s: float,
-    rss_before: int,
-    rss_after: int,
-    rss_end: int,
-    cpu_s: float,
-    extra: dict[str, Any],
+def summarise_calls(
+    generated: Generated, results: list[tuple[str, dict[str, Any]]], cpu_s: float
 ) -> dict[str, Any]:
+    """The figures of one call phase: the generator's record, what the workers measured over
+    it, and the server's CPU time over it."""
     offered: list[float] = []
     pops: list[float] = []
     completed: list[float] = []
@@ -145,22 +186,24 @@ def _summarise(
             errors[code] = errors.get(code, 0) + n
     span = (max(completed) - generated.started) if completed else float("nan")
     return {
-        "point": asdict(point),
-        "login_s": login_s,
-        "logins_per_s": point.agents / login_s,
         "calls_placed": generated.placed,
         "calls_failed": generated.failed,
         "calls_completed": len(completed),
         "lifecycles_per_s": len(completed) / span if completed else 0.0,
+        "disposed_per_s": _disposal_rate(completed),
         "offer_latency_ms": summary_ms(offered),
         "screen_pop_latency_ms": summary_ms(pops),
         "post_latency_ms": summary_ms(generated.post_latency),
-        "server_rss_before_mib": rss_before / 2**20,
-        "server_rss_after_logins_mib": rss_after / 2**20,
-        "server_rss_end_mib": rss_end / 2**20,
-        "memory_per_agent_kib": (rss_after - rss_before) / point.agents / 1024,
         "server_cpu_s": cpu_s,
         "cpu_ms_per_call": cpu_s / len(completed) * 1000 if completed else float("nan"),
         "errors": errors,
-        **extra,
     }
+
+
+def _disposal_rate(completed_at: list[float]) -> float:
+    """Calls disposed per second from the first disposition to the last: calls placed every
+    1/R s and all kept up with give R (the talk time shifts them all alike); a backlog
+    stretches the span and shows as less."""
+    if len(completed_at) < 2:
+        return float("nan")
+    return (len(completed_at) - 1) / (max(completed_at) - min(completed_at))

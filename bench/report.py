@@ -9,6 +9,8 @@ from typing import Any
 
 import matplotlib
 
+from bench.capacity_report import capacity_lines
+
 matplotlib.use("Agg")  # no display: the plot is only ever written to a file
 import matplotlib.pyplot as plt
 
@@ -42,8 +44,8 @@ def _f(value: float, digits: int = 1) -> str:
 
 
 def write_markdown(results: dict[str, Any], path: Path, plot: Path) -> None:
-    if "load" not in results:  # drills on their own, with no suite run to report beside them
-        _write(["# Benchmarks", "", *_drills(results)], path)
+    if "load" not in results:  # runs apart, with no suite run to report beside them
+        _write(["# Benchmarks", "", *_apart(results)], path)
         return
     m = results["machine"]
     lines = [
@@ -156,12 +158,17 @@ def write_markdown(results: dict[str, Any], path: Path, plot: Path) -> None:
             "",
         ]
     lines += results.get("notes", [])
-    lines += _drills(results)
+    lines += _apart(results)
     _write(lines, path)
 
 
-def _drills(results: dict[str, Any]) -> list[str]:
-    lines = drill_lines(results["drill"]) if "drill" in results else []
+def _apart(results: dict[str, Any]) -> list[str]:
+    """The sections of the runs made apart from the suite: the capacity ramp, the drills."""
+    lines = []
+    if "capacity" in results:
+        lines += capacity_lines(results["capacity"], _measured_by(results["capacity"]))
+    if "drill" in results:
+        lines += drill_lines(results["drill"])
     if "drill_cluster" in results:
         lines += cluster_drill_lines(results["drill_cluster"])
     return lines
@@ -187,7 +194,8 @@ def _measured_by(d: dict[str, Any]) -> list[str]:
         "",
         f"Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['memory_mib']:,} MiB memory, "
         f"Python {m['python']}, Linux {m['kernel']}. Commit `{d['commit']}`, run at "
-        f"{d['finished']} in {d['wall_s']:.0f} s; RNG seed {d['seed']}.",
+        f"{d['finished']} in {d['wall_s']:.0f} s"
+        + (f"; RNG seed {d['seed']}." if "seed" in d else "."),
         "",
     ]
 

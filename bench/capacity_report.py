@@ -1,0 +1,132 @@
+"""The "Capacity" section of BENCHMARKS.md: bench/capacity.py's figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SETUP_TEXT = {
+    "sqlite": "one node, SQLite, memory bus",
+    "postgresql": "one node, PostgreSQL, memory bus",
+    "three-nodes": "three nodes, PostgreSQL, Redis bus; sockets and calls on the non-owners",
+}
+
+
+def _f(value: float, digits: int = 1) -> str:
+    return "n/a" if value != value else f"{value:,.{digits}f}"
+
+
+def _cpu(setup: dict[str, Any], step: dict[str, Any]) -> str:
+    """Each node's CPU per call, named by role when there are several."""
+    by_node = step["cpu_ms_per_call_by_node"]
+    if len(setup["nodes"]) == 1:
+        return _f(by_node[setup["nodes"][0]["id"]], 2)
+    return "; ".join(
+        f"{node['role']} {node['id']} {_f(by_node[node['id']], 2)}" for node in setup["nodes"]
+    )
+
+
+def capacity_lines(c: dict[str, Any], measured_by: list[str]) -> list[str]:
+    p, bar = c["plan"], c["bar"]
+    lines = [
+        "## Capacity",
+        "",
+        *measured_by,
+        f"The offered rate climbs from {p['start_rate']:g} calls/s by {p['rate_step']:g} "
+        f"calls/s, {p['step_s']:g} s a step, up to {p['top_rate']:g} calls/s, and stops at the "
+        f"first step over the bar: offer p99 above {bar['offer_p99_ms']:g} ms, fewer than "
+        f"{bar['kept_up']:.0%} of the offered calls a second disposed, a POST refused or "
+        f"failed, or calls still live {p['drain_timeout_s']:g} s after the step. The *ceiling* "
+        f"is the last step under the bar. {p['agents']:,} socket agents log in once per setup "
+        f"and work every call ({p['talk_s']:g} s talk, then hang up and dispose; the simulator "
+        f"answers at once), so at the top rate {p['top_occupancy']:.0%} of them are talking: "
+        f"agents are never the limit. Calls come through `POST /api/v1/simulator/calls`, open "
+        f"loop. Each step waits until every call it placed has ended, then takes its figures. "
+        f"The nodes log warnings only. Everything — nodes, PostgreSQL, Redis, the agents' "
+        f"worker processes and the call generator — shares the machine.",
+        "",
+        "| setup | ceiling: calls/s offered | lifecycles/s at the ceiling | offer p99 ms "
+        "| CPU per call ms at the ceiling | stopped by |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    for name, setup in c["setups"].items():
+        if "skipped" in setup:
+            lines.append(f"| {name} ({SETUP_TEXT[name]}) | skipped: {setup['skipped']} | | | | |")
+            continue
+        last = setup["steps"][-1]
+        stopped = "; ".join(last["over_bar"]) if setup["bar_passed"] else "the ramp's top"
+        if setup["ceiling_step"] is None:
+            lines.append(f"| {name} ({SETUP_TEXT[name]}) | none | | | | {stopped} |")
+            continue
+        top = setup["steps"][setup["ceiling_step"]]
+        lines.append(
+            f"| {name} ({SETUP_TEXT[name]}) | {top['offered_per_s']:g} "
+            f"| {_f(top['disposed_per_s'])} | {_f(top['offer_latency_ms']['p99'])} "
+            f"| {_cpu(setup, top)} | {stopped} |"
+        )
+    lines += ["", *_owner_share(c), "", *_steps(c)]
+    return lines
+
+
+def _owner_share(c: dict[str, Any]) -> list[str]:
+    share = c.get("owner_share")
+    if share is None:
+        three = c["setups"].get("three-nodes", {})
+        why = f" (three-nodes skipped: {three['skipped']})" if "skipped" in three else ""
+        return [
+            f"Owner's CPU per call with the sockets on other nodes: not measured in this run{why}."
+        ]
+    at = next(row for row in share["by_rate"] if row["offered_per_s"] == share["at_offered_per_s"])
+    verdict = "met" if share["met"] else "**missed**"
+    rows = ", ".join(
+        f"{row['ratio']:.0%} at {row['offered_per_s']:g}/s" for row in share["by_rate"]
+    )
+    owner_ms = _f(at["owner_cpu_ms_per_call"], 2)
+    return [
+        f"**Owner's CPU per call with the sockets on other nodes**: {owner_ms} ms "
+        f"({share['owner']}, {at['offered_per_s']:g} calls/s offered) against "
+        f"{_f(at['single_cpu_ms_per_call'], 2)} ms for one node on PostgreSQL at the same rate: "
+        f"**{at['ratio']:.0%}** (goal ≤ {share['goal']:.0%}): {verdict}. At each rate both ramps "
+        f"reached: {rows}.",
+    ]
+
+
+def _steps(c: dict[str, Any]) -> list[str]:
+    lines = [
+        "| setup | calls/s offered | POSTs issued/s | placed | completed | lifecycles/s "
+        "| offer p50 / p99 ms | POST p50 / p99 ms | CPU per call ms | over the bar |",
+        "|---|---:|---:|---:|---:|---:|---|---|---|---|",
+    ]
+    for name, setup in c["setups"].items():
+        for step in setup.get("steps", []):
+            o, h = step["offer_latency_ms"], step["post_latency_ms"]
+            lines.append(
+                f"| {name} | {step['offered_per_s']:g} | {_f(step['issued_per_s'])} "
+                f"| {step['calls_placed']:,} | {step['calls_completed']:,} "
+                f"| {_f(step['disposed_per_s'])} | {_f(o['p50'])} / {_f(o['p99'])} "
+                f"| {_f(h['p50'])} / {_f(h['p99'])} | {_cpu(setup, step)} "
+                f"| {'; '.join(step['over_bar']) or 'no'} |"
+            )
+    sockets = {
+        name: setup["sockets_by_node"]
+        for name, setup in c["setups"].items()
+        if setup.get("sockets_by_node")
+    }
+    lines += [
+        "",
+        "- *lifecycles/s*: calls disposed per second from the step's first disposition to its "
+        "last; a step that keeps up gives its offered rate (the talk time delays every call "
+        "alike), a backlog stretches the span. *POSTs issued/s*: the generator's own pace.",
+        "- *offer latency*: `call.offered`'s `at` (the owner's `time.time()` when it decided) "
+        "to the agent's client reading the frame, as in the load table.",
+        "- *CPU per call*: a node's utime+stime over the step (first POST until every call "
+        "ended) divided by the calls completed in it.",
+    ]
+    for name, by_node in sockets.items():
+        where = ", ".join(f"{node} {n:,}" for node, n in by_node.items())
+        calls_to = c["setups"][name]["calls_to"]
+        lines.append(
+            f"- {name}: sockets by node (`GET /api/v1/cluster`) {where}; calls POSTed to "
+            f"{calls_to}."
+        )
+    lines.append("")
+    return lines

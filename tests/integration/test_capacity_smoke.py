@@ -1,0 +1,80 @@
+"""The capacity ramp's quick mode end to end, so `bench/run --capacity` cannot rot unnoticed: a
+few seconds of steps on one node (SQLite, PostgreSQL), and on three nodes (PostgreSQL, Redis)
+with the agents on the nodes that do not own the floor, once those serve them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_quick_capacity(out: Path, *setups: str) -> tuple[dict[str, Any], str]:
+    markdown, results_json = out / "BENCHMARKS.md", out / "results.json"
+    args = [str(ROOT / "bench" / "run"), "--capacity", "--quick"]
+    args += [f"--setup={name}" for name in setups]
+    args += ["--markdown", str(markdown), "--json", str(results_json)]
+    subprocess.run(args, check=True, cwd=ROOT, timeout=140)
+    capacity: dict[str, Any] = json.loads(results_json.read_text())["capacity"]
+    return capacity, markdown.read_text()
+
+
+def assert_steps_sound(setup: dict[str, Any]) -> None:
+    """Every call of every step placed, disposed and measured; the ceiling under the bar."""
+    evidence = json.dumps(setup, indent=1)
+    assert setup["steps"], evidence
+    for step in setup["steps"]:
+        assert step["calls_placed"] > 0, evidence
+        assert step["calls_failed"] == 0, evidence
+        assert step["calls_completed"] == step["calls_placed"], evidence
+        assert step["drained"], evidence
+        assert step["errors"] == {}, evidence
+        assert 0 < step["offer_latency_ms"]["p50"] <= step["offer_latency_ms"]["p99"], evidence
+        assert step["disposed_per_s"] > 0, evidence
+        assert all(ms > 0 for ms in step["cpu_ms_per_call_by_node"].values()), evidence
+    ceiling = setup["ceiling_step"]
+    assert ceiling is None or setup["steps"][ceiling]["over_bar"] == [], evidence
+    assert setup["bar_passed"] == bool(setup["steps"][-1]["over_bar"]), evidence
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(150)
+def test_quick_capacity_ramp_on_one_node(tmp_path: Path) -> None:
+    capacity, report = run_quick_capacity(tmp_path, "sqlite", "postgresql")
+    assert list(capacity["setups"]) == ["sqlite", "postgresql"]
+    for setup in capacity["setups"].values():
+        assert [node["role"] for node in setup["nodes"]] == ["node"]
+        assert_steps_sound(setup)
+    assert capacity["owner_share"] is None  # no three-node run to compare with
+    assert "## Capacity" in report
+
+
+@pytest.mark.cluster
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.timeout(150)
+def test_quick_capacity_ramp_on_three_nodes(tmp_path: Path) -> None:
+    capacity, report = run_quick_capacity(tmp_path, "postgresql", "three-nodes")
+    three = capacity["setups"]["three-nodes"]
+    if "skipped" in three:  # until the nodes that do not own the floor serve sockets and calls
+        assert "503" in three["skipped"]
+        assert "three-nodes skipped" in report
+        pytest.skip(three["skipped"])
+    assert_steps_sound(three)
+    roles = {node["id"]: node["role"] for node in three["nodes"]}
+    assert sorted(roles.values()) == ["owner", "sockets", "sockets"]
+    [owner] = [node for node, role in roles.items() if role == "owner"]
+    assert three["calls_to"] != owner
+    sockets = three["sockets_by_node"]
+    assert sockets.get(owner, 0) == 0
+    assert all(sockets[node] > 0 for node, role in roles.items() if role == "sockets")
+    share = capacity["owner_share"]
+    assert share is not None
+    assert share["owner"] == owner
+    assert share["ratio"] > 0
+    assert "Owner's CPU per call with the sockets on other nodes" in report
