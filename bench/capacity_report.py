@@ -49,9 +49,6 @@ def capacity_lines(c: dict[str, Any], measured_by: list[str]) -> list[str]:
         "|---|---:|---:|---:|---|---|",
     ]
     for name, setup in c["setups"].items():
-        if "skipped" in setup:
-            lines.append(f"| {name} ({SETUP_TEXT[name]}) | skipped: {setup['skipped']} | | | | |")
-            continue
         last = setup["steps"][-1]
         stopped = "; ".join(last["over_bar"]) if setup["bar_passed"] else "the ramp's top"
         if setup["ceiling_step"] is None:
@@ -70,11 +67,7 @@ def capacity_lines(c: dict[str, Any], measured_by: list[str]) -> list[str]:
 def _owner_share(c: dict[str, Any]) -> list[str]:
     share = c.get("owner_share")
     if share is None:
-        three = c["setups"].get("three-nodes", {})
-        why = f" (three-nodes skipped: {three['skipped']})" if "skipped" in three else ""
-        return [
-            f"Owner's CPU per call with the sockets on other nodes: not measured in this run{why}."
-        ]
+        return ["Owner's CPU per call with the sockets on other nodes: not measured in this run."]
     at = next(row for row in share["by_rate"] if row["offered_per_s"] == share["at_offered_per_s"])
     verdict = "met" if share["met"] else "**missed**"
     rows = ", ".join(
