@@ -1,14 +1,18 @@
-"""The owner-killed drill (`bench/run --drill-cluster`): three `agentbar serve` nodes on one
+"""The cluster drill (`bench/run --drill-cluster`): three `agentbar serve` nodes on one
 PostgreSQL and one Redis behind HAProxy, `kill -9` of the node that owns the floor under load,
-and another node taking the floor once the dead owner's lease runs out.
+another node taking the floor once the dead owner's lease runs out; then `kill -9` of the node
+left that only serves sockets, whose toolbars resume on the owner.
 
 The restart drill's agents, calls and analysis (bench/drill_common.py), through HAProxy's URL:
 socket agents log in, go ready and work calls; calls are offered at a fixed rate through the
 simulator API. At a moment drawn from a seeded RNG the owner (asked of the nodes with
 `GET /api/v1/cluster`) gets SIGKILL and is not restarted. Calls keep being offered through the
 outage (a POST that fails then was never acknowledged: it is counted as refused, not lost) and
-after. The agents reconnect through HAProxy and resume. Then the calls stop, every call is let
-finish, and what happened is read back from PostgreSQL and from what each agent received.
+after. The owner's agents reconnect through HAProxy and resume; the other nodes' agents stay
+connected, their commands waiting for the new owner. Half the calls-after time later the
+remaining node that is not the owner gets SIGKILL too, and its agents resume on the owner.
+Then the calls stop, every call is let finish, and what happened is read back from PostgreSQL
+and from what each agent received.
 """
 
 from __future__ import annotations
@@ -34,7 +38,6 @@ from bench.drill_common import (
     DrillPlan,
     PostgresStore,
     Workers,
-    answers,
     finish,
     floor_by_state,
     last_seq,
@@ -100,13 +103,13 @@ def cluster_view(nodes: list[Node]) -> dict[str, Any]:
 
 
 def _watch_takeover(
-    store: PostgresStore, balancer_url: str, epoch: int, timeout: float
+    store: PostgresStore, epoch: int, seq_at_kill: int, timeout: float
 ) -> dict[str, Any]:
-    """Polled every 20 ms until another node holds the lease and HAProxy serves again: when
-    (time.time()) the lease was taken, by whom, and when `/readyz` through HAProxy first
-    answered 200. The first read of the lease's row with a new epoch has the `expires_at` the
-    taker wrote, its clock at the take plus the lease's length (it renews a third of a lease
-    later, long after this)."""
+    """Polled every 20 ms until another node holds the lease and has routed a call: when
+    (time.time()) the lease was taken, by whom, and when the new owner made its first offer
+    (the next routing decision, read from the stored events). The first read of the lease's row
+    with a new epoch has the `expires_at` the taker wrote, its clock at the take plus the
+    lease's length (it renews a third of a lease later, long after this)."""
     seen: dict[str, Any] = {}
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -114,12 +117,20 @@ def _watch_takeover(
             row = lease_row(store)
             if row["epoch"] != epoch and row["owner"] is not None:
                 seen["floor"], seen["owner"] = row["expires_at"] - LEASE_S, row["owner"]
-        if "serving" not in seen and answers(f"{balancer_url}/readyz"):
-            seen["serving"] = time.time()
-        if "floor" in seen and "serving" in seen:
-            return seen
-        time.sleep(0.02)  # nothing is pushed: neither the lease nor HAProxy's checks
+        else:
+            [offer] = store.query(
+                "SELECT min(at) AS at FROM events WHERE kind = 'call.offered' AND seq > ?",
+                seq_at_kill,
+            )
+            if offer["at"] is not None:
+                seen["serving"] = float(offer["at"])
+                return seen
+        time.sleep(0.02)  # nothing is pushed: neither the lease nor the events
     raise RuntimeError(f"no takeover within {timeout:.0f} s: {seen}")
+
+
+def _resumed_between(seen: list[dict[str, Any]], start: float, end: float) -> list[float]:
+    return [at for agent in seen for at in agent["resumed_at"] if start < at <= end]
 
 
 def run_cluster_drill(plan: DrillPlan, work: Path, seed: int) -> dict[str, Any]:
@@ -160,13 +171,23 @@ def run_cluster_drill(plan: DrillPlan, work: Path, seed: int) -> dict[str, Any]:
         lease = lease_row(store)
         seq_at_kill = last_seq(store)
         at_kill = floor_by_state(store)
-        took = _watch_takeover(store, balancer.base_url, lease["epoch"], 60.0)
+        took = _watch_takeover(store, lease["epoch"], seq_at_kill, 60.0)
         serving_wall: float = took["serving"]
         after = cluster_view(nodes)
 
-        time.sleep(plan.after_s)
+        # Then a node that only serves sockets: its toolbars reconnect to the owner.
+        time.sleep(plan.after_s / 2)
+        [door] = [node for node in nodes if node.id not in (owner.id, took["owner"])]
+        door_sockets = {n["id"]: n["sockets"] for n in cluster_view(nodes)["nodes"]}
+        door_kill_wall = time.time()
+        door.process.send_signal(signal.SIGKILL)
+        door.process.wait()
+        time.sleep(plan.after_s / 2)
+
         drained, cutoff, seen = finish(store, calls, workers, plan.drain_timeout_s)
         measured = outcome(store, calls.posted, seen, kill_wall, serving_wall, seq_at_kill, cutoff)
+        owner_resumes = _resumed_between(seen, kill_wall, door_kill_wall)
+        door_resumes = _resumed_between(seen, door_kill_wall, float("inf"))
 
     [new_owner] = [node for node in nodes if node.id == took["owner"]]
     restored = log_line(new_owner.log, RESTORED_THE_FLOOR)
@@ -191,4 +212,11 @@ def run_cluster_drill(plan: DrillPlan, work: Path, seed: int) -> dict[str, Any]:
         "restored": restored.split(": ", 1)[-1] if restored else None,
         "drained": drained,
         **measured,
+        # The owner's kill counts the resumes up to the second kill; the door's its own.
+        "resumes": len(owner_resumes),
+        "kill_to_all_resumed_s": max(owner_resumes, default=float("nan")) - kill_wall,
+        "killed_door": door.id,
+        "door_sockets_at_kill": door_sockets.get(door.id, 0),
+        "door_resumes": len(door_resumes),
+        "door_kill_to_all_resumed_s": max(door_resumes, default=float("nan")) - door_kill_wall,
     }

@@ -241,45 +241,51 @@ def drill_lines(d: dict[str, Any]) -> list[str]:
 
 
 def cluster_drill_lines(d: dict[str, Any]) -> list[str]:
-    """The "Owner-killed drill (three nodes)" section: bench/drill_cluster.py's figures."""
+    """The "Cluster drill (three nodes)" section: bench/drill_cluster.py's figures."""
     p = d["plan"]
     return [
-        "## Owner-killed drill (three nodes)",
+        "## Cluster drill (three nodes)",
         "",
         *_measured_by(d),
         f"Three `agentbar serve` nodes ({', '.join(d['nodes'])}) on one PostgreSQL and one "
         f"Redis, HAProxy in front checking `/readyz` every 500 ms (simulator answering at once, "
         f"the default 5 s floor lease); the first started owns the floor and logs warnings "
-        f"only, the others stand by and log at info. {p['agents']:,} socket agents working "
-        f"calls ({p['talk_s']:g} s talk, then hang up and dispose) and calls offered at "
-        f"{p['rate']:g}/s, all through HAProxy. {d['kill_after_s']:.1f} s after the first "
+        f"only, the others serve as doors (sockets and API, commands passed to the owner) and "
+        f"log at info. {p['agents']:,} socket agents working calls ({p['talk_s']:g} s talk, "
+        f"then hang up and dispose) and calls offered at {p['rate']:g}/s, all through HAProxy, "
+        f"which spreads them over the three nodes. {d['kill_after_s']:.1f} s after the first "
         f"call the owner ({d['killed_owner']}, epoch {d['killed_epoch']}, found with "
         f"`GET /api/v1/cluster`) gets `kill -9` and stays dead, while calls keep being offered. "
-        f"Every agent reconnects through HAProxy with the toolbar's backoff (0.25, 0.5, 1, 2, "
-        f"then every 5 s) and sends `auth.resume` with its last `seq`. Calls go on "
-        f"{p['after_s']:g} s after HAProxy serves again, then stop, and every call is let "
-        f"finish.",
+        f"Its agents reconnect through HAProxy with the toolbar's backoff (0.25, 0.5, 1, 2, "
+        f"then every 5 s) and send `auth.resume` with their last `seq`; the others stay "
+        f"connected. {p['after_s'] / 2:g} s after the new owner's first offer, the node left "
+        f"that only serves sockets ({d['killed_door']}, {d['door_sockets_at_kill']} toolbar "
+        f"sockets at its last heartbeat) gets `kill -9` too, and its agents resume on the "
+        f"owner. {p['after_s'] / 2:g} s later the calls stop and every call is let finish.",
         "",
-        "| downtime | s |",
+        "| the owner killed | s |",
         "|---|---:|",
         f"| kill → another node owns the floor ({d['new_owner']}) | {_s(d['kill_to_floor_s'])} |",
-        f"| owns the floor → HAProxy serves (floor restored, `/readyz` 200, next check) "
-        f"| {_s(d['floor_to_serving_s'])} |",
-        f"| **kill → HAProxy serves again** (`/readyz` 200 through it) "
-        f"| **{_s(d['kill_to_serving_s'])}** |",
-        f"| kill → first offer made by the new owner | {_s(d['kill_to_first_offer_made_s'])} |",
+        f"| **kill → next routing decision** (first offer made by the new owner) "
+        f"| **{_s(d['kill_to_first_offer_made_s'])}** |",
         f"| kill → first `call.offered` an agent received live | {_s(d['kill_to_next_offer_s'])} |",
-        f"| kill → last agent resumed | {_s(d['kill_to_all_resumed_s'])} |",
+        f"| kill → last of its agents resumed ({d['resumes']} resumes) "
+        f"| {_s(d['kill_to_all_resumed_s'])} |",
+        "",
+        "| the socket-only node killed | s |",
+        "|---|---:|",
+        f"| **kill → last of its agents resumed** ({d['door_resumes']} resumes) "
+        f"| **{_s(d['door_kill_to_all_resumed_s'])}** |",
         "",
         f"The dead owner's lease had {_s(d['lease_left_at_kill_s'])} left at the kill: the "
-        f"standing-by nodes wait it out (they cannot tell a dead owner from a slow one), and "
-        f"try for the lease every third of a lease. When the new owner took the lease is read "
-        f"from the lease's row (its `expires_at` less the 5 s), the rest by polling every "
-        f"20 ms. `GET /api/v1/cluster` then said owner {d['owner_seen_after']}, epoch "
+        f"other nodes wait it out (they cannot tell a dead owner from a slow one), and try for "
+        f"the lease every third of a lease. When the new owner took the lease is read from the "
+        f"lease's row (its `expires_at` less the 5 s), its first offer from the stored events. "
+        f"`GET /api/v1/cluster` then said owner {d['owner_seen_after']}, epoch "
         f"{d['new_epoch']}."
         + (f" {d['new_owner']} logged `{d['restored']}`." if d["restored"] else ""),
         "",
-        *_counts_lines(d, "kill → HAProxy serving again; ", "withdrawn by the new owner", "kill"),
+        *_counts_lines(d, "kill → next routing decision; ", "withdrawn by the new owner", "kill"),
     ]
 
 
