@@ -100,8 +100,8 @@ def _start(
     for number in range(1, options.nodes + 1):
         node = stack.enter_context(_node(number, shared, root, data_dir))
         # The first node takes the free lease and seeds the demo data before anyone else
-        # starts; the others then start one by one and stand by.
-        _wait_for(f"{node.url}/readyz" if number == 1 else f"{node.url}/healthz", node)
+        # starts; the others then start one by one and serve too, following its floor.
+        _wait_for(f"{node.url}/readyz", node)
         nodes.append(node)
         print(f"demo: {node} is up, logging to {node.log_path}", flush=True)
     stack.enter_context(

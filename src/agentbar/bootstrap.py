@@ -254,8 +254,9 @@ class Container:
 
 def restart_as_standby(why: str) -> None:
     """A node that lost the floor cannot trust what it holds in memory: it starts over as a
-    new process (same command line, same pid), which stands by for the lease. Its sockets
-    close with it; toolbars reconnect through the load balancer to the new owner."""
+    new process (same command line, same pid), which serves as a door of the new owner and
+    tries for the lease again. Its sockets close with it; toolbars reconnect through the load
+    balancer and resume."""
     log.error("restarting as a node that stands by (%s)", why)
     logging.shutdown()
     os.execv(sys.executable, sys.orig_argv)
