@@ -12,6 +12,7 @@ import httpx
 from agentbar.services.audit import ADMIN_PUT
 from agentbar.services.cluster import Cluster
 from agentbar.services.provisioning import AgentSummary, Provisioning
+from agentbar.services.runtime import OwnerUnreachable
 from agentbar.web.app import create_app
 from agentbar.web.app_services import AppServices
 from agentbar.web.security import AdminToken
@@ -82,3 +83,22 @@ async def test_routes_answer_with_the_services_the_app_is_given() -> None:
         changed = await client.put("/api/v1/agents/a2", headers=admin, json={"name": "Bob"})
         assert changed.status_code == 204
     assert provisioning.changes == [(ADMIN_PUT, "192.0.2.7")]
+
+
+class UnreachableOwnerProvisioning(StandInProvisioning):
+    async def put_agent(self, agent_id: str, name: str, *args: Any, client: str | None) -> None:
+        raise OwnerUnreachable("no node owning the floor answered in time; try again")
+
+
+async def test_a_request_no_owner_answered_in_time_is_refused_for_now() -> None:
+    app = create_app(stand_in_services(UnreachableOwnerProvisioning()))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://agentbar") as client:
+        answer = await client.put(
+            "/api/v1/agents/a1",
+            headers={"Authorization": "Bearer secret-token"},
+            json={"name": "Alice", "password": "a long password"},
+        )
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "1"
+    assert answer.json() == {"detail": "no node owning the floor answered in time; try again"}

@@ -45,8 +45,11 @@ from agentbar.ports.floor_link import (
     FloorLink,
     FloorMove,
     NoteAsk,
+    OwnerUnreachable,
     ServiceAsk,
 )
+
+__all__ = ["RECONFIGURE", "OwnerUnreachable", "Runtime"]
 
 if TYPE_CHECKING:
     from agentbar.services.door import Door

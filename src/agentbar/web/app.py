@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Response, WebSocket
+from fastapi import FastAPI, Request, Response, WebSocket
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from agentbar import __version__
+from agentbar.services.runtime import OwnerUnreachable
 from agentbar.web import pages, supervisor_page
 from agentbar.web.api import (
     agents,
@@ -54,6 +55,7 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
         serving=lambda: services.cluster.serving,
         retry_after=services.cluster.lease_seconds,
     )
+    app.add_exception_handler(OwnerUnreachable, _owner_unreachable)
     app.include_router(pages.router)
     app.include_router(simulator.router)
     app.include_router(lead_lists.router)
@@ -112,3 +114,10 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+async def _owner_unreachable(request: Request, error: Exception) -> Response:
+    """A node passed the request to the floor's owner and none answered in time (a failover):
+    nothing was done, so the client may try again."""
+    message = error.message if isinstance(error, OwnerUnreachable) else str(error)
+    return JSONResponse({"detail": message}, status_code=503, headers={"Retry-After": "1"})
