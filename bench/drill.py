@@ -16,6 +16,7 @@ import random
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,12 @@ from bench.drill_common import (
     log_line,
     stop,
 )
+from bench.drill_page import CrmPageWatch
+from bench.load import CRM_ORIGIN
+from bench.screenpop import crm_page_server
 from bench.server import provision
 from examples.services.ports import free_port
+from tests.support.servers import PageServer
 
 FULL_DRILL = DrillPlan(300, 20.0, 1.0, 10.0, 30.0, 30.0, 60.0)
 QUICK_DRILL = DrillPlan(20, 5.0, 1.0, 2.0, 5.0, 6.0, 30.0)
@@ -86,21 +91,36 @@ def _watch_start(
 
 
 def run_drill(plan: DrillPlan, data_dir: Path, seed: int) -> dict[str, Any]:
+    with crm_page_server() as (crm, set_base):
+        return _run_drill(plan, data_dir, seed, crm, set_base)
+
+
+def _run_drill(
+    plan: DrillPlan,
+    data_dir: Path,
+    seed: int,
+    crm: PageServer,
+    set_base: Callable[[str], None],
+) -> dict[str, Any]:
     rng = random.Random(seed)
     kill_after = rng.uniform(plan.kill_from_s, plan.kill_to_s)
     data_dir.mkdir(parents=True, exist_ok=True)
     provision(data_dir, plan.agents)
     db = SqliteStore(data_dir / "agentbar.db")
     port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    set_base(base_url)
+    origins = {"AGENTBAR_ALLOWED_ORIGINS": f"{CRM_ORIGIN},{crm.origin}"}
     # Warnings only, as the load bench; the new process logs at info, for its "owns the floor".
-    first = launch(data_dir, port, "server-1.log", "warning")
+    first = launch(data_dir, port, "server-1.log", "warning", origins)
     second: subprocess.Popen[bytes] | None = None
     workers = Workers()
     calls: CallGenerator | None = None
+    page = CrmPageWatch(crm)
     try:
         _watch_start(first, port, data_dir / "server-1.log", 60.0)
-        base_url = f"http://127.0.0.1:{port}"
         workers.start(f"ws://127.0.0.1:{port}/api/v1/socket", base_url, plan.agents, plan.talk_s)
+        page.start(base_url)
 
         calls = CallGenerator(base_url, plan.rate)
         calls.start()
@@ -109,7 +129,7 @@ def run_drill(plan: DrillPlan, data_dir: Path, seed: int) -> dict[str, Any]:
         kill_wall = time.time()
         first.send_signal(signal.SIGKILL)
         first.wait()
-        second = launch(data_dir, port, "server-2.log", "info")
+        second = launch(data_dir, port, "server-2.log", "info", origins)
         start_wall = time.time()
         lease = lease_row(db)
         seq_at_kill = last_seq(db)
@@ -119,6 +139,7 @@ def run_drill(plan: DrillPlan, data_dir: Path, seed: int) -> dict[str, Any]:
         serving_wall = started["serving"]
 
         time.sleep(plan.after_s)
+        on_page = page.stop()
         drained, cutoff, seen = finish(db, calls, workers, plan.drain_timeout_s)
     finally:
         if calls is not None:
@@ -149,4 +170,5 @@ def run_drill(plan: DrillPlan, data_dir: Path, seed: int) -> dict[str, Any]:
         "restored": restored.split(": ", 1)[-1] if restored else None,
         "drained": drained,
         **measured,
+        **on_page,
     }

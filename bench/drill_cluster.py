@@ -47,6 +47,9 @@ from bench.drill_common import (
     stop,
     wait_for,
 )
+from bench.drill_page import CrmPageWatch
+from bench.load import CRM_ORIGIN
+from bench.screenpop import crm_page_server
 from bench.server import ADMIN_TOKEN, provision_database
 from examples.services.haproxy import haproxy_server
 from examples.services.ports import free_port
@@ -146,10 +149,12 @@ def run_cluster_drill(plan: DrillPlan, work: Path, seed: int) -> dict[str, Any]:
         url = postgres.new_database()
         provision_database(url, plan.agents)
         store = PostgresStore(url)
+        crm, set_base = stack.enter_context(crm_page_server())
         shared = {
             "AGENTBAR_DATABASE_URL": url,
             "AGENTBAR_BUS": "redis",
             "AGENTBAR_REDIS_URL": redis.url,
+            "AGENTBAR_ALLOWED_ORIGINS": f"{CRM_ORIGIN},{crm.origin}",
         }
         nodes = start_nodes(stack, work, shared)
         balancer = stack.enter_context(
@@ -157,6 +162,9 @@ def run_cluster_drill(plan: DrillPlan, work: Path, seed: int) -> dict[str, Any]:
         )
         wait_for(nodes[0].process, f"{balancer.base_url}/readyz", nodes[0].log, 10.0)
         workers.start(balancer.socket_url, balancer.base_url, plan.agents, plan.talk_s)
+        set_base(balancer.base_url)
+        page = CrmPageWatch(crm)
+        page.start(balancer.base_url)
 
         calls = CallGenerator(balancer.base_url, plan.rate)
         stack.callback(calls.stop)
@@ -184,6 +192,7 @@ def run_cluster_drill(plan: DrillPlan, work: Path, seed: int) -> dict[str, Any]:
         door.process.wait()
         time.sleep(plan.after_s / 2)
 
+        on_page = page.stop()
         drained, cutoff, seen = finish(store, calls, workers, plan.drain_timeout_s)
         measured = outcome(store, calls.posted, seen, kill_wall, serving_wall, seq_at_kill, cutoff)
         owner_resumes = _resumed_between(seen, kill_wall, door_kill_wall)
@@ -219,4 +228,5 @@ def run_cluster_drill(plan: DrillPlan, work: Path, seed: int) -> dict[str, Any]:
         "door_sockets_at_kill": door_sockets.get(door.id, 0),
         "door_resumes": len(door_resumes),
         "door_kill_to_all_resumed_s": max(door_resumes, default=float("nan")) - door_kill_wall,
+        **on_page,
     }

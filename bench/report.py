@@ -310,6 +310,10 @@ def _counts_lines(d: dict[str, Any], down: str, withdrawn: str, after: str) -> l
         f"| **{d['double_offers']:,}** |",
         f"| most `call.screen_pop` events for one call | {d['screen_pops_per_call_max']:,} |",
         f"| calls with more than one screen pop | {d['calls_with_repeated_screen_pop']:,} |",
+        f"| calls to the Chromium CRM page (its own agent and campaign, through the same door) "
+        f"| {d.get('page_calls', 0):,} |",
+        f"| **`showCrm` runs per call on that page** (runs: calls) "
+        f"| **{_pops_per_call(d.get('page_pops_per_call', {}))}** |",
         f"| **events missing** (addressed to an agent, never received) "
         f"| **{d['events_missing']:,}** |",
         f"| **events duplicated** (received twice by an agent) | **{d['events_duplicated']:,}** |",
@@ -330,3 +334,8 @@ def _counts_lines(d: dict[str, Any], down: str, withdrawn: str, after: str) -> l
         f"- Agents' command errors: {d['agent_errors'] or 'none'}.",
         "",
     ]
+
+
+def _pops_per_call(spread: dict[str, int]) -> str:
+    """`{"1": 40}` -> "1: 40"; a call that never popped shows as "0: n"."""
+    return ", ".join(f"{runs}: {calls:,}" for runs, calls in sorted(spread.items())) or "none"

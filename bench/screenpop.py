@@ -58,39 +58,49 @@ def _toolbar(page: Page) -> Frame:
     return frame
 
 
-def _wait_status(toolbar: Frame, status: str) -> None:
+def wait_status(toolbar: Frame, status: str) -> None:
     toolbar.wait_for_function(
         "s => document.querySelector('[data-testid=status]').textContent.trim() === s",
         arg=status,
     )
 
 
-def measure(server: BenchServer, crm: PageServer, calls: int) -> dict[str, Any]:
-    """Log the browser agent in through the page, then place `calls` calls one at a time."""
+def chromium() -> str:
     executable = shutil.which("chromium")
     if executable is None:
         raise RuntimeError("Debian's chromium is not installed (scripts/setup --browser)")
+    return executable
+
+
+def ready_on_page(page: Page, crm: PageServer) -> Frame:
+    """The CRM page loaded, the browser agent logged in through it (a login token) and ready;
+    returns the toolbar's frame."""
+    page.set_default_timeout(30_000)
+    page.goto(crm.url("/crm"))
+    page.wait_for_function("window.__handlerCalls.some(c => c.name === 'loginStatusHandler')")
+    token = login_token(BROWSER_AGENT)
+    page.evaluate(
+        "([u, t]) => ameyo.integration.doLogin(u, t, 'AUTH_TYPE_TOKEN')", [BROWSER_AGENT, token]
+    )
+    page.wait_for_function("window.__handlerCalls.some(c => c.name === 'selectExtensionHandler')")
+    toolbar = _toolbar(page)
+    toolbar.get_by_test_id("ready").click()
+    return toolbar
+
+
+def measure(server: BenchServer, crm: PageServer, calls: int) -> dict[str, Any]:
+    """Log the browser agent in through the page, then place `calls` calls one at a time."""
+    executable = chromium()
     latencies: list[float] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         page = browser.new_context().new_page()
-        page.set_default_timeout(30_000)
-        page.goto(crm.url("/crm"))
-        page.wait_for_function("window.__handlerCalls.some(c => c.name === 'loginStatusHandler')")
-        token = login_token(BROWSER_AGENT)
-        page.evaluate(
-            "([u, t]) => ameyo.integration.doLogin(u, t, 'AUTH_TYPE_TOKEN')", [BROWSER_AGENT, token]
-        )
-        page.wait_for_function(
-            "window.__handlerCalls.some(c => c.name === 'selectExtensionHandler')"
-        )
-        toolbar = _toolbar(page)
-        toolbar.get_by_test_id("ready").click()
+        toolbar = ready_on_page(page, crm)
         with httpx.Client(
             base_url=server.base_url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
         ) as admin:
             for i in range(calls):
-                _wait_status(toolbar, "ready")
+                wait_status(toolbar, "ready")
                 placed = time.time()
                 response = admin.post(
                     "/api/v1/simulator/calls",

@@ -184,6 +184,7 @@ class Container:
             self.storage.floor,
             configure=reload,
             pending_leads=self.storage.leads.pending_leads,
+            last_seq=self.storage.events.last_seq,
             see=see,
         )
         self.runtime.door = door

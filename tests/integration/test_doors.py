@@ -37,6 +37,10 @@ def ready_agent(
     toolbar.expect_ok("campaign.select", campaignId=inbound_campaign(login))
     toolbar.expect_ok("presence.ready")
     toolbar.wait_event("agent.state_changed", state="ready")
+    # The view a door sends is read from its copy of the floor, which must already hold the
+    # move of the event it follows (the bus and the link are separate channels).
+    view = toolbar.wait_view(state="ready")
+    assert view["view"]["agent"]["extension"] == {"name": f"SIP {phone}", "phone": phone}
     return toolbar, login
 
 

@@ -13,7 +13,7 @@ from tests.support.drills import assert_nothing_lost, run_quick_drill
 
 LEASE_S = 5.0  # the default lease, which the drill leaves as it is
 
-pytestmark = [pytest.mark.cluster, pytest.mark.postgres, pytest.mark.redis]
+pytestmark = [pytest.mark.cluster, pytest.mark.postgres, pytest.mark.redis, pytest.mark.browser]
 
 
 @pytest.mark.timeout(150)

@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.drills import assert_nothing_lost, run_quick_drill
 
-pytestmark = pytest.mark.crash
+pytestmark = [pytest.mark.crash, pytest.mark.browser]
 
 
 @pytest.mark.timeout(120)

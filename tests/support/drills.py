@@ -30,3 +30,7 @@ def assert_nothing_lost(drill: dict[str, Any]) -> None:
     assert drill["events_duplicated"] == 0, evidence
     assert drill["relogins"] == 0, evidence
     assert drill["screen_pops_per_call_max"] <= 1, evidence
+    # The Chromium CRM page: every call it was given popped exactly once.
+    assert drill["page_calls"] > 0, evidence
+    assert drill["page_calls_without_pop"] == 0, evidence
+    assert drill["page_calls_popped_twice"] == 0, evidence

@@ -47,6 +47,11 @@ class Desk:
             "seq": await self._storage.last_seq(),
         }
 
+    async def view_after(self, agent_id: str, seq: int) -> dict[str, Any] | None:
+        """The agent's view once the floor this node reads holds event `seq`."""
+        await self._runtime.holds(seq)
+        return self.view(agent_id)
+
     def view(self, agent_id: str) -> dict[str, Any] | None:
         """The agent's view as it stands: `agent`, `call` (or None), `lead` (or None); None
         once the agent has logged out."""

@@ -37,6 +37,7 @@ class Door:
         *,
         configure: Callable[[], Awaitable[None]],
         pending_leads: Callable[[], Awaitable[Sequence[Lead]]],
+        last_seq: Callable[[], Awaitable[int]],
         see: Callable[[Envelope], None],
     ) -> None:
         self._center = center
@@ -44,7 +45,10 @@ class Door:
         self._floor = floor
         self._configure = configure
         self._pending_leads = pending_leads
+        self._last_seq = last_seq
         self._see = see
+        self._seq = 0
+        """The copy holds every event up to this `seq` (and what its move changed)."""
         self._epoch: int | None = None
         self._number = 0
         self._loads_begun = 0
@@ -91,6 +95,20 @@ class Door:
                     answer.epoch,
                 )
 
+    async def holds(self, seq: int) -> None:
+        """Until the copy holds the move of event `seq`: the bus may bring an event to this
+        node's sockets before the link brings its move, and a socket's view of the agent is
+        read from the copy."""
+        if self._seq >= seq:
+            return
+        async with self._changed:
+            try:
+                await asyncio.wait_for(
+                    self._changed.wait_for(lambda: self._seq >= seq), CATCH_UP_PATIENCE
+                )
+            except TimeoutError:
+                log.warning("the floor's copy did not reach event %d in time", seq)
+
     async def _follow(self) -> None:
         pause = 0.0
         while True:
@@ -124,6 +142,7 @@ class Door:
         self._loads_begun += 1
         begun = self._loads_begun
         await self._configure()
+        stored_up_to = await self._last_seq()  # before the floor: the image holds all of it
         image = await self._floor.load_floor()
         leads = await self._pending_leads()
         self._center.forget_floor()
@@ -134,6 +153,7 @@ class Door:
             self._epoch = None
             self._number = 0
             self._loaded = begun
+            self._seq = max(self._seq, stored_up_to)
             self._changed.notify_all()
         self.synced.set()
 
@@ -144,6 +164,7 @@ class Door:
         async with self._changed:
             self._epoch = move.epoch
             self._number = move.number
+            self._seq = max([self._seq, *(e.seq for e in move.events)])
             self._changed.notify_all()
         for envelope in move.events:
             self._see(envelope)

@@ -190,6 +190,12 @@ class Runtime:
         door whose copy of the floor is loaded."""
         return self.started or (self.door is not None and self.door.synced.is_set())
 
+    async def holds(self, seq: int) -> None:
+        """Until what this node reads of the floor includes the move of event `seq` (at once
+        where the floor is decided)."""
+        if self.is_door and self.door is not None:
+            await self.door.holds(seq)
+
     def provide(self, name: str, handler: ServiceHandler) -> None:
         """What the owner does when a service on a door asks for `name` (see `on_owner`)."""
         self._services[name] = handler

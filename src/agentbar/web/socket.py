@@ -401,7 +401,7 @@ class ToolbarSocket:
     async def _send_view(self, seq: int) -> None:
         """The agent's view after the event `seq`, if it changed (a logged-out agent has none)."""
         assert self._session is not None
-        view = self._c.desk.view(self._session.agent_id)
+        view = await self._c.desk.view_after(self._session.agent_id, seq)
         if view is not None and view != self._view:
             self._view = view
             await self._send({"view": view, "seq": seq})
