@@ -86,9 +86,11 @@ def cluster_of(
     redis: RedisServer,
     names: list[str],
     database_port: dict[str, int] | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Cluster]:
     """The first node is started first, so it owns the floor; the rest follow it. A node named
-    in `database_port` reaches PostgreSQL through that port (a proxy a test can cut)."""
+    in `database_port` reaches PostgreSQL through that port (a proxy a test can cut); `env`
+    adds to every node's environment."""
     url = postgres.new_database()
     ports = {name: free_port() for name in names}
     with ExitStack() as stack:
@@ -97,7 +99,8 @@ def cluster_of(
             node_url = url
             if database_port and name in database_port:
                 node_url = url.replace(f":{postgres.port}/", f":{database_port[name]}/")
-            env = {
+            node_env = {
+                **(env or {}),
                 "AGENTBAR_DATABASE_URL": node_url,
                 "AGENTBAR_BUS": "redis",
                 "AGENTBAR_REDIS_URL": redis.url,
@@ -105,7 +108,7 @@ def cluster_of(
                 "AGENTBAR_LEASE_SECONDS": str(LEASE),
             }
             nodes[name] = stack.enter_context(
-                agentbar_server(tmp_path / name, [CRM_ORIGIN], env, port=ports[name])
+                agentbar_server(tmp_path / name, [CRM_ORIGIN], node_env, port=ports[name])
             )
         balancer = stack.enter_context(haproxy_server([ports[name] for name in names], names=names))
         yield Cluster(nodes, balancer)

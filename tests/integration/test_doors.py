@@ -160,3 +160,39 @@ def test_a_supervisor_logout_on_one_node_ends_the_session_on_another(
         with httpx.Client(base_url=cluster.nodes["n2"].base_url) as client:
             assert client.get("/readyz").status_code == 200
         toolbar.close()
+
+
+def test_the_idle_timeout_counts_sockets_on_every_node(
+    tmp_path: Path, postgres: PostgresServer, redis: RedisServer
+) -> None:
+    """The owner runs every session's idle timer: a toolbar that moved from one door to
+    another keeps its session past the timeout; one whose sockets all closed loses it."""
+    idle = {"AGENTBAR_IDLE_TIMEOUT": "2"}
+    with cluster_of(tmp_path, postgres, redis, ["n1", "n2", "n3"], env=idle) as cluster:
+        n1, n2, n3 = (cluster.nodes[n] for n in ("n1", "n2", "n3"))
+        cluster.balancer.wait_until(
+            lambda states: all(state == "UP" for state in states.values()), timeout=10
+        )
+        moving, moved_login = ready_agent(n2, "agent1", "1001")
+        leaving, _ = ready_agent(n3, "agent2", "1002")
+        with toolbar_on(n3) as watcher:  # the session that stays open watches the other end
+            watcher.expect_ok(
+                "auth.resume", token=moved_login["token"], crmOrigin=f"{CRM_ORIGIN}/x"
+            )
+            moving.close()  # agent1's only socket is now on n3
+            leaving.close()  # agent2 has none left
+            with n1.admin() as client:
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline:
+                    audit = client.get("/api/v1/audit", params={"limit": 100}).json()
+                    ended = [
+                        e
+                        for e in audit["entries"]
+                        if e["action"] == "logout" and e["reason"] == "idle timeout"
+                    ]
+                    if ended:
+                        break
+                    time.sleep(0.2)
+            assert [e["username"] for e in ended] == ["agent2"], ended
+            time.sleep(2.5)  # more than a whole idle timeout since agent1's n2 socket closed
+            watcher.expect_ok("presence.break", reason="Lunch")  # agent1's session lives on
