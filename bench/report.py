@@ -278,8 +278,8 @@ def cluster_drill_lines(d: dict[str, Any]) -> list[str]:
         f"| **{_s(d['door_kill_to_all_resumed_s'])}** |",
         "",
         f"The dead owner's lease had {_s(d['lease_left_at_kill_s'])} left at the kill: the "
-        f"other nodes wait it out (they cannot tell a dead owner from a slow one), and try for "
-        f"the lease every third of a lease. When the new owner took the lease is read from the "
+        f"other nodes wait it out (they cannot tell a dead owner from a slow one) and try for "
+        f"the lease just after it runs out. When the new owner took the lease is read from the "
         f"lease's row (its `expires_at` less the 5 s), its first offer from the stored events. "
         f"`GET /api/v1/cluster` then said owner {d['owner_seen_after']}, epoch "
         f"{d['new_epoch']}."

@@ -85,6 +85,26 @@ async def test_a_dead_owners_floor_is_taken_once_its_lease_runs_out() -> None:
     assert two.taken == [2]
 
 
+async def test_a_waiting_node_tries_again_just_after_the_owners_lease_runs_out() -> None:
+    clock, lease = VirtualClock(), MemoryFloorLease(Tables())
+    one, two = Node("n1", lease, clock), Node("n2", lease, clock)
+    taken_at = clock.now()
+    await one.ownership.step()
+    clock.advance(1.0)  # n1 dies now: its lease runs out 4 s from here
+    await two.ownership.step()
+    assert two.ownership.next_step_in() == LEASE / 3  # not before a third of a lease
+    clock.advance(LEASE / 3)
+    await two.ownership.step()
+    clock.advance(LEASE / 3)
+    await two.ownership.step()
+    wait = two.ownership.next_step_in()
+    assert 0 < wait < LEASE / 3  # the lease runs out sooner than a whole round
+    clock.advance(wait)
+    await two.ownership.step()
+    assert two.taken == [2]
+    assert clock.now() - (taken_at + LEASE) <= 0.05  # taken a moment after it ran out
+
+
 async def test_an_owner_cut_from_the_database_stops_before_another_may_start() -> None:
     clock, tables = VirtualClock(), Tables()
     lease = FailingLease(tables)

@@ -1,7 +1,8 @@
 """Which node decides for the floor: the one holding the floor's lease.
 
 Every node runs this: it notes a heartbeat, and while it does not hold the lease it tries to
-take it; once it holds it, it renews it every third of its length. Taking the lease gives the
+take it — every third of a lease, and just after the holder's lease runs out; once it holds
+it, it renews it every third of its length. Taking the lease gives the
 node a new epoch — the fencing token every write of the floor carries — and only then does the
 node take the floor back from storage (`take`, the container's start of serving).
 
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 
 LEAD = 0.8
 """The share of the lease an owner trusts its last renewal for."""
+
+RETRY_FLOOR = 0.02
+"""Seconds past a lease's end a waiting node tries again (and the shortest pause between)."""
 
 
 class FloorOwnership:
@@ -57,6 +61,8 @@ class FloorOwnership:
         self.serving = False
         """True once the node has taken the floor and serves it."""
         self._trusted_until = 0.0
+        self._runs_out_at: float | None = None
+        """When the lease another node holds runs out, as last read: the next try then."""
         self._task: asyncio.Task[None] | None = None
         self._lost = False
         self.alone = False
@@ -66,6 +72,15 @@ class FloorOwnership:
     @property
     def period(self) -> float:
         return self.seconds / 3
+
+    def next_step_in(self) -> float:
+        """Seconds to the next round: a third of a lease, or — for a node without the lease —
+        just after the holder's lease runs out, so a dead owner's floor is taken at once."""
+        if self.epoch is not None or self._runs_out_at is None:
+            return self.period
+        return max(
+            RETRY_FLOOR, min(self.period, self._runs_out_at + RETRY_FLOOR - self._clock.now())
+        )
 
     async def step(self) -> None:
         """One round: a heartbeat, then take or renew the lease (or give up on it)."""
@@ -98,6 +113,8 @@ class FloorOwnership:
             self.node_id, now, self.seconds, holder_is_dead=self.alone
         )
         if epoch is None:
+            held = await self._lease.lease()
+            self._runs_out_at = held.expires_at if held.owner is not None else None
             return
         self.epoch = epoch
         self._trusted_until = now + self.seconds * LEAD
@@ -119,7 +136,7 @@ class FloorOwnership:
 
     async def _run(self) -> None:
         while not self._lost:
-            await asyncio.sleep(self.period)
+            await asyncio.sleep(self.next_step_in())
             await self.step()
 
     async def stop(self) -> None:
