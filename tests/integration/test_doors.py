@@ -65,9 +65,7 @@ def test_every_node_serves_and_the_longest_idle_agent_gets_the_call_wherever_con
 ) -> None:
     with cluster_of(tmp_path, postgres, redis, ["n1", "n2", "n3"]) as cluster:
         n1, n2, n3 = (cluster.nodes[n] for n in ("n1", "n2", "n3"))
-        cluster.balancer.wait_until(
-            lambda states: all(state == "UP" for state in states.values()), timeout=10
-        )
+        cluster.wait_all_up(timeout=10)
         assert cluster.cluster_view("n3")["owner"] == "n1"
 
         first, _ = ready_agent(n2, "agent1", "1001")  # idle the longest
@@ -96,9 +94,7 @@ def test_a_change_made_on_one_node_is_in_force_on_every_node(
     tmp_path: Path, postgres: PostgresServer, redis: RedisServer
 ) -> None:
     with cluster_of(tmp_path, postgres, redis, ["n1", "n2", "n3"]) as cluster:
-        cluster.balancer.wait_until(
-            lambda states: all(state == "UP" for state in states.values()), timeout=10
-        )
+        cluster.wait_all_up(timeout=10)
         with cluster.nodes["n2"].admin() as client:
             client.put(
                 "/api/v1/break-reasons", json=[{"name": "Coaching", "productive": True}]
@@ -116,9 +112,7 @@ def test_a_door_killed_its_toolbar_resumes_on_another_and_misses_nothing(
 ) -> None:
     with cluster_of(tmp_path, postgres, redis, ["n1", "n2", "n3"]) as cluster:
         n1, n2, n3 = (cluster.nodes[n] for n in ("n1", "n2", "n3"))
-        cluster.balancer.wait_until(
-            lambda states: all(state == "UP" for state in states.values()), timeout=10
-        )
+        cluster.wait_all_up(timeout=10)
         toolbar, login = ready_agent(n2, "agent1", "1001")
         call = n1.place_call("+14085550003")
         pop = toolbar.wait_event("call.screen_pop", callId=call)
@@ -148,9 +142,7 @@ def test_a_supervisor_logout_on_one_node_ends_the_session_on_another(
     tmp_path: Path, postgres: PostgresServer, redis: RedisServer
 ) -> None:
     with cluster_of(tmp_path, postgres, redis, ["n1", "n2"]) as cluster:
-        cluster.balancer.wait_until(
-            lambda states: all(state == "UP" for state in states.values()), timeout=10
-        )
+        cluster.wait_all_up(timeout=10)
         toolbar = toolbar_on(cluster.nodes["n2"])
         log_in(toolbar, "agent1")
         with cluster.nodes["n1"].admin() as client:
@@ -170,9 +162,7 @@ def test_the_idle_timeout_counts_sockets_on_every_node(
     idle = {"AGENTBAR_IDLE_TIMEOUT": "2"}
     with cluster_of(tmp_path, postgres, redis, ["n1", "n2", "n3"], env=idle) as cluster:
         n1, n2, n3 = (cluster.nodes[n] for n in ("n1", "n2", "n3"))
-        cluster.balancer.wait_until(
-            lambda states: all(state == "UP" for state in states.values()), timeout=10
-        )
+        cluster.wait_all_up(timeout=10)
         moving, moved_login = ready_agent(n2, "agent1", "1001")
         leaving, _ = ready_agent(n3, "agent2", "1002")
         with toolbar_on(n3) as watcher:  # the session that stays open watches the other end

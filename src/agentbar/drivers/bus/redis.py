@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -123,13 +124,23 @@ class RedisBus:
                 log.warning("lost the Redis subscription (%s): resuming this node's sockets", error)
             self._subscribed.clear()
             self._fanout.close_all()
-            with contextlib.suppress(RedisError, OSError):
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
-            while True:
-                await asyncio.sleep(RETRY_PAUSES[min(attempt, len(RETRY_PAUSES) - 1)])
-                attempt += 1
-                try:
-                    pubsub = await self._subscribe()
-                    break
-                except (RedisError, OSError) as error:
-                    log.warning("resubscribing to Redis failed (%s)", error)
+            pubsub = await resubscribed(pubsub, self._subscribe, attempt, "the event bus")
+
+
+async def resubscribed(
+    broken: aioredis.client.PubSub,
+    subscribe: Callable[[], Awaitable[aioredis.client.PubSub]],
+    attempt: int,
+    what: str,
+) -> aioredis.client.PubSub:
+    """A broken subscription closed, and a new one once Redis takes it, after a pause that
+    grows with each failed attempt."""
+    with contextlib.suppress(RedisError, OSError):
+        await broken.aclose()  # type: ignore[no-untyped-call]
+    while True:
+        await asyncio.sleep(RETRY_PAUSES[min(attempt, len(RETRY_PAUSES) - 1)])
+        attempt += 1
+        try:
+            return await subscribe()
+        except (RedisError, OSError) as error:
+            log.warning("resubscribing %s to Redis failed (%s)", what, error)

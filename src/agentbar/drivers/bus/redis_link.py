@@ -12,7 +12,6 @@ the one durable record.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
 import logging
@@ -31,7 +30,7 @@ from agentbar.drivers.bus.floor_wire import (
     move_of,
 )
 from agentbar.drivers.bus.moves import MoveQueue
-from agentbar.drivers.bus.redis import RETRY_PAUSES
+from agentbar.drivers.bus.redis import RETRY_PAUSES, resubscribed
 from agentbar.ports.floor_link import Answerer, FloorAnswer, FloorAsk, FloorMove, OwnerUnreachable
 
 log = logging.getLogger(__name__)
@@ -182,16 +181,7 @@ class RedisFloorLink:
                 log.warning("lost the floor link's subscription (%s)", error)
             for feed in list(self._feeds):
                 feed.close()  # moves may have been missed: every door reloads the floor
-            with contextlib.suppress(RedisError, OSError):
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
-            while True:
-                await asyncio.sleep(RETRY_PAUSES[min(attempt, len(RETRY_PAUSES) - 1)])
-                attempt += 1
-                try:
-                    pubsub = await self._subscribe()
-                    break
-                except (RedisError, OSError) as error:
-                    log.warning("resubscribing the floor link failed (%s)", error)
+            pubsub = await resubscribed(pubsub, self._subscribe, attempt, "the floor link")
 
     def _answered(self, raw: bytes) -> None:
         doc = json.loads(raw)
