@@ -7,47 +7,22 @@ the memory bus straight from `publish`, the Redis bus from its reader.
 
 from __future__ import annotations
 
-import asyncio
-
-from agentbar.ports import Envelope, SubscriptionClosed
+from agentbar.drivers.bus.closing_queue import ClosingQueue
+from agentbar.ports import Envelope
 
 
 def agent_topic(agent_id: str) -> str:
     return f"agent:{agent_id}"
 
 
-class LocalSubscription:
+class LocalSubscription(ClosingQueue[Envelope]):
     def __init__(self, fanout: Fanout, topic: str, capacity: int) -> None:
+        super().__init__(capacity, topic)
         self._fanout = fanout
         self.topic = topic
-        self._queue: asyncio.Queue[Envelope | None] = asyncio.Queue(capacity)
-        self.closed = False
 
-    def offer(self, envelope: Envelope) -> None:
-        if self.closed:
-            return
-        try:
-            self._queue.put_nowait(envelope)
-        except asyncio.QueueFull:
-            self.close()
-
-    async def get(self) -> Envelope:
-        if self.closed and self._queue.empty():
-            raise SubscriptionClosed(self.topic)
-        item = await self._queue.get()
-        if item is None:
-            raise SubscriptionClosed(self.topic)
-        return item
-
-    def close(self) -> None:
-        if self.closed:
-            return
-        self.closed = True
+    def _forget(self) -> None:
         self._fanout.forget(self)
-        # Wake a reader blocked in get(); when the queue is full, drop the oldest to make room.
-        if self._queue.full():
-            self._queue.get_nowait()
-        self._queue.put_nowait(None)
 
 
 class Fanout:

@@ -6,40 +6,16 @@ reloads the floor from storage: a feed never silently skips a move.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
-from agentbar.ports import SubscriptionClosed
+from agentbar.drivers.bus.closing_queue import ClosingQueue
 from agentbar.ports.floor_link import FloorMove
 
 
-class MoveQueue:
+class MoveQueue(ClosingQueue[FloorMove]):
     def __init__(self, capacity: int, forget: Callable[[MoveQueue], None]) -> None:
-        self._queue: asyncio.Queue[FloorMove | None] = asyncio.Queue(capacity)
-        self._forget = forget
-        self.closed = False
+        super().__init__(capacity, "floor moves")
+        self._forget_me = forget
 
-    def offer(self, move: FloorMove) -> None:
-        if self.closed:
-            return
-        try:
-            self._queue.put_nowait(move)
-        except asyncio.QueueFull:
-            self.close()
-
-    async def get(self) -> FloorMove:
-        if self.closed and self._queue.empty():
-            raise SubscriptionClosed("floor moves")
-        move = await self._queue.get()
-        if move is None:
-            raise SubscriptionClosed("floor moves")
-        return move
-
-    def close(self) -> None:
-        if self.closed:
-            return
-        self.closed = True
-        self._forget(self)
-        if self._queue.full():
-            self._queue.get_nowait()
-        self._queue.put_nowait(None)
+    def _forget(self) -> None:
+        self._forget_me(self)
