@@ -174,18 +174,16 @@ class Container:
             self.supervision.see(envelope)
             self.sessions.see(envelope)
 
-        async def reload() -> None:
-            await self._reload_here()
-            self.sessions.report_sockets()  # a new owner may be asking (this is harmless)
-
         door = Door(
             self.runtime.center,
             self.link,
             self.storage.floor,
-            configure=reload,
+            configure=self._reload_here,
             pending_leads=self.storage.leads.pending_leads,
             last_seq=self.storage.events.last_seq,
             see=see,
+            # A reload may follow a new owner, which knows none of this node's sockets yet.
+            loaded=self.sessions.report_sockets,
         )
         self.runtime.door = door
         door.start()

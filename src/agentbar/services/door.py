@@ -39,6 +39,7 @@ class Door:
         pending_leads: Callable[[], Awaitable[Sequence[Lead]]],
         last_seq: Callable[[], Awaitable[int]],
         see: Callable[[Envelope], None],
+        loaded: Callable[[], None],
     ) -> None:
         self._center = center
         self._link = link
@@ -47,6 +48,7 @@ class Door:
         self._pending_leads = pending_leads
         self._last_seq = last_seq
         self._see = see
+        self._loaded_hook = loaded
         self._seq = 0
         """The copy holds every event up to this `seq` (and what its move changed)."""
         self._epoch: int | None = None
@@ -66,11 +68,6 @@ class Door:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
-    @property
-    def loads(self) -> int:
-        """How many times the copy was loaded from storage (the first included)."""
-        return self._loaded
-
     def mark(self) -> int:
         """Taken when an answer arrives: a load begun after it includes what was answered."""
         return self._loads_begun
@@ -85,29 +82,23 @@ class Door:
                 self._epoch == answer.epoch and self._number >= answer.moved_to
             )
 
-        async with self._changed:
-            try:
-                await asyncio.wait_for(self._changed.wait_for(holds), CATCH_UP_PATIENCE)
-            except TimeoutError:
-                log.warning(
-                    "the floor's copy did not reach move %d of epoch %d in time",
-                    answer.moved_to,
-                    answer.epoch,
-                )
+        await self._until(holds, f"move {answer.moved_to} of epoch {answer.epoch}")
 
     async def holds(self, seq: int) -> None:
         """Until the copy holds the move of event `seq`: the bus may bring an event to this
         node's sockets before the link brings its move, and a socket's view of the agent is
         read from the copy."""
-        if self._seq >= seq:
-            return
+        if self._seq < seq:
+            await self._until(lambda: self._seq >= seq, f"event {seq}")
+
+    async def _until(self, holds: Callable[[], bool], what: str) -> None:
+        """Until the copy `holds`, or CATCH_UP_PATIENCE has passed (then the reader goes on
+        with the copy as it is)."""
         async with self._changed:
             try:
-                await asyncio.wait_for(
-                    self._changed.wait_for(lambda: self._seq >= seq), CATCH_UP_PATIENCE
-                )
+                await asyncio.wait_for(self._changed.wait_for(holds), CATCH_UP_PATIENCE)
             except TimeoutError:
-                log.warning("the floor's copy did not reach event %d in time", seq)
+                log.warning("the floor's copy did not reach %s in time", what)
 
     async def _follow(self) -> None:
         pause = 0.0
@@ -156,6 +147,7 @@ class Door:
             self._seq = max(self._seq, stored_up_to)
             self._changed.notify_all()
         self.synced.set()
+        self._loaded_hook()
 
     async def _apply(self, move: FloorMove) -> None:
         if move.reconfigured:
