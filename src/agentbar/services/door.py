@@ -7,7 +7,10 @@ may have lost one (a gap in the numbers, a new owner, a broken feed); the moves 
 while it loaded are applied after it, which `FloorState.follow` makes safe.
 
 A door's client reads its own writes: the owner's answer names the last move it had published,
-and `caught_up_with` waits until the copy holds that move (or was reloaded after it).
+and `caught_up_with` waits until the copy holds that move (or was reloaded after it). A reload
+set off by a move holds that move (it was stored before it was told), so the copy knows it holds
+it even before the next move comes: after a failover, the first move of the new owner is often
+the answer to this very door's ask.
 """
 
 from __future__ import annotations
@@ -51,8 +54,11 @@ class Door:
         self._loaded_hook = loaded
         self._seq = 0
         """The copy holds every event up to this `seq` (and what its move changed)."""
-        self._epoch: int | None = None
-        self._number = 0
+        self._held: tuple[int, int] | None = None
+        """The last move (epoch, number) the copy is known to hold, if any."""
+        self._chained = False
+        """Whether the copy holds every move of `_held`'s epoch up to it, so the next move must
+        be the one after it; after a load, any move may come next (older ones replay safely)."""
         self._loads_begun = 0
         self._loaded = 0
         """Which load (by `_loads_begun` count) the copy last finished."""
@@ -76,11 +82,7 @@ class Door:
         def holds() -> bool:
             if self._loaded > mark:
                 return True
-            if self._epoch is None:
-                return False
-            return self._epoch > answer.epoch or (
-                self._epoch == answer.epoch and self._number >= answer.moved_to
-            )
+            return self._held is not None and self._held >= (answer.epoch, answer.moved_to)
 
         await self._until(holds, f"move {answer.moved_to} of epoch {answer.epoch}")
 
@@ -102,15 +104,18 @@ class Door:
 
     async def _follow(self) -> None:
         pause = 0.0
+        missed: FloorMove | None = None
         while True:
             feed = self._link.follow()  # first: what is stored after the load arrives here
             try:
-                await self._load()
+                await self._load(after=missed)
                 pause = 0.0
+                missed = None
                 while True:
                     move = await feed.get()
                     if not self._continues(move):
                         log.info("the floor's copy missed moves: reloading it from storage")
+                        missed = move
                         break
                     await self._apply(move)
             except SubscriptionClosed:
@@ -125,11 +130,13 @@ class Door:
             await asyncio.sleep(pause)
 
     def _continues(self, move: FloorMove) -> bool:
-        if self._epoch is None:  # just loaded: any move may follow (older ones replay safely)
+        if not self._chained or self._held is None:
             return True
-        return move.epoch == self._epoch and move.number == self._number + 1
+        return (move.epoch, move.number) == (self._held[0], self._held[1] + 1)
 
-    async def _load(self) -> None:
+    async def _load(self, after: FloorMove | None) -> None:
+        """Load the copy from storage; `after` is the move that showed moves were missed,
+        which storage holds already (a move is stored before it is told)."""
         self._loads_begun += 1
         begun = self._loads_begun
         await self._configure()
@@ -141,8 +148,8 @@ class Door:
             FloorChanges(agents=image.agents, calls=image.calls, queues=image.queues), leads
         )
         async with self._changed:
-            self._epoch = None
-            self._number = 0
+            self._held = None if after is None else (after.epoch, after.number)
+            self._chained = False
             self._loaded = begun
             self._seq = max(self._seq, stored_up_to)
             self._changed.notify_all()
@@ -154,8 +161,8 @@ class Door:
             await self._configure()
         self._center.follow(move.changes, move.leads)
         async with self._changed:
-            self._epoch = move.epoch
-            self._number = move.number
+            self._held = (move.epoch, move.number)
+            self._chained = True
             self._seq = max([self._seq, *(e.seq for e in move.events)])
             self._changed.notify_all()
         for envelope in move.events:
