@@ -10,8 +10,10 @@ from agentbar.domain.model.agent import Agent, AgentProfile, AgentState, Extensi
 from agentbar.domain.model.call import Call, CallState, CallType
 from agentbar.domain.model.durable import FloorChanges
 from agentbar.domain.model.handoffs import Transfer, TransferKind
+from agentbar.domain.model.lead_book import Lead, LeadState
 from agentbar.domain.model.legs import Leg, LegKind, LegPurpose, LegState
-from agentbar.ports import Envelope, Storage, StorageConflict
+from agentbar.ports import Envelope, Storage, StorageConflict, StoredMove
+from tests.contract.storage_drivers import a_campaign
 
 
 def an_agent(agent_id: str, **changes: object) -> Agent:
@@ -113,3 +115,74 @@ async def test_a_move_whose_events_fail_to_store_changes_nothing_of_the_floor(
     image = await storage.floor.load_floor()
     assert image.agents == [an_agent("a1")]
     assert image.timers == {}
+
+
+# -- several moves in one write (the runtime's group commit) ---------------------------------
+
+
+async def test_moves_written_together_end_as_if_each_was_written_in_turn(
+    storage: Storage,
+) -> None:
+    campaign_id = a_campaign(storage)
+    a1, a2 = an_agent("a1"), an_agent("a2")
+    c1 = a_live_call("c1")
+    first = StoredMove(
+        [Envelope(1, "agent.login", 1.0, "a1", None, {})],
+        calls=[Call("c1", CallType.INBOUND, campaign_id, "+1555", "crt-1", 1.0)],
+        leads=[Lead("lead-1", campaign_id, "+14155550001"), Lead("lead-2", campaign_id, "+1")],
+        floor=FloorChanges(
+            agents=[a1, a2], calls=[c1], queues={"1": ["c9"]}, timers={"ring:c1/u": 10.0}
+        ),
+    )
+    a2_ready = an_agent("a2", state=AgentState.READY, idle_since=2.0)
+    abandoned = Call("c1", CallType.INBOUND, campaign_id, "+1555", "crt-1", 1.0)
+    abandoned.state = CallState.ABANDONED
+    second = StoredMove(
+        [Envelope(2, "agent.logout", 2.0, "a1", None, {}), Envelope(3, "x", 2.0, "a2", None, {})],
+        calls=[abandoned],
+        leads=[Lead("lead-3", campaign_id, "+14155550003")],
+        floor=FloorChanges(
+            agents=[a2_ready],
+            agents_gone=["a1"],
+            calls_gone=["c1"],
+            queues={"1": []},
+            timers={"ring:c1/u": None, "wrapup:c1": 30.0},
+        ),
+    )
+    a1_again = an_agent("a1", state=AgentState.BREAK, break_reason="Lunch")
+    dialled = Lead("lead-1", campaign_id, "+14155550001", state=LeadState.DIALLED, agent_id="a2")
+    third = StoredMove(
+        [Envelope(4, "agent.login", 3.0, "a1", None, {})],
+        leads=[dialled],
+        floor=FloorChanges(agents=[a1_again], timers={"ring:c9/v": 12.0}),
+    )
+    await storage.events.record_moves([first, second, third])
+
+    image = await storage.floor.load_floor()
+    assert sorted(image.agents, key=lambda a: a.agent_id) == [a1_again, a2_ready]
+    assert image.calls == []
+    assert image.queues == {"1": []}
+    assert image.timers == {"wrapup:c1": 30.0, "ring:c9/v": 12.0}
+    assert [e.seq for e in await storage.events.events_since(0, 10)] == [1, 2, 3, 4]
+    record = await storage.events.call_record("c1")
+    assert record is not None
+    assert record.call.state is CallState.ABANDONED
+    page = storage.leads.leads_of(campaign_id, [], 0, 10)
+    assert [(lead.lead_id, lead.state) for _, lead in page] == [
+        ("lead-1", LeadState.DIALLED),
+        ("lead-2", LeadState.NEW),
+        ("lead-3", LeadState.NEW),
+    ]
+
+
+async def test_a_batch_with_one_bad_move_stores_none_of_its_moves(storage: Storage) -> None:
+    await storage.events.record([Envelope(2, "agent.ready", 1.0, "a1", None, {})], [])
+    good = StoredMove(
+        [Envelope(1, "agent.login", 1.0, "a9", None, {})],
+        floor=FloorChanges(agents=[an_agent("a9")]),
+    )
+    clashing = StoredMove([Envelope(2, "agent.ready", 2.0, "a9", None, {})])
+    with pytest.raises(StorageConflict):
+        await storage.events.record_moves([good, clashing])
+    assert [e.seq for e in await storage.events.events_since(0, 10)] == [2]
+    assert (await storage.floor.load_floor()).agents == []

@@ -17,7 +17,14 @@ from agentbar.domain.model.call import Call
 from agentbar.domain.model.callback_book import Callback, CallbackState
 from agentbar.domain.model.durable import FloorChanges
 from agentbar.domain.model.lead_book import Lead, LeadState
-from agentbar.ports import AuditEntry, CallRecord, Envelope, SessionRecord, StorageConflict
+from agentbar.ports import (
+    AuditEntry,
+    CallRecord,
+    Envelope,
+    SessionRecord,
+    StorageConflict,
+    StoredMove,
+)
 from tests.support.memory_catalog import MemoryCatalog, MemorySettingsStore
 from tests.support.memory_dialogs import MemoryDialogStore
 from tests.support.memory_floor import MemoryFloorStore, write_floor
@@ -127,10 +134,27 @@ class MemoryEventLog:
         floor: FloorChanges | None = None,
         fence: int | None = None,
     ) -> None:
+        move = StoredMove(envelopes, calls, callbacks, leads, floor or FloorChanges())
+        await self.record_moves([move], fence)
+
+    async def record_moves(self, moves: Sequence[StoredMove], fence: int | None = None) -> None:
+        # Every check before any write: a refused batch writes nothing.
         if fence is not None:
             check_fence(self._t, fence)
-        if any(e.seq in self._t.events for e in envelopes):
+        seqs = [e.seq for move in moves for e in move.envelopes]
+        if len(set(seqs)) < len(seqs) or any(seq in self._t.events for seq in seqs):
             raise StorageConflict("an event with that seq is stored already")
+        for move in moves:
+            self._write(move)
+
+    def _write(self, move: StoredMove) -> None:
+        envelopes, calls, callbacks, leads, floor = (
+            move.envelopes,
+            move.calls,
+            move.callbacks,
+            move.leads,
+            move.floor,
+        )
         for callback in callbacks:
             self._t.callbacks[callback.callback_id] = copy.deepcopy(callback)
         position = max((entry.position for entry in self._t.leads.values()), default=0)

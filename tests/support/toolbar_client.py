@@ -15,6 +15,8 @@ class ToolbarClient:
         connection: ClientConnection = connect(url, origin=Origin(origin))
         self.connection = connection.__enter__()
         self.events: list[dict[str, Any]] = []
+        self.events_in_order: list[dict[str, Any]] = []
+        """Every event frame kept, in the order received (`events` loses those taken)."""
         self.views: list[dict[str, Any]] = []
         """`view` frames received, in order (each follows the event that changed the view)."""
         self._next_id = 0
@@ -59,6 +61,7 @@ class ToolbarClient:
     def _keep(self, frame: dict[str, Any]) -> None:
         if "event" in frame:
             self.events.append(frame)
+            self.events_in_order.append(frame)
         elif "view" in frame:
             self.views.append(frame)
 

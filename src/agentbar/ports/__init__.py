@@ -9,7 +9,7 @@ from agentbar.ports.catalog import Catalog
 from agentbar.ports.clock import Cancellable, Clock
 from agentbar.ports.database import Storage, StorageLifecycle, UnitOfWork
 from agentbar.ports.dialogs import DialogStore
-from agentbar.ports.event_log import EventLog
+from agentbar.ports.event_log import EventLog, StoredMove
 from agentbar.ports.floor import FloorStore
 from agentbar.ports.leads import LeadStore
 from agentbar.ports.lease import FloorLease
@@ -58,6 +58,7 @@ __all__ = [
     "StorageConflict",
     "StorageInUse",
     "StorageLifecycle",
+    "StoredMove",
     "Subscription",
     "SubscriptionClosed",
     "TelephonyDriver",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from agentbar.domain.model.call import Call
@@ -10,6 +11,18 @@ from agentbar.domain.model.callback_book import Callback
 from agentbar.domain.model.durable import FloorChanges
 from agentbar.domain.model.lead_book import Lead
 from agentbar.ports.values import CallRecord, Envelope
+
+
+@dataclass(frozen=True)
+class StoredMove:
+    """What one move of the floor stores: its events, and every call, callback and lead it
+    touched and what it changed of the live floor, each as the move left it."""
+
+    envelopes: Sequence[Envelope]
+    calls: Sequence[Call] = ()
+    callbacks: Sequence[Callback] = ()
+    leads: Sequence[Lead] = ()
+    floor: FloorChanges = field(default_factory=FloorChanges)
 
 
 class EventLog(Protocol):
@@ -31,6 +44,11 @@ class EventLog(Protocol):
         a new lead goes to the end of the list, a known one keeps its place. With `fence` (the
         writer's lease epoch), nothing is written and Fenced is raised unless it is still the
         lease's epoch; an event whose `seq` is stored already raises StorageConflict."""
+        ...
+
+    async def record_moves(self, moves: Sequence[StoredMove], fence: int | None = None) -> None:
+        """Store several moves, in order, in one transaction (a group commit): all of them or,
+        on any error, none. What they store ends as if each had been recorded in turn."""
         ...
 
     async def events_after(self, agent_id: str, seq: int, limit: int) -> Sequence[Envelope]:

@@ -4,7 +4,14 @@ A command (from an agent) or a signal (from telephony) is decided by the pure Ce
 its events are numbered and stored in one transaction with the calls they touched and what
 changed of the live floor (agents, live calls, queues, timers), then published, then its
 telephony instructions are carried out — in that order, so nothing is published or
-acknowledged before it is durable. One lock keeps the numbering in order.
+acknowledged before it is durable.
+
+Moves are decided one at a time (a decision never awaits), numbered as they are decided, and
+stored by one writer in the order decided. The writer takes every move decided while it was
+busy and stores them in one transaction (a group commit): under load one commit, one fence
+check and one write per call or agent carry many moves, where each move paid for its own.
+Each move is published, told and carried out, in order, once its batch is stored; only then
+is it acknowledged.
 
 Because every move stores the floor as it leaves it, a process started after one that died
 restores the floor from storage (`restore`): agents, calls and queues as they were, every
@@ -22,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agentbar.domain.center import Center, Outcome
@@ -36,6 +44,7 @@ from agentbar.ports import (
     EventLog,
     Fenced,
     FloorStore,
+    StoredMove,
     TelephonyDriver,
 )
 from agentbar.ports.floor_link import (
@@ -65,6 +74,28 @@ log = logging.getLogger(__name__)
 RECONFIGURE = "runtime.reconfigure"
 
 
+@dataclass
+class _Move:
+    """A decided move waiting for the writer; `done` is settled once it is stored, published,
+    told and carried out (or failed)."""
+
+    envelopes: list[Envelope]
+    outcome: Outcome
+    done: asyncio.Future[None]
+    reconfigured: bool = False
+    stored: StoredMove = field(init=False)
+
+    def __post_init__(self) -> None:
+        outcome = self.outcome
+        self.stored = StoredMove(
+            self.envelopes,
+            list(outcome.calls.values()),
+            list(outcome.callbacks.values()),
+            list(outcome.leads.values()),
+            outcome.floor,
+        )
+
+
 class Runtime:
     def __init__(
         self,
@@ -88,7 +119,9 @@ class Runtime:
         self._bus = bus
         self._telephony = telephony
         self._clock = clock
-        self._lock = asyncio.Lock()
+        self._queued: list[_Move] = []
+        """Moves decided and not yet taken by the writer, in the order decided."""
+        self._writer: asyncio.Task[None] | None = None
         self._inbox: asyncio.Queue[Signal] = asyncio.Queue()
         self._received = 0
         """Signals put in the inbox so far; `_handled` counts those applied (or refused)."""
@@ -140,6 +173,8 @@ class Runtime:
         self._watchers.append(watcher)
 
     async def stop(self) -> None:
+        if self._writer is not None:  # what was decided is stored before the process goes
+            await asyncio.gather(self._writer, return_exceptions=True)
         if self._pump is not None:
             self._pump.cancel()
             await asyncio.gather(self._pump, return_exceptions=True)
@@ -170,12 +205,9 @@ class Runtime:
             answer = await self._ask_owner(NoteAsk(kind, agent_id, data))
             assert answer.envelope is not None
             return answer.envelope
-        async with self._lock:
-            envelope = self._envelope(kind, self._clock.now(), agent_id, None, data)
-            await self._record([envelope], Outcome())
-            await self._publish(envelope)
-            await self._tell_doors([envelope], Outcome())
-            return envelope
+        envelope = self._envelope(kind, self._clock.now(), agent_id, None, data)
+        await self._stored([envelope], Outcome())
+        return envelope
 
     # -- one owner, many doors -----------------------------------------------------------------
 
@@ -215,8 +247,7 @@ class Runtime:
         if self.is_door:
             await self.on_owner(RECONFIGURE, {})
         else:
-            async with self._lock:
-                await self._tell_doors([], Outcome(), reconfigured=True)
+            await self._stored([], Outcome(), reconfigured=True)
 
     def serve_doors(self) -> None:
         """This node owns the floor: carry out what the doors ask."""
@@ -253,7 +284,7 @@ class Runtime:
     async def _tell_doors(
         self, envelopes: list[Envelope], outcome: Outcome, *, reconfigured: bool = False
     ) -> None:
-        """Tell the doors a stored move (under the lock, so moves go out in order)."""
+        """Tell the doors a stored move (by the writer, so moves go out in order)."""
         if self._link is None or self.fence is None:
             return
         if not (envelopes or outcome.floor or outcome.leads or reconfigured):
@@ -288,39 +319,82 @@ class Runtime:
         await self._inbox.join()
 
     async def _apply(self, decide: Callable[[float], Outcome]) -> Outcome:
-        async with self._lock:
-            now = self._clock.now()
-            outcome = decide(now)  # a DomainError here has changed nothing
-            envelopes = [
-                self._envelope(e.kind, now, e.topic_agent, e.topic_call, e.payload())
-                for e in outcome.events
-            ]
-            await self._record(envelopes, outcome)
-            for envelope in envelopes:
-                await self._publish(envelope)
-            await self._tell_doors(envelopes, outcome)
-            for instruction in outcome.instructions:
-                await self._carry_out(instruction)
-            return outcome
+        now = self._clock.now()
+        outcome = decide(now)  # a DomainError here has changed nothing
+        envelopes = [
+            self._envelope(e.kind, now, e.topic_agent, e.topic_call, e.payload())
+            for e in outcome.events
+        ]
+        await self._stored(envelopes, outcome)
+        return outcome
 
-    async def _record(self, envelopes: list[Envelope], outcome: Outcome) -> None:
-        """Store a move, fenced by this process's lease epoch. A write that fails leaves the
-        numbering where it was; one refused by the fence means another node decides now: this
-        one stops (nothing of the move is published or carried out)."""
+    async def _stored(
+        self, envelopes: list[Envelope], outcome: Outcome, *, reconfigured: bool = False
+    ) -> None:
+        """Hand a decided move to the writer and wait until it is stored and carried out."""
+        move = _Move(envelopes, outcome, asyncio.get_running_loop().create_future(), reconfigured)
+        self._queued.append(move)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_queued(), name="floor-writer")
+        # The writer goes on if this caller is cancelled: a move decided is stored either way.
+        await asyncio.shield(move.done)
+
+    async def _write_queued(self) -> None:
+        while self._queued:
+            batch, self._queued = self._queued, []
+            if await self._record(batch):
+                await self._carry_out_moves(batch)
+
+    async def _record(self, batch: list[_Move]) -> bool:
+        """Store a batch, fenced by this process's lease epoch. A write that fails stores
+        nothing of the batch and fails every move decided after it too (they were decided on
+        top of it), leaving the numbering where it was before the batch; one refused by the
+        fence means another node decides now: this one stops (nothing is published or
+        carried out)."""
         try:
-            await self._storage.record(
-                envelopes,
-                list(outcome.calls.values()),
-                list(outcome.callbacks.values()),
-                list(outcome.leads.values()),
-                outcome.floor,
-                fence=self.fence,
-            )
+            await self._storage.record_moves([move.stored for move in batch], fence=self.fence)
+            return True
         except BaseException as failed:
-            self._seq -= len(envelopes)
+            failing = batch + self._queued
+            self._queued = []
+            numbered = [e.seq for move in failing for e in move.envelopes]
+            if numbered:
+                self._seq = min(numbered) - 1
             if isinstance(failed, Fenced) and self.on_fenced is not None:
                 self.on_fenced(str(failed))
-            raise
+            for move in failing:
+                if isinstance(failed, asyncio.CancelledError):
+                    move.done.cancel()
+                elif not move.done.done():
+                    move.done.set_exception(failed)
+            if not isinstance(failed, Exception):
+                raise
+            return False
+
+    async def _carry_out_moves(self, batch: list[_Move]) -> None:
+        try:
+            for move in batch:
+                await self._carry_out_move(move)
+        finally:  # cancelled: the moves not carried out are not acknowledged either
+            for move in batch:
+                if not move.done.done():
+                    move.done.cancel()
+
+    async def _carry_out_move(self, move: _Move) -> None:
+        """Publish a stored move, tell it to the doors and carry out its instructions; a
+        failure here fails that move's caller alone (the move is stored)."""
+        try:
+            for envelope in move.envelopes:
+                await self._publish(envelope)
+            await self._tell_doors(move.envelopes, move.outcome, reconfigured=move.reconfigured)
+            for instruction in move.outcome.instructions:
+                await self._carry_out(instruction)
+        except Exception as failed:
+            if not move.done.done():
+                move.done.set_exception(failed)
+        else:
+            if not move.done.done():
+                move.done.set_result(None)
 
     async def _publish(self, envelope: Envelope) -> None:
         """A stored event goes to its subscribers, then to every watcher."""

@@ -9,6 +9,7 @@ stored: they follow from the agents (`FloorState.restore`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from agentbar.domain.model.agent import Agent
@@ -35,6 +36,31 @@ class FloorChanges:
     def __bool__(self) -> bool:
         stored = (self.agents, self.agents_gone, self.calls, self.calls_gone, self.queues)
         return any(stored) or bool(self.timers)
+
+
+def in_one(moves: Iterable[FloorChanges]) -> FloorChanges:
+    """What several moves in a row changed of the stored floor, as one change: each agent,
+    call, queue and timer as the last of them left it (so it is written once)."""
+    agents: dict[str, Agent | None] = {}
+    calls: dict[str, Call | None] = {}
+    queues: dict[str, list[str]] = {}
+    timers: dict[str, float | None] = {}
+    for move in moves:
+        # Within one move the stored floor writes what stands, then removes what is gone.
+        agents.update((agent.agent_id, agent) for agent in move.agents)
+        agents.update(dict.fromkeys(move.agents_gone))
+        calls.update((call.call_id, call) for call in move.calls)
+        calls.update(dict.fromkeys(move.calls_gone))
+        queues.update(move.queues)
+        timers.update(move.timers)
+    return FloorChanges(
+        agents=[agent for agent in agents.values() if agent is not None],
+        agents_gone=[agent_id for agent_id, agent in agents.items() if agent is None],
+        calls=[call for call in calls.values() if call is not None],
+        calls_gone=[call_id for call_id, call in calls.items() if call is None],
+        queues=queues,
+        timers=timers,
+    )
 
 
 @dataclass

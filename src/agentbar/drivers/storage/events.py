@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from agentbar.domain.model.call import Call
 from agentbar.domain.model.callback_book import Callback
-from agentbar.domain.model.durable import FloorChanges
+from agentbar.domain.model.durable import FloorChanges, in_one
 from agentbar.domain.model.lead_book import Lead
 from agentbar.drivers.storage import schema as t
 from agentbar.drivers.storage.calls import call_of, write_call
@@ -19,6 +19,7 @@ from agentbar.drivers.storage.database import Connections
 from agentbar.drivers.storage.floor import write_floor
 from agentbar.drivers.storage.leads import write_callback, write_leads
 from agentbar.drivers.storage.lease import check_fence
+from agentbar.ports.event_log import StoredMove
 from agentbar.ports.values import CallRecord, Envelope, StorageConflict
 
 
@@ -40,27 +41,32 @@ class SqlEventLog:
         floor: FloorChanges | None = None,
         fence: int | None = None,
     ) -> None:
+        move = StoredMove(envelopes, calls, callbacks, leads, floor or FloorChanges())
+        await self.record_moves([move], fence)
+
+    async def record_moves(self, moves: Sequence[StoredMove], fence: int | None = None) -> None:
+        # Synchronous from here to the commit: the runtime relies on no other move being
+        # decided while a batch's live agents and calls are read and written.
         try:
-            self._record(envelopes, calls, callbacks, leads, floor, fence)
+            self._record(moves, fence)
         except IntegrityError as error:
             raise StorageConflict("an event with that seq is stored already") from error
 
-    def _record(
-        self,
-        envelopes: Sequence[Envelope],
-        calls: Sequence[Call],
-        callbacks: Sequence[Callback],
-        leads: Sequence[Lead],
-        floor: FloorChanges | None,
-        fence: int | None,
-    ) -> None:
+    def _record(self, moves: Sequence[StoredMove], fence: int | None) -> None:
+        # Each call, callback and lead is written once, as the last move left it; a new lead
+        # keeps the place of its first move (dicts keep the first key's position).
+        calls = {call.call_id: call for move in moves for call in move.calls}
+        callbacks = {cb.callback_id: cb for move in moves for cb in move.callbacks}
+        leads = {lead.lead_id: lead for move in moves for lead in move.leads}
+        envelopes = [envelope for move in moves for envelope in move.envelopes]
+        floor = in_one(move.floor for move in moves)
         with self._db.write() as c:
             if fence is not None:
                 check_fence(c, fence)
-            for callback in callbacks:
+            for callback in callbacks.values():
                 write_callback(self._db, c, callback)
             if leads:
-                write_leads(self._db, c, leads)
+                write_leads(self._db, c, list(leads.values()))
             if envelopes:
                 c.execute(
                     insert(t.events),
@@ -76,7 +82,7 @@ class SqlEventLog:
                         for e in envelopes
                     ],
                 )
-            for call in calls:
+            for call in calls.values():
                 write_call(self._db, c, call)
             if floor:
                 write_floor(self._db, c, floor)

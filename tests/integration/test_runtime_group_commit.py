@@ -1,0 +1,142 @@
+"""The runtime's group commit: moves decided while a write is under way are stored together,
+in the order decided, each acknowledged only once stored and published; a write that fails
+fails its moves and the moves decided on top of them, and the numbering goes on from what is
+stored."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import pytest
+
+from agentbar.clock import VirtualClock
+from agentbar.demo import DEMO_PLAN
+from agentbar.domain.center import Center
+from agentbar.domain.model.agent import AgentProfile, BreakReason, Extension
+from agentbar.domain.model.campaign import CampaignKind
+from agentbar.domain.model.commands import (
+    GoReady,
+    LogIn,
+    SelectCampaign,
+    SelectExtension,
+    TakeBreak,
+)
+from agentbar.drivers.bus.fanout import agent_topic
+from agentbar.drivers.bus.memory import MemoryBus
+from agentbar.drivers.telephony.simulator import Simulator
+from agentbar.ids import new_id
+from agentbar.ports import EventLog, StoredMove
+from agentbar.services.runtime import Runtime
+from tests.support.memory_storage import MemoryStorage
+
+AGENTS = [f"a{n}" for n in range(1, 7)]
+
+
+class WatchedLog:
+    """The event log, with each write's batch size seen, and a write that can be held up
+    (a slow database) or made to fail."""
+
+    def __init__(self, log: EventLog) -> None:
+        self._log = log
+        self.batches: list[int] = []
+        self.hold: asyncio.Event | None = None
+        self.held = asyncio.Event()
+        self.fail_next = False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._log, name)
+
+    async def record_moves(self, moves: Sequence[StoredMove], fence: int | None = None) -> None:
+        if self.hold is not None:
+            self.held.set()
+            await self.hold.wait()
+        if self.fail_next:
+            self.fail_next = False
+            raise OSError("the database went away")
+        await self._log.record_moves(moves, fence)
+        self.batches.append(len(moves))
+
+
+class Floor:
+    def __init__(self) -> None:
+        self.clock, self.storage, self.bus = VirtualClock(), MemoryStorage(), MemoryBus()
+        self.log = WatchedLog(self.storage.events)
+        self.center = Center(new_id)
+        self.runtime = Runtime(
+            self.center,
+            self.log,  # type: ignore[arg-type]  # the port's methods, forwarded
+            self.bus,
+            Simulator(self.clock, new_id),
+            self.clock,
+            self.storage.floor,
+        )
+
+    async def start(self) -> None:
+        for agent_id in AGENTS:
+            self.storage.catalog.upsert_agent(agent_id, agent_id.upper(), None)
+        campaign_id = self.storage.catalog.upsert_campaign(
+            "Support", CampaignKind.INBOUND, DEMO_PLAN, AGENTS
+        )
+        self.center.configure(await self.storage.catalog.campaigns(), [BreakReason("Lunch")])
+        await self.runtime.start()
+        for n, agent_id in enumerate(AGENTS, 1):
+            profile = AgentProfile(agent_id, agent_id.upper(), frozenset({campaign_id}))
+            await self.runtime.command(LogIn(profile))
+            await self.runtime.command(SelectExtension(agent_id, Extension(f"SIP {n}", str(n))))
+            await self.runtime.command(SelectCampaign(agent_id, campaign_id))
+
+    async def stored_seqs(self) -> list[int]:
+        return [e.seq for e in await self.storage.events.events_since(0, 10_000)]
+
+
+async def test_moves_decided_during_a_write_are_stored_together_and_each_acked_once_stored() -> (
+    None
+):
+    floor = Floor()
+    await floor.start()
+    before = len(floor.log.batches)
+    watching = floor.bus.subscribe(agent_topic("a1"))
+    floor.log.hold = asyncio.Event()
+    first = asyncio.create_task(floor.runtime.command(GoReady("a1")))
+    await floor.log.held.wait()  # the write of a1's move is under way: the rest wait for it
+    rest = [asyncio.create_task(floor.runtime.command(GoReady(a))) for a in AGENTS[1:]]
+    await asyncio.sleep(0)
+    assert not any(task.done() for task in [first, *rest])  # nothing acked before it is stored
+    with pytest.raises(TimeoutError):  # nor published
+        await asyncio.wait_for(watching.get(), timeout=0.01)
+    floor.log.hold.set()
+    outcomes = await asyncio.gather(first, *rest)
+
+    assert floor.log.batches[before:] == [1, len(AGENTS) - 1]
+    seqs = await floor.stored_seqs()
+    assert seqs == list(range(1, len(seqs) + 1))
+    for agent_id, outcome in zip(AGENTS, outcomes, strict=True):
+        assert [e.topic_agent for e in outcome.events] == [agent_id]
+    ready = {a.agent_id: a.state.value for a in (await floor.storage.floor.load_floor()).agents}
+    assert ready == dict.fromkeys(AGENTS, "ready")
+    assert (await watching.get()).data["state"] == "ready"
+    await floor.runtime.stop()
+
+
+async def test_a_failed_write_fails_the_moves_decided_on_top_of_it_and_numbering_goes_on() -> None:
+    floor = Floor()
+    await floor.start()
+    stored = await floor.stored_seqs()
+    floor.log.hold = asyncio.Event()
+    floor.log.fail_next = True
+    failing = asyncio.create_task(floor.runtime.command(GoReady("a1")))
+    await floor.log.held.wait()
+    behind = asyncio.create_task(floor.runtime.command(GoReady("a2")))
+    await asyncio.sleep(0)
+    floor.log.hold.set()
+    for task in (failing, behind):
+        with pytest.raises(OSError, match="the database went away"):
+            await task
+    assert await floor.stored_seqs() == stored
+
+    floor.log.hold = None
+    await floor.runtime.command(TakeBreak("a3", "Lunch"))
+    seqs = await floor.stored_seqs()
+    assert seqs == [*stored, stored[-1] + 1]
+    await floor.runtime.stop()
