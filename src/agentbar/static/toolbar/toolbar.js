@@ -126,8 +126,12 @@ export class Toolbar {
     this.setLastSeq(frame.seq);
     if (frame.event === "session.ended") {
       this.session.ended();
-      this.crm.loggedOut(frame.data.reason);
-      this.crm.loginStatus(false);
+      // This tab's own logout is reported by `logout` once its answer comes: the event of the
+      // logout may come first (its answer and its events travel apart).
+      if (!this.session.loggingOut) {
+        this.crm.loggedOut(frame.data.reason);
+        this.crm.loginStatus(false);
+      }
       return;
     }
     // Only the leading tab speaks to its CRM page about calls and presence, and a call pops
