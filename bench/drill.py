@@ -151,7 +151,9 @@ def _run_drill(
     restored = log_line(log_2, RESTORED_THE_FLOOR)
     listening = started.get("listening", float("nan"))
     floor = started.get("floor", float("nan"))
-    measured = outcome(db, calls.posted, seen, kill_wall, serving_wall, seq_at_kill, cutoff)
+    measured = outcome(
+        db, calls.posted, seen, kill_wall, serving_wall, seq_at_kill, cutoff, page.call_ids
+    )
     return {
         "plan": asdict(plan),
         "seed": seed,

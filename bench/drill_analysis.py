@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Collection
 from typing import Any
 
 from bench.drill_common import Posted, Store
@@ -21,9 +22,11 @@ def outcome(
     serving_wall: float,
     seq_at_kill: int,
     cutoff: int,
+    counted_apart: Collection[str] = (),
 ) -> dict[str, Any]:
     """The figures both drills report past their downtime: the first offers after the kill,
-    the calls, double offers, screen pops, each agent's events, resumes."""
+    the calls, double offers, screen pops, each agent's events, resumes. `counted_apart`: the
+    calls placed by someone else than the call generator (the CRM page's)."""
     offers_after = [
         received
         for agent in seen
@@ -42,7 +45,7 @@ def outcome(
         "kill_to_first_offer_made_s": (first_offer["at"] or float("nan")) - kill_wall,
         "kill_to_next_offer_s": min(offers_after, default=float("nan")) - kill_wall,
         "kill_to_all_resumed_s": max(resumed, default=float("nan")) - kill_wall,
-        **_calls_outcome(store, posted, kill_wall, serving_wall),
+        **_calls_outcome(store, posted, kill_wall, serving_wall, set(counted_apart)),
         **_double_offers(store),
         **_screen_pops(store),
         **_agent_events(store, seen, cutoff),
@@ -58,7 +61,7 @@ def outcome(
 
 
 def _calls_outcome(
-    store: Store, posted: list[Posted], kill_wall: float, serving_wall: float
+    store: Store, posted: list[Posted], kill_wall: float, serving_wall: float, apart: set[str]
 ) -> dict[str, Any]:
     """Acknowledged calls: completed (disposed or abandoned), still live (on the stored floor)
     or lost (neither). POSTs that failed were never acknowledged: sent before the kill (cut by
@@ -74,7 +77,7 @@ def _calls_outcome(
     live = [c for c in placed if states.get(c) not in done and c in on_floor]
     lost = [c for c in placed if states.get(c) not in done and c not in on_floor]
     failed = [p for p in posted if p.call_id is None]
-    unacknowledged = set(states) - set(placed)
+    unacknowledged = set(states) - set(placed) - apart
     return {
         "calls_placed": len(placed),
         "calls_completed": len(completed),

@@ -194,7 +194,9 @@ def run_cluster_drill(plan: DrillPlan, work: Path, seed: int) -> dict[str, Any]:
 
         on_page = page.stop()
         drained, cutoff, seen = finish(store, calls, workers, plan.drain_timeout_s)
-        measured = outcome(store, calls.posted, seen, kill_wall, serving_wall, seq_at_kill, cutoff)
+        measured = outcome(
+            store, calls.posted, seen, kill_wall, serving_wall, seq_at_kill, cutoff, page.call_ids
+        )
         owner_resumes = _resumed_between(seen, kill_wall, door_kill_wall)
         door_resumes = _resumed_between(seen, door_kill_wall, float("inf"))
 

@@ -35,6 +35,8 @@ class CrmPageWatch:
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
         self._placed: list[str] = []
+        self.call_ids: list[str] = []
+        """The calls the page placed (acknowledged), counted apart from the generator's."""
         self._pops: list[str] = []
         self._failure: BaseException | None = None
 
@@ -95,6 +97,7 @@ class CrmPageWatch:
             return
         self._placed.append(phone)
         call_id = answer.json()["callId"]
+        self.call_ids.append(call_id)
         with contextlib.suppress(PlaywrightError):  # else counted as a call without a pop
             page.wait_for_function(
                 "p => window.__pops.some(x => x.phone === p)",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from sqlalchemy.engine import Connection, RowMapping
 
 from agentbar.domain.model.call import Call, CallState, CallType
@@ -9,8 +12,57 @@ from agentbar.drivers.storage import schema as t
 from agentbar.drivers.storage.database import Connections
 
 
-def write_call(db: Connections, c: Connection, call: Call) -> None:
-    values = {
+def write_calls(db: Connections, c: Connection, calls: Iterable[Call]) -> None:
+    """Every call's row, legs and transfers: one statement (an executemany) each, however
+    many calls a write carries."""
+    rows: list[dict[str, Any]] = []
+    legs: list[dict[str, Any]] = []
+    transfers: list[dict[str, Any]] = []
+    for call in calls:
+        rows.append(_call_row(call))
+        # A call has a handful of legs and transfers: rewriting them all is simpler than
+        # tracking which changed.
+        legs += [
+            {
+                "call_id": call.call_id,
+                "leg_id": leg.leg_id,
+                "position": position,
+                "kind": leg.kind.value,
+                "party": leg.party,
+                "purpose": leg.purpose.value,
+                "state": leg.state.value,
+                "started_at": leg.started_at,
+                "answered_at": leg.answered_at,
+                "ended_at": leg.ended_at,
+                "end_reason": leg.end_reason,
+            }
+            for position, leg in enumerate(call.legs)
+        ]
+        transfers += [
+            {
+                "transfer_id": transfer.transfer_id,
+                "call_id": call.call_id,
+                "kind": transfer.kind.value,
+                "target": transfer.target,
+                "agent_id": transfer.agent_id,
+                "leg_id": transfer.leg_id,
+                "new_call_id": transfer.new_call_id,
+                "state": transfer.state.value,
+                "requested_at": transfer.requested_at,
+                "finished_at": transfer.finished_at,
+            }
+            for transfer in call.transfers
+        ]
+    if rows:
+        c.execute(db.upsert(t.calls, ("call_id",), rows[0]), rows)
+    if legs:
+        c.execute(db.upsert(t.call_legs, ("call_id", "leg_id"), legs[0]), legs)
+    if transfers:
+        c.execute(db.upsert(t.call_transfers, ("transfer_id",), transfers[0]), transfers)
+
+
+def _call_row(call: Call) -> dict[str, Any]:
+    return {
         "call_id": call.call_id,
         "call_type": call.call_type.value,
         "campaign_id": int(call.campaign_id),
@@ -32,41 +84,6 @@ def write_call(db: Connections, c: Connection, call: Call) -> None:
         "transferred_from": call.transferred_from,
         "tpv": call.tpv,
     }
-    c.execute(db.upsert(t.calls, ("call_id",), values), values)
-    # A call has a handful of legs and transfers: rewriting them all is simpler than
-    # tracking which changed, and still one statement (legs: one executemany) each.
-    legs = [
-        {
-            "call_id": call.call_id,
-            "leg_id": leg.leg_id,
-            "position": position,
-            "kind": leg.kind.value,
-            "party": leg.party,
-            "purpose": leg.purpose.value,
-            "state": leg.state.value,
-            "started_at": leg.started_at,
-            "answered_at": leg.answered_at,
-            "ended_at": leg.ended_at,
-            "end_reason": leg.end_reason,
-        }
-        for position, leg in enumerate(call.legs)
-    ]
-    if legs:
-        c.execute(db.upsert(t.call_legs, ("call_id", "leg_id"), legs[0]), legs)
-    for transfer in call.transfers:
-        transfer_values = {
-            "transfer_id": transfer.transfer_id,
-            "call_id": call.call_id,
-            "kind": transfer.kind.value,
-            "target": transfer.target,
-            "agent_id": transfer.agent_id,
-            "leg_id": transfer.leg_id,
-            "new_call_id": transfer.new_call_id,
-            "state": transfer.state.value,
-            "requested_at": transfer.requested_at,
-            "finished_at": transfer.finished_at,
-        }
-        c.execute(db.upsert(t.call_transfers, ("transfer_id",), transfer_values), transfer_values)
 
 
 def call_of(row: RowMapping) -> Call:

@@ -14,7 +14,7 @@ from agentbar.domain.model.callback_book import Callback
 from agentbar.domain.model.durable import FloorChanges, in_one
 from agentbar.domain.model.lead_book import Lead
 from agentbar.drivers.storage import schema as t
-from agentbar.drivers.storage.calls import call_of, write_call
+from agentbar.drivers.storage.calls import call_of, write_calls
 from agentbar.drivers.storage.database import Connections
 from agentbar.drivers.storage.floor import write_floor
 from agentbar.drivers.storage.leads import write_callback, write_leads
@@ -82,8 +82,7 @@ class SqlEventLog:
                         for e in envelopes
                     ],
                 )
-            for call in calls.values():
-                write_call(self._db, c, call)
+            write_calls(self._db, c, calls.values())
             if floor:
                 write_floor(self._db, c, floor)
 
