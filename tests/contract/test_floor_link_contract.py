@@ -30,6 +30,7 @@ from agentbar.ports.floor_link import (
     NoteAsk,
     OwnerUnreachable,
     ServiceAsk,
+    start_by,
 )
 from examples.services.redis_server import RedisServer
 from tests.unit.test_center import SUPPORT
@@ -164,3 +165,26 @@ async def test_every_move_reaches_every_follower_in_order(link_of: LinkFactory) 
         got = [await asyncio.wait_for(feed.get(), 5) for _ in moves]
         assert got == moves
         feed.close()
+
+
+async def test_an_ask_taken_too_late_to_answer_in_time_is_never_carried_out(
+    link_of: LinkFactory,
+) -> None:
+    """An owner that comes when too little of the door's patience is left to answer drops the
+    ask: carried out, it would be done with the door already told it was not."""
+    carried_out: list[FloorAsk] = []
+    answer = answering([])
+
+    async def slow(ask: FloorAsk) -> FloorAnswer:
+        carried_out.append(ask)
+        await asyncio.sleep(0.5)
+        return await answer(ask)
+
+    patience = 1.0
+    assert start_by(patience) == 0.5
+    waiting = asyncio.create_task(link_of("door").ask(CommandAsk(cmd.GoReady("a1")), patience))
+    await asyncio.sleep(0.7)  # the owner comes with 0.3 s left
+    link_of("owner").serve(slow)
+    with pytest.raises(OwnerUnreachable):
+        await waiting
+    assert carried_out == []

@@ -79,6 +79,17 @@ class FloorAnswer:
     refusal: DomainError | None = None
 
 
+ANSWER_ROOM = 3.0
+"""Seconds of a door's patience kept for the owner to carry an ask out and answer it."""
+
+
+def start_by(patience: float) -> float:
+    """Seconds after it is asked that an owner may still start an ask: the rest of the door's
+    patience (ANSWER_ROOM, or half of a short patience) is left for carrying it out and
+    answering, so an ask carried out is answered before the door gives up on it."""
+    return patience - min(ANSWER_ROOM, patience / 2)
+
+
 class OwnerUnreachable(DomainError):
     """No node owning the floor answered in time: nothing was acknowledged."""
 
@@ -111,8 +122,9 @@ class FloorLink(Protocol):
         ...
 
     async def ask(self, ask: FloorAsk, patience: float) -> FloorAnswer:
-        """Have the owner carry `ask` out; raises OwnerUnreachable after `patience` seconds
-        (the owner drops an ask whose time ran out, so a late one is never carried out)."""
+        """Have the owner carry `ask` out; raises OwnerUnreachable after `patience` seconds.
+        An owner starts the ask only within `start_by(patience)` and drops it afterwards, so
+        an ask the door gave up on is never carried out."""
         ...
 
     def follow(self) -> MoveFeed:

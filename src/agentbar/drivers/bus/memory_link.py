@@ -12,7 +12,14 @@ import time
 from dataclasses import dataclass, field
 
 from agentbar.drivers.bus.moves import MoveQueue
-from agentbar.ports.floor_link import Answerer, FloorAnswer, FloorAsk, FloorMove, OwnerUnreachable
+from agentbar.ports.floor_link import (
+    Answerer,
+    FloorAnswer,
+    FloorAsk,
+    FloorMove,
+    OwnerUnreachable,
+    start_by,
+)
 
 
 @dataclass
@@ -68,7 +75,7 @@ class MemoryFloorLink:
 
     async def ask(self, ask: FloorAsk, patience: float) -> FloorAnswer:
         waiting = asyncio.get_running_loop().create_future()
-        self._hub.asks.put_nowait((time.time() + patience, ask, waiting))
+        self._hub.asks.put_nowait((time.time() + start_by(patience), ask, waiting))
         try:
             return await asyncio.wait_for(waiting, patience)
         except TimeoutError:

@@ -2,8 +2,9 @@
 
 Asks go into one list that the owner pops (`BRPOP`): an ask made while no node owns the floor
 waits there for the next owner instead of being lost, and each is taken by exactly one node.
-It carries its deadline; an owner drops an ask whose time ran out, so a door that gave up is
-never followed by the ask being carried out. Answers come back on the asking node's own
+It carries the deadline by which an owner must start it (`start_by`: the door's patience less
+the room to answer); an owner drops an ask past it, so an ask is carried out only while its door
+will still take the answer. Answers come back on the asking node's own
 channel, moves on one channel every door listens to — pub/sub, because a door that misses a
 move notices (a gap in the numbers, a broken subscription) and reloads the floor from storage,
 the one durable record.
@@ -31,7 +32,14 @@ from agentbar.drivers.bus.floor_wire import (
 )
 from agentbar.drivers.bus.moves import MoveQueue
 from agentbar.drivers.bus.redis import RETRY_PAUSES, resubscribed
-from agentbar.ports.floor_link import Answerer, FloorAnswer, FloorAsk, FloorMove, OwnerUnreachable
+from agentbar.ports.floor_link import (
+    Answerer,
+    FloorAnswer,
+    FloorAsk,
+    FloorMove,
+    OwnerUnreachable,
+    start_by,
+)
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +140,7 @@ class RedisFloorLink:
             "id": ask_id,
             "node": self._node,
             "answers": self._answers_channel,
-            "deadline": time.time() + patience,
+            "deadline": time.time() + start_by(patience),
             "ask": ask_doc(ask),
         }
         try:
