@@ -186,3 +186,33 @@ def test_the_idle_timeout_counts_sockets_on_every_node(
             assert [e["username"] for e in ended] == ["agent2"], ended
             time.sleep(2.5)  # more than a whole idle timeout since agent1's n2 socket closed
             watcher.expect_ok("presence.break", reason="Lunch")  # agent1's session lives on
+
+
+def test_wrong_passwords_spread_over_the_nodes_count_together(
+    tmp_path: Path, postgres: PostgresServer, redis: RedisServer
+) -> None:
+    """Ten wrong passwords for one account, a few on each node, stop its next login on any
+    node: the owner counts every node's failures (one node alone would allow ten each)."""
+    with cluster_of(tmp_path, postgres, redis, ["n1", "n2", "n3"]) as cluster:
+        cluster.wait_all_up(timeout=10)
+        nodes = [cluster.nodes[name] for name in ("n1", "n2", "n3")]
+
+        def attempt(node: AgentbarServer, password: str) -> dict[str, Any]:
+            with toolbar_on(node) as toolbar:
+                return toolbar.request(
+                    "auth.login",
+                    username="agent3",
+                    password=password,
+                    authPolicy="AUTH_TYPE_PASSWORD",
+                    crmOrigin=f"{CRM_ORIGIN}/x",
+                )
+
+        for n in range(10):
+            answer = attempt(nodes[n % 3], "wrong")
+            assert answer["error"]["code"] == "invalid_credentials", answer
+        for node in nodes:
+            refused = attempt(node, "agent3")  # even the right password, on every node
+            assert refused["error"]["code"] == "too_many_attempts", refused
+        assert attempt(nodes[1], "wrong")["error"]["code"] == "too_many_attempts"
+        with toolbar_on(nodes[2]) as other:
+            assert log_in(other, "agent4")["ok"]  # another account may

@@ -128,3 +128,17 @@ async def test_an_answer_past_what_the_copy_holds_waits_for_its_move(
         assert stalled(caplog) == ["the floor's copy did not reach move 3 of epoch 1 in time"]
     finally:
         await copy.door.stop()
+
+
+async def test_an_answer_before_the_owners_first_move_waits_for_nothing(
+    patience: float, caplog: pytest.LogCaptureFixture
+) -> None:
+    copy = Copy()
+    copy.door.start()
+    try:
+        await copy.next_load()
+        with caplog.at_level(logging.WARNING):
+            await copy.door.caught_up_with(FloorAnswer(epoch=1, moved_to=0), copy.door.mark())
+        assert stalled(caplog) == []
+    finally:
+        await copy.door.stop()

@@ -80,7 +80,7 @@ class Door:
 
     async def caught_up_with(self, answer: FloorAnswer, mark: int) -> None:
         def holds() -> bool:
-            if self._loaded > mark:
+            if self._loaded > mark or answer.moved_to == 0:  # 0: the owner has told no move
                 return True
             return self._held is not None and self._held >= (answer.epoch, answer.moved_to)
 

@@ -18,7 +18,8 @@ Rules kept here:
   login never interleave over the same session.
 - Credentials are checked (`Credentials`, by policy) outside the lock: a slow CRM must not
   hold up every other login and logout. Failed logins are throttled per account and client
-  address, and every login, refusal and ending is written to the audit log.
+  address, counted on the owner for every node (`FloorThrottle`), and every login, refusal
+  and ending is written to the audit log.
 - A CRM-backed session's ending is told to the CRM exactly once, after it is stored, in the
   background (`CrmLogouts`), from `_end` — so every way of ending does it.
 - Across nodes, sessions are decided where the floor is: a door checks credentials itself
@@ -46,6 +47,7 @@ from agentbar.services import audit as a
 from agentbar.services.audit import Audit
 from agentbar.services.credentials import Credentials, LoginFailed, Verified
 from agentbar.services.crm_logouts import CrmLogouts
+from agentbar.services.login_throttling import FloorThrottle
 from agentbar.services.runtime import Runtime
 from agentbar.services.session_asks import (
     OrderedReports,
@@ -113,7 +115,7 @@ class Sessions:
         runtime.provide(SOCKETS, self._sockets_told)
         self._storage = storage
         self._credentials = credentials
-        self._throttle = throttle or LoginThrottle(clock.now)
+        self._throttle = FloorThrottle(runtime, throttle or LoginThrottle(clock.now))
         self._audit = audit
         self._crm_logouts = crm_logouts
         self._clock = clock
@@ -143,7 +145,7 @@ class Sessions:
                 raise CREDENTIALS_EMPTY
             username = username.strip()
             try:
-                self._throttle.check(username, client)
+                await self._throttle.check(username, client)
             except Throttled as throttled:
                 raise LoginFailed(
                     "too_many_attempts",
@@ -153,9 +155,9 @@ class Sessions:
                 verified = await self._credentials.check(policy, username, password)
             except LoginFailed as failed:
                 if failed.counts:
-                    self._throttle.failed(username, client)
+                    await self._throttle.failed(username, client)
                 raise
-            self._throttle.succeeded(username)
+            await self._throttle.succeeded(username)
             result = await self._start_where_decided(verified, crm_origin, force)
         except LoginFailed as failed:
             await self._audit.record(a.LOGIN_FAILED, username, client, failed.code)
