@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -63,6 +64,20 @@ class Copy:
         self.loaded.clear()
         await asyncio.wait_for(self.loaded.wait(), 5)
 
+    async def answered(self, epoch: int, moved_to: int) -> None:
+        """A client reads after an answer that arrives now."""
+        await self.door.caught_up_with(FloorAnswer(epoch, moved_to), self.door.mark())
+
+
+@pytest.fixture
+async def copy() -> AsyncIterator[Copy]:
+    """A door's copy, started and loaded."""
+    made = Copy()
+    made.door.start()
+    await made.next_load()
+    yield made
+    await made.door.stop()
+
 
 @pytest.fixture
 def patience(monkeypatch: pytest.MonkeyPatch) -> float:
@@ -76,69 +91,47 @@ def stalled(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 async def test_the_move_that_set_off_a_reload_is_held_by_the_copy_it_loaded(
-    patience: float, caplog: pytest.LogCaptureFixture
+    copy: Copy, patience: float, caplog: pytest.LogCaptureFixture
 ) -> None:
     """After a failover the new owner's first move may be the answer to this door's own ask:
     it sets off the reload (a new epoch), and the copy loaded after it holds it."""
-    copy = Copy()
-    copy.door.start()
-    try:
-        await copy.next_load()
-        await copy.tell(epoch=1, number=1)
-        await copy.door.caught_up_with(FloorAnswer(epoch=1, moved_to=1), copy.door.mark())
+    await copy.tell(epoch=1, number=1)
+    await copy.answered(epoch=1, moved_to=1)
 
-        reloaded = asyncio.create_task(copy.next_load())
-        await asyncio.sleep(0)  # the wait for the reload begins before the move that sets it off
-        await copy.tell(epoch=2, number=1)
-        await reloaded
-        assert copy.storage.loads == 2
-        mark = copy.door.mark()  # the answer arrives after the reload: the mark cannot help
-        with caplog.at_level(logging.WARNING):
-            await copy.door.caught_up_with(FloorAnswer(epoch=2, moved_to=1), mark)
-        assert stalled(caplog) == []
+    reloaded = asyncio.create_task(copy.next_load())
+    await asyncio.sleep(0)  # the wait for the reload begins before the move that sets it off
+    await copy.tell(epoch=2, number=1)
+    await reloaded
+    assert copy.storage.loads == 2
+    with caplog.at_level(logging.WARNING):  # answered after the reload: no mark can help
+        await copy.answered(epoch=2, moved_to=1)
+    assert stalled(caplog) == []
 
-        await copy.tell(epoch=2, number=2)  # and the copy goes on from that move, no reload
-        await copy.door.caught_up_with(FloorAnswer(epoch=2, moved_to=2), copy.door.mark())
-        assert copy.storage.loads == 2
-    finally:
-        await copy.door.stop()
+    await copy.tell(epoch=2, number=2)  # and the copy goes on from that move, no reload
+    await copy.answered(epoch=2, moved_to=2)
+    assert copy.storage.loads == 2
 
 
 async def test_an_answer_past_what_the_copy_holds_waits_for_its_move(
-    patience: float, caplog: pytest.LogCaptureFixture
+    copy: Copy, patience: float, caplog: pytest.LogCaptureFixture
 ) -> None:
-    copy = Copy()
-    copy.door.start()
-    try:
-        await copy.next_load()
-        await copy.tell(epoch=1, number=1)
-        await copy.door.caught_up_with(FloorAnswer(epoch=1, moved_to=1), copy.door.mark())
-        mark = copy.door.mark()
-        waiting = asyncio.create_task(
-            copy.door.caught_up_with(FloorAnswer(epoch=1, moved_to=2), mark)
-        )
-        await asyncio.sleep(0)
-        assert not waiting.done()
-        await copy.tell(epoch=1, number=2)
-        await asyncio.wait_for(waiting, patience * 2)
-        assert stalled(caplog) == []
+    await copy.tell(epoch=1, number=1)
+    await copy.answered(epoch=1, moved_to=1)
+    waiting = asyncio.create_task(copy.answered(epoch=1, moved_to=2))
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    await copy.tell(epoch=1, number=2)
+    await asyncio.wait_for(waiting, patience * 2)
+    assert stalled(caplog) == []
 
-        with caplog.at_level(logging.WARNING):  # a move that never comes: the reader goes on
-            await copy.door.caught_up_with(FloorAnswer(epoch=1, moved_to=3), copy.door.mark())
-        assert stalled(caplog) == ["the floor's copy did not reach move 3 of epoch 1 in time"]
-    finally:
-        await copy.door.stop()
+    with caplog.at_level(logging.WARNING):  # a move that never comes: the reader goes on
+        await copy.answered(epoch=1, moved_to=3)
+    assert stalled(caplog) == ["the floor's copy did not reach move 3 of epoch 1 in time"]
 
 
 async def test_an_answer_before_the_owners_first_move_waits_for_nothing(
-    patience: float, caplog: pytest.LogCaptureFixture
+    copy: Copy, patience: float, caplog: pytest.LogCaptureFixture
 ) -> None:
-    copy = Copy()
-    copy.door.start()
-    try:
-        await copy.next_load()
-        with caplog.at_level(logging.WARNING):
-            await copy.door.caught_up_with(FloorAnswer(epoch=1, moved_to=0), copy.door.mark())
-        assert stalled(caplog) == []
-    finally:
-        await copy.door.stop()
+    with caplog.at_level(logging.WARNING):
+        await copy.answered(epoch=1, moved_to=0)
+    assert stalled(caplog) == []
