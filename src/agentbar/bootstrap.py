@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
@@ -56,6 +57,10 @@ from agentbar.web.security import AdminToken
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+REFUSALS_GRACE = 0.5
+"""Seconds between a move that could not be stored and giving the floor up: the failed moves'
+clients get their refusals meanwhile (the runtime decides nothing more)."""
 
 
 class ConfigurationError(Exception):
@@ -157,7 +162,7 @@ class Container:
         self.crm_settings.load()
         if self.settings.demo:
             self.demo_credentials = seed_demo(self.storage.catalog, self.passwords)
-        self.runtime.on_fenced = self.ownership.lost
+        self.runtime.on_unstored = self._unstored
         self.runtime.provide(RECONFIGURE, self._reload_and_tell)
         self.audit.changed = self.runtime.reconfigured
         await self.ownership.step()  # a free lease is taken, and the floor with it, at once
@@ -199,6 +204,12 @@ class Container:
         await self._reload_here()
         await self.runtime.reconfigured()
         return {}
+
+    def _unstored(self, why: str) -> None:
+        """A move could not be stored: the runtime decides nothing more, and once the failed
+        moves' clients have had their refusals, the floor is given up (the process starts
+        over from storage; see `restart_as_standby`)."""
+        asyncio.get_running_loop().call_later(REFUSALS_GRACE, self.ownership.lost, why)
 
     async def _take_floor(self, epoch: int) -> None:
         """This node now owns the floor's lease: it takes the floor back from storage and

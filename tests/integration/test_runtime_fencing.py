@@ -37,7 +37,7 @@ async def test_a_deposed_owners_move_is_fenced_and_seen_by_no_one() -> None:
     assert epoch == 1
     runtime.fence = epoch
     told: list[str] = []
-    runtime.on_fenced = told.append
+    runtime.on_unstored = told.append
     await runtime.start()
     await runtime.command(LogIn(AgentProfile("a1", "A1", frozenset({campaign_id}))))
     await runtime.command(SelectExtension("a1", Extension("SIP 1001", "1001")))

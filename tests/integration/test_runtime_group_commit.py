@@ -1,7 +1,7 @@
 """The runtime's group commit: moves decided while a write is under way are stored together,
 in the order decided, each acknowledged only once stored and published; a write that fails
-fails its moves and the moves decided on top of them, and the numbering goes on from what is
-stored."""
+fails its moves and the moves decided on top of them, and the runtime decides nothing more
+(the floor in memory took moves storage never saw)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from agentbar.drivers.bus.memory import MemoryBus
 from agentbar.drivers.telephony.simulator import Simulator
 from agentbar.ids import new_id
 from agentbar.ports import EventLog, StoredMove
-from agentbar.services.runtime import Runtime
+from agentbar.services.runtime import OwnerUnreachable, Runtime
 from tests.support.memory_storage import MemoryStorage
 
 AGENTS = [f"a{n}" for n in range(1, 7)]
@@ -119,10 +119,12 @@ async def test_moves_decided_during_a_write_are_stored_together_and_each_acked_o
     await floor.runtime.stop()
 
 
-async def test_a_failed_write_fails_the_moves_decided_on_top_of_it_and_numbering_goes_on() -> None:
+async def test_a_failed_write_fails_the_moves_decided_on_top_of_it_and_halts_the_floor() -> None:
     floor = Floor()
     await floor.start()
     stored = await floor.stored_seqs()
+    told: list[str] = []
+    floor.runtime.on_unstored = told.append
     floor.log.hold = asyncio.Event()
     floor.log.fail_next = True
     failing = asyncio.create_task(floor.runtime.command(GoReady("a1")))
@@ -131,12 +133,13 @@ async def test_a_failed_write_fails_the_moves_decided_on_top_of_it_and_numbering
     await asyncio.sleep(0)
     floor.log.hold.set()
     for task in (failing, behind):
-        with pytest.raises(OSError, match="the database went away"):
+        with pytest.raises(OwnerUnreachable, match="could not be stored") as refused:
             await task
+        assert isinstance(refused.value.__cause__, OSError)
     assert await floor.stored_seqs() == stored
-
-    floor.log.hold = None
-    await floor.runtime.command(TakeBreak("a3", "Lunch"))
-    seqs = await floor.stored_seqs()
-    assert seqs == [*stored, stored[-1] + 1]
+    assert told == [
+        "a move could not be stored, so memory is ahead of storage (the database went away)"
+    ]
+    with pytest.raises(OwnerUnreachable, match="starting over"):  # it decides nothing more
+        await floor.runtime.command(TakeBreak("a3", "Lunch"))
     await floor.runtime.stop()

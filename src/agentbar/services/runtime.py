@@ -96,6 +96,12 @@ class _Move:
         )
 
 
+def _unstored_reason(failed: Exception) -> str:
+    if isinstance(failed, Fenced):
+        return str(failed)
+    return f"a move could not be stored, so memory is ahead of storage ({failed})"
+
+
 class Runtime:
     def __init__(
         self,
@@ -134,8 +140,12 @@ class Runtime:
         self.started = False
         self.fence: int | None = None
         """The floor lease's epoch this process decides under; every write carries it."""
-        self.on_fenced: Callable[[str], None] | None = None
-        """Told when a write comes back fenced: another node owns the floor now."""
+        self.halted: str | None = None
+        """Why this process decides nothing more: a move could not be stored."""
+        self.on_unstored: Callable[[str], None] | None = None
+        """Told when a move could not be stored: fenced (another node owns the floor now), or
+        the write failed. Either way the floor in memory holds moves storage does not, and
+        this process must not go on deciding from it."""
 
     async def restore(self) -> int:
         """Take back the floor the last process stored (call once, after the center is
@@ -205,6 +215,7 @@ class Runtime:
             answer = await self._ask_owner(NoteAsk(kind, agent_id, data))
             assert answer.envelope is not None
             return answer.envelope
+        self._refuse_if_halted()
         envelope = self._envelope(kind, self._clock.now(), agent_id, None, data)
         await self._stored([envelope], Outcome())
         return envelope
@@ -319,6 +330,7 @@ class Runtime:
         await self._inbox.join()
 
     async def _apply(self, decide: Callable[[float], Outcome]) -> Outcome:
+        self._refuse_if_halted()
         now = self._clock.now()
         outcome = decide(now)  # a DomainError here has changed nothing
         envelopes = [
@@ -327,6 +339,12 @@ class Runtime:
         ]
         await self._stored(envelopes, outcome)
         return outcome
+
+    def _refuse_if_halted(self) -> None:
+        if self.halted is not None:
+            raise OwnerUnreachable(
+                "the floor is starting over from storage; nothing was done, try again"
+            )
 
     async def _stored(
         self, envelopes: list[Envelope], outcome: Outcome, *, reconfigured: bool = False
@@ -348,9 +366,10 @@ class Runtime:
     async def _record(self, batch: list[_Move]) -> bool:
         """Store a batch, fenced by this process's lease epoch. A write that fails stores
         nothing of the batch and fails every move decided after it too (they were decided on
-        top of it), leaving the numbering where it was before the batch; one refused by the
-        fence means another node decides now: this one stops (nothing is published or
-        carried out)."""
+        top of it), leaving the numbering where it was before the batch. Nothing of them is
+        published or carried out, but the floor in memory has taken them: `on_unstored` is
+        told, and the process stops deciding (another node owns the floor if the write was
+        fenced; else this process starts over from storage)."""
         try:
             await self._storage.record_moves([move.stored for move in batch], fence=self.fence)
             return True
@@ -360,13 +379,20 @@ class Runtime:
             numbered = [e.seq for move in failing for e in move.envelopes]
             if numbered:
                 self._seq = min(numbered) - 1
-            if isinstance(failed, Fenced) and self.on_fenced is not None:
-                self.on_fenced(str(failed))
+            told: BaseException = failed
+            if isinstance(failed, Exception):
+                self.halted = _unstored_reason(failed)
+                log.error("%s", self.halted)
+                if not isinstance(failed, Fenced):
+                    told = OwnerUnreachable("the change could not be stored; nothing was done")
+                    told.__cause__ = failed
+                if self.on_unstored is not None:
+                    self.on_unstored(self.halted)
             for move in failing:
                 if isinstance(failed, asyncio.CancelledError):
                     move.done.cancel()
                 elif not move.done.done():
-                    move.done.set_exception(failed)
+                    move.done.set_exception(told)
             if not isinstance(failed, Exception):
                 raise
             return False
