@@ -366,19 +366,15 @@ class Runtime:
     async def _record(self, batch: list[_Move]) -> bool:
         """Store a batch, fenced by this process's lease epoch. A write that fails stores
         nothing of the batch and fails every move decided after it too (they were decided on
-        top of it), leaving the numbering where it was before the batch. Nothing of them is
-        published or carried out, but the floor in memory has taken them: `on_unstored` is
-        told, and the process stops deciding (another node owns the floor if the write was
-        fenced; else this process starts over from storage)."""
+        top of it). Nothing of them is published or carried out, but the floor in memory has
+        taken them: `on_unstored` is told, and the process stops deciding (another node owns
+        the floor if the write was fenced; else this process starts over from storage)."""
         try:
             await self._storage.record_moves([move.stored for move in batch], fence=self.fence)
             return True
         except BaseException as failed:
             failing = batch + self._queued
             self._queued = []
-            numbered = [e.seq for move in failing for e in move.envelopes]
-            if numbered:
-                self._seq = min(numbered) - 1
             told: BaseException = failed
             if isinstance(failed, Exception):
                 self.halted = _unstored_reason(failed)
