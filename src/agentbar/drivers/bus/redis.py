@@ -135,8 +135,10 @@ async def resubscribed(
 ) -> aioredis.client.PubSub:
     """A broken subscription closed, and a new one once Redis takes it, after a pause that
     grows with each failed attempt."""
+    # Typed through a Callable: redis-py annotates aclose only from 8.2 on.
+    close: Callable[[], Awaitable[None]] = broken.aclose
     with contextlib.suppress(RedisError, OSError):
-        await broken.aclose()  # type: ignore[no-untyped-call]
+        await close()
     while True:
         await asyncio.sleep(RETRY_PAUSES[min(attempt, len(RETRY_PAUSES) - 1)])
         attempt += 1
