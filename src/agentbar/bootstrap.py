@@ -51,6 +51,7 @@ from agentbar.services.runtime import RECONFIGURE, Runtime
 from agentbar.services.sandbox import SandboxCalls
 from agentbar.services.sessions import Sessions
 from agentbar.services.supervision import Supervision
+from agentbar.services.unseen_events import UnseenEvents
 from agentbar.services.webhooks import WebhookReceivers, Webhooks
 from agentbar.web.app_services import AppServices
 from agentbar.web.security import AdminToken
@@ -119,6 +120,10 @@ class Container:
         )
 
     @cached_property
+    def unseen_events(self) -> UnseenEvents:
+        return UnseenEvents(self.storage.events, self.bus)
+
+    @cached_property
     def cluster(self) -> Cluster:
         return Cluster(
             self.ownership, self.storage.lease, self.clock, serving=lambda: self.runtime.ready
@@ -139,6 +144,7 @@ class Container:
             sessions=self.sessions,
             desk=self.desk,
             event_replay=EventReplay(self.storage.events),
+            unseen_events=self.unseen_events,
             crm_settings=self.crm_settings,
             provisioning=self.provisioning,
             leads=self.leads,
@@ -189,6 +195,7 @@ class Container:
             see=see,
             # A reload may follow a new owner, which knows none of this node's sockets yet.
             loaded=self.sessions.report_sockets,
+            reloaded=self.unseen_events.reloaded,
         )
         self.runtime.door = door
         door.start()
@@ -215,10 +222,12 @@ class Container:
         """This node now owns the floor's lease: it takes the floor back from storage and
         serves it, every write fenced by `epoch`. A door stops following the last owner's
         floor first: what it takes over is what storage holds."""
+        followed_up_to: int | None = None
         if self.runtime.door is not None:
             # Still a door until the runtime starts: what its clients ask meanwhile waits in
             # the link for this node to serve it.
             await self.runtime.door.stop()
+            followed_up_to = self.runtime.door.followed_up_to
             self.runtime.center.forget_floor()
         self.runtime.fence = epoch
         self.runtime.center.configure(
@@ -228,6 +237,10 @@ class Container:
         )
         # The live floor is stored with every move: take it back, sessions and calls included.
         restored = await self.runtime.restore()
+        if followed_up_to is not None:
+            # The last owner may have died between storing events and publishing them.
+            self.unseen_events.reloaded(followed_up_to, await self.storage.events.last_seq())
+        await self.runtime.announce()  # before any other move of this epoch
         await self.runtime.start()
         kept, ended = await self.sessions.resume_left_over()
         if restored or kept or ended:

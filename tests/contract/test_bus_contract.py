@@ -135,6 +135,33 @@ async def test_an_event_published_on_one_node_reaches_subscribers_on_another(
     await owner.stop()
 
 
+@pytest.mark.redis
+async def test_an_event_delivered_here_reaches_this_nodes_subscribers_only(
+    redis: RedisServer,
+) -> None:
+    channel = f"test-events-{next(_channels)}"
+    here, there = RedisBus(redis.url, channel=channel), RedisBus(redis.url, channel=channel)
+    await here.start()
+    await there.start()
+    on_here, on_there = here.subscribe("agent:a1"), there.subscribe("agent:a1")
+    unseen, published = an_event("a1"), an_event("a1")
+    here.deliver_here(unseen)
+    await here.publish(published)
+    assert await received(on_here, 2) == [unseen, published]
+    assert await received(on_there, 1) == [published]  # the event delivered here never went
+    await there.stop()
+    await here.stop()
+
+
+async def test_deliver_here_reaches_the_agents_subscribers_like_publish(bus: EventBus) -> None:
+    mine, other = bus.subscribe("agent:a1"), bus.subscribe("agent:a2")
+    envelope = an_event("a1")
+    bus.deliver_here(envelope)
+    await bus.publish(an_event("a2"))
+    assert await received(mine, 1) == [envelope]
+    assert [e.agent_id for e in await received(other, 1)] == ["a2"]
+
+
 async def ping_until_ready(bus: EventBus) -> None:
     """Readiness is polled, as a load balancer polls /readyz."""
     async with asyncio.timeout(10):

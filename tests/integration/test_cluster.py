@@ -87,10 +87,11 @@ def cluster_of(
     names: list[str],
     database_port: dict[str, int] | None = None,
     env: dict[str, str] | None = None,
+    redis_port: dict[str, int] | None = None,
 ) -> Iterator[Cluster]:
     """The first node is started first, so it owns the floor; the rest follow it. A node named
-    in `database_port` reaches PostgreSQL through that port (a proxy a test can cut); `env`
-    adds to every node's environment."""
+    in `database_port` (`redis_port`) reaches PostgreSQL (Redis) through that port: a proxy a
+    test can cut. `env` adds to every node's environment."""
     url = postgres.new_database()
     ports = {name: free_port() for name in names}
     with ExitStack() as stack:
@@ -99,11 +100,14 @@ def cluster_of(
             node_url = url
             if database_port and name in database_port:
                 node_url = url.replace(f":{postgres.port}/", f":{database_port[name]}/")
+            node_redis_url = redis.url
+            if redis_port and name in redis_port:
+                node_redis_url = redis.url.replace(f":{redis.port}", f":{redis_port[name]}")
             node_env = {
                 **(env or {}),
                 "AGENTBAR_DATABASE_URL": node_url,
                 "AGENTBAR_BUS": "redis",
-                "AGENTBAR_REDIS_URL": redis.url,
+                "AGENTBAR_REDIS_URL": node_redis_url,
                 "AGENTBAR_NODE_ID": name,
                 "AGENTBAR_LEASE_SECONDS": str(LEASE),
             }

@@ -46,6 +46,7 @@ class Copy:
             last_seq=self._no_seq,
             see=lambda envelope: None,
             loaded=self.loaded.set,
+            reloaded=lambda followed, stored: None,
         )
 
     async def _nothing(self) -> None:

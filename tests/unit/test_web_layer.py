@@ -48,6 +48,7 @@ def stand_in_services(provisioning: StandInProvisioning) -> AppServices:
         sessions=unused,
         desk=unused,
         event_replay=unused,
+        unseen_events=unused,
         crm_settings=unused,
         provisioning=cast(Provisioning, provisioning),
         leads=unused,

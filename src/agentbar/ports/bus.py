@@ -38,4 +38,9 @@ class EventBus(Protocol):
 
     async def publish(self, envelope: Envelope) -> None: ...
 
+    def deliver_here(self, envelope: Envelope) -> None:
+        """Hand a stored event to this node's subscribers only: one the bus may never have
+        carried (see `services.unseen_events`)."""
+        ...
+
     def subscribe(self, topic: str) -> Subscription: ...

@@ -70,8 +70,9 @@ class FloorAnswer:
 
     epoch: int
     moved_to: int
-    """The number of the last move the owner had published when it answered: the door
-    reads its copy once that move is in it, so a command's effect is visible after it."""
+    """The number of the last move the owner had published when it answered (0 when none
+    was published while it carried the ask out): the door reads its copy once that move is
+    in it, so a command's effect is visible after it."""
     events: list[Event] | None = None
     leads: list[Lead] = field(default_factory=list)
     envelope: Envelope | None = None

@@ -43,6 +43,7 @@ class Door:
         last_seq: Callable[[], Awaitable[int]],
         see: Callable[[Envelope], None],
         loaded: Callable[[], None],
+        reloaded: Callable[[int, int], None],
     ) -> None:
         self._center = center
         self._link = link
@@ -52,6 +53,7 @@ class Door:
         self._last_seq = last_seq
         self._see = see
         self._loaded_hook = loaded
+        self._reloaded = reloaded
         self._seq = 0
         """The copy holds every event up to this `seq` (and what its move changed)."""
         self._held: tuple[int, int] | None = None
@@ -73,6 +75,11 @@ class Door:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+
+    @property
+    def followed_up_to(self) -> int:
+        """The copy holds every event up to this `seq`."""
+        return self._seq
 
     def mark(self) -> int:
         """Taken when an answer arrives: a load begun after it includes what was answered."""
@@ -147,6 +154,9 @@ class Door:
         self._center.follow(
             FloorChanges(agents=image.agents, calls=image.calls, queues=image.queues), leads
         )
+        if begun > 1:  # before the first load this node has no socket to have missed events
+            # Before `_seq` moves: a socket waiting for the copy must find the range then.
+            self._reloaded(self._seq, stored_up_to)
         async with self._changed:
             self._held = None if after is None else (after.epoch, after.number)
             self._chained = False

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentbar.domain.center import Center, Outcome
 from agentbar.domain.model.commands import Command, RecoverFloor, Signal, TimerFired
+from agentbar.domain.model.durable import FloorChanges
 from agentbar.domain.model.errors import DomainError
 from agentbar.domain.model.instructions import CancelTimer, Instruction, StartTimer
 from agentbar.ports import (
@@ -260,6 +261,15 @@ class Runtime:
         else:
             await self._stored([], Outcome(), reconfigured=True)
 
+    async def announce(self) -> None:
+        """Tell the doors this node owns the floor now, as a move that changes nothing: each
+        reloads its copy from storage at once, not at this owner's first real move, which may
+        be long in coming while the copy lacks what the last owner stored and never told."""
+        if self._link is None or self.fence is None:
+            return
+        self._moves += 1
+        await self._link.publish(FloorMove(self.fence, self._moves, FloorChanges()))
+
     def serve_doors(self) -> None:
         """This node owns the floor: carry out what the doors ask."""
         if self._link is not None:
@@ -279,18 +289,26 @@ class Runtime:
 
     async def _answer_door(self, ask: FloorAsk) -> FloorAnswer:
         epoch = self.fence or 0
+        told_before = self._moves
+
+        def moved_to() -> int:
+            # The door waits until its copy holds this move. An ask that moved nothing has
+            # nothing to wait for: a door loaded after this owner's last move cannot know
+            # that it holds it, and would wait in vain.
+            return self._moves if self._moves > told_before else 0
+
         try:
             if isinstance(ask, CommandAsk):
                 outcome = await self.command(ask.command)
                 leads = list(outcome.leads.values())
-                return FloorAnswer(epoch, self._moves, events=outcome.events, leads=leads)
+                return FloorAnswer(epoch, moved_to(), events=outcome.events, leads=leads)
             if isinstance(ask, NoteAsk):
                 envelope = await self.note(ask.kind, ask.agent_id, ask.data)
-                return FloorAnswer(epoch, self._moves, envelope=envelope)
+                return FloorAnswer(epoch, moved_to(), envelope=envelope)
             result = await self._services[ask.name](ask.args)
-            return FloorAnswer(epoch, self._moves, result=result)
+            return FloorAnswer(epoch, moved_to(), result=result)
         except DomainError as refusal:
-            return FloorAnswer(epoch, self._moves, refusal=refusal)
+            return FloorAnswer(epoch, moved_to(), refusal=refusal)
 
     async def _tell_doors(
         self, envelopes: list[Envelope], outcome: Outcome, *, reconfigured: bool = False

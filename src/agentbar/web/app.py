@@ -87,6 +87,7 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
         desk=services.desk,
         runtime=services.runtime,
         event_replay=services.event_replay,
+        unseen_events=services.unseen_events,
         bus=services.bus,
     )
 

@@ -21,6 +21,7 @@ from agentbar.services.runtime import Runtime
 from agentbar.services.sandbox import SandboxCalls
 from agentbar.services.sessions import Sessions
 from agentbar.services.supervision import Supervision
+from agentbar.services.unseen_events import UnseenEvents
 from agentbar.services.webhooks import WebhookReceivers
 from agentbar.web.security import AdminToken
 
@@ -37,6 +38,7 @@ class AppServices:
     sessions: Sessions
     desk: Desk
     event_replay: EventReplay
+    unseen_events: UnseenEvents
     crm_settings: CrmSettings
     provisioning: Provisioning
     leads: LeadIntake

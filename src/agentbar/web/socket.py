@@ -31,12 +31,13 @@ from agentbar.domain.model.handoffs import ConferenceKind, TransferKind
 from agentbar.ids import new_id
 from agentbar.origins import origin_of
 from agentbar.phones import normalize_phone
-from agentbar.ports import Envelope, EventBus, Subscription
+from agentbar.ports import Envelope, EventBus, Subscription, SubscriptionClosed
 from agentbar.services.crm_settings import CrmSettings
 from agentbar.services.desk import Desk
 from agentbar.services.event_replay import EventReplay
 from agentbar.services.runtime import Runtime
 from agentbar.services.sessions import INVALID_SESSION, LoginFailed, Session, Sessions
+from agentbar.services.unseen_events import UnseenEvents
 from agentbar.web import frames as f
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class ToolbarServices:
     desk: Desk
     runtime: Runtime
     event_replay: EventReplay
+    unseen_events: UnseenEvents
     bus: EventBus
 
 
@@ -87,6 +89,11 @@ class ToolbarSocket:
         self._forwarder: asyncio.Task[None] | None = None
         self._subscription: Subscription | None = None
         self._replay: list[Envelope] = []
+        self._unseen_seen = 0
+        """How many ranges of unseen events (`UnseenEvents.found`) this socket has sent from."""
+        self._sent = 0
+        """The seq of the last event sent: events arrive in order, so any at or below it is
+        a copy (the live one of a replayed or unseen event)."""
         self._view: dict[str, Any] | None = None
         """The agent's view as this toolbar last received it (snapshot or `view` frame)."""
         self._too_far_behind = False
@@ -209,6 +216,7 @@ class ToolbarSocket:
             raise INVALID_SESSION  # it ended between the login (or resume) and now
         # Subscribe before reading the snapshot so nothing falls between the two.
         subscription = self._c.bus.subscribe(f"agent:{session.agent_id}")
+        self._unseen_seen = self._c.unseen_events.found
         try:
             snapshot = await self._c.desk.snapshot(session.agent_id)
             if last_seq is not None:
@@ -372,31 +380,70 @@ class ToolbarSocket:
 
     async def _forward(self, subscription: Subscription) -> None:
         assert self._session is not None
-        my_session = self._session.session_id
         replay, self._replay = self._replay, []
-        sent = 0
         try:
             for missed in replay:
                 await self._send(missed.frame())
-                sent = missed.seq
+                self._sent = missed.seq
             while True:
                 envelope = await subscription.get()
-                if envelope.kind == "session.started" or envelope.seq <= sent:
+                if envelope.seq <= self._sent:
                     continue
-                if envelope.kind == "session.ended":
-                    if envelope.data.get("sessionId") != my_session:
-                        continue
-                    await self._send(envelope.frame())
-                    if not self._ending_here:
-                        await self._ws.close(
-                            code=CLOSE_SESSION_ENDED, reason=str(envelope.data.get("reason"))[:100]
-                        )
+                # What this node reads of the floor holds the event first: after a reload
+                # from storage, which may find events this socket was never handed.
+                await self._c.runtime.holds(envelope.seq)
+                if self._c.unseen_events.found > self._unseen_seen:
+                    if await self._send_unseen():
+                        return
+                    if envelope.seq <= self._sent:
+                        continue  # sent from storage just now
+                if await self._deliver(envelope):
                     return
-                await self._send(envelope.frame())
-                await self._send_view(envelope.seq)
         except Exception:  # the subscription closed (too slow) or the socket went away
             if self._ws.application_state is WebSocketState.CONNECTED:
                 await self._ws.close(code=1013, reason="fell behind; reconnect and resume")
+
+    async def _send_unseen(self) -> bool:
+        """Send, from storage, the agent's events this node may have missed and this socket has
+        not sent; True once the socket is done (its session ended, or too much was missed)."""
+        assert self._session is not None
+        seen = self._c.unseen_events.found
+        found = self._c.unseen_events.since(self._unseen_seen)
+        self._unseen_seen = seen
+        if found is None:
+            return False
+        after, up_to = found
+        missed = await self._c.event_replay.missed_by(
+            self._session.agent_id, max(after, self._sent), MAX_REPLAY + 1
+        )
+        if len(missed) > MAX_REPLAY:
+            raise SubscriptionClosed("too many unseen events: the toolbar resumes instead")
+        for envelope in missed:
+            if envelope.seq > up_to:
+                break
+            if await self._deliver(envelope):
+                return True
+        return False
+
+    async def _deliver(self, envelope: Envelope) -> bool:
+        """Send one event and the view after it; True once the socket is done (its session
+        ended)."""
+        assert self._session is not None
+        if envelope.kind == "session.started":
+            return False
+        if envelope.kind == "session.ended":
+            if envelope.data.get("sessionId") != self._session.session_id:
+                return False
+            await self._send(envelope.frame())
+            if not self._ending_here:
+                await self._ws.close(
+                    code=CLOSE_SESSION_ENDED, reason=str(envelope.data.get("reason"))[:100]
+                )
+            return True
+        await self._send(envelope.frame())
+        self._sent = envelope.seq
+        await self._send_view(envelope.seq)
+        return False
 
     async def _send_view(self, seq: int) -> None:
         """The agent's view after the event `seq`, if it changed (a logged-out agent has none)."""

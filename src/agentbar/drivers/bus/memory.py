@@ -22,5 +22,8 @@ class MemoryBus:
     async def publish(self, envelope: Envelope) -> None:
         self._fanout.deliver(envelope)
 
+    def deliver_here(self, envelope: Envelope) -> None:
+        self._fanout.deliver(envelope)
+
     def subscribe(self, topic: str) -> LocalSubscription:
         return self._fanout.subscribe(topic)

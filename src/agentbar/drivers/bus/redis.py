@@ -95,6 +95,9 @@ class RedisBus:
             log.warning("publishing to Redis failed (%s): resuming this node's sockets", error)
             self._fanout.close_all()
 
+    def deliver_here(self, envelope: Envelope) -> None:
+        self._fanout.deliver(envelope)
+
     def subscribe(self, topic: str) -> LocalSubscription:
         return self._fanout.subscribe(topic)
 
