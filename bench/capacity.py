@@ -35,8 +35,9 @@ import httpx
 from bench.calls import generate
 from bench.drill_cluster import cluster_view, start_nodes
 from bench.drill_common import PostgresStore, SqliteStore, Store, drain, launch, stop, wait_for
-from bench.load import Door, Fleet, summarise_calls, workers_for
+from bench.load import Door, Fleet, start_profiler, summarise_calls, workers_for
 from bench.machine import cpu_seconds
+from bench.profile import share_under
 from bench.server import ADMIN_TOKEN, CAMPAIGN, provision, provision_database
 from examples.services.ports import free_port
 from examples.services.postgres import postgres_server
@@ -49,6 +50,11 @@ KEPT_UP = 0.9
 GOAL_RATIO = 0.35
 """The goal: the owner's CPU per call, with the sockets on other nodes, at most this share of
 one node's (PostgreSQL) at the same offered rate."""
+PROFILED = ("postgresql", "three-nodes")
+"""The setups the ramp profiles after it ends, for what limits the owner's share."""
+WRITE_FRAME = "record_moves (agentbar/drivers/storage/events.py"
+"""The storage write of a batch of moves: its share of a node's samples is the write's share of
+its CPU (py-spy leaves out a thread waiting on a socket)."""
 SETTLE_S = 0.5
 """After the drain: the last dispositions' answers reach their agents before the meters stop."""
 SERVING_TIMEOUT_S = 10.0
@@ -199,6 +205,7 @@ def _run_setup(name: str, plan: CapacityPlan, work: Path) -> dict[str, Any]:
             if step["over_bar"]:
                 break
         sockets = _sockets_by_node(target)  # the nodes' counts, refreshed since the logins
+        profiled = _profiled_step(target, fleet, plan, work) if name in PROFILED else None
         fleet.stop()
     under = [k for k, step in enumerate(steps) if not step["over_bar"]]
     return {
@@ -209,6 +216,27 @@ def _run_setup(name: str, plan: CapacityPlan, work: Path) -> dict[str, Any]:
         "steps": steps,
         "ceiling_step": under[-1] if under else None,
         "bar_passed": bool(steps[-1]["over_bar"]),
+        "profiled": profiled,
+    }
+
+
+def _profiled_step(target: Target, fleet: Fleet, plan: CapacityPlan, work: Path) -> dict[str, Any]:
+    """One more step at the ramp's first rate, apart from it, with py-spy sampling every node:
+    each node's CPU per call and the share of it spent in the storage write."""
+    raws = {node.id: work / f"profile-{node.id}.txt" for node in target.nodes}
+    profilers = [start_profiler(node.pid, raws[node.id], plan.step_s) for node in target.nodes]
+    step = _step(target, fleet, plan, plan.start_rate)
+    for profiler in profilers:
+        if profiler is not None:
+            profiler.wait(timeout=plan.step_s + 60)
+    shares = {
+        node: share_under(raw, WRITE_FRAME) if raw.exists() else float("nan")
+        for node, raw in raws.items()
+    }
+    return {
+        "offered_per_s": plan.start_rate,
+        "cpu_ms_per_call_by_node": step["cpu_ms_per_call_by_node"],
+        "write_share_by_node": shares,
     }
 
 
@@ -308,4 +336,28 @@ def owner_share(setups: dict[str, Any]) -> dict[str, Any] | None:
         "at_offered_per_s": at["offered_per_s"],
         "ratio": at["ratio"],
         "met": at["ratio"] <= GOAL_RATIO,
+        "write": _write_bound(single, three, owner, alone),
+    }
+
+
+def _write_bound(
+    single: dict[str, Any], three: dict[str, Any], owner: str, alone: str
+) -> dict[str, Any] | None:
+    """What the storage write alone costs per call, on the owner and on the single node, from
+    the profiled steps: the owner writes every move as the single node does, so the write's
+    cost over the single node's whole CPU per call is a floor under the owner's share."""
+    mine, theirs = three.get("profiled"), single.get("profiled")
+    if not mine or not theirs:
+        return None
+    owner_cpu = mine["cpu_ms_per_call_by_node"][owner]
+    alone_cpu = theirs["cpu_ms_per_call_by_node"][alone]
+    owner_write = owner_cpu * mine["write_share_by_node"][owner]
+    alone_write = alone_cpu * theirs["write_share_by_node"][alone]
+    return {
+        "offered_per_s": mine["offered_per_s"],
+        "owner_cpu_ms_per_call": owner_cpu,
+        "owner_write_ms_per_call": owner_write,
+        "single_cpu_ms_per_call": alone_cpu,
+        "single_write_ms_per_call": alone_write,
+        "owner_write_over_single_cpu": owner_write / alone_cpu if alone_cpu > 0 else float("nan"),
     }

@@ -80,6 +80,25 @@ def _owner_share(c: dict[str, Any]) -> list[str]:
         f"{_f(at['single_cpu_ms_per_call'], 2)} ms for one node on PostgreSQL at the same rate: "
         f"**{at['ratio']:.0%}** (goal ≤ {share['goal']:.0%}): {verdict}. At each rate both ramps "
         f"reached: {rows}.",
+        *_write_bound(share.get("write")),
+    ]
+
+
+def _write_bound(write: dict[str, Any] | None) -> list[str]:
+    if write is None:
+        return []
+    return [
+        "",
+        f"*What limits it*: one more step at {write['offered_per_s']:g} calls/s after each "
+        f"ramp, with py-spy (`record --nonblocking --rate 200`) on every node, measures the "
+        f"storage write of the moves (`EventLog.record_moves`: one fenced transaction per "
+        f"batch). It costs {_f(write['owner_write_ms_per_call'], 2)} ms per call on the owner "
+        f"(of {_f(write['owner_cpu_ms_per_call'], 2)}) and "
+        f"{_f(write['single_write_ms_per_call'], 2)} ms on the single node (of "
+        f"{_f(write['single_cpu_ms_per_call'], 2)}). The owner writes every move as the single "
+        f"node does, so the write alone is **{write['owner_write_over_single_cpu']:.0%}** of the "
+        f"single node's CPU per call: the owner's share cannot go below that, whatever the "
+        f"doors take over, while the write costs this much.",
     ]
 
 

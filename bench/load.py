@@ -116,7 +116,7 @@ def run_point(
         rss_after = rss_bytes(server.pid)
 
         cpu_before = cpu_seconds(server.pid)
-        profiler = _start_profiler(server.pid, profile_to, point.duration_s)
+        profiler = start_profiler(server.pid, profile_to, point.duration_s)
         stop = threading.Event()
         generated: list[Generated] = []
         thread = threading.Thread(
@@ -152,7 +152,7 @@ def run_point(
     }
 
 
-def _start_profiler(pid: int, out: Path | None, duration: float) -> subprocess.Popen[bytes] | None:
+def start_profiler(pid: int, out: Path | None, duration: float) -> subprocess.Popen[bytes] | None:
     if out is None:
         return None
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -50,3 +50,16 @@ def top_entries(raw: Path, limit: int = 15) -> dict[str, Any]:
             if "(agentbar/" in name and "agentbar/__main__" not in name and "cli.py" not in name
         ][:limit],
     }
+
+
+def share_under(raw: Path, needle: str) -> float:
+    """The share (0..1) of the samples whose stack has a frame naming `needle`."""
+    total = under = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        total += int(count_text)
+        if needle in stack:
+            under += int(count_text)
+    return under / total if total else float("nan")

@@ -74,3 +74,9 @@ def test_quick_capacity_ramp_on_three_nodes(tmp_path: Path) -> None:
     assert share["owner"] == owner
     assert share["ratio"] > 0
     assert "Owner's CPU per call with the sockets on other nodes" in report
+    # The profiled steps find the storage write on both: a share of the CPU, never all of it.
+    write = share["write"]
+    assert write is not None, json.dumps(capacity, indent=1)
+    assert 0 < write["owner_write_ms_per_call"] < write["owner_cpu_ms_per_call"]
+    assert 0 < write["single_write_ms_per_call"] < write["single_cpu_ms_per_call"]
+    assert "*What limits it*" in report
