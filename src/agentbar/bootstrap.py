@@ -185,6 +185,11 @@ class Container:
             self.supervision.see(envelope)
             self.sessions.see(envelope)
 
+        def loaded() -> None:
+            # A reload may follow a new owner, which knows none of this node's sockets yet.
+            self.sessions.report_sockets()
+            self.supervision.reloaded()
+
         door = Door(
             self.runtime.center,
             self.link,
@@ -193,8 +198,7 @@ class Container:
             pending_leads=self.storage.leads.pending_leads,
             last_seq=self.storage.events.last_seq,
             see=see,
-            # A reload may follow a new owner, which knows none of this node's sockets yet.
-            loaded=self.sessions.report_sockets,
+            loaded=loaded,
             reloaded=self.unseen_events.reloaded,
         )
         self.runtime.door = door
@@ -240,6 +244,7 @@ class Container:
         if followed_up_to is not None:
             # The last owner may have died between storing events and publishing them.
             self.unseen_events.reloaded(followed_up_to, await self.storage.events.last_seq())
+            self.supervision.reloaded()
         await self.runtime.announce()  # before any other move of this epoch
         await self.runtime.start()
         kept, ended = await self.sessions.resume_left_over()

@@ -3,6 +3,7 @@ coalesced into one frame per interval holding only what changed."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from typing import Any
 
@@ -197,3 +198,23 @@ def test_nothing_is_kept_or_scheduled_while_no_supervisor_watches() -> None:
     assert floor.supervision.feeds == 0
     floor.run(cmd.AgentAnswered("call-1"))
     assert floor.clock.next_due() is None
+
+
+async def test_after_a_reload_a_watching_supervisor_gets_a_whole_snapshot() -> None:
+    floor = Floor()
+    floor.log_in("a1")
+    _, feed = floor.supervision.subscribe()
+    # A change no event told this node (the owner stored it, then died before telling it),
+    # found when the floor is reloaded from storage.
+    floor.center.handle(cmd.TakeBreak("a1", "Lunch"), floor.clock.now())
+    floor.supervision.reloaded()
+
+    frame = await asyncio.wait_for(feed.next_frame(floor.clock.now()), 1)
+    assert frame["type"] == "snapshot"
+    assert by(frame["agents"], "agentId")["a1"]["state"] == "break"
+
+    floor.run(cmd.GoReady("a1"))  # and changes follow it as before
+    floor.clock.advance(INTERVAL)
+    frame = await asyncio.wait_for(feed.next_frame(floor.clock.now()), 1)
+    assert frame["type"] == "changes"
+    assert [row["state"] for row in frame["agents"]] == ["ready"]

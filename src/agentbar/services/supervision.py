@@ -95,6 +95,7 @@ class Feed:
         self._supervision = supervision
         self._pending: Changes | None = None
         self._ready = asyncio.Event()
+        self._restart = False
         self.closed = False
 
     def offer(self, changes: Changes) -> None:
@@ -110,13 +111,25 @@ class Feed:
         pending, self._pending = self._pending, None
         return pending
 
-    async def next(self) -> Changes:
-        """The changes not yet taken, once there are any."""
+    def restart(self) -> None:
+        """The floor was reloaded from storage, so changes it never saw as events may be
+        missing here: the next frame is a whole snapshot instead."""
+        self._restart = True
+        self._pending = None
+        self._ready.set()
+
+    async def next_frame(self, now: float) -> dict[str, Any]:
+        """The next frame to send, once there is one: the changes not yet taken, or a
+        snapshot after a restart."""
         while True:
             await self._ready.wait()
+            if self._restart:
+                self._restart = False
+                self._ready.clear()
+                return self._supervision.snapshot()
             pending = self.take()
             if pending is not None:
-                return pending
+                return pending.frame(now)
 
     def close(self) -> None:
         if not self.closed:
@@ -164,6 +177,14 @@ class Supervision:
 
     def forget(self, feed: Feed) -> None:
         self._feeds.discard(feed)
+
+    def reloaded(self) -> None:
+        """The floor read here was (re)loaded from storage — a door's copy reloaded, or the
+        floor taken over — and may hold changes no event told: every watching supervisor gets
+        a whole snapshot."""
+        self._queues = {c: self._queue_row(c) for c in self._center.campaigns}
+        for feed in self._feeds:
+            feed.restart()
 
     @property
     def feeds(self) -> int:

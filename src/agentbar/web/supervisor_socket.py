@@ -106,9 +106,9 @@ class SupervisorSocket:
 
     async def _send_changes(self, feed: Feed) -> None:
         while True:
-            changes = await feed.next()
+            frame = await feed.next_frame(self._clock.now())
             try:
-                await self._ws.send_json(changes.frame(self._clock.now()))
+                await self._ws.send_json(frame)
             except (WebSocketDisconnect, RuntimeError):
                 return  # the page left while we wrote; the reader ends the socket
 
