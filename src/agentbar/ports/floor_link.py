@@ -92,7 +92,9 @@ def start_by(patience: float) -> float:
 
 
 class OwnerUnreachable(DomainError):
-    """No node owning the floor answered in time: nothing was acknowledged."""
+    """No node owning the floor answered in time: nothing was acknowledged. Nothing was done
+    either, unless an owner took the ask and stopped before its answer got out: a client
+    checks (a snapshot, the call's record) before trying again."""
 
     code = "floor_unavailable"
 

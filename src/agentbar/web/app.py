@@ -119,6 +119,6 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
 
 async def _owner_unreachable(request: Request, error: Exception) -> Response:
     """A node passed the request to the floor's owner and none answered in time (a failover):
-    nothing was done, so the client may try again."""
+    not done, unless the owner stopped while doing it (see `OwnerUnreachable`)."""
     message = error.message if isinstance(error, OwnerUnreachable) else str(error)
     return JSONResponse({"detail": message}, status_code=503, headers={"Retry-After": "1"})

@@ -80,7 +80,7 @@ class MemoryFloorLink:
             return await asyncio.wait_for(waiting, patience)
         except TimeoutError:
             raise OwnerUnreachable(
-                "no node owning the floor answered in time; nothing was done, try again"
+                "no node owning the floor answered in time: it was not done, unless an owner stopped while doing it; check before trying again"
             ) from None
 
     def follow(self) -> MoveQueue:

@@ -148,7 +148,7 @@ class RedisFloorLink:
             return await asyncio.wait_for(waiting, patience)
         except (TimeoutError, RedisError) as failed:
             raise OwnerUnreachable(
-                "no node owning the floor answered in time; nothing was done, try again"
+                "no node owning the floor answered in time: it was not done, unless an owner stopped while doing it; check before trying again"
             ) from failed
         finally:
             self._waiting.pop(ask_id, None)
