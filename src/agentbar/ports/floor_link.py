@@ -91,6 +91,13 @@ def start_by(patience: float) -> float:
     return patience - min(ANSWER_ROOM, patience / 2)
 
 
+NO_ANSWER = (
+    "no node owning the floor answered in time: it was not done, unless an owner stopped "
+    "while doing it; check before trying again"
+)
+"""What an ask that timed out tells its client (see `OwnerUnreachable`)."""
+
+
 class OwnerUnreachable(DomainError):
     """No node owning the floor answered in time: nothing was acknowledged. Nothing was done
     either, unless an owner took the ask and stopped before its answer got out: a client

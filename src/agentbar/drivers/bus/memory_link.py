@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from agentbar.drivers.bus.moves import MoveQueue
 from agentbar.ports.floor_link import (
+    NO_ANSWER,
     Answerer,
     FloorAnswer,
     FloorAsk,
@@ -79,9 +80,7 @@ class MemoryFloorLink:
         try:
             return await asyncio.wait_for(waiting, patience)
         except TimeoutError:
-            raise OwnerUnreachable(
-                "no node owning the floor answered in time: it was not done, unless an owner stopped while doing it; check before trying again"
-            ) from None
+            raise OwnerUnreachable(NO_ANSWER) from None
 
     def follow(self) -> MoveQueue:
         def forget(feed: MoveQueue) -> None:

@@ -33,6 +33,7 @@ from agentbar.drivers.bus.floor_wire import (
 from agentbar.drivers.bus.moves import MoveQueue
 from agentbar.drivers.bus.redis import RETRY_PAUSES, resubscribed
 from agentbar.ports.floor_link import (
+    NO_ANSWER,
     Answerer,
     FloorAnswer,
     FloorAsk,
@@ -147,9 +148,7 @@ class RedisFloorLink:
             await self._client.lpush(self._asks_list, json.dumps(doc))
             return await asyncio.wait_for(waiting, patience)
         except (TimeoutError, RedisError) as failed:
-            raise OwnerUnreachable(
-                "no node owning the floor answered in time: it was not done, unless an owner stopped while doing it; check before trying again"
-            ) from failed
+            raise OwnerUnreachable(NO_ANSWER) from failed
         finally:
             self._waiting.pop(ask_id, None)
 
