@@ -73,6 +73,9 @@ def haproxy_config(
     # No `log` line: HAProxy's own warnings and alerts go to its stderr, which is kept in a file.
     # `option redispatch` with `retries`: a request that cannot connect to a node that just
     # stopped (before two checks have failed) is retried on another node, not answered 503.
+    # `timeout check 2s`: a check waits that long for `/readyz` (by default only the 500 ms
+    # between checks), so a node whose loop is busy for a moment — the new owner while every
+    # toolbar of a dead node resumes on it — is not pulled; a dead node refuses at once.
     return f"""\
 global
     maxconn {max_connections()}
@@ -81,6 +84,7 @@ global
 defaults
     mode http
     timeout connect 2s
+    timeout check 2s
     timeout client 60s
     timeout server 60s
     timeout tunnel 1h
