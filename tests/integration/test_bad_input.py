@@ -30,6 +30,9 @@ def stored_counts(server: AgentbarServer) -> tuple[int, int, int]:
         ('{"id": 2, "cmd": "campaign.select"}', "bad_frame", "campaignId: Field required"),
         ('{"id": 3, "cmd": "presence.ready", "extra": 1}', "bad_frame", "extra"),
         ('{"id": 4, "cmd": "presence.break", "reason": 5}', "bad_frame", "reason"),
+        ("[" * 30000 + "]" * 30000, "bad_frame", "nested too deeply"),
+        ('{"id": 5, "cmd": "ping", "x": ' + "[" * 5000 + "]" * 5000 + "}", "bad_frame", "nested"),
+        ('{"id": 6, "cmd": "ping", "x": ' + "[" * 16 + "]" * 16 + "}", "bad_frame", "nested"),
     ],
 )
 def test_a_malformed_frame_is_refused_and_changes_nothing(
@@ -48,6 +51,19 @@ def test_a_malformed_frame_is_refused_and_changes_nothing(
         # The socket stays usable and the agent is where it was: logged in, not ready.
         toolbar.expect_ok("ping")
         assert toolbar.request("auth.logout")["ok"]
+
+
+def test_a_binary_frame_is_refused_and_the_socket_stays(server: AgentbarServer) -> None:
+    with ToolbarClient(server.socket_url, origin=server.base_url) as toolbar:
+        log_in(toolbar)
+        toolbar.connection.send(b'{"id": 1, "cmd": "ping"}')
+        answer = toolbar.next_answer()
+        assert answer["ok"] is False
+        assert answer["error"]["code"] == "bad_frame"
+        assert "text" in answer["error"]["message"]
+        toolbar.expect_ok("ping")
+        assert toolbar.request("auth.logout")["ok"]
+    assert "Traceback" not in server.log()
 
 
 def test_a_command_before_login_is_refused(server: AgentbarServer) -> None:

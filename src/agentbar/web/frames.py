@@ -23,7 +23,10 @@ from pydantic import (
     model_validator,
 )
 
+MAX_DEPTH = 16
+"""How deep arrays and objects may nest in a frame: CRM parameters need a few levels."""
 MAX_FRAME_BYTES = 64 * 1024
+TOO_DEEP = f"frame is nested too deeply (at most {MAX_DEPTH} levels)"
 MAX_CRM_PARAMS_BYTES = 4 * 1024
 
 Text = Annotated[str, Field(max_length=500)]
@@ -299,6 +302,23 @@ class BadFrame(Exception):
         self.frame_id = frame_id
 
 
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than `limit` levels (walked without recursion,
+    so a hostile frame cannot exhaust the stack)."""
+    if not isinstance(value, dict | list):
+        return False
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item  # only these are pending
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                pending.append((child, depth + 1))
+    return False
+
+
 def parse_frame(text: str) -> ClientFrame:
     """A typed frame, or BadFrame naming exactly what is wrong with it."""
     if len(text.encode()) > MAX_FRAME_BYTES:
@@ -307,6 +327,10 @@ def parse_frame(text: str) -> ClientFrame:
         raw: Any = json.loads(text)
     except json.JSONDecodeError as error:
         raise BadFrame("bad_frame", f"frame is not valid JSON: {error.msg}", None) from None
+    except RecursionError:  # deeper than the parser goes
+        raise BadFrame("bad_frame", TOO_DEEP, None) from None
+    if _deeper_than(raw, MAX_DEPTH):
+        raise BadFrame("bad_frame", TOO_DEEP, None)
     if not isinstance(raw, dict):
         raise BadFrame("bad_frame", "a frame must be a JSON object", None)
     frame_id = raw.get("id")

@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 CLOSE_SESSION_ENDED = 4001
 MAX_REPLAY = 500
+BINARY_FRAME = {"code": "bad_frame", "message": "frames are JSON text; a binary frame is not read"}
 """A resuming toolbar further behind than this many events gets a fresh snapshot instead: the
 snapshot is the state already, and the CRM handlers of so many stale events would mislead."""
 UNKNOWN_ERROR = "unknown error occurred please refresh or retry"
@@ -136,7 +137,13 @@ class ToolbarSocket:
         await self._ws.accept()
         try:
             while True:
-                text = await self._ws.receive_text()
+                message = await self._ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                text = message.get("text")
+                if text is None:
+                    await self._send({"re": None, "ok": False, "error": BINARY_FRAME})
+                    continue
                 await self._answer(text)
         except WebSocketDisconnect:
             pass
