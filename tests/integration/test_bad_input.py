@@ -202,3 +202,26 @@ def test_an_unprovisioned_extension_is_refused(server: AgentbarServer) -> None:
         assert answer["error"]["code"] == "unknown_extension"
         assert toolbar.request("presence.ready")["error"]["code"] == "not_set_up"
         assert stored_counts(server) == before
+
+
+def test_a_bad_admin_body_is_named_without_echoing_what_was_sent(server: AgentbarServer) -> None:
+    headers = {"Content-Type": "application/json"}
+    campaign = (
+        '{"kind": "inbound", "dispositions": [{"dispositionClass": "Done", '
+        '"dispositionCodes": ["Sale"]}], "ringTimeout": NaN}'
+    )
+    secret = "s3cr"  # too short to be a password, and never to be repeated back
+    with server.admin() as client:
+        before = client.get("/api/v1/campaigns/Inbound Support").json()
+        answer = client.put("/api/v1/campaigns/Inbound Support", content=campaign, headers=headers)
+        assert answer.status_code == 422, answer.text
+        [problem] = answer.json()["detail"]
+        assert problem["loc"][-1] == "ringTimeout"
+        assert "finite" in problem["msg"]
+        assert client.get("/api/v1/campaigns/Inbound Support").json() == before
+
+        answer = client.put("/api/v1/agents/agent9", json={"name": "Nine", "password": secret})
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["detail"][0]["loc"][-1] == "password"
+        assert secret not in answer.text
+        assert client.get("/api/v1/agents/agent9").status_code == 404

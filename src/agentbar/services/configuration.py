@@ -47,7 +47,7 @@ PlainName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class DispositionClassEntry(Strict):

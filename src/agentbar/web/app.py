@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response, WebSocket
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -56,6 +57,7 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
         retry_after=services.cluster.lease_seconds,
     )
     app.add_exception_handler(OwnerUnreachable, _owner_unreachable)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.include_router(pages.router)
     app.include_router(simulator.router)
     app.include_router(lead_lists.router)
@@ -115,6 +117,14 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+async def _invalid_request(request: Request, error: Exception) -> Response:
+    """422 naming where and why a body is wrong, without echoing what was sent: a password,
+    a multi-megabyte string or a `NaN` (which JSON cannot carry back) stays out of the answer."""
+    assert isinstance(error, RequestValidationError)
+    detail = [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+    return JSONResponse({"detail": detail}, status_code=422)
 
 
 async def _owner_unreachable(request: Request, error: Exception) -> Response:
