@@ -338,3 +338,21 @@ def test_a_configuration_with_any_bad_part_changes_nothing(server: AgentbarServe
         assert admin.put("/api/v1/config", json=swap).json()["applied"] is True
         phones = {e["name"]: e["phone"] for e in admin.get("/api/v1/extensions").json()}
         assert (phones["SIP 1001"], phones["SIP 1002"]) == ("1002", "1001")
+
+
+def test_a_session_resumes_only_from_the_crm_origin_it_was_opened_from(
+    server: AgentbarServer,
+) -> None:
+    with server.admin() as admin:
+        admin.put("/api/v1/origins", json={"origins": [NEW_CRM]}).raise_for_status()
+    with toolbar_for(server) as toolbar:
+        login = login_with(toolbar, "agent1", "agent1", "AUTH_TYPE_PASSWORD", CRM_ORIGIN)
+        assert login["ok"], login
+    with toolbar_for(server) as elsewhere:
+        refused = elsewhere.request("auth.resume", token=login["token"], crmOrigin=NEW_CRM)
+        assert refused["ok"] is False
+        assert refused["error"]["code"] == "invalid_session"
+        assert CRM_ORIGIN in refused["error"]["message"]
+    with toolbar_for(server) as back:
+        resumed = back.request("auth.resume", token=login["token"], crmOrigin=f"{CRM_ORIGIN}/x")
+        assert resumed["ok"], resumed
