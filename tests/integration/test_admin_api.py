@@ -356,3 +356,15 @@ def test_a_session_resumes_only_from_the_crm_origin_it_was_opened_from(
     with toolbar_for(server) as back:
         resumed = back.request("auth.resume", token=login["token"], crmOrigin=f"{CRM_ORIGIN}/x")
         assert resumed["ok"], resumed
+
+
+def test_the_yaml_export_quotes_what_a_yaml_reader_would_take_for_a_number(
+    server: AgentbarServer,
+) -> None:
+    with server.admin() as admin:
+        for name, phone in (("Exp", "0e0"), ("Neg", "-.0"), ("Hex", "0x1F")):
+            admin.put(f"/api/v1/extensions/{name}", json={"phone": phone}).raise_for_status()
+        exported = admin.get("/api/v1/config", params={"format": "yaml"})
+    exported.raise_for_status()
+    for phone in ("0e0", "-.0", "0x1F"):
+        assert f"phone: '{phone}'" in exported.text, exported.text

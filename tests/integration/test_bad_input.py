@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
@@ -224,4 +226,29 @@ def test_a_bad_admin_body_is_named_without_echoing_what_was_sent(server: Agentba
         assert answer.status_code == 422, answer.text
         assert answer.json()["detail"][0]["loc"][-1] == "password"
         assert secret not in answer.text
+        assert client.get("/api/v1/agents/agent9").status_code == 404
+
+
+@pytest.mark.parametrize("hidden", ["\x00", "\n", "\u202e", "\u200b"])
+def test_a_name_with_control_or_format_characters_is_refused(
+    server: AgentbarServer, hidden: str
+) -> None:
+    """One rule for every name people read: NUL, line breaks, bidi overrides and zero-width
+    characters would hide or reorder what a supervisor or an agent sees."""
+    name = f"Sales{hidden}Team"
+    in_path = quote(name)
+    campaign = {
+        "kind": "inbound",
+        "dispositions": [{"dispositionClass": "Done", "dispositionCodes": ["Sale"]}],
+    }
+    with server.admin() as client:
+        for method, path, body in (
+            ("PUT", f"/api/v1/campaigns/{in_path}", campaign),
+            ("PUT", f"/api/v1/extensions/{in_path}", {"phone": "1009"}),
+            ("PUT", "/api/v1/agents/agent9", {"name": name, "password": "long enough"}),
+            ("PUT", "/api/v1/break-reasons", [{"name": name, "productive": False}]),
+        ):
+            answer = client.request(method, path, json=body)
+            assert answer.status_code == 422, (path, answer.text)
+        assert name not in client.get("/api/v1/campaigns").text
         assert client.get("/api/v1/agents/agent9").status_code == 404

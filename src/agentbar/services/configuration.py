@@ -41,9 +41,19 @@ from agentbar.services.webhooks import Webhooks
 
 FORMAT_VERSION = 1
 
-Name = Annotated[str, Field(min_length=1, max_length=100)]
+READABLE = (
+    r"^[^\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    r"\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]+$"
+)
+"""The one rule for a name people read — campaign, extension, break reason, IVR, disposition,
+an agent's name: no control or format characters (NUL, line breaks, bidi overrides), which
+would hide or reorder what a supervisor or an agent sees. Unicode's control and format
+characters of the Basic Multilingual Plane, spelled out rather than as property classes: the
+pattern is published in the OpenAPI schema, and not every client's regex engine knows classes.
+(`tests/unit/test_names.py` checks it against Unicode's own table.)"""
+Name = Annotated[str, Field(min_length=1, max_length=100, pattern=READABLE)]
+LongName = Annotated[str, Field(min_length=1, max_length=200, pattern=READABLE)]
 AgentId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")]
-PlainName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 
 class Strict(BaseModel):
@@ -70,7 +80,7 @@ class CampaignSettings(Strict):
 
 
 class _Named(Strict):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: LongName
 
 
 class CampaignEntry(CampaignSettings, _Named):
@@ -79,7 +89,7 @@ class CampaignEntry(CampaignSettings, _Named):
 
 class AgentEntry(Strict):
     id: AgentId
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: LongName
     authPolicy: AgentLogin = AgentLogin.ANY
     password: Annotated[str, Field(min_length=8, max_length=500)] | None = None
     """A new password in clear (provisioning by hand); export writes `passwordHash`."""
@@ -93,7 +103,7 @@ class ExtensionEntry(Strict):
 
 
 class IvrEntry(Strict):
-    name: PlainName
+    name: Name
     description: Annotated[str, Field(max_length=200)] | None = None
 
 

@@ -20,6 +20,7 @@ from agentbar.auth.crm_sso import CrmSso, SsoUnavailable
 from agentbar.auth.login_tokens import LoginTokens, TokenClaims, TokenRefused
 from agentbar.auth.passwords import Passwords
 from agentbar.auth.policy import AgentLogin, AuthPolicy
+from agentbar.origins import origin_of
 from agentbar.ports import AgentRecord, Catalog
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,18 @@ class LoginFailed(Exception):
         self.code = code
         self.message = message
         self.counts = counts
+
+
+def same_crm(opened_from: str, resumed_from: str) -> None:
+    """A session resumes only from the CRM origin it was opened from: a token carried to
+    another allowed CRM (in the same tab) does not take the session along, and that CRM logs
+    in for itself."""
+    if origin_of(opened_from) != origin_of(resumed_from):
+        raise LoginFailed(
+            "invalid_session",
+            f"this session was opened from {origin_of(opened_from)}; "
+            "log in again to use the toolbar here",
+        )
 
 
 INVALID_CREDENTIALS = LoginFailed("invalid_credentials", "invalid username or password", True)

@@ -42,11 +42,10 @@ from agentbar.auth.tokens import new_token, token_hash
 from agentbar.domain.model.agent import BUSY_STATES, AgentProfile
 from agentbar.domain.model.commands import ForceLogOut, LogIn, LogOut
 from agentbar.ids import new_id
-from agentbar.origins import origin_of
 from agentbar.ports import Clock, Envelope, SessionStore
 from agentbar.services import audit as a
 from agentbar.services.audit import Audit
-from agentbar.services.credentials import Credentials, LoginFailed, Verified
+from agentbar.services.credentials import Credentials, LoginFailed, Verified, same_crm
 from agentbar.services.crm_logouts import CrmLogouts
 from agentbar.services.login_throttling import FloorThrottle
 from agentbar.services.runtime import Runtime
@@ -256,14 +255,7 @@ class Sessions:
                 raise INVALID_SESSION
             if self._runtime.center.find_agent(record.agent_id) is None:
                 raise INVALID_SESSION
-            if origin_of(record.crm_origin) != origin_of(crm_origin):
-                # A token carried to another CRM (another allowed origin in the same tab)
-                # does not take the session with it: that CRM logs in for itself.
-                raise LoginFailed(
-                    "invalid_session",
-                    f"this session was opened from {origin_of(record.crm_origin)}; "
-                    "log in again to use the toolbar from this CRM",
-                )
+            same_crm(record.crm_origin, crm_origin)
             return Session(record.session_id, record.agent_id, crm_origin)
 
     async def logout(self, session: Session, reason: str = AGENT_LOGOUT) -> None:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentbar.auth.policy import AgentLogin
+from agentbar.services.configuration import READABLE
 from agentbar.services.provisioning import AgentSummary, InvalidConfiguration
 from agentbar.services.sessions import SUPERVISOR_LOGOUT, NoActiveSession
 from agentbar.web.api.answers import ERRORS, NOT_FOUND, refused
@@ -31,7 +32,7 @@ LoggedInAgentId = Annotated[str, Path(min_length=1, max_length=64)]
 
 class AgentBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Annotated[str, Field(min_length=1, max_length=200, pattern=READABLE)]
     password: Annotated[str, Field(min_length=8, max_length=500)] | None = None
     """None (and no passwordHash): the agent logs in by CRM single sign-on or a login token."""
     passwordHash: Annotated[str, Field(max_length=255)] | None = None

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentbar.domain.model.agent import BreakReason
+from agentbar.services.configuration import READABLE
 from agentbar.services.provisioning import InvalidConfiguration
 from agentbar.web.api.answers import ERRORS, refused
 from agentbar.web.deps import ClientDep, ProvisioningDep, require_admin
@@ -22,7 +23,7 @@ router = APIRouter(
 
 class BreakReasonBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: Annotated[str, Field(min_length=1, max_length=100)]
+    name: Annotated[str, Field(min_length=1, max_length=100, pattern=READABLE)]
     productive: bool = False
 
 

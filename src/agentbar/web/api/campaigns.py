@@ -9,7 +9,12 @@ from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel, Field
 
 from agentbar.domain.model.campaign import Campaign, CampaignKind, DialMode, Routing
-from agentbar.services.configuration import CampaignSettings, campaign_entry, campaign_spec
+from agentbar.services.configuration import (
+    READABLE,
+    CampaignSettings,
+    campaign_entry,
+    campaign_spec,
+)
 from agentbar.services.provisioning import InvalidConfiguration
 from agentbar.web.api.answers import ERRORS, NOT_FOUND, refused
 from agentbar.web.deps import ClientDep, ProvisioningDep, require_admin
@@ -21,7 +26,7 @@ router = APIRouter(
     responses=ERRORS,
 )
 
-CampaignName = Annotated[str, Path(min_length=1, max_length=200)]
+CampaignName = Annotated[str, Path(min_length=1, max_length=200, pattern=READABLE)]
 
 
 class CampaignBody(CampaignSettings):

@@ -4,6 +4,7 @@ export` writes and `agentbar admin import` applies."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Coroutine
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
@@ -80,8 +81,29 @@ class Applied(BaseModel):
     webhooks: int
 
 
+# What a YAML 1.2 reader (the core schema) takes for a number, a boolean or null. PyYAML
+# quotes only what YAML 1.1 would misread, so a phone such as `0e0` or `-.0` went out bare and
+# came back as a number to a 1.2 reader.
+_NOT_A_STRING_IN_YAML_12 = re.compile(
+    r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
+    r"|0o[0-7]+|0x[0-9a-fA-F]+|true|True|TRUE|false|False|FALSE|null|Null|NULL|~|"
+)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Quotes every string a YAML 1.1 or 1.2 reader would take for something else."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "'" if _NOT_A_STRING_IN_YAML_12.fullmatch(value) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
 def _as_yaml(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
 
 
 _DOCUMENT = {"$ref": "#/components/schemas/Document"}

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from agentbar.services.configuration import READABLE
 from agentbar.services.provisioning import InUse, InvalidConfiguration
 from agentbar.web.api.answers import CONFLICT, ERRORS, NOT_FOUND, refused
 from agentbar.web.deps import ClientDep, ProvisioningDep, require_admin
@@ -21,7 +22,7 @@ router = APIRouter(
     responses=ERRORS,
 )
 
-ExtensionName = Annotated[str, Path(min_length=1, max_length=100)]
+ExtensionName = Annotated[str, Path(min_length=1, max_length=100, pattern=READABLE)]
 
 
 class ExtensionBody(BaseModel):

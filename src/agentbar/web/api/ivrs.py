@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from agentbar.services.configuration import READABLE
 from agentbar.services.provisioning import InUse, InvalidConfiguration
 from agentbar.web.api.answers import CONFLICT, ERRORS, NOT_FOUND, refused
 from agentbar.web.deps import ClientDep, ProvisioningDep, require_admin
@@ -15,7 +16,7 @@ router = APIRouter(
     prefix="/api/v1/ivrs", tags=["ivrs"], dependencies=[Depends(require_admin)], responses=ERRORS
 )
 
-IvrName = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
+IvrName = Annotated[str, Path(min_length=1, max_length=100, pattern=READABLE)]
 
 
 class IvrBody(BaseModel):

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agentbar.domain.model.errors import DomainError, IllegalTransition, NoLead, UnknownCampaign
 from agentbar.domain.model.lead_book import LeadState
 from agentbar.phones import InvalidPhone
+from agentbar.services.configuration import READABLE
 from agentbar.services.leads import LeadEntry, NotOutbound
 from agentbar.web.api.answers import CONFLICT, ERRORS, NOT_FOUND
 from agentbar.web.deps import ClientDep, LeadIntakeDep, require_admin
@@ -22,13 +23,13 @@ router = APIRouter(
     responses={**ERRORS, **NOT_FOUND},
 )
 
-CampaignName = Annotated[str, Path(min_length=1, max_length=200)]
+CampaignName = Annotated[str, Path(min_length=1, max_length=200, pattern=READABLE)]
 
 
 class NewLead(BaseModel):
     model_config = ConfigDict(extra="forbid")
     phone: Annotated[str, Field(min_length=1, max_length=40)]
-    name: Annotated[str, Field(max_length=200)] | None = None
+    name: Annotated[str, Field(max_length=200, pattern=READABLE)] | None = None
     data: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel
 
 from agentbar.domain.model.campaign import Routing
+from agentbar.services.configuration import READABLE
 from agentbar.services.provisioning import QueueState
 from agentbar.web.api.answers import ERRORS, NOT_FOUND
 from agentbar.web.deps import ProvisioningDep, require_admin
@@ -65,7 +66,7 @@ async def list_queues(provisioning: ProvisioningDep) -> list[QueueView]:
 
 @router.get("/{name}", responses=NOT_FOUND)
 async def get_queue(
-    name: Annotated[str, Path(min_length=1, max_length=200)],
+    name: Annotated[str, Path(min_length=1, max_length=200, pattern=READABLE)],
     provisioning: ProvisioningDep,
 ) -> QueueView:
     """One queue, by its campaign's name (case-insensitive)."""
