@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -117,40 +118,44 @@ async def test_stopping_the_bus_ends_every_subscription(make_bus: BusFactory) ->
 # -- what only a bus between processes has ---------------------------------------------------
 
 
+@asynccontextmanager
+async def two_nodes(redis: RedisServer) -> AsyncIterator[tuple[RedisBus, RedisBus]]:
+    """Two nodes' buses on one Redis channel, started, and stopped afterwards."""
+    channel = f"test-events-{next(_channels)}"
+    first, second = RedisBus(redis.url, channel=channel), RedisBus(redis.url, channel=channel)
+    await first.start()
+    await second.start()
+    try:
+        yield first, second
+    finally:
+        await second.stop()
+        await first.stop()
+
+
 @pytest.mark.redis
 async def test_an_event_published_on_one_node_reaches_subscribers_on_another(
     redis: RedisServer,
 ) -> None:
-    channel = f"test-events-{next(_channels)}"
-    owner, door = RedisBus(redis.url, channel=channel), RedisBus(redis.url, channel=channel)
-    await owner.start()
-    await door.start()
-    on_door, on_owner = door.subscribe("agent:a1"), owner.subscribe("agent:a1")
-    sent = [an_event("a1"), an_event("a1")]
-    for envelope in sent:
-        await owner.publish(envelope)
-    assert await received(on_door, 2) == sent
-    assert await received(on_owner, 2) == sent
-    await door.stop()
-    await owner.stop()
+    async with two_nodes(redis) as (owner, door):
+        on_door, on_owner = door.subscribe("agent:a1"), owner.subscribe("agent:a1")
+        sent = [an_event("a1"), an_event("a1")]
+        for envelope in sent:
+            await owner.publish(envelope)
+        assert await received(on_door, 2) == sent
+        assert await received(on_owner, 2) == sent
 
 
 @pytest.mark.redis
 async def test_an_event_delivered_here_reaches_this_nodes_subscribers_only(
     redis: RedisServer,
 ) -> None:
-    channel = f"test-events-{next(_channels)}"
-    here, there = RedisBus(redis.url, channel=channel), RedisBus(redis.url, channel=channel)
-    await here.start()
-    await there.start()
-    on_here, on_there = here.subscribe("agent:a1"), there.subscribe("agent:a1")
-    unseen, published = an_event("a1"), an_event("a1")
-    here.deliver_here(unseen)
-    await here.publish(published)
-    assert await received(on_here, 2) == [unseen, published]
-    assert await received(on_there, 1) == [published]  # the event delivered here never went
-    await there.stop()
-    await here.stop()
+    async with two_nodes(redis) as (here, there):
+        on_here, on_there = here.subscribe("agent:a1"), there.subscribe("agent:a1")
+        unseen, published = an_event("a1"), an_event("a1")
+        here.deliver_here(unseen)
+        await here.publish(published)
+        assert await received(on_here, 2) == [unseen, published]
+        assert await received(on_there, 1) == [published]  # the one delivered here never went
 
 
 async def test_deliver_here_reaches_the_agents_subscribers_like_publish(bus: EventBus) -> None:

@@ -5,7 +5,9 @@ storage ahead of the new owner's first, and its late live copy is dropped."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -108,15 +110,31 @@ def socket_on(stored: Stored, unseen: UnseenEvents, wire: Wire) -> ToolbarSocket
     return socket
 
 
-async def test_unseen_events_go_before_the_newer_live_one_and_their_late_copies_drop() -> None:
-    stored = Stored([event(1), event(2, "agent2"), event(3), event(4)])
-    bus = Handed()
-    unseen = UnseenEvents(cast(Any, stored), cast(Any, bus))
-    wire = Wire()
-    socket = socket_on(stored, unseen, wire)
-    live = Live()
-    forwarding = asyncio.create_task(socket._forward(live))
+@dataclass
+class Forwarding:
+    """A socket forwarding `live` events to `wire`, on a node whose storage is `stored`."""
+
+    stored: Stored
+    bus: Handed
+    unseen: UnseenEvents
+    wire: Wire
+    live: Live
+
+
+@asynccontextmanager
+async def forwarding(*stored: Envelope) -> AsyncIterator[Forwarding]:
+    storage, bus, wire, live = Stored(list(stored)), Handed(), Wire(), Live()
+    unseen = UnseenEvents(cast(Any, storage), cast(Any, bus))
+    task = asyncio.create_task(socket_on(storage, unseen, wire)._forward(live))
     try:
+        yield Forwarding(storage, bus, unseen, wire, live)
+    finally:
+        task.cancel()
+
+
+async def test_unseen_events_go_before_the_newer_live_one_and_their_late_copies_drop() -> None:
+    async with forwarding(event(1), event(2, "agent2"), event(3), event(4)) as f:
+        stored, bus, unseen, wire, live = f.stored, f.bus, f.unseen, f.wire, f.live
         live.queue.put_nowait(event(1))
         assert await wire.until_sent(1) == [1]
 
@@ -135,25 +153,14 @@ async def test_unseen_events_go_before_the_newer_live_one_and_their_late_copies_
                 live.queue.put_nowait(late)
         live.queue.put_nowait(event(6))
         assert await wire.until_sent(5) == [1, 3, 4, 5, 6]
-    finally:
-        forwarding.cancel()
 
 
 async def test_an_idle_socket_sends_unseen_events_when_they_are_handed_to_it() -> None:
-    stored = Stored([event(1), event(2)])
-    bus = Handed()
-    unseen = UnseenEvents(cast(Any, stored), cast(Any, bus))
-    wire = Wire()
-    socket = socket_on(stored, unseen, wire)
-    live = Live()
-    forwarding = asyncio.create_task(socket._forward(live))
-    try:
-        unseen.reloaded(followed_up_to=0, stored_up_to=2)
-        await bus.arrived.wait()
-        live.queue.put_nowait(bus.handed[0])  # the first one handed wakes it: both go
-        assert await wire.until_sent(2) == [1, 2]
-    finally:
-        forwarding.cancel()
+    async with forwarding(event(1), event(2)) as f:
+        f.unseen.reloaded(followed_up_to=0, stored_up_to=2)
+        await f.bus.arrived.wait()
+        f.live.queue.put_nowait(f.bus.handed[0])  # the first one handed wakes it: both go
+        assert await f.wire.until_sent(2) == [1, 2]
 
 
 def test_a_reload_that_found_nothing_new_counts_no_range() -> None:
