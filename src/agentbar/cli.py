@@ -74,7 +74,7 @@ def serve(options: argparse.Namespace) -> int:
     except (ValidationError, ConfigurationError) as error:
         print(f"agentbar: configuration error: {error}", file=sys.stderr)
         return 2
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         container.storage.claim()  # before anything is read, written or listened on
     except StorageInUse as error:

@@ -3,6 +3,8 @@ events API that replays everything after a cursor."""
 
 from __future__ import annotations
 
+import stat
+
 import httpx
 
 from tests.integration.test_slice_socket import get_ready, inbound_campaign, log_in
@@ -55,3 +57,14 @@ def test_the_events_api_replays_from_a_cursor(server: AgentbarServer) -> None:
         assert empty == {"events": [], "last": rest["last"]}
         assert admin.get("/api/v1/events", params={"after": -1}).status_code == 422
     assert httpx.get(f"{server.base_url}/api/v1/events").status_code == 401
+
+
+def test_the_database_files_are_readable_by_their_owner_only(server: AgentbarServer) -> None:
+    """Password hashes, CRM data and every call are in them: 0600, the -wal and -shm files of
+    a live database included."""
+    with ToolbarClient(server.socket_url, origin=server.base_url) as toolbar:
+        log_in(toolbar)  # a write: the live database has its -wal and -shm files
+        files = sorted(server.data_dir.glob("agentbar.db*"))
+        modes = {f.name: stat.S_IMODE(f.stat().st_mode) for f in files}
+    assert {"agentbar.db", "agentbar.db-wal", "agentbar.db-shm"} <= set(modes), modes
+    assert set(modes.values()) == {0o600}, {name: oct(mode) for name, mode in modes.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
@@ -18,6 +19,14 @@ from agentbar.drivers.storage.lease import SqlFloorLease
 from agentbar.drivers.storage.sessions import SqlAuditLog, SqlSessionStore
 from agentbar.drivers.storage.settings import SqlSettingsStore
 from agentbar.drivers.storage.webhooks import SqlWebhookStore
+
+
+def _owner_only(path: Path) -> None:
+    """The SQLite file holds password hashes, CRM data and every call: readable by this user
+    only (0600), created so if it is new. SQLite gives its -wal and -shm files the database
+    file's mode."""
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    path.chmod(0o600)
 
 
 class SqlDatabase:
@@ -45,6 +54,7 @@ class SqlDatabase:
         url = self._db.engine.url
         if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
             return False
+        _owner_only(Path(url.database))
         if self._file_lock is None:
             self._file_lock = DatabaseFileLock(Path(url.database))
         self._file_lock.take()
