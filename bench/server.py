@@ -19,7 +19,7 @@ from agentbar.drivers.storage.sql import SqlDatabase
 from examples.services.ports import free_port
 from tests.support.servers import serving
 
-ADMIN_TOKEN = "bench-admin-token"
+ADMIN_TOKEN = "bench-admin-token-of-128-bits-at-least"
 TOKEN_SECRET = "bench-token-secret-of-at-least-32-bytes"
 CAMPAIGN = "Bench Inbound"
 BROWSER_CAMPAIGN = "Bench Browser"

@@ -11,6 +11,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from agentbar.origins import parse_allowed_origin
 
+MIN_ADMIN_TOKEN = 22
+"""Characters of the shortest admin token accepted: 128 bits written in base64url."""
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AGENTBAR_", extra="ignore")
@@ -24,7 +27,54 @@ class Settings(BaseSettings):
     """CRM origins allowed to embed the toolbar (comma-separated in the environment)."""
 
     admin_token: str | None = None
-    """Bearer token for the admin and simulator API; generated and printed when unset."""
+    """Bearer token for the admin and simulator API; generated and printed when unset. At
+    least 22 characters (128 bits as base64url; `openssl rand -hex 16` gives 32)."""
+
+    public_url: str | None = None
+    """The URL agents' browsers reach this server at (e.g. https://agentbar.example.com): its
+    host is what the `Host` header must name. Unset: the address it listens on."""
+
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """More `Host` names (host or host:port, comma-separated) the server answers to, besides
+    the public URL's and the listening address's (DNS rebinding guard)."""
+
+    api_docs: bool = False
+    """Serve the OpenAPI description and its pages (/docs, /redoc, /openapi.json)."""
+
+    public_metrics: bool = False
+    """Serve /metrics without the admin token (for a scraper on a trusted network)."""
+
+    allow_private_targets: bool = False
+    """Let webhook and CRM SSO URLs name loopback, link-local or private addresses."""
+
+    socket_rate: float = Field(default=20.0, gt=0.0, le=10_000.0)
+    """Frames per second one toolbar socket may send, on average."""
+
+    socket_burst: int = Field(default=40, ge=1, le=100_000)
+    """Frames one toolbar socket may send at once, above its rate."""
+
+    socket_queue: int = Field(default=32, ge=1, le=10_000)
+    """Frames one socket may have waiting for their answer; one more closes it (1008)."""
+
+    socket_auth_timeout: float = Field(default=10.0, gt=0.0, le=600.0)
+    """Seconds a toolbar socket may stay open without logging in or resuming."""
+
+    sockets_per_address: int = Field(default=1_000, ge=1)
+    """Open sockets from one client address (a call center's agents often share one)."""
+
+    sockets_total: int = Field(default=20_000, ge=1)
+    """Open sockets in all."""
+
+    max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    """The largest request body, except on routes that take whole files (lead lists, the
+    configuration), which take `max_upload_bytes`."""
+
+    max_upload_bytes: int = Field(default=33_554_432, ge=1_024)
+    """The largest lead-list or configuration upload."""
+
+    storage_timeout: float = Field(default=5.0, gt=0.0, le=120.0)
+    """Seconds a command waits for the database (a lock, a slow disk) before it is answered
+    `storage_unavailable`."""
 
     database_url: str | None = None
     """SQLAlchemy URL; a SQLite file in the data dir when unset."""
@@ -102,6 +152,32 @@ class Settings(BaseSettings):
         if isinstance(value, list):
             return [parse_allowed_origin(str(item)) for item in value]
         return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _long_enough(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < MIN_ADMIN_TOKEN:
+            raise ValueError(
+                f"the admin token must be at least {MIN_ADMIN_TOKEN} characters (128 bits); "
+                "generate one with `openssl rand -hex 16`"
+            )
+        return value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().lower() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("http://", "https://")) or value.rstrip("/")[-3:] == "://":
+            raise ValueError(f"expected an http(s) URL, got '{value}'")
+        return value.strip().rstrip("/")
 
     @field_validator("sip_passwords", "sip_routes", mode="before")
     @classmethod

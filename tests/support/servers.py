@@ -21,7 +21,7 @@ from agentbar.drivers.storage.sql import SqlDatabase
 from agentbar.ports import Catalog
 from examples.services.ports import free_port
 
-ADMIN_TOKEN = "test-admin-token"
+ADMIN_TOKEN = "test-admin-token-of-128-bits-at-least"
 
 
 @dataclass

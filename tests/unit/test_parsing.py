@@ -376,3 +376,21 @@ def test_allowed_origins_given_as_a_list_are_checked_too(clean_env: pytest.Monke
     assert settings.allowed_origins == ["https://crm.example.com"]
     with pytest.raises(ValidationError, match="is not an origin"):
         Settings(allowed_origins=["https://crm.example.com/app"])
+
+
+def test_an_admin_token_under_128_bits_is_refused() -> None:
+    with pytest.raises(ValidationError, match="at least 22 characters"):
+        Settings(admin_token="short-admin-token")
+    assert Settings(admin_token="a" * 22).admin_token == "a" * 22
+
+
+def test_the_public_url_must_be_http() -> None:
+    with pytest.raises(ValidationError, match="http"):
+        Settings(public_url="agentbar.example.com")
+    assert Settings(public_url="https://agentbar.example.com/").public_url == (
+        "https://agentbar.example.com"
+    )
+    assert Settings(allowed_hosts="A.example.com, b.example.com").allowed_hosts == [
+        "a.example.com",
+        "b.example.com",
+    ]
