@@ -121,6 +121,9 @@ def launch(
         "AGENTBAR_TOKEN_SECRET": TOKEN_SECRET,
         "AGENTBAR_LOG_LEVEL": level,
         "AGENTBAR_SIMULATOR_ANSWER_DELAY": "0",
+        # Every simulated agent connects from loopback: no cap per address.
+        "AGENTBAR_SOCKETS_PER_ADDRESS": "1000000",
+        "AGENTBAR_SOCKETS_TOTAL": "1000000",
         **(extra_env or {}),
     }
     env.pop("AGENTBAR_LEASE_SECONDS", None)  # the default lease (5 s), so the figure is honest

@@ -95,6 +95,9 @@ def bench_server(data_dir: Path, agents: int, allowed_origins: list[str]) -> Ite
         "AGENTBAR_ALLOWED_ORIGINS": ",".join(allowed_origins),
         "AGENTBAR_ADMIN_TOKEN": ADMIN_TOKEN,
         "AGENTBAR_TOKEN_SECRET": TOKEN_SECRET,
+        # Every simulated agent connects from loopback: no cap per address.
+        "AGENTBAR_SOCKETS_PER_ADDRESS": "1000000",
+        "AGENTBAR_SOCKETS_TOTAL": "1000000",
         # Warnings only: an access-log line per simulator POST would be measured as well.
         "AGENTBAR_LOG_LEVEL": "warning",
     }

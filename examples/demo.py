@@ -177,6 +177,9 @@ def _environment(options: argparse.Namespace, token: str, data_dir: Path) -> dic
         # agentbar asks the CRM's SSO endpoint when the CRM logs its toolbar in.
         "AGENTBAR_CRM_SSO_URL": f"{crm}/sso",
         "AGENTBAR_CRM_SSO_FORMAT": "json",
+        # The sample CRM listens on this machine: a private target the operator allows.
+        "AGENTBAR_ALLOW_PRIVATE_TARGETS": "true",
+        "AGENTBAR_API_DOCS": "true",
         # the CRM's settings (examples.crm.app:demo_app)
         "AGENTBAR_URL": agentbar,
         "CRM_DATABASE": str(data_dir / "crm.db"),

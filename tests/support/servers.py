@@ -111,6 +111,10 @@ def agentbar_server(
         **os.environ,
         "AGENTBAR_ALLOWED_ORIGINS": ",".join(allowed_origins),
         "AGENTBAR_ADMIN_TOKEN": ADMIN_TOKEN,
+        # The tests' CRMs and webhook receivers listen on loopback; the schema fuzz reads
+        # the OpenAPI description.
+        "AGENTBAR_ALLOW_PRIVATE_TARGETS": "true",
+        "AGENTBAR_API_DOCS": "true",
         **(extra_env or {}),
     }
     log_path = data_dir / "server.log"

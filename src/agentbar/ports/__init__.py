@@ -28,6 +28,7 @@ from agentbar.ports.values import (
     SessionRecord,
     StorageConflict,
     StorageInUse,
+    StorageUnavailable,
 )
 from agentbar.ports.webhooks import WebhookStore
 
@@ -58,6 +59,7 @@ __all__ = [
     "StorageConflict",
     "StorageInUse",
     "StorageLifecycle",
+    "StorageUnavailable",
     "StoredMove",
     "Subscription",
     "SubscriptionClosed",

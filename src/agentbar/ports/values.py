@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentbar.domain.model.call import Call
+from agentbar.domain.model.errors import DomainError
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,13 @@ class StorageConflict(Exception):
 
 class StorageInUse(Exception):
     """Another live process uses this embedded database: a second server must not start on it."""
+
+
+class StorageUnavailable(DomainError):
+    """The database did not answer within its bound (locked by another process, a slow disk,
+    a cut connection): nothing was written; the client may try again."""
+
+    code = "storage_unavailable"
 
 
 class Fenced(Exception):

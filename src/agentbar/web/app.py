@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from agentbar import __version__
+from agentbar.ports import StorageUnavailable
 from agentbar.services.runtime import OwnerUnreachable
 from agentbar.web import pages, supervisor_page
 from agentbar.web.api import (
@@ -57,6 +58,7 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
         retry_after=services.cluster.lease_seconds,
     )
     app.add_exception_handler(OwnerUnreachable, _owner_unreachable)
+    app.add_exception_handler(StorageUnavailable, _storage_unavailable)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.include_router(pages.router)
     app.include_router(simulator.router)
@@ -132,3 +134,13 @@ async def _owner_unreachable(request: Request, error: Exception) -> Response:
     not done, unless the owner stopped while doing it (see `OwnerUnreachable`)."""
     message = error.message if isinstance(error, OwnerUnreachable) else str(error)
     return JSONResponse({"detail": message}, status_code=503, headers={"Retry-After": "1"})
+
+
+async def _storage_unavailable(request: Request, error: Exception) -> Response:
+    """The database did not answer within its bound: nothing was written."""
+    message = error.message if isinstance(error, StorageUnavailable) else str(error)
+    return JSONResponse(
+        {"detail": message, "code": "storage_unavailable"},
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
