@@ -55,8 +55,10 @@ def serve(options: argparse.Namespace) -> int:
 
     from agentbar.bootstrap import ConfigurationError, build
     from agentbar.config import Settings
+    from agentbar.listening import listen
     from agentbar.ports import StorageInUse
     from agentbar.web.app import create_app
+    from agentbar.web.frames import MAX_FRAME_BYTES
 
     overrides: dict[str, Any] = {
         key: value
@@ -70,21 +72,40 @@ def serve(options: argparse.Namespace) -> int:
     }
     try:
         settings = Settings(**overrides)
-        container = build(settings)
-    except (ValidationError, ConfigurationError) as error:
+    except ValidationError as error:
         print(f"agentbar: configuration error: {error}", file=sys.stderr)
         return 2
-    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # The port, then the database, each taken before anything is read or written: a second
+    # server started by mistake stops here and cannot end the first one's sessions.
     try:
-        container.storage.claim()  # before anything is read, written or listened on
-    except StorageInUse as error:
+        listening = listen(settings.host, settings.port)
+    except OSError as error:
         print(f"agentbar: {error}", file=sys.stderr)
-        return 3
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
-    app = create_app(container.app_services, on_started=lambda: _announce(container))
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+        return 4
+    with listening:
+        try:
+            container = build(settings)
+        except ConfigurationError as error:
+            print(f"agentbar: configuration error: {error}", file=sys.stderr)
+            return 2
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            container.storage.claim()
+        except StorageInUse as error:
+            print(f"agentbar: {error}", file=sys.stderr)
+            return 3
+        logging.basicConfig(
+            level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+        )
+        app = create_app(container.app_services, on_started=lambda: _announce(container))
+        config = uvicorn.Config(
+            app,
+            log_level=settings.log_level,
+            # The socket's own frame limit, applied by the protocol as a frame's header is read:
+            # a larger frame closes the socket (1009) before its payload is buffered.
+            ws_max_size=MAX_FRAME_BYTES,
+        )
+        uvicorn.Server(config).run(sockets=[listening])
     return 0
 
 
