@@ -98,3 +98,34 @@ def test_failed_logins_are_throttled_and_audited(tmp_path: Path) -> None:
         assert all(e["client"] == "127.0.0.1" for e in entries if e["action"] != "logout")
         assert "wrong" not in str(entries)
         assert httpx.get(f"{server.base_url}/api/v1/audit").status_code == 401
+
+
+def test_every_wrong_guess_gets_one_answer_and_the_audit_log_the_real_reason(
+    token_server: tuple[AgentbarServer, RSAPrivateKey],
+) -> None:
+    server, _ = token_server
+    with server.admin() as admin:
+        sso_only = {"name": "Sam", "authPolicy": "sso"}
+        assert admin.put("/api/v1/agents/sam", json=sso_only).status_code == 204
+        password_only = {"name": "Paula", "password": "paula-secret", "authPolicy": "password"}
+        assert admin.put("/api/v1/agents/paula", json=password_only).status_code == 204
+    now = time.time()
+    guesses = {  # the user each guess names: what the administrator may read
+        "nobody": ("whatever", "AUTH_TYPE_PASSWORD", "unknown_agent"),
+        "sam": ("sam", "AUTH_TYPE_PASSWORD", "auth_policy_not_allowed"),
+        "agent2": ("wrong", "AUTH_TYPE_PASSWORD", "invalid_credentials"),
+        "no-one": (mint("no-one", now), "AUTH_TYPE_TOKEN", "unknown_agent"),
+        "paula": (mint("paula", now), "AUTH_TYPE_TOKEN", "auth_policy_not_allowed"),
+    }
+    for user, (secret, policy, _) in guesses.items():
+        answer = log_in(server, user, secret, policy)
+        assert answer["error"] == {
+            "code": "invalid_credentials",
+            "message": "invalid username or password",
+        }, user
+    with server.admin() as admin:
+        entries = admin.get("/api/v1/audit", params={"limit": 1000}).json()["entries"]
+    audited = {e["username"]: e["reason"] for e in entries if e["action"] == "login_failed"}
+    assert {user: audited[user] for user in guesses} == {
+        user: reason for user, (_, _, reason) in guesses.items()
+    }

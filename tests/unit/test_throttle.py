@@ -1,4 +1,5 @@
-"""Failed-login throttling in virtual time: per account, per address, bounded, reset by success."""
+"""Login throttling in virtual time: attempts reserved before their check, per account and per
+address, bounded, settled by the outcome."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ class Time:
 
 
 def fail(throttle: LoginThrottle, times: int, account: str = "agent1", address: str = "a") -> None:
+    """Wrong guesses: each reserved, and its reservation kept."""
     for _ in range(times):
-        throttle.check(account, address)
-        throttle.failed(account, address)
+        throttle.reserve(account, address)
 
 
 def test_ten_failures_in_the_window_refuse_the_account_until_the_oldest_leaves_it() -> None:
@@ -28,14 +29,30 @@ def test_ten_failures_in_the_window_refuse_the_account_until_the_oldest_leaves_i
     clock.now += 100
     fail(throttle, 1)
     with pytest.raises(Throttled) as refused:
-        throttle.check("AGENT1 ", "another address")  # the account, however it is spelt
+        throttle.reserve("AGENT1 ", "another address")  # the account, however it is spelt
     assert refused.value.retry_after == 200
     clock.now += 199
     with pytest.raises(Throttled):
-        throttle.check("agent1", "a")
+        throttle.reserve("agent1", "a")
     clock.now += 1
-    throttle.check("agent1", "a")  # the oldest failures left the window
-    throttle.check("agent2", "a")  # another account was never refused
+    throttle.reserve("agent1", "a")  # the oldest attempts left the window
+    throttle.reserve("agent2", "a")  # another account was never refused
+
+
+def test_attempts_still_being_checked_count_so_a_burst_gets_only_the_limit() -> None:
+    """Nothing has failed yet — every check is still under way — and still the eleventh
+    simultaneous attempt is refused: a count taken after the check would let all through."""
+    throttle = LoginThrottle(Time(), account_limit=10, address_limit=50, window=300)
+    under_way = [throttle.reserve("agent1", f"10.0.0.{n}") for n in range(10)]
+    assert len(under_way) == 10
+    with pytest.raises(Throttled) as refused:
+        throttle.reserve("agent1", "10.0.0.99")
+    assert refused.value.retry_after == 300
+    # and per address alike, across accounts
+    for n in range(50):
+        throttle.reserve(f"user{n}", "192.0.2.1")
+    with pytest.raises(Throttled):
+        throttle.reserve("someone-else", "192.0.2.1")
 
 
 def test_refusal_never_lasts_longer_than_the_window() -> None:
@@ -44,20 +61,33 @@ def test_refusal_never_lasts_longer_than_the_window() -> None:
     fail(throttle, 3)
     for _ in range(20):  # refused attempts do not prolong the refusal
         with pytest.raises(Throttled) as refused:
-            throttle.check("agent1", "a")
+            throttle.reserve("agent1", "a")
         assert refused.value.retry_after <= 60
         clock.now += 1
     clock.now += 40
-    throttle.check("agent1", "a")
+    throttle.reserve("agent1", "a")
 
 
-def test_a_success_clears_the_accounts_failures() -> None:
+def test_a_success_clears_the_accounts_attempts_and_gives_the_address_its_attempt_back() -> None:
     clock = Time()
-    throttle = LoginThrottle(clock, account_limit=3, window=60)
+    throttle = LoginThrottle(clock, account_limit=3, address_limit=3, window=60)
     fail(throttle, 2)
-    throttle.succeeded("agent1")
+    throttle.succeeded(throttle.reserve("agent1", "a"))
+    fail(throttle, 2, address="b")
+    throttle.reserve("agent1", "b")
+    # agents sharing one address log in all day: successes do not use the address up
+    for n in range(10):
+        throttle.succeeded(throttle.reserve(f"agent{n + 10}", "shared"))
+    fail(throttle, 3, account="agent99", address="shared")
+
+
+def test_a_refunded_attempt_does_not_count() -> None:
+    throttle = LoginThrottle(Time(), account_limit=2, address_limit=2, window=60)
+    for _ in range(10):  # e.g. the CRM could not be asked: nothing was guessed
+        throttle.refund(throttle.reserve("agent1", "a"))
     fail(throttle, 2)
-    throttle.check("agent1", "a")
+    with pytest.raises(Throttled):
+        throttle.reserve("agent1", "elsewhere")
 
 
 def test_an_address_failing_across_accounts_is_refused() -> None:
@@ -66,16 +96,16 @@ def test_an_address_failing_across_accounts_is_refused() -> None:
     for n in range(5):
         fail(throttle, 1, account=f"agent{n}", address="10.0.0.9")
     with pytest.raises(Throttled):
-        throttle.check("agent99", "10.0.0.9")
-    throttle.check("agent99", "10.0.0.10")
+        throttle.reserve("agent99", "10.0.0.9")
+    throttle.reserve("agent99", "10.0.0.10")
 
 
 def test_memory_is_bounded() -> None:
     clock = Time()
     throttle = LoginThrottle(clock, account_limit=1, address_limit=1000, window=60, max_keys=3)
     for n in range(10):
-        throttle.failed(f"agent{n}", f"addr{n}")
+        throttle.reserve(f"agent{n}", f"addr{n}")
     # the oldest accounts were forgotten, the newest still count
-    throttle.check("agent0", "elsewhere")
+    throttle.reserve("agent0", "elsewhere")
     with pytest.raises(Throttled):
-        throttle.check("agent9", "elsewhere")
+        throttle.reserve("agent9", "elsewhere")

@@ -4,21 +4,27 @@ Rules kept here:
 - The agent must be provisioned in agentbar whatever the policy. For the CRM policy an
   unknown agent is refused before the CRM is asked (SPEC §5: the agent must exist on both
   sides, and an unknown name must not make this server send anyone's password onwards).
-- A refusal is a `LoginFailed` whose message is what the CRM page's loginHandler receives:
-  the CRM's own (cleaned) message when it answered `failed`, never its raw answer otherwise.
+- Every wrong guess answers alike — an unknown user, an agent whose administrator does not
+  allow the policy asked for, a wrong password: `invalid_credentials`, "invalid username or
+  password" — so an answer never tells whether a user exists or how it logs in. A password
+  login verifies a decoy hash when there is no hash to verify, so the time tells nothing
+  either. The real reason goes to the audit log only (`LoginFailed.reason`).
+- A refusal's message is what the CRM page's loginHandler receives: the CRM's own (cleaned)
+  message when it answered `failed` (SPEC §5), never its raw answer otherwise. A login token's
+  refusals keep their own reasons: they are about the token, checked before the user is
+  looked up, and tell nothing about the user.
 - `counts` on a refusal says whether it is a wrong guess (throttled), as opposed to the CRM
   being unreachable or the server not configured for the policy.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 
 from agentbar.auth.crm_sso import CrmSso, SsoUnavailable
 from agentbar.auth.login_tokens import LoginTokens, TokenClaims, TokenRefused
-from agentbar.auth.passwords import Passwords
+from agentbar.auth.passwords import Passwords, VerificationsBusy
 from agentbar.auth.policy import AgentLogin, AuthPolicy
 from agentbar.origins import origin_of
 from agentbar.ports import AgentRecord, Catalog
@@ -26,17 +32,23 @@ from agentbar.ports import AgentRecord, Catalog
 log = logging.getLogger(__name__)
 
 UNKNOWN_ERROR = "unknown error occurred please refresh or retry"
-CRM_REFUSED_WITHOUT_MESSAGE = "login refused by the CRM"
+INVALID_USERNAME_OR_PASSWORD = "invalid username or password"
+CRM_REFUSED_WITHOUT_MESSAGE = INVALID_USERNAME_OR_PASSWORD
+"""A CRM refusal with no message reads like any other wrong guess."""
 
 
 class LoginFailed(Exception):
     """A login or resume refused; `message` is what the CRM's loginHandler receives."""
 
-    def __init__(self, code: str, message: str, counts: bool = False) -> None:
+    def __init__(
+        self, code: str, message: str, counts: bool = False, reason: str | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.counts = counts
+        self.reason = reason or code
+        """What the audit log records: the real reason, which the answer may not tell."""
 
 
 def same_crm(opened_from: str, resumed_from: str) -> None:
@@ -51,21 +63,25 @@ def same_crm(opened_from: str, resumed_from: str) -> None:
         )
 
 
-INVALID_CREDENTIALS = LoginFailed("invalid_credentials", "invalid username or password", True)
+def _wrong_guess(reason: str, message: str = INVALID_USERNAME_OR_PASSWORD) -> LoginFailed:
+    return LoginFailed("invalid_credentials", message, counts=True, reason=reason)
+
+
+INVALID_CREDENTIALS = _wrong_guess("invalid_credentials")
+UNKNOWN_AGENT = _wrong_guess("unknown_agent")
+POLICY_NOT_ALLOWED = _wrong_guess("auth_policy_not_allowed")
+"""The agent may not use the policy asked for (its administrator chose password or SSO)."""
+
 SSO_NOT_CONFIGURED = LoginFailed(
     "sso_not_configured",
     "CRM login is not configured on this server; ask the administrator "
     "or log in with AUTH_TYPE_PASSWORD",
 )
 SSO_UNAVAILABLE = LoginFailed("crm_unavailable", UNKNOWN_ERROR)
-UNKNOWN_AGENT = LoginFailed(
-    "unknown_agent",
-    "this user is not an agent of this contact center; the administrator must add it first",
-    True,
+VERIFICATIONS_BUSY = LoginFailed(
+    "too_many_attempts", "too many logins at once; retry in 1 seconds", reason="logins_busy"
 )
-
-POLICY_NOT_ALLOWED = LoginFailed("auth_policy_not_allowed", "auth policy incorrect", True)
-"""The agent may not use the policy asked for (its administrator chose password or SSO)."""
+"""Every password-checking thread is busy and enough wait already (it checked nothing)."""
 
 TOKEN_NOT_CONFIGURED = LoginFailed(
     "token_not_configured", "token login is not configured on this server"
@@ -110,13 +126,22 @@ class Credentials:
 
     async def _password(self, username: str, password: str) -> Verified:
         record = await self._storage.agent(username)
-        _check_allowed(record, AuthPolicy.PASSWORD)
-        stored_hash = record.password_hash if record else None
-        # argon2 takes tens of milliseconds by design; in a thread (the C code releases the
-        # GIL) it does not stall every other agent's socket meanwhile.
-        if not await asyncio.to_thread(self._passwords.verify, stored_hash, password):
+        allowed = record is not None and AgentLogin(record.auth_policy).allows(AuthPolicy.PASSWORD)
+        # Verified even for an unknown or SSO-only user (against the decoy when there is no
+        # hash to use), so the time of the answer does not tell which it was.
+        stored_hash = record.password_hash if record is not None and allowed else None
+        try:
+            matches = await self._passwords.verify_off_loop(
+                stored_hash, password, key=username.casefold()
+            )
+        except VerificationsBusy:
+            raise VERIFICATIONS_BUSY from None
+        if record is None:
+            raise UNKNOWN_AGENT
+        if not allowed:
+            raise POLICY_NOT_ALLOWED
+        if not matches:
             raise INVALID_CREDENTIALS
-        assert record is not None
         return Verified(record)
 
     async def _crm(self, username: str, password: str) -> Verified:
@@ -133,7 +158,10 @@ class Credentials:
             log.warning("CRM login of %s failed: %s", record.agent_id, error)
             raise SSO_UNAVAILABLE from None
         if not answer.success:
-            raise LoginFailed("crm_refused", answer.message or CRM_REFUSED_WITHOUT_MESSAGE, True)
+            # The CRM's own message reaches loginHandler (SPEC §5), under the code every other
+            # wrong guess has.
+            message = answer.message or CRM_REFUSED_WITHOUT_MESSAGE
+            raise _wrong_guess("crm_refused", message)
         if answer.crm_session_id is None:
             log.warning("CRM login of %s: success without a crmSessionId", record.agent_id)
             raise SSO_UNAVAILABLE

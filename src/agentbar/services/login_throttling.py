@@ -1,15 +1,17 @@
-"""Failed logins counted where the floor is decided.
+"""Login attempts counted where the floor is decided.
 
-A door checks credentials itself, but asks the owner's throttle before and after: guesses
-spread over several nodes then count together, and an attacker gets no more tries from three
-nodes than from one. On the owner (or a single node) the same calls are answered in place.
+A door checks credentials itself, but reserves each attempt on the owner's throttle first and
+settles it there after: guesses spread over several nodes then count together, and an attacker
+gets no more tries from three nodes than from one. The reservation is one ask, answered in one
+step on the owner, so concurrent attempts from every node cannot slip past the limit together.
+On the owner (or a single node) the same calls are answered in place.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from agentbar.auth.throttle import LoginThrottle, Throttled
+from agentbar.auth.throttle import Attempt, LoginThrottle, Throttled
 from agentbar.services.runtime import Runtime
 
 THROTTLE = "sessions.throttle"
@@ -22,33 +24,38 @@ class FloorThrottle:
         self._throttle = throttle
         runtime.provide(THROTTLE, self._asked)
 
-    async def check(self, account: str, address: str) -> None:
-        """Raise `Throttled` if the account or the address must wait."""
-        answer = await self._runtime.on_owner(THROTTLE, _args("check", account, address))
+    async def reserve(self, account: str, address: str) -> Attempt:
+        """Count an attempt before its check; raise `Throttled` if it must wait instead."""
+        answer = await self._runtime.on_owner(
+            THROTTLE, {"op": "reserve", "account": account, "address": address}
+        )
         if answer.get("retryAfter"):
             raise Throttled(float(answer["retryAfter"]))
+        return Attempt(str(answer["account"]), str(answer["address"]), float(answer["at"]))
 
-    async def failed(self, account: str, address: str) -> None:
-        await self._runtime.on_owner(THROTTLE, _args("failed", account, address))
+    async def succeeded(self, attempt: Attempt) -> None:
+        await self._runtime.on_owner(THROTTLE, _settle("succeeded", attempt))
 
-    async def succeeded(self, account: str) -> None:
-        await self._runtime.on_owner(THROTTLE, _args("succeeded", account, ""))
+    async def refund(self, attempt: Attempt) -> None:
+        await self._runtime.on_owner(THROTTLE, _settle("refund", attempt))
 
     async def _asked(self, args: dict[str, Any]) -> dict[str, Any]:
-        op, account, address = args["op"], args["account"], args["address"]
-        if op == "check":
+        op = args["op"]
+        if op == "reserve":
             try:
-                self._throttle.check(account, address)
+                attempt = self._throttle.reserve(str(args["account"]), str(args["address"]))
             except Throttled as throttled:
                 return {"retryAfter": throttled.retry_after}
-        elif op == "failed":
-            self._throttle.failed(account, address)
-        elif op == "succeeded":
-            self._throttle.succeeded(account)
+            return {"account": attempt.account, "address": attempt.address, "at": attempt.at}
+        attempt = Attempt(str(args["account"]), str(args["address"]), float(args["at"]))
+        if op == "succeeded":
+            self._throttle.succeeded(attempt)
+        elif op == "refund":
+            self._throttle.refund(attempt)
         else:
             raise ValueError(f"no throttle operation {op!r}")
         return {}
 
 
-def _args(op: str, account: str, address: str) -> dict[str, Any]:
-    return {"op": op, "account": account, "address": address}
+def _settle(op: str, attempt: Attempt) -> dict[str, Any]:
+    return {"op": op, "account": attempt.account, "address": attempt.address, "at": attempt.at}

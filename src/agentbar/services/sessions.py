@@ -16,10 +16,10 @@ Rules kept here:
   Sockets register and unregister themselves; the timer runs on the runtime's clock.
 - Session changes run one at a time under one lock, so an idle timeout, a supervisor and a
   login never interleave over the same session.
-- Credentials are checked (`Credentials`, by policy) outside the lock: a slow CRM must not
-  hold up every other login and logout. Failed logins are throttled per account and client
-  address, counted on the owner for every node (`FloorThrottle`), and every login, refusal
-  and ending is written to the audit log.
+- A login attempt (`Logins`: the throttle, the credentials by policy, the audit) is checked
+  outside the lock: a slow CRM must not hold up every other login and logout. Attempts are
+  throttled per account and client address, counted on the owner for every node
+  (`FloorThrottle`); every login, refusal and ending is written to the audit log.
 - A CRM-backed session's ending is told to the CRM exactly once, after it is stored, in the
   background (`CrmLogouts`), from `_end` — so every way of ending does it.
 - Across nodes, sessions are decided where the floor is: a door checks credentials itself
@@ -36,8 +36,7 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from agentbar.auth.policy import parse_policy
-from agentbar.auth.throttle import LoginThrottle, Throttled
+from agentbar.auth.throttle import LoginThrottle
 from agentbar.auth.tokens import new_token, token_hash
 from agentbar.domain.model.agent import BUSY_STATES, AgentProfile
 from agentbar.domain.model.commands import ForceLogOut, LogIn, LogOut
@@ -48,6 +47,7 @@ from agentbar.services.audit import Audit
 from agentbar.services.credentials import Credentials, LoginFailed, Verified, same_crm
 from agentbar.services.crm_logouts import CrmLogouts
 from agentbar.services.login_throttling import FloorThrottle
+from agentbar.services.logins import Logins
 from agentbar.services.runtime import Runtime
 from agentbar.services.session_asks import (
     OrderedReports,
@@ -74,8 +74,6 @@ EXPIRY_RETRY = 60.0
 __all__ = ["LoginFailed", "NoActiveSession", "Session", "Sessions"]
 
 
-AUTH_POLICY_INCORRECT = LoginFailed("auth_policy_incorrect", "auth policy incorrect")
-CREDENTIALS_EMPTY = LoginFailed("credentials_empty", "username or password empty")
 FORCE_LOGIN_REQUIRED = LoginFailed("force_login_required", "force login required")
 INVALID_SESSION = LoginFailed("invalid_session", "invalid sessionId")
 
@@ -115,8 +113,13 @@ class Sessions:
         runtime.provide(SOCKETS, self._sockets_told)
         self._storage = storage
         self._credentials = credentials
-        self._throttle = FloorThrottle(runtime, throttle or LoginThrottle(clock.now))
         self._audit = audit
+        self._logins = Logins(
+            credentials,
+            FloorThrottle(runtime, throttle or LoginThrottle(clock.now)),
+            audit,
+            self._start_where_decided,
+        )
         self._crm_logouts = crm_logouts
         self._clock = clock
         self._idle_timeout = idle_timeout
@@ -137,34 +140,7 @@ class Sessions:
         client: str = "",
     ) -> LoginResult:
         """Log in by policy; `client` is the caller's address (throttling and the audit log)."""
-        try:
-            policy = parse_policy(policy_name)
-            if policy is None:
-                raise AUTH_POLICY_INCORRECT
-            if not username.strip() or not password:
-                raise CREDENTIALS_EMPTY
-            username = username.strip()
-            try:
-                await self._throttle.check(username, client)
-            except Throttled as throttled:
-                raise LoginFailed(
-                    "too_many_attempts",
-                    f"too many failed login attempts; retry in {throttled.retry_after:.0f} seconds",
-                ) from None
-            try:
-                verified = await self._credentials.check(policy, username, password)
-            except LoginFailed as failed:
-                if failed.counts:
-                    await self._throttle.failed(username, client)
-                raise
-            await self._throttle.succeeded(username)
-            result = await self._start_where_decided(verified, crm_origin, force)
-        except LoginFailed as failed:
-            await self._audit.record(a.LOGIN_FAILED, username, client, failed.code)
-            raise
-        action = a.FORCE_LOGIN if result.forced else a.LOGIN
-        await self._audit.record(action, result.session.agent_id, client, str(policy))
-        return result
+        return await self._logins.login(username, password, policy_name, crm_origin, force, client)
 
     async def _start_where_decided(
         self, verified: Verified, crm_origin: str, force: bool
