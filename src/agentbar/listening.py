@@ -30,5 +30,6 @@ def listen(host: str, port: int) -> socket.socket:
                 "(is another agentbar serving there?)"
             ) from None
         raise OSError(f"cannot listen on {host}:{port}: {error.strerror}") from None
-    sock.set_inheritable(True)
+    # Not inheritable: a node that restarts itself (`restart_as_standby`, an exec) binds the
+    # port again, which an inherited listener would hold.
     return sock

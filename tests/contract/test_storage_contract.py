@@ -256,40 +256,40 @@ async def test_the_audit_log_reads_after_a_cursor_in_order(storage: Storage) -> 
 
 
 async def test_a_webhook_keeps_its_cursor_when_its_url_changes(storage: Storage) -> None:
-    storage.webhooks.put_webhook("zeta", "https://z.example/hook", "s-z", 0)
-    storage.webhooks.put_webhook("alpha", "https://a.example/hook", "s-a", 7)
-    storage.webhooks.put_webhook("alpha", "https://a2.example/hook", "s-a2", 99)
-    assert storage.webhooks.webhooks() == [
+    await storage.webhooks.put_webhook("zeta", "https://z.example/hook", "s-z", 0)
+    await storage.webhooks.put_webhook("alpha", "https://a.example/hook", "s-a", 7)
+    await storage.webhooks.put_webhook("alpha", "https://a2.example/hook", "s-a2", 99)
+    assert await storage.webhooks.webhooks() == [
         ("alpha", "https://a2.example/hook", "s-a2", 7),
         ("zeta", "https://z.example/hook", "s-z", 0),
     ]
-    assert storage.webhooks.delete_webhook("zeta")
-    assert not storage.webhooks.delete_webhook("zeta")
-    assert [name for name, *_ in storage.webhooks.webhooks()] == ["alpha"]
+    assert await storage.webhooks.delete_webhook("zeta")
+    assert not await storage.webhooks.delete_webhook("zeta")
+    assert [name for name, *_ in await storage.webhooks.webhooks()] == ["alpha"]
 
 
 async def test_a_delivered_event_moves_the_cursor_forward_only(storage: Storage) -> None:
-    storage.webhooks.put_webhook("crm", "https://crm.example/hook", "s", 3)
-    storage.webhooks.log_delivery("crm", 4, 1, 100.0, "failed", "HTTP 500")
-    assert storage.webhooks.webhooks()[0][3] == 3
-    storage.webhooks.log_delivery("crm", 4, 2, 101.0, "delivered", "HTTP 200")
-    assert storage.webhooks.webhooks()[0][3] == 4
-    storage.webhooks.log_delivery("crm", 2, 1, 102.0, "delivered", "HTTP 200")
-    assert storage.webhooks.webhooks()[0][3] == 4
+    await storage.webhooks.put_webhook("crm", "https://crm.example/hook", "s", 3)
+    await storage.webhooks.log_delivery("crm", 4, 1, 100.0, "failed", "HTTP 500")
+    assert (await storage.webhooks.webhooks())[0][3] == 3
+    await storage.webhooks.log_delivery("crm", 4, 2, 101.0, "delivered", "HTTP 200")
+    assert (await storage.webhooks.webhooks())[0][3] == 4
+    await storage.webhooks.log_delivery("crm", 2, 1, 102.0, "delivered", "HTTP 200")
+    assert (await storage.webhooks.webhooks())[0][3] == 4
 
 
 async def test_the_delivery_log_keeps_the_last_attempts_oldest_first(storage: Storage) -> None:
-    storage.webhooks.put_webhook("crm", "https://crm.example/hook", "s", 0)
-    storage.webhooks.put_webhook("other", "https://other.example/hook", "s", 0)
+    await storage.webhooks.put_webhook("crm", "https://crm.example/hook", "s", 0)
+    await storage.webhooks.put_webhook("other", "https://other.example/hook", "s", 0)
     for n in range(1, 5):
-        storage.webhooks.log_delivery("crm", n, 1, float(n), "delivered", f"HTTP 20{n}")
-    storage.webhooks.log_delivery("other", 1, 1, 9.0, "failed", None)
-    last = storage.webhooks.deliveries("crm", 2)
+        await storage.webhooks.log_delivery("crm", n, 1, float(n), "delivered", f"HTTP 20{n}")
+    await storage.webhooks.log_delivery("other", 1, 1, 9.0, "failed", None)
+    last = await storage.webhooks.deliveries("crm", 2)
     assert [(d["seq"], d["detail"]) for d in last] == [(3, "HTTP 203"), (4, "HTTP 204")]
     assert set(last[0]) >= {"delivery_id", "webhook", "seq", "attempt", "at", "status", "detail"}
     assert last[0]["delivery_id"] < last[1]["delivery_id"]
-    assert [d["status"] for d in storage.webhooks.deliveries("other", 10)] == ["failed"]
-    assert storage.webhooks.deliveries("nobody", 10) == []
+    assert [d["status"] for d in await storage.webhooks.deliveries("other", 10)] == ["failed"]
+    assert await storage.webhooks.deliveries("nobody", 10) == []
 
 
 # -- the lifecycle -----------------------------------------------------------------------------

@@ -46,10 +46,10 @@ class FailingOn:
 async def test_writes_inside_a_unit_land_together(storage: Storage) -> None:
     async with storage.transaction():
         storage.catalog.upsert_extension("Desk A", "1001")
-        storage.webhooks.put_webhook("crm", "https://crm.example/h", "s" * 16, 0)
+        await storage.webhooks.put_webhook("crm", "https://crm.example/h", "s" * 16, 0)
         assert await storage.catalog.extension("Desk A") == ("Desk A", "1001")  # seen inside
     assert await storage.catalog.extensions() == [("Desk A", "1001")]
-    assert len(storage.webhooks.webhooks()) == 1
+    assert len(await storage.webhooks.webhooks()) == 1
 
 
 async def test_a_unit_that_raises_leaves_every_store_as_it_was(storage: Storage) -> None:
@@ -62,7 +62,7 @@ async def test_a_unit_that_raises_leaves_every_store_as_it_was(storage: Storage)
             storage.catalog.replace_break_reasons([BreakReason("Lunch")])
             storage.settings.replace_allowed_origins([])
             storage.settings.put_setting("sso", {"url": "https://crm.example"})
-            storage.webhooks.put_webhook("crm", "https://crm.example/h", "s" * 16, 0)
+            await storage.webhooks.put_webhook("crm", "https://crm.example/h", "s" * 16, 0)
             await storage.audit.append_audit(1.0, "admin_put", "admin", None, "x")
             raise Injected
 
@@ -72,7 +72,7 @@ async def test_a_unit_that_raises_leaves_every_store_as_it_was(storage: Storage)
     assert await storage.catalog.break_reasons() == []
     assert storage.settings.allowed_origins() == ["https://a.example"]
     assert storage.settings.setting("sso") is None
-    assert storage.webhooks.webhooks() == []
+    assert await storage.webhooks.webhooks() == []
     assert await storage.audit.audit_after(0, 10) == []
 
 
@@ -134,7 +134,7 @@ async def a_configured_floor(storage: Storage) -> None:
     storage.catalog.replace_break_reasons([BreakReason("Lunch"), BreakReason("Training", True)])
     storage.settings.replace_allowed_origins(["https://old.example"])
     storage.settings.put_setting("crm_sso", {"url": "https://old.example/sso", "format": "json"})
-    storage.webhooks.put_webhook("crm", "https://crm.example/old", "o" * 16, 0)
+    await storage.webhooks.put_webhook("crm", "https://crm.example/old", "o" * 16, 0)
 
 
 async def stored_configuration(storage: Storage) -> tuple[object, ...]:
@@ -148,7 +148,7 @@ async def stored_configuration(storage: Storage) -> tuple[object, ...]:
         await catalog.break_reasons(),
         storage.settings.allowed_origins(),
         {name: storage.settings.setting(name) for name in ("crm_sso", "sso")},
-        storage.webhooks.webhooks(),
+        await storage.webhooks.webhooks(),
     )
 
 
@@ -183,7 +183,7 @@ async def test_the_same_import_without_the_failure_lands_whole(storage: Storage)
     assert catalog.ivr_details() == [("Survey", "changed"), ("Billing", None)]
     assert await catalog.break_reasons() == [BreakReason("Coffee")]
     assert services.crm_settings.allowed_origins() == ["https://new.example"]
-    assert [w[:2] for w in storage.webhooks.webhooks()] == [
+    assert [w[:2] for w in await storage.webhooks.webhooks()] == [
         ("bi", "https://bi.example/hook"),
         ("crm", "https://crm.example/new"),
     ]

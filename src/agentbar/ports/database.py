@@ -21,7 +21,8 @@ class UnitOfWork(Protocol):
         """`async with uow.transaction():` — every store write inside lands together or, if
         the block raises, not at all. Writes by the same task join it (a nested transaction
         joins the outer one); reads inside see them. The block must not wait on anything
-        that suspends for long (a thread, the network): other writers wait for it."""
+        that suspends for long (the network, a password hash): this process's other writes wait
+        for it. Raises StorageUnavailable if the database takes no write within its bound."""
         ...
 
 
@@ -40,7 +41,8 @@ class StorageLifecycle(Protocol):
     def close(self) -> None: ...
 
     async def ping(self) -> None:
-        """Raises if the storage cannot be read (readiness)."""
+        """Raises if the storage could not take a write now (readiness): StorageUnavailable if
+        it is locked or too slow. Answers within about a second, never blocking the loop."""
         ...
 
 

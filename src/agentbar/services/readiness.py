@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from agentbar.ports import EventBus, StorageLifecycle
 from agentbar.services.cluster import Cluster
+
+STORAGE_PATIENCE = 2.0
+"""Seconds /readyz waits for the database's answer, at most: a storage that answers no faster
+than that is not ready, and readiness says so rather than hang (the storage bounds its own
+probe; this holds whatever a driver does)."""
 
 
 class Readiness:
@@ -21,7 +28,9 @@ class Readiness:
                 "floor nor has loaded its copy of the owner's"
             )
         try:
-            await self._storage.ping()
+            await asyncio.wait_for(self._storage.ping(), STORAGE_PATIENCE)
+        except TimeoutError:
+            problems.append(f"database: no answer within {STORAGE_PATIENCE:g} s")
         except Exception as error:  # any database failure means: not ready
             problems.append(f"database: {error}")
         try:

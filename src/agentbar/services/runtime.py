@@ -45,6 +45,7 @@ from agentbar.ports import (
     EventLog,
     Fenced,
     FloorStore,
+    StorageUnavailable,
     StoredMove,
     TelephonyDriver,
 )
@@ -397,7 +398,7 @@ class Runtime:
             if isinstance(failed, Exception):
                 self.halted = _unstored_reason(failed)
                 log.error("%s", self.halted)
-                if not isinstance(failed, Fenced):
+                if not isinstance(failed, Fenced | StorageUnavailable):  # those say it already
                     told = OwnerUnreachable("the change could not be stored; nothing was done")
                     told.__cause__ = failed
                 if self.on_unstored is not None:

@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import RowMapping
 
 from agentbar.domain.model.call import Call, CallState, CallType
 from agentbar.drivers.storage import schema as t
-from agentbar.drivers.storage.database import Connections
+from agentbar.drivers.storage.database import Connections, Statement
 
 
-def write_calls(db: Connections, c: Connection, calls: Iterable[Call]) -> None:
+def call_statements(db: Connections, calls: Iterable[Call]) -> list[Statement]:
     """Every call's row, legs and transfers: one statement (an executemany) each, however
-    many calls a write carries."""
+    many calls a write carries. Built where the calls are decided (the loop's thread): the
+    statements carry plain values, so the calls may change while they are executed."""
     rows: list[dict[str, Any]] = []
     legs: list[dict[str, Any]] = []
     transfers: list[dict[str, Any]] = []
@@ -53,12 +54,14 @@ def write_calls(db: Connections, c: Connection, calls: Iterable[Call]) -> None:
             }
             for transfer in call.transfers
         ]
+    statements: list[Statement] = []
     if rows:
-        c.execute(db.upsert(t.calls, ("call_id",), rows[0]), rows)
+        statements.append((db.upsert(t.calls, ("call_id",), rows[0]), rows))
     if legs:
-        c.execute(db.upsert(t.call_legs, ("call_id", "leg_id"), legs[0]), legs)
+        statements.append((db.upsert(t.call_legs, ("call_id", "leg_id"), legs[0]), legs))
     if transfers:
-        c.execute(db.upsert(t.call_transfers, ("transfer_id",), transfers[0]), transfers)
+        statements.append((db.upsert(t.call_transfers, ("transfer_id",), transfers[0]), transfers))
+    return statements
 
 
 def _call_row(call: Call) -> dict[str, Any]:

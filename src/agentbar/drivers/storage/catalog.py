@@ -19,7 +19,7 @@ from agentbar.domain.model.campaign import (
 )
 from agentbar.drivers.storage import schema as t
 from agentbar.drivers.storage.campaigns import read_campaigns, write_campaign
-from agentbar.drivers.storage.database import Connections
+from agentbar.drivers.storage.database import Connections, reads
 from agentbar.ports.values import AgentRecord, AgentSummary, StorageConflict
 
 
@@ -61,7 +61,8 @@ class SqlCatalog:
                 )
             return []
 
-    async def agent(self, agent_id: str) -> AgentRecord | None:
+    @reads
+    def agent(self, agent_id: str) -> AgentRecord | None:
         with self._db.read() as c:
             row = c.execute(select(t.agents).where(t.agents.c.agent_id == agent_id)).first()
             if row is None:
@@ -79,7 +80,8 @@ class SqlCatalog:
                 auth_policy=row.auth_policy,
             )
 
-    async def agent_summaries(self) -> list[AgentSummary]:
+    @reads
+    def agent_summaries(self) -> list[AgentSummary]:
         with self._db.read() as c:
             names: dict[str, list[str]] = {}
             for row in c.execute(
@@ -128,12 +130,14 @@ class SqlCatalog:
         with self._db.write() as c:
             return c.execute(t.extensions.delete().where(t.extensions.c.name == name)).rowcount == 1
 
-    async def extensions(self, limit: int | None = None) -> Sequence[tuple[str, str]]:
+    @reads
+    def extensions(self, limit: int | None = None) -> Sequence[tuple[str, str]]:
         with self._db.read() as c:
             rows = c.execute(select(t.extensions).order_by(t.extensions.c.phone).limit(limit))
             return [(row.name, row.phone) for row in rows]
 
-    async def extension_with_phone(self, phone: str) -> tuple[str, str] | None:
+    @reads
+    def extension_with_phone(self, phone: str) -> tuple[str, str] | None:
         with self._db.read() as c:
             row = c.execute(
                 select(t.extensions)
@@ -142,7 +146,8 @@ class SqlCatalog:
             ).first()
         return (row.name, row.phone) if row else None
 
-    async def extension(self, name: str) -> tuple[str, str] | None:
+    @reads
+    def extension(self, name: str) -> tuple[str, str] | None:
         with self._db.read() as c:
             row = c.execute(
                 select(t.extensions).where(func.lower(t.extensions.c.name) == name.strip().lower())
@@ -179,7 +184,8 @@ class SqlCatalog:
         with self._db.write() as c:
             return write_campaign(self._db, c, name, settings, plan, agent_ids)
 
-    async def campaigns(self) -> Sequence[Campaign]:
+    @reads
+    def campaigns(self) -> Sequence[Campaign]:
         with self._db.read() as c:
             return read_campaigns(c)
 
@@ -202,7 +208,8 @@ class SqlCatalog:
         with self._db.write() as c:
             c.execute(self._db.upsert(t.break_reasons, ("name",), values), values)
 
-    async def break_reasons(self) -> Sequence[BreakReason]:
+    @reads
+    def break_reasons(self) -> Sequence[BreakReason]:
         with self._db.read() as c:
             rows = c.execute(select(t.break_reasons).order_by(t.break_reasons.c.position))
             return [BreakReason(row.name, bool(row.productive)) for row in rows]
@@ -231,6 +238,7 @@ class SqlCatalog:
             rows = c.execute(select(t.ivrs).order_by(t.ivrs.c.position))
             return [(r.name, r.description) for r in rows]
 
-    async def ivrs(self) -> Sequence[str]:
+    @reads
+    def ivrs(self) -> Sequence[str]:
         with self._db.read() as c:
             return list(c.execute(select(t.ivrs.c.name).order_by(t.ivrs.c.position)).scalars())

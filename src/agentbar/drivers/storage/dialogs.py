@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from agentbar.drivers.storage import schema as t
-from agentbar.drivers.storage.database import Connections
+from agentbar.drivers.storage.database import Connections, reads, writes
 
 _DIALOGS = t.sip_dialogs
 
@@ -19,16 +19,19 @@ class SqlDialogStore:
     def __init__(self, db: Connections) -> None:
         self._db = db
 
-    async def save(self, key: str, data: Mapping[str, Any]) -> None:
+    @writes
+    def save(self, key: str, data: Mapping[str, Any]) -> None:
         values = {"dialog_key": key, "doc": json.dumps(data, sort_keys=True)}
         with self._db.write() as c:
             c.execute(self._db.upsert(_DIALOGS, ("dialog_key",), values), values)
 
-    async def forget(self, key: str) -> None:
+    @writes
+    def forget(self, key: str) -> None:
         with self._db.write() as c:
             c.execute(delete(_DIALOGS).where(_DIALOGS.c.dialog_key == key))
 
-    async def load_all(self) -> dict[str, dict[str, Any]]:
+    @reads
+    def load_all(self) -> dict[str, dict[str, Any]]:
         with self._db.read() as c:
             rows = c.execute(select(_DIALOGS.c.dialog_key, _DIALOGS.c.doc))
             return {row.dialog_key: json.loads(row.doc) for row in rows}

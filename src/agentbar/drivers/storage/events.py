@@ -14,10 +14,10 @@ from agentbar.domain.model.callback_book import Callback
 from agentbar.domain.model.durable import FloorChanges, in_one
 from agentbar.domain.model.lead_book import Lead
 from agentbar.drivers.storage import schema as t
-from agentbar.drivers.storage.calls import call_of, write_calls
-from agentbar.drivers.storage.database import Connections
-from agentbar.drivers.storage.floor import write_floor
-from agentbar.drivers.storage.leads import write_callback, write_leads
+from agentbar.drivers.storage.calls import call_of, call_statements
+from agentbar.drivers.storage.database import Connections, Statement, execute_all, reads, writes
+from agentbar.drivers.storage.floor import floor_statements
+from agentbar.drivers.storage.leads import callback_statement, lead_rows, write_leads
 from agentbar.drivers.storage.lease import check_fence
 from agentbar.ports.event_log import StoredMove
 from agentbar.ports.values import CallRecord, Envelope, StorageConflict
@@ -27,7 +27,8 @@ class SqlEventLog:
     def __init__(self, db: Connections) -> None:
         self._db = db
 
-    async def last_seq(self) -> int:
+    @reads
+    def last_seq(self) -> int:
         with self._db.read() as c:
             value = c.execute(select(func.max(t.events.c.seq))).scalar_one_or_none()
         return int(value or 0)
@@ -45,14 +46,19 @@ class SqlEventLog:
         await self.record_moves([move], fence)
 
     async def record_moves(self, moves: Sequence[StoredMove], fence: int | None = None) -> None:
-        # Synchronous from here to the commit: the runtime relies on no other move being
-        # decided while a batch's live agents and calls are read and written.
+        # The rows are built here, on the loop's thread, in one go: the runtime goes on
+        # deciding moves while the batch is written, and those change the live agents and
+        # calls the rows are made from. Only plain values go to the storage thread.
+        callbacks, leads, statements = self._statements(moves)
         try:
-            self._record(moves, fence)
+            await self._db.writing(self._write, callbacks, leads, statements, fence)
         except IntegrityError as error:
             raise StorageConflict("an event with that seq is stored already") from error
 
-    def _record(self, moves: Sequence[StoredMove], fence: int | None) -> None:
+    def _statements(
+        self, moves: Sequence[StoredMove]
+    ) -> tuple[list[Statement], list[dict[str, Any]], list[Statement]]:
+        """The callbacks' statements, the leads' rows, and the rest's statements."""
         # Each call, callback and lead is written once, as the last move left it; a new lead
         # keeps the place of its first move (dicts keep the first key's position).
         calls = {call.call_id: call for move in moves for call in move.calls}
@@ -60,36 +66,48 @@ class SqlEventLog:
         leads = {lead.lead_id: lead for move in moves for lead in move.leads}
         envelopes = [envelope for move in moves for envelope in move.envelopes]
         floor = in_one(move.floor for move in moves)
+        events = [
+            {
+                "seq": e.seq,
+                "kind": e.kind,
+                "at": e.at,
+                "agent_id": e.agent_id,
+                "call_id": e.call_id,
+                "data": json.dumps(e.data),
+            }
+            for e in envelopes
+        ]
+        statements: list[Statement] = [(insert(t.events), events)] if events else []
+        statements += call_statements(self._db, calls.values())
+        if floor:
+            statements += floor_statements(self._db, floor)
+        return (
+            [callback_statement(self._db, cb) for cb in callbacks.values()],
+            lead_rows(list(leads.values())),
+            statements,
+        )
+
+    def _write(
+        self,
+        callbacks: list[Statement],
+        leads: list[dict[str, Any]],
+        statements: list[Statement],
+        fence: int | None,
+    ) -> None:
         with self._db.write() as c:
             if fence is not None:
                 check_fence(c, fence)
-            for callback in callbacks.values():
-                write_callback(self._db, c, callback)
+            execute_all(c, callbacks)
             if leads:
-                write_leads(self._db, c, list(leads.values()))
-            if envelopes:
-                c.execute(
-                    insert(t.events),
-                    [
-                        {
-                            "seq": e.seq,
-                            "kind": e.kind,
-                            "at": e.at,
-                            "agent_id": e.agent_id,
-                            "call_id": e.call_id,
-                            "data": json.dumps(e.data),
-                        }
-                        for e in envelopes
-                    ],
-                )
-            write_calls(self._db, c, calls.values())
-            if floor:
-                write_floor(self._db, c, floor)
+                write_leads(self._db, c, leads)
+            execute_all(c, statements)
 
-    async def events_after(self, agent_id: str, seq: int, limit: int) -> Sequence[Envelope]:
+    @reads
+    def events_after(self, agent_id: str, seq: int, limit: int) -> Sequence[Envelope]:
         return self._events((t.events.c.agent_id == agent_id) & (t.events.c.seq > seq), limit)
 
-    async def events_since(self, seq: int, limit: int) -> Sequence[Envelope]:
+    @reads
+    def events_since(self, seq: int, limit: int) -> Sequence[Envelope]:
         return self._events(t.events.c.seq > seq, limit)
 
     def _events(self, where: Any, limit: int) -> list[Envelope]:
@@ -100,22 +118,23 @@ class SqlEventLog:
                 for r in rows
             ]
 
-    async def call_record(self, call_id: str) -> CallRecord | None:
+    @reads
+    def call_record(self, call_id: str) -> CallRecord | None:
         with self._db.read() as c:
             row = c.execute(select(t.calls).where(t.calls.c.call_id == call_id)).mappings().first()
         if row is None:
             return None
         return CallRecord(call=call_of(row), record_id=row["record_id"])
 
-    async def set_record_for_screen_pop(
-        self, screen_pop_id: str, agent_id: str, record_id: str
-    ) -> bool:
+    @writes
+    def set_record_for_screen_pop(self, screen_pop_id: str, agent_id: str, record_id: str) -> bool:
         return self._set_record(
             (t.calls.c.screen_pop_id == screen_pop_id) & (t.calls.c.agent_id == agent_id),
             record_id,
         )
 
-    async def set_record_for_leg(self, leg_crt: str, agent_id: str, record_id: str) -> bool:
+    @writes
+    def set_record_for_leg(self, leg_crt: str, agent_id: str, record_id: str) -> bool:
         either_leg = (t.calls.c.user_crt == leg_crt) | (t.calls.c.customer_crt == leg_crt)
         return self._set_record(either_leg & (t.calls.c.agent_id == agent_id), record_id)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
@@ -11,13 +12,13 @@ from sqlalchemy.engine import Connection
 from agentbar.domain.model.callback_book import Callback, CallbackState
 from agentbar.domain.model.lead_book import Lead, LeadState
 from agentbar.drivers.storage import schema as t
-from agentbar.drivers.storage.database import Connections
+from agentbar.drivers.storage.database import Connections, Statement, reads
 
 _LEAD_PROGRESS = ("state", "agent_id", "call_id")
 """What a lead already on its list can change; its place, phone and data stay."""
 
 
-def write_callback(db: Connections, c: Connection, callback: Callback) -> None:
+def callback_statement(db: Connections, callback: Callback) -> Statement:
     values = {
         "callback_id": callback.callback_id,
         "campaign_id": int(callback.campaign_id),
@@ -29,15 +30,14 @@ def write_callback(db: Connections, c: Connection, callback: Callback) -> None:
         "state": callback.state.value,
         "call_id": callback.call_id,
     }
-    c.execute(db.upsert(t.callbacks, ("callback_id",), values), values)
+    return db.upsert(t.callbacks, ("callback_id",), values), [values]
 
 
-def write_leads(db: Connections, c: Connection, leads: Sequence[Lead]) -> None:
-    # A new lead goes to the end of its list; a known one keeps its place.
-    position = c.execute(select(func.coalesce(func.max(t.leads.c.position), 0))).scalar_one()
-    for lead in leads:
-        position += 1
-        values = {
+def lead_rows(leads: Sequence[Lead]) -> list[dict[str, Any]]:
+    """The leads' rows but their places, as plain values (built on the loop's thread, where
+    the leads are decided; `write_leads` places them)."""
+    return [
+        {
             "lead_id": lead.lead_id,
             "campaign_id": int(lead.campaign_id),
             "phone": lead.phone,
@@ -46,8 +46,17 @@ def write_leads(db: Connections, c: Connection, leads: Sequence[Lead]) -> None:
             "state": lead.state.value,
             "agent_id": lead.agent_id,
             "call_id": lead.call_id,
-            "position": position,
         }
+        for lead in leads
+    ]
+
+
+def write_leads(db: Connections, c: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    # A new lead goes to the end of its list; a known one keeps its place.
+    position = c.execute(select(func.coalesce(func.max(t.leads.c.position), 0))).scalar_one()
+    for row in rows:
+        position += 1
+        values = {**row, "position": position}
         c.execute(db.upsert(t.leads, ("lead_id",), values, update=_LEAD_PROGRESS), values)
 
 
@@ -55,7 +64,8 @@ class SqlLeadStore:
     def __init__(self, db: Connections) -> None:
         self._db = db
 
-    async def pending_leads(self) -> Sequence[Lead]:
+    @reads
+    def pending_leads(self) -> Sequence[Lead]:
         """Leads not yet dialled or skipped, in list order (one shown before a restart is
         waiting again)."""
         with self._db.read() as c:
@@ -94,7 +104,8 @@ class SqlLeadStore:
                 for r in rows
             ]
 
-    async def pending_callbacks(self) -> Sequence[Callback]:
+    @reads
+    def pending_callbacks(self) -> Sequence[Callback]:
         with self._db.read() as c:
             rows = c.execute(
                 select(t.callbacks)

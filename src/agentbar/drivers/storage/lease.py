@@ -10,7 +10,7 @@ from sqlalchemy import select, true, update
 from sqlalchemy.engine import Connection
 
 from agentbar.drivers.storage import schema as t
-from agentbar.drivers.storage.database import Connections
+from agentbar.drivers.storage.database import Connections, reads, writes
 from agentbar.ports.values import Fenced, LeaseState, NodeSeen
 
 _LEASE = t.floor_lease
@@ -29,7 +29,8 @@ class SqlFloorLease:
     def __init__(self, db: Connections) -> None:
         self._db = db
 
-    async def acquire(
+    @writes
+    def acquire(
         self, node_id: str, now: float, seconds: float, *, holder_is_dead: bool = False
     ) -> int | None:
         free = _LEASE.c.owner.is_(None) | (_LEASE.c.expires_at < now)
@@ -44,7 +45,8 @@ class SqlFloorLease:
             epoch: int = c.execute(select(_LEASE.c.epoch).where(_THE_LEASE)).scalar_one()
             return epoch
 
-    async def renew(self, node_id: str, epoch: int, now: float, seconds: float) -> bool:
+    @writes
+    def renew(self, node_id: str, epoch: int, now: float, seconds: float) -> bool:
         with self._db.write() as c:
             renewed = c.execute(
                 update(_LEASE)
@@ -53,7 +55,8 @@ class SqlFloorLease:
             )
             return renewed.rowcount == 1
 
-    async def release(self, node_id: str, epoch: int) -> None:
+    @writes
+    def release(self, node_id: str, epoch: int) -> None:
         with self._db.write() as c:
             c.execute(
                 update(_LEASE)
@@ -61,17 +64,20 @@ class SqlFloorLease:
                 .values(owner=None, expires_at=0.0)
             )
 
-    async def lease(self) -> LeaseState:
+    @reads
+    def lease(self) -> LeaseState:
         with self._db.read() as c:
             row = c.execute(select(_LEASE).where(_THE_LEASE)).one()
         return LeaseState(row.owner, row.epoch, row.expires_at)
 
-    async def beat(self, node_id: str, now: float, sockets: int) -> None:
+    @writes
+    def beat(self, node_id: str, now: float, sockets: int) -> None:
         values = {"node_id": node_id, "last_seen": now, "sockets": sockets}
         with self._db.write() as c:
             c.execute(self._db.upsert(t.cluster_nodes, ("node_id",), values), values)
 
-    async def nodes(self, since: float) -> Sequence[NodeSeen]:
+    @reads
+    def nodes(self, since: float) -> Sequence[NodeSeen]:
         nodes = t.cluster_nodes
         with self._db.read() as c:
             rows = c.execute(

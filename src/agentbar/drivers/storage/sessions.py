@@ -9,7 +9,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Row
 
 from agentbar.drivers.storage import schema as t
-from agentbar.drivers.storage.database import Connections
+from agentbar.drivers.storage.database import Connections, reads, writes
 from agentbar.ports.values import AuditEntry, SessionRecord
 
 
@@ -17,7 +17,8 @@ class SqlSessionStore:
     def __init__(self, db: Connections) -> None:
         self._db = db
 
-    async def create_session(
+    @writes
+    def create_session(
         self,
         session_id: str,
         token_hash: str,
@@ -38,10 +39,12 @@ class SqlSessionStore:
                 )
             )
 
-    async def session_by_token(self, token_hash: str) -> SessionRecord | None:
+    @reads
+    def session_by_token(self, token_hash: str) -> SessionRecord | None:
         return self._one_session(t.sessions.c.token_hash == token_hash)
 
-    async def active_session_of(self, agent_id: str) -> SessionRecord | None:
+    @reads
+    def active_session_of(self, agent_id: str) -> SessionRecord | None:
         return self._one_session(
             (t.sessions.c.agent_id == agent_id) & t.sessions.c.ended_at.is_(None)
         )
@@ -51,7 +54,8 @@ class SqlSessionStore:
             row = c.execute(select(t.sessions).where(where)).first()
         return None if row is None else _session_record(row)
 
-    async def end_session(self, session_id: str, reason: str, now: float) -> None:
+    @writes
+    def end_session(self, session_id: str, reason: str, now: float) -> None:
         with self._db.write() as c:
             c.execute(
                 update(t.sessions)
@@ -59,7 +63,8 @@ class SqlSessionStore:
                 .values(ended_at=now, end_reason=reason)
             )
 
-    async def open_sessions(self) -> Sequence[SessionRecord]:
+    @reads
+    def open_sessions(self) -> Sequence[SessionRecord]:
         with self._db.read() as c:
             open_ = t.sessions.c.ended_at.is_(None)
             rows = c.execute(select(t.sessions).where(open_).order_by(t.sessions.c.created_at))
@@ -70,7 +75,8 @@ class SqlAuditLog:
     def __init__(self, db: Connections) -> None:
         self._db = db
 
-    async def append_audit(
+    @writes
+    def append_audit(
         self, at: float, action: str, username: str | None, client: str | None, reason: str | None
     ) -> None:
         with self._db.write() as c:
@@ -80,7 +86,8 @@ class SqlAuditLog:
                 )
             )
 
-    async def audit_after(self, after: int, limit: int) -> Sequence[AuditEntry]:
+    @reads
+    def audit_after(self, after: int, limit: int) -> Sequence[AuditEntry]:
         with self._db.read() as c:
             rows = c.execute(
                 select(t.audit_log)

@@ -6,8 +6,9 @@ import os
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
+from agentbar.drivers.storage.bounds import DEFAULT_TIMEOUT
 from agentbar.drivers.storage.catalog import SqlCatalog
 from agentbar.drivers.storage.database import Connections
 from agentbar.drivers.storage.dialogs import SqlDialogStore
@@ -30,8 +31,10 @@ def _owner_only(path: Path) -> None:
 
 
 class SqlDatabase:
-    def __init__(self, url: str) -> None:
-        self._db = Connections(url)
+    def __init__(self, url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """`timeout`: seconds any one wait on the database may last (a lock, a slow disk, a
+        pooled connection) before it raises StorageUnavailable."""
+        self._db = Connections(url, timeout)
         self.events = SqlEventLog(self._db)
         self.floor = SqlFloorStore(self._db)
         self.lease = SqlFloorLease(self._db)
@@ -72,5 +75,4 @@ class SqlDatabase:
             self._file_lock.release()
 
     async def ping(self) -> None:
-        with self._db.read() as c:
-            c.execute(select(1))
+        await self._db.ping()
