@@ -1,8 +1,10 @@
 """Webhooks against a real HTTP receiver: signed, in order, retried with backoff, each event
-acknowledged exactly once and logged."""
+acknowledged once and logged; with private targets not allowed (the default), URLs that point
+inside the network are refused when configured and before each delivery."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -12,12 +14,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from agentbar.drivers.storage.sql import SqlDatabase
+from tests.conftest import CRM_ORIGIN
 from tests.integration.test_slice_socket import get_ready, inbound_campaign, log_in
-from tests.support.servers import AgentbarServer
+from tests.support.servers import AgentbarServer, agentbar_server
 from tests.support.toolbar_client import ToolbarClient
 
 SECRET = "a-webhook-secret-long-enough"
@@ -111,7 +117,7 @@ def test_events_reach_a_receiver_signed_once_each_despite_failures(
         assert [d["seq"] for d in log if d["status"] == "delivered"] == list(range(1, last_seq + 1))
         [listed] = admin.get("/api/v1/webhooks").json()
         assert listed == {"name": "crm", "url": hook.url, "deliveredUpTo": last_seq}
-    scraped = httpx.get(f"{server.base_url}/metrics").text
+    scraped = server.scrape_metrics()
     assert "agentbar_webhook_failures_total 2.0" in scraped.splitlines()
 
 
@@ -126,3 +132,79 @@ def test_bad_webhooks_are_refused(server: AgentbarServer) -> None:
         assert admin.delete("/api/v1/webhooks/nope").status_code == 404
         assert admin.get("/api/v1/webhooks").json() == []
     assert httpx.get(f"{server.base_url}/api/v1/webhooks").status_code == 401
+
+
+PRIVATE_NOT_ALLOWED = {"AGENTBAR_ALLOW_PRIVATE_TARGETS": "false"}
+
+INSIDE = [
+    "http://127.0.0.1:9/hook",
+    "http://2130706433/hook",
+    "http://0x7f000001/hook",
+    "http://0177.0.0.1/hook",
+    "http://127.1/hook",
+    "http://[::1]/hook",
+    "http://[::ffff:127.0.0.1]/hook",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[fe80::1]/hook",
+    "http://10.0.0.1/hook",
+    "http://172.16.0.1/hook",
+    "http://192.168.1.1/hook",
+    "http://100.64.0.1/hook",
+    "http://0.0.0.0/hook",
+    "http://localhost:9/hook",  # a name that resolves to loopback
+]
+
+
+@pytest.fixture
+def guarded_server(tmp_path: Path) -> Iterator[AgentbarServer]:
+    with agentbar_server(tmp_path / "agentbar", [], extra_env=PRIVATE_NOT_ALLOWED) as running:
+        yield running
+
+
+def test_urls_pointing_inside_are_refused_when_configured(guarded_server: AgentbarServer) -> None:
+    with guarded_server.admin() as admin:
+        for url in INSIDE:
+            answer = admin.put("/api/v1/webhooks/crm", json={"url": url, "secret": SECRET})
+            assert answer.status_code == 422, url
+            assert "private address" in answer.json()["detail"], url
+            sso = admin.put("/api/v1/sso", json={"url": url, "format": "json"})
+            assert sso.status_code == 422, url
+            assert "private address" in sso.json()["detail"], url
+        imported = admin.put(
+            "/api/v1/config",
+            json={"webhooks": [{"name": "bi", "url": INSIDE[1], "secret": SECRET}]},
+        )
+        assert imported.status_code == 422
+        assert "webhook 'bi': target resolves to a private address" in imported.json()["detail"]
+        assert admin.get("/api/v1/webhooks").json() == []  # nothing was stored
+        assert admin.get("/api/v1/sso").json()["source"] == "none"
+        # A public address is taken (whether it answers is the deliveries' business).
+        public = {"url": "http://93.184.216.34/hook", "secret": SECRET}
+        assert admin.put("/api/v1/webhooks/public", json=public).status_code == 204
+        assert admin.delete("/api/v1/webhooks/public").status_code == 204
+
+
+def test_a_stored_webhook_pointing_inside_is_refused_at_delivery(tmp_path: Path) -> None:
+    """A webhook stored before the check existed (or whose name now resolves inside) gets a
+    failed delivery with the reason, and no connection."""
+    data_dir = tmp_path / "agentbar"
+    data_dir.mkdir()
+    with receiver(failures=0) as hook:
+        storage = SqlDatabase(f"sqlite:///{data_dir / 'agentbar.db'}")
+        storage.migrate()
+        asyncio.run(storage.webhooks.put_webhook("crm", hook.url, SECRET, 0))
+        storage.close()
+        with (
+            agentbar_server(data_dir, [CRM_ORIGIN], extra_env=PRIVATE_NOT_ALLOWED) as server,
+            server.admin() as admin,
+        ):
+            with ToolbarClient(server.socket_url, origin=server.base_url) as toolbar:
+                log_in(toolbar)
+            deadline = time.monotonic() + 10
+            while not (log := admin.get("/api/v1/webhooks/crm/deliveries").json()):
+                assert time.monotonic() < deadline, "no delivery was attempted"
+                time.sleep(0.05)  # no event to wait on: agentbar's log is read over HTTP
+            assert log[0]["status"] == "failed"
+            assert log[0]["detail"].startswith("target resolves to a private address")
+            assert admin.get("/api/v1/webhooks").json()[0]["deliveredUpTo"] == 0
+        assert hook.received == []  # refused without connecting

@@ -263,17 +263,17 @@ class MemoryWebhookStore:
     def __init__(self, tables: Tables) -> None:
         self._t = tables
 
-    def put_webhook(self, name: str, url: str, secret: str, cursor: int) -> None:
+    async def put_webhook(self, name: str, url: str, secret: str, cursor: int) -> None:
         known = self._t.webhooks.get(name)
         self._t.webhooks[name] = (url, secret, known[2] if known else cursor)
 
-    def delete_webhook(self, name: str) -> bool:
+    async def delete_webhook(self, name: str) -> bool:
         return self._t.webhooks.pop(name, None) is not None
 
-    def webhooks(self) -> list[tuple[str, str, str, int]]:
+    async def webhooks(self) -> list[tuple[str, str, str, int]]:
         return [(name, *hook) for name, hook in sorted(self._t.webhooks.items())]
 
-    def log_delivery(
+    async def log_delivery(
         self, webhook: str, seq: int, attempt: int, at: float, status: str, detail: str | None
     ) -> None:
         self._t.deliveries.append(
@@ -291,7 +291,7 @@ class MemoryWebhookStore:
         if status == "delivered" and hook is not None and hook[2] < seq:
             self._t.webhooks[webhook] = (hook[0], hook[1], seq)
 
-    def deliveries(self, webhook: str, limit: int) -> list[dict[str, Any]]:
+    async def deliveries(self, webhook: str, limit: int) -> list[dict[str, Any]]:
         mine = [dict(d) for d in self._t.deliveries if d["webhook"] == webhook]
         return mine[-limit:] if limit > 0 else []
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import httpx
@@ -41,6 +41,9 @@ class SsoSettings:
     timeout: float
 
 
+TargetGuard = Callable[[str], Awaitable[str | None]]
+"""Why no request may go to a URL now (e.g. it resolves to a private address), or None."""
+
 SsoObserver = Callable[[str, str, float], None]
 """Told of each request: (command, outcome 'success' | 'failed' | 'unavailable', seconds)."""
 
@@ -55,6 +58,8 @@ class CrmSso:
         self.settings = settings
         """The endpoint in force; the admin API replaces it, and the next request uses it."""
         self.observe: SsoObserver | None = None
+        self.guard: TargetGuard | None = None
+        """Asked before each request; a refusal makes it SsoUnavailable, nothing sent."""
         self._transport = transport
         self._monotonic = monotonic
 
@@ -83,6 +88,9 @@ class CrmSso:
                 self.observe(fields["command"], outcome, self._monotonic() - started)
 
     async def _exchange(self, s: SsoSettings, fields: dict[str, str]) -> SsoAnswer:
+        refusal = await self.guard(s.url) if self.guard is not None else None
+        if refusal is not None:
+            raise SsoUnavailable(f"not asked: {refusal}")
         try:
             async with asyncio.timeout(s.timeout):
                 body = await self._post(s, fields)

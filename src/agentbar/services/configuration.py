@@ -251,7 +251,7 @@ class Configuration:
             ),
             webhooks=[
                 WebhookEntry(name=n, url=u, secret=s)
-                for n, u, s, _ in self._webhook_store.webhooks()
+                for n, u, s, _ in await self._webhook_store.webhooks()
             ],
         )
 
@@ -313,7 +313,12 @@ class Configuration:
             parse_origins(doc.allowedOrigins)
         if doc.sso is not None:
             parse_sso_url(doc.sso.url)
+            await self._crm.check_sso_target(doc.sso.url)
         _once([w.name for w in doc.webhooks or []], "webhook")
+        for hook in doc.webhooks or []:  # none may point inside the network (outbound_urls)
+            reason = await self._webhooks.targets.refusal(hook.url, strict=False)
+            if reason is not None:
+                raise InvalidConfiguration(f"webhook '{hook.name}': {reason}")
 
     async def apply(self, doc: Document, *, client: str | None) -> Applied:
         """Check the whole document, then apply every section it has in one transaction;
@@ -361,7 +366,7 @@ class Configuration:
         if doc.webhooks:
             cursor = await self._events.last_seq()
             for hook in doc.webhooks:
-                self._webhook_store.put_webhook(hook.name, hook.url, hook.secret, cursor)
+                await self._webhook_store.put_webhook(hook.name, hook.url, hook.secret, cursor)
 
 
 def counts_of(doc: Document) -> Applied:

@@ -7,6 +7,10 @@ Rules kept here:
   from `AGENTBAR_CRM_SSO_URL`/`_FORMAT` until it is removed again.
 - A change is checked whole, stored, then put in force in memory: the next toolbar load or
   socket handshake sees the new allow-list, the next login the new endpoint. Nothing restarts.
+- The endpoint may not point inside the network the server runs in (loopback, link-local,
+  private addresses, however spelled, or a name resolving to one) unless
+  `AGENTBAR_ALLOW_PRIVATE_TARGETS` is set: checked when it is set and before each request
+  (`outbound_urls`).
 - An administrator's change is audited with the client that asked for it; the `store_*`
   steps are not, for a larger change (a configuration import) audits itself as a whole.
 """
@@ -25,6 +29,7 @@ from agentbar.domain.model.errors import DomainError
 from agentbar.origins import parse_allowed_origin
 from agentbar.ports import SettingsStore
 from agentbar.services.audit import ADMIN_DELETE, ADMIN_PUT, Audit
+from agentbar.services.outbound_urls import OutboundTargets, PrivateTarget, literal_refusal
 
 SSO_SETTING = "crm_sso"
 
@@ -82,6 +87,20 @@ class CrmSettings:
         self._audit = audit
         self._stored_origins: list[str] = []
         self._allowed: list[str] = list(settings.allowed_origins)
+        self._targets = OutboundTargets(settings.allow_private_targets)
+        # Each SSO request checks its target again: the name may resolve elsewhere by now.
+        sso.guard = self._request_refusal
+
+    async def _request_refusal(self, url: str) -> str | None:
+        return await self._targets.refusal(url, strict=True)
+
+    async def check_sso_target(self, url: str) -> None:
+        """InvalidSetting when the endpoint's host is, or resolves to, an internal address
+        (and private targets are not allowed)."""
+        try:
+            await self._targets.check(url)
+        except PrivateTarget as error:
+            raise InvalidSetting(f"the SSO URL is refused: {error.message}") from None
 
     def load(self) -> None:
         """Put the stored settings in force (at start, after migrations)."""
@@ -132,6 +151,7 @@ class CrmSettings:
 
     async def put_sso(self, url: str, format_name: str, *, client: str | None) -> SsoEndpoint:
         """Store the endpoint and put it in force (audited)."""
+        await self.check_sso_target(url.strip())
         endpoint = self.store_sso(url, format_name)
         await self._audit.change(ADMIN_PUT, client, "sso endpoint")
         return endpoint
@@ -142,6 +162,11 @@ class CrmSettings:
         except ValueError:
             raise InvalidSetting(f"format must be json, form or xml, not '{format_name}'") from None
         endpoint = SsoEndpoint(parse_sso_url(url), fmt, "stored")
+        # Only what needs no lookup here (this runs inside transactions); names are resolved by
+        # `check_sso_target` before, and before every request.
+        refusal = None if self._settings.allow_private_targets else literal_refusal(endpoint.url)
+        if refusal is not None:
+            raise InvalidSetting(f"the SSO URL is refused: {refusal}")
         self._storage.put_setting(SSO_SETTING, {"url": endpoint.url, "format": fmt.value})
         self._sso.settings = self._sso_settings(endpoint)
         return endpoint

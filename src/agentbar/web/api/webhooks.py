@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentbar.web.api.answers import ERRORS, NOT_FOUND
+from agentbar.services.outbound_urls import PrivateTarget
+from agentbar.web.api.answers import ERRORS, NOT_FOUND, refused
 from agentbar.web.deps import ClientDep, WebhookReceiversDep, require_admin
 
 router = APIRouter(
@@ -50,8 +51,13 @@ class DeliveryView(BaseModel):
 async def put_webhook(
     name: Name, body: WebhookBody, receivers: WebhookReceiversDep, client: ClientDep
 ) -> None:
-    """Add a receiver (events from now on, or after `fromSeq`), or change its URL and secret."""
-    await receivers.put(name, body.url, body.secret, body.fromSeq, client=client)
+    """Add a receiver (events from now on, or after `fromSeq`), or change its URL and secret.
+    A URL whose host is, or resolves to, a loopback, link-local or private address is refused
+    (422) unless AGENTBAR_ALLOW_PRIVATE_TARGETS is set."""
+    try:
+        await receivers.put(name, body.url, body.secret, body.fromSeq, client=client)
+    except PrivateTarget as error:
+        raise refused(error) from None
 
 
 @router.get("")
@@ -59,7 +65,7 @@ async def list_webhooks(receivers: WebhookReceiversDep) -> list[WebhookView]:
     """The receivers, each with the last event it acknowledged (the secret is not shown)."""
     return [
         WebhookView(name=r.name, url=r.url, deliveredUpTo=r.delivered_up_to)
-        for r in receivers.receivers()
+        for r in await receivers.receivers()
     ]
 
 
@@ -77,5 +83,5 @@ async def deliveries(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[DeliveryView]:
     """The latest delivery attempts, oldest first: seq, attempt, at, status, detail."""
-    found = receivers.deliveries(name, limit)
+    found = await receivers.deliveries(name, limit)
     return [DeliveryView(**row) for row in found]
