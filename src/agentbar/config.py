@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     socket_burst: int = Field(default=40, ge=1, le=100_000)
     """Frames one toolbar socket may send at once, above its rate."""
 
-    socket_queue: int = Field(default=32, ge=1, le=10_000)
+    socket_queue: int = Field(default=64, ge=1, le=10_000)
     """Frames one socket may have waiting for their answer; one more closes it (1008)."""
 
     socket_auth_timeout: float = Field(default=10.0, gt=0.0, le=600.0)

@@ -11,8 +11,9 @@ from websockets.typing import Origin
 
 
 class ToolbarClient:
-    def __init__(self, url: str, origin: str) -> None:
-        connection: ClientConnection = connect(url, origin=Origin(origin))
+    def __init__(self, url: str, origin: str, **connect_options: Any) -> None:
+        """`connect_options` go to `websockets.sync.client.connect` (e.g. `source_address`)."""
+        connection: ClientConnection = connect(url, origin=Origin(origin), **connect_options)
         self.connection = connection.__enter__()
         self.events: list[dict[str, Any]] = []
         self.events_in_order: list[dict[str, Any]] = []

@@ -15,9 +15,10 @@ CRM's handlers (fired from events) and the screen (drawn from views) keep the ev
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
@@ -39,6 +40,9 @@ from agentbar.services.runtime import Runtime
 from agentbar.services.sessions import INVALID_SESSION, LoginFailed, Session, Sessions
 from agentbar.services.unseen_events import UnseenEvents
 from agentbar.web import frames as f
+from agentbar.web.open_sockets import serve_in_place
+from agentbar.web.socket_budget import SocketBudget
+from agentbar.web.socket_intake import Frame, close_unless_set, rate_limited_answer, read_and_answer
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +78,8 @@ class ToolbarServices:
     event_replay: EventReplay
     unseen_events: UnseenEvents
     bus: EventBus
+    budget: SocketBudget = field(default_factory=SocketBudget)
+    """Its limits, and the count of open sockets shared with the supervisor's."""
 
 
 def plan_view(desk: Desk, agent_id: str, campaign_id: str | None) -> list[dict[str, Any]]:
@@ -99,6 +105,7 @@ class ToolbarSocket:
         """The agent's view as this toolbar last received it (snapshot or `view` frame)."""
         self._too_far_behind = False
         self._ending_here = False
+        self._authenticated = asyncio.Event()
         self._handlers: dict[type[Any], Callable[[Any], Awaitable[dict[str, Any]]]] = {
             f.Login: self._login,
             f.Resume: self._resume,
@@ -134,32 +141,37 @@ class ToolbarSocket:
             log.warning("socket refused: Origin %r is not the toolbar's own origin", origin)
             await self._ws.close(code=1008)
             return
-        await self._ws.accept()
+        await serve_in_place(self._ws, self._c.budget.open_sockets, self._serve)
+
+    async def _serve(self) -> None:
+        limits = self._c.budget.limits
+        log_in = close_unless_set(self._authenticated, limits.auth_timeout, self._close, "log in")
+        deadline = asyncio.create_task(log_in)
         try:
-            while True:
-                message = await self._ws.receive()
-                if message["type"] == "websocket.disconnect":
-                    break
-                text = message.get("text")
-                if text is None:
-                    await self._send({"re": None, "ok": False, "error": BINARY_FRAME})
-                    continue
-                await self._answer(text)
-        except WebSocketDisconnect:
-            pass
+            await read_and_answer(
+                self._ws,
+                self._c.budget,
+                self._answer,
+                lambda frame: self._send(rate_limited_answer(frame, limits.rate)),
+                self._close,
+            )
         finally:
+            deadline.cancel()
             await self._stop_forwarding()
             if self._session is not None:
                 self._c.sessions.socket_closed(self._session)
 
-    async def _answer(self, text: str) -> None:
+    async def _answer(self, text: Frame) -> bool:
+        """Answer one frame; False once the socket is closed and answers nothing more."""
         try:
+            if text is None:
+                raise f.BadFrame(BINARY_FRAME["code"], BINARY_FRAME["message"], None)
             frame = f.parse_frame(text)
         except f.BadFrame as bad:
             await self._send(
                 {"re": bad.frame_id, "ok": False, "error": _error(bad.code, bad.message)}
             )
-            return
+            return True
         try:
             body = await self._handlers[type(frame)](frame)
             reply: dict[str, Any] = {"re": frame.id, "ok": True, **body}
@@ -174,7 +186,8 @@ class ToolbarSocket:
             # always has a state to apply them to: first the replay, then live ones.
             self._forwarder = asyncio.create_task(self._forward(self._subscription))
         if isinstance(frame, f.Logout) and reply["ok"]:
-            await self._ws.close(code=1000, reason="logged out")
+            await self._close(1000, "logged out")
+        return self._ws.application_state is WebSocketState.CONNECTED
 
     # -- authentication ------------------------------------------------------------------
 
@@ -234,6 +247,7 @@ class ToolbarSocket:
             raise
         self._session = session
         self._subscription = subscription
+        self._authenticated.set()
         self._view = {key: snapshot[key] for key in ("agent", "call", "lead")}
         return snapshot
 
@@ -407,8 +421,7 @@ class ToolbarSocket:
                 if await self._deliver(envelope):
                     return
         except Exception:  # the subscription closed (too slow) or the socket went away
-            if self._ws.application_state is WebSocketState.CONNECTED:
-                await self._ws.close(code=1013, reason="fell behind; reconnect and resume")
+            await self._close(1013, "fell behind; reconnect and resume")
 
     async def _send_unseen(self) -> bool:
         """Send, from storage, the agent's events this node may have missed and this socket has
@@ -443,9 +456,7 @@ class ToolbarSocket:
                 return False
             await self._send(envelope.frame())
             if not self._ending_here:
-                await self._ws.close(
-                    code=CLOSE_SESSION_ENDED, reason=str(envelope.data.get("reason"))[:100]
-                )
+                await self._close(CLOSE_SESSION_ENDED, str(envelope.data.get("reason"))[:100])
             return True
         await self._send(envelope.frame())
         self._sent = envelope.seq
@@ -470,7 +481,16 @@ class ToolbarSocket:
     async def _send(self, message: dict[str, Any]) -> None:
         async with self._send_lock:
             if self._ws.application_state is WebSocketState.CONNECTED:
-                await self._ws.send_json(message)
+                # A client that left while its command ran is no error: the reader ends it.
+                with contextlib.suppress(WebSocketDisconnect):
+                    await self._ws.send_json(message)
+
+    async def _close(self, code: int, reason: str) -> None:
+        """Close once, after any frame being sent (a second close would be an error)."""
+        async with self._send_lock:
+            if self._ws.application_state is WebSocketState.CONNECTED:
+                with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+                    await self._ws.close(code=code, reason=reason[:120])
 
 
 def _error(code: str, message: str) -> dict[str, str]:
