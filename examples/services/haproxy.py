@@ -97,7 +97,9 @@ frontend agentbar
 
 backend {BACKEND}
     balance roundrobin
-    option httpchk GET /readyz
+    option httpchk
+    # HTTP/1.1 with a Host agentbar answers to (a check without one is refused, 421).
+    http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host localhost
     http-check expect status 200
     default-server check inter 500ms fall 2 rise 1
 {servers}"""

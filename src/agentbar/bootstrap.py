@@ -44,6 +44,7 @@ from agentbar.services.desk import Desk
 from agentbar.services.door import Door
 from agentbar.services.event_replay import EventReplay
 from agentbar.services.leads import LeadIntake
+from agentbar.services.outbound_urls import OutboundTargets, literal_refusal
 from agentbar.services.ownership import FloorOwnership
 from agentbar.services.provisioning import Provisioning
 from agentbar.services.readiness import Readiness
@@ -54,7 +55,9 @@ from agentbar.services.supervision import Supervision
 from agentbar.services.unseen_events import UnseenEvents
 from agentbar.services.webhooks import WebhookReceivers, Webhooks
 from agentbar.web.app_services import AppServices
+from agentbar.web.edge import EdgePolicy
 from agentbar.web.security import AdminToken
+from agentbar.web.socket_budget import SocketBudget, SocketLimits
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -157,6 +160,25 @@ class Container:
             sandbox=self.sandbox,
             start=self.start,
             stop=self.stop,
+            edge=EdgePolicy.of(
+                public_url=self.settings.public_url,
+                allowed_hosts=self.settings.allowed_hosts,
+                listen_host=self.settings.host,
+                max_body_bytes=self.settings.max_body_bytes,
+                max_upload_bytes=self.settings.max_upload_bytes,
+                public_metrics=self.settings.public_metrics,
+                api_docs=self.settings.api_docs,
+            ),
+            sockets=SocketBudget.of(
+                SocketLimits(
+                    rate=self.settings.socket_rate,
+                    burst=self.settings.socket_burst,
+                    queue=self.settings.socket_queue,
+                    auth_timeout=self.settings.socket_auth_timeout,
+                    per_address=self.settings.sockets_per_address,
+                    total=self.settings.sockets_total,
+                )
+            ),
         )
 
     async def start(self) -> None:
@@ -292,12 +314,13 @@ def restart_as_standby(why: str) -> None:
 
 def build(settings: Settings) -> Container:
     clock = LoopClock()
+    database_url = settings.resolved_database_url
     storage: Storage = _pick(
         "storage",
         settings.storage_driver,
         {
-            "sqlite": lambda: SqlDatabase(settings.resolved_database_url),
-            "postgresql": lambda: SqlDatabase(settings.resolved_database_url),
+            "sqlite": lambda: SqlDatabase(database_url, timeout=settings.storage_timeout),
+            "postgresql": lambda: SqlDatabase(database_url, timeout=settings.storage_timeout),
         },
     )
     buses: dict[str, Callable[[], EventBus]] = {
@@ -345,7 +368,9 @@ def build(settings: Settings) -> Container:
         node_id=settings.node_id,
     )
     provisioning = Provisioning(storage.catalog, storage, passwords, runtime, audit)
-    webhooks = Webhooks(storage.webhooks, storage.events)
+    webhooks = Webhooks(
+        storage.webhooks, storage.events, targets=OutboundTargets(settings.allow_private_targets)
+    )
     metrics = Metrics(runtime.center, sessions, webhooks)
     sso.observe = metrics.saw_sso_request
     crm_settings = CrmSettings(storage.settings, settings, sso, audit)
@@ -434,6 +459,12 @@ def _crm_sso(settings: Settings) -> SsoSettings | None:
     if not settings.crm_sso_url.startswith(("https://", "http://")):
         raise ConfigurationError(
             f"AGENTBAR_CRM_SSO_URL must be an http(s) URL, not '{settings.crm_sso_url}'"
+        )
+    # An address is refused here; a name is checked before each request (it may resolve later).
+    refusal = None if settings.allow_private_targets else literal_refusal(settings.crm_sso_url)
+    if refusal is not None:
+        raise ConfigurationError(
+            f"AGENTBAR_CRM_SSO_URL is refused: {refusal} (AGENTBAR_ALLOW_PRIVATE_TARGETS allows it)"
         )
     return SsoSettings(
         url=settings.crm_sso_url,

@@ -27,17 +27,17 @@ def test_ready_and_metrics_follow_the_floor(server: AgentbarServer) -> None:
     assert ready.json() == {"status": "ok", "problems": []}
     with ToolbarClient(server.socket_url, origin=server.base_url) as toolbar:
         get_ready(toolbar, inbound_campaign(log_in(toolbar)))
-        scraped = httpx.get(f"{server.base_url}/metrics").text
+        scraped = server.scrape_metrics()
         assert metric(scraped, 'agentbar_agents{state="ready"}') == 1.0
         assert metric(scraped, "agentbar_open_sockets") == 1.0
         call_id = server.place_call()
         toolbar.wait_event("call.connected", callId=call_id)
-        scraped = httpx.get(f"{server.base_url}/metrics").text
+        scraped = server.scrape_metrics()
         assert metric(scraped, 'agentbar_agents{state="on_call"}') == 1.0
         assert metric(scraped, 'agentbar_calls{state="connected"}') == 1.0
         assert metric(scraped, "agentbar_offer_wait_seconds_count") == 1.0
         assert metric(scraped, 'agentbar_waiting_calls{campaign="Inbound Support"}') == 0.0
-    scraped = httpx.get(f"{server.base_url}/metrics").text
+    scraped = server.scrape_metrics()
     assert metric(scraped, "agentbar_open_sockets") == 0.0
 
 

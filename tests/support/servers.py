@@ -44,6 +44,13 @@ class AgentbarServer:
             base_url=self.base_url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
         )
 
+    def scrape_metrics(self) -> str:
+        """/metrics as a scraper with the admin token reads it (it is not public by default)."""
+        with self.admin() as client:
+            response = client.get("/metrics")
+        response.raise_for_status()
+        return response.text
+
     def place_call(self, phone: str = "+14085551212", campaign: str = "Inbound Support") -> str:
         with self.admin() as client:
             response = client.post(

@@ -66,7 +66,7 @@ async def test_routes_answer_with_the_services_the_app_is_given() -> None:
     provisioning = StandInProvisioning()
     app = create_app(stand_in_services(provisioning))
     transport = httpx.ASGITransport(app=app, client=("192.0.2.7", 4321))
-    async with httpx.AsyncClient(transport=transport, base_url="http://agentbar") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         admin = {"Authorization": "Bearer secret-token"}
         assert (await client.get("/api/v1/agents")).status_code == 401
         wrong = {"Authorization": "Bearer wrong"}
@@ -94,7 +94,7 @@ class UnreachableOwnerProvisioning(StandInProvisioning):
 async def test_a_request_no_owner_answered_in_time_is_refused_for_now() -> None:
     app = create_app(stand_in_services(UnreachableOwnerProvisioning()))
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://agentbar") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         answer = await client.put(
             "/api/v1/agents/a1",
             headers={"Authorization": "Bearer secret-token"},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response, WebSocket
+from fastapi import Depends, FastAPI, Request, Response, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -15,6 +15,7 @@ from agentbar import __version__
 from agentbar.ports import StorageUnavailable
 from agentbar.services.runtime import OwnerUnreachable
 from agentbar.web import pages, supervisor_page
+from agentbar.web.admin_guard import AdminGuard
 from agentbar.web.api import (
     agents,
     audit,
@@ -32,7 +33,8 @@ from agentbar.web.api import (
     webhooks,
 )
 from agentbar.web.app_services import AppServices
-from agentbar.web.deps import MetricsDep, ReadinessDep
+from agentbar.web.deps import MetricsDep, ReadinessDep, require_admin
+from agentbar.web.edge import Edge
 from agentbar.web.security import framing_policy
 from agentbar.web.socket import ToolbarServices, ToolbarSocket
 from agentbar.web.standby import StandbyGate
@@ -49,14 +51,25 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
         finally:
             await services.stop()
 
-    app = FastAPI(title="agentbar", version=__version__, lifespan=lifespan)
+    docs = services.edge.api_docs
+    app = FastAPI(
+        title="agentbar",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     app.state.services = services
+    app.state.admin_guard = guard = AdminGuard(services.admin_token)
     app.middleware("http")(framing_policy)
     app.add_middleware(
         StandbyGate,
         serving=lambda: services.cluster.serving,
         retry_after=services.cluster.lease_seconds,
     )
+    # Added last, so it runs first: before routing, before any body is read.
+    app.add_middleware(Edge, policy=services.edge, guard=guard)
     app.add_exception_handler(OwnerUnreachable, _owner_unreachable)
     app.add_exception_handler(StorageUnavailable, _storage_unavailable)
     app.add_exception_handler(RequestValidationError, _invalid_request)
@@ -93,6 +106,7 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
         event_replay=services.event_replay,
         unseen_events=services.unseen_events,
         bus=services.bus,
+        budget=services.sockets,
     )
 
     @app.websocket("/api/v1/socket")
@@ -114,7 +128,9 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
             status_code=status,
         )
 
-    @app.get("/metrics", tags=["operations"], include_in_schema=False)
+    metrics_guard = [] if services.edge.public_metrics else [Depends(require_admin)]
+
+    @app.get("/metrics", tags=["operations"], include_in_schema=False, dependencies=metrics_guard)
     async def metrics(metrics: MetricsDep) -> Response:
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 

@@ -4,7 +4,7 @@ them. The composition root builds it; the web layer knows nothing of drivers."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from agentbar.metrics import Metrics
 from agentbar.ports import Clock, EventBus
@@ -23,7 +23,9 @@ from agentbar.services.sessions import Sessions
 from agentbar.services.supervision import Supervision
 from agentbar.services.unseen_events import UnseenEvents
 from agentbar.services.webhooks import WebhookReceivers
+from agentbar.web.edge import EdgePolicy
 from agentbar.web.security import AdminToken
+from agentbar.web.socket_budget import SocketBudget
 
 
 @dataclass(frozen=True)
@@ -51,3 +53,7 @@ class AppServices:
     start: Callable[[], Awaitable[None]]
     """Run before the first request (migrations, stored settings, the runtime)."""
     stop: Callable[[], Awaitable[None]]
+    edge: EdgePolicy = field(default_factory=EdgePolicy)
+    """Hosts answered, body limits, /metrics and /docs (the settings of `web.edge`)."""
+    sockets: SocketBudget = field(default_factory=SocketBudget)
+    """What each toolbar and supervisor socket may spend, and the one count of open sockets."""

@@ -24,8 +24,10 @@ from agentbar.services.sandbox import SandboxCalls
 from agentbar.services.sessions import Sessions
 from agentbar.services.supervision import Supervision
 from agentbar.services.webhooks import WebhookReceivers
+from agentbar.web.admin_guard import AdminGuard
 from agentbar.web.app_services import AppServices
 from agentbar.web.security import AdminToken
+from agentbar.web.socket_budget import SocketBudget
 
 
 def _services(connection: HTTPConnection) -> AppServices:
@@ -38,6 +40,16 @@ def _services(connection: HTTPConnection) -> AppServices:
 
 def admin_token(connection: HTTPConnection) -> AdminToken:
     return _services(connection).admin_token
+
+
+def admin_guard(connection: HTTPConnection) -> AdminGuard:
+    """The admin token with its throttle on wrong guesses: one per application."""
+    guard: AdminGuard = connection.app.state.admin_guard
+    return guard
+
+
+def socket_budget(connection: HTTPConnection) -> SocketBudget:
+    return _services(connection).sockets
 
 
 def clock(connection: HTTPConnection) -> Clock:
@@ -106,7 +118,9 @@ def client(connection: HTTPConnection) -> str | None:
 
 
 AdminTokenDep = Annotated[AdminToken, Depends(admin_token)]
+AdminGuardDep = Annotated[AdminGuard, Depends(admin_guard)]
 ClockDep = Annotated[Clock, Depends(clock)]
+SocketBudgetDep = Annotated[SocketBudget, Depends(socket_budget)]
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
 ReadinessDep = Annotated[Readiness, Depends(readiness)]
 ClusterDep = Annotated[Cluster, Depends(cluster)]

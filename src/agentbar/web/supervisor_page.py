@@ -11,7 +11,7 @@ from importlib.resources import files
 
 from fastapi import APIRouter, Request, Response, WebSocket
 
-from agentbar.web.deps import AdminTokenDep, ClockDep, SupervisionDep
+from agentbar.web.deps import AdminGuardDep, ClockDep, SocketBudgetDep, SupervisionDep
 from agentbar.web.security import own_page_headers
 from agentbar.web.supervisor_socket import SOCKET_PATH, SupervisorSocket
 
@@ -35,6 +35,10 @@ async def supervisor_page(request: Request) -> Response:
 
 @router.websocket(SOCKET_PATH)
 async def supervisor_socket(
-    ws: WebSocket, supervision: SupervisionDep, clock: ClockDep, admin_token: AdminTokenDep
+    ws: WebSocket,
+    supervision: SupervisionDep,
+    clock: ClockDep,
+    admin_guard: AdminGuardDep,
+    budget: SocketBudgetDep,
 ) -> None:
-    await SupervisorSocket(ws, supervision, clock, admin_token).run()
+    await SupervisorSocket(ws, supervision, clock, admin_guard, budget).run()

@@ -23,6 +23,8 @@ Answers = dict[int | str, dict[str, Any]]
 ERRORS: Answers = {
     401: {"model": Problem, "description": "no admin token"},
     403: {"model": Problem, "description": "the admin token is not valid"},
+    413: {"model": Problem, "description": "the body is larger than the server's limit"},
+    429: {"model": Problem, "description": "too many wrong admin tokens from this address"},
     422: {"model": Problem, "description": "the input is not valid; nothing was changed"},
 }
 """Answers every admin endpoint may give, declared so the OpenAPI description is honest."""
