@@ -85,7 +85,8 @@ def serve(options: argparse.Namespace) -> int:
     with listening:
         try:
             container = build(settings)
-        except ConfigurationError as error:
+            services = container.app_services
+        except (ConfigurationError, ValueError) as error:  # ValueError: a malformed host entry
             print(f"agentbar: configuration error: {error}", file=sys.stderr)
             return 2
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -97,7 +98,7 @@ def serve(options: argparse.Namespace) -> int:
         logging.basicConfig(
             level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
         )
-        app = create_app(container.app_services, on_started=lambda: _announce(container))
+        app = create_app(services, on_started=lambda: _announce(container))
         config = uvicorn.Config(
             app,
             log_level=settings.log_level,

@@ -71,3 +71,16 @@ def test_a_frame_of_exactly_64_kib_is_read(server: AgentbarServer) -> None:
         one.send_raw(frame)
         answer = one.next_answer()
         assert answer["re"] == 1
+
+
+def test_a_malformed_allowed_host_stops_the_start_with_one_line(tmp_path: Path) -> None:
+    env = {**os.environ, "AGENTBAR_ADMIN_TOKEN": ADMIN_TOKEN, "AGENTBAR_ALLOWED_HOSTS": "bad host!"}
+    started = subprocess.run(
+        [sys.executable, "-m", "agentbar", "serve", "--port", "0", "--data-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
+    assert started.returncode == 2
+    assert started.stderr.splitlines() == [
+        "agentbar: configuration error: AGENTBAR_ALLOWED_HOSTS: 'bad host!' is not a host name, "
+        "host:port or *.domain"
+    ]
