@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import quote
 
 import httpx
@@ -9,8 +10,10 @@ import pytest
 from websockets.exceptions import InvalidStatus
 
 from tests.conftest import CRM_ORIGIN
+from tests.integration.test_crm_sso_socket import UNKNOWN_ERROR
 from tests.integration.test_slice_socket import get_ready, inbound_campaign, log_in
-from tests.support.servers import ADMIN_TOKEN, AgentbarServer
+from tests.support.fake_crm import Received, Reply, fake_crm
+from tests.support.servers import ADMIN_TOKEN, AgentbarServer, agentbar_server
 from tests.support.toolbar_client import ToolbarClient
 
 
@@ -252,3 +255,66 @@ def test_a_name_with_control_or_format_characters_is_refused(
             assert answer.status_code == 422, (path, answer.text)
         assert name not in client.get("/api/v1/campaigns").text
         assert client.get("/api/v1/agents/agent9").status_code == 404
+
+
+# -- hostile CRM single sign-on answers, end to end ---------------------------------------------
+
+SSO_ANSWERS = [
+    # (the CRM's answer body, the login's error code, its message)
+    (b'{"status": "success", "crmSessionId": "\\ud800"}', "crm_unavailable", UNKNOWN_ERROR),
+    # A CRM's refusal reads as any wrong guess, with the CRM's own message cleaned.
+    (b'{"status": "failed", "message": "locked \\udc00 out"}', "invalid_credentials", "locked out"),
+    (b'{"status": "success", "crmSessionId": "\xff\xfe"}', "crm_unavailable", UNKNOWN_ERROR),
+    (
+        b'{"status": "success", "crmSessionId": ' + b"9" * 5000 + b"}",
+        "crm_unavailable",
+        UNKNOWN_ERROR,
+    ),
+    (b"[" * 30000 + b"]" * 30000, "crm_unavailable", UNKNOWN_ERROR),  # past the parser's depth
+    (b'{"status": NaN, "crmSessionId": "s"}', "crm_unavailable", UNKNOWN_ERROR),
+    (
+        b"<r><status>success</status><crmSessionId>s</crmSessionId></r>",
+        "crm_unavailable",
+        UNKNOWN_ERROR,
+    ),
+]
+
+
+def test_a_hostile_sso_answer_fails_the_login_cleanly_and_the_server_stays(
+    tmp_path: Path,
+) -> None:
+    """What a CRM answers is untrusted: text that is not text (a lone surrogate cannot be
+    stored or sent as UTF-8), bytes that are not UTF-8, a number past Python's digit limit,
+    brackets past the parser's depth; each login fails as `loginHandler` expects, with no
+    session, no traceback, and the server answering the next toolbar."""
+    answers = iter(SSO_ANSWERS)
+    current: list[bytes] = []
+
+    def hostile(request: Received) -> Reply:
+        return Reply(current[-1])
+
+    with (
+        fake_crm(hostile) as crm,
+        agentbar_server(
+            tmp_path / "agentbar",
+            [CRM_ORIGIN],
+            {"AGENTBAR_CRM_SSO_URL": crm.url, "AGENTBAR_CRM_SSO_FORMAT": "json"},
+        ) as server,
+    ):
+        for body, code, message in answers:
+            current.append(body)
+            with ToolbarClient(server.socket_url, origin=server.base_url) as toolbar:
+                answer = toolbar.request(
+                    "auth.login",
+                    username="agent3",
+                    password="agent3",
+                    authPolicy="Auth.Type.Crm.Http",
+                    crmOrigin=CRM_ORIGIN,
+                )
+                assert answer["ok"] is False, (body[:80], answer)
+                assert answer["error"]["code"] == code, (body[:80], answer)
+                assert answer["error"]["message"] == message
+                toolbar.expect_ok("ping")
+            assert stored_counts(server)[1] == 0  # no session
+            assert httpx.get(f"{server.base_url}/healthz").status_code == 200
+        assert "Traceback" not in server.log()

@@ -24,7 +24,9 @@ MESSAGE_LIMIT = 200
 SESSION_ID_LIMIT = 200
 """Characters of a crmSessionId (the column's width)."""
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]+")
+"""Control, invisible and bidi-format characters, and lone surrogates (a JSON escape such as
+`\\ud800` decodes to one; it cannot be stored or sent on as UTF-8)."""
 _DTD = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 

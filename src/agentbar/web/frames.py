@@ -7,6 +7,8 @@ Client -> server: {"id": 7, "cmd": "presence.ready", ...}; the server answers
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
@@ -27,6 +29,12 @@ MAX_DEPTH = 16
 """How deep arrays and objects may nest in a frame: CRM parameters need a few levels."""
 MAX_FRAME_BYTES = 64 * 1024
 TOO_DEEP = f"frame is nested too deeply (at most {MAX_DEPTH} levels)"
+NOT_TEXT = "frame holds a NUL character or a lone surrogate (\\ud800-\\udfff), which are not text"
+"""Both pass JSON's grammar as escapes, and neither can be stored, logged or sent back as UTF-8."""
+INT_LIMIT = 2**63
+"""Integers in a frame fit in 64 bits, as storage holds them (`lastSeq` is compared with a
+stored `seq`); Python would otherwise take any length, and refuse past 4300 digits."""
+_NOT_TEXT_CHARS = re.compile(r"[\x00\ud800-\udfff]")
 MAX_CRM_PARAMS_BYTES = 4 * 1024
 
 Text = Annotated[str, Field(max_length=500)]
@@ -302,50 +310,102 @@ class BadFrame(Exception):
         self.frame_id = frame_id
 
 
-def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether arrays and objects nest more than `limit` levels (walked without recursion,
-    so a hostile frame cannot exhaust the stack)."""
-    if not isinstance(value, dict | list):
-        return False
+def _readable_int(text: str) -> int:
+    """An integer storage and the toolbar's JavaScript can hold (the length is checked first:
+    converting thousands of digits is slow, and Python refuses beyond 4300)."""
+    if len(text) > len(str(-INT_LIMIT)) or not -INT_LIMIT <= int(text) < INT_LIMIT:
+        raise ValueError("integers are limited to 64 bits")
+    return int(text)
+
+
+def _readable_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e309 reads as infinity
+        raise ValueError(f"number {_bounded(text)} is out of range")
+    return number
+
+
+def _not_a_number(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _load(text: str) -> Any:
+    try:
+        return json.loads(
+            text,
+            parse_float=_readable_float,
+            parse_int=_readable_int,
+            parse_constant=_not_a_number,
+        )
+    except json.JSONDecodeError as error:
+        raise BadFrame("bad_frame", f"frame is not valid JSON: {error.msg}", None) from None
+    except ValueError as error:  # from the number hooks
+        raise BadFrame("bad_frame", f"frame is not valid JSON: {error}", None) from None
+    except RecursionError:  # deeper than the parser goes
+        raise BadFrame("bad_frame", TOO_DEEP, None) from None
+
+
+def _problem_in(value: Any) -> str | None:
+    """TOO_DEEP if arrays and objects nest more than MAX_DEPTH levels, NOT_TEXT if a key or a
+    string is not text; walked without recursion, so a hostile frame cannot exhaust the stack."""
     pending: list[tuple[Any, int]] = [(value, 1)]
     while pending:
         item, depth = pending.pop()
-        children = item.values() if isinstance(item, dict) else item  # only these are pending
-        for child in children:
-            if isinstance(child, dict | list):
-                if depth + 1 > limit:
-                    return True
-                pending.append((child, depth + 1))
-    return False
+        if isinstance(item, str):
+            if _NOT_TEXT_CHARS.search(item):
+                return NOT_TEXT
+            continue
+        if not isinstance(item, dict | list):
+            continue
+        if depth > MAX_DEPTH:
+            return TOO_DEEP
+        children = list(item.values()) + list(item) if isinstance(item, dict) else item
+        pending.extend((child, depth + 1) for child in children)
+    return None
+
+
+def _id_of(raw: Any) -> int | str | None:
+    """The frame's `id` if it can be read and sent back, else None."""
+    frame_id = raw.get("id") if isinstance(raw, dict) else None
+    if isinstance(frame_id, bool) or not isinstance(frame_id, int | str):
+        return None
+    if isinstance(frame_id, str) and _NOT_TEXT_CHARS.search(frame_id):
+        return None
+    return frame_id
+
+
+def _bounded(text: str) -> str:
+    """Client text for an error message, bounded (what it is printable already)."""
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def _field_name(part: str | int) -> str:
+    """A field's name (or a list index) in an error message: an unknown field's name is the
+    client's text, so it is shown escaped and bounded."""
+    return _bounded(repr(part)[1:-1]) if isinstance(part, str) else str(part)
 
 
 def parse_frame(text: str) -> ClientFrame:
     """A typed frame, or BadFrame naming exactly what is wrong with it."""
-    if len(text.encode()) > MAX_FRAME_BYTES:
+    if len(text.encode(errors="surrogatepass")) > MAX_FRAME_BYTES:
         raise BadFrame("frame_too_large", f"frames are limited to {MAX_FRAME_BYTES} bytes", None)
-    try:
-        raw: Any = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise BadFrame("bad_frame", f"frame is not valid JSON: {error.msg}", None) from None
-    except RecursionError:  # deeper than the parser goes
-        raise BadFrame("bad_frame", TOO_DEEP, None) from None
-    if _deeper_than(raw, MAX_DEPTH):
-        raise BadFrame("bad_frame", TOO_DEEP, None)
+    raw = _load(text)
+    problem = _problem_in(raw)
+    if problem is not None:
+        raise BadFrame("bad_frame", problem, _id_of(raw))
     if not isinstance(raw, dict):
         raise BadFrame("bad_frame", "a frame must be a JSON object", None)
-    frame_id = raw.get("id")
-    if isinstance(frame_id, bool) or not isinstance(frame_id, int | str):
-        frame_id = None
+    frame_id = _id_of(raw)
     if frame_id is None:
         raise BadFrame("bad_frame", "a frame needs an 'id' (number or string)", None)
     cmd = raw.get("cmd")
-    if cmd not in COMMANDS:
-        raise BadFrame("unknown_command", f"unknown command {cmd!r}", frame_id)
+    if not isinstance(cmd, str) or cmd not in COMMANDS:  # a list or object is not hashable
+        raise BadFrame("unknown_command", f"unknown command {_bounded(repr(cmd))}", frame_id)
     try:
         return _ADAPTER.validate_python(raw)
     except ValidationError as error:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'][1:]) or 'frame'}: {e['msg']}"
+            f"{'.'.join(_field_name(p) for p in e['loc'][1:]) or 'frame'}: {e['msg']}"
             for e in error.errors()
         )
         raise BadFrame("bad_frame", f"invalid '{cmd}' frame: {problems}", frame_id) from None
