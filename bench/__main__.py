@@ -23,6 +23,8 @@ from bench.load import LoadPoint, run_point
 from bench.profile import top_entries
 from bench.screenpop import crm_page_server, measure
 from bench.server import BenchServer
+from bench.soak import FULL_SOAK, SoakPlan, run_soak
+from bench.soak_report import table
 from bench.targets import assess
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,12 +83,48 @@ def _options(argv: list[str]) -> argparse.Namespace:
         choices=SETUPS,
         help="with --capacity: only this setup (repeatable; default: all)",
     )
+    soak = parser.add_argument_group(
+        "soak",
+        "--soak: only the soak (agents working calls for minutes, the server sampled); "
+        "updates its part of the outputs and keeps the rest; exits 1 when a call was lost or "
+        "memory or descriptors were not flat",
+    )
+    soak.add_argument("--soak", action="store_true", help="run the soak")
+    soak.add_argument("--agents", type=_count, help=f"socket agents (default {FULL_SOAK.agents})")
+    soak.add_argument("--rate", type=_positive, help=f"calls/s (default {FULL_SOAK.rate:g})")
+    soak.add_argument("--minutes", type=_positive, help=f"default {FULL_SOAK.minutes:g}")
+    soak.add_argument(
+        "--sample", type=_positive, help=f"seconds between samples (default {FULL_SOAK.sample_s:g})"
+    )
+    soak.add_argument(
+        "--flat-within",
+        type=_positive,
+        help=f"max/min allowed past the warm-up, less 1 (default {FULL_SOAK.flat_within:g})",
+    )
     return parser.parse_args(argv)
 
 
-KEPT_APART = ("drill", "drill_cluster", "capacity")
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0, not {text}")
+    return value
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
+SOAK_OPTIONS = ("agents", "rate", "minutes", "sample", "flat_within")
+
+KEPT_APART = ("drill", "drill_cluster", "capacity", "soak")
 """The keys in results.json of the runs made apart from the suite (the drills, the capacity
-ramp): each run updates its own and keeps the others'."""
+ramp, the soak): each run updates its own and keeps the others'."""
 
 
 def _drill(options: argparse.Namespace, argv: list[str]) -> int:
@@ -116,6 +154,29 @@ def _capacity(options: argparse.Namespace, argv: list[str]) -> int:
     return _run_apart(options, argv, "capacity", measure)
 
 
+def _soak(options: argparse.Namespace, argv: list[str]) -> int:
+    plan = SoakPlan(
+        agents=options.agents or FULL_SOAK.agents,
+        rate=options.rate or FULL_SOAK.rate,
+        minutes=options.minutes or FULL_SOAK.minutes,
+        sample_s=options.sample or FULL_SOAK.sample_s,
+        flat_within=options.flat_within or FULL_SOAK.flat_within,
+    )
+    if plan.sample_s > plan.duration_s:
+        raise SystemExit("bench/run: --sample is longer than the soak (--minutes)")
+    print(f"bench: soak, {plan}", file=sys.stderr, flush=True)
+    passed: list[bool] = []
+
+    def measure(scratch: Path) -> dict[str, Any]:
+        measured = run_soak(plan, scratch / "soak")
+        print(table(measured), flush=True)
+        passed.append(measured["passed"])
+        return measured
+
+    _run_apart(options, argv, "soak", measure)
+    return 0 if passed == [True] else 1
+
+
 def _run_apart(
     options: argparse.Namespace,
     argv: list[str],
@@ -143,10 +204,15 @@ def _run_apart(
 
 def main(argv: list[str]) -> int:
     options = _options(argv)
-    if options.drill + options.drill_cluster + options.capacity > 1:
-        raise SystemExit("bench/run: --drill, --drill-cluster or --capacity, one at a time")
+    if options.drill + options.drill_cluster + options.capacity + options.soak > 1:
+        raise SystemExit("bench/run: --drill, --drill-cluster, --capacity or --soak, one at a time")
     if options.setup and not options.capacity:
         raise SystemExit("bench/run: --setup goes with --capacity")
+    given = [name for name in SOAK_OPTIONS if getattr(options, name) is not None]
+    if given and not options.soak:
+        raise SystemExit(f"bench/run: --{given[0].replace('_', '-')} goes with --soak")
+    if options.soak:
+        return _soak(options, argv)
     if options.capacity:
         return _capacity(options, argv)
     if options.drill or options.drill_cluster:

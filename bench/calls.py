@@ -25,6 +25,8 @@ class Generated:
     finished: float = 0.0
     issue_span_s: float = 0.0
     """From issuing the first POST to issuing the last: (n - 1) / R if the generator kept up."""
+    call_ids: list[str] = field(default_factory=list)
+    """The calls the server acknowledged, so what became of each can be read back after."""
 
 
 def caller(i: int) -> str:
@@ -37,9 +39,11 @@ async def generate(
     rate: float,
     duration: float,
     stop: threading.Event | None = None,
+    out: Generated | None = None,
 ) -> Generated:
-    """Place `rate` calls a second for `duration` seconds, or until `stop` is set."""
-    out = Generated()
+    """Place `rate` calls a second for `duration` seconds, or until `stop` is set. `out`, when
+    given, is filled as the calls go, so another thread can read the running counts."""
+    out = Generated() if out is None else out
     total = max(1, round(rate * duration))
     headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
@@ -58,6 +62,7 @@ async def generate(
                 ok = False
             out.post_latency.append(time.monotonic() - sent)
             if ok:
+                out.call_ids.append(response.json()["callId"])
                 out.placed += 1
             else:
                 out.failed += 1

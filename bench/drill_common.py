@@ -124,6 +124,9 @@ def launch(
         # Every simulated agent connects from loopback: no cap per address.
         "AGENTBAR_SOCKETS_PER_ADDRESS": "1000000",
         "AGENTBAR_SOCKETS_TOTAL": "1000000",
+        # A bench agent answers as fast as it is asked: not an attacker to budget.
+        "AGENTBAR_SOCKET_RATE": "10000",
+        "AGENTBAR_SOCKET_BURST": "100000",
         **(extra_env or {}),
     }
     env.pop("AGENTBAR_LEASE_SECONDS", None)  # the default lease (5 s), so the figure is honest

@@ -1,4 +1,5 @@
-"""What the bench ran on, and the server process's memory and CPU time, read from /proc."""
+"""What the bench ran on, and the server process's memory, CPU time and open file descriptors,
+read from /proc."""
 
 from __future__ import annotations
 
@@ -41,6 +42,11 @@ def cpu_seconds(pid: int) -> float:
     fields = stat.rsplit(")", 1)[1].split()
     utime, stime = int(fields[11]), int(fields[12])
     return (utime + stime) / os.sysconf("SC_CLK_TCK")
+
+
+def open_fds(pid: int) -> int:
+    """The file descriptors a process holds open: sockets, database files, pipes."""
+    return len(os.listdir(f"/proc/{pid}/fd"))
 
 
 def _git(root: Path, *args: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import matplotlib
 
 from bench.capacity_report import capacity_lines
+from bench.soak_report import soak_lines
 
 matplotlib.use("Agg")  # no display: the plot is only ever written to a file
 import matplotlib.pyplot as plt
@@ -163,7 +164,8 @@ def write_markdown(results: dict[str, Any], path: Path, plot: Path) -> None:
 
 
 def _apart(results: dict[str, Any]) -> list[str]:
-    """The sections of the runs made apart from the suite: the capacity ramp, the drills."""
+    """The sections of the runs made apart from the suite: the capacity ramp, the drills, the
+    soak."""
     lines = []
     if "capacity" in results:
         lines += capacity_lines(results["capacity"], _measured_by(results["capacity"]))
@@ -171,6 +173,8 @@ def _apart(results: dict[str, Any]) -> list[str]:
         lines += drill_lines(results["drill"])
     if "drill_cluster" in results:
         lines += cluster_drill_lines(results["drill_cluster"])
+    soak = results.get("soak")  # described, with a placeholder, until it has been run
+    lines += soak_lines(soak, _measured_by(soak) if soak is not None else [])
     return lines
 
 
