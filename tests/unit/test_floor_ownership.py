@@ -164,3 +164,22 @@ async def test_a_process_alone_on_its_storage_takes_a_dead_processs_lease_at_onc
     again.ownership.alone = True
     await again.ownership.step()
     assert again.taken == [2]
+
+
+async def test_a_process_alone_on_its_storage_waits_out_a_database_it_cannot_write() -> None:
+    clock, tables = VirtualClock(), Tables()
+    lease = FailingLease(tables)
+    one = Node("n1", lease, clock)
+    one.ownership.alone = True
+    await one.ownership.step()
+    lease.away = True  # locked by another process, longer than a lease
+    for _ in range(30):
+        clock.advance(LEASE / 10)
+        await one.ownership.step()
+    assert one.lost == []
+    assert one.ownership.serving
+    lease.away = False
+    clock.advance(LEASE / 10)
+    await one.ownership.step()
+    assert one.lost == []
+    assert one.ownership.epoch == 1

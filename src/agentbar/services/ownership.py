@@ -96,7 +96,10 @@ class FloorOwnership:
                 self.lost("another node holds the floor's lease")
         except Exception as error:  # the database is away: try again next round
             log.warning("floor lease: %s", error)
-        if self.epoch is not None and self._clock.now() > self._trusted_until:
+        # A process alone on its storage holds the database's lock: no other may take the
+        # lease while it lives, so a database locked or slow for a while (a backup, another
+        # process's long transaction) is waited out, not a reason to give the floor up.
+        if self.epoch is not None and not self.alone and self._clock.now() > self._trusted_until:
             self.lost("the floor's lease could not be renewed in time")
 
     async def _note_nodes_gone(self, now: float) -> None:
