@@ -359,17 +359,23 @@ async def locked_database(t: Target) -> dict[str, Any]:
     ready_codes: set[int] = set()
     stop = asyncio.Event()
 
+    closed: dict[str, float] = {}
+    """Seconds after the lock was taken at which a socket was closed by the server."""
+    held_at = 0.0
+
     async def watch_http() -> None:
         async with httpx.AsyncClient(base_url=t.base_url, timeout=30.0) as client:
             while not stop.is_set():
                 start = time.monotonic()
-                with contextlib.suppress(httpx.HTTPError):
+                try:
                     await client.get("/healthz")
-                health.append(time.monotonic() - start)
-                with contextlib.suppress(httpx.HTTPError):
+                    health.append(time.monotonic() - start)
                     ready_codes.add((await client.get("/readyz")).status_code)
+                except httpx.HTTPError:
+                    health_errors.append(round(start - held_at, 2))
                 await asyncio.sleep(0.2)
 
+    health_errors: list[float] = []
     async with socket(t, HONEST[0]) as pinging, socket(t, HONEST[1]) as working:
         assert (await ask(pinging, login_frame("agent1", "agent1")))["ok"]
         assert (await ask(working, login_frame("agent2", "agent2")))["ok"]
@@ -383,6 +389,10 @@ async def locked_database(t: Target) -> dict[str, Any]:
                     await ask(pinging, {"id": n, "cmd": "ping"}, wait_s=30.0)
                 except TimeoutError:
                     pings.append(30.0)
+                    continue
+                except ConnectionClosed:
+                    closed["pinging"] = round(time.monotonic() - held_at, 2)
+                    return
                 pings.append(time.monotonic() - start)
                 await asyncio.sleep(0.05)
 
@@ -399,6 +409,9 @@ async def locked_database(t: Target) -> dict[str, Any]:
                     code = "ok" if answer.get("ok") else answer["error"]["code"]
                 except TimeoutError:
                     code = "timeout"
+                except ConnectionClosed:
+                    closed["working"] = round(time.monotonic() - held_at, 2)
+                    return
                 commands.append({"code": code, "ms": round((time.monotonic() - start) * 1000)})
                 await asyncio.sleep(1.0)
 
@@ -408,17 +421,30 @@ async def locked_database(t: Target) -> dict[str, Any]:
         )  # fmt: skip
         assert holder.stdout is not None
         await holder.stdout.readline()  # the lock is held
+        held_at = time.monotonic()
         tasks = [asyncio.create_task(f()) for f in (watch_http, ping, work)]
         await holder.wait()
-        await asyncio.sleep(3.0)  # and after it is let go
+        released_at = time.monotonic()
+        ready_again: float | None = None
+        async with httpx.AsyncClient(base_url=t.base_url, timeout=5.0) as client:
+            while time.monotonic() - released_at < 60.0:
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get("/readyz")).status_code == 200:
+                        ready_again = round(time.monotonic() - released_at, 2)
+                        break
+                await asyncio.sleep(0.1)
+        await asyncio.sleep(2.0)
         stop.set()
         await asyncio.gather(*tasks)
     return {
         "lock_held_s": 10,
-        "healthz_max_ms": round(max(health) * 1000, 1),
+        "healthz_max_ms": round(max(health) * 1000, 1) if health else None,
+        "healthz_failed_at_s": health_errors,
         "ping_ms": summary_ms(pings),
-        "ping_max_ms": round(max(pings) * 1000, 1),
+        "ping_max_ms": round(max(pings) * 1000, 1) if pings else None,
+        "sockets_closed_by_the_server_at_s": closed,
         "readyz_statuses_seen": sorted(ready_codes),
+        "ready_again_after_release_s": ready_again,
         "commands": commands,
     }
 
