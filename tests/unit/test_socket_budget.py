@@ -22,7 +22,7 @@ from agentbar.web.socket_budget import (
     SocketLimits,
     TokenBucket,
 )
-from agentbar.web.socket_intake import Frame, rate_limited_answer, read_and_answer
+from agentbar.web.socket_intake import Frame, LoginDeadline, rate_limited_answer, read_and_answer
 
 
 class Clock:
@@ -246,3 +246,28 @@ async def test_answers_keep_the_frames_order_and_refusals_do_not_wait() -> None:
     )
     assert [json.loads(f or "")["id"] for f in answered] == [0, 1, 2]
     assert [json.loads(f or "")["id"] for f in refused] == [3, 4]
+
+
+async def test_a_socket_that_does_not_log_in_in_time_is_closed() -> None:
+    deadline, closes = LoginDeadline(), []
+
+    async def close(code: int, reason: str) -> None:
+        closes.append((code, reason))
+
+    await deadline.run(0.01, close, "log in")
+    assert closes == [(1008, "log in within 0.01 s")]
+
+
+async def test_a_login_being_answered_when_the_time_runs_out_is_let_finish() -> None:
+    deadline, closes = LoginDeadline(), []
+
+    async def close(code: int, reason: str) -> None:
+        closes.append((code, reason))
+
+    async with deadline.answering:  # the login frame is being answered
+        watching = asyncio.create_task(deadline.run(0.01, close, "log in"))
+        await asyncio.sleep(0.05)  # past the deadline while the login runs
+        assert closes == []
+        deadline.met()
+    await watching
+    assert closes == []

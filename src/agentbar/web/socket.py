@@ -26,7 +26,6 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from agentbar.domain.model import commands as cmd
 from agentbar.domain.model import events as ev
 from agentbar.domain.model.call import CallType
-from agentbar.domain.model.errors import DomainError
 from agentbar.domain.model.events import CallbackScheduled
 from agentbar.domain.model.handoffs import ConferenceKind, TransferKind
 from agentbar.ids import new_id
@@ -37,12 +36,13 @@ from agentbar.services.crm_settings import CrmSettings
 from agentbar.services.desk import Desk
 from agentbar.services.event_replay import EventReplay
 from agentbar.services.runtime import Runtime
-from agentbar.services.sessions import INVALID_SESSION, LoginFailed, Session, Sessions
+from agentbar.services.sessions import INVALID_SESSION, Session, Sessions
 from agentbar.services.unseen_events import UnseenEvents
 from agentbar.web import frames as f
 from agentbar.web.open_sockets import serve_in_place
+from agentbar.web.socket_answers import Refused, answer_of, error
 from agentbar.web.socket_budget import SocketBudget
-from agentbar.web.socket_intake import Frame, close_unless_set, rate_limited_answer, read_and_answer
+from agentbar.web.socket_intake import Frame, LoginDeadline, rate_limited_answer, read_and_answer
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +51,6 @@ MAX_REPLAY = 500
 BINARY_FRAME = {"code": "bad_frame", "message": "frames are JSON text; a binary frame is not read"}
 """A resuming toolbar further behind than this many events gets a fresh snapshot instead: the
 snapshot is the state already, and the CRM handlers of so many stale events would mislead."""
-UNKNOWN_ERROR = "unknown error occurred please refresh or retry"
-
-
-class Refused(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def _own_origin(ws: WebSocket) -> str | None:
@@ -105,7 +97,7 @@ class ToolbarSocket:
         """The agent's view as this toolbar last received it (snapshot or `view` frame)."""
         self._too_far_behind = False
         self._ending_here = False
-        self._authenticated = asyncio.Event()
+        self._login_deadline = LoginDeadline()
         self._handlers: dict[type[Any], Callable[[Any], Awaitable[dict[str, Any]]]] = {
             f.Login: self._login,
             f.Resume: self._resume,
@@ -145,7 +137,7 @@ class ToolbarSocket:
 
     async def _serve(self) -> None:
         limits = self._c.budget.limits
-        log_in = close_unless_set(self._authenticated, limits.auth_timeout, self._close, "log in")
+        log_in = self._login_deadline.run(limits.auth_timeout, self._close, "log in")
         deadline = asyncio.create_task(log_in)
         try:
             await read_and_answer(
@@ -169,18 +161,13 @@ class ToolbarSocket:
             frame = f.parse_frame(text)
         except f.BadFrame as bad:
             await self._send(
-                {"re": bad.frame_id, "ok": False, "error": _error(bad.code, bad.message)}
+                {"re": bad.frame_id, "ok": False, "error": error(bad.code, bad.message)}
             )
             return True
-        try:
-            body = await self._handlers[type(frame)](frame)
-            reply: dict[str, Any] = {"re": frame.id, "ok": True, **body}
-        except (Refused, LoginFailed, DomainError) as refusal:
-            reply = {"re": frame.id, "ok": False, "error": _error(refusal.code, refusal.message)}
-        except Exception:
-            log.exception("socket command %s failed", frame.cmd)
-            reply = {"re": frame.id, "ok": False, "error": _error("internal_error", UNKNOWN_ERROR)}
-        await self._send(reply)
+        async with self._login_deadline.answering:
+            handle = self._handlers[type(frame)]
+            reply = await answer_of(frame.id, frame.cmd, lambda: handle(frame))
+            await self._send(reply)
         if self._subscription is not None and self._forwarder is None:
             # Events start only after the answer that carries the snapshot, so the toolbar
             # always has a state to apply them to: first the replay, then live ones.
@@ -247,7 +234,7 @@ class ToolbarSocket:
             raise
         self._session = session
         self._subscription = subscription
-        self._authenticated.set()
+        self._login_deadline.met()
         self._view = {key: snapshot[key] for key in ("agent", "call", "lead")}
         return snapshot
 
@@ -491,7 +478,3 @@ class ToolbarSocket:
             if self._ws.application_state is WebSocketState.CONNECTED:
                 with contextlib.suppress(WebSocketDisconnect, RuntimeError):
                     await self._ws.close(code=code, reason=reason[:120])
-
-
-def _error(code: str, message: str) -> dict[str, str]:
-    return {"code": code, "message": message}

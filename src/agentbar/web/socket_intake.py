@@ -59,15 +59,29 @@ def _frame_id(frame: Frame) -> int | str | None:
     return frame_id
 
 
-async def close_unless_set(
-    done: asyncio.Event, seconds: float, close: Callable[[int, str], Awaitable[None]], what: str
-) -> None:
-    """Close the socket (1008, "<what> within N s") unless `done` is set within `seconds`
-    seconds: a socket that never authenticates still holds memory and a file descriptor."""
-    try:
-        await asyncio.wait_for(done.wait(), seconds)
-    except TimeoutError:
-        await close(CLOSE_POLICY, f"{what} within {seconds:g} s")
+class LoginDeadline:
+    """A socket that does not authenticate within its deadline is closed (1008, "<what>
+    within N s"): one that never does still holds memory and a file descriptor. The frame
+    being answered when the time runs out is let finish first, so a login sent just before
+    it is answered rather than cut off."""
+
+    def __init__(self) -> None:
+        self._met = asyncio.Event()
+        self.answering = asyncio.Lock()
+        """Held while a frame is answered."""
+
+    def met(self) -> None:
+        self._met.set()
+
+    async def run(
+        self, seconds: float, close: Callable[[int, str], Awaitable[None]], what: str
+    ) -> None:
+        try:
+            await asyncio.wait_for(self._met.wait(), seconds)
+        except TimeoutError:
+            async with self.answering:
+                if not self._met.is_set():
+                    await close(CLOSE_POLICY, f"{what} within {seconds:g} s")
 
 
 async def read_and_answer(
