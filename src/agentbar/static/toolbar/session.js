@@ -4,6 +4,8 @@
 import { refused, succeeded } from "./outcomes.js";
 
 const TOKEN_KEY = "agentbar.session";
+// The server's answer to empty credentials (SPEC §3, the CRM's login answer), given without asking it.
+const CREDENTIALS_EMPTY = "username or password empty";
 
 export class Session {
   constructor(toolbar, store) {
@@ -38,10 +40,15 @@ export class Session {
   async login(username, password, authPolicy, force = false) {
     const t = this.toolbar;
     t.view.clearError();
+    const user = String(username ?? "");
+    const secret = String(password ?? "");
+    // Refused here, before anything is sent: no login attempt reaches the server (nor its
+    // audit log and failed-login throttle), and the CRM hears the server's own wording.
+    if (!user.trim() || !secret.trim()) return this.loginRefused(CREDENTIALS_EMPTY);
     try {
       const answer = await t.socket.request("auth.login", {
-        username: String(username ?? ""),
-        password: String(password ?? ""),
+        username: user,
+        password: secret,
         authPolicy: String(authPolicy ?? ""),
         crmOrigin: t.crmOrigin,
         force,
@@ -59,11 +66,16 @@ export class Session {
       if (error.code === "force_login_required") {
         this.pendingForce = { username, password, authPolicy };
       }
-      t.view.error(error.message);
-      t.view.forceLoginOffered(Boolean(this.pendingForce));
-      t.crm.loginResult(error.message);
-      return refused(error.message);
+      return this.loginRefused(error.message);
     }
+  }
+
+  loginRefused(reason) {
+    const t = this.toolbar;
+    t.view.error(reason);
+    t.view.forceLoginOffered(Boolean(this.pendingForce));
+    t.crm.loginResult(reason);
+    return refused(reason);
   }
 
   started(snapshot, replaying = false) {
@@ -95,7 +107,9 @@ export class Session {
     const t = this.toolbar;
     this.loggingOut = true;
     try {
-      await t.socket.request("auth.logout");
+      // The server closes this socket once it has answered: what the CRM asks next (a login
+      // as another agent) waits for the next socket, which opens at once.
+      await t.socket.request("auth.logout", {}, { endsSocket: true });
       this.ended();
       t.crm.loggedOut("success");
       t.crm.loginStatus(false);
@@ -112,6 +126,12 @@ export class Session {
   ended() {
     this.store.removeItem(TOKEN_KEY);
     this.toolbar.showLoggedOut();
+  }
+
+  // Whether a session is kept (here or by another tab of this CRM): only then is a socket
+  // worth holding open.
+  hasToken() {
+    return Boolean(this.store.getItem(TOKEN_KEY));
   }
 
   // Whether the socket closed because the session ended, rather than dropped: consumed once.

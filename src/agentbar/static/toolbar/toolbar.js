@@ -7,7 +7,7 @@ import { Actions } from "./actions.js";
 import { CrmPage } from "./crm/handlers.js";
 import { Pops } from "./pops.js";
 import { Session } from "./session.js";
-import { ToolbarSocket } from "./socket.js";
+import { RECONNECT_LATER, RECONNECT_NOW, RECONNECT_WHEN_NEEDED, ToolbarSocket } from "./socket.js";
 import { keptIn } from "./storage.js";
 import { TabLeader } from "./tabs.js";
 import { View } from "./views.js";
@@ -16,6 +16,11 @@ import { View } from "./views.js";
 // per tab), so the resumed toolbar asks for what it missed while the page reloaded.
 const SEQ_KEY = "agentbar.lastSeq";
 const CLOSE_SESSION_ENDED = 4001;
+// The server's close of a socket that did not log in or resume in time: policy (1008), with a
+// reason "log in within N s". Other 1008s (a refused Origin) carry another reason or none.
+const CLOSE_POLICY = 1008;
+const closedForLoginDeadline = (code, reason) =>
+  code === CLOSE_POLICY && String(reason ?? "").startsWith("log in");
 const STORAGE_BLOCKED =
   "This browser blocks agentbar's storage in this page: a refresh will log you out. " +
   `To keep the session, allow cookies for ${window.location.host}.`;
@@ -78,9 +83,12 @@ export class Toolbar {
   }
 
   onTabMessage(message) {
-    // Another tab logged in: a tab still showing the login form picks the session up.
-    if (message?.type === "session" && message.loggedIn && !this.snapshot && this.socket.open) {
-      this.session.resume(true);
+    // Another tab logged in: a tab still showing the login form picks the session up. An
+    // idle toolbar (no socket while logged out) connects, and resumes once it opens; one
+    // connecting resumes when it opens anyway.
+    if (message?.type === "session" && message.loggedIn && !this.snapshot) {
+      if (this.socket.open) this.session.resume(true);
+      else this.socket.wake();
     }
   }
 
@@ -95,13 +103,28 @@ export class Toolbar {
 
   onClose(code, reason) {
     const loggedOut = this.session.closedByLogout();
+    // No session to keep, and the server closed the socket on purpose: after a logout, a
+    // session it ended, or its login deadline (a socket that has not logged in within
+    // AGENTBAR_SOCKET_AUTH_TIMEOUT). Reconnecting would only bring the deadline's close again,
+    // every few seconds, with "reconnecting" flashing on the login form: the toolbar goes idle
+    // instead, and the next request (a login: it waits for the socket) or a session shared by
+    // another tab opens the next socket. Any other close while logged out (the server went
+    // away, a proxy refused the socket) reconnects with backoff as before: the embed doctor
+    // counts those failures and diagnoses them.
+    const onPurpose = code === CLOSE_SESSION_ENDED || loggedOut || closedForLoginDeadline(code, reason);
+    if (onPurpose && !this.session.hasToken()) {
+      this.view.connection("idle");
+      return RECONNECT_WHEN_NEEDED;
+    }
     if (code === CLOSE_SESSION_ENDED || loggedOut) {
       this.view.connection("connecting");
-      return true; // reconnect, unauthenticated, ready for the next login
+      // The server closed it on purpose and is up: reconnect at once, so the resume (or the
+      // next login) is served at once.
+      return RECONNECT_NOW;
     }
     this.view.status("reconnecting");
     this.view.connection("reconnecting");
-    return true;
+    return RECONNECT_LATER;
   }
 
   // -- what the server says -----------------------------------------------------------------
