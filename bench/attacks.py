@@ -248,8 +248,8 @@ async def flood(t: Target, *, authenticated: bool) -> dict[str, Any]:
 
 
 async def buffering(t: Target) -> dict[str, Any]:
-    size = 50 * 2**20
     chunk = b"[" + b"0," * (2**19 - 1) + b"0]"  # ~1 MiB of one JSON array, repeated
+    size = 50 * len(chunk)
 
     def body() -> Iterator[bytes]:
         sent = 0
