@@ -128,7 +128,9 @@ async def timed_login(t: Target, user: str, source: str) -> dict[str, Any]:
 
 async def brute_force(t: Target) -> dict[str, Any]:
     guesses = 200
-    sockets = [await socket(t, ATTACKER).__aenter__() for _ in range(guesses)]
+    held = contextlib.AsyncExitStack()
+    # Kept on the stack: a context manager no one holds is collected, closing its socket.
+    sockets = [await held.enter_async_context(socket(t, ATTACKER)) for _ in range(guesses)]
     try:
         burst = [ask(ws, login_frame("agent1", f"wrong-{i}")) for i, ws in enumerate(sockets)]
         attempts = asyncio.gather(*burst, return_exceptions=True)
@@ -136,7 +138,8 @@ async def brute_force(t: Target) -> dict[str, Any]:
         honest = await timed_login(t, "agent2", HONEST[0])
         answers = await attempts
     finally:
-        await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await held.aclose()
     codes: dict[str, int] = {}
     for answer in answers:
         code = answer["error"]["code"] if isinstance(answer, dict) else type(answer).__name__
@@ -296,12 +299,12 @@ async def buffering(t: Target) -> dict[str, Any]:
     sampling = False
     sampler.join()
 
-    idle = []
-    for _ in range(1000):
-        idle.append(await socket(t, HONEST[2]).__aenter__())
+    held = contextlib.AsyncExitStack()
+    idle = [await held.enter_async_context(socket(t, HONEST[2])) for _ in range(1000)]
     await asyncio.sleep(15.0)  # longer than an authentication deadline of 10 s
     still_open = sum(1 for ws in idle if ws.close_code is None)
-    await asyncio.gather(*(ws.close() for ws in idle), return_exceptions=True)
+    with contextlib.suppress(Exception):
+        await held.aclose()
     return {
         "unauthenticated_50mb_posts": statuses,
         "posts_s": round(posts_s, 2),
