@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime
 import json
 import random
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import machine, report
+from bench.attacks import run_all as run_attacks
 from bench.capacity import FULL_CAPACITY, QUICK_CAPACITY, SETUPS, run_capacity
 from bench.drill import FULL_DRILL, QUICK_DRILL, run_drill
 from bench.drill_cluster import FULL_CLUSTER_DRILL, QUICK_CLUSTER_DRILL, run_cluster_drill
@@ -101,6 +103,18 @@ def _options(argv: list[str]) -> argparse.Namespace:
         type=_positive,
         help=f"max/min allowed past the warm-up, less 1 (default {FULL_SOAK.flat_within:g})",
     )
+    parser.add_argument(
+        "--attacks",
+        action="store_true",
+        help="only the attacks and bad days (bench/attacks.py), on this checkout and on "
+        "--before; updates their part of the outputs and keeps the rest",
+    )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="with --attacks: another checkout's src folder to measure the same way (e.g. "
+        "`git archive <commit> src | tar -x -C DIR` then DIR/src)",
+    )
     return parser.parse_args(argv)
 
 
@@ -122,7 +136,7 @@ def _count(text: str) -> int:
 
 SOAK_OPTIONS = ("agents", "rate", "minutes", "sample", "flat_within")
 
-KEPT_APART = ("drill", "drill_cluster", "capacity", "soak")
+KEPT_APART = ("drill", "drill_cluster", "capacity", "soak", "attacks")
 """The keys in results.json of the runs made apart from the suite (the drills, the capacity
 ramp, the soak): each run updates its own and keeps the others'."""
 
@@ -177,6 +191,25 @@ def _soak(options: argparse.Namespace, argv: list[str]) -> int:
     return 0 if passed == [True] else 1
 
 
+def _attacks(options: argparse.Namespace, argv: list[str]) -> int:
+    before: Path | None = options.before.resolve() if options.before else None
+
+    def measure(_: Path) -> dict[str, Any]:
+        return {
+            "before_label": _label(before) if before else None,
+            "before": asyncio.run(run_attacks(before)) if before else None,
+            "after": asyncio.run(run_attacks(ROOT / "src")),
+        }
+
+    return _run_apart(options, argv, "attacks", measure)
+
+
+def _label(src: Path) -> str:
+    """The checkout a src folder came from: its git commit, else the folder's name."""
+    found = machine.commit(src.parent) if (src.parent / ".git").exists() else ""
+    return found or src.parent.name
+
+
 def _run_apart(
     options: argparse.Namespace,
     argv: list[str],
@@ -213,6 +246,10 @@ def main(argv: list[str]) -> int:
         raise SystemExit(f"bench/run: --{given[0].replace('_', '-')} goes with --soak")
     if options.soak:
         return _soak(options, argv)
+    if options.before is not None and not options.attacks:
+        raise SystemExit("bench/run: --before goes with --attacks")
+    if options.attacks:
+        return _attacks(options, argv)
     if options.capacity:
         return _capacity(options, argv)
     if options.drill or options.drill_cluster:

@@ -291,10 +291,11 @@ async def buffering(t: Target) -> dict[str, Any]:
     async with socket(t, HONEST[0]) as ws:
         try:
             await ws.send('{"cmd": "ping", "pad": "' + "x" * big + '"}')
-            answer = await asyncio.wait_for(ws.recv(), 30.0)
-            frame_outcome = f"answered: {str(answer)[:80]}"
+            answer = json.loads(await asyncio.wait_for(ws.recv(), 30.0))
+            code = "ok" if answer.get("ok") else answer["error"]["code"]
+            frame_outcome = f"read, answered {code}, socket kept"
         except ConnectionClosed:
-            frame_outcome = f"closed {ws.close_code}"
+            frame_outcome = f"socket closed {ws.close_code}"
     after_frame = t.rss_mib()
     sampling = False
     sampler.join()

@@ -9,6 +9,7 @@ from typing import Any
 
 import matplotlib
 
+from bench.attacks_report import attacks_lines
 from bench.capacity_report import capacity_lines
 from bench.soak_report import soak_lines
 
@@ -165,7 +166,7 @@ def write_markdown(results: dict[str, Any], path: Path, plot: Path) -> None:
 
 def _apart(results: dict[str, Any]) -> list[str]:
     """The sections of the runs made apart from the suite: the capacity ramp, the drills, the
-    soak."""
+    soak, the attacks."""
     lines = []
     if "capacity" in results:
         lines += capacity_lines(results["capacity"], _measured_by(results["capacity"]))
@@ -175,6 +176,8 @@ def _apart(results: dict[str, Any]) -> list[str]:
         lines += cluster_drill_lines(results["drill_cluster"])
     soak = results.get("soak")  # described, with a placeholder, until it has been run
     lines += soak_lines(soak, _measured_by(soak) if soak is not None else [])
+    if "attacks" in results:
+        lines += attacks_lines(results["attacks"], _measured_by(results["attacks"]))
     return lines
 
 
