@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
@@ -185,25 +185,27 @@ class Connections:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A connection whose writes commit when the block ends (or with the open unit)."""
-        unit = self._open_unit()
-        with self._bounded():
-            if unit is not None:
-                with unit.turn:
-                    yield unit.connection
-                return
-            with self.engine.begin() as connection:
-                yield connection
+        with self._connection(self.engine.begin) as connection:
+            yield connection
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A connection to read through; inside a unit of work it sees the unit's writes."""
+        with self._connection(self.engine.connect) as connection:
+            yield connection
+
+    @contextmanager
+    def _connection(
+        self, own: Callable[[], AbstractContextManager[Connection]]
+    ) -> Iterator[Connection]:
+        """The open unit's connection, in its turn; else one of its own from `own`."""
         unit = self._open_unit()
         with self._bounded():
             if unit is not None:
                 with unit.turn:
                     yield unit.connection
                 return
-            with self.engine.connect() as connection:
+            with own() as connection:
                 yield connection
 
     @contextmanager
