@@ -52,9 +52,13 @@ GOAL_RATIO = 0.35
 one node's (PostgreSQL) at the same offered rate."""
 PROFILED = ("postgresql", "three-nodes")
 """The setups the ramp profiles after it ends, for what limits the owner's share."""
-WRITE_FRAME = "record_moves (agentbar/drivers/storage/events.py"
-"""The storage write of a batch of moves: its share of a node's samples is the write's share of
-its CPU (py-spy leaves out a thread waiting on a socket)."""
+WRITE_FRAMES = (
+    "record_moves (agentbar/drivers/storage/events.py",
+    "_write (agentbar/drivers/storage/events.py",
+)
+"""The storage write of a batch of moves — its rows built on the loop's thread, its SQL run in a
+storage thread: their share of a node's samples is the write's share of its CPU (py-spy leaves
+out a thread waiting on a socket)."""
 SETTLE_S = 0.5
 """After the drain: the last dispositions' answers reach their agents before the meters stop."""
 SERVING_TIMEOUT_S = 10.0
@@ -230,7 +234,7 @@ def _profiled_step(target: Target, fleet: Fleet, plan: CapacityPlan, work: Path)
         if profiler is not None:
             profiler.wait(timeout=plan.step_s + 60)
     shares = {
-        node: share_under(raw, WRITE_FRAME) if raw.exists() else float("nan")
+        node: share_under(raw, *WRITE_FRAMES) if raw.exists() else float("nan")
         for node, raw in raws.items()
     }
     return {

@@ -52,14 +52,14 @@ def top_entries(raw: Path, limit: int = 15) -> dict[str, Any]:
     }
 
 
-def share_under(raw: Path, needle: str) -> float:
-    """The share (0..1) of the samples whose stack has a frame naming `needle`."""
+def share_under(raw: Path, *needles: str) -> float:
+    """The share (0..1) of the samples whose stack has a frame naming any of `needles`."""
     total = under = 0
     for line in raw.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not stack or not count_text.isdigit():
             continue
         total += int(count_text)
-        if needle in stack:
+        if any(needle in stack for needle in needles):
             under += int(count_text)
     return under / total if total else float("nan")

@@ -62,7 +62,9 @@ class Agentbar:
         return self.runtime.center.agent(agent_id).state
 
     async def kept(self) -> dict[str, str]:
-        """The role of every dialog the SIP driver keeps, by its Call-ID."""
+        """The role of every dialog the SIP driver keeps, by its Call-ID, once what it noted
+        is stored (it stores in the background, off the event loop)."""
+        await self.driver._keeper.flush()
         return {key: doc["role"] for key, doc in (await self.storage.dialogs.load_all()).items()}
 
     async def media(self, role: str) -> tuple[str, str]:
