@@ -464,7 +464,7 @@ db.execute("ROLLBACK")
 
 
 async def run_all(src: Path) -> dict[str, Any]:
-    results: dict[str, Any] = {"src": str(src)}
+    results: dict[str, Any] = {}  # which checkout is the caller's to name (no machine path)
     with target(src) as t:
         results["1_brute_force"] = await brute_force(t)
     with target(src) as t:
