@@ -152,13 +152,8 @@ class Connections:
         def call() -> T:
             return context.run(work, *args, **kwargs)
 
-        try:
+        with self._bounded():
             return await asyncio.get_running_loop().run_in_executor(self._threads, call)
-        except Exception as error:
-            refusal = unavailable(error, self.timeout)
-            if refusal is None:
-                raise
-            raise refusal from error
 
     @asynccontextmanager
     async def _write_turn(self) -> AsyncIterator[None]:
