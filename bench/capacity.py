@@ -53,11 +53,14 @@ one node's (PostgreSQL) at the same offered rate."""
 PROFILED = ("postgresql", "three-nodes")
 """The setups the ramp profiles after it ends, for what limits the owner's share."""
 WRITE_FRAMES = (
-    "record_moves (agentbar/drivers/storage/events.py",
+    "_statements (agentbar/drivers/storage/events.py",
     "_write (agentbar/drivers/storage/events.py",
+    "_begin_unit (agentbar/drivers/storage/database.py",
+    "_work_then_end (agentbar/drivers/storage/database.py",
 )
-"""The storage write of a batch of moves — its rows built on the loop's thread, its SQL run in a
-storage thread: their share of a node's samples is the write's share of its CPU (py-spy leaves
+"""The storage write of a batch of moves — its rows built on the loop's thread, the write lock
+taken, its SQL run and committed in a storage thread (not the moves' deciding, which the write
+calls back on the loop's thread once it holds the lock): their share of a node's samples is the write's share of its CPU (py-spy leaves
 out a thread waiting on a socket)."""
 SETTLE_S = 0.5
 """After the drain: the last dispositions' answers reach their agents before the meters stop."""

@@ -91,7 +91,7 @@ def _write_bound(write: dict[str, Any] | None) -> list[str]:
         "",
         f"*What limits it*: one more step at {write['offered_per_s']:g} calls/s after each "
         f"ramp, with py-spy (`record --nonblocking --rate 200`) on every node, measures the "
-        f"storage write of the moves (`EventLog.record_moves`: one fenced transaction per "
+        f"storage write of the moves (`EventLog.record_decided`: one fenced transaction per "
         f"batch). It costs {_f(write['owner_write_ms_per_call'], 2)} ms per call on the owner "
         f"(of {_f(write['owner_cpu_ms_per_call'], 2)}) and "
         f"{_f(write['single_write_ms_per_call'], 2)} ms on the single node (of "

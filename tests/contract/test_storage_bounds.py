@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from agentbar.drivers.storage.sql import SqlDatabase
-from agentbar.ports import StorageUnavailable
+from agentbar.ports import Envelope, StorageUnavailable, StoredMove
 from examples.services.postgres import PostgresServer
 
 BOUND = 0.5
@@ -163,3 +163,24 @@ async def test_a_write_waiting_on_a_postgresql_lock_is_refused_within_the_bound(
     finally:
         holder.dispose()
         storage.close()
+
+
+async def test_a_decided_write_on_a_locked_database_is_refused_before_anything_is_decided(
+    storage: SqlDatabase, tmp_path: Path
+) -> None:
+    decided: list[int] = []
+
+    def decide() -> list[StoredMove]:
+        decided.append(len(decided) + 1)
+        return [StoredMove([Envelope(len(decided), "agent.ready", 1.0, "a1", None, {})])]
+
+    with sqlite_write_lock(tmp_path / "bounded.db"):
+        started = time.monotonic()
+        with pytest.raises(StorageUnavailable, match="database is locked"):
+            await storage.events.record_decided(decide)
+        assert BOUND * 0.8 <= time.monotonic() - started < BOUND + SLACK
+    assert decided == []  # the floor in memory would still be what storage holds
+    assert await storage.events.last_seq() == 0
+    await storage.events.record_decided(decide)  # the lock is gone: decided, then stored
+    assert decided == [1]
+    assert await storage.events.last_seq() == 1

@@ -186,3 +186,17 @@ async def test_a_batch_with_one_bad_move_stores_none_of_its_moves(storage: Stora
         await storage.events.record_moves([good, clashing])
     assert [e.seq for e in await storage.events.events_since(0, 10)] == [2]
     assert (await storage.floor.load_floor()).agents == []
+
+
+async def test_a_decided_write_stores_what_was_decided_and_nothing_when_nothing_was(
+    storage: Storage,
+) -> None:
+    move = StoredMove(
+        [Envelope(1, "agent.login", 1.0, "a9", None, {})],
+        floor=FloorChanges(agents=[an_agent("a9")]),
+    )
+    await storage.events.record_decided(lambda: [])
+    assert await storage.events.last_seq() == 0
+    await storage.events.record_decided(lambda: [move])
+    assert [e.seq for e in await storage.events.events_since(0, 10)] == [1]
+    assert [a.agent_id for a in (await storage.floor.load_floor()).agents] == ["a9"]

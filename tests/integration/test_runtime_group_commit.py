@@ -1,12 +1,14 @@
-"""The runtime's group commit: moves decided while a write is under way are stored together,
-in the order decided, each acknowledged only once stored and published; a write that fails
-fails its moves and the moves decided on top of them, and the runtime decides nothing more
-(the floor in memory took moves storage never saw)."""
+"""The runtime's group commit: moves asked while a write is under way are decided and stored
+together, in the order asked, each acknowledged only once stored and published; a write that
+fails once its moves are decided fails them and every move waiting, and the runtime decides
+nothing more (the floor in memory took moves storage never saw). A database that takes no
+write refuses the moves before any is decided: the floor goes on, and a telephony signal so
+refused is applied once the database takes writes again."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -26,7 +28,7 @@ from agentbar.drivers.bus.fanout import agent_topic
 from agentbar.drivers.bus.memory import MemoryBus
 from agentbar.drivers.telephony.simulator import Simulator
 from agentbar.ids import new_id
-from agentbar.ports import EventLog, StoredMove
+from agentbar.ports import EventLog, StorageUnavailable, StoredMove
 from agentbar.services.runtime import OwnerUnreachable, Runtime
 from tests.support.memory_storage import MemoryStorage
 
@@ -43,9 +45,23 @@ class WatchedLog:
         self.hold: asyncio.Event | None = None
         self.held = asyncio.Event()
         self.fail_next = False
+        self.lock_refused: StorageUnavailable | None = None
+        self.lock_tries = 0
+        self.lock_tried = asyncio.Event()
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._log, name)
+
+    async def record_decided(
+        self, decide: Callable[[], Sequence[StoredMove]], fence: int | None = None
+    ) -> None:
+        if self.lock_refused is not None:  # the write lock is not had: nothing is decided
+            self.lock_tries += 1
+            self.lock_tried.set()
+            raise self.lock_refused
+        moves = decide()
+        if moves:
+            await self.record_moves(moves, fence)
 
     async def record_moves(self, moves: Sequence[StoredMove], fence: int | None = None) -> None:
         if self.hold is not None:
@@ -142,4 +158,55 @@ async def test_a_failed_write_fails_the_moves_decided_on_top_of_it_and_halts_the
     ]
     with pytest.raises(OwnerUnreachable, match="starting over"):  # it decides nothing more
         await floor.runtime.command(TakeBreak("a3", "Lunch"))
+    await floor.runtime.stop()
+
+
+async def test_a_database_that_takes_no_write_refuses_before_deciding_and_the_floor_goes_on() -> (
+    None
+):
+    floor = Floor()
+    await floor.start()
+    stored = await floor.stored_seqs()
+    told: list[str] = []
+    floor.runtime.on_unstored = told.append
+    floor.log.lock_refused = StorageUnavailable("database is locked")
+    asks = [asyncio.create_task(floor.runtime.command(GoReady(a))) for a in AGENTS[:3]]
+    for task in asks:
+        with pytest.raises(StorageUnavailable, match="database is locked"):
+            await task
+    assert floor.log.lock_tries == 1  # the asks waiting on the same write share its refusal
+    assert [floor.center.agents[a].state.value for a in AGENTS[:3]] == ["not_ready"] * 3
+    assert await floor.stored_seqs() == stored
+    assert told == []
+    assert floor.runtime.halted is None
+
+    floor.log.lock_refused = None
+    await floor.runtime.command(GoReady("a1"))
+    assert await floor.stored_seqs() == [*stored, stored[-1] + 1]  # numbered on from storage
+    assert floor.center.agents["a1"].state.value == "ready"
+    await floor.runtime.stop()
+
+
+async def test_a_signal_the_database_took_no_write_for_is_applied_once_it_takes_one() -> None:
+    floor = Floor()
+    await floor.start()
+    await floor.runtime.command(GoReady("a1"))
+    campaign_id = floor.center.agents["a1"].campaign_id
+    assert campaign_id is not None
+    floor.log.lock_refused = StorageUnavailable("database is locked")
+    simulator = floor.runtime._telephony
+    assert isinstance(simulator, Simulator)
+    call_id = simulator.place_inbound_call("+15550100", campaign_id)
+    arrived = asyncio.create_task(floor.runtime.caught_up())
+    await floor.log.lock_tried.wait()
+    floor.log.lock_tried.clear()
+    await floor.log.lock_tried.wait()  # refused, and tried again
+    assert not arrived.done()
+    assert call_id not in floor.center.calls
+
+    floor.log.lock_refused = None
+    await asyncio.wait_for(arrived, timeout=5.0)
+    assert floor.center.calls[call_id].agent_id == "a1"  # offered once stored
+    kinds = [e.kind for e in await floor.storage.events.events_since(0, 10_000)]
+    assert "call.offered" in kinds
     await floor.runtime.stop()

@@ -1,8 +1,8 @@
 """Another process holds the database's write lock: the server stays responsive (socket pings,
 /healthz) while /readyz names the database and a command that must write is refused with
-`storage_unavailable` within the storage timeout. Once the lock is gone the floor recovers by
-itself (the refused move was already in memory, so the node starts over from storage, as for
-any unstored move) and the same command goes through."""
+`storage_unavailable` within the storage timeout, before anything is decided — so no socket
+drops and nothing starts over; a call that arrives meanwhile waits for the database and is
+offered once the lock is gone, when the refused command goes through too."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import CRM_ORIGIN
-from tests.integration.test_resume_socket import resume, toolbar_for
+from tests.integration.test_resume_socket import toolbar_for
 from tests.integration.test_slice_socket import inbound_campaign, log_in
 from tests.support.servers import AgentbarServer, agentbar_server
 from tests.support.toolbar_client import ToolbarClient
@@ -88,11 +89,15 @@ def test_a_locked_database_is_refused_within_its_bound_and_nothing_else_stalls(
 ) -> None:
     with toolbar_for(server) as toolbar, toolbar_for(server) as other:
         login = log_in(toolbar)
+        campaign_id = inbound_campaign(login)
         toolbar.expect_ok("extension.select", name="SIP 1001", phone="1001")
-        toolbar.expect_ok("campaign.select", campaignId=inbound_campaign(login))
+        toolbar.expect_ok("campaign.select", campaignId=campaign_id)
         log_in(other, "agent2")
+        other.expect_ok("extension.select", name="SIP 1002", phone="1002")
+        other.expect_ok("campaign.select", campaignId=campaign_id)
+        other.expect_ok("presence.ready")
 
-        with write_lock_held(server.data_dir / "agentbar.db"):
+        with ThreadPoolExecutor(1) as pool, write_lock_held(server.data_dir / "agentbar.db"):
             assert max(timed_ping(toolbar) for _ in range(5)) < RESPONSIVE
             assert timed_healthz(server) < RESPONSIVE
             started = time.monotonic()
@@ -111,16 +116,19 @@ def test_a_locked_database_is_refused_within_its_bound_and_nothing_else_stalls(
             assert "database is locked" in refused["error"]["message"], refused
             assert waited < STORAGE_TIMEOUT + 1.0
             assert max(stalls) < RESPONSIVE, stalls
+            # Refused before it was decided: the same socket goes on, and so does the floor.
+            assert timed_ping(toolbar) < RESPONSIVE
 
-    # The move was in memory already: the node starts over from storage, by itself.
-    server.wait_for_log("restarting as a node that stands by", timeout=10.0)
-    deadline = time.monotonic() + 30.0
-    while not server.ready():  # same pid, same port: readiness is the only signal
-        assert time.monotonic() < deadline, server.log()
-        time.sleep(0.1)
-    with toolbar_for(server) as back:
-        snapshot = resume(back, login["token"])["snapshot"]
-        assert snapshot["agent"]["state"] == "not_ready"  # as stored, not as refused
-        back.expect_ok("presence.ready")
-        back.wait_event("agent.state_changed", state="ready")
+            # A customer who calls meanwhile is a fact: the call waits for the database.
+            placing = pool.submit(server.place_call)
+            with pytest.raises(TimeoutError):
+                placing.result(timeout=STORAGE_TIMEOUT + 0.5)
+            assert timed_ping(other) < RESPONSIVE
+
+        call_id = placing.result(timeout=STORAGE_TIMEOUT + 5)
+        other.wait_event("call.connected", callId=call_id)
+        assert toolbar.expect_ok("snapshot")["snapshot"]["agent"]["state"] == "not_ready"
+        toolbar.expect_ok("presence.ready")
+        toolbar.wait_event("agent.state_changed", state="ready")
+    assert "restarting" not in server.log()
     assert httpx.get(f"{server.base_url}/readyz", timeout=5.0).status_code == 200

@@ -9,7 +9,7 @@ transaction from another's: anything written while a unit is open rolls back wit
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -136,6 +136,13 @@ class MemoryEventLog:
     ) -> None:
         move = StoredMove(envelopes, calls, callbacks, leads, floor or FloorChanges())
         await self.record_moves([move], fence)
+
+    async def record_decided(
+        self, decide: Callable[[], Sequence[StoredMove]], fence: int | None = None
+    ) -> None:
+        moves = decide()  # nothing else writes meanwhile: the lock is had at once
+        if moves:
+            await self.record_moves(moves, fence)
 
     async def record_moves(self, moves: Sequence[StoredMove], fence: int | None = None) -> None:
         # Every check before any write: a refused batch writes nothing.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -49,6 +49,15 @@ class EventLog(Protocol):
     async def record_moves(self, moves: Sequence[StoredMove], fence: int | None = None) -> None:
         """Store several moves, in order, in one transaction (a group commit): all of them or,
         on any error, none. What they store ends as if each had been recorded in turn."""
+        ...
+
+    async def record_decided(
+        self, decide: Callable[[], Sequence[StoredMove]], fence: int | None = None
+    ) -> None:
+        """Take the database's write lock first, then call `decide()` (on the caller's thread)
+        for the moves to store, and store them as `record_moves` does. A database that takes
+        no write within the storage's bound raises StorageUnavailable before `decide` is
+        called: nothing was decided. An empty list writes nothing."""
         ...
 
     async def events_after(self, agent_id: str, seq: int, limit: int) -> Sequence[Envelope]:

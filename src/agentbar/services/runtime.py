@@ -7,11 +7,12 @@ telephony instructions are carried out — in that order, so nothing is publishe
 acknowledged before it is durable.
 
 Moves are decided one at a time (a decision never awaits), numbered as they are decided, and
-stored by one writer in the order decided. The writer takes every move decided while it was
-busy and stores them in one transaction (a group commit): under load one commit, one fence
-check and one write per call or agent carry many moves, where each move paid for its own.
-Each move is published, told and carried out, in order, once its batch is stored; only then
-is it acknowledged.
+stored by one writer in the order decided, which decides them in its turn to write, once the
+database's write lock is had (services/move_writer.py): a database that takes no write refuses
+them before any is decided, so memory never runs ahead of storage on a bad day, and a signal
+refused so is tried again. The writer stores every move asked while it was busy in one
+transaction (a group commit). Each move is published, told and carried out, in order, once
+its batch is stored; only then is it acknowledged.
 
 Because every move stores the floor as it leaves it, a process started after one that died
 restores the floor from storage (`restore`): agents, calls and queues as they were, every
@@ -29,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agentbar.domain.center import Center, Outcome
@@ -46,7 +46,6 @@ from agentbar.ports import (
     Fenced,
     FloorStore,
     StorageUnavailable,
-    StoredMove,
     TelephonyDriver,
 )
 from agentbar.ports.floor_link import (
@@ -59,6 +58,7 @@ from agentbar.ports.floor_link import (
     OwnerUnreachable,
     ServiceAsk,
 )
+from agentbar.services.move_writer import Move, MoveWriter
 
 __all__ = ["RECONFIGURE", "OwnerUnreachable", "Runtime"]
 
@@ -73,29 +73,10 @@ failover (a lease of 5 s, then the takeover), after which the ask is dropped, no
 
 log = logging.getLogger(__name__)
 
+RETRY_FIRST, RETRY_LAST = 0.05, 1.0
+"""Seconds between tries of a signal the database took no write for: the first, the most."""
+
 RECONFIGURE = "runtime.reconfigure"
-
-
-@dataclass
-class _Move:
-    """A decided move waiting for the writer; `done` is settled once it is stored, published,
-    told and carried out (or failed)."""
-
-    envelopes: list[Envelope]
-    outcome: Outcome
-    done: asyncio.Future[None]
-    reconfigured: bool = False
-    stored: StoredMove = field(init=False)
-
-    def __post_init__(self) -> None:
-        outcome = self.outcome
-        self.stored = StoredMove(
-            self.envelopes,
-            list(outcome.calls.values()),
-            list(outcome.callbacks.values()),
-            list(outcome.leads.values()),
-            outcome.floor,
-        )
 
 
 def _unstored_reason(failed: Exception) -> str:
@@ -127,9 +108,13 @@ class Runtime:
         self._bus = bus
         self._telephony = telephony
         self._clock = clock
-        self._queued: list[_Move] = []
-        """Moves decided and not yet taken by the writer, in the order decided."""
-        self._writer: asyncio.Task[None] | None = None
+        self._writer = MoveWriter(
+            storage,
+            clock,
+            carry_out=self._carry_out_move,
+            fence=lambda: self.fence,
+            unstored=self._unstored,
+        )
         self._inbox: asyncio.Queue[Signal] = asyncio.Queue()
         self._received = 0
         """Signals put in the inbox so far; `_handled` counts those applied (or refused)."""
@@ -185,8 +170,7 @@ class Runtime:
         self._watchers.append(watcher)
 
     async def stop(self) -> None:
-        if self._writer is not None:  # what was decided is stored before the process goes
-            await asyncio.gather(self._writer, return_exceptions=True)
+        await self._writer.drain()  # what was decided is stored before the process goes
         if self._pump is not None:
             self._pump.cancel()
             await asyncio.gather(self._pump, return_exceptions=True)
@@ -218,9 +202,11 @@ class Runtime:
             assert answer.envelope is not None
             return answer.envelope
         self._refuse_if_halted()
-        envelope = self._envelope(kind, self._clock.now(), agent_id, None, data)
-        await self._stored([envelope], Outcome())
-        return envelope
+
+        def move(now: float) -> tuple[list[Envelope], Outcome]:
+            return [self._envelope(kind, now, agent_id, None, data)], Outcome()
+
+        return (await self._writer.store(move)).envelopes[0]
 
     # -- one owner, many doors -----------------------------------------------------------------
 
@@ -260,7 +246,7 @@ class Runtime:
         if self.is_door:
             await self.on_owner(RECONFIGURE, {})
         else:
-            await self._stored([], Outcome(), reconfigured=True)
+            await self._writer.store(lambda now: ([], Outcome()), reconfigured=True)
 
     async def announce(self) -> None:
         """Tell the doors this node owns the floor now, as a move that changes nothing: each
@@ -350,14 +336,17 @@ class Runtime:
 
     async def _apply(self, decide: Callable[[float], Outcome]) -> Outcome:
         self._refuse_if_halted()
-        now = self._clock.now()
-        outcome = decide(now)  # a DomainError here has changed nothing
-        envelopes = [
-            self._envelope(e.kind, now, e.topic_agent, e.topic_call, e.payload())
-            for e in outcome.events
-        ]
-        await self._stored(envelopes, outcome)
-        return outcome
+
+        def move(now: float) -> tuple[list[Envelope], Outcome]:
+            outcome = decide(now)  # a DomainError here has changed nothing
+            events = outcome.events
+            envelopes = [
+                self._envelope(e.kind, now, e.topic_agent, e.topic_call, e.payload())
+                for e in events
+            ]
+            return envelopes, outcome
+
+        return (await self._writer.store(move)).outcome
 
     def _refuse_if_halted(self) -> None:
         if self.halted is not None:
@@ -365,77 +354,29 @@ class Runtime:
                 "the floor is starting over from storage; nothing was done, try again"
             )
 
-    async def _stored(
-        self, envelopes: list[Envelope], outcome: Outcome, *, reconfigured: bool = False
-    ) -> None:
-        """Hand a decided move to the writer and wait until it is stored and carried out."""
-        move = _Move(envelopes, outcome, asyncio.get_running_loop().create_future(), reconfigured)
-        self._queued.append(move)
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_queued(), name="floor-writer")
-        # The writer goes on if this caller is cancelled: a move decided is stored either way.
-        await asyncio.shield(move.done)
+    def _unstored(self, failed: Exception) -> BaseException:
+        """A batch decided could not be stored: the floor in memory holds moves storage does
+        not, so this process decides nothing more (another node owns the floor if the write
+        was fenced; else this process starts over from storage). Returns what the refused
+        callers are told."""
+        self.halted = _unstored_reason(failed)
+        log.error("%s", self.halted)
+        told: BaseException = failed
+        if not isinstance(failed, Fenced | StorageUnavailable):  # those say it already
+            told = OwnerUnreachable("the change could not be stored; nothing was done")
+            told.__cause__ = failed
+        if self.on_unstored is not None:
+            self.on_unstored(self.halted)
+        return told
 
-    async def _write_queued(self) -> None:
-        while self._queued:
-            batch, self._queued = self._queued, []
-            if await self._record(batch):
-                await self._carry_out_moves(batch)
-
-    async def _record(self, batch: list[_Move]) -> bool:
-        """Store a batch, fenced by this process's lease epoch. A write that fails stores
-        nothing of the batch and fails every move decided after it too (they were decided on
-        top of it). Nothing of them is published or carried out, but the floor in memory has
-        taken them: `on_unstored` is told, and the process stops deciding (another node owns
-        the floor if the write was fenced; else this process starts over from storage)."""
-        try:
-            await self._storage.record_moves([move.stored for move in batch], fence=self.fence)
-            return True
-        except BaseException as failed:
-            failing = batch + self._queued
-            self._queued = []
-            told: BaseException = failed
-            if isinstance(failed, Exception):
-                self.halted = _unstored_reason(failed)
-                log.error("%s", self.halted)
-                if not isinstance(failed, Fenced | StorageUnavailable):  # those say it already
-                    told = OwnerUnreachable("the change could not be stored; nothing was done")
-                    told.__cause__ = failed
-                if self.on_unstored is not None:
-                    self.on_unstored(self.halted)
-            for move in failing:
-                if isinstance(failed, asyncio.CancelledError):
-                    move.done.cancel()
-                elif not move.done.done():
-                    move.done.set_exception(told)
-            if not isinstance(failed, Exception):
-                raise
-            return False
-
-    async def _carry_out_moves(self, batch: list[_Move]) -> None:
-        try:
-            for move in batch:
-                await self._carry_out_move(move)
-        finally:  # cancelled: the moves not carried out are not acknowledged either
-            for move in batch:
-                if not move.done.done():
-                    move.done.cancel()
-
-    async def _carry_out_move(self, move: _Move) -> None:
-        """Publish a stored move, tell it to the doors and carry out its instructions; a
-        failure here fails that move's caller alone (the move is stored)."""
-        try:
-            for envelope in move.envelopes:
-                await self._publish(envelope)
-            await self._tell_doors(move.envelopes, move.outcome, reconfigured=move.reconfigured)
-            for instruction in move.outcome.instructions:
-                await self._carry_out(instruction)
-        except Exception as failed:
-            if not move.done.done():
-                move.done.set_exception(failed)
-        else:
-            if not move.done.done():
-                move.done.set_result(None)
+    async def _carry_out_move(self, move: Move) -> None:
+        """Publish a stored move, tell it to the doors and carry out its instructions (by the
+        writer, so moves go out in order)."""
+        for envelope in move.envelopes:
+            await self._publish(envelope)
+        await self._tell_doors(move.envelopes, move.outcome, reconfigured=move.reconfigured)
+        for instruction in move.outcome.instructions:
+            await self._carry_out(instruction)
 
     async def _publish(self, envelope: Envelope) -> None:
         """A stored event goes to its subscribers, then to every watcher."""
@@ -475,11 +416,26 @@ class Runtime:
         self._seq += 1
         return Envelope(self._seq, kind, now, agent_id, call_id, data)
 
+    async def _apply_signal(self, signal: Signal) -> None:
+        """What telephony reports is a fact (a customer hung up): one the database took no
+        write for was not decided, and is tried again until the database takes it, every
+        later signal waiting behind it."""
+        pause = RETRY_FIRST
+        while True:
+            try:
+                await self.signal(signal)
+                return
+            except StorageUnavailable:
+                if self.halted is not None:  # decided, not stored: the floor starts over
+                    raise
+            await asyncio.sleep(pause)  # a database that refuses at once is not hammered
+            pause = min(2 * pause, RETRY_LAST)
+
     async def _pump_signals(self) -> None:
         while True:
             signal = await self._inbox.get()
             try:
-                await self.signal(signal)
+                await self._apply_signal(signal)
             except DomainError as error:
                 log.warning("telephony signal %r refused: %s", signal, error.message)
             except Exception:

@@ -234,6 +234,38 @@ class Connections:
             self._unit.reset(token)
             await self._in_thread(_end_unit, unit.connection, commit=True)
 
+    async def locked_write(self, decide: Callable[[], Callable[[], None] | None]) -> None:
+        """Take this process's turn to write and the database's write lock, then `decide()`
+        here, on the loop's thread, what to write: the work it returns runs in a storage
+        thread, on the locked connection, and commits. A lock not had within the bound raises
+        StorageUnavailable before `decide` runs, so a caller that decides only in `decide`
+        has decided nothing; None from `decide` writes nothing."""
+        async with self._write_turn():
+            try:
+                unit = _Unit(await self._begin_unit_off_loop())
+            except StorageUnavailable as refusal:
+                self._refused = (time.monotonic(), refusal)
+                raise
+            try:
+                work = decide()
+            except BaseException:
+                unit.open = False
+                self._threads.submit(_end_unit, unit.connection, commit=False)
+                raise
+            if work is None:
+                unit.open = False
+                await self._in_thread(_end_unit, unit.connection, commit=False)
+                return
+            token = self._unit.set(unit)  # the work's own `write()` joins the locked unit
+            try:
+                await self._in_thread(_work_then_end, unit, work)
+            except StorageUnavailable as refusal:
+                self._refused = (time.monotonic(), refusal)
+                raise
+            finally:
+                self._unit.reset(token)
+        self._refused = None
+
     async def _begin_unit_off_loop(self) -> Connection:
         beginning = asyncio.ensure_future(self._in_thread(self._begin_unit))
         try:
@@ -304,6 +336,18 @@ class Connections:
     def insert_or_ignore(self, table: Table) -> Insert:
         """`INSERT … ON CONFLICT DO NOTHING`."""
         return self._insert(table).on_conflict_do_nothing()
+
+
+def _work_then_end(unit: _Unit, work: Callable[[], None]) -> None:
+    """Run `work` in the open unit, then commit it (or roll it back if the work failed)."""
+    try:
+        work()
+    except BaseException:
+        unit.open = False
+        _end_unit(unit.connection, commit=False)
+        raise
+    unit.open = False
+    _end_unit(unit.connection, commit=True)
 
 
 def _end_unit(connection: Connection, *, commit: bool) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -52,6 +53,20 @@ class SqlEventLog:
         callbacks, leads, statements = self._statements(moves)
         try:
             await self._db.writing(self._write, callbacks, leads, statements, fence)
+        except IntegrityError as error:
+            raise StorageConflict("an event with that seq is stored already") from error
+
+    async def record_decided(
+        self, decide: Callable[[], Sequence[StoredMove]], fence: int | None = None
+    ) -> None:
+        def rows_of_decided() -> Callable[[], None] | None:
+            moves = decide()
+            if not moves:
+                return None
+            return functools.partial(self._write, *self._statements(moves), fence)
+
+        try:
+            await self._db.locked_write(rows_of_decided)
         except IntegrityError as error:
             raise StorageConflict("an event with that seq is stored already") from error
 
