@@ -17,10 +17,11 @@ PACKAGE = "agentbar.domain"
 
 MAY_IMPORT = {
     "model": {"model"},
-    "floor_state": {"model"},
-    "floor": {"model", "floor_state"},
-    "handlers": {"model", "floor_state", "floor", "handlers"},
-    "center": {"model", "floor_state", "floor", "handlers"},
+    "dialer": {"model", "dialer"},
+    "floor_state": {"model", "dialer"},
+    "floor": {"model", "dialer", "floor_state"},
+    "handlers": {"model", "dialer", "floor_state", "floor", "handlers"},
+    "center": {"model", "dialer", "floor_state", "floor", "handlers"},
 }
 
 
