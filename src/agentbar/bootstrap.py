@@ -41,6 +41,7 @@ from agentbar.services.credentials import Credentials
 from agentbar.services.crm_logouts import CrmLogouts
 from agentbar.services.crm_settings import CrmSettings
 from agentbar.services.desk import Desk
+from agentbar.services.do_not_call import DoNotCallList
 from agentbar.services.door import Door
 from agentbar.services.event_replay import EventReplay
 from agentbar.services.leads import LeadIntake
@@ -104,6 +105,7 @@ class Container:
     supervision: Supervision
     crm_settings: CrmSettings
     configuration: Configuration
+    do_not_call: DoNotCallList
     admin_token: str
     demo_credentials: list[DemoCredentials] = field(default_factory=list)
     on_floor_lost: Callable[[str], None] = field(default_factory=lambda: restart_as_standby)
@@ -154,6 +156,7 @@ class Container:
             webhooks=WebhookReceivers(
                 self.storage.webhooks, self.storage.events, self.webhooks, self.audit
             ),
+            do_not_call=self.do_not_call,
             configuration=self.configuration,
             audit=self.audit,
             supervision=self.supervision,
@@ -410,6 +413,7 @@ def build(settings: Settings) -> Container:
             passwords,
             audit,
         ),
+        do_not_call=DoNotCallList(storage.do_not_call, clock, audit),
         admin_token=settings.admin_token or secrets.token_urlsafe(24),
     )
 

@@ -81,11 +81,30 @@ def add_parser(commands: Any) -> None:
     removing = lead_actions.add_parser("delete", help="remove waiting leads (or one)")
     removing.add_argument("campaign")
     removing.add_argument("lead_id", nargs="?")
+    _do_not_call_parser(resources)
     export = resources.add_parser("export", help="write the whole configuration as YAML")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
     load = resources.add_parser("import", help="apply a whole configuration from YAML")
     load.add_argument("file", help="the YAML (or JSON) file; - for standard input")
     load.add_argument("--dry-run", action="store_true", help="only check it")
+
+
+def _do_not_call_parser(resources: Any) -> None:
+    numbers = resources.add_parser("do-not-call", help="numbers never to be dialled")
+    actions = numbers.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="the listed numbers, a page at a time")
+    listing.add_argument("--cursor", help="`next` of the page before")
+    listing.add_argument("--limit", type=int, default=100)
+    listing.add_argument("--all", action="store_true", help="every page, as one list")
+    adding = actions.add_parser("add", help="list a number (again: change its note)")
+    adding.add_argument("phone")
+    adding.add_argument("--note")
+    removing = actions.add_parser("remove", help="take a number off the list")
+    removing.add_argument("phone")
+    load = actions.add_parser(
+        "import", help="list every number of a CSV file (one per line, optional note)"
+    )
+    load.add_argument("file", help="the CSV file; - for standard input")
 
 
 def _body_arguments(parser: argparse.ArgumentParser) -> None:
@@ -134,6 +153,8 @@ def _dispatch(client: httpx.Client, options: argparse.Namespace) -> None:
         )
     elif options.resource == "leads":
         _leads(client, options)
+    elif options.resource == "do-not-call":
+        _do_not_call(client, options)
     else:
         _resource(client, RESOURCES[options.resource], options)
 
@@ -170,6 +191,35 @@ def _leads(client: httpx.Client, options: argparse.Namespace) -> None:
         _show(_checked(client.delete(f"{path}/{quote(options.lead_id, safe='')}")))
     else:
         _show(_checked(client.delete(path)))
+
+
+def _do_not_call(client: httpx.Client, options: argparse.Namespace) -> None:
+    path = "/do-not-call"
+    if options.action == "list":
+        _show(_numbers(client, options.cursor, options.limit, every_page=options.all))
+    elif options.action == "add":
+        body = {"note": options.note} if options.note is not None else {}
+        _show(_checked(client.put(f"{path}/{quote(options.phone, safe='')}", json=body)))
+    elif options.action == "remove":
+        _show(_checked(client.delete(f"{path}/{quote(options.phone, safe='')}")))
+    else:
+        csv = _read(options.file).encode()
+        headers = {"Content-Type": "text/csv; charset=utf-8"}
+        _show(_checked(client.post(f"{path}/import", content=csv, headers=headers)))
+
+
+def _numbers(client: httpx.Client, cursor: str | None, limit: int, *, every_page: bool) -> Any:
+    """One page of the list, or (`every_page`) every page from `cursor` on, as one."""
+    params: dict[str, Any] = {"limit": limit}
+    if cursor:
+        params["cursor"] = cursor
+    page = _checked(client.get("/do-not-call", params=params))
+    numbers = list(page["numbers"])
+    while every_page and page["next"] is not None:
+        params["cursor"] = page["next"]
+        page = _checked(client.get("/do-not-call", params=params))
+        numbers.extend(page["numbers"])
+    return {"numbers": numbers, "next": page["next"]}
 
 
 def _export(client: httpx.Client, output: str | None) -> None:

@@ -20,6 +20,7 @@ from agentbar.domain.model.lead_book import Lead, LeadState
 from agentbar.ports import (
     AuditEntry,
     CallRecord,
+    DoNotCallEntry,
     Envelope,
     SessionRecord,
     StorageConflict,
@@ -303,6 +304,39 @@ class MemoryWebhookStore:
         return mine[-limit:] if limit > 0 else []
 
 
+class MemoryDoNotCallStore:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    @property
+    def _listed(self) -> dict[str, DoNotCallEntry]:
+        return self._t.do_not_call
+
+    async def put_number(self, entry: DoNotCallEntry) -> bool:
+        known = self._listed.get(entry.phone)
+        added_at = known.added_at if known is not None else entry.added_at
+        self._listed[entry.phone] = DoNotCallEntry(entry.phone, entry.note, added_at)
+        return known is None
+
+    async def add_numbers(self, entries: Sequence[DoNotCallEntry]) -> int:
+        new = {e.phone: e for e in entries if e.phone not in self._listed}
+        self._listed.update(new)
+        return len(new)
+
+    async def remove_number(self, phone: str) -> bool:
+        return self._listed.pop(phone, None) is not None
+
+    async def number(self, phone: str) -> DoNotCallEntry | None:
+        return self._listed.get(phone)
+
+    async def listed(self, after: str | None, limit: int) -> list[DoNotCallEntry]:
+        later = sorted(p for p in self._listed if after is None or p > after)
+        return [self._listed[p] for p in later[:limit]]
+
+    async def numbers(self) -> frozenset[str]:
+        return frozenset(self._listed)
+
+
 class MemoryStorage:
     def __init__(self) -> None:
         self.tables = Tables()
@@ -316,6 +350,7 @@ class MemoryStorage:
         self.settings = MemorySettingsStore(self.tables)
         self.leads = MemoryLeadStore(self.tables)
         self.webhooks = MemoryWebhookStore(self.tables)
+        self.do_not_call = MemoryDoNotCallStore(self.tables)
         self._depth = 0
 
     def transaction(self) -> AbstractAsyncContextManager[None]:

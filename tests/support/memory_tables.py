@@ -11,7 +11,14 @@ from agentbar.domain.model.call import Call
 from agentbar.domain.model.callback_book import Callback
 from agentbar.domain.model.campaign import Campaign
 from agentbar.domain.model.lead_book import Lead
-from agentbar.ports import AuditEntry, Envelope, LeaseState, NodeSeen, SessionRecord
+from agentbar.ports import (
+    AuditEntry,
+    DoNotCallEntry,
+    Envelope,
+    LeaseState,
+    NodeSeen,
+    SessionRecord,
+)
 
 
 @dataclass
@@ -64,3 +71,4 @@ class Tables:
     lease: LeaseState = field(default_factory=lambda: LeaseState(None, 0, 0.0))
     nodes: dict[str, NodeSeen] = field(default_factory=dict)
     dialogs: dict[str, str] = field(default_factory=dict)
+    do_not_call: dict[str, DoNotCallEntry] = field(default_factory=dict)

@@ -53,6 +53,7 @@ def stand_in_services(provisioning: StandInProvisioning) -> AppServices:
         provisioning=cast(Provisioning, provisioning),
         leads=unused,
         webhooks=unused,
+        do_not_call=unused,
         configuration=unused,
         audit=unused,
         supervision=unused,

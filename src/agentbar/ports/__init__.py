@@ -9,6 +9,7 @@ from agentbar.ports.catalog import Catalog
 from agentbar.ports.clock import Cancellable, Clock
 from agentbar.ports.database import Storage, StorageLifecycle, UnitOfWork
 from agentbar.ports.dialogs import DialogStore
+from agentbar.ports.do_not_call import DoNotCallEntry, DoNotCallStore
 from agentbar.ports.event_log import EventLog, StoredMove
 from agentbar.ports.floor import FloorStore
 from agentbar.ports.leads import LeadStore
@@ -42,6 +43,8 @@ __all__ = [
     "Catalog",
     "Clock",
     "DialogStore",
+    "DoNotCallEntry",
+    "DoNotCallStore",
     "Envelope",
     "EventBus",
     "EventLog",

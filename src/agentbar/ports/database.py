@@ -7,6 +7,7 @@ from typing import Protocol
 
 from agentbar.ports.catalog import Catalog
 from agentbar.ports.dialogs import DialogStore
+from agentbar.ports.do_not_call import DoNotCallStore
 from agentbar.ports.event_log import EventLog
 from agentbar.ports.floor import FloorStore
 from agentbar.ports.leads import LeadStore
@@ -78,3 +79,6 @@ class Storage(UnitOfWork, StorageLifecycle, Protocol):
 
     @property
     def webhooks(self) -> WebhookStore: ...
+
+    @property
+    def do_not_call(self) -> DoNotCallStore: ...

@@ -24,6 +24,7 @@ from agentbar.web.api import (
     cluster,
     configuration,
     crm_settings,
+    do_not_call,
     events,
     extensions,
     ivrs,
@@ -92,6 +93,7 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
     app.include_router(queues.router)
     app.include_router(crm_settings.router)
     app.include_router(configuration.router)
+    app.include_router(do_not_call.router)
     app.mount(
         "/ameyowebaccess/toolbar/static",
         StaticFiles(packages=[("agentbar", "static/toolbar")]),

@@ -13,6 +13,7 @@ from agentbar.services.cluster import Cluster
 from agentbar.services.configuration import Configuration
 from agentbar.services.crm_settings import CrmSettings
 from agentbar.services.desk import Desk
+from agentbar.services.do_not_call import DoNotCallList
 from agentbar.services.event_replay import EventReplay
 from agentbar.services.leads import LeadIntake
 from agentbar.services.provisioning import Provisioning
@@ -45,6 +46,7 @@ class AppServices:
     provisioning: Provisioning
     leads: LeadIntake
     webhooks: WebhookReceivers
+    do_not_call: DoNotCallList
     configuration: Configuration
     audit: Audit
     supervision: Supervision

@@ -15,6 +15,7 @@ from agentbar.services.audit import Audit
 from agentbar.services.cluster import Cluster
 from agentbar.services.configuration import Configuration
 from agentbar.services.crm_settings import CrmSettings
+from agentbar.services.do_not_call import DoNotCallList
 from agentbar.services.event_replay import EventReplay
 from agentbar.services.leads import LeadIntake
 from agentbar.services.provisioning import Provisioning
@@ -88,6 +89,10 @@ def provisioning(connection: HTTPConnection) -> Provisioning:
     return _services(connection).provisioning
 
 
+def do_not_call(connection: HTTPConnection) -> DoNotCallList:
+    return _services(connection).do_not_call
+
+
 def lead_intake(connection: HTTPConnection) -> LeadIntake:
     return _services(connection).leads
 
@@ -122,6 +127,7 @@ AdminGuardDep = Annotated[AdminGuard, Depends(admin_guard)]
 ClockDep = Annotated[Clock, Depends(clock)]
 SocketBudgetDep = Annotated[SocketBudget, Depends(socket_budget)]
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
+DoNotCallDep = Annotated[DoNotCallList, Depends(do_not_call)]
 ReadinessDep = Annotated[Readiness, Depends(readiness)]
 ClusterDep = Annotated[Cluster, Depends(cluster)]
 MetricsDep = Annotated[Metrics, Depends(metrics)]

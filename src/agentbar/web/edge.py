@@ -35,6 +35,7 @@ METRICS_PATH = "/metrics"
 UPLOAD_ROUTES = (
     re.compile(r"/api/v1/campaigns/[^/]+/leads"),  # a campaign's lead list
     re.compile(r"/api/v1/config"),  # the whole configuration
+    re.compile(r"/api/v1/do-not-call/import"),  # a do-not-call list
 )
 """Routes that take whole files, and so `max_upload_bytes` rather than `max_body_bytes`."""
 TOKEN_REQUIRED = "admin token required: send 'Authorization: Bearer <AGENTBAR_ADMIN_TOKEN>'"

@@ -296,3 +296,14 @@ sip_dialogs = Table(
     Column("dialog_key", Text, primary_key=True),
     Column("doc", Text, nullable=False),
 )
+
+
+# -- numbers never to be dialled ---------------------------------------------------------------
+
+do_not_call = Table(
+    "do_not_call",
+    metadata,
+    Column("phone", String(40), primary_key=True),
+    Column("note", String(200), nullable=True),
+    Column("added_at", Float, nullable=False),
+)

@@ -12,6 +12,7 @@ from agentbar.drivers.storage.bounds import DEFAULT_TIMEOUT
 from agentbar.drivers.storage.catalog import SqlCatalog
 from agentbar.drivers.storage.database import Connections
 from agentbar.drivers.storage.dialogs import SqlDialogStore
+from agentbar.drivers.storage.do_not_call import SqlDoNotCallStore
 from agentbar.drivers.storage.events import SqlEventLog
 from agentbar.drivers.storage.file_lock import DatabaseFileLock
 from agentbar.drivers.storage.floor import SqlFloorStore
@@ -45,6 +46,7 @@ class SqlDatabase:
         self.settings = SqlSettingsStore(self._db)
         self.leads = SqlLeadStore(self._db)
         self.webhooks = SqlWebhookStore(self._db)
+        self.do_not_call = SqlDoNotCallStore(self._db)
         self._file_lock: DatabaseFileLock | None = None
 
     @property
