@@ -60,8 +60,8 @@ WRITE_FRAMES = (
 )
 """The storage write of a batch of moves — its rows built on the loop's thread, the write lock
 taken, its SQL run and committed in a storage thread (not the moves' deciding, which the write
-calls back on the loop's thread once it holds the lock): their share of a node's samples is the write's share of its CPU (py-spy leaves
-out a thread waiting on a socket)."""
+calls back on the loop's thread once it holds the lock): their share of a node's samples is the
+write's share of its CPU (py-spy leaves out a thread waiting on a socket)."""
 SETTLE_S = 0.5
 """After the drain: the last dispositions' answers reach their agents before the meters stop."""
 SERVING_TIMEOUT_S = 10.0
