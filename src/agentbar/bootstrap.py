@@ -194,6 +194,7 @@ class Container:
         if self.settings.demo:
             self.demo_credentials = seed_demo(self.storage.catalog, self.passwords)
         self.runtime.on_unstored = self._unstored
+        self.do_not_call.changed = self._do_not_call_in_force
         self.runtime.provide(RECONFIGURE, self._reload_and_tell)
         self.audit.changed = self.runtime.reconfigured
         await self.ownership.step()  # a free lease is taken, and the floor with it, at once
@@ -230,11 +231,15 @@ class Container:
         door.start()
 
     async def _reload_here(self) -> None:
-        """Put in force here what is stored: campaigns, break reasons, IVRs, CRM settings and
-        webhooks (another node changed them)."""
+        """Put in force here what is stored: campaigns, break reasons, IVRs, the do-not-call
+        list, CRM settings and webhooks (another node changed them)."""
         await self.provisioning.reload()
+        await self._do_not_call_in_force()
         self.crm_settings.load()
         self.webhooks.changed()
+
+    async def _do_not_call_in_force(self) -> None:
+        self.runtime.center.forbid_numbers(await self.do_not_call.numbers())
 
     async def _reload_and_tell(self, args: dict[str, object]) -> dict[str, object]:
         await self._reload_here()
@@ -264,6 +269,7 @@ class Container:
             await self.storage.catalog.break_reasons(),
             await self.storage.catalog.ivrs(),
         )
+        await self._do_not_call_in_force()
         # The live floor is stored with every move: take it back, sessions and calls included.
         restored = await self.runtime.restore()
         if followed_up_to is not None:

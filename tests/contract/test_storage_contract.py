@@ -175,7 +175,7 @@ async def test_a_lead_list_reads_by_state_and_by_pages(storage: Storage) -> None
     assert all(lead.state is LeadState.NEW for lead in pending)  # shown ones wait again
 
 
-async def test_callbacks_not_yet_dialled_come_back_by_due_time(storage: Storage) -> None:
+async def test_callbacks_not_dialled_nor_blocked_come_back_by_due_time(storage: Storage) -> None:
     campaign_id = a_campaign(storage, agents=("a1",))
 
     def callback(n: int, due: float, state: CallbackState = CallbackState.SCHEDULED) -> Callback:
@@ -185,6 +185,7 @@ async def test_callbacks_not_yet_dialled_come_back_by_due_time(storage: Storage)
         [], [], callbacks=[callback(1, 30), callback(2, 10), callback(3, 20)]
     )
     await storage.events.record([], [], callbacks=[callback(3, 20, CallbackState.DIALLED)])
+    await storage.events.record([], [], callbacks=[callback(4, 5, CallbackState.BLOCKED)])
     pending = await storage.leads.pending_callbacks()
     assert [(c.callback_id, c.due_at, c.params) for c in pending] == [
         ("cb-2", 10, {"n": 2}),

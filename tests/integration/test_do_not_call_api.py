@@ -1,6 +1,6 @@
 """The do-not-call list on a real server, through the admin API and `agentbar admin`: numbers
 written any way are listed in E.164, read page by page and taken off again; a CSV import is all
-or nothing, a bad line named with why; every change is audited."""
+or nothing, a bad line named with why; every change is audited; a listed number is never dialled."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ import httpx
 
 from tests.integration.test_admin_api import audited
 from tests.integration.test_admin_cli import admin, ok
+from tests.integration.test_bad_input import stored_counts
+from tests.integration.test_outbound_socket import outbound_campaign
+from tests.integration.test_slice_socket import log_in
 from tests.support.servers import AgentbarServer
+from tests.support.toolbar_client import ToolbarClient
 
 API = "/api/v1/do-not-call"
 CSV = {"Content-Type": "text/csv"}
@@ -151,3 +155,20 @@ def test_the_cli_adds_lists_imports_and_removes(server: AgentbarServer, tmp_path
     assert "HTTP 404: '+33142685300' is not on the do-not-call list" in gone.stderr
     remaining = ok(server, "do-not-call", "list")
     assert [n["phone"] for n in remaining["numbers"]] == ["+14085551212", "+442079460958"]
+
+
+def test_a_number_listed_through_the_api_is_never_dialled(server: AgentbarServer) -> None:
+    with ToolbarClient(server.socket_url, origin=server.base_url) as toolbar:
+        campaign_id = outbound_campaign(log_in(toolbar))
+        toolbar.expect_ok("extension.select", name="SIP 1001", phone="1001")
+        toolbar.expect_ok("campaign.select", campaignId=campaign_id)
+        with server.admin() as client:
+            assert client.put(f"{API}/%2B14085551212").status_code == 200
+        before = stored_counts(server)
+        refused = toolbar.request("call.dial", phone="(408) 555-1212", callType="click_to_dial")
+        assert refused["error"]["code"] == "do_not_call", refused
+        assert "+14085551212 is on the do-not-call list" in refused["error"]["message"]
+        assert stored_counts(server) == before
+        with server.admin() as client:  # taken off the list: dialled again
+            assert client.delete(f"{API}/%2B14085551212").status_code == 204
+        toolbar.expect_ok("call.dial", phone="(408) 555-1212", callType="click_to_dial")

@@ -263,7 +263,7 @@ class MemoryLeadStore:
                 params=dict(c.params),
             )
             for c in sorted(self._t.callbacks.values(), key=lambda c: c.due_at)
-            if c.state is not CallbackState.DIALLED
+            if c.state not in (CallbackState.DIALLED, CallbackState.BLOCKED)
         ]
 
 

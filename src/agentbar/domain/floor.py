@@ -26,6 +26,7 @@ from agentbar.domain.model.durable import FloorChanges
 from agentbar.domain.model.errors import (
     CampaignNotAssigned,
     DomainError,
+    DoNotCall,
     IllegalTransition,
     NotSetUp,
 )
@@ -173,7 +174,9 @@ class Floor(FloorState):
             while self.leads.waiting(campaign_id) and len(idle):
                 agent = self.agents[idle.pop_longest_idle() or ""]
                 self.auto_idle[campaign_id].discard(agent.agent_id)
-                self._present(agent, campaign_id, out)
+                if not self._present(agent, campaign_id, out):
+                    self.add_idle(agent)
+                    break
         elif dial_mode is DialMode.PROGRESSIVE:
             auto = self.auto_idle[campaign_id]
             while self.leads.waiting(campaign_id) and len(auto):
@@ -194,9 +197,22 @@ class Floor(FloorState):
                 chosen.append(self.agents[agent_id])
             self.offer_to(self.calls[call_id], chosen, now, out)
 
-    def _present(self, agent: Agent, campaign_id: str, out: Outcome) -> None:
-        lead = self.leads.take_next(campaign_id)
-        assert lead is not None
+    def next_lead(self, campaign_id: str, out: Outcome) -> Lead | None:
+        """The campaign's next lead to dial, or None; a lead whose number is on the
+        do-not-call list is never dealt out: it is blocked (and stored so) on the way."""
+        while (lead := self.leads.take_next(campaign_id)) is not None:
+            if lead.phone not in self.do_not_call:
+                return lead
+            lead.state = LeadState.BLOCKED
+            self.leads.finish(lead)
+            out.leads[lead.lead_id] = lead
+        return None
+
+    def _present(self, agent: Agent, campaign_id: str, out: Outcome) -> bool:
+        """Show the agent the campaign's next lead; False if none is left to show."""
+        lead = self.next_lead(campaign_id, out)
+        if lead is None:
+            return False
         lead.state = LeadState.PRESENTED
         lead.agent_id = agent.agent_id
         agent.lead_id = lead.lead_id
@@ -206,6 +222,7 @@ class Floor(FloorState):
                 agent.agent_id, lead.lead_id, campaign_id, lead.phone, lead.name, dict(lead.data)
             )
         )
+        return True
 
     def offer(self, call: Call, agent: Agent, now: float, out: Outcome) -> None:
         self.offer_to(call, [agent], now, out)
@@ -254,6 +271,8 @@ class Floor(FloorState):
             raise CampaignNotAssigned(f"campaign '{campaign.name}' is not assigned to this agent")
         if c.call_id in self.calls:
             raise IllegalTransition(f"call '{c.call_id}' already exists")
+        if c.phone in self.do_not_call:
+            raise DoNotCall(f"{c.phone} is on the do-not-call list")
         return campaign
 
     def start_dial(
@@ -308,7 +327,12 @@ class Floor(FloorState):
         )
 
     def start_callback(self, callback: Callback, agent: Agent, now: float, out: Outcome) -> bool:
-        """Dial the callback from this ready agent's phone; False if the agent cannot."""
+        """Dial the callback from this ready agent's phone; False if the agent cannot. A
+        callback to a number put on the do-not-call list since is blocked, never dialled."""
+        if callback.phone in self.do_not_call:
+            self.callbacks.blocked(callback)
+            out.callbacks[callback.callback_id] = callback
+            return False
         dial = cmd.Dial(
             agent.agent_id,
             callback.phone,
@@ -328,7 +352,7 @@ class Floor(FloorState):
 
     def start_progressive(self, agent: Agent, campaign_id: str, now: float, out: Outcome) -> bool:
         """Dial the campaign's next lead for this ready auto-call agent; False if it cannot."""
-        lead = self.leads.take_next(campaign_id)
+        lead = self.next_lead(campaign_id, out)
         if lead is None:
             return False
         try:

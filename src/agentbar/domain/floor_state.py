@@ -48,6 +48,8 @@ class FloorState:
         """Disposed calls whose customer is still on the line with someone else (a blind
         transfer's phone, an IVR): kept only so the end of their legs can be recorded."""
         self.ivr_names: dict[str, str] = {}
+        self.do_not_call: frozenset[str] = frozenset()
+        """Numbers (E.164) never dialled, in any mode: configuration, kept by `forget_floor`."""
         self.callbacks = CallbackBook()
         self.leads = LeadBook()
         self.offer_numbers = itertools.count(1)
@@ -74,6 +76,10 @@ class FloorState:
         self._break_reasons = tuple(break_reasons)
         self.break_reason_names = {r.name.casefold(): r.name for r in self._break_reasons}
         self.ivr_names = {name.casefold(): name for name in ivrs}
+
+    def forbid_numbers(self, numbers: Iterable[str]) -> None:
+        """Load (or reload) the do-not-call list: numbers in E.164, as stored."""
+        self.do_not_call = frozenset(numbers)
 
     # -- reading ------------------------------------------------------------------------
 

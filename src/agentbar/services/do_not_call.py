@@ -146,7 +146,8 @@ class DoNotCallList:
         self._storage = storage
         self._clock = clock
         self._audit = audit
-        self._changed = changed
+        self.changed = changed
+        """Puts the list in force on this node (the wiring sets it once it can)."""
 
     async def numbers(self) -> frozenset[str]:
         """Every listed number, E.164."""
@@ -204,6 +205,6 @@ class DoNotCallList:
         return Imported(added, len(found) - added)
 
     async def _stored(self, action: str, client: str | None, what: str) -> None:
-        if self._changed is not None:
-            await self._changed()
+        if self.changed is not None:
+            await self.changed()
         await self._audit.change(action, client, what)

@@ -23,6 +23,8 @@ class CallbackState(StrEnum):
     SCHEDULED = "scheduled"
     DUE = "due"
     DIALLED = "dialled"
+    BLOCKED = "blocked"
+    """Its number was put on the do-not-call list before it was dialled: never dialled."""
 
 
 @dataclass
@@ -82,12 +84,20 @@ class CallbackBook:
 
     def taken(self, callback: Callback, call_id: str) -> None:
         """The callback is being dialled: it leaves every queue."""
+        self._leave(callback)
+        callback.state = CallbackState.DIALLED
+        callback.call_id = call_id
+
+    def blocked(self, callback: Callback) -> None:
+        """The callback's number may not be dialled: it leaves every queue, never dialled."""
+        self._leave(callback)
+        callback.state = CallbackState.BLOCKED
+
+    def _leave(self, callback: Callback) -> None:
         for queues, key in (
             (self._due_for_agent, callback.for_agent),
             (self._due_for_campaign, callback.campaign_id),
         ):
             if key is not None and key in queues:
                 queues[key].discard(callback.callback_id)
-        callback.state = CallbackState.DIALLED
-        callback.call_id = call_id
         del self.all[callback.callback_id]

@@ -102,3 +102,9 @@ class ConferenceInProgress(DomainError):
 
 class UnknownLeg(DomainError):
     code = "unknown_leg"
+
+
+class DoNotCall(DomainError):
+    """The number is on the do-not-call list: it is never dialled, in any mode."""
+
+    code = "do_not_call"

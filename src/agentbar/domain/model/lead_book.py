@@ -20,6 +20,8 @@ class LeadState(StrEnum):
     DIALLED = "dialled"
     SKIPPED = "skipped"
     REMOVED = "removed"
+    BLOCKED = "blocked"
+    """Its number is on the do-not-call list: never dialled."""
 
 
 @dataclass

@@ -15,6 +15,8 @@ from agentbar.drivers.storage import schema as t
 from agentbar.drivers.storage.database import Connections, Statement, reads
 
 _LEAD_PROGRESS = ("state", "agent_id", "call_id")
+DONE_CALLBACKS = (CallbackState.DIALLED.value, CallbackState.BLOCKED.value)
+"""Callbacks a restart does not bring back: dialled, or blocked by the do-not-call list."""
 """What a lead already on its list can change; its place, phone and data stay."""
 
 
@@ -109,7 +111,7 @@ class SqlLeadStore:
         with self._db.read() as c:
             rows = c.execute(
                 select(t.callbacks)
-                .where(t.callbacks.c.state != CallbackState.DIALLED.value)
+                .where(t.callbacks.c.state.not_in(DONE_CALLBACKS))
                 .order_by(t.callbacks.c.due_at)
             )
             return [

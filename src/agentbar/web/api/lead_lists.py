@@ -50,7 +50,8 @@ class LeadView(BaseModel):
     name: str | None
     data: dict[str, Any]
     state: LeadState
-    """new (waiting), presented (shown to an agent), dialled, skipped, removed."""
+    """new (waiting), presented (shown to an agent), dialled, skipped, removed, blocked (its
+    number is on the do-not-call list: never dialled)."""
     agentId: str | None
     callId: str | None
 
