@@ -8,10 +8,17 @@ from typing import Any
 
 from agentbar.domain.model.agent import BreakReason
 from agentbar.domain.model.campaign import (
+    DEFAULT_ABANDON_LIMIT,
+    DEFAULT_ABANDON_WINDOW,
+    DEFAULT_CALLING_HOURS,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_MIN_RING_SECONDS,
+    DEFAULT_RETRY_DELAYS,
     Campaign,
     CampaignKind,
     DialMode,
     DispositionPlan,
+    RetryDelays,
     Routing,
 )
 from agentbar.ports import AgentRecord, AgentSummary, StorageConflict
@@ -111,6 +118,14 @@ class MemoryCatalog:
         default_disposition: str | None = None,
         callback_in_dispose_dial: bool = False,
         dial_mode: DialMode = DialMode.MANUAL,
+        abandon_limit: float = DEFAULT_ABANDON_LIMIT,
+        abandon_window: str = DEFAULT_ABANDON_WINDOW,
+        min_ring_seconds: int = DEFAULT_MIN_RING_SECONDS,
+        calling_hours: str = DEFAULT_CALLING_HOURS,
+        time_zone: str | None = None,
+        abandon_message: str | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        retry_delays: RetryDelays = DEFAULT_RETRY_DELAYS,
     ) -> str:
         found = [i for i, c in self._t.campaigns.items() if c.name == name]
         campaign_id = found[0] if found else max(self._t.campaigns, default=0) + 1
@@ -126,6 +141,14 @@ class MemoryCatalog:
             default_disposition=default_disposition,
             callback_in_dispose_dial=callback_in_dispose_dial,
             dial_mode=dial_mode,
+            abandon_limit=abandon_limit,
+            abandon_window=abandon_window,
+            min_ring_seconds=min_ring_seconds,
+            calling_hours=calling_hours,
+            time_zone=time_zone,
+            abandon_message=abandon_message,
+            max_attempts=max_attempts,
+            retry_delays=retry_delays,
         )
         self._t.campaign_agents |= {(campaign_id, agent_id) for agent_id in agent_ids}
         return str(campaign_id)

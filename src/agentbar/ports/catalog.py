@@ -11,10 +11,17 @@ from typing import Protocol
 
 from agentbar.domain.model.agent import BreakReason
 from agentbar.domain.model.campaign import (
+    DEFAULT_ABANDON_LIMIT,
+    DEFAULT_ABANDON_WINDOW,
+    DEFAULT_CALLING_HOURS,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_MIN_RING_SECONDS,
+    DEFAULT_RETRY_DELAYS,
     Campaign,
     CampaignKind,
     DialMode,
     DispositionPlan,
+    RetryDelays,
     Routing,
 )
 from agentbar.ports.values import AgentRecord, AgentSummary
@@ -84,9 +91,18 @@ class Catalog(Protocol):
         default_disposition: str | None = None,
         callback_in_dispose_dial: bool = False,
         dial_mode: DialMode = DialMode.MANUAL,
+        abandon_limit: float = DEFAULT_ABANDON_LIMIT,
+        abandon_window: str = DEFAULT_ABANDON_WINDOW,
+        min_ring_seconds: int = DEFAULT_MIN_RING_SECONDS,
+        calling_hours: str = DEFAULT_CALLING_HOURS,
+        time_zone: str | None = None,
+        abandon_message: str | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        retry_delays: RetryDelays = DEFAULT_RETRY_DELAYS,
     ) -> str:
         """Create or update the campaign named `name` (its plan replaced, `agent_ids` added
-        to those assigned); returns its id, which stays the same across updates."""
+        to those assigned); returns its id, which stays the same across updates. The settings
+        are stored as given: the services check them first."""
         ...
 
     async def campaigns(self) -> Sequence[Campaign]:

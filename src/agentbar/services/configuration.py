@@ -24,10 +24,27 @@ from agentbar.auth.passwords import Passwords
 from agentbar.auth.policy import AgentLogin
 from agentbar.auth.sso_wire import SsoFormat
 from agentbar.domain.model.agent import BreakReason
-from agentbar.domain.model.campaign import Campaign, CampaignKind, DialMode, Routing
+from agentbar.domain.model.campaign import (
+    DEFAULT_ABANDON_LIMIT,
+    DEFAULT_ABANDON_WINDOW,
+    DEFAULT_CALLING_HOURS,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_MIN_RING_SECONDS,
+    DEFAULT_RETRY_DELAYS,
+    Campaign,
+    CampaignKind,
+    DialMode,
+    Routing,
+)
 from agentbar.ports import Catalog, EventLog, UnitOfWork, WebhookStore
 from agentbar.services.audit import ADMIN_IMPORT, Audit
 from agentbar.services.crm_settings import CrmSettings, InvalidSetting, parse_origins, parse_sso_url
+from agentbar.services.dialer_settings import (
+    abandon_percent,
+    abandon_share,
+    retry_delays_entry,
+    retry_delays_of,
+)
 from agentbar.services.provisioning import (
     CampaignSpec,
     InvalidConfiguration,
@@ -77,6 +94,20 @@ class CampaignSettings(Strict):
     defaultDisposition: Name | None = None
     callbackInDisposeDial: bool = False
     dialMode: DialMode = DialMode.MANUAL
+    # The dialer's settings, checked by services/dialer_settings.py (docs/dialer.md).
+    abandonLimit: float = abandon_percent(DEFAULT_ABANDON_LIMIT)
+    """A percentage of live-answered calls: 3 is 3%."""
+    abandonWindow: str = DEFAULT_ABANDON_WINDOW
+    minRingSeconds: int = DEFAULT_MIN_RING_SECONDS
+    callingHours: str = DEFAULT_CALLING_HOURS
+    timeZone: str | None = None
+    abandonMessage: str | None = None
+    maxAttempts: int = DEFAULT_MAX_ATTEMPTS
+    retryDelays: dict[str, int] = Field(
+        default_factory=lambda: retry_delays_entry(DEFAULT_RETRY_DELAYS)
+    )
+    """Seconds by outcome (busy, noAnswer, machine, abandoned); one left out keeps its
+    default."""
 
 
 class _Named(Strict):
@@ -152,6 +183,12 @@ class Applied:
 
 
 def campaign_spec(name: str, body: CampaignSettings, agents: tuple[str, ...] = ()) -> CampaignSpec:
+    """The campaign the settings describe, in the model's units (unchecked but for the names
+    of the retry outcomes: InvalidConfiguration for one that is not known)."""
+    try:
+        retry_delays = retry_delays_of(body.retryDelays)
+    except ValueError as error:
+        raise InvalidConfiguration(str(error)) from None
     return CampaignSpec(
         name=name,
         kind=body.kind,
@@ -164,6 +201,14 @@ def campaign_spec(name: str, body: CampaignSettings, agents: tuple[str, ...] = (
         default_disposition=body.defaultDisposition,
         callback_in_dispose_dial=body.callbackInDisposeDial,
         dial_mode=body.dialMode,
+        abandon_limit=abandon_share(body.abandonLimit),
+        abandon_window=body.abandonWindow,
+        min_ring_seconds=body.minRingSeconds,
+        calling_hours=body.callingHours,
+        time_zone=body.timeZone,
+        abandon_message=body.abandonMessage,
+        max_attempts=body.maxAttempts,
+        retry_delays=retry_delays,
     )
 
 
@@ -179,6 +224,14 @@ def campaign_entry(campaign: Campaign) -> CampaignEntry:
         defaultDisposition=campaign.default_disposition,
         callbackInDisposeDial=campaign.callback_in_dispose_dial,
         dialMode=campaign.dial_mode,
+        abandonLimit=abandon_percent(campaign.abandon_limit),
+        abandonWindow=campaign.abandon_window,
+        minRingSeconds=campaign.min_ring_seconds,
+        callingHours=campaign.calling_hours,
+        timeZone=campaign.time_zone,
+        abandonMessage=campaign.abandon_message,
+        maxAttempts=campaign.max_attempts,
+        retryDelays=retry_delays_entry(campaign.retry_delays),
         dispositions=[
             DispositionClassEntry(dispositionClass=k.name, dispositionCodes=list(k.codes))
             for k in campaign.plan.classes

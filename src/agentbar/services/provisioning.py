@@ -9,23 +9,35 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from agentbar.auth.passwords import Passwords, is_argon2id_hash
 from agentbar.auth.policy import AgentLogin
 from agentbar.domain.model.agent import BreakReason
 from agentbar.domain.model.campaign import (
+    DEFAULT_ABANDON_LIMIT,
+    DEFAULT_ABANDON_WINDOW,
+    DEFAULT_CALLING_HOURS,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_MIN_RING_SECONDS,
+    DEFAULT_RETRY_DELAYS,
     Campaign,
     CampaignKind,
     DialMode,
     DispositionClass,
     DispositionPlan,
+    RetryDelays,
     Routing,
 )
 from agentbar.domain.model.errors import DomainError, InvalidDisposition
 from agentbar.domain.model.legs import LegKind
 from agentbar.ports import AgentSummary, Catalog, StorageConflict, UnitOfWork
 from agentbar.services.audit import ADMIN_DELETE, ADMIN_PUT, Audit
+from agentbar.services.dialer_settings import (
+    canonical_calling_hours,
+    canonical_window,
+    check_dialer_settings,
+)
 from agentbar.services.runtime import Runtime
 
 __all__ = [
@@ -62,6 +74,15 @@ class CampaignSpec:
     default_disposition: str | None = None
     callback_in_dispose_dial: bool = False
     dial_mode: DialMode = DialMode.MANUAL
+    abandon_limit: float = DEFAULT_ABANDON_LIMIT
+    """A share: 0.03 is 3% (the API's `abandonLimit` is the percentage)."""
+    abandon_window: str = DEFAULT_ABANDON_WINDOW
+    min_ring_seconds: int = DEFAULT_MIN_RING_SECONDS
+    calling_hours: str = DEFAULT_CALLING_HOURS
+    time_zone: str | None = None
+    abandon_message: str | None = None
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    retry_delays: RetryDelays = DEFAULT_RETRY_DELAYS
 
 
 @dataclass(frozen=True)
@@ -210,7 +231,7 @@ class Provisioning:
         """Check and store the campaign, unaudited and leaving the live floor as it is: one
         step of a larger change (a configuration import) that is audited and put in force as
         a whole; its id."""
-        check_campaign(spec)
+        spec = check_campaign(spec)
         return self._storage.upsert_campaign(
             spec.name,
             spec.kind,
@@ -223,6 +244,14 @@ class Provisioning:
             default_disposition=spec.default_disposition,
             callback_in_dispose_dial=spec.callback_in_dispose_dial,
             dial_mode=spec.dial_mode,
+            abandon_limit=spec.abandon_limit,
+            abandon_window=spec.abandon_window,
+            min_ring_seconds=spec.min_ring_seconds,
+            calling_hours=spec.calling_hours,
+            time_zone=spec.time_zone,
+            abandon_message=spec.abandon_message,
+            max_attempts=spec.max_attempts,
+            retry_delays=spec.retry_delays,
         )
 
     async def put_break_reasons(
@@ -269,7 +298,9 @@ class Provisioning:
         )
 
 
-def check_campaign(spec: CampaignSpec) -> None:
+def check_campaign(spec: CampaignSpec) -> CampaignSpec:
+    """Refuse (InvalidConfiguration) a campaign that cannot be stored; the spec as it is
+    stored (its abandon window and calling hours in their one spelling)."""
     codes = [code.casefold() for klass in spec.plan.classes for code in klass.codes]
     if not codes:
         raise InvalidConfiguration("a campaign needs at least one disposition code")
@@ -294,6 +325,15 @@ def check_campaign(spec: CampaignSpec) -> None:
             raise InvalidConfiguration(f"{label} must be more than 0 seconds")
     if spec.max_misses is not None and spec.max_misses < 1:
         raise InvalidConfiguration("maxMisses must be at least 1")
+    try:
+        check_dialer_settings(spec)
+    except ValueError as error:
+        raise InvalidConfiguration(str(error)) from None
+    return replace(
+        spec,
+        abandon_window=canonical_window(spec.abandon_window),
+        calling_hours=canonical_calling_hours(spec.calling_hours),
+    )
 
 
 def check_agent(password: str | None, password_hash: str | None, policy: AgentLogin) -> None:

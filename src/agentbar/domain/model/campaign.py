@@ -21,6 +21,9 @@ class DialMode(StrEnum):
     PREVIEW = "preview"
     PROGRESSIVE = "progressive"
     """One call at a time for each ready agent with auto-call on, dialled without asking."""
+    PREDICTIVE = "predictive"
+    """Calls placed ahead of free agents, paced to keep the abandon rate under the campaign's
+    limit (docs/dialer.md)."""
 
 
 class Routing(StrEnum):
@@ -30,6 +33,28 @@ class Routing(StrEnum):
     ROUND_ROBIN = "round_robin"
     RING_ALL = "ring_all"
     """Every ready agent's phone rings at once; the first to answer takes the call."""
+
+
+DEFAULT_ABANDON_LIMIT = 0.03
+"""3% of live-answered calls: the US rule's and Ofcom's limit."""
+DEFAULT_ABANDON_WINDOW = "30d"
+DEFAULT_MIN_RING_SECONDS = 15
+"""The US rule's minimum: 15 seconds (or four rings) before a call is given up unanswered."""
+DEFAULT_CALLING_HOURS = "08:00-21:00"
+DEFAULT_MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class RetryDelays:
+    """Seconds before a lead is dialled again, by how its last attempt ended."""
+
+    busy: int = 600
+    no_answer: int = 3600
+    machine: int = 14400
+    abandoned: int = 86400
+
+
+DEFAULT_RETRY_DELAYS = RetryDelays()
 
 
 @dataclass(frozen=True)
@@ -70,8 +95,26 @@ class Campaign:
     """Seconds of wrap-up before the call is disposed with the default disposition."""
     default_disposition: str | None = None
     callback_in_dispose_dial: bool = False
-    dial_mode: DialMode = DialMode.MANUAL
     """Whether dispose-and-dial may use the 'Callback' disposition (refused by default)."""
+    dial_mode: DialMode = DialMode.MANUAL
+    # The dialer's settings. Checked before they are stored (services/dialer_settings.py),
+    # whatever the mode; those only predictive dialing reads are kept for any mode.
+    abandon_limit: float = DEFAULT_ABANDON_LIMIT
+    """The share (not the percentage) of live-answered calls that may be abandoned."""
+    abandon_window: str = DEFAULT_ABANDON_WINDOW
+    """The rolling window the limit is measured over: '30d' or '24h'."""
+    min_ring_seconds: int = DEFAULT_MIN_RING_SECONDS
+    """Seconds an unanswered call rings before it is given up."""
+    calling_hours: str = DEFAULT_CALLING_HOURS
+    """'HH:MM-HH:MM' on the lead's own clock."""
+    time_zone: str | None = None
+    """The IANA zone of leads whose own zone is unknown; None: such leads wait, no zone is
+    assumed for them."""
+    abandon_message: str | None = None
+    """The recorded message an abandoned call hears, naming the seller (predictive needs it)."""
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    """Dials of one lead, at most."""
+    retry_delays: RetryDelays = DEFAULT_RETRY_DELAYS
 
     def timeout_disposition(self) -> tuple[str, str]:
         """(class, code) a call is disposed with when no agent chose one (wrap-up timeout,

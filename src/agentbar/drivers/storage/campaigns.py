@@ -14,6 +14,7 @@ from agentbar.domain.model.campaign import (
     DialMode,
     DispositionClass,
     DispositionPlan,
+    RetryDelays,
     Routing,
 )
 from agentbar.drivers.storage import schema as t
@@ -81,6 +82,19 @@ def read_campaigns(c: Connection) -> list[Campaign]:
                 default_disposition=row.default_disposition,
                 callback_in_dispose_dial=row.callback_in_dispose_dial,
                 dial_mode=DialMode(row.dial_mode),
+                abandon_limit=row.abandon_limit,
+                abandon_window=row.abandon_window,
+                min_ring_seconds=row.min_ring_seconds,
+                calling_hours=row.calling_hours,
+                time_zone=row.time_zone,
+                abandon_message=row.abandon_message,
+                max_attempts=row.max_attempts,
+                retry_delays=RetryDelays(
+                    busy=row.retry_busy_seconds,
+                    no_answer=row.retry_no_answer_seconds,
+                    machine=row.retry_machine_seconds,
+                    abandoned=row.retry_abandoned_seconds,
+                ),
             )
         )
     return result

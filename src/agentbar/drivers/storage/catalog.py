@@ -11,10 +11,17 @@ from sqlalchemy.exc import IntegrityError
 
 from agentbar.domain.model.agent import BreakReason
 from agentbar.domain.model.campaign import (
+    DEFAULT_ABANDON_LIMIT,
+    DEFAULT_ABANDON_WINDOW,
+    DEFAULT_CALLING_HOURS,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_MIN_RING_SECONDS,
+    DEFAULT_RETRY_DELAYS,
     Campaign,
     CampaignKind,
     DialMode,
     DispositionPlan,
+    RetryDelays,
     Routing,
 )
 from agentbar.drivers.storage import schema as t
@@ -170,6 +177,14 @@ class SqlCatalog:
         default_disposition: str | None = None,
         callback_in_dispose_dial: bool = False,
         dial_mode: DialMode = DialMode.MANUAL,
+        abandon_limit: float = DEFAULT_ABANDON_LIMIT,
+        abandon_window: str = DEFAULT_ABANDON_WINDOW,
+        min_ring_seconds: int = DEFAULT_MIN_RING_SECONDS,
+        calling_hours: str = DEFAULT_CALLING_HOURS,
+        time_zone: str | None = None,
+        abandon_message: str | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        retry_delays: RetryDelays = DEFAULT_RETRY_DELAYS,
     ) -> str:
         settings = {
             "kind": kind.value,
@@ -180,6 +195,17 @@ class SqlCatalog:
             "default_disposition": default_disposition,
             "callback_in_dispose_dial": callback_in_dispose_dial,
             "dial_mode": dial_mode.value,
+            "abandon_limit": abandon_limit,
+            "abandon_window": abandon_window,
+            "min_ring_seconds": min_ring_seconds,
+            "calling_hours": calling_hours,
+            "time_zone": time_zone,
+            "abandon_message": abandon_message,
+            "max_attempts": max_attempts,
+            "retry_busy_seconds": retry_delays.busy,
+            "retry_no_answer_seconds": retry_delays.no_answer,
+            "retry_machine_seconds": retry_delays.machine,
+            "retry_abandoned_seconds": retry_delays.abandoned,
         }
         with self._db.write() as c:
             return write_campaign(self._db, c, name, settings, plan, agent_ids)

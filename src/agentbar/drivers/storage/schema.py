@@ -46,6 +46,19 @@ campaigns = Table(
     Column("default_disposition", String(100), nullable=True),
     Column("callback_in_dispose_dial", Boolean, nullable=False, server_default=false()),
     Column("dial_mode", String(20), nullable=False, server_default="manual"),
+    # The dialer's settings (migration 0015); the server defaults are the model's defaults,
+    # so a campaign stored before them reads as it always did.
+    Column("abandon_limit", Float, nullable=False, server_default="0.03"),
+    Column("abandon_window", String(8), nullable=False, server_default="30d"),
+    Column("min_ring_seconds", Integer, nullable=False, server_default="15"),
+    Column("calling_hours", String(20), nullable=False, server_default="08:00-21:00"),
+    Column("time_zone", String(100), nullable=True),
+    Column("abandon_message", String(500), nullable=True),
+    Column("max_attempts", Integer, nullable=False, server_default="3"),
+    Column("retry_busy_seconds", Integer, nullable=False, server_default="600"),
+    Column("retry_no_answer_seconds", Integer, nullable=False, server_default="3600"),
+    Column("retry_machine_seconds", Integer, nullable=False, server_default="14400"),
+    Column("retry_abandoned_seconds", Integer, nullable=False, server_default="86400"),
 )
 
 disposition_codes = Table(

@@ -50,6 +50,15 @@ class CampaignView(BaseModel):
     defaultDisposition: str | None
     callbackInDisposeDial: bool
     dialMode: DialMode
+    abandonLimit: float
+    """A percentage: 3 is 3%."""
+    abandonWindow: str
+    minRingSeconds: int
+    callingHours: str
+    timeZone: str | None
+    abandonMessage: str | None
+    maxAttempts: int
+    retryDelays: dict[str, int]
     dispositions: list[DispositionClassView]
 
 
@@ -76,8 +85,8 @@ async def put_campaign(
     name: CampaignName, body: CampaignBody, provisioning: ProvisioningDep, client: ClientDep
 ) -> CampaignView:
     """Create or update a campaign (it applies to the live floor at once)."""
-    spec = campaign_spec(name, body, tuple(body.agents))
     try:
+        spec = campaign_spec(name, body, tuple(body.agents))
         campaign = await provisioning.put_campaign(spec, client=client)
     except InvalidConfiguration as error:
         raise refused(error) from None
