@@ -177,7 +177,9 @@ class Floor(FloorState):
                 if not self._present(agent, campaign_id, out):
                     self.add_idle(agent)
                     break
-        elif dial_mode is DialMode.PROGRESSIVE:
+        elif dial_mode in (DialMode.PROGRESSIVE, DialMode.PREDICTIVE):
+            # Predictive campaigns dial progressively (one call per free agent, none ahead, so
+            # none abandoned) until calls placed ahead of agents land: docs/dialer.md.
             auto = self.auto_idle[campaign_id]
             while self.leads.waiting(campaign_id) and len(auto):
                 agent = self.agents[auto.pop_longest_idle() or ""]
