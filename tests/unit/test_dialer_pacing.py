@@ -321,3 +321,8 @@ def test_no_call_goes_ahead_on_the_strength_of_calls_about_to_leave_the_window()
     day = play_calls_that_rely_on_an_old_busy_hour(Pacer(min_dials=0, protect_seconds=0.0))
     assert day.abandoned > 0
     assert day.window.rate(day.now) > LIMIT
+
+
+def test_a_vanishing_mean_time_means_free_at_once_not_nan() -> None:
+    tiny = 5e-324  # the smallest float: the horizon divided by it overflows
+    assert chance_free_within(60.0, tiny, tiny, talking=True) == 1.0

@@ -86,6 +86,8 @@ def chance_free_within(
         return -math.expm1(-horizon / talk_mean)
     if math.isclose(talk_mean, wrap_mean, rel_tol=1e-6):
         ratio = horizon / talk_mean
+        if math.isinf(ratio):  # a mean too small to divide by: finished long since
+            return 1.0
         return 1.0 - math.exp(-ratio) * (1.0 + ratio)
     tail = talk_mean * math.exp(-horizon / talk_mean) - wrap_mean * math.exp(-horizon / wrap_mean)
     return min(1.0, max(0.0, 1.0 - tail / (talk_mean - wrap_mean)))
