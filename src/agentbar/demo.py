@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agentbar.auth.passwords import Passwords
-from agentbar.domain.model.campaign import CampaignKind, DialMode, DispositionClass, DispositionPlan
+from agentbar.domain.model.campaign import (
+    ANY_HOUR,
+    CampaignKind,
+    DialMode,
+    DispositionClass,
+    DispositionPlan,
+)
 from agentbar.ports import Catalog
 
 DEMO_AGENTS = tuple(f"agent{n}" for n in range(1, 6))
@@ -54,6 +60,8 @@ def seed_demo(storage: Catalog, passwords: Passwords) -> list[DemoCredentials]:
             wrap_up_timeout=120.0,
             default_disposition="Info Given",
             dial_mode=DialMode.PREVIEW if kind is CampaignKind.OUTBOUND else DialMode.MANUAL,
+            # A sandbox calls nobody: its leads are dealt out at any hour of the demo's day.
+            calling_hours=ANY_HOUR,
         )
     for position, (name, productive) in enumerate(DEMO_BREAK_REASONS):
         storage.upsert_break_reason(name, productive, position)

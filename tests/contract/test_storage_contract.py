@@ -156,6 +156,22 @@ async def test_new_leads_join_the_end_of_the_list_and_known_ones_keep_their_plac
     ]
 
 
+async def test_a_leads_time_zones_come_back_with_it(storage: Storage) -> None:
+    campaign_id = a_campaign(storage, agents=("a1",))
+    spanning = Lead(
+        "lead-1", campaign_id, "+16055550100", zones=("America/Chicago", "America/Denver")
+    )
+    unplaced = Lead("lead-2", campaign_id, "+80012345678")
+    await storage.events.record([], [], leads=[spanning, unplaced])
+    pending = await storage.leads.pending_leads()
+    assert [(lead.lead_id, lead.zones) for lead in pending] == [
+        ("lead-1", ("America/Chicago", "America/Denver")),
+        ("lead-2", ()),
+    ]
+    [(_, listed), _] = storage.leads.leads_of(campaign_id, [], 0, 10)
+    assert listed.zones == ("America/Chicago", "America/Denver")
+
+
 async def test_a_lead_list_reads_by_state_and_by_pages(storage: Storage) -> None:
     campaign_id = a_campaign(storage)
     states = [LeadState.NEW, LeadState.PRESENTED, LeadState.DIALLED, LeadState.SKIPPED]

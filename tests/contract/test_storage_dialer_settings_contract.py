@@ -11,7 +11,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from agentbar.domain.model.campaign import Campaign, CampaignKind, DialMode, RetryDelays
+from agentbar.domain.model.campaign import (
+    DEFAULT_CALLING_HOURS,
+    Campaign,
+    CampaignKind,
+    DialMode,
+    RetryDelays,
+)
 from agentbar.drivers.storage import schema as schema_module
 from agentbar.drivers.storage.sql import SqlDatabase
 from agentbar.ports import Storage
@@ -22,8 +28,15 @@ MESSAGE = "Sorry we missed you: this was Acme Insurance, 0800 555 0100."
 
 
 def defaults(campaign: Campaign) -> Campaign:
-    """A campaign of that id, name, kind and plan with every other setting at its default."""
-    return Campaign(campaign.campaign_id, campaign.name, campaign.kind, campaign.plan)
+    """A campaign of that id, name, kind and plan with every other setting at its stored
+    default (calling hours: the provisioned default, not the model's any-hour one)."""
+    return Campaign(
+        campaign.campaign_id,
+        campaign.name,
+        campaign.kind,
+        campaign.plan,
+        calling_hours=DEFAULT_CALLING_HOURS,
+    )
 
 
 async def test_dialer_settings_are_read_back_as_written_and_replaced_whole(
@@ -104,5 +117,10 @@ async def test_a_campaign_stored_before_the_dialer_settings_reads_their_defaults
     storage.close()
     assert campaign.dial_mode is DialMode.PROGRESSIVE
     assert campaign == Campaign(
-        "1", "Renewals", CampaignKind.OUTBOUND, campaign.plan, dial_mode=DialMode.PROGRESSIVE
+        "1",
+        "Renewals",
+        CampaignKind.OUTBOUND,
+        campaign.plan,
+        dial_mode=DialMode.PROGRESSIVE,
+        calling_hours=DEFAULT_CALLING_HOURS,
     )

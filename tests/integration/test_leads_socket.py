@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from agentbar.demo import DEMO_PLAN
-from agentbar.domain.model.campaign import CampaignKind, DialMode
+from agentbar.domain.model.campaign import ANY_HOUR, CampaignKind, DialMode
 from agentbar.ports import Catalog
 from tests.conftest import CRM_ORIGIN
 from tests.integration.test_outbound_socket import outbound_campaign
@@ -91,7 +93,12 @@ def test_leads_not_yet_called_survive_a_restart(tmp_path: Path) -> None:
 def dialer_campaign(catalog: Catalog) -> None:
     catalog.upsert_agent("agent1", "Agent 1", None)
     catalog.upsert_campaign(
-        "Dialer", CampaignKind.OUTBOUND, DEMO_PLAN, ["agent1"], dial_mode=DialMode.PROGRESSIVE
+        "Dialer",
+        CampaignKind.OUTBOUND,
+        DEMO_PLAN,
+        ["agent1"],
+        dial_mode=DialMode.PROGRESSIVE,
+        calling_hours=ANY_HOUR,  # the test runs at any hour of the leads' day
     )
 
 
@@ -116,3 +123,49 @@ def test_a_progressive_campaign_dials_lead_after_lead_for_an_auto_call_agent(
         second = toolbar.wait_event("call.screen_pop", callType="progressive")["data"]
         assert second["crmParams"]["leadId"] == ids[1]
         toolbar.close()
+
+
+def a_zone_where_it_is_night() -> str:
+    """A zone whose clock reads between 00:30 and 06:30 now: far from any hour's edge, so the
+    test does not depend on when it runs."""
+    candidates = [
+        "Pacific/Kiritimati",
+        "Asia/Tokyo",
+        "Asia/Dubai",
+        "Europe/London",
+        "America/Sao_Paulo",
+        "America/New_York",
+        "America/Los_Angeles",
+        "Pacific/Honolulu",
+    ]
+    for zone in candidates:
+        local = datetime.now(ZoneInfo(zone))
+        if 0.5 <= local.hour + local.minute / 60 < 6.5:
+            return zone
+    raise AssertionError("every candidate zone is awake")  # zones 3 hours apart: impossible
+
+
+def test_a_lead_outside_its_calling_hours_waits_and_bad_zones_are_refused(
+    server: AgentbarServer,
+) -> None:
+    with server.admin() as admin:
+        campaign = admin.get("/api/v1/campaigns/Outbound Sales").json()
+        hours = {"callingHours": "08:00-21:00", "timeZone": "America/New_York"}
+        settings = {k: v for k, v in campaign.items() if k not in ("id", "name")} | hours
+        assert admin.put("/api/v1/campaigns/Outbound Sales", json=settings).status_code == 200
+    night = a_zone_where_it_is_night()
+    asleep = {"leads": [{"phone": "+14155550101", "timeZone": night}]}
+    [lead_id] = add_leads(server, asleep).json()["leadIds"]
+    bad = add_leads(server, {"leads": [{"phone": "+14155550102", "timeZone": "Mars/Olympus"}]})
+    assert bad.status_code == 422
+    assert "lead 0: unknown time zone 'Mars/Olympus'" in bad.json()["detail"]
+    with ToolbarClient(server.socket_url, origin=server.base_url) as toolbar:
+        campaign_id = outbound_campaign(log_in(toolbar))
+        toolbar.expect_ok("extension.select", name="SIP 1001", phone="1001")
+        toolbar.expect_ok("campaign.select", campaignId=campaign_id)
+        toolbar.expect_ok("presence.ready")
+        snapshot = toolbar.expect_ok("snapshot")["snapshot"]  # the agent's move is applied
+        assert snapshot["agent"]["state"] == "ready"
+        assert not [e for e in toolbar.events if e.get("event") == "lead.presented"]
+    [row] = server.query("SELECT state, zones FROM leads WHERE lead_id = ?", lead_id)
+    assert (row["state"], row["zones"]) == ("new", night)  # waiting for its morning, in place

@@ -235,7 +235,14 @@ class MemoryLeadStore:
     async def pending_leads(self) -> Sequence[Lead]:
         waiting = (LeadState.NEW, LeadState.PRESENTED)
         return [
-            Lead(e.lead.lead_id, e.lead.campaign_id, e.lead.phone, e.lead.name, dict(e.lead.data))
+            Lead(
+                e.lead.lead_id,
+                e.lead.campaign_id,
+                e.lead.phone,
+                e.lead.name,
+                dict(e.lead.data),
+                zones=e.lead.zones,
+            )
             for e in self._in_order()
             if e.lead.state in waiting
         ]

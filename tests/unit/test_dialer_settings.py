@@ -13,7 +13,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agentbar.domain.model.campaign import Campaign, CampaignKind, DialMode, RetryDelays
+from agentbar.domain.model.campaign import (
+    DEFAULT_CALLING_HOURS,
+    Campaign,
+    CampaignKind,
+    DialMode,
+    RetryDelays,
+)
 from agentbar.services.configuration import CampaignEntry, Document, campaign_entry, campaign_spec
 from agentbar.services.dialer_settings import (
     abandon_percent,
@@ -60,7 +66,7 @@ REFUSED: list[tuple[dict[str, Any], str]] = [
     ({"min_ring_seconds": 121}, "minRingSeconds .* not 121"),
     ({"calling_hours": "21:00-08:00"}, "callingHours: .* must end after they start"),
     ({"calling_hours": "8am-9pm"}, "callingHours: .* not of the form 'HH:MM-HH:MM'"),
-    ({"calling_hours": "08:00-24:00"}, "callingHours: .* not a time of day"),
+    ({"calling_hours": "08:00-25:00"}, "callingHours: .* not a time of day"),
     ({"time_zone": "Mars/Olympus_Mons"}, "timeZone: unknown time zone 'Mars/Olympus_Mons'"),
     ({"time_zone": "America"}, "timeZone: unknown time zone 'America'"),
     ({"time_zone": "Europe/" + "x" * 100}, "timeZone is longer than 100 characters"),
@@ -165,7 +171,13 @@ async def test_a_campaign_given_no_dialer_settings_has_the_defaults(
     campaign = await services.provisioning.put_campaign(
         campaign_spec(body.name, body), client=CLIENT
     )
-    assert campaign == Campaign(campaign.campaign_id, "Renewals", body.kind, campaign.plan)
+    assert campaign == Campaign(
+        campaign.campaign_id,
+        "Renewals",
+        body.kind,
+        campaign.plan,
+        calling_hours=DEFAULT_CALLING_HOURS,
+    )
     assert (campaign.abandon_limit, campaign.abandon_window) == (0.03, "30d")
     assert (campaign.min_ring_seconds, campaign.calling_hours) == (15, "08:00-21:00")
     assert (campaign.time_zone, campaign.abandon_message, campaign.max_attempts) == (None, None, 3)

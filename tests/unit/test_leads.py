@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,6 +14,7 @@ from agentbar.domain.model.agent import AgentProfile, AgentState, Extension
 from agentbar.domain.model.call import CallType
 from agentbar.domain.model.campaign import CampaignKind, DialMode
 from agentbar.domain.model.errors import IllegalTransition, NoLead, UnknownCampaign
+from agentbar.domain.model.instructions import StartTimer
 from agentbar.domain.model.lead_book import Lead, LeadState
 from tests.unit.test_center import BREAK_REASONS, SUPPORT, id_source
 
@@ -216,3 +218,19 @@ def test_removing_one_lead_keeps_the_order_of_the_rest(center: Center) -> None:
     assert center.agent("a1").lead_id == "lead-3"
     with pytest.raises(UnknownCampaign):
         center.handle(cmd.RemoveLeads("9"), 5.0)
+
+
+def test_a_lead_outside_its_calling_hours_waits_and_is_shown_when_they_open() -> None:
+    center = Center(id_source())
+    hours = replace(PREVIEW, calling_hours="08:00-21:00")
+    center.configure([hours], BREAK_REASONS)
+    night_in_new_york = datetime(2024, 6, 3, 6, 0, tzinfo=UTC).timestamp()  # 02:00 there
+    ready(center, "a1", night_in_new_york)
+    added = cmd.AddLeads((Lead("lead-1", "3", "+12125550001", zones=("America/New_York",)),))
+    outcome = center.handle(added, night_in_new_york + 1)
+    assert presented(outcome) == []
+    assert center.leads.waiting("3") == 1
+    opening = 6 * 3600 - 1.0  # 08:00 in New York
+    assert StartTimer("hours:3", opening) in outcome.instructions
+    outcome = center.signal(cmd.TimerFired("hours:3"), night_in_new_york + 1 + opening)
+    assert presented(outcome) == [("a1", "lead-1")]

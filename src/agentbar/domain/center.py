@@ -77,6 +77,7 @@ _TIMERS: dict[str, Callable[[Floor, str, float, Outcome], None]] = {
     "ring": inbound.ring_timed_out,
     "wrapup": wrapup.wrap_up_timed_out,
     "callback": callbacks.fall_due,
+    "hours": leads.calling_hours_open,
 }
 
 

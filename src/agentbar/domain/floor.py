@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from agentbar.domain.dialer.calling_hours import CallingHours
+from agentbar.domain.dialer.lead_choice import choose_lead
 from agentbar.domain.floor_state import FloorState
 from agentbar.domain.model import agent as agent_sm
 from agentbar.domain.model import call as call_sm
@@ -174,7 +176,7 @@ class Floor(FloorState):
             while self.leads.waiting(campaign_id) and len(idle):
                 agent = self.agents[idle.pop_longest_idle() or ""]
                 self.auto_idle[campaign_id].discard(agent.agent_id)
-                if not self._present(agent, campaign_id, out):
+                if not self._present(agent, campaign_id, now, out):
                     self.add_idle(agent)
                     break
         elif dial_mode in (DialMode.PROGRESSIVE, DialMode.PREDICTIVE):
@@ -199,20 +201,32 @@ class Floor(FloorState):
                 chosen.append(self.agents[agent_id])
             self.offer_to(self.calls[call_id], chosen, now, out)
 
-    def next_lead(self, campaign_id: str, out: Outcome) -> Lead | None:
-        """The campaign's next lead to dial, or None; a lead whose number is on the
-        do-not-call list is never dealt out: it is blocked (and stored so) on the way."""
-        while (lead := self.leads.take_next(campaign_id)) is not None:
-            if lead.phone not in self.do_not_call:
-                return lead
+    def next_lead(self, campaign_id: str, now: float, out: Outcome) -> Lead | None:
+        """The campaign's next lead to dial now (taken off its list), or None. A lead whose
+        number is on the do-not-call list is never dealt out: it is blocked (and stored so) on
+        the way. A lead outside its calling hours keeps its place; with none to dial now, the
+        dialer looks again when the first of them opens (`hours:` timer)."""
+        campaign = self.campaigns[campaign_id]
+        choice = choose_lead(
+            self.leads.waiting_leads(campaign_id),
+            CallingHours.parse(campaign.calling_hours),
+            campaign.time_zone,
+            self.do_not_call,
+            now,
+        )
+        for lead in choice.blocked:
+            self.leads.remove_waiting(lead)
             lead.state = LeadState.BLOCKED
-            self.leads.finish(lead)
             out.leads[lead.lead_id] = lead
-        return None
+        if choice.lead is not None:
+            self.leads.take(choice.lead)
+        elif choice.opens_at is not None:
+            self.start_timer(f"hours:{campaign_id}", choice.opens_at - now, out)
+        return choice.lead
 
-    def _present(self, agent: Agent, campaign_id: str, out: Outcome) -> bool:
-        """Show the agent the campaign's next lead; False if none is left to show."""
-        lead = self.next_lead(campaign_id, out)
+    def _present(self, agent: Agent, campaign_id: str, now: float, out: Outcome) -> bool:
+        """Show the agent the campaign's next lead; False if none is left to show now."""
+        lead = self.next_lead(campaign_id, now, out)
         if lead is None:
             return False
         lead.state = LeadState.PRESENTED
@@ -354,7 +368,7 @@ class Floor(FloorState):
 
     def start_progressive(self, agent: Agent, campaign_id: str, now: float, out: Outcome) -> bool:
         """Dial the campaign's next lead for this ready auto-call agent; False if it cannot."""
-        lead = self.next_lead(campaign_id, out)
+        lead = self.next_lead(campaign_id, now, out)
         if lead is None:
             return False
         try:

@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentbar.domain.dialer.calling_hours import InvalidTimeZone
 from agentbar.domain.model.campaign import Campaign, CampaignKind
 from agentbar.domain.model.commands import AddLeads, RemoveLeads
 from agentbar.domain.model.errors import DomainError, UnknownCampaign
 from agentbar.domain.model.lead_book import Lead, LeadState
 from agentbar.ids import new_id
 from agentbar.phones import InvalidPhone, normalize_phone
+from agentbar.phones_zones import zones_of
 from agentbar.ports import LeadStore
 from agentbar.services.audit import ADMIN_DELETE, Audit
 from agentbar.services.runtime import Runtime
@@ -27,6 +29,8 @@ class LeadEntry:
     phone: str
     name: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    time_zone: str | None = None
+    """The lead's own IANA zone for its calling hours; None: its number's region's."""
 
 
 class LeadIntake:
@@ -74,10 +78,18 @@ class LeadIntake:
         for index, entry in enumerate(entries):
             try:
                 phone = normalize_phone(entry.phone)
-            except InvalidPhone as error:
-                raise InvalidPhone(f"lead {index}: {error.message}") from None
+                zones = zones_of(phone, entry.time_zone)
+            except (InvalidPhone, InvalidTimeZone) as error:
+                raise type(error)(f"lead {index}: {error.message}") from None
             leads.append(
-                Lead(new_id("lead"), campaign.campaign_id, phone, entry.name, dict(entry.data))
+                Lead(
+                    new_id("lead"),
+                    campaign.campaign_id,
+                    phone,
+                    entry.name,
+                    dict(entry.data),
+                    zones=zones,
+                )
             )
         await self._runtime.command(AddLeads(tuple(leads)))
         return [lead.lead_id for lead in leads]

@@ -20,6 +20,9 @@ from agentbar.domain.model.errors import DomainError
 
 DEFAULT_START = time(8, 0)
 DEFAULT_END = time(21, 0)
+END_OF_DAY = time.max
+"""The end written '24:00': hours from '00:00' to it are the whole day (`all_day`)."""
+ALL_DAY = "00:00-24:00"
 
 _MICROS = 1_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -74,19 +77,31 @@ class CallingHours:
                 f"calling hours '{text}' are not of the form 'HH:MM-HH:MM' (e.g. '08:00-21:00')"
             )
         start_hour, start_minute, end_hour, end_minute = (int(part) for part in match.groups())
+        if (end_hour, end_minute) == (24, 0):
+            return cls(_clock(text, start_hour, start_minute), END_OF_DAY)
         return cls(_clock(text, start_hour, start_minute), _clock(text, end_hour, end_minute))
 
     def __str__(self) -> str:
-        return f"{_written(self.start)}-{_written(self.end)}"
+        end = "24:00" if self.end == END_OF_DAY else _written(self.end)
+        return f"{_written(self.start)}-{end}"
+
+    @property
+    def all_day(self) -> bool:
+        """Hours of the whole day ('00:00-24:00'): any moment, in any zone or none."""
+        return self.start == time(0, 0) and self.end == END_OF_DAY
 
     def allows(self, zones: Sequence[str], now: float) -> bool:
         """Whether the local time at `now` is inside the hours in every one of `zones`."""
+        if self.all_day:
+            return True
         moment = _micros(now)
         return all(self._open(zone, moment) for zone in _time_zones(zones))
 
     def next_opening(self, zones: Sequence[str], now: float) -> float | None:
         """The earliest moment from `now` on when every one of `zones` is inside the hours
         (`now` itself when they already are), or None when they never are together."""
+        if self.all_day:
+            return now
         zone_infos = _time_zones(zones)
         first = _micros(now)
         moment = first
@@ -100,7 +115,8 @@ class CallingHours:
         return None
 
     def _open(self, zone: tzinfo, moment: int) -> bool:
-        return self.start <= _local(zone, moment).time() < self.end
+        local = _local(zone, moment).time()
+        return self.start <= local and (local < self.end or self.end == END_OF_DAY)
 
     def _next_open(self, zone: tzinfo, moment: int) -> int:
         """The first moment after `moment` (when `zone` is closed) at which `zone` opens.

@@ -60,3 +60,9 @@ def skip_lead(floor: Floor, c: cmd.SkipLead, now: float, out: Outcome) -> None:
         raise NoLead("no lead is being shown to this agent")
     floor.release_lead(agent, now, out, skipped=True)
     floor.find_work(agent, now, out)
+
+
+def calling_hours_open(floor: Floor, campaign_id: str, now: float, out: Outcome) -> None:
+    """The first waiting lead's calling hours have opened: the campaign's dialer looks again."""
+    if campaign_id in floor.campaigns:
+        floor.route(campaign_id, now, out)

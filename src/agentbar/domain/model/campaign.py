@@ -41,6 +41,9 @@ DEFAULT_ABANDON_WINDOW = "30d"
 DEFAULT_MIN_RING_SECONDS = 15
 """The US rule's minimum: 15 seconds (or four rings) before a call is given up unanswered."""
 DEFAULT_CALLING_HOURS = "08:00-21:00"
+"""What a provisioned campaign gets unless it says otherwise (the API, the configuration file)."""
+ANY_HOUR = "00:00-24:00"
+"""Calling hours of the whole day: leads are dialled at any hour, with or without a zone."""
 DEFAULT_MAX_ATTEMPTS = 3
 
 
@@ -105,8 +108,9 @@ class Campaign:
     """The rolling window the limit is measured over: '30d' or '24h'."""
     min_ring_seconds: int = DEFAULT_MIN_RING_SECONDS
     """Seconds an unanswered call rings before it is given up."""
-    calling_hours: str = DEFAULT_CALLING_HOURS
-    """'HH:MM-HH:MM' on the lead's own clock."""
+    calling_hours: str = ANY_HOUR
+    """'HH:MM-HH:MM' on the lead's own clock ('00:00-24:00': any hour). A campaign made here
+    in code is dialled at any hour; a provisioned one gets DEFAULT_CALLING_HOURS unless set."""
     time_zone: str | None = None
     """The IANA zone of leads whose own zone is unknown; None: such leads wait, no zone is
     assumed for them."""

@@ -7,6 +7,7 @@ goes back to the front of its list.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -34,6 +35,9 @@ class Lead:
     state: LeadState = LeadState.NEW
     agent_id: str | None = None
     call_id: str | None = None
+    zones: tuple[str, ...] = ()
+    """The time zones the lead's calling hours are kept in: its own (given with the lead) or
+    its number's region's; none: unknown (the campaign's zone is used)."""
 
 
 class LeadBook:
@@ -49,10 +53,17 @@ class LeadBook:
         queue = self._queues.get(campaign_id)
         return len(queue) if queue is not None else 0
 
-    def take_next(self, campaign_id: str) -> Lead | None:
+    def waiting_leads(self, campaign_id: str) -> Iterator[Lead]:
+        """The campaign's waiting leads in list order, read lazily (change the list only once
+        done reading)."""
         queue = self._queues.get(campaign_id)
-        lead_id = queue.pop_oldest() if queue is not None else None
-        return self.all[lead_id] if lead_id is not None else None
+        return iter(()) if queue is None else (self.all[lead_id] for lead_id in queue)
+
+    def take(self, lead: Lead) -> None:
+        """Take a waiting lead off its list, to show or dial it (it stays known)."""
+        queue = self._queues.get(lead.campaign_id)
+        if queue is not None:
+            queue.discard(lead.lead_id)
 
     def put_back(self, lead: Lead) -> None:
         """A lead shown but not dialled goes back to the front of its list."""

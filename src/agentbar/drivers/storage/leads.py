@@ -48,9 +48,14 @@ def lead_rows(leads: Sequence[Lead]) -> list[dict[str, Any]]:
             "state": lead.state.value,
             "agent_id": lead.agent_id,
             "call_id": lead.call_id,
+            "zones": ",".join(lead.zones),
         }
         for lead in leads
     ]
+
+
+def zones_of_row(text: str) -> tuple[str, ...]:
+    return tuple(text.split(",")) if text else ()
 
 
 def write_leads(db: Connections, c: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -77,7 +82,14 @@ class SqlLeadStore:
                 .order_by(t.leads.c.position)
             )
             return [
-                Lead(r.lead_id, str(r.campaign_id), r.phone, r.name, json.loads(r.data))
+                Lead(
+                    r.lead_id,
+                    str(r.campaign_id),
+                    r.phone,
+                    r.name,
+                    json.loads(r.data),
+                    zones=zones_of_row(r.zones),
+                )
                 for r in rows
             ]
 
@@ -101,6 +113,7 @@ class SqlLeadStore:
                         LeadState(r.state),
                         r.agent_id,
                         r.call_id,
+                        zones_of_row(r.zones),
                     ),
                 )
                 for r in rows

@@ -212,6 +212,8 @@ leads = Table(
     Column("agent_id", String(64), nullable=True),
     Column("call_id", String(64), nullable=True),
     Column("position", Integer, nullable=False),
+    Column("zones", Text, nullable=False, server_default=""),
+    # The lead's time zones, comma-separated; empty: unknown.
 )
 
 webhooks = Table(

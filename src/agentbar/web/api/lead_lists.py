@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from agentbar.domain.dialer.calling_hours import InvalidTimeZone
 from agentbar.domain.model.errors import DomainError, IllegalTransition, NoLead, UnknownCampaign
 from agentbar.domain.model.lead_book import LeadState
 from agentbar.phones import InvalidPhone
@@ -31,6 +32,9 @@ class NewLead(BaseModel):
     phone: Annotated[str, Field(min_length=1, max_length=40)]
     name: Annotated[str, Field(max_length=200, pattern=READABLE)] | None = None
     data: dict[str, Any] = Field(default_factory=dict)
+    timeZone: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    """The lead's own IANA zone for its calling hours (e.g. America/Chicago); none: its
+    number's region's, else the campaign's."""
 
 
 class NewLeads(BaseModel):
@@ -54,6 +58,8 @@ class LeadView(BaseModel):
     number is on the do-not-call list: never dialled)."""
     agentId: str | None
     callId: str | None
+    zones: list[str]
+    """The zones its calling hours are kept in; empty: the campaign's zone."""
 
 
 class LeadPage(BaseModel):
@@ -79,10 +85,10 @@ async def add_leads(
     campaign_name: CampaignName, body: NewLeads, intake: LeadIntakeDep
 ) -> AddedLeads:
     """Append leads to an outbound campaign's list (all or none)."""
-    entries = [LeadEntry(lead.phone, lead.name, lead.data) for lead in body.leads]
+    entries = [LeadEntry(lead.phone, lead.name, lead.data, lead.timeZone) for lead in body.leads]
     try:
         return AddedLeads(leadIds=await intake.add(campaign_name, entries))
-    except (UnknownCampaign, InvalidPhone, NotOutbound) as error:
+    except (UnknownCampaign, InvalidPhone, InvalidTimeZone, NotOutbound) as error:
         raise _refused(error) from None
 
 
@@ -109,6 +115,7 @@ async def list_leads(
             state=lead.state,
             agentId=lead.agent_id,
             callId=lead.call_id,
+            zones=list(lead.zones),
         )
         for position, lead in found
     ]
