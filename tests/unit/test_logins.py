@@ -11,7 +11,7 @@ from typing import Any, cast
 import pytest
 
 from agentbar.auth.policy import AuthPolicy
-from agentbar.auth.throttle import LoginThrottle, Throttled
+from agentbar.auth.throttle import Attempt, LoginThrottle, Throttled
 from agentbar.ports import AgentRecord
 from agentbar.services.audit import Audit
 from agentbar.services.credentials import (
@@ -185,3 +185,36 @@ async def test_attempts_on_every_node_are_reserved_and_settled_on_the_owner() ->
     await owners.reserve("agent1", "192.0.2.3")
     with pytest.raises(Throttled):  # three nodes' attempts count together
         await doors[1].reserve("agent1", "192.0.2.4")
+
+
+class BusyCounting(LoginThrottle):
+    """The throttle, telling when its busy answers reach `enough`."""
+
+    def __init__(self, enough: int, **limits: int) -> None:
+        super().__init__(lambda: 1000.0, **limits)
+        self.busy, self.enough, self.reached = 0, enough, asyncio.Event()
+
+    def reserve(self, account: str, address: str) -> Attempt:
+        try:
+            return super().reserve(account, address)
+        except Throttled as throttled:
+            self.busy += throttled.busy
+            if self.busy >= self.enough:
+                self.reached.set()
+            raise
+
+
+async def test_a_shift_logging_in_together_behind_one_address_all_get_in() -> None:
+    credentials = GatedCredentials()
+    credentials.gate.clear()
+    throttle = BusyCounting(enough=45, account_limit=10, address_limit=5)
+    logins, _ = logins_with(credentials, throttle)
+    shift = [
+        asyncio.create_task(attempt(logins, f"agent{n}", "right", client="192.0.2.1"))
+        for n in range(20)
+    ]
+    await throttle.reached.wait()  # the 15 waiting have looked again, three times over
+    assert not any(task.done() for task in shift)  # the rest wait their turn, not refused
+    assert credentials.checks == 5  # and never more checks under way than the address's limit
+    credentials.gate.set()
+    assert await asyncio.gather(*shift) == ["ok"] * 20

@@ -17,9 +17,9 @@ class Time:
 
 
 def fail(throttle: LoginThrottle, times: int, account: str = "agent1", address: str = "a") -> None:
-    """Wrong guesses: each reserved, and its reservation kept."""
+    """Wrong guesses: each reserved, checked, and its reservation kept."""
     for _ in range(times):
-        throttle.reserve(account, address)
+        throttle.failed(throttle.reserve(account, address))
 
 
 def test_ten_failures_in_the_window_refuse_the_account_until_the_oldest_leaves_it() -> None:
@@ -48,11 +48,39 @@ def test_attempts_still_being_checked_count_so_a_burst_gets_only_the_limit() -> 
     with pytest.raises(Throttled) as refused:
         throttle.reserve("agent1", "10.0.0.99")
     assert refused.value.retry_after == 300
-    # and per address alike, across accounts
-    for n in range(50):
-        throttle.reserve(f"user{n}", "192.0.2.1")
-    with pytest.raises(Throttled):
+    # and per address alike, across accounts: busy while the checks are under way (they may
+    # yet succeed: a shift logging in behind one address), throttled once they have failed
+    checks = [throttle.reserve(f"user{n}", "192.0.2.1") for n in range(50)]
+    with pytest.raises(Throttled) as busy:
         throttle.reserve("someone-else", "192.0.2.1")
+    assert (busy.value.busy, busy.value.retry_after) == (True, 0.25)
+    for check in checks:
+        throttle.failed(check)
+    with pytest.raises(Throttled) as refused:
+        throttle.reserve("someone-else", "192.0.2.1")
+    assert (refused.value.busy, refused.value.retry_after) == (False, 300)
+
+
+def test_a_busy_address_takes_the_next_attempt_as_soon_as_one_check_succeeds() -> None:
+    clock = Time()
+    throttle = LoginThrottle(clock, account_limit=10, address_limit=3, window=300)
+    checks = [throttle.reserve(f"agent{n}", "192.0.2.1") for n in range(3)]
+    with pytest.raises(Throttled) as busy:
+        throttle.reserve("agent9", "192.0.2.1")
+    assert busy.value.busy
+    throttle.succeeded(checks[0])
+    throttle.reserve("agent9", "192.0.2.1")
+
+
+def test_an_attempt_never_settled_stops_counting_as_under_way() -> None:
+    clock = Time()
+    throttle = LoginThrottle(clock, account_limit=10, address_limit=2, window=300)
+    throttle.reserve("agent1", "192.0.2.1")  # its caller went away: never settled
+    throttle.reserve("agent2", "192.0.2.1")
+    clock.now += 31
+    with pytest.raises(Throttled) as refused:
+        throttle.reserve("agent3", "192.0.2.1")
+    assert not refused.value.busy  # counted as spent guesses: no waiting for them
 
 
 def test_refusal_never_lasts_longer_than_the_window() -> None:

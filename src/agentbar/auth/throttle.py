@@ -11,6 +11,13 @@ Rules kept here:
   clears the account's count and gives the address its attempt back (agents behind one address
   log in all day); an attempt that checked nothing (the CRM unreachable) gives both back.
 - Refused attempts are not counted (they verified nothing).
+- An address whose count is full only because some of its attempts are still being checked is
+  *busy*, not throttled: `Throttled(busy=True)` asks the caller to try again in a moment, for
+  those checks are about to settle (a call center's agents log in together at the start of a
+  shift, behind one address). Only settled failures throttle an address for the window. An
+  attempt left unsettled (its caller went away) stops counting as under way after
+  `UNSETTLED_SECONDS`. An account gets no such grace: one agent does not log in ten times at
+  once.
 - Memory is bounded: at most `max_keys` keys are remembered, the least recently tried go.
 - Time comes from an injected function, so tests run it in virtual time.
 """
@@ -22,11 +29,18 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+UNSETTLED_SECONDS = 30.0
+"""How long a reserved attempt counts as being checked at most (a check is bounded well within)."""
+BUSY_RETRY = 0.25
+"""Seconds a busy address's next attempt is asked to wait."""
+
 
 class Throttled(Exception):
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"retry after {retry_after:.0f} s")
+    def __init__(self, retry_after: float, busy: bool = False) -> None:
+        super().__init__(f"retry after {retry_after:g} s")
         self.retry_after = retry_after
+        self.busy = busy
+        """The limit is reached only by attempts still being checked: retry in a moment."""
 
 
 @dataclass(frozen=True)
@@ -93,30 +107,60 @@ class LoginThrottle:
         self._now = now
         self._accounts = _Counter(account_limit, window, max_keys)
         self._addresses = _Counter(address_limit, window, max_keys)
+        self._unsettled: OrderedDict[str, list[float]] = OrderedDict()
+        """Per address, when each of its attempts still being checked was reserved."""
+        self._max_keys = max_keys
 
     def reserve(self, account: str, address: str) -> Attempt:
         """Count an attempt before it is checked, or raise `Throttled` (counting nothing) if
         the account or the address has used up its attempts."""
         now = self._now()
         account_key = _account_key(account)
-        wait = max(
-            self._accounts.retry_after(account_key, now),
-            self._addresses.retry_after(address, now),
-        )
-        if wait > 0:
-            raise Throttled(math.ceil(wait))
+        account_wait = self._accounts.retry_after(account_key, now)
+        if account_wait > 0:
+            raise Throttled(math.ceil(account_wait))
+        if self._addresses.retry_after(address, now) > 0:
+            if self._under_way(address, now):
+                raise Throttled(BUSY_RETRY, busy=True)
+            raise Throttled(math.ceil(self._addresses.retry_after(address, now)))
         self._accounts.add(account_key, now)
         self._addresses.add(address, now)
+        self._unsettled.setdefault(address, []).append(now)
+        self._unsettled.move_to_end(address)
+        while len(self._unsettled) > self._max_keys:
+            self._unsettled.popitem(last=False)
         return Attempt(account_key, address, now)
 
     def succeeded(self, attempt: Attempt) -> None:
+        self._settled(attempt)
         self._accounts.clear(attempt.account)
         self._addresses.remove(attempt.address, attempt.at)
 
+    def failed(self, attempt: Attempt) -> None:
+        """The attempt was a wrong guess: it keeps counting, and is no longer under way."""
+        self._settled(attempt)
+
     def refund(self, attempt: Attempt) -> None:
         """The attempt checked nothing (the CRM could not be asked): it does not count."""
+        self._settled(attempt)
         self._accounts.remove(attempt.account, attempt.at)
         self._addresses.remove(attempt.address, attempt.at)
+
+    def _under_way(self, address: str, now: float) -> bool:
+        reserved = self._unsettled.get(address)
+        if reserved is None:
+            return False
+        reserved[:] = [at for at in reserved if at > now - UNSETTLED_SECONDS]
+        if not reserved:
+            del self._unsettled[address]
+        return bool(reserved)
+
+    def _settled(self, attempt: Attempt) -> None:
+        reserved = self._unsettled.get(attempt.address)
+        if reserved is not None and attempt.at in reserved:
+            reserved.remove(attempt.at)
+            if not reserved:
+                del self._unsettled[attempt.address]
 
 
 def _account_key(account: str) -> str:

@@ -30,11 +30,14 @@ class FloorThrottle:
             THROTTLE, {"op": "reserve", "account": account, "address": address}
         )
         if answer.get("retryAfter"):
-            raise Throttled(float(answer["retryAfter"]))
+            raise Throttled(float(answer["retryAfter"]), busy=bool(answer.get("busy")))
         return Attempt(str(answer["account"]), str(answer["address"]), float(answer["at"]))
 
     async def succeeded(self, attempt: Attempt) -> None:
         await self._runtime.on_owner(THROTTLE, _settle("succeeded", attempt))
+
+    async def failed(self, attempt: Attempt) -> None:
+        await self._runtime.on_owner(THROTTLE, _settle("failed", attempt))
 
     async def refund(self, attempt: Attempt) -> None:
         await self._runtime.on_owner(THROTTLE, _settle("refund", attempt))
@@ -45,11 +48,13 @@ class FloorThrottle:
             try:
                 attempt = self._throttle.reserve(str(args["account"]), str(args["address"]))
             except Throttled as throttled:
-                return {"retryAfter": throttled.retry_after}
+                return {"retryAfter": throttled.retry_after, "busy": throttled.busy}
             return {"account": attempt.account, "address": attempt.address, "at": attempt.at}
         attempt = Attempt(str(args["account"]), str(args["address"]), float(args["at"]))
         if op == "succeeded":
             self._throttle.succeeded(attempt)
+        elif op == "failed":
+            self._throttle.failed(attempt)
         elif op == "refund":
             self._throttle.refund(attempt)
         else:

@@ -19,10 +19,12 @@ Rules kept here:
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable
 
 from agentbar.auth.policy import AuthPolicy, parse_policy
-from agentbar.auth.throttle import Throttled
+from agentbar.auth.throttle import Attempt, Throttled
 from agentbar.services import audit as a
 from agentbar.services.audit import Audit
 from agentbar.services.credentials import Credentials, LoginFailed, Verified
@@ -33,6 +35,11 @@ THROTTLED = "too_many_attempts"
 
 AUTH_POLICY_INCORRECT = LoginFailed("auth_policy_incorrect", "auth policy incorrect")
 CREDENTIALS_EMPTY = LoginFailed("credentials_empty", "username or password empty")
+LOGINS_BUSY = LoginFailed(
+    THROTTLED, "too many logins under way from this address; try again in a few seconds"
+)
+BUSY_PATIENCE = 20.0
+"""Seconds a login waits for its turn behind the other logins under way from its address."""
 
 StartSession = Callable[[Verified, str, bool], Awaitable[LoginResult]]
 """Starts the verified agent's session: (verified, crm_origin, force) → the result."""
@@ -103,17 +110,33 @@ class Logins:
         finally:
             del self._unwritten[key]
 
+    async def _reserved(self, username: str, client: str) -> Attempt:
+        """The attempt, reserved on the throttle; while the address is only busy (its other
+        attempts are being checked: a shift logging in behind one address), it waits its
+        turn, for at most BUSY_PATIENCE seconds."""
+        deadline = time.monotonic() + BUSY_PATIENCE
+        while True:
+            try:
+                return await self._throttle.reserve(username, client)
+            except Throttled as throttled:
+                if not throttled.busy:
+                    raise too_many_attempts(throttled.retry_after) from None
+                if time.monotonic() >= deadline:
+                    raise LOGINS_BUSY from None
+                # The checks under way settle within moments; there is no event to wait on
+                # across nodes (the throttle lives on the floor's owner), so look again soon.
+                await asyncio.sleep(throttled.retry_after)
+
     async def _verified(
         self, policy: AuthPolicy, username: str, secret: str, client: str
     ) -> Verified:
-        try:
-            attempt = await self._throttle.reserve(username, client)
-        except Throttled as throttled:
-            raise too_many_attempts(throttled.retry_after) from None
+        attempt = await self._reserved(username, client)
         try:
             verified = await self._credentials.check(policy, username, secret)
         except LoginFailed as failed:
-            if not failed.counts:
+            if failed.counts:
+                await self._throttle.failed(attempt)
+            else:
                 await self._throttle.refund(attempt)
             raise
         except Exception:
