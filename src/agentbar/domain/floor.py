@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from agentbar.domain.dialer.calling_hours import CallingHours
+from agentbar.domain.dialer.calling_hours import calling_hours_of
 from agentbar.domain.dialer.lead_choice import choose_lead
 from agentbar.domain.floor_state import FloorState
 from agentbar.domain.model import agent as agent_sm
@@ -209,7 +209,7 @@ class Floor(FloorState):
         campaign = self.campaigns[campaign_id]
         choice = choose_lead(
             self.leads.waiting_leads(campaign_id),
-            CallingHours.parse(campaign.calling_hours),
+            calling_hours_of(campaign.calling_hours),
             campaign.time_zone,
             self.do_not_call,
             now,
