@@ -1171,6 +1171,11 @@ class CenterMachine(RuleBasedStateMachine):
         on_call = a is not None and a.state is AgentState.ON_CALL
         party = a is not None and a.state in PARTY
         call_id = a.call_id if a else None
+        waiting = {
+            c.call_id
+            for c in self.live_calls()
+            if a is not None and c.campaign_id == a.campaign_id and c.state is CallState.QUEUED
+        }
         done = self.apply(lambda now: self.center.handle(cmd.HangUp(agent_id), now))
         assert (done is not None) == (on_call or party)
         if done is not None and on_call:
@@ -1178,9 +1183,14 @@ class CenterMachine(RuleBasedStateMachine):
             assert done.instructions == [EndCall(call_id)]
             assert done.events == []
         elif done is not None:
-            # A conference party leaves alone; the call goes on.
+            # A conference party leaves alone; the call goes on. The party is ready again, and a
+            # call of its campaign that waited meanwhile is offered to it at once.
             assert isinstance(done.instructions[0], HangUpLeg)
-            assert self.center.agent(agent_id).state is AgentState.READY
+            after = self.center.agent(agent_id)
+            if waiting:
+                assert after.state is AgentState.RESERVED and after.call_id in waiting
+            else:
+                assert after.state is AgentState.READY
 
     @rule(
         agent_id=agents,
