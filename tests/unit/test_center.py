@@ -1188,7 +1188,8 @@ class CenterMachine(RuleBasedStateMachine):
             assert isinstance(done.instructions[0], HangUpLeg)
             after = self.center.agent(agent_id)
             if waiting:
-                assert after.state is AgentState.RESERVED and after.call_id in waiting
+                assert after.state is AgentState.RESERVED
+                assert after.call_id in waiting
             else:
                 assert after.state is AgentState.READY
 

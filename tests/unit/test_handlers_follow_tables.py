@@ -28,7 +28,7 @@ from agentbar.domain.model.agent import Agent, AgentInput, AgentState, BreakReas
 from agentbar.domain.model.call import Call, CallInput, CallState, CallType
 from agentbar.domain.model.errors import DomainError
 from agentbar.domain.model.handoffs import ConferenceKind, TransferKind
-from agentbar.domain.model.instructions import AddLeg, ConsultCall
+from agentbar.domain.model.instructions import AddLeg, ConsultCall, DialCustomer
 from agentbar.domain.model.legs import Leg, LegInput, LegState
 from tests.unit.test_center import (
     EXT_1002,
@@ -41,6 +41,8 @@ from tests.unit.test_center import (
     in_wrap_up,
     set_up,
 )
+from tests.unit.test_leads import leads
+from tests.unit.test_predictive_calls import PREDICTIVE, auto_ready
 
 PHONE = "+14155550100"
 
@@ -180,6 +182,28 @@ def _call_dial_ended(center: Center) -> tuple[str, Trigger]:
     return "out-1", lambda: center.signal(cmd.DialFailed("out-1", "busy"), 35.0)
 
 
+def _predictive_ringing(center: Center) -> str:
+    center.configure([PREDICTIVE], ())
+    auto_ready(center, "a1", 1.0)
+    outcome = center.handle(leads("+15550001"), 2.0)
+    return next(i.call_id for i in outcome.instructions if isinstance(i, DialCustomer))
+
+
+def _call_person_answered(center: Center) -> tuple[str, Trigger]:
+    call_id = _predictive_ringing(center)
+    return call_id, lambda: center.signal(cmd.CustomerAnswered(call_id), 5.0)
+
+
+def _call_not_reached(center: Center) -> tuple[str, Trigger]:
+    call_id = _predictive_ringing(center)
+    return call_id, lambda: center.signal(cmd.DialFailed(call_id, "busy"), 5.0)
+
+
+def _call_given_up(center: Center) -> tuple[str, Trigger]:
+    call_id = _predictive_ringing(center)
+    return call_id, lambda: center.signal(cmd.TimerFired(f"noanswer:{call_id}"), 25.0)
+
+
 def _call_disposed(center: Center) -> tuple[str, Trigger]:
     in_wrap_up(center)
     return "call-1", lambda: center.handle(cmd.Dispose("a1", "Sale"), 70.0)
@@ -243,6 +267,9 @@ CALL_CASES = [
     Case(call_sm, (C.CONNECTED, CI.HANGUP), _call_connected_ended_by_system, "end_by_system"),
     Case(call_sm, (C.DIALING, CI.ANSWER), _call_customer_answered, "customer_answered"),
     Case(call_sm, (C.DIALING, CI.HANGUP), _call_dial_ended, "dial_failed"),
+    Case(call_sm, (C.RINGING, CI.ANSWER), _call_person_answered, "person_answered"),
+    Case(call_sm, (C.RINGING, CI.HANGUP), _call_not_reached, "not_reached"),
+    Case(call_sm, (C.RINGING, CI.HANGUP), _call_given_up, "no_answer"),
     Case(call_sm, (C.WRAP_UP, CI.DISPOSE), _call_disposed, "dispose"),
     Case(call_sm, (C.WRAP_UP, CI.DISPOSE), _call_disposed_by_system, "close_by_system"),
     Case(call_sm, (C.WRAP_UP, CI.DISPOSE), _call_disposed_then_dial, "dispose_and_dial"),

@@ -166,18 +166,6 @@ def test_switching_auto_call_on_starts_dialling_and_each_disposition_dials_the_n
     assert dialling(center, "a1") == ("progressive", "+15550002")
 
 
-def test_a_predictive_campaign_dials_progressively_until_calls_ahead_of_agents_land() -> None:
-    center = Center(id_source())
-    center.configure([replace(SALES, dial_mode=DialMode.PREDICTIVE)], BREAK_REASONS)
-    ready(center, "a1", 1.0)
-    ready(center, "a2", 2.0, "1002")
-    center.handle(cmd.SetAutoCall("a1", True), 3.0)
-    center.handle(leads("+15550001", "+15550002", "+15550003"), 4.0)
-    assert dialling(center, "a1") == ("progressive", "+15550001")
-    assert dialling(center, "a2") is None
-    assert center.leads.waiting("3") == 2  # none placed ahead of a free agent
-
-
 def test_switching_auto_call_off_stops_the_dialer() -> None:
     center = progressive_center()
     ready(center, "a1", 1.0)

@@ -26,6 +26,7 @@ from agentbar.domain.handlers import (
     leads,
     outbound,
     parties,
+    predictive,
     presence,
     recovery,
     transfers,
@@ -78,6 +79,8 @@ _TIMERS: dict[str, Callable[[Floor, str, float, Outcome], None]] = {
     "wrapup": wrapup.wrap_up_timed_out,
     "callback": callbacks.fall_due,
     "hours": leads.calling_hours_open,
+    "noanswer": predictive.no_answer,
+    "abandon": predictive.no_agent_in_time,
 }
 
 

@@ -11,6 +11,7 @@ argument.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from agentbar.domain.dialer.calling_hours import calling_hours_of
 from agentbar.domain.dialer.lead_choice import choose_lead
@@ -34,6 +35,7 @@ from agentbar.domain.model.errors import (
 )
 from agentbar.domain.model.instructions import (
     CancelTimer,
+    DialCustomer,
     DialOut,
     Instruction,
     OfferToAgent,
@@ -74,6 +76,16 @@ def ring_timer(call_id: str, user_crt: str) -> str:
 
 def wrap_up_timer(call_id: str) -> str:
     return f"wrapup:{call_id}"
+
+
+def no_answer_timer(call_id: str) -> str:
+    """A predictive dial nobody answered is given up when this fires."""
+    return f"noanswer:{call_id}"
+
+
+def abandon_timer(call_id: str) -> str:
+    """An answered predictive call no agent reached is abandoned when this fires (2 s)."""
+    return f"abandon:{call_id}"
 
 
 class Floor(FloorState):
@@ -179,9 +191,19 @@ class Floor(FloorState):
                 if not self._present(agent, campaign_id, now, out):
                     self.add_idle(agent)
                     break
+        elif dial_mode is DialMode.PREDICTIVE and self.plays_messages:
+            # Answered calls go to free auto-call agents first; then the pacer places calls
+            # ahead of them. Ring-all does not apply: the 2-second rule wants one agent now.
+            auto = self.auto_idle[campaign_id]
+            while len(waiting) and len(auto):
+                agent = self.agents[auto.pop_longest_idle() or ""]
+                idle.discard(agent.agent_id)
+                self.offer(self.calls[waiting.pop_oldest() or ""], agent, now, out)
+            self.pace(campaign_id, now, out)
+            return
         elif dial_mode in (DialMode.PROGRESSIVE, DialMode.PREDICTIVE):
-            # Predictive campaigns dial progressively (one call per free agent, none ahead, so
-            # none abandoned) until calls placed ahead of agents land: docs/dialer.md.
+            # Without a way to play the abandon message (no media engine), a predictive
+            # campaign dials progressively: one call per free agent, none ahead, none abandoned.
             auto = self.auto_idle[campaign_id]
             while self.leads.waiting(campaign_id) and len(auto):
                 agent = self.agents[auto.pop_longest_idle() or ""]
@@ -223,6 +245,56 @@ class Floor(FloorState):
         elif choice.opens_at is not None:
             self.start_timer(f"hours:{campaign_id}", choice.opens_at - now, out)
         return choice.lead
+
+    def pace(self, campaign_id: str, now: float, out: Outcome) -> None:
+        """A predictive campaign places as many calls as its pacer decides (docs/dialer.md),
+        while it has leads to dial now."""
+        campaign = self.campaigns[campaign_id]
+        if campaign.dial_mode is not DialMode.PREDICTIVE or not self.leads.waiting(campaign_id):
+            return
+        talking = wrapping = 0
+        for agent in self.agents.values():
+            if agent.campaign_id == campaign_id and agent.auto_call:
+                talking += agent.state is AgentState.ON_CALL
+                wrapping += agent.state is AgentState.WRAP_UP
+        in_flight = sum(
+            1
+            for call in self.calls.values()
+            if call.state is CallState.RINGING and call.campaign_id == campaign_id
+        )
+        free = len(self.auto_idle[campaign_id])
+        dialer = self.dialer(campaign_id)
+        decision = dialer.decide(free, talking, wrapping, in_flight, campaign.abandon_limit, now)
+        for _ in range(decision.calls_to_place):
+            lead = self.next_lead(campaign_id, now, out)
+            if lead is None:
+                break
+            self.dial_customer(campaign, lead, now, out)
+
+    def dial_customer(self, campaign: Campaign, lead: Lead, now: float, out: Outcome) -> None:
+        """Ring the lead's number with no agent yet; given up unanswered after the campaign's
+        minimum ring time (the driver reports busy, failed, a machine, or a person)."""
+        call = Call(
+            call_id=self.new_id("call"),
+            call_type=CallType.PREDICTIVE,
+            campaign_id=campaign.campaign_id,
+            phone=lead.phone,
+            customer_crt=self.new_id("crt"),
+            queued_at=now,
+            state=CallState.RINGING,
+            crm_params=_lead_params(lead),
+        )
+        self.open_leg(call, call.customer_crt, LegKind.CUSTOMER, call.phone, LegPurpose.CALL, now)
+        self.calls[call.call_id] = call
+        self.touch(call, out)
+        lead.state, lead.call_id, lead.agent_id = LeadState.DIALLED, call.call_id, None
+        self.leads.finish(lead)
+        out.leads[lead.lead_id] = lead
+        out.events.append(
+            ev.CustomerDialled(call.call_id, campaign.campaign_id, call.phone, lead.lead_id)
+        )
+        out.instructions.append(DialCustomer(call.call_id, call.customer_crt, call.phone))
+        self.start_timer(no_answer_timer(call.call_id), campaign.min_ring_seconds, out)
 
     def _present(self, agent: Agent, campaign_id: str, now: float, out: Outcome) -> bool:
         """Show the agent the campaign's next lead; False if none is left to show now."""
@@ -404,15 +476,20 @@ class Floor(FloorState):
         out.instructions.append(CancelTimer(key))
 
 
-def _dial_for(lead: Lead, agent_id: str, call_id: str, call_type: CallType) -> cmd.Dial:
+def _lead_params(lead: Lead) -> dict[str, Any]:
+    """What the CRM gets of a lead with its call's screen pop."""
     params = {**lead.data, "leadId": lead.lead_id}
     if lead.name:
         params["leadName"] = lead.name
+    return params
+
+
+def _dial_for(lead: Lead, agent_id: str, call_id: str, call_type: CallType) -> cmd.Dial:
     return cmd.Dial(
         agent_id,
         lead.phone,
         call_id,
         call_type,
         campaign_id=lead.campaign_id,
-        crm_params=tuple(params.items()),
+        crm_params=tuple(_lead_params(lead).items()),
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Mapping
 
+from agentbar.domain.dialer.abandon_window import WindowLength
+from agentbar.domain.dialer.campaign_dialer import CampaignDialer
 from agentbar.domain.model.agent import Agent, AgentState, BreakReason
 from agentbar.domain.model.call import FINAL_STATES, Call, CallState
 from agentbar.domain.model.callback_book import CallbackBook
@@ -52,6 +54,12 @@ class FloorState:
         """Numbers (E.164) never dialled, in any mode: configuration, kept by `forget_floor`."""
         self.callbacks = CallbackBook()
         self.leads = LeadBook()
+        self.dialers: dict[str, CampaignDialer] = {}
+        """Each predictive campaign's figures, abandon window and pacer (made when it first
+        dials)."""
+        self.plays_messages = True
+        """Whether telephony can play a recorded message: predictive dialing needs it for the
+        abandon message, and without it predictive campaigns dial progressively."""
         self.offer_numbers = itertools.count(1)
         """Numbers every offer in order (round-robin routing ranks agents by their last)."""
         self._changed_agents: set[str] = set()
@@ -76,6 +84,17 @@ class FloorState:
         self._break_reasons = tuple(break_reasons)
         self.break_reason_names = {r.name.casefold(): r.name for r in self._break_reasons}
         self.ivr_names = {name.casefold(): name for name in ivrs}
+
+    def dialer(self, campaign_id: str) -> CampaignDialer:
+        """The campaign's dialer; a campaign whose window changed length starts a new window
+        (its figures and level go on)."""
+        length = WindowLength.parse(self.campaigns[campaign_id].abandon_window)
+        dialer = self.dialers.get(campaign_id)
+        if dialer is None:
+            dialer = self.dialers[campaign_id] = CampaignDialer(length)
+        elif dialer.window.length != length:
+            dialer.renew_window(length)
+        return dialer
 
     def forbid_numbers(self, numbers: Iterable[str]) -> None:
         """Load (or reload) the do-not-call list: numbers in E.164, as stored."""

@@ -4,6 +4,7 @@ telephony reports, and wrap-up once the agent's part is over."""
 from __future__ import annotations
 
 from agentbar.domain.floor import Floor, Outcome, party_leg, ring_timer, wrap_up_timer
+from agentbar.domain.handlers import predictive
 from agentbar.domain.model import call as call_sm
 from agentbar.domain.model import commands as cmd
 from agentbar.domain.model import events as ev
@@ -79,6 +80,9 @@ def call_ended(floor: Floor, s: cmd.CallEnded, now: float, out: Outcome) -> None
             if transfer.new_call_id is not None and transfer.new_call_id in floor.calls:
                 call_ended(floor, cmd.CallEnded(transfer.new_call_id, s.ended_by), now, out)
         return
+    if call.state is CallState.RINGING:
+        predictive.not_reached(floor, call, s.ended_by, now, out)
+        return
     new_state = call_sm.next_state(call.state, CallInput.HANGUP)
     campaign = floor.campaigns[call.campaign_id]
     agent = floor.agent_of(call) if new_state is CallState.WRAP_UP else None
@@ -86,6 +90,8 @@ def call_ended(floor: Floor, s: cmd.CallEnded, now: float, out: Outcome) -> None
     call.ended_by = s.ended_by
     floor.touch(call, out)
     if agent is None:
+        if predictive.is_predictive(call):
+            predictive.hung_up_waiting(floor, call, now, out)
         floor.waiting[call.campaign_id].discard(call.call_id)
         ringers = list(call.ringing) or ([call.agent_id] if call.agent_id else [])
         offered_to = [floor.agents[a] for a in ringers if a in floor.agents]
@@ -142,6 +148,10 @@ def to_wrap_up(
     out.events.append(_ended(call))
     campaign = floor.campaigns[call.campaign_id]
     floor.start_timer(wrap_up_timer(call.call_id), campaign.wrap_up_timeout, out)
+    if predictive.is_predictive(call) and call.answered_at is not None:
+        # Talking became wrapping up: sooner free, so the pacer may place more now.
+        floor.dialer(call.campaign_id).talked(now - call.answered_at)
+        floor.pace(call.campaign_id, now, out)
 
 
 def end_by_system(floor: Floor, call: Call, now: float, out: Outcome) -> None:

@@ -7,13 +7,13 @@ put on break 'Unavailable' so calls stop ringing an empty desk.
 
 from __future__ import annotations
 
-from agentbar.domain.floor import Floor, Outcome, ring_timer
+from agentbar.domain.floor import Floor, Outcome, abandon_timer, ring_timer
 from agentbar.domain.model import agent as agent_sm
 from agentbar.domain.model import call as call_sm
 from agentbar.domain.model import commands as cmd
 from agentbar.domain.model import events as ev
 from agentbar.domain.model.agent import Agent, AgentInput, AgentState
-from agentbar.domain.model.call import Call, CallInput, CallState
+from agentbar.domain.model.call import Call, CallInput, CallState, CallType
 from agentbar.domain.model.call_events import connected, screen_pop
 from agentbar.domain.model.errors import IllegalTransition
 from agentbar.domain.model.instructions import CancelOffer
@@ -66,6 +66,10 @@ def agent_answered(floor: Floor, s: cmd.AgentAnswered, now: float, out: Outcome)
     winner.missed = 0
     floor.move(winner, AgentInput.ANSWER, now, out)
     campaign = floor.campaigns[call.campaign_id]
+    if call.call_type is CallType.PREDICTIVE:
+        # In time (the 2-second timer had not fired): the window counts it connected.
+        floor.cancel_timer(abandon_timer(call.call_id), out)
+        floor.dialer(call.campaign_id).connected(call.queued_at, call.ring_seconds())
     if campaign.ring_timeout is not None:
         floor.cancel_timer(ring_timer(call.call_id, call.offer_token or ""), out)
     out.events.append(connected(call, campaign))

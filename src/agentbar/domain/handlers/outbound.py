@@ -10,6 +10,7 @@ leads and dispose-and-dial start theirs the same way.
 from __future__ import annotations
 
 from agentbar.domain.floor import Floor, Outcome
+from agentbar.domain.handlers import predictive
 from agentbar.domain.handlers.calls import call_ended
 from agentbar.domain.model import agent as agent_sm
 from agentbar.domain.model import call as call_sm
@@ -31,6 +32,9 @@ def dial(floor: Floor, c: cmd.Dial, now: float, out: Outcome) -> None:
 
 def customer_answered(floor: Floor, s: cmd.CustomerAnswered, now: float, out: Outcome) -> None:
     call = floor.call(s.call_id)
+    if call.state is CallState.RINGING:
+        predictive.person_answered(floor, call, now, out)
+        return
     answered = call_sm.next_state(call.state, CallInput.ANSWER)
     agent = floor.agent_of(call)
     agent_sm.next_state(agent.state, AgentInput.ANSWER)
@@ -47,6 +51,9 @@ def customer_answered(floor: Floor, s: cmd.CustomerAnswered, now: float, out: Ou
 
 def dial_failed(floor: Floor, s: cmd.DialFailed, now: float, out: Outcome) -> None:
     call = floor.call(s.call_id)
+    if call.state is CallState.RINGING:
+        predictive.not_reached(floor, call, s.reason, now, out)
+        return
     if call.state is not CallState.DIALING:
         raise IllegalTransition(f"call '{call.call_id}' is {call.state.value}, not dialling")
     # A failed dial is the end of the call, with the failure as who ended it.

@@ -18,6 +18,9 @@ from agentbar.domain.model.legs import Leg
 
 
 class CallState(StrEnum):
+    RINGING = "ringing"
+    """Predictive: the dialer rings the customer with no agent yet; answered, the call waits
+    (queued) for an agent with auto-call on."""
     QUEUED = "queued"
     OFFERED = "offered"
     DIALING = "dialing"
@@ -27,6 +30,8 @@ class CallState(StrEnum):
     WRAP_UP = "wrap_up"
     DISPOSED = "disposed"
     ABANDONED = "abandoned"
+    UNANSWERED = "unanswered"
+    """Predictive: no person answered (busy, no answer, a machine, a failed dial)."""
 
 
 class CallInput(StrEnum):
@@ -47,6 +52,9 @@ class CallType(StrEnum):
     PREVIEW = "preview"
     PROGRESSIVE = "progressive"
     CALLBACK = "callback"
+    PREDICTIVE = "predictive"
+    """Dialled ahead of agents by a predictive campaign; answered, it goes to a free agent with
+    auto-call on."""
 
 
 OUTBOUND_TYPES = frozenset(
@@ -56,6 +64,7 @@ OUTBOUND_TYPES = frozenset(
         CallType.PREVIEW,
         CallType.PROGRESSIVE,
         CallType.CALLBACK,
+        CallType.PREDICTIVE,
     }
 )
 
@@ -64,6 +73,9 @@ S = CallState
 I = CallInput  # noqa: E741
 
 TRANSITIONS: Final[Mapping[tuple[CallState, CallInput], CallState]] = {
+    # Predictive: a person answering puts the call in its queue; no person ends the dial.
+    (S.RINGING, I.ANSWER): S.QUEUED,
+    (S.RINGING, I.HANGUP): S.UNANSWERED,
     (S.QUEUED, I.OFFER): S.OFFERED,
     (S.QUEUED, I.HANGUP): S.ABANDONED,
     (S.OFFERED, I.OFFER_FAILED): S.QUEUED,
@@ -85,7 +97,7 @@ TRANSITIONS: Final[Mapping[tuple[CallState, CallInput], CallState]] = {
     (S.CONSULTING, I.HANGUP): S.WRAP_UP,
 }
 
-FINAL_STATES: Final = frozenset({S.DISPOSED, S.ABANDONED})
+FINAL_STATES: Final = frozenset({S.DISPOSED, S.ABANDONED, S.UNANSWERED})
 
 
 def next_state(state: CallState, given: CallInput) -> CallState:
@@ -144,6 +156,13 @@ class Call:
         changed: set[str] | None = self.__dict__.get("_changed")
         if changed is not None:
             changed.add(self.call_id)
+
+    def ring_seconds(self) -> float:
+        """A dialled call's ring time: from the dial (`queued_at`) to the customer's answer
+        (its leg's), or 0 if they have not answered."""
+        customer = self.leg(self.customer_crt)
+        answered = customer.answered_at if customer is not None else None
+        return 0.0 if answered is None else max(0.0, answered - self.queued_at)
 
     def leg(self, leg_id: str) -> Leg | None:
         return next((leg for leg in self.legs if leg.leg_id == leg_id), None)

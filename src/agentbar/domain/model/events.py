@@ -335,3 +335,38 @@ class ConferenceJoined(Event):
     leg_id: str
     phone: str
     campaign_id: str
+
+
+@dataclass(frozen=True)
+class CustomerDialled(Event):
+    """A predictive campaign rings a customer ahead of its agents."""
+
+    kind: ClassVar[str] = "dialer.dialled"
+    call_id: str
+    campaign_id: str
+    phone: str
+    lead_id: str | None
+
+
+@dataclass(frozen=True)
+class CustomerNotReached(Event):
+    """A predictive dial ended with no person: `busy`, `no_answer`, `machine` or `failed`."""
+
+    kind: ClassVar[str] = "dialer.not_reached"
+    call_id: str
+    campaign_id: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class DialerAbandoned(Event):
+    """A person answered a predictive call and no agent reached them within 2 seconds
+    (`no_agent`: they hear the campaign's abandon message) or they hung up first
+    (`hung_up`). Either way it counts against the campaign's abandon limit."""
+
+    kind: ClassVar[str] = "dialer.abandoned"
+    call_id: str
+    campaign_id: str
+    phone: str
+    reason: str
+    message_played: bool

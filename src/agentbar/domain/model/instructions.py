@@ -35,6 +35,27 @@ class DialOut:
 
 
 @dataclass(frozen=True)
+class DialCustomer:
+    """Predictive: ring the customer alone (no agent yet). Report CustomerAnswered when a person
+    answers; DialFailed with `busy`, `failed` or `machine` (answering-machine detection, which
+    hangs up) otherwise. The contact center gives up an unanswered call itself (EndCall) after
+    the campaign's minimum ring time."""
+
+    call_id: str
+    customer_crt: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class PlayAbandonMessage:
+    """Predictive: no agent reached the answered call in time. Play `message` (naming the
+    seller) to the customer, then hang up. The call is over for the contact center already."""
+
+    call_id: str
+    message: str
+
+
+@dataclass(frozen=True)
 class HoldCall:
     call_id: str
 
@@ -127,6 +148,8 @@ class CancelTimer:
 Instruction = (
     OfferToAgent
     | DialOut
+    | DialCustomer
+    | PlayAbandonMessage
     | EndCall
     | HoldCall
     | ResumeCall
