@@ -349,6 +349,9 @@ def build(settings: Settings) -> Container:
         "sip": lambda: _sip(settings, center, storage),
     }
     telephony = _pick("telephony", settings.telephony, telephony_drivers)
+    # Predictive dialing must play an abandoned call the campaign's message; SIP has no media
+    # engine to play it yet, so there a predictive campaign dials progressively (none ahead).
+    center.plays_messages = telephony is simulator
     sandbox: Sandbox | None = simulator if telephony is simulator else None
     passwords = Passwords()
     runtime = Runtime(center, storage.events, bus, telephony, clock, storage.floor, link)

@@ -11,7 +11,6 @@ argument.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from agentbar.domain.dialer.calling_hours import calling_hours_of
 from agentbar.domain.dialer.lead_choice import choose_lead
@@ -257,10 +256,15 @@ class Floor(FloorState):
             if agent.campaign_id == campaign_id and agent.auto_call:
                 talking += agent.state is AgentState.ON_CALL
                 wrapping += agent.state is AgentState.WRAP_UP
+        # Answered calls still waiting for an agent need one as much as ringing ones do.
         in_flight = sum(
             1
             for call in self.calls.values()
-            if call.state is CallState.RINGING and call.campaign_id == campaign_id
+            if call.campaign_id == campaign_id
+            and (
+                call.state is CallState.RINGING
+                or (call.state is CallState.QUEUED and call.call_type is CallType.PREDICTIVE)
+            )
         )
         free = len(self.auto_idle[campaign_id])
         dialer = self.dialer(campaign_id)
@@ -282,7 +286,7 @@ class Floor(FloorState):
             customer_crt=self.new_id("crt"),
             queued_at=now,
             state=CallState.RINGING,
-            crm_params=_lead_params(lead),
+            crm_params=lead.crm_params(),
         )
         self.open_leg(call, call.customer_crt, LegKind.CUSTOMER, call.phone, LegPurpose.CALL, now)
         self.calls[call.call_id] = call
@@ -476,14 +480,6 @@ class Floor(FloorState):
         out.instructions.append(CancelTimer(key))
 
 
-def _lead_params(lead: Lead) -> dict[str, Any]:
-    """What the CRM gets of a lead with its call's screen pop."""
-    params = {**lead.data, "leadId": lead.lead_id}
-    if lead.name:
-        params["leadName"] = lead.name
-    return params
-
-
 def _dial_for(lead: Lead, agent_id: str, call_id: str, call_type: CallType) -> cmd.Dial:
     return cmd.Dial(
         agent_id,
@@ -491,5 +487,5 @@ def _dial_for(lead: Lead, agent_id: str, call_id: str, call_type: CallType) -> c
         call_id,
         call_type,
         campaign_id=lead.campaign_id,
-        crm_params=tuple(_lead_params(lead).items()),
+        crm_params=tuple(lead.crm_params().items()),
     )

@@ -39,6 +39,13 @@ class Lead:
     """The time zones the lead's calling hours are kept in: its own (given with the lead) or
     its number's region's; none: unknown (the campaign's zone is used)."""
 
+    def crm_params(self) -> dict[str, Any]:
+        """What the CRM gets of the lead with its call's screen pop."""
+        params = {**self.data, "leadId": self.lead_id}
+        if self.name:
+            params["leadName"] = self.name
+        return params
+
 
 class LeadBook:
     def __init__(self) -> None:

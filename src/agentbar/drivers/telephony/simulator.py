@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 
 from agentbar.domain.model.call import Call, CallState, CallType
 from agentbar.domain.model.commands import (
@@ -36,20 +35,24 @@ from agentbar.domain.model.instructions import (
     CancelOffer,
     CompleteConsult,
     ConsultCall,
+    DialCustomer,
     DialOut,
     EndCall,
     HangUpLeg,
     HoldCall,
     Instruction,
     OfferToAgent,
+    PlayAbandonMessage,
     Requeue,
     ResumeCall,
     TransferCall,
 )
 from agentbar.domain.model.legs import LegKind, LegPurpose, LegState, live_legs
+from agentbar.drivers.telephony.simulator_lines import LineView, SimulatedCall, SimulatedLeg
 from agentbar.drivers.telephony.simulator_scripts import (
     CustomerMix,
     CustomerScript,
+    DialerRecord,
     IvrScript,
     PhoneScript,
 )
@@ -62,51 +65,6 @@ NO_ANSWER_AFTER = 30.0
 SIDE_LEGS = (LegPurpose.CONSULT, LegPurpose.CONFERENCE, LegPurpose.TRANSFER)
 
 
-@dataclass
-class SimulatedLeg:
-    kind: LegKind
-    address: str
-    answered: bool = False
-    timers: list[Cancellable] = field(default_factory=list)
-
-    def cancel(self) -> None:
-        for timer in self.timers:
-            timer.cancel()
-        self.timers.clear()
-
-
-@dataclass
-class SimulatedCall:
-    call_id: str
-    phone: str
-    customer_crt: str
-    agent_leg: str | None = None
-    agent_phone: str | None = None
-    ringing: Cancellable | None = None
-    offers: dict[str, tuple[str, Cancellable | None]] = field(default_factory=dict)
-    """Agent phones ringing for the call (one, or several for ring-all): CRT -> (phone,
-    the pending answer or refusal)."""
-    pending: list[Cancellable] = field(default_factory=list)
-    on_hold: bool = False
-    legs: dict[str, SimulatedLeg] = field(default_factory=dict)
-    customer_with: str | None = None
-    """The leg the customer is bridged to once the agent has left the line."""
-    former_names: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class LineView:
-    """What a test can see of a live line: who talks to whom."""
-
-    call_id: str
-    agent_phone: str | None
-    on_hold: bool
-    customer_with: str | None
-    """The address (number, extension, IVR) the customer was handed to, if any."""
-    legs: dict[str, tuple[str, bool]]
-    """Every side leg: leg id -> (address, answered)."""
-
-
 class Simulator:
     def __init__(
         self,
@@ -116,7 +74,10 @@ class Simulator:
         *,
         customers: CustomerMix | None = None,
         seed: int = 0,
+        no_answer_after: float = NO_ANSWER_AFTER,
     ) -> None:
+        self._no_answer_after = no_answer_after
+        """Seconds a customer who never answers rings before the network gives up."""
         self._clock = clock
         self._new_id = new_id
         self._answer_delay = answer_delay
@@ -128,6 +89,7 @@ class Simulator:
         self._ivrs: dict[str, IvrScript] = {}
         self._renamed: dict[str, str] = {}
         self._emit: Callable[[Signal], None] | None = None
+        self.dialer_record = DialerRecord()
 
     def script_phone(self, phone: str, script: PhoneScript) -> None:
         """From now on the agent phone `phone` behaves as `script`."""
@@ -258,6 +220,10 @@ class Simulator:
             self._cancel_offer(instruction)
         elif isinstance(instruction, DialOut):
             self._dial_out(instruction)
+        elif isinstance(instruction, DialCustomer):
+            self._dial_customer(instruction)
+        elif isinstance(instruction, PlayAbandonMessage):
+            self._play_abandon_message(instruction)
         elif isinstance(instruction, HoldCall | ResumeCall) and instruction.call_id in self._calls:
             self._calls[instruction.call_id].on_hold = isinstance(instruction, HoldCall)
         elif isinstance(instruction, TransferCall | Requeue | ConsultCall | CompleteConsult):
@@ -380,21 +346,45 @@ class Simulator:
             return self._mix.draw(self._rng)
         return CustomerScript(self._answer_delay)
 
-    def _ring_customer(self, dial: DialOut) -> None:
-        call = self._calls.get(dial.call_id)
+    def _ring_customer(self, dial: DialOut | DialCustomer) -> None:
+        """Ring the customer; a predictive dial (no agent on the line yet) rings until the
+        contact center gives it up. Answering-machine detection hangs up on machines."""
+        call_id, detecting = dial.call_id, isinstance(dial, DialCustomer)
+        call = self._calls.get(call_id)
         if call is None:
             return
         script = self._customer_script(dial.phone)
         if script.busy:
-            call.ringing = self._later(0.0, lambda: self._dial_failed(dial.call_id, "busy"))
+            call.ringing = self._later(0.0, lambda: self._dial_failed(call_id, "busy"))
         elif script.answer_after is None:
-            call.ringing = self._later(
-                NO_ANSWER_AFTER, lambda: self._dial_failed(dial.call_id, "no_answer")
-            )
+            if not detecting:
+                call.ringing = self._later(
+                    self._no_answer_after, lambda: self._dial_failed(call_id, "no_answer")
+                )
         else:
-            call.ringing = self._later(
-                script.answer_after, lambda: self._customer_answered(dial.call_id, script)
-            )
+            # Dialers detect answering machines whoever the call is for.
+            machine = script.machine or script.taken_for_machine
+            answered = self._detected if machine else self._customer_answered
+            call.ringing = self._later(script.answer_after, lambda: answered(call_id, script))
+
+    def _detected(self, call_id: str, script: CustomerScript) -> None:
+        """Answering-machine detection heard a machine (or took a person for one)."""
+        if script.machine:
+            self.dialer_record.machines += 1
+        else:
+            self.dialer_record.taken_for_machines += 1
+        self._dial_failed(call_id, "machine")
+
+    def _dial_customer(self, dial: DialCustomer) -> None:
+        self._calls[dial.call_id] = SimulatedCall(dial.call_id, dial.phone, dial.customer_crt)
+        self._ring_customer(dial)
+
+    def _play_abandon_message(self, play: PlayAbandonMessage) -> None:
+        """The message is played and the line hung up (the center has ended the call)."""
+        call = self._calls.pop(play.call_id, None)
+        if call is not None:
+            self._silence(call)
+            self.dialer_record.messages_played.append((play.call_id, play.message))
 
     def _customer_answered(self, call_id: str, script: CustomerScript) -> None:
         call = self._calls.get(call_id)

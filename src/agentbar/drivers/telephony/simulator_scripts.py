@@ -4,7 +4,7 @@ of customers. The simulator (simulator.py) plays these scripts out on its clock.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,12 @@ class CustomerScript:
     busy: bool = False
     hang_up_after: float | None = None
     """Seconds of talking after which they hang up; None: they wait for the agent."""
+    machine: bool = False
+    """An answering machine picks up: answering-machine detection hangs up on it (a dial
+    placed by the predictive dialer reports DialFailed 'machine')."""
+    taken_for_machine: bool = False
+    """A person picks up and answering-machine detection takes them for a machine and hangs
+    up: the dialer sees a machine, the regulator an abandoned call."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,14 @@ class CustomerMix:
     answer_after: tuple[float, float] = (1.0, 6.0)
     """Seconds of ringing before they pick up, drawn uniformly from this range."""
     talk: tuple[float, float] | None = None
-    """Seconds they talk before hanging up themselves; None: they wait for the agent."""
+    """Seconds they talk before hanging up themselves, drawn uniformly; None: they wait for
+    the agent (unless `talk_mean` is given)."""
+    machine: float = 0.0
+    """Chance an answering machine picks up."""
+    talk_mean: float | None = None
+    """Mean seconds of talk, drawn from an exponential distribution (instead of `talk`)."""
+    amd_false_positive: float = 0.0
+    """Chance answering-machine detection takes a person who answers for a machine."""
 
     def draw(self, rng: random.Random) -> CustomerScript:
         roll = rng.random()
@@ -57,5 +70,24 @@ class CustomerMix:
             return CustomerScript(busy=True)
         if roll < self.busy + self.no_answer:
             return CustomerScript(answer_after=None)
-        talk = rng.uniform(*self.talk) if self.talk is not None else None
-        return CustomerScript(answer_after=rng.uniform(*self.answer_after), hang_up_after=talk)
+        ring = rng.uniform(*self.answer_after)
+        if roll < self.busy + self.no_answer + self.machine:
+            return CustomerScript(answer_after=ring, machine=True)
+        if self.talk_mean is not None:
+            talk: float | None = rng.expovariate(1.0 / self.talk_mean)
+        else:
+            talk = rng.uniform(*self.talk) if self.talk is not None else None
+        mistaken = self.amd_false_positive > 0.0 and rng.random() < self.amd_false_positive
+        return CustomerScript(answer_after=ring, hang_up_after=talk, taken_for_machine=mistaken)
+
+
+@dataclass
+class DialerRecord:
+    """What the simulated network saw of predictive dialing, as a regulator would count it."""
+
+    messages_played: list[tuple[str, str]] = field(default_factory=list)
+    """(call, message) for every abandoned call that heard the campaign's message."""
+    machines: int = 0
+    """Answering machines that picked up (and were hung up on by detection)."""
+    taken_for_machines: int = 0
+    """People detection took for machines and hung up on: abandoned calls to a regulator."""

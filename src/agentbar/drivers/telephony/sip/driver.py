@@ -44,6 +44,7 @@ from agentbar.domain.model.instructions import (
     AddLeg,
     CancelOffer,
     ConsultCall,
+    DialCustomer,
     DialOut,
     EndCall,
     HangUpLeg,
@@ -183,6 +184,9 @@ class SipTelephony:
             self._spawn(self._transfer(instruction))
         elif isinstance(instruction, Requeue):
             self._requeue(instruction)
+        elif isinstance(instruction, DialCustomer):
+            log.error("SIP: no media engine to play an abandon message; predictive dial refused")
+            self._signal(DialFailed(instruction.call_id, "failed"))
         elif isinstance(instruction, ConsultCall | AddLeg):
             # No media mixing here: a consultation or a conference leg is refused at once.
             log.warning("SIP driver: %s is not supported", type(instruction).__name__)
