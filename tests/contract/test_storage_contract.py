@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from agentbar.domain.model.call import Call, CallState, CallType
 from agentbar.domain.model.callback_book import Callback, CallbackState
-from agentbar.domain.model.lead_book import Lead, LeadState
+from agentbar.domain.model.lead_book import Attempt, Lead, LeadState
 from agentbar.ports import Envelope, Storage
 from tests.contract.storage_drivers import a_campaign
 
@@ -170,6 +170,27 @@ async def test_a_leads_time_zones_come_back_with_it(storage: Storage) -> None:
     ]
     [(_, listed), _] = storage.leads.leads_of(campaign_id, [], 0, 10)
     assert listed.zones == ("America/Chicago", "America/Denver")
+
+
+async def test_a_leads_attempts_and_retry_time_come_back_with_it(storage: Storage) -> None:
+    campaign_id = a_campaign(storage, agents=("a1",))
+    lead = Lead("lead-1", campaign_id, "+14155550100")
+    await storage.events.record([], [], leads=[lead])
+    lead.attempts = (Attempt("call-1", 100.0, "busy"), Attempt("call-2", 800.5, "no_answer"))
+    lead.next_try_at = 4400.5
+    await storage.events.record([], [], leads=[lead])
+    [pending] = await storage.leads.pending_leads()
+    assert (pending.attempts, pending.next_try_at) == (lead.attempts, 4400.5)
+    lead.state, lead.next_try_at = LeadState.DIALLED, None
+    lead.attempts = (*lead.attempts, Attempt("call-3", 5000.0, "Sale"))
+    await storage.events.record([], [], leads=[lead])
+    [(_, listed)] = storage.leads.leads_of(campaign_id, [], 0, 10)
+    assert (listed.state, listed.attempts, listed.next_try_at) == (
+        LeadState.DIALLED,
+        lead.attempts,
+        None,
+    )
+    assert await storage.leads.pending_leads() == []
 
 
 async def test_a_lead_list_reads_by_state_and_by_pages(storage: Storage) -> None:

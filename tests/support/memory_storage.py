@@ -177,6 +177,7 @@ class MemoryEventLog:
                     lead.agent_id,
                     lead.call_id,
                 )
+                stored.attempts, stored.next_try_at = lead.attempts, lead.next_try_at
             self._t.leads[lead.lead_id] = LeadRow(stored, known.position if known else position)
         for envelope in envelopes:
             self._t.events[envelope.seq] = copy.deepcopy(envelope)
@@ -242,6 +243,8 @@ class MemoryLeadStore:
                 e.lead.name,
                 dict(e.lead.data),
                 zones=e.lead.zones,
+                attempts=e.lead.attempts,
+                next_try_at=e.lead.next_try_at,
             )
             for e in self._in_order()
             if e.lead.state in waiting

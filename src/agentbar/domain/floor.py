@@ -291,8 +291,7 @@ class Floor(FloorState):
         self.open_leg(call, call.customer_crt, LegKind.CUSTOMER, call.phone, LegPurpose.CALL, now)
         self.calls[call.call_id] = call
         self.touch(call, out)
-        lead.state, lead.call_id, lead.agent_id = LeadState.DIALLED, call.call_id, None
-        self.leads.finish(lead)
+        self.leads.dialled(lead, call.call_id)
         out.leads[lead.lead_id] = lead
         out.events.append(
             ev.CustomerDialled(call.call_id, campaign.campaign_id, call.phone, lead.lead_id)
@@ -463,8 +462,7 @@ class Floor(FloorState):
         campaign = self.check_dial(agent, dial)
         if agent.lead_id == lead.lead_id:
             agent.lead_id = None  # taken, not released: the dial below must not put it back
-        lead.state, lead.call_id, lead.agent_id = LeadState.DIALLED, call_id, None
-        self.leads.finish(lead)
+        self.leads.dialled(lead, call_id)
         out.leads[lead.lead_id] = lead
         self.start_dial(agent, campaign, dial, now, out)
 

@@ -24,8 +24,8 @@ class LeadChoice:
     blocked: list[Lead] = field(default_factory=list)
     """Leads passed over for good: their number is on the do-not-call list."""
     opens_at: float | None = None
-    """With no lead to dial now: when the earliest waiting lead's calling hours open (None if
-    none ever will, or no lead waits for its hours)."""
+    """With no lead to dial now: when the earliest waiting lead's calling hours open or its
+    retry falls due (None if none ever will, or no lead waits for either)."""
 
 
 def choose_lead(
@@ -40,6 +40,11 @@ def choose_lead(
     for lead in waiting:
         if lead.phone in do_not_call:
             choice.blocked.append(lead)
+            continue
+        if lead.next_try_at is not None and lead.next_try_at > now:
+            # Waiting to be dialled again: it keeps its place until its retry time.
+            if choice.opens_at is None or lead.next_try_at < choice.opens_at:
+                choice.opens_at = lead.next_try_at
             continue
         if hours.all_day:
             choice.lead = lead

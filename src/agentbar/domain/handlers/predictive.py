@@ -8,6 +8,7 @@ from __future__ import annotations
 from agentbar.domain.dialer.campaign_dialer import CONNECT_WITHIN_SECONDS
 from agentbar.domain.dialer.campaign_figures import DialOutcome
 from agentbar.domain.floor import Floor, Outcome, abandon_timer, no_answer_timer
+from agentbar.domain.handlers import lead_outcomes
 from agentbar.domain.handlers.inbound import withdraw_offer
 from agentbar.domain.model import call as call_sm
 from agentbar.domain.model import events as ev
@@ -51,6 +52,7 @@ def not_reached(floor: Floor, call: Call, reason: str, now: float, out: Outcome)
     answered = outcome is DialOutcome.MACHINE
     floor.dialer(call.campaign_id).not_reached(outcome, now - call.queued_at if answered else None)
     out.events.append(ev.CustomerNotReached(call.call_id, call.campaign_id, outcome.value))
+    lead_outcomes.attempt_over(floor, call, outcome.value, now, out)
     floor.route(call.campaign_id, now, out)
 
 
@@ -86,7 +88,7 @@ def hung_up_waiting(floor: Floor, call: Call, now: float, out: Outcome) -> None:
     """The person hung up before an agent reached them: abandoned all the same (the caller
     ends the call and frees an agent it rang)."""
     floor.cancel_timer(abandon_timer(call.call_id), out)
-    _count_abandoned(floor, call, "hung_up", out)
+    _count_abandoned(floor, call, "hung_up", now, out)
 
 
 def abandon(floor: Floor, call: Call, reason: str, ended_by: str, now: float, out: Outcome) -> None:
@@ -98,10 +100,11 @@ def abandon(floor: Floor, call: Call, reason: str, ended_by: str, now: float, ou
     floor.touch(call, out)
     del floor.calls[call.call_id]
     out.events.append(ev.CallAbandoned(call.call_id, call.campaign_id))
-    _count_abandoned(floor, call, reason, out)
+    _count_abandoned(floor, call, reason, now, out)
 
 
-def _count_abandoned(floor: Floor, call: Call, reason: str, out: Outcome) -> None:
+def _count_abandoned(floor: Floor, call: Call, reason: str, now: float, out: Outcome) -> None:
+    lead_outcomes.attempt_over(floor, call, "abandoned", now, out)
     floor.dialer(call.campaign_id).abandoned(call.queued_at, call.ring_seconds())
     played = reason == "no_agent"
     out.events.append(

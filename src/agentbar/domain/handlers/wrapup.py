@@ -5,7 +5,7 @@ agent to READY; the last leaves the agent to the forced logout."""
 from __future__ import annotations
 
 from agentbar.domain.floor import Floor, Outcome, wrap_up_timer
-from agentbar.domain.handlers import callbacks
+from agentbar.domain.handlers import callbacks, lead_outcomes
 from agentbar.domain.handlers.calls import end_by_system
 from agentbar.domain.model import call as call_sm
 from agentbar.domain.model import commands as cmd
@@ -125,6 +125,9 @@ def _record(
     agent.call_id = None
     out.events.append(ev.CallDisposed(call.call_id, agent.agent_id, klass, code, note, disposed_by))
     del floor.calls[call.call_id]
+    reached = call.answered_at is not None
+    outcome = code if reached else lead_outcomes.unanswered_outcome(call.ended_by)
+    lead_outcomes.attempt_over(floor, call, outcome, now, out)
     if any(leg.live for leg in call.legs):
         # Transferred to a phone or an IVR: the customer is still talking there.
         floor.handed_off[call.call_id] = call

@@ -25,6 +25,16 @@ class LeadState(StrEnum):
     """Its number is on the do-not-call list: never dialled."""
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One dial of a lead and how it ended: `busy`, `no_answer`, `machine`, `failed`,
+    `abandoned`, or the disposition of a call that reached a person."""
+
+    call_id: str
+    dialled_at: float
+    outcome: str
+
+
 @dataclass
 class Lead:
     lead_id: str
@@ -38,6 +48,10 @@ class Lead:
     zones: tuple[str, ...] = ()
     """The time zones the lead's calling hours are kept in: its own (given with the lead) or
     its number's region's; none: unknown (the campaign's zone is used)."""
+    attempts: tuple[Attempt, ...] = ()
+    """Every dial of the lead that has ended, oldest first."""
+    next_try_at: float | None = None
+    """A lead waiting to be dialled again is not dealt out before this time."""
 
     def crm_params(self) -> dict[str, Any]:
         """What the CRM gets of the lead with its call's screen pop."""
@@ -51,6 +65,8 @@ class LeadBook:
     def __init__(self) -> None:
         self.all: dict[str, Lead] = {}
         self._queues: dict[str, WaitingCalls] = {}
+        self.on_call: dict[str, Lead] = {}
+        """Dialled leads by their call, until the call's outcome decides whether to retry."""
 
     def add(self, lead: Lead) -> None:
         self.all[lead.lead_id] = lead
@@ -91,6 +107,21 @@ class LeadBook:
 
     def finish(self, lead: Lead) -> None:
         del self.all[lead.lead_id]
+
+    def dialled(self, lead: Lead, call_id: str) -> None:
+        """The lead is dialled on `call_id`: off its list until the call's outcome is known."""
+        lead.state, lead.call_id, lead.agent_id = LeadState.DIALLED, call_id, None
+        self.finish(lead)
+        self.on_call[call_id] = lead
+
+    def call_over(self, call_id: str) -> Lead | None:
+        """The lead dialled on `call_id`, now that its call is over (None: no lead's call)."""
+        return self.on_call.pop(call_id, None)
+
+    def retry(self, lead: Lead, at: float) -> None:
+        """The lead goes back to the end of its list, not to be dealt out before `at`."""
+        lead.state, lead.agent_id, lead.next_try_at = LeadState.NEW, None, at
+        self.add(lead)
 
     def follow(self, lead: Lead) -> None:
         """Mirror a lead another node's floor changed: known while new or shown, forgotten once

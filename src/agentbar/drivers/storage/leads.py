@@ -10,14 +10,14 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from agentbar.domain.model.callback_book import Callback, CallbackState
-from agentbar.domain.model.lead_book import Lead, LeadState
+from agentbar.domain.model.lead_book import Attempt, Lead, LeadState
 from agentbar.drivers.storage import schema as t
 from agentbar.drivers.storage.database import Connections, Statement, reads
 
-_LEAD_PROGRESS = ("state", "agent_id", "call_id")
+_LEAD_PROGRESS = ("state", "agent_id", "call_id", "attempts", "next_try_at")
+"""What a lead already on its list can change; its place, phone and data stay."""
 DONE_CALLBACKS = (CallbackState.DIALLED.value, CallbackState.BLOCKED.value)
 """Callbacks a restart does not bring back: dialled, or blocked by the do-not-call list."""
-"""What a lead already on its list can change; its place, phone and data stay."""
 
 
 def callback_statement(db: Connections, callback: Callback) -> Statement:
@@ -49,6 +49,13 @@ def lead_rows(leads: Sequence[Lead]) -> list[dict[str, Any]]:
             "agent_id": lead.agent_id,
             "call_id": lead.call_id,
             "zones": ",".join(lead.zones),
+            "attempts": json.dumps(
+                [
+                    {"callId": a.call_id, "dialledAt": a.dialled_at, "outcome": a.outcome}
+                    for a in lead.attempts
+                ]
+            ),
+            "next_try_at": lead.next_try_at,
         }
         for lead in leads
     ]
@@ -56,6 +63,10 @@ def lead_rows(leads: Sequence[Lead]) -> list[dict[str, Any]]:
 
 def zones_of_row(text: str) -> tuple[str, ...]:
     return tuple(text.split(",")) if text else ()
+
+
+def attempts_of_row(text: str) -> tuple[Attempt, ...]:
+    return tuple(Attempt(a["callId"], a["dialledAt"], a["outcome"]) for a in json.loads(text))
 
 
 def write_leads(db: Connections, c: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -89,6 +100,8 @@ class SqlLeadStore:
                     r.name,
                     json.loads(r.data),
                     zones=zones_of_row(r.zones),
+                    attempts=attempts_of_row(r.attempts),
+                    next_try_at=r.next_try_at,
                 )
                 for r in rows
             ]
@@ -114,6 +127,8 @@ class SqlLeadStore:
                         r.agent_id,
                         r.call_id,
                         zones_of_row(r.zones),
+                        attempts_of_row(r.attempts),
+                        r.next_try_at,
                     ),
                 )
                 for r in rows

@@ -214,6 +214,9 @@ leads = Table(
     Column("position", Integer, nullable=False),
     Column("zones", Text, nullable=False, server_default=""),
     # The lead's time zones, comma-separated; empty: unknown.
+    Column("attempts", Text, nullable=False, server_default="[]"),
+    # Every ended dial of the lead: a JSON list of {callId, dialledAt, outcome}.
+    Column("next_try_at", Float, nullable=True),
 )
 
 webhooks = Table(

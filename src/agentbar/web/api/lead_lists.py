@@ -46,6 +46,14 @@ class AddedLeads(BaseModel):
     leadIds: list[str]
 
 
+class AttemptView(BaseModel):
+    callId: str
+    dialledAt: float
+    outcome: str
+    """busy, no_answer, machine, failed, abandoned, or the disposition of a call that reached
+    a person."""
+
+
 class LeadView(BaseModel):
     id: str
     position: int
@@ -60,6 +68,10 @@ class LeadView(BaseModel):
     callId: str | None
     zones: list[str]
     """The zones its calling hours are kept in; empty: the campaign's zone."""
+    attempts: list[AttemptView]
+    """Every dial of the lead that has ended, oldest first."""
+    nextTryAt: float | None
+    """A lead waiting to be dialled again (state new) is not dialled before this time."""
 
 
 class LeadPage(BaseModel):
@@ -116,6 +128,11 @@ async def list_leads(
             agentId=lead.agent_id,
             callId=lead.call_id,
             zones=list(lead.zones),
+            attempts=[
+                AttemptView(callId=a.call_id, dialledAt=a.dialled_at, outcome=a.outcome)
+                for a in lead.attempts
+            ],
+            nextTryAt=lead.next_try_at,
         )
         for position, lead in found
     ]
