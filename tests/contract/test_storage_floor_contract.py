@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from agentbar.domain.dialer.abandon_window import WindowLength
+from agentbar.domain.dialer.campaign_dialer import CampaignDialer
+from agentbar.domain.dialer.campaign_figures import DialOutcome
 from agentbar.domain.model.agent import Agent, AgentProfile, AgentState, Extension
 from agentbar.domain.model.call import Call, CallState, CallType
 from agentbar.domain.model.durable import FloorChanges
@@ -67,6 +70,24 @@ async def test_the_floor_comes_back_as_the_moves_left_it(storage: Storage) -> No
     assert sorted(image.calls, key=lambda c: c.call_id) == [live, waiting]
     assert image.queues == {"1": ["c2"]}
     assert image.timers == {"wrapup:c0": 40.0, "ring:c2/x": 12.0}
+
+
+async def test_a_predictive_dialer_comes_back_as_its_last_move_left_it(storage: Storage) -> None:
+    dialer = CampaignDialer(WindowLength.parse("30d"))
+    for n in range(40):
+        dialer.connected(3600.0 * (n % 3), 6.5)
+    dialer.abandoned(7200.0, 4.0)
+    first = dialer.to_dict()
+    await storage.events.record([], [], floor=FloorChanges(dialers={"7": first}))
+    dialer.not_reached(DialOutcome.BUSY, None)
+    second = dialer.to_dict()
+    other = CampaignDialer(WindowLength.parse("24h")).to_dict()
+    await storage.events.record([], [], floor=FloorChanges(dialers={"7": second, "8": other}))
+    image = await storage.floor.load_floor()
+    assert image.dialers == {"7": second, "8": other}
+    back = CampaignDialer.from_dict(image.dialers["7"])
+    assert back.window.counts(7300.0) == dialer.window.counts(7300.0) == (41, 1)
+    assert back.snapshot() == dialer.snapshot()
 
 
 async def test_a_later_move_replaces_what_it_changed_and_removes_what_is_gone(

@@ -3,6 +3,8 @@ round-trips the floor through the same codec."""
 
 from __future__ import annotations
 
+import json
+
 from agentbar.domain.model.durable import FloorChanges, FloorImage
 from agentbar.drivers.storage.floor_codec import agent_doc, agent_of, call_doc, call_of
 from tests.support.memory_tables import Tables
@@ -24,6 +26,8 @@ def write_floor(tables: Tables, changes: FloorChanges) -> None:
             tables.floor_timers.pop(key, None)
         else:
             tables.floor_timers[key] = due
+    for campaign_id, doc in changes.dialers.items():
+        tables.floor_dialers[campaign_id] = json.dumps(doc)  # as the SQL driver stores it
 
 
 class MemoryFloorStore:
@@ -36,4 +40,5 @@ class MemoryFloorStore:
             calls=[call_of(doc) for doc in self._t.floor_calls.values()],
             queues={k: list(v) for k, v in self._t.floor_queues.items()},
             timers=dict(self._t.floor_timers),
+            dialers={k: json.loads(v) for k, v in self._t.floor_dialers.items()},
         )

@@ -68,6 +68,7 @@ class Tables:
     floor_calls: dict[str, str] = field(default_factory=dict)
     floor_queues: dict[str, list[str]] = field(default_factory=dict)
     floor_timers: dict[str, float] = field(default_factory=dict)
+    floor_dialers: dict[str, str] = field(default_factory=dict)
     lease: LeaseState = field(default_factory=lambda: LeaseState(None, 0, 0.0))
     nodes: dict[str, NodeSeen] = field(default_factory=dict)
     dialogs: dict[str, str] = field(default_factory=dict)

@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from agentbar.domain.center import Center, Outcome
+from agentbar.domain.dialer.campaign_dialer import CampaignDialer
 from agentbar.domain.dialer.campaign_figures import DialOutcome
 from agentbar.domain.dialer.pacing import Pacer
 from agentbar.domain.model import commands as cmd
@@ -217,3 +218,38 @@ def test_a_listed_number_is_never_dialled(center: Center) -> None:
 def test_a_pacer_stays_with_its_campaign(center: Center) -> None:
     assert isinstance(center.dialer("3").pacer, Pacer)
     assert center.dialer("3") is center.dialer("3")
+
+
+def test_a_dialer_goes_on_from_what_was_stored(center: Center) -> None:
+    auto_ready(center, "a1", 1.0)
+    [dial] = dialled(center.handle(leads("+15550001", "+15550002"), 2.0))
+    busy = center.signal(cmd.DialFailed(dial.call_id, "busy"), 5.0)
+    stored = busy.floor.dialers["3"]  # a recorded ending is stored with its move...
+    assert stored == center.dialers["3"].to_dict()
+    [next_dial] = dialled(busy)
+    ringing = center.signal(cmd.TimerFired(f"noanswer:{next_dial.call_id}"), 30.0)
+    assert "3" in ringing.floor.dialers
+    # ...and a move that records none stores nothing of the dialer.
+    assert center.handle(cmd.TakeBreak("a1", "Lunch"), 31.0).floor.dialers == {}
+    taken_over = Center(id_source())
+    taken_over.configure([PREDICTIVE], BREAK_REASONS)
+    taken_over.restore([], [], {}, {"3": ringing.floor.dialers["3"]})
+    assert taken_over.dialers["3"].to_dict() == center.dialers["3"].to_dict()
+    assert taken_over.dialers["3"].snapshot().dials == 2
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        ({"window": {}, "figures": {}, "pacer": {}}, "abandon window"),
+        ({"window": None}, "must be objects"),
+        ({"pacer": {"level": 99, "mode": "predictive", "seen": None}}, "pacer: 'level'"),
+        ({"figures": {"means": {}}}, "campaign figures: 'means'"),
+    ],
+)
+def test_a_stored_dialer_that_makes_no_sense_is_refused_by_name(
+    center: Center, broken: dict[str, object], message: str
+) -> None:
+    good = center.dialer("3").to_dict()
+    with pytest.raises(ValueError, match=message):
+        CampaignDialer.from_dict({**good, **broken})

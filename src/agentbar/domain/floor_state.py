@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from agentbar.domain.dialer.abandon_window import WindowLength
 from agentbar.domain.dialer.campaign_dialer import CampaignDialer
@@ -174,6 +175,10 @@ class FloorState:
             if self._stored_queues.get(campaign_id, 0) != queue.version:
                 self._stored_queues[campaign_id] = queue.version
                 changes.queues[campaign_id] = list(queue)
+        for campaign_id, dialer in self.dialers.items():
+            if dialer.unstored:
+                dialer.unstored = False
+                changes.dialers[campaign_id] = dialer.to_dict()
         for instruction in instructions:
             if isinstance(instruction, StartTimer):
                 changes.timers[instruction.key] = now + instruction.delay
@@ -182,11 +187,17 @@ class FloorState:
         return changes
 
     def restore(
-        self, agents: Iterable[Agent], calls: Iterable[Call], queues: Mapping[str, list[str]]
+        self,
+        agents: Iterable[Agent],
+        calls: Iterable[Call],
+        queues: Mapping[str, list[str]],
+        dialers: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
-        """Take back the floor as it was stored: its agents, live calls and queue orders. The
-        idle heaps follow from the agents: ready ones ranked as routing ranks them. Call after
-        `configure`."""
+        """Take back the floor as it was stored: its agents, live calls, queue orders and
+        predictive dialers. The idle heaps follow from the agents: ready ones ranked as
+        routing ranks them. Call after `configure`."""
+        for campaign_id, stored in (dialers or {}).items():
+            self.dialers[campaign_id] = CampaignDialer.from_dict(stored)
         restored = list(agents)
         for agent in restored:
             self.admit(agent)
@@ -269,6 +280,8 @@ class FloorState:
             self.waiting[campaign_id] = queue
         for lead in leads:
             self.leads.follow(lead)
+        for campaign_id, stored in changes.dialers.items():
+            self.dialers[campaign_id] = CampaignDialer.from_dict(stored)
 
     # -- keeping it consistent --------------------------------------------------------------
 

@@ -152,7 +152,10 @@ class Door:
         leads = await self._pending_leads()
         self._center.forget_floor()
         self._center.follow(
-            FloorChanges(agents=image.agents, calls=image.calls, queues=image.queues), leads
+            FloorChanges(
+                agents=image.agents, calls=image.calls, queues=image.queues, dialers=image.dialers
+            ),
+            leads,
         )
         if begun > 1:  # before the first load this node has no socket to have missed events
             # Before `_seq` moves: a socket waiting for the copy must find the range then.

@@ -138,7 +138,7 @@ class Runtime:
         """Take back the floor the last process stored (call once, after the center is
         configured and before `start`); returns how many agents and calls came back."""
         image = await self._floor.load_floor()
-        self.center.restore(image.agents, image.calls, image.queues)
+        self.center.restore(image.agents, image.calls, image.queues, image.dialers)
         # What telephony reports about the calls it takes back waits in the inbox until
         # `start` pumps it, as do the timers that ran out while no process was running.
         self._telephony.attach(self._receive)

@@ -8,7 +8,9 @@ recorded at the time the call was dialled (docs/dialer.md, "The abandon window")
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from agentbar.domain.dialer.abandon_window import AbandonWindow, WindowLength
 from agentbar.domain.dialer.campaign_figures import (
@@ -39,7 +41,7 @@ class DialerView:
 
 
 class CampaignDialer:
-    __slots__ = ("decision", "figures", "in_flight", "pacer", "window")
+    __slots__ = ("decision", "figures", "in_flight", "pacer", "unstored", "window")
 
     # `in_flight` is told with each decision (the floor counts its ringing calls), not kept
     # here: a floor taken back from storage knows its calls, not a count.
@@ -51,6 +53,9 @@ class CampaignDialer:
         self.decision: PacingDecision | None = None
         self.in_flight = 0
         """Calls dialled and not yet answered nor ended, at the last decision."""
+        self.unstored = False
+        """A call's ending was recorded since the dialer was last stored. (A decision alone
+        does not make it so: the level it moved is stored with the next ending.)"""
 
     def decide(
         self,
@@ -80,23 +85,53 @@ class CampaignDialer:
     def not_reached(self, outcome: DialOutcome, ring_seconds: float | None) -> None:
         """The dial ended without a person: busy, no answer, failed, or a machine answered."""
         self.figures.record_dial(outcome, ring_seconds)
+        self.unstored = True
 
     def connected(self, dialled_at: float, ring_seconds: float) -> None:
         self.figures.record_dial(DialOutcome.HUMAN, ring_seconds)
         self.window.record_connected(dialled_at)
+        self.unstored = True
 
     def abandoned(self, dialled_at: float, ring_seconds: float) -> None:
         self.figures.record_dial(DialOutcome.HUMAN, ring_seconds, abandoned=True)
         self.window.record_abandoned(dialled_at)
+        self.unstored = True
 
     def talked(self, seconds: float) -> None:
         self.figures.record_talk(seconds)
+        self.unstored = True
 
     def wrapped(self, seconds: float) -> None:
         self.figures.record_wrap(seconds)
+        self.unstored = True
 
     def snapshot(self) -> CampaignFigures:
         return self.figures.snapshot()
+
+    def to_dict(self) -> dict[str, object]:
+        """What the dialer has measured and learnt, as plain values for storage: a process
+        that takes the floor over goes on with the same window (the law's count) and figures."""
+        return {
+            "window": self.window.to_dict(),
+            "figures": self.figures.to_dict(),
+            "pacer": self.pacer.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CampaignDialer:
+        """A dialer back from `to_dict`'s form; ValueError naming what is wrong otherwise."""
+        window, figures, pacer = (data.get(key) for key in ("window", "figures", "pacer"))
+        if not (
+            isinstance(window, Mapping)
+            and isinstance(figures, Mapping)
+            and isinstance(pacer, Mapping)
+        ):
+            raise ValueError("campaign dialer: 'window', 'figures' and 'pacer' must be objects")
+        dialer = cls(WindowLength.parse(str(window.get("window", ""))))
+        dialer.window = AbandonWindow.from_dict(window)
+        dialer.figures = CampaignFiguresTracker.from_dict(figures)
+        dialer.pacer.take_back(pacer)
+        return dialer
 
     def view(self, limit: float, now: float) -> DialerView:
         answered, abandoned = self.window.counts(now)

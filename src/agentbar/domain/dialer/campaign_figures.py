@@ -11,8 +11,11 @@ campaign's own figures say otherwise.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class DialOutcome(StrEnum):
@@ -127,6 +130,42 @@ class CampaignFiguresTracker:
     def record_wrap(self, seconds: float) -> None:
         """An agent finished wrapping up a call of the campaign after `seconds`."""
         self._wrap.add(_duration(seconds, "wrap"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The estimates as plain values, for storage."""
+        means = {f"share.{o.value}": m for o, m in self._shares.items()}
+        means.update(ring=self._ring, talk=self._talk, wrap=self._wrap)
+        return {
+            "means": {name: [mean.total, mean.weight] for name, mean in means.items()},
+            "dials": self._dials,
+            "liveAnswered": self._live_answered,
+            "abandoned": self._abandoned,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CampaignFiguresTracker:
+        """Estimates back from `to_dict`'s form; ValueError naming what is wrong otherwise."""
+        tracker = cls()
+        means = {f"share.{o.value}": m for o, m in tracker._shares.items()}
+        means.update(ring=tracker._ring, talk=tracker._talk, wrap=tracker._wrap)
+        stored = data.get("means")
+        if not isinstance(stored, Mapping) or set(stored) != set(means):
+            raise ValueError(f"campaign figures: 'means' must name exactly {sorted(means)}")
+        for name, mean in means.items():
+            pair = stored[name]
+            if not (
+                isinstance(pair, list | tuple)
+                and len(pair) == 2
+                and all(isinstance(x, int | float) and math.isfinite(x) for x in pair)
+                and pair[1] > 0
+            ):
+                raise ValueError(f"campaign figures: '{name}' must be [total, weight > 0]")
+            mean.total, mean.weight = float(pair[0]), float(pair[1])
+        counts = [data.get(key) for key in ("dials", "liveAnswered", "abandoned")]
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts):
+            raise ValueError("campaign figures: counts must be whole numbers >= 0")
+        tracker._dials, tracker._live_answered, tracker._abandoned = counts  # type: ignore[assignment]
+        return tracker
 
     def snapshot(self) -> CampaignFigures:
         shares = {outcome: mean.value for outcome, mean in self._shares.items()}

@@ -12,8 +12,9 @@ per free agent, none ahead.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from agentbar.domain.dialer.abandon_window import AbandonWindow, check_limit
 from agentbar.domain.dialer.campaign_figures import CampaignFigures
@@ -140,6 +141,26 @@ class Pacer:
     @property
     def level(self) -> float:
         return self._level
+
+    def to_dict(self) -> dict[str, object]:
+        """What the pacer has learnt, as plain values (its settings are the code's)."""
+        return {"level": self._level, "mode": self._mode, "seen": self._seen}
+
+    def take_back(self, data: Mapping[str, Any]) -> None:
+        """Go on from `to_dict`'s form; ValueError naming what is wrong otherwise."""
+        level, mode, seen = data.get("level"), data.get("mode"), data.get("seen")
+        if not (isinstance(level, int | float) and MIN_LEVEL <= level <= MAX_LEVEL):
+            raise ValueError(f"pacer: 'level' must be from {MIN_LEVEL} to {MAX_LEVEL}")
+        if mode not in ("predictive", "progressive"):
+            raise ValueError("pacer: 'mode' must be predictive or progressive")
+        if seen is not None and not (
+            isinstance(seen, list | tuple)
+            and len(seen) == 2
+            and all(isinstance(n, int) and not isinstance(n, bool) for n in seen)
+        ):
+            raise ValueError("pacer: 'seen' must be [live answered, abandoned] or null")
+        self._level, self._mode = float(level), mode
+        self._seen = (seen[0], seen[1]) if seen is not None else None
 
     def decide(self, figures: PacingFigures, now: float) -> PacingDecision:
         """How many calls to place now; the caller places at most as many as it has leads."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from agentbar.domain.model.agent import Agent
 from agentbar.domain.model.call import Call
@@ -32,10 +33,13 @@ class FloorChanges:
     """Each campaign queue that changed: its waiting calls, first in line first."""
     timers: dict[str, float | None] = field(default_factory=dict)
     """Each timer started (its key: when it runs out, on the floor's clock) or gone (None)."""
+    dialers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Each predictive campaign's dialer that recorded a call's ending, as plain values
+    (`CampaignDialer.to_dict`): its abandon window above all, the law's count."""
 
     def __bool__(self) -> bool:
         stored = (self.agents, self.agents_gone, self.calls, self.calls_gone, self.queues)
-        return any(stored) or bool(self.timers)
+        return any(stored) or bool(self.timers) or bool(self.dialers)
 
 
 def in_one(moves: Iterable[FloorChanges]) -> FloorChanges:
@@ -45,6 +49,7 @@ def in_one(moves: Iterable[FloorChanges]) -> FloorChanges:
     calls: dict[str, Call | None] = {}
     queues: dict[str, list[str]] = {}
     timers: dict[str, float | None] = {}
+    dialers: dict[str, dict[str, Any]] = {}
     for move in moves:
         # Within one move the stored floor writes what stands, then removes what is gone.
         agents.update((agent.agent_id, agent) for agent in move.agents)
@@ -53,6 +58,7 @@ def in_one(moves: Iterable[FloorChanges]) -> FloorChanges:
         calls.update(dict.fromkeys(move.calls_gone))
         queues.update(move.queues)
         timers.update(move.timers)
+        dialers.update(move.dialers)
     return FloorChanges(
         agents=[agent for agent in agents.values() if agent is not None],
         agents_gone=[agent_id for agent_id, agent in agents.items() if agent is None],
@@ -60,6 +66,7 @@ def in_one(moves: Iterable[FloorChanges]) -> FloorChanges:
         calls_gone=[call_id for call_id, call in calls.items() if call is None],
         queues=queues,
         timers=timers,
+        dialers=dialers,
     )
 
 
@@ -72,3 +79,5 @@ class FloorImage:
     queues: dict[str, list[str]] = field(default_factory=dict)
     timers: dict[str, float] = field(default_factory=dict)
     """Each pending timer's key and when it runs out."""
+    dialers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Each predictive campaign's dialer, as `CampaignDialer.to_dict` wrote it."""

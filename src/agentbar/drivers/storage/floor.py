@@ -1,4 +1,5 @@
-"""The FloorStore port on SQL: one row per agent, live call, queue and timer; a move's changes
+"""The FloorStore port on SQL: one row per agent, live call, queue, timer and predictive
+dialer; a move's changes
 are written in its event's transaction (`floor_statements`, run by `SqlEventLog.record`)."""
 
 from __future__ import annotations
@@ -43,6 +44,12 @@ def floor_statements(db: Connections, changes: FloorChanges) -> list[Statement]:
     gone = [key for key, due in changes.timers.items() if due is None]
     if gone:
         statements.append((delete(t.floor_timers).where(t.floor_timers.c.timer_key.in_(gone)), []))
+    if changes.dialers:
+        rows = [
+            {"campaign_id": campaign_id, "doc": json.dumps(doc)}
+            for campaign_id, doc in changes.dialers.items()
+        ]
+        statements.append((db.upsert(t.floor_dialers, ("campaign_id",), rows[0]), rows))
     return statements
 
 
@@ -60,4 +67,7 @@ class SqlFloorStore:
                 for row in c.execute(select(t.floor_queues))
             }
             timers = {row.timer_key: row.due_at for row in c.execute(select(t.floor_timers))}
-        return FloorImage(agents=agents, calls=calls, queues=queues, timers=timers)
+            dialers = {
+                row.campaign_id: json.loads(row.doc) for row in c.execute(select(t.floor_dialers))
+            }
+        return FloorImage(agents=agents, calls=calls, queues=queues, timers=timers, dialers=dialers)

@@ -285,6 +285,14 @@ floor_timers = Table(
     Column("due_at", Float, nullable=False),
 )
 
+floor_dialers = Table(
+    "floor_dialers",
+    metadata,
+    Column("campaign_id", String(64), primary_key=True),
+    Column("doc", Text, nullable=False),
+    # The predictive dialer's abandon window, figures and level, as JSON.
+)
+
 
 # -- several nodes: the floor's lease (one row) and every node's heartbeat ---------------------
 
