@@ -256,15 +256,10 @@ class Floor(FloorState):
             if agent.campaign_id == campaign_id and agent.auto_call:
                 talking += agent.state is AgentState.ON_CALL
                 wrapping += agent.state is AgentState.WRAP_UP
-        # Answered calls still waiting for an agent need one as much as ringing ones do.
         in_flight = sum(
             1
             for call in self.calls.values()
-            if call.campaign_id == campaign_id
-            and (
-                call.state is CallState.RINGING
-                or (call.state is CallState.QUEUED and call.call_type is CallType.PREDICTIVE)
-            )
+            if call.campaign_id == campaign_id and call.in_flight()
         )
         free = len(self.auto_idle[campaign_id])
         dialer = self.dialer(campaign_id)

@@ -31,7 +31,12 @@ class Desk:
         center = self._runtime.center
         agent = center.agent(agent_id)
         campaigns = [
-            {"id": c.campaign_id, "name": c.name, "kind": c.kind.value}
+            {
+                "id": c.campaign_id,
+                "name": c.name,
+                "kind": c.kind.value,
+                "dialMode": c.dial_mode.value,
+            }
             for c in sorted(
                 (center.campaign(cid) for cid in agent.profile.campaign_ids),
                 key=lambda c: c.name,

@@ -9,6 +9,11 @@ rows replace earlier ones), so a slow supervisor costs memory bounded by the flo
 
 A call's time in its state is tracked here from the events (the domain keeps times for some
 states only); an agent's is the domain's own `state_since`.
+
+Each predictive campaign's dialer (docs/dialer.md) is a row too: its pacer's mode and reason,
+dial level and abandon figures, read from the campaign's `CampaignDialer` and compared, like the
+queues, at each frame: they change with the campaign's dials, answers and abandons, and with
+the pacer's decisions, which follow events of the campaign.
 """
 
 from __future__ import annotations
@@ -20,10 +25,14 @@ from typing import Any
 from agentbar.domain.center import Center
 from agentbar.domain.model.agent import AgentState
 from agentbar.domain.model.call import Call, CallState
+from agentbar.domain.model.campaign import DialMode
 from agentbar.ports import Cancellable, Clock, Envelope
 
 DEFAULT_INTERVAL = 0.25
 """Seconds between two frames of changes at most: four a second while the floor is busy."""
+
+NOT_DIALLED = "not dialled yet"
+NO_ABANDON_MESSAGE = "telephony cannot play the abandon message: no call is placed ahead"
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,31 @@ class CallRow:
     since: float
 
 
+@dataclass(frozen=True)
+class DialerRow:
+    """A predictive campaign's dialer: how it dials now and why, and its abandon figures."""
+
+    campaignId: str
+    name: str
+    mode: str | None
+    """`predictive`, or `progressive` (while it measures the campaign, or when the abandon
+    window is at risk); None until the campaign's pacer first decides."""
+    reason: str
+    dialLevel: float | None
+    callsInFlight: int
+    """Calls dialled and not yet answered, or answered and waiting for an agent: now, not at
+    the pacer's last decision (which stands still once the leads run out)."""
+    abandonRate: float | None
+    """Abandoned over live-answered calls in the window, a share (0.012 is 1.2%; 0 with none
+    answered); None until the campaign's pacer first decides."""
+    liveAnswered: int
+    abandoned: int
+    limit: float
+    """The campaign's abandon limit, a share (0.03 is 3%)."""
+    window: str
+    """What the rate is measured over: `30d` or `24h`."""
+
+
 @dataclass
 class Changes:
     """What changed: rows to show (replacing any with the same id) and ids to remove."""
@@ -70,11 +104,13 @@ class Changes:
     agents: dict[str, AgentRow | None]
     calls: dict[str, CallRow | None]
     queues: dict[str, QueueRow]
+    dialers: dict[str, DialerRow | None]
 
     def merge(self, later: Changes) -> None:
         self.agents.update(later.agents)
         self.calls.update(later.calls)
         self.queues.update(later.queues)
+        self.dialers.update(later.dialers)
 
     def frame(self, at: float) -> dict[str, Any]:
         return {
@@ -85,6 +121,8 @@ class Changes:
             "calls": [asdict(r) for r in self.calls.values() if r is not None],
             "callsGone": [i for i, r in self.calls.items() if r is None],
             "queues": [asdict(r) for r in self.queues.values()],
+            "dialers": [asdict(r) for r in self.dialers.values() if r is not None],
+            "dialersGone": [i for i, r in self.dialers.items() if r is None],
         }
 
 
@@ -100,7 +138,12 @@ class Feed:
 
     def offer(self, changes: Changes) -> None:
         if self._pending is None:
-            self._pending = Changes(dict(changes.agents), dict(changes.calls), dict(changes.queues))
+            self._pending = Changes(
+                dict(changes.agents),
+                dict(changes.calls),
+                dict(changes.queues),
+                dict(changes.dialers),
+            )
         else:
             self._pending.merge(changes)
         self._ready.set()
@@ -148,13 +191,16 @@ class Supervision:
         self._call_since: dict[str, tuple[CallState, float]] = {}
         self._queues: dict[str, QueueRow] = {}
         """Each queue as the feeds were last told it."""
+        self._dialers: dict[str, DialerRow] = {}
+        """Each predictive campaign's dialer as the feeds were last told it."""
         self._flush: Cancellable | None = None
 
     # -- reading -------------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
         """The whole floor now: every logged-in agent, every campaign's queue, every call in
-        progress. Walks the floor: for a supervisor's (re)connection, never per event."""
+        progress, every predictive campaign's dialer. Walks the floor: for a supervisor's
+        (re)connection, never per event."""
         center = self._center
         return {
             "type": "snapshot",
@@ -162,6 +208,7 @@ class Supervision:
             "agents": [asdict(self._agent_row(a)) for a in center.agents],
             "queues": [asdict(self._queue_row(c)) for c in center.campaigns],
             "calls": [asdict(self._call_row(c)) for c in center.calls.values() if _in_progress(c)],
+            "dialers": [asdict(r) for r in self._dialer_rows().values()],
         }
 
     def subscribe(self) -> tuple[dict[str, Any], Feed]:
@@ -171,6 +218,7 @@ class Supervision:
             # The queues every watching feed knows are those of this snapshot. (With feeds
             # already watching, the next frame may repeat a queue row this one knows: harmless.)
             self._queues = {c: self._queue_row(c) for c in self._center.campaigns}
+            self._dialers = self._dialer_rows()
         feed = Feed(self)
         self._feeds.add(feed)
         return self.snapshot(), feed
@@ -183,6 +231,7 @@ class Supervision:
         floor taken over — and may hold changes no event told: every watching supervisor gets
         a whole snapshot."""
         self._queues = {c: self._queue_row(c) for c in self._center.campaigns}
+        self._dialers = self._dialer_rows()
         for feed in self._feeds:
             feed.restart()
 
@@ -219,7 +268,7 @@ class Supervision:
         """Make one frame of what changed and offer it to every feed."""
         self._flush = None
         center = self._center
-        changes = Changes({}, {}, {})
+        changes = Changes({}, {}, {}, {})
         for agent_id in self._changed_agents:
             agent = center.agents.get(agent_id)
             changes.agents[agent_id] = self._agent_row(agent_id) if agent is not None else None
@@ -235,9 +284,18 @@ class Supervision:
             if self._queues.get(campaign_id) != row:
                 self._queues[campaign_id] = row
                 changes.queues[campaign_id] = row
+        # Dialers the same way: a pacer's decision changes its row on events of the campaign
+        # that name no dialer (an agent ready, a call wrapped up).
+        dialers = self._dialer_rows()
+        for campaign_id, dialer in dialers.items():
+            if self._dialers.get(campaign_id) != dialer:
+                changes.dialers[campaign_id] = dialer
+        for campaign_id in self._dialers.keys() - dialers.keys():
+            changes.dialers[campaign_id] = None  # no longer predictive, or gone
+        self._dialers = dialers
         self._changed_agents.clear()
         self._changed_calls.clear()
-        if changes.agents or changes.calls or changes.queues:
+        if changes.agents or changes.calls or changes.queues or changes.dialers:
             for feed in self._feeds:
                 feed.offer(changes)
 
@@ -270,6 +328,55 @@ class Supervision:
             oldestSince=first_call.queued_at if first_call is not None else None,
             ready=len(center.idle[campaign_id]),
         )
+
+    def _dialer_rows(self) -> dict[str, DialerRow]:
+        """Every predictive campaign's dialer row, by campaign id."""
+        center = self._center
+        predictive = [c for c in center.campaigns.values() if c.dial_mode is DialMode.PREDICTIVE]
+        if not predictive:
+            return {}
+        # One walk over the calls for all campaigns, counted as the pacer counts them.
+        in_flight = dict.fromkeys((c.campaign_id for c in predictive), 0)
+        for call in center.calls.values():
+            if call.campaign_id in in_flight and call.in_flight():
+                in_flight[call.campaign_id] += 1
+        now = self._clock.now()
+        rows: dict[str, DialerRow] = {}
+        for campaign in predictive:
+            campaign_id = campaign.campaign_id
+            dialer = center.dialers.get(campaign_id)
+            if dialer is None or not center.plays_messages:
+                # Without a way to play the abandon message the floor dials such a campaign
+                # progressively, with no pacer and no figures of its own.
+                rows[campaign_id] = DialerRow(
+                    campaignId=campaign_id,
+                    name=campaign.name,
+                    mode=None if center.plays_messages else "progressive",
+                    reason=NOT_DIALLED if center.plays_messages else NO_ABANDON_MESSAGE,
+                    dialLevel=None,
+                    callsInFlight=in_flight[campaign_id],
+                    abandonRate=None,
+                    liveAnswered=0,
+                    abandoned=0,
+                    limit=campaign.abandon_limit,
+                    window=campaign.abandon_window,
+                )
+                continue
+            view = dialer.view(campaign.abandon_limit, now)
+            rows[campaign_id] = DialerRow(
+                campaignId=campaign_id,
+                name=campaign.name,
+                mode=view.mode,
+                reason=view.reason,
+                dialLevel=view.dial_level,
+                callsInFlight=in_flight[campaign_id],
+                abandonRate=view.abandon_rate,
+                liveAnswered=view.live_answered,
+                abandoned=view.abandoned,
+                limit=view.limit,
+                window=view.window,
+            )
+        return rows
 
     def _call_row(self, call: Call) -> CallRow:
         center = self._center

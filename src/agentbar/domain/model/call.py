@@ -157,6 +157,13 @@ class Call:
         if changed is not None:
             changed.add(self.call_id)
 
+    def in_flight(self) -> bool:
+        """A predictive dial no agent is on yet: ringing the customer, or answered and waiting
+        for an agent (it needs one as much as a ringing one does)."""
+        return self.state is CallState.RINGING or (
+            self.state is CallState.QUEUED and self.call_type is CallType.PREDICTIVE
+        )
+
     def ring_seconds(self) -> float:
         """A dialled call's ring time: from the dial (`queued_at`) to the customer's answer
         (its leg's), or 0 if they have not answered."""

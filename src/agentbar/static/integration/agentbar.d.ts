@@ -16,7 +16,14 @@ declare global {
   }
 
   interface AgentBarShowCrmParams extends AgentBarCrtInfo {
-    callType?: "inbound" | "manual" | "click_to_dial" | "preview" | "progressive" | "callback";
+    callType?:
+      | "inbound"
+      | "manual"
+      | "click_to_dial"
+      | "preview"
+      | "progressive"
+      | "predictive"
+      | "callback";
     campaignName?: string;
     crtObjectId?: string;
   }

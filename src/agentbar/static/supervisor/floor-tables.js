@@ -1,6 +1,6 @@
-// The three tables of the floor (agents, queues, calls in progress): rows kept by id,
-// replaced in place from the server's frames, times in state ticking on the page's clock.
-// Text only ever goes in through textContent.
+// The tables of the floor (agents, queues, predictive dialers, calls in progress): rows kept
+// by id, replaced in place from the server's frames, times in state ticking on the page's
+// clock. Text only ever goes in through textContent.
 
 export function label(state) {
   return state.replaceAll("_", " ");
@@ -12,6 +12,13 @@ export function duration(seconds) {
   const m = Math.floor((s % 3600) / 60);
   const rest = String(s % 60).padStart(2, "0");
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${rest}` : `${m}:${rest}`;
+}
+
+// A share as a percentage: 0.012 -> "1.2%" (`digits` decimals), 0.025 -> "2.5%" (exact).
+export function percent(share, digits = null) {
+  const value = share * 100;
+  // toPrecision drops the float's noise (0.07 * 100 is 7.000000000000001) before printing.
+  return `${digits === null ? Number(value.toPrecision(12)) : value.toFixed(digits)}%`;
 }
 
 function cell(testid, text, tag = "td") {
@@ -113,6 +120,12 @@ export class FloorTables {
       sortKey: (q) => `${q.kind}\u0000${q.name}`,
       render: queueRow,
     });
+    this.dialers = new Table(doc.getElementById("dialers-body"), {
+      empty: doc.getElementById("dialers-empty"),
+      key: (d) => d.campaignId,
+      sortKey: (d) => `${d.name}\u0000${d.campaignId}`,
+      render: dialerRow,
+    });
     this.calls = new Table(doc.getElementById("calls-body"), {
       empty: doc.getElementById("calls-empty"),
       count: doc.getElementById("calls-count"),
@@ -127,11 +140,14 @@ export class FloorTables {
     if (frame.type === "snapshot") {
       this.agents.replaceAll(frame.agents);
       this.queues.replaceAll(frame.queues);
+      this.dialers.replaceAll(frame.dialers ?? []);
       this.calls.replaceAll(frame.calls);
     } else if (frame.type === "changes") {
       this.agents.remove(frame.agentsGone);
       this.agents.upsert(frame.agents);
       this.queues.upsert(frame.queues);
+      this.dialers.remove(frame.dialersGone ?? []);
+      this.dialers.upsert(frame.dialers ?? []);
       this.calls.remove(frame.callsGone);
       this.calls.upsert(frame.calls);
     }
@@ -188,6 +204,41 @@ function queueRow(queue) {
     cell("queue-waiting", String(queue.waiting)),
     sinceCell("queue-longest", queue.oldestSince),
     cell("queue-ready", String(queue.ready)),
+  );
+  return tr;
+}
+
+// A predictive campaign's dialer: its mode now and why, and its abandon rate in the window
+// beside the campaign's limit ("1.2% of 3% over 30d").
+function dialerRow(dialer) {
+  const tr = document.createElement("tr");
+  tr.dataset.testid = "dialer-row";
+  tr.dataset.campaignId = dialer.campaignId;
+  tr.dataset.campaign = dialer.name;
+  tr.dataset.mode = dialer.mode ?? "not_dialled";
+  const mode = document.createElement("td");
+  const modeName = document.createElement("span");
+  modeName.className = "mode";
+  modeName.dataset.testid = "dialer-mode";
+  modeName.textContent = dialer.mode ?? dialer.reason;
+  mode.append(modeName);
+  if (dialer.mode !== null) {
+    const reason = document.createElement("span");
+    reason.className = "reason";
+    reason.dataset.testid = "dialer-reason";
+    reason.textContent = dialer.reason;
+    mode.append(reason);
+  }
+  const rate = dialer.abandonRate === null ? "—" : percent(dialer.abandonRate, 1);
+  const measured = dialer.dialLevel !== null; // none before the pacer first decides
+  tr.append(
+    rowHeader("dialer-name", dialer.name),
+    mode,
+    cell("dialer-level", dialer.dialLevel === null ? "—" : dialer.dialLevel.toFixed(2)),
+    cell("dialer-in-flight", String(dialer.callsInFlight)),
+    cell("dialer-abandon-rate", `${rate} of ${percent(dialer.limit)} over ${dialer.window}`),
+    cell("dialer-live-answered", measured ? String(dialer.liveAnswered) : "—"),
+    cell("dialer-abandoned", measured ? String(dialer.abandoned) : "—"),
   );
   return tr;
 }

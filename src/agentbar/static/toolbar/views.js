@@ -17,6 +17,16 @@ const STATE_LABELS = {
   conferencing: "in conference",
 };
 
+// How the selected campaign's leads reach the agent; a manual campaign says nothing.
+const DIAL_MODE_LABELS = {
+  preview: "Preview dialing",
+  progressive: "Progressive dialing",
+  predictive: "Predictive dialing",
+};
+
+// The modes in which the dialer places calls only for agents with auto-call on.
+const AUTO_CALL_MODES = ["progressive", "predictive"];
+
 const SECTIONS = ["view-other-tab", "view-login", "view-agent", "view-preview", "view-call", "view-wrapup"];
 
 export class View {
@@ -135,6 +145,7 @@ export class View {
     const campaign = snapshot.campaigns.find((c) => c.id === agent.campaignId);
     show("auto-call-row", campaign?.kind === "outbound");
     $("auto-call").checked = Boolean(agent.autoCall);
+    this.showDialMode(campaign, Boolean(agent.autoCall));
     if (call) {
       const owner = agent.state === "on_call" && call.role !== "party";
       const consulting = call.state === "consulting";
@@ -222,6 +233,17 @@ export class View {
     const select = $("campaign-select");
     const wanted = [["", "choose…"], ...snapshot.campaigns.map((c) => [c.id, c.name])];
     replaceOptions(select, wanted, snapshot.agent.campaignId ?? "");
+  }
+
+  showDialMode(campaign, autoCall) {
+    const line = $("dial-mode");
+    const mode = DIAL_MODE_LABELS[campaign?.dialMode];
+    line.hidden = !mode;
+    if (!mode) return;
+    line.dataset.mode = campaign.dialMode;
+    // Here the dialer calls only for agents with auto-call on: say whether this one will get calls.
+    const auto = AUTO_CALL_MODES.includes(campaign.dialMode);
+    line.textContent = auto ? `${mode} · auto-call ${autoCall ? "on" : "off"}` : mode;
   }
 
   fillBreakReasons(snapshot) {
