@@ -16,7 +16,7 @@ from agentbar.ports.leads import LeadStore
 from agentbar.ports.lease import FloorLease
 from agentbar.ports.sessions import AuditLog, SessionStore
 from agentbar.ports.settings import SettingsStore
-from agentbar.ports.telephony import Sandbox, TelephonyDriver
+from agentbar.ports.telephony import AbandonRecord, CustomerBehaviour, Sandbox, TelephonyDriver
 from agentbar.ports.values import (
     AgentRecord,
     AgentSummary,
@@ -34,6 +34,7 @@ from agentbar.ports.values import (
 from agentbar.ports.webhooks import WebhookStore
 
 __all__ = [
+    "AbandonRecord",
     "AgentRecord",
     "AgentSummary",
     "AuditEntry",
@@ -42,6 +43,7 @@ __all__ = [
     "Cancellable",
     "Catalog",
     "Clock",
+    "CustomerBehaviour",
     "DialogStore",
     "DoNotCallEntry",
     "DoNotCallStore",

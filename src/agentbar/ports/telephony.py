@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from agentbar.domain.model.call import Call
@@ -30,6 +31,32 @@ class TelephonyDriver(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class CustomerBehaviour:
+    """How a simulated customer treats the outbound calls to their number (a dial from an
+    agent's phone or a predictive dial alike)."""
+
+    answer_after: float | None = 0.0
+    """Seconds of ringing before the line is picked up; None: it never is (no answer)."""
+    busy: bool = False
+    """The line is busy at once: nobody ever picks up."""
+    machine: bool = False
+    """An answering machine picks up, after `answer_after`: answering-machine detection hangs
+    up on it, so the call never reaches an agent."""
+    hang_up_after: float | None = None
+    """Seconds after picking up that the person hangs up; None: they wait for the other side."""
+
+
+class AbandonRecord(Protocol):
+    """What a simulated network heard of abandoned calls, as a regulator would count them."""
+
+    @property
+    def messages_played(self) -> Sequence[tuple[str, str]]:
+        """(call id, message) of every abandoned call that heard its campaign's message,
+        oldest first."""
+        ...
+
+
 class Sandbox(Protocol):
     """Customer-side controls only a simulated telephone network has."""
 
@@ -40,3 +67,11 @@ class Sandbox(Protocol):
     def hang_up_customer(self, call_id: str) -> None:
         """The customer hangs up; raises UnknownCall if no such live call."""
         ...
+
+    def script_outbound_customer(self, phone: str, behaviour: CustomerBehaviour) -> None:
+        """From now on the customer at `phone` (E.164) treats outbound calls as `behaviour`
+        says (calls already ringing keep the script they were dialled with)."""
+        ...
+
+    @property
+    def dialer_record(self) -> AbandonRecord: ...

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict
 
 from agentbar.domain.model.call import Call, CallState, CallType
 from agentbar.domain.model.commands import (
@@ -56,7 +57,7 @@ from agentbar.drivers.telephony.simulator_scripts import (
     IvrScript,
     PhoneScript,
 )
-from agentbar.ports import Cancellable, Clock
+from agentbar.ports import Cancellable, Clock, CustomerBehaviour
 
 __all__ = ["CustomerMix", "CustomerScript", "IvrScript", "LineView", "PhoneScript", "Simulator"]
 
@@ -98,6 +99,10 @@ class Simulator:
     def script_customer(self, phone: str, script: CustomerScript) -> None:
         """From now on the customer at `phone` (E.164) treats outbound calls as `script`."""
         self._customers[phone] = script
+
+    def script_outbound_customer(self, phone: str, behaviour: CustomerBehaviour) -> None:
+        """The sandbox API's `script_customer`: the port speaks of behaviours, not scripts."""
+        self.script_customer(phone, CustomerScript(**asdict(behaviour)))  # the same field names
 
     def script_ivr(self, name: str, script: IvrScript) -> None:
         self._ivrs[name] = script
@@ -355,17 +360,19 @@ class Simulator:
             return
         script = self._customer_script(dial.phone)
         if script.busy:
-            call.ringing = self._later(0.0, lambda: self._dial_failed(call_id, "busy"))
-        elif script.answer_after is None:
-            if not detecting:
-                call.ringing = self._later(
-                    self._no_answer_after, lambda: self._dial_failed(call_id, "no_answer")
-                )
-        else:
-            # Dialers detect answering machines whoever the call is for.
-            machine = script.machine or script.taken_for_machine
-            answered = self._detected if machine else self._customer_answered
-            call.ringing = self._later(script.answer_after, lambda: answered(call_id, script))
+            call.ringing = self._later(
+                script.busy_after, lambda: self._dial_failed(call_id, "busy")
+            )
+        elif script.answer_after is None and not detecting:
+            call.ringing = self._later(
+                self._no_answer_after, lambda: self._dial_failed(call_id, "no_answer")
+            )
+        elif script.machine or script.taken_for_machine:  # detected whoever the call is for
+            answered = (script.answer_after or 0.0) + script.detect_after
+            call.ringing = self._later(answered, lambda: self._detected(call_id, script))
+        elif script.answer_after is not None:
+            answer = lambda: self._customer_answered(call_id, script)  # noqa: E731
+            call.ringing = self._later(script.answer_after, answer)
 
     def _detected(self, call_id: str, script: CustomerScript) -> None:
         """Answering-machine detection heard a machine (or took a person for one)."""

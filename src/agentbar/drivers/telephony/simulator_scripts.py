@@ -22,8 +22,10 @@ class CustomerScript:
     """How a simulated customer treats an outbound call to their number."""
 
     answer_after: float | None = 0.0
-    """Seconds of ringing before they pick up; None: they never do (no answer)."""
+    """Seconds from the dial until they pick up; None: they never do (no answer)."""
     busy: bool = False
+    busy_after: float = 0.0
+    """Seconds from the dial until the network reports the line busy."""
     hang_up_after: float | None = None
     """Seconds of talking after which they hang up; None: they wait for the agent."""
     machine: bool = False
@@ -32,6 +34,8 @@ class CustomerScript:
     taken_for_machine: bool = False
     """A person picks up and answering-machine detection takes them for a machine and hangs
     up: the dialer sees a machine, the regulator an abandoned call."""
+    detect_after: float = 0.0
+    """Seconds answering-machine detection listens to a machine's greeting before it hangs up."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,11 @@ class CustomerMix:
     """Chance nobody picks up."""
     answer_after: tuple[float, float] = (1.0, 6.0)
     """Seconds of ringing before they pick up, drawn uniformly from this range."""
+    setup: tuple[float, float] = (0.0, 0.0)
+    """Seconds from the dial until the phone rings or the line is found busy (the network's
+    post-dial delay), drawn uniformly."""
+    detect: tuple[float, float] = (0.0, 0.0)
+    """Seconds answering-machine detection listens to a machine before hanging up."""
     talk: tuple[float, float] | None = None
     """Seconds they talk before hanging up themselves, drawn uniformly; None: they wait for
     the agent (unless `talk_mean` is given)."""
@@ -66,13 +75,15 @@ class CustomerMix:
 
     def draw(self, rng: random.Random) -> CustomerScript:
         roll = rng.random()
+        setup = rng.uniform(*self.setup)
         if roll < self.busy:
-            return CustomerScript(busy=True)
+            return CustomerScript(busy=True, busy_after=setup)
         if roll < self.busy + self.no_answer:
             return CustomerScript(answer_after=None)
-        ring = rng.uniform(*self.answer_after)
+        ring = setup + rng.uniform(*self.answer_after)
         if roll < self.busy + self.no_answer + self.machine:
-            return CustomerScript(answer_after=ring, machine=True)
+            detect = rng.uniform(*self.detect)
+            return CustomerScript(answer_after=ring, machine=True, detect_after=detect)
         if self.talk_mean is not None:
             talk: float | None = rng.expovariate(1.0 / self.talk_mean)
         else:

@@ -1,14 +1,22 @@
-"""The sandbox simulator API: place simulated customer calls, hang them up."""
+"""The sandbox simulator API: place simulated customer calls, hang them up, script how a
+number treats outbound calls, read the abandon messages played."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentbar.domain.model.errors import UnknownCall, UnknownCampaign
-from agentbar.services.sandbox import CallNotTaken, InvalidPhone, SandboxCalls, WrongCampaignKind
+from agentbar.ports import CustomerBehaviour
+from agentbar.services.sandbox import (
+    CallNotTaken,
+    InvalidPhone,
+    InvalidScript,
+    SandboxCalls,
+    WrongCampaignKind,
+)
 from agentbar.web.api.answers import ERRORS, NOT_FOUND, Answers, Problem
 from agentbar.web.deps import SandboxDep, require_admin
 
@@ -29,6 +37,42 @@ class PlaceCall(BaseModel):
 
 class PlacedCall(BaseModel):
     callId: str
+
+
+SCRIPT_SECONDS_LIMIT = 3600.0
+"""The longest ring or talk a script may ask for: an hour is more than any test waits."""
+Seconds = Annotated[float, Field(ge=0.0, le=SCRIPT_SECONDS_LIMIT, allow_inf_nan=False)]
+
+
+class CustomerScriptBody(BaseModel):
+    """How the customer at a number treats outbound calls to it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answerAfter: Seconds | None = 0.0
+    """Seconds of ringing before the line is picked up; null: never (no answer). Left out:
+    at once, or never if `busy`."""
+    busy: bool = False
+    """The line is busy at once."""
+    machine: bool = False
+    """An answering machine picks up (after `answerAfter`); detection hangs up on it."""
+    hangUpAfter: Seconds | None = None
+    """Seconds after picking up that the person hangs up; null: they wait for the other side."""
+
+
+class PlayedMessageView(BaseModel):
+    callId: str
+    message: str
+
+
+class PlayedMessages(BaseModel):
+    played: list[PlayedMessageView]
+    """Oldest first, since the node owning the floor started."""
+
+
+Phone = Annotated[
+    str, Path(min_length=1, max_length=40, description="the number, URL-encoded; any notation")
+]
 
 
 def _sandbox(sandbox: SandboxCalls | None) -> SandboxCalls:
@@ -67,3 +111,31 @@ async def hang_up(call_id: str, sandbox: SandboxDep) -> None:
         await _sandbox(sandbox).hang_up(call_id)
     except UnknownCall as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, error.message) from None
+
+
+@router.put("/customers/{phone}", status_code=status.HTTP_204_NO_CONTENT)
+async def script_customer(phone: Phone, body: CustomerScriptBody, sandbox: SandboxDep) -> None:
+    """From now on the simulated customer at `phone` treats outbound calls (dialled from an
+    agent's phone or by the dialer) as the body says; calls already ringing are not changed."""
+    # answerAfter left out means "at once", but a busy line is never picked up at all.
+    left_out = "answerAfter" not in body.model_fields_set
+    behaviour = CustomerBehaviour(
+        answer_after=None if body.busy and left_out else body.answerAfter,
+        busy=body.busy,
+        machine=body.machine,
+        hang_up_after=body.hangUpAfter,
+    )
+    try:
+        await _sandbox(sandbox).script_customer(phone, behaviour)
+    except (InvalidPhone, InvalidScript) as error:
+        raise HTTPException(422, error.message) from None
+
+
+@router.get("/abandon-messages")
+async def abandon_messages(sandbox: SandboxDep) -> PlayedMessages:
+    """The message each abandoned call heard: what the law requires they hear, as the
+    simulated network played it."""
+    played = await _sandbox(sandbox).abandon_messages()
+    return PlayedMessages(
+        played=[PlayedMessageView(callId=p.call_id, message=p.message) for p in played]
+    )
