@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from agentbar import cli_admin
+from agentbar import cli_admin, cli_dialer_sim
 
 if TYPE_CHECKING:
     from agentbar.bootstrap import Container
@@ -25,6 +25,7 @@ def _parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", default=None, help="seed demo agents and campaigns"
     )
     cli_admin.add_parser(commands)
+    cli_dialer_sim.add_parser(commands)
     return parser
 
 
@@ -116,4 +117,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(options)
     if options.command == "admin":
         return cli_admin.run(options)
+    if options.command == "dialer-sim":
+        return cli_dialer_sim.run(options)
     raise AssertionError(options.command)

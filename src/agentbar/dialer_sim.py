@@ -67,9 +67,15 @@ class PlanSettings:
     busy_rate: float = 0.1
     """Share of dials that find the line busy (capped by what answer and machine rates leave);
     the rest are not answered."""
-    ring_seconds: tuple[float, float] = (3.0, 15.0)
-    """Seconds a phone rings before it is answered, drawn uniformly."""
+    setup_seconds: tuple[float, float] = (2.0, 4.0)
+    """Seconds from the dial until the phone rings or is found busy (post-dial delay)."""
+    ring_seconds: tuple[float, float] = (2.0, 11.0)
+    """Seconds a phone rings before a person or a machine answers, drawn uniformly: with the
+    setup, every answer comes within the legal minimum ring of 15 s."""
+    detect_seconds: tuple[float, float] = (2.0, 4.0)
+    """Seconds answering-machine detection listens to a machine before it hangs up."""
     min_ring_seconds: int = 15
+    """The campaign's minimum ring: a dial nobody answered is given up after it."""
     amd_false_positive: float = 0.0
 
     def __post_init__(self) -> None:
@@ -87,6 +93,8 @@ class PlanSettings:
             raise ValueError("answer-rate and machine-rate together must not exceed 1")
         if self.talk_mean <= 0.0 or self.wrap_mean < 0.0:
             raise ValueError("talk-mean must be more than 0 and wrap-mean 0 or more")
+        if not 15 <= self.min_ring_seconds <= 120:
+            raise ValueError("min-ring must be from 15 (the legal minimum) to 120 seconds")
 
     def customers(self) -> CustomerMix:
         rest = 1.0 - self.answer_rate - self.machine_rate
@@ -95,6 +103,8 @@ class PlanSettings:
             busy=busy,
             no_answer=rest - busy,
             answer_after=self.ring_seconds,
+            setup=self.setup_seconds,
+            detect=self.detect_seconds,
             machine=self.machine_rate,
             talk_mean=self.talk_mean,
             amd_false_positive=self.amd_false_positive,
@@ -124,7 +134,9 @@ class PlanResult:
     seconds_in: dict[str, float] = field(default_factory=dict)
     samples: list[Sample] = field(default_factory=list)
     decisions: list[tuple[float, int]] = field(default_factory=list)
-    """(time, calls placed) of every decision that placed calls: the pacing's trace."""
+    """(seconds into the day, calls placed) of every move that placed calls."""
+    dial_times: list[float] = field(default_factory=list)
+    """Seconds into the day of every dial, in order: the pacing's trace."""
 
     def summary(self) -> dict[str, Any]:
         agent_hours = self.settings.agents * self.settings.hours
@@ -276,6 +288,7 @@ class _Day:
                 self._state_changed(event.agent_id, event.state, now)
             elif isinstance(event, ev.CustomerDialled | ev.CallDialing):
                 self.result.dialed += 1
+                self.result.dial_times.append(now - START)
                 placed += 1
             elif isinstance(event, ev.CallConnected):
                 self.result.answered += 1

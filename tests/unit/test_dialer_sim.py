@@ -1,0 +1,122 @@
+"""The planning simulator: a campaign's day on the real dialer, on a virtual clock."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from agentbar.cli import main
+from agentbar.dialer_sim import PlanSettings, simulate
+from agentbar.domain.dialer.pacing import Pacer
+
+KEYS = {
+    "talkMinutesPerAgentHour",
+    "occupancy",
+    "abandonRate",
+    "dialed",
+    "answered",
+    "machines",
+    "abandoned",
+    "waitSecondsPerAgentHour",
+}
+
+
+def plan(mode: str = "predictive", **overrides: object) -> PlanSettings:
+    settings: dict[str, object] = {
+        "mode": mode,
+        "agents": 8,
+        "hours": 1.0,
+        "answer_rate": 0.3,
+        "machine_rate": 0.1,
+        "talk_mean": 120.0,
+        "wrap_mean": 15.0,
+        "seed": 3,
+    }
+    settings.update(overrides)
+    return PlanSettings(**settings)  # type: ignore[arg-type]
+
+
+def test_the_same_seed_gives_the_same_day_and_another_seed_another() -> None:
+    first = simulate(plan()).summary()
+    assert simulate(plan()).summary() == first
+    assert simulate(plan(seed=4)).summary()["dialed"] != first["dialed"]
+
+
+def test_progressive_dialing_abandons_nothing() -> None:
+    day = simulate(plan("progressive")).summary()
+    assert day["abandoned"] == 0
+    assert day["dialed"] > day["answered"] > 0
+    assert day["machines"] > 0
+
+
+@pytest.mark.parametrize("answer_rate", [0.15, 0.6])
+def test_predictive_dialing_stays_within_the_limit_in_every_sampled_window(
+    answer_rate: float,
+) -> None:
+    result = simulate(plan(agents=20, hours=2.0, answer_rate=answer_rate, abandon_limit=0.03))
+    day = result.summary()
+    assert day["dialed"] >= day["answered"] + day["machines"]
+    assert day["abandonRate"] <= 0.03
+    assert max(s.window_abandon_rate for s in result.samples) <= 0.03
+    # Every call abandoned for want of an agent heard the message.
+    assert day["messagesPlayed"] <= day["abandoned"]
+
+
+def test_a_predictive_day_places_calls_ahead_of_agents() -> None:
+    result = simulate(plan(agents=20, hours=2.0))
+    assert any(s.mode == "predictive" for s in result.samples)
+    assert max(s.calls_in_flight for s in result.samples) > 1
+
+
+def test_people_taken_for_machines_count_as_abandoned() -> None:
+    day = simulate(plan(amd_false_positive=0.5)).summary()
+    assert day["takenForMachines"] > 0
+    assert day["abandoned"] >= day["takenForMachines"]
+
+
+def test_the_simulator_decides_with_the_servers_pacer(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[int] = []
+    decide = Pacer.decide
+
+    def spy(self: Pacer, figures: object, now: float) -> object:
+        decision = decide(self, figures, now)  # type: ignore[arg-type]
+        seen.append(decision.calls_to_place)
+        return decision
+
+    monkeypatch.setattr(Pacer, "decide", spy)
+    result = simulate(plan(hours=0.25))
+    assert seen
+    assert sum(placed for _, placed in result.decisions) <= sum(seen)
+
+
+def test_the_command_prints_one_json_object(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["dialer-sim", "--mode", "predictive", "--agents", "5", "--hours", "0.5"]
+    args += ["--answer-rate", "0.3", "--machine-rate", "0.1", "--talk-mean", "120"]
+    args += ["--wrap-mean", "10", "--seed", "2", "--abandon-limit", "0.03"]
+    assert main(args) == 0
+    day = json.loads(capsys.readouterr().out)
+    assert set(day) >= KEYS
+    assert day["mode"] == "predictive"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--answer-rate", "0.8", "--machine-rate", "0.3"], "together must not exceed 1"),
+        (["--answer-rate", "1.5", "--machine-rate", "0.1"], "must be a share from 0 to 1"),
+        (["--answer-rate", "0.3", "--machine-rate", "0.1", "--min-ring", "10"], "min-ring"),
+    ],
+)
+def test_bad_input_is_refused_with_a_reason(
+    extra: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["dialer-sim", "--mode", "predictive", "--agents", "5", "--hours", "1"]
+    args += ["--talk-mean", "120", "--wrap-mean", "10", *extra]
+    code: int | str | None
+    try:
+        code = main(args)
+    except SystemExit as refused:  # argparse's own refusals
+        code = refused.code
+    assert code == 2
+    assert message in capsys.readouterr().err
