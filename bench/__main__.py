@@ -19,6 +19,8 @@ from typing import Any
 from bench import machine, report
 from bench.attacks import run_all as run_attacks
 from bench.capacity import FULL_CAPACITY, QUICK_CAPACITY, SETUPS, run_capacity
+from bench.dialer import FULL_DIALER, QUICK_DIALER, run_dialer
+from bench.dialer_report import write_dialer_plot
 from bench.drill import FULL_DRILL, QUICK_DRILL, run_drill
 from bench.drill_cluster import FULL_CLUSTER_DRILL, QUICK_CLUSTER_DRILL, run_cluster_drill
 from bench.load import LoadPoint, run_point
@@ -115,6 +117,12 @@ def _options(argv: list[str]) -> argparse.Namespace:
         help="with --attacks: another checkout's src folder to measure the same way (e.g. "
         "`git archive <commit> src | tar -x -C DIR` then DIR/src)",
     )
+    parser.add_argument(
+        "--dialer",
+        action="store_true",
+        help="only the dialer comparison (bench/dialer.py, no server: the planning simulator); "
+        "updates its part of the outputs and keeps the rest",
+    )
     return parser.parse_args(argv)
 
 
@@ -204,6 +212,27 @@ def _attacks(options: argparse.Namespace, argv: list[str]) -> int:
     return _run_apart(options, argv, "attacks", measure)
 
 
+def _dialer(options: argparse.Namespace, argv: list[str]) -> int:
+    def measure(_: Path) -> dict[str, Any]:
+        measured = run_dialer(QUICK_DIALER if options.quick else FULL_DIALER)
+        write_dialer_plot(measured, report.dialer_plot_path(options.markdown))
+        return measured
+
+    return _run_apart(options, argv, "dialer", measure)
+
+
+def _measured_here(argv: list[str], started: float, measured: dict[str, Any]) -> dict[str, Any]:
+    """A section's figures with how, where and when they were measured."""
+    return {
+        "command": "bench/run " + shlex.join(argv) if argv else "bench/run",
+        "machine": machine.describe(),
+        "commit": machine.commit(ROOT),
+        "wall_s": time.monotonic() - started,
+        "finished": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        **measured,
+    }
+
+
 def _label(src: Path) -> str:
     """The checkout a src folder came from: its git commit, else the folder's name."""
     found = machine.commit(src.parent) if (src.parent / ".git").exists() else ""
@@ -221,14 +250,7 @@ def _run_apart(
     with tempfile.TemporaryDirectory(prefix=f"agentbar-{key.replace('_', '-')}-") as scratch:
         measured = measure(Path(scratch))
     results: dict[str, Any] = json.loads(options.json.read_text()) if options.json.exists() else {}
-    results[key] = {
-        "command": "bench/run " + shlex.join(argv),
-        "machine": machine.describe(),
-        "commit": machine.commit(ROOT),
-        "wall_s": time.monotonic() - started,
-        "finished": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        **measured,
-    }
+    results[key] = _measured_here(argv, started, measured)
     report.write_json(results, options.json)
     report.write_markdown(results, options.markdown, options.plot)
     print(f"bench: wrote {options.markdown}, {options.json}", file=sys.stderr)
@@ -250,6 +272,8 @@ def main(argv: list[str]) -> int:
         raise SystemExit("bench/run: --before goes with --attacks")
     if options.attacks:
         return _attacks(options, argv)
+    if options.dialer:
+        return _dialer(options, argv)
     if options.capacity:
         return _capacity(options, argv)
     if options.drill or options.drill_cluster:
@@ -284,6 +308,11 @@ def main(argv: list[str]) -> int:
                 results["browser"] = run_point(
                     background, work / "browser", [crm.origin], during=in_browser
                 )
+    print("bench: dialer, progressive against predictive", file=sys.stderr, flush=True)
+    dialer_started = time.monotonic()
+    dialer = run_dialer(QUICK_DIALER if options.quick else FULL_DIALER)
+    results["dialer"] = _measured_here(argv, dialer_started, dialer)
+    write_dialer_plot(dialer, report.dialer_plot_path(options.markdown))
     results["wall_s"] = time.monotonic() - started
     results["finished"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     results["notes"] = assess(results)

@@ -11,6 +11,7 @@ import matplotlib
 
 from bench.attacks_report import attacks_lines
 from bench.capacity_report import capacity_lines
+from bench.dialer_report import dialer_lines
 from bench.soak_report import soak_lines
 
 matplotlib.use("Agg")  # no display: the plot is only ever written to a file
@@ -47,7 +48,7 @@ def _f(value: float, digits: int = 1) -> str:
 
 def write_markdown(results: dict[str, Any], path: Path, plot: Path) -> None:
     if "load" not in results:  # runs apart, with no suite run to report beside them
-        _write(["# Benchmarks", "", *_apart(results)], path)
+        _write(["# Benchmarks", "", *_apart(results, path)], path)
         return
     m = results["machine"]
     lines = [
@@ -160,14 +161,22 @@ def write_markdown(results: dict[str, Any], path: Path, plot: Path) -> None:
             "",
         ]
     lines += results.get("notes", [])
-    lines += _apart(results)
+    lines += _apart(results, path)
     _write(lines, path)
 
 
-def _apart(results: dict[str, Any]) -> list[str]:
-    """The sections of the runs made apart from the suite: the capacity ramp, the drills, the
-    soak, the attacks."""
+def dialer_plot_path(markdown: Path) -> Path:
+    """Where the dialer's day is plotted: beside the other images of the benchmarks' page."""
+    return markdown.parent / "img" / "dialer-day.png"
+
+
+def _apart(results: dict[str, Any], path: Path) -> list[str]:
+    """The sections of the runs made apart from the suite (or also in it): the dialer, the
+    capacity ramp, the drills, the soak, the attacks."""
     lines = []
+    if "dialer" in results:
+        d = results["dialer"]
+        lines += dialer_lines(d, _measured_by(d), dialer_plot_path(path), path)
     if "capacity" in results:
         lines += capacity_lines(results["capacity"], _measured_by(results["capacity"]))
     if "drill" in results:

@@ -38,3 +38,11 @@ def test_quick_bench_writes_sensible_results(tmp_path: Path) -> None:
     assert results["profile"]["samples"] > 0
     assert "## Load" in out["--markdown"].read_text()
     assert out["--plot"].read_bytes().startswith(b"\x89PNG")
+    # The dialer section: progressive and predictive side by side, its day plotted.
+    runs = results["dialer"]["runs"]
+    assert {(r["settings"]["answer_rate"], r["settings"]["mode"]) for r in runs} >= {
+        (rate, mode) for rate in (0.15, 0.3, 0.6) for mode in ("progressive", "predictive")
+    }
+    assert all(r["summary"]["maxWindowAbandonRate"] <= 0.03 for r in runs)
+    assert "## Dialer: progressive against predictive" in out["--markdown"].read_text()
+    assert (tmp_path / "img" / "dialer-day.png").read_bytes().startswith(b"\x89PNG")
