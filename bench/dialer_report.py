@@ -11,10 +11,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display: the plot is only ever written to a file
 import matplotlib.pyplot as plt
 
-from bench.dialer import GOAL_RATE
-
-PLOTTED = (GOAL_RATE, 15)
-"""The run the day's plot shows: predictive at the goal's answer rate, the legal ring."""
+from bench.dialer import PLOTTED
 
 
 def _pairs(d: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:

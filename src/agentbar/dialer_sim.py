@@ -3,7 +3,8 @@ floor, dialer and pacer the server runs) and the simulated network, on a virtual
 sockets, no storage, no sleeping. A planner sizes a campaign with it before it starts
 (`agentbar dialer-sim`); the benchmark compares progressive and predictive dialing with it.
 
-The simulated agents have auto-call on all day. A call that reached them is wrapped up for a
+The simulated agents have auto-call on all day, and the list never runs short: each lead is
+dialled once, and fresh ones are added as it empties. A call that reached them is wrapped up for a
 time drawn from the wrap-up distribution, then disposed; a dial nobody answered (progressive
 dialing rings the agent first) is disposed at once, as dialers do on their own.
 """
@@ -204,6 +205,9 @@ class _Day:
             min_ring_seconds=s.min_ring_seconds,
             calling_hours=ANY_HOUR,
             abandon_message=MESSAGE,
+            # Each lead is dialled once: the day is about pacing, and a list kept full of fresh
+            # leads never leaves agents idle for want of one due (retries would wait hours).
+            max_attempts=1,
         )
 
     # -- running -------------------------------------------------------------------------

@@ -62,6 +62,7 @@ async def dial_times_on_the_server(settings: PlanSettings, tmp_path: Path) -> Se
         min_ring_seconds=settings.min_ring_seconds,
         calling_hours=ANY_HOUR,
         abandon_message=MESSAGE,
+        max_attempts=1,
     )
     center = Center(new_id)
     center.configure(await storage.catalog.campaigns(), ())

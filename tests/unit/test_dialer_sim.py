@@ -120,3 +120,12 @@ def test_bad_input_is_refused_with_a_reason(
         code = refused.code
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("mode", ["progressive", "predictive"])
+def test_agents_never_wait_for_want_of_leads_over_a_long_day(mode: str) -> None:
+    # Hours after the first list of leads is used up, the agents are as busy as in the first.
+    result = simulate(plan(mode, agents=20, hours=4.0))
+    day = result.summary()
+    assert day["dialed"] > 500  # more than the first list
+    assert day["occupancy"] > 0.6
