@@ -334,8 +334,8 @@ class _Day:
             agent = self.center.agent(agent_id)
             call = self.center.calls.get(agent.call_id or "")
             reached = call is not None and call.answered_at is not None
-            wrap = self.rng.expovariate(1.0 / self.settings.wrap_mean) if reached else 0.0
-            wrap = wrap if self.settings.wrap_mean > 0 else 0.0
+            mean = self.settings.wrap_mean
+            wrap = self.rng.expovariate(1.0 / mean) if reached and mean > 0 else 0.0
             code = "Sale" if reached else "No Contact"
             self.clock.call_later(wrap, lambda: self._dispose(agent_id, code))
 

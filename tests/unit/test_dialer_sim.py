@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from unittest.mock import patch
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agentbar.cli import main
 from agentbar.dialer_sim import PlanSettings, simulate
+from agentbar.domain.dialer.abandon_window import AbandonWindow
 from agentbar.domain.dialer.pacing import Pacer
 
 KEYS = {
@@ -129,3 +133,52 @@ def test_agents_never_wait_for_want_of_leads_over_a_long_day(mode: str) -> None:
     day = result.summary()
     assert day["dialed"] > 500  # more than the first list
     assert day["occupancy"] > 0.6
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    agents=st.integers(2, 20),
+    answer_rate=st.floats(0.05, 0.9),
+    machine_share=st.floats(0.0, 0.5),
+    talk_mean=st.floats(20.0, 400.0),
+    wrap_mean=st.floats(0.0, 60.0),
+    limit=st.sampled_from([0.01, 0.03, 0.05]),
+    window=st.sampled_from(["30d", "24h"]),
+    seed=st.integers(1, 10**6),
+)
+def test_no_predictive_day_ever_shows_an_abandon_rate_above_the_limit(
+    agents: int,
+    answer_rate: float,
+    machine_share: float,
+    talk_mean: float,
+    wrap_mean: float,
+    limit: float,
+    window: str,
+    seed: int,
+) -> None:
+    # Every time the window records a call, it is read: no reading, ever, above the limit.
+    readings: list[float] = []
+    record = AbandonWindow._record
+
+    def read_after(self: AbandonWindow, dialled_at: float, *, abandoned: bool) -> None:
+        record(self, dialled_at, abandoned=abandoned)
+        readings.append(self.rate(dialled_at))
+
+    with patch.object(AbandonWindow, "_record", read_after):
+        day = simulate(
+            PlanSettings(
+                mode="predictive",
+                agents=agents,
+                hours=1.0,
+                answer_rate=answer_rate,
+                machine_rate=(1.0 - answer_rate) * machine_share,
+                talk_mean=talk_mean,
+                wrap_mean=wrap_mean,
+                seed=seed,
+                abandon_limit=limit,
+                abandon_window=window,
+            )
+        ).summary()
+    assert readings  # people answered, and each was counted
+    assert max(readings) <= limit
+    assert day["abandoned"] <= day["answered"]
