@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from agentbar.domain.model.call import Call, CallState, CallType
 from agentbar.domain.model.callback_book import Callback, CallbackState
+from agentbar.domain.model.durable import FloorChanges
 from agentbar.domain.model.lead_book import Attempt, Lead, LeadState
 from agentbar.ports import Envelope, Storage
 from tests.contract.storage_drivers import a_campaign
@@ -191,6 +192,25 @@ async def test_a_leads_attempts_and_retry_time_come_back_with_it(storage: Storag
         None,
     )
     assert await storage.leads.pending_leads() == []
+
+
+async def test_a_lead_dialled_on_a_call_the_floor_still_holds_comes_back_with_its_call(
+    storage: Storage,
+) -> None:
+    campaign_id = a_campaign(storage, agents=("a1",))
+    on_live = Lead("lead-1", campaign_id, "+14155550101", state=LeadState.DIALLED, call_id="c1")
+    on_gone = Lead("lead-2", campaign_id, "+14155550102", state=LeadState.DIALLED, call_id="c2")
+    waiting = Lead("lead-3", campaign_id, "+14155550103")
+    ringing = Call("c1", CallType.PREDICTIVE, campaign_id, "+14155550101", "crt-1", 5.0)
+    ringing.state = CallState.RINGING
+    await storage.events.record(
+        [], [], leads=[on_live, on_gone, waiting], floor=FloorChanges(calls=[ringing])
+    )
+    pending = await storage.leads.pending_leads()
+    assert [(lead.lead_id, lead.state, lead.call_id) for lead in pending] == [
+        ("lead-1", LeadState.DIALLED, "c1"),
+        ("lead-3", LeadState.NEW, None),
+    ]
 
 
 async def test_a_lead_list_reads_by_state_and_by_pages(storage: Storage) -> None:

@@ -242,12 +242,15 @@ class MemoryLeadStore:
                 e.lead.phone,
                 e.lead.name,
                 dict(e.lead.data),
+                LeadState.NEW if e.lead.state is LeadState.PRESENTED else e.lead.state,
+                call_id=e.lead.call_id,
                 zones=e.lead.zones,
                 attempts=e.lead.attempts,
                 next_try_at=e.lead.next_try_at,
             )
             for e in self._in_order()
             if e.lead.state in waiting
+            or (e.lead.state is LeadState.DIALLED and e.lead.call_id in self._t.floor_calls)
         ]
 
     def leads_of(

@@ -11,7 +11,9 @@ from agentbar.domain.model.lead_book import Lead
 
 class LeadStore(Protocol):
     async def pending_leads(self) -> Sequence[Lead]:
-        """Leads not yet dialled or skipped, in list order, to restore at start."""
+        """Leads not yet dialled or skipped, in list order, to restore at start; and leads
+        dialled on a call the stored floor still holds (state dialled, with their call), whose
+        attempt's outcome is still to come."""
         ...
 
     def leads_of(

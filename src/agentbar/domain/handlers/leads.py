@@ -21,6 +21,10 @@ def add_leads(floor: Floor, c: cmd.AddLeads, now: float, out: Outcome) -> None:
             raise IllegalTransition(f"lead '{lead.lead_id}' already exists")
     campaigns = []
     for lead in c.leads:
+        if lead.state is LeadState.DIALLED and lead.call_id in floor.calls:
+            # Restored while its call is still live: its attempt ends with the call.
+            floor.leads.on_call[lead.call_id] = lead
+            continue
         lead.state, lead.agent_id = LeadState.NEW, None
         floor.leads.add(lead)
         out.leads[lead.lead_id] = lead

@@ -78,6 +78,11 @@ def write_leads(db: Connections, c: Connection, rows: Sequence[dict[str, Any]]) 
         c.execute(db.upsert(t.leads, ("lead_id",), values, update=_LEAD_PROGRESS), values)
 
 
+def _back_as(state: LeadState) -> LeadState:
+    """A lead shown when the process stopped waits again; a dialled one stays dialled."""
+    return LeadState.NEW if state is LeadState.PRESENTED else state
+
+
 class SqlLeadStore:
     def __init__(self, db: Connections) -> None:
         self._db = db
@@ -85,12 +90,14 @@ class SqlLeadStore:
     @reads
     def pending_leads(self) -> Sequence[Lead]:
         """Leads not yet dialled or skipped, in list order (one shown before a restart is
-        waiting again)."""
+        waiting again), and leads dialled on a call the stored floor still holds."""
+        waiting = t.leads.c.state.in_([LeadState.NEW.value, LeadState.PRESENTED.value])
+        on_a_live_call = (t.leads.c.state == LeadState.DIALLED.value) & t.leads.c.call_id.in_(
+            select(t.floor_calls.c.call_id)
+        )
         with self._db.read() as c:
             rows = c.execute(
-                select(t.leads)
-                .where(t.leads.c.state.in_([LeadState.NEW.value, LeadState.PRESENTED.value]))
-                .order_by(t.leads.c.position)
+                select(t.leads).where(waiting | on_a_live_call).order_by(t.leads.c.position)
             )
             return [
                 Lead(
@@ -99,6 +106,8 @@ class SqlLeadStore:
                     r.phone,
                     r.name,
                     json.loads(r.data),
+                    _back_as(LeadState(r.state)),
+                    call_id=r.call_id,
                     zones=zones_of_row(r.zones),
                     attempts=attempts_of_row(r.attempts),
                     next_try_at=r.next_try_at,
