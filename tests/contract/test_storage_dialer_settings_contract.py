@@ -56,7 +56,13 @@ async def test_dialer_settings_are_read_back_as_written_and_replaced_whole(
         time_zone="America/Argentina/ComodRivadavia",
         abandon_message=MESSAGE,
         max_attempts=7,
-        retry_delays=RetryDelays(busy=0, no_answer=1800, machine=7200, abandoned=2_592_000),
+        retry_delays=RetryDelays(
+            busy=0,
+            no_answer=1800,
+            machine=7200,
+            abandoned=2_592_000,
+            dispositions=(("Not Interested", 604_800), ("Sale", 0)),
+        ),
     )
     [dialer] = await catalog.campaigns()
     assert dialer == Campaign(
@@ -72,7 +78,13 @@ async def test_dialer_settings_are_read_back_as_written_and_replaced_whole(
         time_zone="America/Argentina/ComodRivadavia",
         abandon_message=MESSAGE,
         max_attempts=7,
-        retry_delays=RetryDelays(busy=0, no_answer=1800, machine=7200, abandoned=2_592_000),
+        retry_delays=RetryDelays(
+            busy=0,
+            no_answer=1800,
+            machine=7200,
+            abandoned=2_592_000,
+            dispositions=(("Not Interested", 604_800), ("Sale", 0)),
+        ),
     )
     # Written again without them, the settings go back to their defaults: a write replaces.
     assert catalog.upsert_campaign("Dialer", CampaignKind.OUTBOUND, PLAN, []) == campaign_id

@@ -24,6 +24,7 @@ SETTINGS: dict[str, Any] = {
     "abandonMessage": MESSAGE,
     "maxAttempts": 5,
     "retryDelays": {"busy": 300, "noAnswer": 1800, "machine": 7200, "abandoned": 86400},
+    "retryDispositions": {"Not Interested": 2_592_000},
 }
 
 
@@ -51,6 +52,7 @@ def test_a_predictive_campaign_is_answered_as_sent_and_round_trips_through_yaml(
             "abandonMessage": None,
             "maxAttempts": 3,
             "retryDelays": {"busy": 600, "noAnswer": 3600, "machine": 14400, "abandoned": 86400},
+            "retryDispositions": {},
         }
 
         exported = admin.get("/api/v1/config", params={"format": "yaml"})
@@ -89,6 +91,8 @@ BAD: list[tuple[dict[str, Any], str]] = [
     ({"maxAttempts": 0}, "maxAttempts must be from 1 to 20"),
     ({"retryDelays": {"voicemail": 60}}, "retryDelays: unknown outcome 'voicemail'"),
     ({"retryDelays": {"busy": -5}}, "retryDelays.busy must be from 0 to 2592000"),
+    ({"retryDispositions": {"Voicemail": 60}}, "retryDispositions: invalid disposition code"),
+    ({"retryDispositions": {"sale": 2_592_001}}, "retryDispositions.Sale must be from 0"),
 ]
 
 

@@ -83,6 +83,10 @@ REFUSED: list[tuple[dict[str, Any], str]] = [
         "retryDelays.noAnswer must be from 0 to 2592000 seconds",
     ),
     ({"kind": CampaignKind.INBOUND}, "dial mode 'predictive' needs an outbound campaign"),
+    (
+        {"retry_delays": RetryDelays(dispositions=(("Sale", -5),))},
+        r"retryDispositions.Sale must be from 0 to 2592000 seconds \(30 days\), not -5",
+    ),
 ]
 
 
@@ -114,6 +118,45 @@ async def test_every_setting_is_checked_whatever_the_mode(
     await services.provisioning.put_campaign(
         replace(spec, time_zone=None, abandon_message=None), client=CLIENT
     )
+
+
+def test_retry_delays_by_disposition_are_spelled_as_the_plan_and_come_back_out() -> None:
+    body = CampaignEntry.model_validate(
+        {
+            "name": "Dialer",
+            "kind": "outbound",
+            "dispositions": [
+                {"dispositionClass": "Done", "dispositionCodes": ["Sale", "Busy Later"]}
+            ],
+            "retryDispositions": {"busy later": 7200},
+        }
+    )
+    spec = campaign_spec(body.name, body)
+    assert spec.retry_delays.dispositions == (("Busy Later", 7200),)
+    campaign = Campaign("7", spec.name, spec.kind, spec.plan, retry_delays=spec.retry_delays)
+    assert campaign_entry(campaign).retryDispositions == {"Busy Later": 7200}
+
+
+@pytest.mark.parametrize(
+    ("given", "problem"),
+    [
+        ({"voicemail": 60}, "retryDispositions: invalid disposition code 'voicemail'"),
+        ({"sale": 60, "SALE": 90}, "retryDispositions: 'Sale' is given twice"),
+    ],
+)
+def test_a_retry_disposition_not_in_the_plan_is_refused_by_name(
+    given: dict[str, int], problem: str
+) -> None:
+    body = CampaignEntry.model_validate(
+        {
+            "name": "Dialer",
+            "kind": "outbound",
+            "dispositions": [{"dispositionClass": "Done", "dispositionCodes": ["Sale"]}],
+            "retryDispositions": given,
+        }
+    )
+    with pytest.raises(InvalidConfiguration, match=problem):
+        campaign_spec(body.name, body)
 
 
 def test_an_unknown_retry_outcome_is_refused_by_name() -> None:

@@ -87,6 +87,23 @@ def test_a_connected_lead_keeps_its_disposition_as_the_attempt(center: Center) -
     assert lead.next_try_at is None
 
 
+def test_a_disposition_with_a_delay_of_its_own_has_its_lead_dialled_again() -> None:
+    later = replace(DELAYS, dispositions=(("Callback", 1800),))
+    center = Center(id_source())
+    center.configure([replace(CAMPAIGN, retry_delays=later, max_attempts=3)], BREAK_REASONS)
+    auto_ready(center, "a1", 1.0)
+    [dial] = dialled(center.handle(leads("+15550001"), 2.0))
+    center.signal(cmd.CustomerAnswered(dial.call_id), 5.0)
+    center.signal(cmd.AgentAnswered(dial.call_id, center.call(dial.call_id).user_crt), 5.5)
+    center.signal(cmd.CallEnded(dial.call_id, "customer"), 60.0)
+    disposed = center.handle(cmd.Dispose("a1", "callback"), 70.0)
+    lead = disposed.leads["lead-1"]
+    assert (lead.state, lead.next_try_at) == (LeadState.NEW, 1870.0)
+    assert lead.attempts[-1].outcome == "Callback"
+    assert retry_delay("Callback", later) == 1800
+    assert retry_delay("Sale", later) is None
+
+
 def test_a_progressive_dial_nobody_answered_is_retried_once_disposed() -> None:
     center = Center(id_source())
     center.configure(

@@ -44,6 +44,7 @@ from agentbar.services.dialer_settings import (
     abandon_share,
     retry_delays_entry,
     retry_delays_of,
+    retry_dispositions_of,
 )
 from agentbar.services.provisioning import (
     CampaignSpec,
@@ -108,6 +109,9 @@ class CampaignSettings(Strict):
     )
     """Seconds by outcome (busy, noAnswer, machine, abandoned); one left out keeps its
     default."""
+    retryDispositions: dict[str, int] = Field(default_factory=dict)
+    """Seconds by disposition code: a call that reached a person, disposed with one of these,
+    has its lead dialled again after that long. Codes not named are not retried."""
 
 
 class _Named(Strict):
@@ -185,14 +189,17 @@ class Applied:
 def campaign_spec(name: str, body: CampaignSettings, agents: tuple[str, ...] = ()) -> CampaignSpec:
     """The campaign the settings describe, in the model's units (unchecked but for the names
     of the retry outcomes: InvalidConfiguration for one that is not known)."""
+    plan = plan_of([(d.dispositionClass, d.dispositionCodes) for d in body.dispositions])
     try:
-        retry_delays = retry_delays_of(body.retryDelays)
+        retry_delays = retry_dispositions_of(
+            retry_delays_of(body.retryDelays), body.retryDispositions, plan
+        )
     except ValueError as error:
         raise InvalidConfiguration(str(error)) from None
     return CampaignSpec(
         name=name,
         kind=body.kind,
-        plan=plan_of([(d.dispositionClass, d.dispositionCodes) for d in body.dispositions]),
+        plan=plan,
         agent_ids=agents,
         routing=body.routing,
         ring_timeout=body.ringTimeout,
@@ -232,6 +239,7 @@ def campaign_entry(campaign: Campaign) -> CampaignEntry:
         abandonMessage=campaign.abandon_message,
         maxAttempts=campaign.max_attempts,
         retryDelays=retry_delays_entry(campaign.retry_delays),
+        retryDispositions=dict(campaign.retry_delays.dispositions),
         dispositions=[
             DispositionClassEntry(dispositionClass=k.name, dispositionCodes=list(k.codes))
             for k in campaign.plan.classes

@@ -19,7 +19,13 @@ from typing import Protocol
 
 from agentbar.domain.dialer.abandon_window import WindowLength, check_limit
 from agentbar.domain.dialer.calling_hours import CallingHours, time_zone
-from agentbar.domain.model.campaign import DEFAULT_RETRY_DELAYS, DialMode, RetryDelays
+from agentbar.domain.model.campaign import (
+    DEFAULT_RETRY_DELAYS,
+    DialMode,
+    DispositionPlan,
+    RetryDelays,
+)
+from agentbar.domain.model.errors import InvalidDisposition
 
 MIN_RING_SECONDS = 15
 """The US rule's minimum ring time (16 CFR 310.4(b)(4)(ii)): no campaign may ring less."""
@@ -83,12 +89,15 @@ def check_dialer_settings(spec: DialerFields) -> None:
     _check_message(spec.abandon_message, spec.dial_mode)
     if not 1 <= spec.max_attempts <= MAX_ATTEMPTS:
         raise ValueError(f"maxAttempts must be from 1 to {MAX_ATTEMPTS}, not {spec.max_attempts}")
-    for outcome, field in RETRY_OUTCOMES.items():
-        delay = getattr(spec.retry_delays, field)
+    delays = [
+        (f"retryDelays.{outcome}", getattr(spec.retry_delays, field))
+        for outcome, field in RETRY_OUTCOMES.items()
+    ]
+    delays += [(f"retryDispositions.{c}", d) for c, d in spec.retry_delays.dispositions]
+    for name, delay in delays:
         if not 0 <= delay <= MAX_RETRY_DELAY:
             raise ValueError(
-                f"retryDelays.{outcome} must be from 0 to {MAX_RETRY_DELAY} seconds (30 days), "
-                f"not {delay}"
+                f"{name} must be from 0 to {MAX_RETRY_DELAY} seconds (30 days), not {delay}"
             )
 
 
@@ -156,9 +165,30 @@ def retry_delays_of(given: Mapping[str, int]) -> RetryDelays:
         raise ValueError(
             f"retryDelays: unknown outcome '{unknown[0]}' (known: {', '.join(RETRY_OUTCOMES)})"
         )
-    return replace(
-        DEFAULT_RETRY_DELAYS, **{RETRY_OUTCOMES[outcome]: delay for outcome, delay in given.items()}
+    by_field = {RETRY_OUTCOMES[outcome]: delay for outcome, delay in given.items()}
+    return RetryDelays(
+        busy=by_field.get("busy", DEFAULT_RETRY_DELAYS.busy),
+        no_answer=by_field.get("no_answer", DEFAULT_RETRY_DELAYS.no_answer),
+        machine=by_field.get("machine", DEFAULT_RETRY_DELAYS.machine),
+        abandoned=by_field.get("abandoned", DEFAULT_RETRY_DELAYS.abandoned),
     )
+
+
+def retry_dispositions_of(
+    delays: RetryDelays, given: Mapping[str, int], plan: DispositionPlan
+) -> RetryDelays:
+    """`delays` with a delay for each disposition code `given`, spelled as the plan spells it;
+    ValueError naming a code the plan does not offer, or one given twice."""
+    resolved: dict[str, int] = {}
+    for code, delay in given.items():
+        try:
+            _, spelled = plan.resolve(code)
+        except InvalidDisposition as error:
+            raise ValueError(f"retryDispositions: {error.message}") from None
+        if spelled in resolved:
+            raise ValueError(f"retryDispositions: '{spelled}' is given twice")
+        resolved[spelled] = delay
+    return replace(delays, dispositions=tuple(resolved.items()))
 
 
 def retry_delays_entry(delays: RetryDelays) -> dict[str, int]:

@@ -55,6 +55,9 @@ class RetryDelays:
     no_answer: int = 3600
     machine: int = 14400
     abandoned: int = 86400
+    dispositions: tuple[tuple[str, int], ...] = ()
+    """(disposition code, seconds): a call that reached a person and was disposed with one of
+    these codes (as the plan spells it) has its lead dialled again after that long."""
 
 
 DEFAULT_RETRY_DELAYS = RetryDelays()

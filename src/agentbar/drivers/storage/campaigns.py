@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -94,6 +95,7 @@ def read_campaigns(c: Connection) -> list[Campaign]:
                     no_answer=row.retry_no_answer_seconds,
                     machine=row.retry_machine_seconds,
                     abandoned=row.retry_abandoned_seconds,
+                    dispositions=tuple(json.loads(row.retry_dispositions).items()),
                 ),
             )
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -206,6 +207,7 @@ class SqlCatalog:
             "retry_no_answer_seconds": retry_delays.no_answer,
             "retry_machine_seconds": retry_delays.machine,
             "retry_abandoned_seconds": retry_delays.abandoned,
+            "retry_dispositions": json.dumps(dict(retry_delays.dispositions)),
         }
         with self._db.write() as c:
             return write_campaign(self._db, c, name, settings, plan, agent_ids)

@@ -59,6 +59,8 @@ campaigns = Table(
     Column("retry_no_answer_seconds", Integer, nullable=False, server_default="3600"),
     Column("retry_machine_seconds", Integer, nullable=False, server_default="14400"),
     Column("retry_abandoned_seconds", Integer, nullable=False, server_default="86400"),
+    Column("retry_dispositions", Text, nullable=False, server_default="{}"),
+    # Seconds by disposition code, as JSON: leads retried after a call disposed so.
 )
 
 disposition_codes = Table(

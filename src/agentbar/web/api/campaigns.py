@@ -59,6 +59,7 @@ class CampaignView(BaseModel):
     abandonMessage: str | None
     maxAttempts: int
     retryDelays: dict[str, int]
+    retryDispositions: dict[str, int]
     dispositions: list[DispositionClassView]
 
 
