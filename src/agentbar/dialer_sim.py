@@ -97,6 +97,16 @@ class PlanSettings:
         if not 15 <= self.min_ring_seconds <= 120:
             raise ValueError("min-ring must be from 15 (the legal minimum) to 120 seconds")
 
+    def network(self, clock: VirtualClock, new_id: Callable[[str], str]) -> Simulator:
+        """The simulated network these customers are drawn in, from the plan's seed."""
+        return Simulator(
+            clock,
+            new_id,
+            customers=self.customers(),
+            seed=self.seed,
+            no_answer_after=float(self.min_ring_seconds),
+        )
+
     def customers(self) -> CustomerMix:
         rest = 1.0 - self.answer_rate - self.machine_rate
         busy = min(self.busy_rate, rest)
@@ -179,13 +189,7 @@ class _Day:
         self.rng = random.Random(settings.seed)
         self.center = Center(self.new_id)
         self.center.configure([self._campaign()], ())
-        self.network = Simulator(
-            self.clock,
-            self.new_id,
-            customers=settings.customers(),
-            seed=settings.seed,
-            no_answer_after=float(settings.min_ring_seconds),
-        )
+        self.network = settings.network(self.clock, self.new_id)
         self.network.attach(self._later_signal)
         self.timers: dict[str, Cancellable] = {}
         self.result = PlanResult(settings)

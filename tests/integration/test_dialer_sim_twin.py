@@ -66,13 +66,7 @@ async def dial_times_on_the_server(settings: PlanSettings, tmp_path: Path) -> Se
     )
     center = Center(new_id)
     center.configure(await storage.catalog.campaigns(), ())
-    network = Simulator(
-        clock,
-        new_id,
-        customers=settings.customers(),
-        seed=settings.seed,
-        no_answer_after=float(settings.min_ring_seconds),
-    )
+    network = settings.network(clock, new_id)
     runtime = Runtime(center, storage.events, MemoryBus(), network, clock, storage.floor)
     await runtime.start()
     # The planner's agents: wrap-up drawn as they enter it, from the same seed.

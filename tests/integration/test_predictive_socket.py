@@ -15,7 +15,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.integration.test_leads_socket import a_zone_where_it_is_night, add_leads
+from tests.integration.test_leads_socket import (
+    ZONES_AROUND_THE_WORLD,
+    a_zone_where_it_is_night,
+    add_leads,
+)
 from tests.integration.test_outbound_socket import outbound_campaign
 from tests.integration.test_slice_socket import log_in
 from tests.support.servers import AgentbarServer
@@ -171,17 +175,7 @@ def test_a_number_on_the_do_not_call_list_is_never_dialled_and_the_next_lead_is(
 
 def a_zone_where_it_is_day() -> str:
     """A zone whose clock reads between 10:00 and 19:00 now: well inside 08:00-21:00."""
-    candidates = [
-        "Pacific/Kiritimati",
-        "Asia/Tokyo",
-        "Asia/Dubai",
-        "Europe/London",
-        "America/Sao_Paulo",
-        "America/New_York",
-        "America/Los_Angeles",
-        "Pacific/Honolulu",
-    ]
-    for zone in candidates:
+    for zone in ZONES_AROUND_THE_WORLD:
         local = datetime.now(ZoneInfo(zone))
         if 10 <= local.hour < 19:
             return zone
