@@ -253,3 +253,12 @@ def test_a_stored_dialer_that_makes_no_sense_is_refused_by_name(
     good = center.dialer("3").to_dict()
     with pytest.raises(ValueError, match=message):
         CampaignDialer.from_dict({**good, **broken})
+
+
+def test_a_call_transferred_into_a_predictive_campaign_goes_to_any_idle_agent(
+    center: Center,
+) -> None:
+    ready(center, "a2", 1.0, "1002")  # auto-call off: no predictive call is ever offered to a2
+    center.signal(cmd.CallArrived("xfer-1", CallType.INBOUND, "3", "+15550009", "c-x"), 2.0)
+    assert center.call("xfer-1").agent_id == "a2"
+    assert center.agent("a2").state is AgentState.RESERVED

@@ -191,13 +191,19 @@ class Floor(FloorState):
                     self.add_idle(agent)
                     break
         elif dial_mode is DialMode.PREDICTIVE and self.plays_messages:
-            # Answered calls go to free auto-call agents first; then the pacer places calls
-            # ahead of them. Ring-all does not apply: the 2-second rule wants one agent now.
+            # Answered calls go to free auto-call agents first (any other call waiting here, a
+            # transfer say, to any idle agent); then the pacer places calls ahead of them.
+            # Ring-all does not apply: the 2-second rule wants one agent now.
             auto = self.auto_idle[campaign_id]
-            while len(waiting) and len(auto):
-                agent = self.agents[auto.pop_longest_idle() or ""]
-                idle.discard(agent.agent_id)
-                self.offer(self.calls[waiting.pop_oldest() or ""], agent, now, out)
+            for waiting_id in list(waiting):
+                dialled = self.calls[waiting_id].call_type is CallType.PREDICTIVE
+                heap, other = (auto, idle) if dialled else (idle, auto)
+                if not len(heap):
+                    continue
+                agent = self.agents[heap.pop_longest_idle() or ""]
+                other.discard(agent.agent_id)
+                waiting.discard(waiting_id)
+                self.offer(self.calls[waiting_id], agent, now, out)
             self.pace(campaign_id, now, out)
             return
         elif dial_mode in (DialMode.PROGRESSIVE, DialMode.PREDICTIVE):
