@@ -229,7 +229,7 @@ class _Day:
         record = self.network.dialer_record
         self.result.machines += record.machines
         self.result.taken_for_machines = record.taken_for_machines
-        self.result.messages_played = len(record.messages_played)
+        self.result.messages_played = record.played
         return self.result
 
     def _log_in(self, agent_id: str, phone: str) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import random
 
-from agentbar.drivers.telephony.simulator import CustomerMix, CustomerScript
+from agentbar.clock import VirtualClock
+from agentbar.domain.model.instructions import DialCustomer, PlayAbandonMessage
+from agentbar.drivers.telephony.simulator import CustomerMix, CustomerScript, Simulator
+from agentbar.drivers.telephony.simulator_scripts import KEPT_MESSAGES
 
 MIX = CustomerMix(busy=0.2, no_answer=0.2, answer_after=(1.0, 5.0), talk=(10.0, 60.0))
 
@@ -35,3 +38,16 @@ def test_extreme_mixes() -> None:
     assert CustomerMix(busy=1.0).draw(rng) == CustomerScript(busy=True)
     assert CustomerMix(no_answer=1.0).draw(rng) == CustomerScript(answer_after=None)
     assert CustomerMix().draw(rng).hang_up_after is None
+
+
+async def test_a_sandbox_keeps_only_the_latest_played_messages_but_counts_them_all() -> None:
+    network = Simulator(VirtualClock(), lambda kind: kind)
+    network.attach(lambda signal: None)
+    for n in range(KEPT_MESSAGES + 5):
+        await network.execute(DialCustomer(f"call-{n}", f"crt-{n}", "+14155550100"))
+        await network.execute(PlayAbandonMessage(f"call-{n}", f"message {n}"))
+    record = network.dialer_record
+    assert len(record.messages_played) == KEPT_MESSAGES
+    assert record.messages_played[0] == ("call-5", "message 5")
+    assert record.played == KEPT_MESSAGES + 5
+    assert network.live_calls() == []  # each line hung up once its message played

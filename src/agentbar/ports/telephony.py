@@ -52,8 +52,8 @@ class AbandonRecord(Protocol):
 
     @property
     def messages_played(self) -> Sequence[tuple[str, str]]:
-        """(call id, message) of every abandoned call that heard its campaign's message,
-        oldest first."""
+        """(call id, message) of the latest abandoned calls that heard their campaign's
+        message (a bounded number of them), oldest first."""
         ...
 
 

@@ -392,6 +392,7 @@ class Simulator:
         if call is not None:
             self._silence(call)
             self.dialer_record.messages_played.append((play.call_id, play.message))
+            self.dialer_record.played += 1
 
     def _customer_answered(self, call_id: str, script: CustomerScript) -> None:
         call = self._calls.get(call_id)

@@ -4,6 +4,7 @@ of customers. The simulator (simulator.py) plays these scripts out on its clock.
 from __future__ import annotations
 
 import random
+from collections import deque
 from dataclasses import dataclass, field
 
 
@@ -92,11 +93,20 @@ class CustomerMix:
         return CustomerScript(answer_after=ring, hang_up_after=talk, taken_for_machine=mistaken)
 
 
+KEPT_MESSAGES = 1000
+"""The played messages a sandbox keeps (the latest): its memory stays bounded."""
+
+
 @dataclass
 class DialerRecord:
     """What the simulated network saw of predictive dialing, as a regulator would count it."""
 
-    messages_played: list[tuple[str, str]] = field(default_factory=list)
+    messages_played: deque[tuple[str, str]] = field(
+        default_factory=lambda: deque(maxlen=KEPT_MESSAGES)
+    )
+    """(call, message) of the latest abandoned calls that heard the campaign's message."""
+    played: int = 0
+    """How many abandoned calls heard the message, in all."""
     """(call, message) for every abandoned call that heard the campaign's message."""
     machines: int = 0
     """Answering machines that picked up (and were hung up on by detection)."""
