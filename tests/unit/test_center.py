@@ -17,12 +17,19 @@ from hypothesis.stateful import (
 )
 
 from agentbar.domain.center import Center, Outcome
-from agentbar.domain.floor import ring_timer, wrap_up_timer
+from agentbar.domain.floor import abandon_timer, no_answer_timer, ring_timer, wrap_up_timer
 from agentbar.domain.model import commands as cmd
 from agentbar.domain.model import events as ev
 from agentbar.domain.model.agent import AgentProfile, AgentState, BreakReason, Extension
-from agentbar.domain.model.call import Call, CallState, CallType
-from agentbar.domain.model.campaign import Campaign, CampaignKind, DispositionClass, DispositionPlan
+from agentbar.domain.model.call import FINAL_STATES, Call, CallState, CallType
+from agentbar.domain.model.campaign import (
+    Campaign,
+    CampaignKind,
+    DialMode,
+    DispositionClass,
+    DispositionPlan,
+    RetryDelays,
+)
 from agentbar.domain.model.errors import (
     CampaignNotAssigned,
     DomainError,
@@ -42,8 +49,10 @@ from agentbar.domain.model.instructions import (
     EndCall,
     HangUpLeg,
     OfferToAgent,
+    PlayAbandonMessage,
     StartTimer,
 )
+from agentbar.domain.model.lead_book import Lead
 from agentbar.domain.model.legs import Leg, LegKind, LegPurpose, LegState
 
 PLAN = DispositionPlan(
@@ -835,8 +844,17 @@ MACHINE_CAMPAIGNS = (
         default_disposition="info given",
     ),
     SALES,
-    Campaign("3", "Dialer", CampaignKind.OUTBOUND, PLAN),
+    Campaign(
+        "3",
+        "Dialer",
+        CampaignKind.OUTBOUND,
+        PLAN,
+        dial_mode=DialMode.PREDICTIVE,
+        abandon_message="This was Acme; we will call again.",
+        retry_delays=RetryDelays(busy=30, no_answer=30, machine=30, abandoned=30),
+    ),
 )
+MAX_LEADS = 6
 CAMPAIGN_IDS = ("1", "2", "3")
 AGENT_IDS = ("a1", "a2", "a3")
 MACHINE_PROFILES = {
@@ -888,6 +906,7 @@ class CenterMachine(RuleBasedStateMachine):
         self.finished: dict[str, CallState] = {}
         self.timers: set[str] = set()
         """Timers started and neither cancelled nor fired: what the runtime would hold."""
+        self.leads_added = 0
         self.ever_started: set[str] = set()
 
     # -- observing ------------------------------------------------------------------------
@@ -960,12 +979,18 @@ class CenterMachine(RuleBasedStateMachine):
                 # The customer goes on as a new call: it too must never be lost.
                 assert event.new_call_id not in self.arrived
                 self.arrived.append(event.new_call_id)
-            if isinstance(event, ev.CallDisposed | ev.CallAbandoned):
+            if isinstance(event, ev.CustomerDialled):
+                # The predictive dialer's calls must never be lost either.
+                assert event.call_id not in self.arrived
+                self.arrived.append(event.call_id)
+            if isinstance(event, ev.CallDisposed | ev.CallAbandoned | ev.CustomerNotReached):
                 assert event.call_id not in self.finished
                 self.finished[event.call_id] = (
                     CallState.DISPOSED
                     if isinstance(event, ev.CallDisposed)
                     else CallState.ABANDONED
+                    if isinstance(event, ev.CallAbandoned)
+                    else CallState.UNANSWERED
                 )
         # the last state change reported for an agent is the state it is in now
         last: dict[str, str] = {}
@@ -978,7 +1003,7 @@ class CenterMachine(RuleBasedStateMachine):
         # every touched call is reported as it now stands
         for call_id, call in outcome.calls.items():
             assert call.call_id == call_id
-            if call.state in (CallState.DISPOSED, CallState.ABANDONED):
+            if call.state in FINAL_STATES:
                 assert self.live_call(call_id) is None
                 assert self.finished[call_id] is call.state
             else:
@@ -986,7 +1011,9 @@ class CenterMachine(RuleBasedStateMachine):
         # timers: each key is started once, and only a running timer is cancelled
         for instruction in outcome.instructions:
             if isinstance(instruction, StartTimer):
-                assert instruction.key not in self.ever_started
+                # The dialer's look-again timer is one per campaign, restarted as it goes.
+                again = instruction.key.startswith("hours:")
+                assert again or instruction.key not in self.ever_started
                 self.timers.add(instruction.key)
                 self.ever_started.add(instruction.key)
             elif isinstance(instruction, CancelTimer):
@@ -1026,12 +1053,15 @@ class CenterMachine(RuleBasedStateMachine):
 
     @rule(agent_id=st.sampled_from(["a2", "a3"]))
     def work_outbound(self, agent_id: str) -> None:
-        """Log in (if needed), choose the outbound campaign and switch auto-call on, step by
-        step — so that later rules find auto-call on often enough to test what undoes it."""
+        """Log in (if needed), choose the predictive campaign, switch auto-call on and go
+        ready, step by step — so that later rules find auto-call on often enough to test what
+        undoes it, and the dialer has agents to dial for."""
         if self.center.find_agent(agent_id) is None:
             self.log_in(agent_id)
+        self.select_extension(agent_id)
         self.select_campaign(agent_id, "3")
         self.set_auto_call(agent_id, True, targeted=False)
+        self.go_ready(agent_id)
 
     @rule(agent_id=agents)
     def log_in(self, agent_id: str) -> None:
@@ -1230,6 +1260,65 @@ class CenterMachine(RuleBasedStateMachine):
         assert done is not None
         self.arrived.append(call_id)
         assert ev.CallQueued(call_id, campaign_id, "+1555") == done.events[0]
+
+    @rule()
+    def add_a_lead(self) -> None:
+        if self.leads_added >= MAX_LEADS:
+            return
+        self.leads_added += 1
+        n = self.leads_added
+        lead = Lead(f"lead-{n}", "3", f"+1555000{n}")
+        done = self.apply(lambda now: self.center.handle(cmd.AddLeads((lead,)), now))
+        assert done is not None
+
+    @rule(index=call_picks, targeted=st.booleans())
+    def person_answered(self, index: int, targeted: bool) -> None:
+        call_id = self.pick(index, targeted, CallState.RINGING)
+        call = self.live_call(call_id)
+        ringing = call is not None and call.state is CallState.RINGING
+        done = self.apply(lambda now: self.center.signal(cmd.CustomerAnswered(call_id), now))
+        assert (done is not None) == ringing
+        if done is not None:
+            assert ev.CallQueued(call_id, "3", call.phone if call else "") in done.events
+
+    @rule(
+        index=call_picks,
+        targeted=st.booleans(),
+        reason=st.sampled_from(["busy", "machine", "failed"]),
+    )
+    def dial_failed(self, index: int, targeted: bool, reason: str) -> None:
+        call_id = self.pick(index, targeted, CallState.RINGING)
+        call = self.live_call(call_id)
+        ringing = call is not None and call.state is CallState.RINGING
+        done = self.apply(lambda now: self.center.signal(cmd.DialFailed(call_id, reason), now))
+        assert (done is not None) == ringing
+        if done is not None:
+            assert ev.CustomerNotReached(call_id, "3", reason) in done.events
+
+    @rule(index=call_picks)
+    def no_agent_within_two_seconds(self, index: int) -> None:
+        """The 2-second timer of an answered predictive call runs out before an agent took it:
+        the call is abandoned with the campaign's message, and whoever it rang is free."""
+        waiting = [
+            c
+            for c in self.live_calls()
+            if c.call_type is CallType.PREDICTIVE
+            and c.state in (CallState.QUEUED, CallState.OFFERED)
+        ]
+        if not waiting:
+            return
+        call = waiting[index % len(waiting)]
+        rung = call.agent_id
+        key = abandon_timer(call.call_id)
+        self.timers.discard(key)
+        done = self.apply(lambda now: self.center.signal(cmd.TimerFired(key), now))
+        assert done is not None
+        assert PlayAbandonMessage(call.call_id, MACHINE_CAMPAIGNS[2].abandon_message or "") in (
+            done.instructions
+        )
+        assert self.finished[call.call_id] is CallState.ABANDONED
+        if rung is not None:
+            assert self.center.agent(rung).call_id != call.call_id
 
     @rule(index=call_picks)
     def duplicate_arrival(self, index: int) -> None:
@@ -1547,7 +1636,9 @@ class CenterMachine(RuleBasedStateMachine):
                 assert call.agent_id is not None
                 assert sorted(holders) == sorted([call.agent_id, *parties])
             else:
-                assert call.state is CallState.QUEUED
+                # Waiting in its queue, or a predictive dial ringing the customer alone.
+                assert call.state in (CallState.QUEUED, CallState.RINGING)
+                assert call.agent_id is None
                 assert holders == []
 
     @invariant()
@@ -1562,13 +1653,21 @@ class CenterMachine(RuleBasedStateMachine):
 
     @invariant()
     def no_call_waits_while_an_agent_of_its_campaign_is_ready(self) -> None:
+        """...an agent who could take it: a call the predictive dialer placed waits only for
+        an agent with auto-call on."""
         for campaign_id in CAMPAIGN_IDS:
-            if self.center.waiting_count(campaign_id) == 0:
+            waiting = [self.center.call(c) for c in self.center.waiting[campaign_id]]
+            if not waiting:
                 continue
+            dialled_only = all(c.call_type is CallType.PREDICTIVE for c in waiting)
             for agent_id in AGENT_IDS:
                 a = self.center.find_agent(agent_id)
+                could = a is not None and (a.auto_call or not dialled_only)
                 assert not (
-                    a is not None and a.state is AgentState.READY and a.campaign_id == campaign_id
+                    could
+                    and a is not None
+                    and a.state is AgentState.READY
+                    and a.campaign_id == campaign_id
                 )
 
     @invariant()
@@ -1583,7 +1682,15 @@ class CenterMachine(RuleBasedStateMachine):
                 expected.add(ring_timer(call.call_id, call.user_crt))
             elif call.state is CallState.WRAP_UP and campaign.wrap_up_timeout is not None:
                 expected.add(wrap_up_timer(call.call_id))
-        assert self.timers == expected
+            if call.state is CallState.RINGING:
+                expected.add(no_answer_timer(call.call_id))
+            elif call.call_type is CallType.PREDICTIVE and call.state in (
+                CallState.QUEUED,
+                CallState.OFFERED,
+            ):
+                expected.add(abandon_timer(call.call_id))
+        # The dialer's look-again timer may run whenever leads wait.
+        assert {key for key in self.timers if not key.startswith("hours:")} == expected
 
     @invariant()
     def auto_call_is_on_only_in_an_outbound_campaign(self) -> None:

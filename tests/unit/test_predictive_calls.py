@@ -17,6 +17,7 @@ from agentbar.domain.model import events as ev
 from agentbar.domain.model.agent import AgentState
 from agentbar.domain.model.call import CallState, CallType
 from agentbar.domain.model.campaign import DialMode
+from agentbar.domain.model.errors import IllegalTransition
 from agentbar.domain.model.instructions import (
     CancelOffer,
     DialCustomer,
@@ -262,3 +263,16 @@ def test_a_call_transferred_into_a_predictive_campaign_goes_to_any_idle_agent(
     center.signal(cmd.CallArrived("xfer-1", CallType.INBOUND, "3", "+15550009", "c-x"), 2.0)
     assert center.call("xfer-1").agent_id == "a2"
     assert center.agent("a2").state is AgentState.RESERVED
+
+
+def test_a_second_answer_report_is_refused_and_changes_nothing(center: Center) -> None:
+    auto_ready(center, "a1", 1.0)
+    [dial] = dialled(center.handle(leads("+15550001"), 2.0))
+    center.signal(cmd.CustomerAnswered(dial.call_id), 5.0)
+    offered = center.call(dial.call_id)
+    assert offered.state is CallState.OFFERED
+    # Telephony repeating itself must not connect the call behind its agent's back.
+    with pytest.raises(IllegalTransition, match="not dialling"):
+        center.signal(cmd.CustomerAnswered(dial.call_id), 5.5)
+    assert center.call(dial.call_id).state is CallState.OFFERED
+    assert center.agent("a1").state is AgentState.RESERVED

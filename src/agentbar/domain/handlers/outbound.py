@@ -35,6 +35,9 @@ def customer_answered(floor: Floor, s: cmd.CustomerAnswered, now: float, out: Ou
     if call.state is CallState.RINGING:
         predictive.person_answered(floor, call, now, out)
         return
+    if call.state is not CallState.DIALING:
+        # Only a dial waits for its customer to answer (an offered call waits for its agent).
+        raise IllegalTransition(f"call '{call.call_id}' is {call.state.value}, not dialling")
     answered = call_sm.next_state(call.state, CallInput.ANSWER)
     agent = floor.agent_of(call)
     agent_sm.next_state(agent.state, AgentInput.ANSWER)
