@@ -276,3 +276,12 @@ def test_a_second_answer_report_is_refused_and_changes_nothing(center: Center) -
         center.signal(cmd.CustomerAnswered(dial.call_id), 5.5)
     assert center.call(dial.call_id).state is CallState.OFFERED
     assert center.agent("a1").state is AgentState.RESERVED
+
+
+def test_without_a_way_to_play_the_message_no_call_is_ever_placed_ahead(center: Center) -> None:
+    center.plays_messages = False
+    auto_ready(center, "a1", 1.0)
+    center.handle(leads("+15550001", "+15550002"), 2.0)
+    out = Outcome()
+    center.pace("3", 3.0, out)  # however the pacer is asked
+    assert dialled(out) == []

@@ -255,7 +255,8 @@ class Floor(FloorState):
         """A predictive campaign places as many calls as its pacer decides (docs/dialer.md),
         while it has leads to dial now."""
         campaign = self.campaigns[campaign_id]
-        if campaign.dial_mode is not DialMode.PREDICTIVE or not self.leads.waiting(campaign_id):
+        predictive = campaign.dial_mode is DialMode.PREDICTIVE and self.plays_messages
+        if not predictive or not self.leads.waiting(campaign_id):
             return
         talking = wrapping = 0
         for agent in self.agents.values():
