@@ -153,10 +153,12 @@ class PlanResult:
         agent_hours = self.settings.agents * self.settings.hours
         talk = self.seconds_in.get(AgentState.ON_CALL.value, 0.0)
         wrap = self.seconds_in.get(AgentState.WRAP_UP.value, 0.0)
-        waiting = sum(
-            self.seconds_in.get(s.value, 0.0) for s in (AgentState.READY, AgentState.RESERVED)
-        ) + self.seconds_in.get(AgentState.DIALING.value, 0.0)
+        idle = (AgentState.READY, AgentState.RESERVED, AgentState.DIALING)
+        waiting = sum(self.seconds_in.get(state.value, 0.0) for state in idle)
         logged_in = sum(self.seconds_in.values())
+        # A person detection took for a machine answered live and was hung up on: a regulator
+        # counts the call as answered and abandoned.
+        answered = self.answered + self.taken_for_machines
         abandoned = self.abandoned + self.taken_for_machines
         return {
             "mode": self.settings.mode,
@@ -164,12 +166,12 @@ class PlanResult:
             "hours": self.settings.hours,
             "talkMinutesPerAgentHour": round(talk / 60.0 / agent_hours, 2),
             "occupancy": round((talk + wrap) / logged_in, 4) if logged_in else 0.0,
-            "abandonRate": round(abandoned / self.answered, 4) if self.answered else 0.0,
+            "abandonRate": round(abandoned / answered, 4) if answered else 0.0,
             "maxWindowAbandonRate": round(
                 max((s.window_abandon_rate for s in self.samples), default=0.0), 4
             ),
             "dialed": self.dialed,
-            "answered": self.answered,
+            "answered": answered,
             "machines": self.machines,
             "abandoned": abandoned,
             "takenForMachines": self.taken_for_machines,

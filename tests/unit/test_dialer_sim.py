@@ -74,9 +74,13 @@ def test_a_predictive_day_places_calls_ahead_of_agents() -> None:
 
 
 def test_people_taken_for_machines_count_as_abandoned() -> None:
+    honest = simulate(plan()).summary()
     day = simulate(plan(amd_false_positive=0.5)).summary()
     assert day["takenForMachines"] > 0
     assert day["abandoned"] >= day["takenForMachines"]
+    # ...and as answered: half the people hung up on puts the rate far above the honest day's.
+    assert day["answered"] >= day["takenForMachines"] + day["messagesPlayed"]
+    assert day["abandonRate"] > honest["abandonRate"]
 
 
 def test_the_simulator_decides_with_the_servers_pacer(monkeypatch: pytest.MonkeyPatch) -> None:
