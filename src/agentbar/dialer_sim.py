@@ -97,6 +97,20 @@ class PlanSettings:
         if not 15 <= self.min_ring_seconds <= 120:
             raise ValueError("min-ring must be from 15 (the legal minimum) to 120 seconds")
 
+    def campaign(self) -> dict[str, Any]:
+        """The planned campaign's dialer settings, as `Campaign` (and the catalog) take them."""
+        return {
+            "dial_mode": DialMode(self.mode),
+            "abandon_limit": self.abandon_limit,
+            "abandon_window": self.abandon_window,
+            "min_ring_seconds": self.min_ring_seconds,
+            "calling_hours": ANY_HOUR,
+            "abandon_message": MESSAGE,
+            # Each lead is dialled once: the day is about pacing, and a list kept full of fresh
+            # leads never leaves agents idle for want of one due (retries would wait hours).
+            "max_attempts": 1,
+        }
+
     def network(self, clock: VirtualClock, new_id: Callable[[str], str]) -> Simulator:
         """The simulated network these customers are drawn in, from the plan's seed."""
         return Simulator(
@@ -199,21 +213,8 @@ class _Day:
         self.leads = itertools.count(1)
 
     def _campaign(self) -> Campaign:
-        s = self.settings
         return Campaign(
-            CAMPAIGN_ID,
-            "Planning",
-            CampaignKind.OUTBOUND,
-            PLAN,
-            dial_mode=DialMode(s.mode),
-            abandon_limit=s.abandon_limit,
-            abandon_window=s.abandon_window,
-            min_ring_seconds=s.min_ring_seconds,
-            calling_hours=ANY_HOUR,
-            abandon_message=MESSAGE,
-            # Each lead is dialled once: the day is about pacing, and a list kept full of fresh
-            # leads never leaves agents idle for want of one due (retries would wait hours).
-            max_attempts=1,
+            CAMPAIGN_ID, "Planning", CampaignKind.OUTBOUND, PLAN, **self.settings.campaign()
         )
 
     # -- running -------------------------------------------------------------------------

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agentbar.clock import VirtualClock
-from agentbar.dialer_sim import LEAD_BATCH, MESSAGE, PLAN, START, PlanSettings, simulate
+from agentbar.dialer_sim import LEAD_BATCH, PLAN, START, PlanSettings, simulate
 from agentbar.domain.center import Center
 from agentbar.domain.model import commands as cmd
 from agentbar.domain.model.agent import AgentProfile, Extension
-from agentbar.domain.model.campaign import ANY_HOUR, CampaignKind, DialMode
+from agentbar.domain.model.campaign import CampaignKind
 from agentbar.domain.model.lead_book import Lead
 from agentbar.drivers.bus.memory import MemoryBus
 from agentbar.drivers.storage.sql import SqlDatabase
@@ -52,17 +52,7 @@ async def dial_times_on_the_server(settings: PlanSettings, tmp_path: Path) -> Se
     for agent_id in agents:
         storage.catalog.upsert_agent(agent_id, agent_id, None)
     campaign_id = storage.catalog.upsert_campaign(
-        "Planning",
-        CampaignKind.OUTBOUND,
-        PLAN,
-        agents,
-        dial_mode=DialMode(settings.mode),
-        abandon_limit=settings.abandon_limit,
-        abandon_window=settings.abandon_window,
-        min_ring_seconds=settings.min_ring_seconds,
-        calling_hours=ANY_HOUR,
-        abandon_message=MESSAGE,
-        max_attempts=1,
+        "Planning", CampaignKind.OUTBOUND, PLAN, agents, **settings.campaign()
     )
     center = Center(new_id)
     center.configure(await storage.catalog.campaigns(), ())
