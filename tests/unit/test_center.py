@@ -1299,12 +1299,7 @@ class CenterMachine(RuleBasedStateMachine):
     def no_agent_within_two_seconds(self, index: int) -> None:
         """The 2-second timer of an answered predictive call runs out before an agent took it:
         the call is abandoned with the campaign's message, and whoever it rang is free."""
-        waiting = [
-            c
-            for c in self.live_calls()
-            if c.call_type is CallType.PREDICTIVE
-            and c.state in (CallState.QUEUED, CallState.OFFERED)
-        ]
+        waiting = [c for c in self.live_calls() if c.awaits_first_agent()]
         if not waiting:
             return
         call = waiting[index % len(waiting)]
@@ -1659,7 +1654,7 @@ class CenterMachine(RuleBasedStateMachine):
             waiting = [self.center.call(c) for c in self.center.waiting[campaign_id]]
             if not waiting:
                 continue
-            dialled_only = all(c.call_type is CallType.PREDICTIVE for c in waiting)
+            dialled_only = all(c.awaits_first_agent() for c in waiting)
             for agent_id in AGENT_IDS:
                 a = self.center.find_agent(agent_id)
                 could = a is not None and (a.auto_call or not dialled_only)
@@ -1684,10 +1679,7 @@ class CenterMachine(RuleBasedStateMachine):
                 expected.add(wrap_up_timer(call.call_id))
             if call.state is CallState.RINGING:
                 expected.add(no_answer_timer(call.call_id))
-            elif call.call_type is CallType.PREDICTIVE and call.state in (
-                CallState.QUEUED,
-                CallState.OFFERED,
-            ):
+            elif call.awaits_first_agent():
                 expected.add(abandon_timer(call.call_id))
         # The dialer's look-again timer may run whenever leads wait.
         assert {key for key in self.timers if not key.startswith("hours:")} == expected

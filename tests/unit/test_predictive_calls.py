@@ -18,6 +18,7 @@ from agentbar.domain.model.agent import AgentState
 from agentbar.domain.model.call import CallState, CallType
 from agentbar.domain.model.campaign import DialMode
 from agentbar.domain.model.errors import IllegalTransition
+from agentbar.domain.model.handoffs import TransferKind
 from agentbar.domain.model.instructions import (
     CancelOffer,
     DialCustomer,
@@ -28,7 +29,7 @@ from agentbar.domain.model.instructions import (
     StartTimer,
 )
 from agentbar.domain.model.lead_book import LeadState
-from tests.unit.test_center import BREAK_REASONS, id_source
+from tests.unit.test_center import BREAK_REASONS, SUPPORT, id_source
 from tests.unit.test_leads import SALES, leads, ready
 
 MESSAGE = "This was Acme Sales, 555-0100. We will call again."
@@ -297,3 +298,24 @@ def test_without_a_way_to_play_the_message_no_call_is_ever_placed_ahead(center: 
     center.plays_messages = True  # (with a way to play it, calls would go ahead now)
     center.pace("3", 4.0, out)
     assert len(dialled(out)) > 0
+
+
+def test_a_predictive_call_transferred_to_a_queue_goes_on_like_any_call() -> None:
+    center = Center(id_source())
+    center.configure([PREDICTIVE, SUPPORT], BREAK_REASONS)
+    auto_ready(center, "a1", 1.0)
+    [dial] = dialled(center.handle(leads("+15550001"), 2.0))
+    center.signal(cmd.CustomerAnswered(dial.call_id), 5.0)
+    center.signal(cmd.AgentAnswered(dial.call_id, center.call(dial.call_id).user_crt), 5.5)
+    moved = center.handle(cmd.Transfer("a1", TransferKind.QUEUE, "Support"), 10.0)
+    [after] = [c for c in moved.calls.values() if c.transferred_from == dial.call_id]
+    # It reached an agent already: no 2-second rule, not in flight, no second count.
+    assert after.state is CallState.QUEUED
+    assert not after.awaits_first_agent()
+    assert not after.in_flight()
+    assert not any(
+        isinstance(i, StartTimer) and i.key.startswith("abandon:") for i in moved.instructions
+    )
+    ended = center.signal(cmd.CallEnded(after.call_id, "customer"), 12.0)
+    assert not any(isinstance(e, ev.DialerAbandoned) for e in ended.events)
+    assert center.dialers["3"].window.counts(13.0) == (1, 0)  # counted once, connected

@@ -196,7 +196,7 @@ class Floor(FloorState):
             # Ring-all does not apply: the 2-second rule wants one agent now.
             auto = self.auto_idle[campaign_id]
             for waiting_id in list(waiting):
-                dialled = self.calls[waiting_id].call_type is CallType.PREDICTIVE
+                dialled = self.calls[waiting_id].awaits_first_agent()
                 heap, other = (auto, idle) if dialled else (idle, auto)
                 if not len(heap):
                     continue

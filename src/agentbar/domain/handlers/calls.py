@@ -90,7 +90,7 @@ def call_ended(floor: Floor, s: cmd.CallEnded, now: float, out: Outcome) -> None
     call.ended_by = s.ended_by
     floor.touch(call, out)
     if agent is None:
-        if predictive.is_predictive(call):
+        if call.awaits_first_agent():
             predictive.hung_up_waiting(floor, call, now, out)
         floor.waiting[call.campaign_id].discard(call.call_id)
         ringers = list(call.ringing) or ([call.agent_id] if call.agent_id else [])
@@ -148,7 +148,7 @@ def to_wrap_up(
     out.events.append(_ended(call))
     campaign = floor.campaigns[call.campaign_id]
     floor.start_timer(wrap_up_timer(call.call_id), campaign.wrap_up_timeout, out)
-    if predictive.is_predictive(call) and call.answered_at is not None:
+    if call.dialled_ahead() and call.answered_at is not None:
         # Talking became wrapping up: sooner free, so the pacer may place more now.
         floor.dialer(call.campaign_id).talked(now - call.answered_at)
         floor.pace(call.campaign_id, now, out)

@@ -13,7 +13,7 @@ from agentbar.domain.model import call as call_sm
 from agentbar.domain.model import commands as cmd
 from agentbar.domain.model import events as ev
 from agentbar.domain.model.agent import Agent, AgentInput, AgentState
-from agentbar.domain.model.call import Call, CallInput, CallState, CallType
+from agentbar.domain.model.call import Call, CallInput, CallState
 from agentbar.domain.model.call_events import connected, screen_pop
 from agentbar.domain.model.errors import IllegalTransition
 from agentbar.domain.model.instructions import CancelOffer
@@ -50,6 +50,7 @@ def agent_answered(floor: Floor, s: cmd.AgentAnswered, now: float, out: Outcome)
     call = floor.call(s.call_id)
     answered = call_sm.next_state(call.state, CallInput.ANSWER)
     winner = floor.agents[ringing_agent(call, s.user_crt)]
+    first_reach = call.awaits_first_agent()
     agent_sm.next_state(winner.state, AgentInput.ANSWER)
     others = [(a, crt) for a, crt in call.ringing.items() if a != winner.agent_id]
     call.agent_id = winner.agent_id
@@ -66,7 +67,7 @@ def agent_answered(floor: Floor, s: cmd.AgentAnswered, now: float, out: Outcome)
     winner.missed = 0
     floor.move(winner, AgentInput.ANSWER, now, out)
     campaign = floor.campaigns[call.campaign_id]
-    if call.call_type is CallType.PREDICTIVE:
+    if first_reach:
         # In time (the 2-second timer had not fired): the window counts it connected.
         floor.cancel_timer(abandon_timer(call.call_id), out)
         floor.dialer(call.campaign_id).connected(call.queued_at, call.ring_seconds())

@@ -13,15 +13,11 @@ from agentbar.domain.handlers.inbound import withdraw_offer
 from agentbar.domain.model import call as call_sm
 from agentbar.domain.model import events as ev
 from agentbar.domain.model.agent import AgentInput
-from agentbar.domain.model.call import Call, CallInput, CallState, CallType
+from agentbar.domain.model.call import Call, CallInput, CallState
 from agentbar.domain.model.instructions import EndCall, PlayAbandonMessage
 from agentbar.domain.model.legs import live_legs
 
 NOT_REACHED = {o.value: o for o in DialOutcome if o is not DialOutcome.HUMAN}
-
-
-def is_predictive(call: Call) -> bool:
-    return call.call_type is CallType.PREDICTIVE
 
 
 def person_answered(floor: Floor, call: Call, now: float, out: Outcome) -> None:

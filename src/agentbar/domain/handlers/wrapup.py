@@ -11,7 +11,7 @@ from agentbar.domain.model import call as call_sm
 from agentbar.domain.model import commands as cmd
 from agentbar.domain.model import events as ev
 from agentbar.domain.model.agent import Agent, AgentInput, AgentState
-from agentbar.domain.model.call import Call, CallInput, CallState, CallType
+from agentbar.domain.model.call import Call, CallInput, CallState
 from agentbar.domain.model.errors import CallbackNotAllowed, IllegalTransition, NoCurrentCall
 
 
@@ -96,7 +96,7 @@ def _close(
     release: bool = True,
 ) -> None:
     agent = _record(floor, call, klass, code, note, disposed_by, now, out)
-    if call.call_type is CallType.PREDICTIVE and call.ended_at is not None:
+    if call.dialled_ahead() and call.ended_at is not None:
         floor.dialer(call.campaign_id).wrapped(now - call.ended_at)
     if not release:
         return  # the caller moves the agent on (dispose-and-dial)

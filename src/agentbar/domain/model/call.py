@@ -157,11 +157,28 @@ class Call:
         if changed is not None:
             changed.add(self.call_id)
 
+    def dialled_ahead(self) -> bool:
+        """Placed by its campaign's predictive dialer: not a transfer's continuation of such a
+        call (which reached an agent already, and is routed like any call)."""
+        return self.call_type is CallType.PREDICTIVE and self.transferred_from is None
+
+    def awaits_first_agent(self) -> bool:
+        """Dialled ahead, answered by a person, and no agent on it yet: the 2-second rule runs."""
+        return (
+            self.dialled_ahead()
+            and self.answered_at is None
+            and self.state
+            in (
+                CallState.QUEUED,
+                CallState.OFFERED,
+            )
+        )
+
     def in_flight(self) -> bool:
         """A predictive dial no agent is on yet: ringing the customer, or answered and waiting
         for an agent (it needs one as much as a ringing one does)."""
         return self.state is CallState.RINGING or (
-            self.state is CallState.QUEUED and self.call_type is CallType.PREDICTIVE
+            self.state is CallState.QUEUED and self.awaits_first_agent()
         )
 
     def ring_seconds(self) -> float:
