@@ -1,10 +1,12 @@
-"""Demo data: five agents, five extensions, two campaigns, break reasons, IVRs. Idempotent."""
+"""Demo data: five agents, five SIP phone extensions and five browser ones, two campaigns,
+break reasons, IVRs. Idempotent."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from agentbar.auth.passwords import Passwords
+from agentbar.domain.model.agent import ExtensionKind
 from agentbar.domain.model.campaign import (
     ANY_HOUR,
     CampaignKind,
@@ -46,6 +48,9 @@ def seed_demo(storage: Catalog, passwords: Passwords) -> list[DemoCredentials]:
         storage.upsert_agent(user_id, f"Agent {n}", passwords.hash(user_id))
         storage.upsert_extension(f"SIP {phone}", phone)
         credentials.append(DemoCredentials(user_id, user_id, f"SIP {phone}", phone))
+        # The toolbar's own phone, for an agent with no SIP phone at hand.
+        browser_phone = str(2000 + n)
+        storage.upsert_extension(f"Browser {browser_phone}", browser_phone, ExtensionKind.BROWSER)
     for name, kind in (
         ("Inbound Support", CampaignKind.INBOUND),
         ("Outbound Sales", CampaignKind.OUTBOUND),

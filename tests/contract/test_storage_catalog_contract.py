@@ -8,7 +8,7 @@ import pytest
 
 from agentbar.auth.passwords import Passwords
 from agentbar.demo import seed_demo
-from agentbar.domain.model.agent import BreakReason
+from agentbar.domain.model.agent import BreakReason, Extension, ExtensionKind
 from agentbar.domain.model.campaign import CampaignKind, DialMode, DispositionClass, Routing
 from agentbar.ports import Storage, StorageConflict
 from tests.contract.storage_drivers import PLAN, a_campaign
@@ -103,21 +103,49 @@ async def test_extensions_list_by_phone_and_are_found_by_name_or_phone(storage: 
     catalog.upsert_extension("Desk A", "1003")
     catalog.upsert_extension("Desk C", "1001")
     assert await catalog.extensions() == [
-        ("Desk C", "1001"),
-        ("Desk B", "1002"),
-        ("Desk A", "1003"),
+        Extension("Desk C", "1001"),
+        Extension("Desk B", "1002"),
+        Extension("Desk A", "1003"),
     ]
-    assert await catalog.extensions(limit=2) == [("Desk C", "1001"), ("Desk B", "1002")]
-    assert await catalog.extension(" desk a ") == ("Desk A", "1003")
+    assert await catalog.extensions(limit=2) == [
+        Extension("Desk C", "1001"),
+        Extension("Desk B", "1002"),
+    ]
+    assert await catalog.extension(" desk a ") == Extension("Desk A", "1003")
     assert await catalog.extension("Desk Z") is None
-    assert await catalog.extension_with_phone(" 1002 ") == ("Desk B", "1002")
+    assert await catalog.extension_with_phone(" 1002 ") == Extension("Desk B", "1002")
     assert await catalog.extension_with_phone("9999") is None
     catalog.upsert_extension("Desk B", "1004")  # a new phone for the same name
-    assert await catalog.extension_with_phone("1004") == ("Desk B", "1004")
+    assert await catalog.extension_with_phone("1004") == Extension("Desk B", "1004")
     assert await catalog.extension_with_phone("1002") is None
     assert catalog.delete_extension("Desk B")
     assert not catalog.delete_extension("Desk B")
-    assert [name for name, _ in await catalog.extensions()] == ["Desk C", "Desk A"]
+    assert [e.name for e in await catalog.extensions()] == ["Desk C", "Desk A"]
+
+
+async def test_an_extension_keeps_its_kind_and_a_rewrite_changes_it(storage: Storage) -> None:
+    catalog = storage.catalog
+    catalog.upsert_extension("Desk A", "1001")
+    catalog.upsert_extension("Browser 2001", "2001", ExtensionKind.BROWSER)
+    browser = Extension("Browser 2001", "2001", ExtensionKind.BROWSER)
+    assert await catalog.extensions() == [Extension("Desk A", "1001"), browser]
+    assert (await catalog.extensions())[0].kind is ExtensionKind.PHONE  # the default
+    assert await catalog.extension("browser 2001") == browser
+    assert await catalog.extension_with_phone("2001") == browser
+    catalog.upsert_extension("Desk A", "1001", ExtensionKind.BROWSER)
+    catalog.upsert_extension("Browser 2001", "2001")  # written again without a kind: a phone
+    assert await catalog.extensions() == [
+        Extension("Desk A", "1001", ExtensionKind.BROWSER),
+        Extension("Browser 2001", "2001", ExtensionKind.PHONE),
+    ]
+    catalog.put_extensions(
+        [Extension("Desk A", "1001"), Extension("Desk B", "1002", ExtensionKind.BROWSER)]
+    )
+    assert await catalog.extensions() == [
+        Extension("Desk A", "1001", ExtensionKind.PHONE),
+        Extension("Desk B", "1002", ExtensionKind.BROWSER),
+        Extension("Browser 2001", "2001", ExtensionKind.PHONE),
+    ]
 
 
 async def test_a_phone_taken_by_another_extension_is_a_conflict(storage: Storage) -> None:
@@ -125,21 +153,23 @@ async def test_a_phone_taken_by_another_extension_is_a_conflict(storage: Storage
     catalog.upsert_extension("Desk A", "1001")
     catalog.upsert_extension("Desk B", "1002")
     with pytest.raises(StorageConflict):
-        catalog.upsert_extension("Desk C", "1001")
+        catalog.upsert_extension("Desk C", "1001", ExtensionKind.BROWSER)
     with pytest.raises(StorageConflict):
-        catalog.put_extensions([("Desk C", "1003"), ("Desk D", "1002")])
-    assert await catalog.extensions() == [("Desk A", "1001"), ("Desk B", "1002")]
+        catalog.put_extensions([Extension("Desk C", "1003"), Extension("Desk D", "1002")])
+    assert await catalog.extensions() == [Extension("Desk A", "1001"), Extension("Desk B", "1002")]
 
 
 async def test_extensions_put_together_may_swap_phones(storage: Storage) -> None:
     catalog = storage.catalog
     catalog.upsert_extension("Desk A", "1001")
     catalog.upsert_extension("Desk B", "1002")
-    catalog.put_extensions([("Desk A", "1002"), ("Desk B", "1001"), ("Desk C", "1003")])
+    catalog.put_extensions(
+        [Extension("Desk A", "1002"), Extension("Desk B", "1001"), Extension("Desk C", "1003")]
+    )
     assert await catalog.extensions() == [
-        ("Desk B", "1001"),
-        ("Desk A", "1002"),
-        ("Desk C", "1003"),
+        Extension("Desk B", "1001"),
+        Extension("Desk A", "1002"),
+        Extension("Desk C", "1003"),
     ]
     catalog.put_extensions([])
     assert len(await catalog.extensions()) == 3
@@ -200,7 +230,10 @@ async def test_seeding_the_demo_twice_changes_nothing(storage: Storage) -> None:
     agents, extensions, campaigns_seen, reasons, ivrs = seen[0]
     codes = sum(len(k.codes) for _, _, plan in campaigns_seen for k in plan.classes)
     assignments = sum(len(names) for _, names in agents)
-    assert (len(agents), len(extensions), len(campaigns_seen), codes) == (5, 5, 2, 8)
+    assert (len(agents), len(extensions), len(campaigns_seen), codes) == (5, 10, 2, 8)
+    kinds = [(e.name, e.kind) for e in extensions]
+    assert kinds[:5] == [(f"SIP {1000 + n}", ExtensionKind.PHONE) for n in range(1, 6)]
+    assert kinds[5:] == [(f"Browser {2000 + n}", ExtensionKind.BROWSER) for n in range(1, 6)]
     assert (assignments, len(reasons), len(ivrs)) == (10, 4, 2)
 
 

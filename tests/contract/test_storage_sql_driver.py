@@ -15,6 +15,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_mock_engine, text
 
+from agentbar.domain.model.agent import Extension, ExtensionKind
 from agentbar.drivers.storage import schema as schema_module
 from agentbar.drivers.storage.database import upsert_statement
 from agentbar.drivers.storage.schema import metadata
@@ -89,3 +90,18 @@ async def test_a_database_from_before_the_screen_pop_rename_keeps_its_calls(tmp_
     storage.close()
     assert record is not None
     assert record.call.screen_pop_id == "pop-1"
+
+
+async def test_an_extension_stored_before_kinds_is_a_phone(tmp_path: Path) -> None:
+    """Migration 0020 adds the extensions' kind: those already stored are phones."""
+    storage = storage_at(tmp_path / "old.db")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with storage.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0019")
+        connection.execute(text("INSERT INTO extensions (name, phone) VALUES ('SIP 1001', '1001')"))
+    storage.migrate()
+    found = await storage.catalog.extension("SIP 1001")
+    storage.close()
+    assert found == Extension("SIP 1001", "1001", ExtensionKind.PHONE)

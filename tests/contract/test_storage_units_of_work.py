@@ -9,7 +9,7 @@ from typing import Any, cast
 import pytest
 
 from agentbar.auth.policy import AgentLogin
-from agentbar.domain.model.agent import BreakReason
+from agentbar.domain.model.agent import BreakReason, Extension, ExtensionKind
 from agentbar.ports import Catalog, Storage, StorageConflict, WebhookStore
 from agentbar.services.configuration import Document
 from tests.contract.storage_drivers import a_campaign
@@ -47,8 +47,8 @@ async def test_writes_inside_a_unit_land_together(storage: Storage) -> None:
     async with storage.transaction():
         storage.catalog.upsert_extension("Desk A", "1001")
         await storage.webhooks.put_webhook("crm", "https://crm.example/h", "s" * 16, 0)
-        assert await storage.catalog.extension("Desk A") == ("Desk A", "1001")  # seen inside
-    assert await storage.catalog.extensions() == [("Desk A", "1001")]
+        assert await storage.catalog.extension("Desk A") == Extension("Desk A", "1001")  # inside
+    assert await storage.catalog.extensions() == [Extension("Desk A", "1001")]
     assert len(await storage.webhooks.webhooks()) == 1
 
 
@@ -68,7 +68,7 @@ async def test_a_unit_that_raises_leaves_every_store_as_it_was(storage: Storage)
 
     with pytest.raises(Injected):
         await write_everywhere_then_fail()
-    assert await storage.catalog.extensions() == [("Desk A", "1001")]
+    assert await storage.catalog.extensions() == [Extension("Desk A", "1001")]
     assert await storage.catalog.break_reasons() == []
     assert storage.settings.allowed_origins() == ["https://a.example"]
     assert storage.settings.setting("sso") is None
@@ -93,7 +93,7 @@ async def test_writes_outside_a_unit_land_one_by_one(storage: Storage) -> None:
     storage.catalog.upsert_extension("Desk A", "1001")
     with pytest.raises(StorageConflict):
         storage.catalog.upsert_extension("Desk B", "1001")
-    assert await storage.catalog.extensions() == [("Desk A", "1001")]
+    assert await storage.catalog.extensions() == [Extension("Desk A", "1001")]
 
 
 # -- service operations that write more than once ------------------------------------------------
@@ -112,7 +112,7 @@ def whole_document() -> Document:
             "agents": [{"id": "new1", "name": "New Agent", "campaigns": ["Renewals", "Sales"]}],
             "extensions": [
                 {"name": "Desk A", "phone": "2001"},
-                {"name": "Desk N", "phone": "2002"},
+                {"name": "Desk N", "phone": "2002", "kind": "browser"},
             ],
             "ivrs": [{"name": "Survey", "description": "changed"}, {"name": "Billing"}],
             "breakReasons": [{"name": "Coffee", "productive": False}],
@@ -179,7 +179,10 @@ async def test_the_same_import_without_the_failure_lands_whole(storage: Storage)
     assert [c.name for c in await catalog.campaigns()] == ["Sales", "Renewals"]
     summaries = {s.agent_id: s.campaigns for s in await catalog.agent_summaries()}
     assert summaries["new1"] == ["Renewals", "Sales"]
-    assert await catalog.extensions() == [("Desk A", "2001"), ("Desk N", "2002")]
+    assert await catalog.extensions() == [
+        Extension("Desk A", "2001", ExtensionKind.PHONE),
+        Extension("Desk N", "2002", ExtensionKind.BROWSER),
+    ]
     assert catalog.ivr_details() == [("Survey", "changed"), ("Billing", None)]
     assert await catalog.break_reasons() == [BreakReason("Coffee")]
     assert services.crm_settings.allowed_origins() == ["https://new.example"]

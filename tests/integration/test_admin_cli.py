@@ -64,8 +64,12 @@ def test_each_resource_is_listed_read_changed_and_deleted(server: AgentbarServer
         '{"name": "Rita", "authPolicy": "sso", "campaigns": ["Spring"]}',
     )
     assert ok(server, "agents", "get", "rita")["authPolicy"] == "sso"
-    ok(server, "extensions", "put", "SIP 2001", "-d", "phone: '2001'")
-    assert ok(server, "extensions", "get", "SIP 2001") == {"name": "SIP 2001", "phone": "2001"}
+    ok(server, "extensions", "put", "SIP 3001", "-d", "phone: '3001'")
+    assert ok(server, "extensions", "get", "SIP 3001") == {
+        "name": "SIP 3001",
+        "phone": "3001",
+        "kind": "phone",
+    }
     assert ok(server, "queues", "get", "Inbound Support")["name"] == "Inbound Support"
     assert ok(server, "origins", "put", "-d", "origins: [https://crm.example.com]")["stored"] == [
         "https://crm.example.com"
@@ -141,7 +145,7 @@ dispositions: [{dispositionClass: Won, dispositionCodes: [Renewed, Upgraded]}]
         "-d",
         "{name: Sam, authPolicy: sso, campaigns: [Renewals, Inbound Support]}",
     )
-    ok(server, "extensions", "put", "SIP 2001", "-d", "phone: '2001'")
+    ok(server, "extensions", "put", "SIP 3001", "-d", "{phone: '3001', kind: browser}")
     ok(server, "ivrs", "put", "Billing", "-d", "description: pay by phone")
     ok(server, "break-reasons", "put", "-d", "[{name: Coaching, productive: true}, {name: Lunch}]")
     ok(server, "origins", "put", "-d", "origins: [https://crm.example.com]")
@@ -160,6 +164,12 @@ dispositions: [{dispositionClass: Won, dispositionCodes: [Renewed, Upgraded]}]
     document = yaml.safe_load(exported.read_text())
     assert {a["id"]: a["authPolicy"] for a in document["agents"]}["rita"] == "password"
     assert document["sso"] == {"url": "https://crm.example.com/sso", "format": "xml"}
+    kinds = {e["name"]: e["kind"] for e in document["extensions"]}
+    assert (kinds["SIP 3001"], kinds["SIP 1001"], kinds["Browser 2001"]) == (
+        "browser",
+        "phone",
+        "browser",
+    )
     with agentbar_server(tmp_path / "fresh", [CRM_ORIGIN]) as fresh:
         assert admin(fresh, "export").stdout != exported.read_text()
         checked = ok(fresh, "import", str(exported), "--dry-run")

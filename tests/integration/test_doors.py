@@ -40,7 +40,11 @@ def ready_agent(
     # The view a door sends is read from its copy of the floor, which must already hold the
     # move of the event it follows (the bus and the link are separate channels).
     view = toolbar.wait_view(state="ready")
-    assert view["view"]["agent"]["extension"] == {"name": f"SIP {phone}", "phone": phone}
+    assert view["view"]["agent"]["extension"] == {
+        "name": f"SIP {phone}",
+        "phone": phone,
+        "kind": "phone",
+    }
     return toolbar, login
 
 

@@ -35,6 +35,12 @@ def test_a_small_centers_snapshot_lists_every_extension(server: AgentbarServer) 
         assert snapshot["extensionsListed"] is True
         [count] = server.query("SELECT count(*) AS n FROM extensions")
         assert len(snapshot["extensions"]) == count["n"]
+        assert {"name": "SIP 1001", "phone": "1001", "kind": "phone"} in snapshot["extensions"]
+        browser = {"name": "Browser 2001", "phone": "2001", "kind": "browser"}
+        assert browser in snapshot["extensions"]
+        toolbar.expect_ok("extension.select", name="Browser 2001")
+        agent = toolbar.expect_ok("snapshot")["snapshot"]["agent"]
+        assert agent["extension"] == browser
 
 
 def test_a_large_centers_snapshot_lists_only_the_agents_own(large_center: AgentbarServer) -> None:
@@ -44,12 +50,20 @@ def test_a_large_centers_snapshot_lists_only_the_agents_own(large_center: Agentb
         assert snapshot["extensions"] == []
         toolbar.expect_ok("extension.select", phone="70123")  # the CRM's selectExtension
         snapshot = toolbar.expect_ok("snapshot")["snapshot"]
-        assert snapshot["agent"]["extension"] == {"name": "Desk 0123", "phone": "70123"}
-        assert snapshot["extensions"] == [{"name": "Desk 0123", "phone": "70123"}]
+        assert snapshot["agent"]["extension"] == {
+            "name": "Desk 0123",
+            "phone": "70123",
+            "kind": "phone",
+        }
+        assert snapshot["extensions"] == [{"name": "Desk 0123", "phone": "70123", "kind": "phone"}]
         toolbar.expect_ok("extension.select", name="desk 0042")  # typed, any case
         toolbar.expect_ok("extension.select", name="70007")  # typed: a number will do
         snapshot = toolbar.expect_ok("snapshot")["snapshot"]
-        assert snapshot["agent"]["extension"] == {"name": "Desk 0007", "phone": "70007"}
+        assert snapshot["agent"]["extension"] == {
+            "name": "Desk 0007",
+            "phone": "70007",
+            "kind": "phone",
+        }
 
 
 def test_an_extension_named_wrongly_is_refused_and_changes_nothing(
@@ -67,4 +81,8 @@ def test_an_extension_named_wrongly_is_refused_and_changes_nothing(
             assert answer["error"]["code"] == "unknown_extension", fields
         assert toolbar.request("extension.select")["error"]["code"] == "bad_frame"
         snapshot = toolbar.expect_ok("snapshot")["snapshot"]
-        assert snapshot["agent"]["extension"] == {"name": "Desk 0001", "phone": "70001"}
+        assert snapshot["agent"]["extension"] == {
+            "name": "Desk 0001",
+            "phone": "70001",
+            "kind": "phone",
+        }

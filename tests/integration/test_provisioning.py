@@ -35,7 +35,7 @@ def test_a_provisioned_agent_works_its_new_campaign(server: AgentbarServer) -> N
         )
         assert created.status_code == 200
         assert created.json()["routing"] == "ring_all"
-        assert admin.put("/api/v1/extensions/SIP 2001", json={"phone": "2001"}).status_code == 204
+        assert admin.put("/api/v1/extensions/SIP 3001", json={"phone": "3001"}).status_code == 204
         agent = {"name": "Rita", "password": "correct horse", "campaigns": ["Renewals"]}
         assert admin.put("/api/v1/agents/rita", json=agent).status_code == 204
         [rita] = [a for a in admin.get("/api/v1/agents").json() if a["id"] == "rita"]
@@ -51,7 +51,7 @@ def test_a_provisioned_agent_works_its_new_campaign(server: AgentbarServer) -> N
         assert answer["ok"], answer
         # her only campaign is chosen for her
         assert answer["snapshot"]["agent"]["campaignId"] == created.json()["id"]
-        toolbar.expect_ok("extension.select", name="SIP 2001", phone="2001")
+        toolbar.expect_ok("extension.select", name="SIP 3001", phone="3001")
         codes = toolbar.expect_ok("disposition.list")["dispositionCodes"]
         assert codes == PLAN
         # A campaign change reaches the live floor at once.
@@ -122,6 +122,25 @@ def test_bad_agents_extensions_and_break_reasons_are_refused(server: AgentbarSer
             "Unavailable",
         ]
     assert httpx.get(f"{server.base_url}/api/v1/agents").status_code == 401
+
+
+def test_an_extension_has_a_kind_phone_unless_put_as_browser(server: AgentbarServer) -> None:
+    with server.admin() as admin:
+        put = admin.put("/api/v1/extensions/Web 3001", json={"phone": "3001", "kind": "browser"})
+        assert put.status_code == 204
+        web = {"name": "Web 3001", "phone": "3001", "kind": "browser"}
+        assert admin.get("/api/v1/extensions/Web 3001").json() == web
+        listed = admin.get("/api/v1/extensions").json()
+        assert web in listed
+        assert {"name": "SIP 1001", "phone": "1001", "kind": "phone"} in listed
+        assert {"name": "Browser 2001", "phone": "2001", "kind": "browser"} in listed  # demo
+        fax = admin.put("/api/v1/extensions/Web 3001", json={"phone": "3001", "kind": "fax"})
+        assert fax.status_code == 422
+        assert "kind" in str(fax.json()["detail"])
+        assert admin.get("/api/v1/extensions").json() == listed  # nothing changed
+        # Put again without a kind, it is a phone again.
+        assert admin.put("/api/v1/extensions/Web 3001", json={"phone": "3001"}).status_code == 204
+        assert admin.get("/api/v1/extensions/Web 3001").json()["kind"] == "phone"
 
 
 def test_an_extension_in_use_cannot_be_deleted_and_break_reasons_are_replaced(

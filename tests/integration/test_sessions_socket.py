@@ -68,7 +68,7 @@ def test_a_force_login_takes_over_the_agent_as_it_is(server: AgentbarServer) -> 
         assert answer["forced"] is True
         agent, call = answer["snapshot"]["agent"], answer["snapshot"]["call"]
         assert (agent["state"], agent["campaignId"]) == ("on_call", campaign_id)
-        assert agent["extension"] == {"name": "SIP 1001", "phone": "1001"}
+        assert agent["extension"] == {"name": "SIP 1001", "phone": "1001", "kind": "phone"}
         assert call["callId"] == call_id
 
         assert old.wait_event("session.ended")["data"]["reason"] == "force login"

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from agentbar.domain.model.agent import BreakReason
+from agentbar.domain.model.agent import BreakReason, Extension, ExtensionKind
 from agentbar.domain.model.campaign import (
     DEFAULT_ABANDON_LIMIT,
     DEFAULT_ABANDON_WINDOW,
@@ -72,37 +72,40 @@ class MemoryCatalog:
             found.setdefault(str(campaign_id), []).append(agent_id)
         return found
 
-    def upsert_extension(self, name: str, phone: str) -> None:
-        self._put_extensions([(name, phone)], replacing=[name])
+    def upsert_extension(
+        self, name: str, phone: str, kind: ExtensionKind = ExtensionKind.PHONE
+    ) -> None:
+        self._put_extensions([Extension(name, phone, kind)], replacing=[name])
 
-    def put_extensions(self, entries: Sequence[tuple[str, str]]) -> None:
-        self._put_extensions(entries, replacing=[name for name, _ in entries])
+    def put_extensions(self, entries: Sequence[Extension]) -> None:
+        self._put_extensions(entries, replacing=[e.name for e in entries])
 
-    def _put_extensions(self, entries: Sequence[tuple[str, str]], replacing: list[str]) -> None:
-        after = {n: p for n, p in self._t.extensions.items() if n not in replacing}
-        for name, phone in entries:
-            if name in after or phone in after.values():
+    def _put_extensions(self, entries: Sequence[Extension], replacing: list[str]) -> None:
+        after = {n: e for n, e in self._t.extensions.items() if n not in replacing}
+        for extension in entries:
+            taken = {e.phone for e in after.values()}
+            if extension.name in after or extension.phone in taken:
                 raise StorageConflict("a phone belongs to another extension")
-            after[name] = phone
+            after[extension.name] = extension
         self._t.extensions = after
 
     def delete_extension(self, name: str) -> bool:
         return self._t.extensions.pop(name, None) is not None
 
-    async def extensions(self, limit: int | None = None) -> Sequence[tuple[str, str]]:
-        listed = sorted(self._t.extensions.items(), key=lambda e: e[1])
+    async def extensions(self, limit: int | None = None) -> Sequence[Extension]:
+        listed = sorted(self._t.extensions.values(), key=lambda e: e.phone)
         return listed if limit is None else listed[:limit]
 
-    async def extension_with_phone(self, phone: str) -> tuple[str, str] | None:
-        found = sorted((n, p) for n, p in self._t.extensions.items() if p == phone.strip())
+    async def extension_with_phone(self, phone: str) -> Extension | None:
+        found = sorted(
+            (e for e in self._t.extensions.values() if e.phone == phone.strip()),
+            key=lambda e: e.name,
+        )
         return found[0] if found else None
 
-    async def extension(self, name: str) -> tuple[str, str] | None:
+    async def extension(self, name: str) -> Extension | None:
         wanted = name.strip().lower()
-        for known, phone in self._t.extensions.items():
-            if known.lower() == wanted:
-                return known, phone
-        return None
+        return next((e for e in self._t.extensions.values() if e.name.lower() == wanted), None)
 
     def upsert_campaign(
         self,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentbar.domain.model.agent import BreakReason
+from agentbar.domain.model.agent import BreakReason, Extension
 from agentbar.domain.model.call import Call
 from agentbar.domain.model.callback_book import Callback
 from agentbar.domain.model.campaign import Campaign
@@ -51,7 +51,7 @@ class Tables:
     agents: dict[str, AgentRow] = field(default_factory=dict)
     campaigns: dict[int, Campaign] = field(default_factory=dict)
     campaign_agents: set[tuple[int, str]] = field(default_factory=set)
-    extensions: dict[str, str] = field(default_factory=dict)
+    extensions: dict[str, Extension] = field(default_factory=dict)
     break_reasons: list[tuple[BreakReason, int]] = field(default_factory=list)
     ivrs: dict[str, IvrRow] = field(default_factory=dict)
     origins: list[str] = field(default_factory=list)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from agentbar.auth.policy import AgentLogin
+from agentbar.domain.model.agent import Extension, ExtensionKind
 from agentbar.domain.model.campaign import CampaignKind
 from agentbar.services.configuration import Document
 from agentbar.services.provisioning import CampaignSpec, InvalidConfiguration, plan_of
@@ -71,7 +72,21 @@ async def test_a_phone_of_another_extension_is_refused(services: AdminServices) 
     await services.provisioning.put_extension(
         "Desk A", "1001", client="198.51.100.7"
     )  # its own phone, again
-    assert await services.storage.catalog.extensions() == [("Desk A", "1001")]
+    assert await services.storage.catalog.extensions() == [Extension("Desk A", "1001")]
+
+
+async def test_an_extension_is_put_with_its_kind(services: AdminServices) -> None:
+    await services.provisioning.put_extension(
+        "Browser 2001", "2001", ExtensionKind.BROWSER, client="198.51.100.7"
+    )
+    await services.provisioning.put_extension("SIP 1001", "1001", client="198.51.100.7")
+    assert await services.provisioning.extension("Browser 2001") == Extension(
+        "Browser 2001", "2001", ExtensionKind.BROWSER
+    )
+    assert [(e.name, e.kind) for e in await services.provisioning.extensions()] == [
+        ("SIP 1001", ExtensionKind.PHONE),
+        ("Browser 2001", ExtensionKind.BROWSER),
+    ]
 
 
 async def test_an_ivr_named_like_another_but_for_case_is_refused(services: AdminServices) -> None:
@@ -102,7 +117,10 @@ async def test_an_exported_configuration_imports_into_an_empty_server_as_it_was(
             "agents": [
                 {"id": "a1", "name": "Ann", "password": "correct horse", "campaigns": ["Sales"]}
             ],
-            "extensions": [{"name": "Desk A", "phone": "1001"}],
+            "extensions": [
+                {"name": "Desk A", "phone": "1001"},
+                {"name": "Browser 2001", "phone": "2001", "kind": "browser"},
+            ],
             "ivrs": [{"name": "Survey", "description": "after the call"}],
             "breakReasons": [{"name": "Lunch"}, {"name": "Training", "productive": True}],
             "allowedOrigins": ["https://crm.example"],
@@ -118,4 +136,14 @@ async def test_an_exported_configuration_imports_into_an_empty_server_as_it_was(
     assert await elsewhere.configuration.export() == exported
     assert exported.agents is not None
     assert exported.agents[0].passwordHash is not None
+    assert exported.extensions is not None
+    assert [(e.name, e.kind) for e in exported.extensions] == [
+        ("Desk A", ExtensionKind.PHONE),  # no kind given: a phone
+        ("Browser 2001", ExtensionKind.BROWSER),
+    ]
+    assert exported.model_dump(mode="json")["extensions"][1] == {
+        "name": "Browser 2001",
+        "phone": "2001",
+        "kind": "browser",
+    }
     assert elsewhere.crm_settings.allowed_origins() == ["https://crm.example"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from agentbar.domain.model.agent import BreakReason
+from agentbar.domain.model.agent import BreakReason, Extension, ExtensionKind
 from agentbar.domain.model.campaign import (
     DEFAULT_ABANDON_LIMIT,
     DEFAULT_ABANDON_WINDOW,
@@ -53,9 +53,11 @@ class Catalog(Protocol):
 
     # -- extensions --------------------------------------------------------------------------
 
-    def upsert_extension(self, name: str, phone: str) -> None: ...
+    def upsert_extension(
+        self, name: str, phone: str, kind: ExtensionKind = ExtensionKind.PHONE
+    ) -> None: ...
 
-    def put_extensions(self, entries: Sequence[tuple[str, str]]) -> None:
+    def put_extensions(self, entries: Sequence[Extension]) -> None:
         """Create or replace these extensions at once, so phones may move between them."""
         ...
 
@@ -63,16 +65,16 @@ class Catalog(Protocol):
         """False if there was no such extension."""
         ...
 
-    async def extensions(self, limit: int | None = None) -> Sequence[tuple[str, str]]:
-        """Provisioned extensions as (name, phone), by phone; at most `limit` of them."""
+    async def extensions(self, limit: int | None = None) -> Sequence[Extension]:
+        """Provisioned extensions, by phone; at most `limit` of them."""
         ...
 
-    async def extension_with_phone(self, phone: str) -> tuple[str, str] | None:
-        """(name, phone) of the provisioned extension with that phone number."""
+    async def extension_with_phone(self, phone: str) -> Extension | None:
+        """The provisioned extension with that phone number."""
         ...
 
-    async def extension(self, name: str) -> tuple[str, str] | None:
-        """(name, phone) of a provisioned extension, matched regardless of case."""
+    async def extension(self, name: str) -> Extension | None:
+        """A provisioned extension, its name matched regardless of case."""
         ...
 
     # -- campaigns ---------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agentbar.auth.passwords import Passwords
 from agentbar.auth.policy import AgentLogin
 from agentbar.auth.sso_wire import SsoFormat
-from agentbar.domain.model.agent import BreakReason
+from agentbar.domain.model.agent import BreakReason, Extension, ExtensionKind
 from agentbar.domain.model.campaign import (
     DEFAULT_ABANDON_LIMIT,
     DEFAULT_ABANDON_WINDOW,
@@ -135,6 +135,8 @@ class AgentEntry(Strict):
 class ExtensionEntry(Strict):
     name: Name
     phone: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z*#+._-]+$")]
+    kind: ExtensionKind = ExtensionKind.PHONE
+    """`phone` (a SIP phone of the agent's own) or `browser` (the toolbar's own phone)."""
 
 
 class IvrEntry(Strict):
@@ -297,7 +299,8 @@ class Configuration:
                 for a in agents
             ],
             extensions=[
-                ExtensionEntry(name=n, phone=p) for n, p in await self._storage.extensions()
+                ExtensionEntry(name=e.name, phone=e.phone, kind=e.kind)
+                for e in await self._storage.extensions()
             ],
             ivrs=[IvrEntry(name=n, description=d) for n, d in self._storage.ivr_details()],
             breakReasons=[
@@ -353,7 +356,7 @@ class Configuration:
         extensions = doc.extensions or []
         _once([e.name for e in extensions], "extension")
         named = {e.name for e in extensions}
-        owners = {p: n for n, p in await self._storage.extensions() if n not in named}
+        owners = {e.phone: e.name for e in await self._storage.extensions() if e.name not in named}
         for extension in extensions:
             if extension.phone in owners:
                 raise InvalidConfiguration(
@@ -413,7 +416,9 @@ class Configuration:
             missing = self._storage.set_agent_campaigns(agent.id, agent.campaigns)
             assert not missing  # checked above
         if doc.extensions is not None:
-            self._storage.put_extensions([(e.name, e.phone) for e in doc.extensions])
+            self._storage.put_extensions(
+                [Extension(e.name, e.phone, e.kind) for e in doc.extensions]
+            )
         for ivr in doc.ivrs or []:
             self._storage.put_ivr(ivr.name, ivr.description)
         if doc.breakReasons is not None:

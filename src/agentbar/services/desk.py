@@ -77,12 +77,12 @@ class Desk:
         listed = await self._catalog.extensions(limit=EXTENSIONS_LISTED + 1)
         if len(listed) <= EXTENSIONS_LISTED:
             return {
-                "extensions": [{"name": name, "phone": phone} for name, phone in listed],
+                "extensions": [_extension_view(e) for e in listed],
                 "extensionsListed": True,
             }
         own = agent.extension
         return {
-            "extensions": [{"name": own.name, "phone": own.phone}] if own else [],
+            "extensions": [_extension_view(own)] if own else [],
             "extensionsListed": False,
         }
 
@@ -133,9 +133,9 @@ class Desk:
                 known = await self._catalog.extension_with_phone(name)
         else:
             known = await self._catalog.extension_with_phone(phone or "")
-        if known is None or (phone is not None and known[1] != phone.strip()):
+        if known is None or (phone is not None and known.phone != phone.strip()):
             return None
-        return Extension(*known)
+        return known
 
     def disposition_plan(self, agent_id: str, campaign_id: str | None) -> DispositionPlan:
         """The plan of the named campaign, else of the current call, else of the chosen one."""
@@ -172,7 +172,11 @@ def _agent_view(agent: Agent) -> dict[str, Any]:
         "name": agent.profile.name,
         "state": agent.state.value,
         "breakReason": agent.break_reason,
-        "extension": {"name": extension.name, "phone": extension.phone} if extension else None,
+        "extension": _extension_view(extension) if extension else None,
         "campaignId": agent.campaign_id,
         "autoCall": agent.auto_call,
     }
+
+
+def _extension_view(extension: Extension) -> dict[str, str]:
+    return {"name": extension.name, "phone": extension.phone, "kind": extension.kind.value}

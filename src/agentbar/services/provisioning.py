@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from agentbar.auth.passwords import Passwords, is_argon2id_hash
 from agentbar.auth.policy import AgentLogin
-from agentbar.domain.model.agent import BreakReason
+from agentbar.domain.model.agent import BreakReason, Extension, ExtensionKind
 from agentbar.domain.model.campaign import (
     DEFAULT_ABANDON_LIMIT,
     DEFAULT_ABANDON_WINDOW,
@@ -118,12 +118,12 @@ class Provisioning:
     async def agent(self, agent_id: str) -> AgentSummary | None:
         return next((a for a in await self.agents() if a.agent_id == agent_id), None)
 
-    async def extensions(self) -> list[tuple[str, str]]:
-        """(name, phone) of every extension."""
+    async def extensions(self) -> list[Extension]:
+        """Every extension, by phone."""
         return list(await self._storage.extensions())
 
-    async def extension(self, name: str) -> tuple[str, str] | None:
-        return next((e for e in await self.extensions() if e[0] == name), None)
+    async def extension(self, name: str) -> Extension | None:
+        return next((e for e in await self.extensions() if e.name == name), None)
 
     def campaigns(self) -> list[Campaign]:
         return list(self._runtime.center.campaigns.values())
@@ -194,12 +194,19 @@ class Provisioning:
             assert not missing  # checked above against the same provisioned campaigns
         await self._audit.change(ADMIN_PUT, client, f"agent '{agent_id}'")
 
-    async def put_extension(self, name: str, phone: str, *, client: str | None) -> None:
-        taken = [e for e in await self._storage.extensions() if e[1] == phone and e[0] != name]
+    async def put_extension(
+        self,
+        name: str,
+        phone: str,
+        kind: ExtensionKind = ExtensionKind.PHONE,
+        *,
+        client: str | None,
+    ) -> None:
+        taken = [e for e in await self._storage.extensions() if e.phone == phone and e.name != name]
         if taken:
-            raise InvalidConfiguration(f"phone {phone} already belongs to '{taken[0][0]}'")
+            raise InvalidConfiguration(f"phone {phone} already belongs to '{taken[0].name}'")
         try:
-            self._storage.upsert_extension(name, phone)
+            self._storage.upsert_extension(name, phone, kind)
         except StorageConflict:  # taken since the check above
             raise InvalidConfiguration(
                 f"phone {phone} already belongs to another extension"

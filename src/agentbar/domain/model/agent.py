@@ -129,12 +129,22 @@ def next_state(state: AgentState, given: AgentInput) -> AgentState:
         raise IllegalTransition(f"{reason} (agent is {state.value})") from None
 
 
+class ExtensionKind(StrEnum):
+    """What answers an extension's calls."""
+
+    PHONE = "phone"
+    """A SIP desk phone or softphone of the agent's own."""
+    BROWSER = "browser"
+    """The toolbar's own phone, in the agent's browser."""
+
+
 @dataclass(frozen=True)
 class Extension:
     """A SIP endpoint an agent works from, e.g. name 'SIP 1001', phone '1001'."""
 
     name: str
     phone: str
+    kind: ExtensionKind = ExtensionKind.PHONE
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
-from agentbar.domain.model.agent import BreakReason
+from agentbar.domain.model.agent import BreakReason, Extension, ExtensionKind
 from agentbar.domain.model.campaign import (
     DEFAULT_ABANDON_LIMIT,
     DEFAULT_ABANDON_WINDOW,
@@ -122,45 +123,50 @@ class SqlCatalog:
         except IntegrityError as error:
             raise StorageConflict("a phone belongs to another extension") from error
 
-    def upsert_extension(self, name: str, phone: str) -> None:
-        values = {"name": name, "phone": phone}
+    def upsert_extension(
+        self, name: str, phone: str, kind: ExtensionKind = ExtensionKind.PHONE
+    ) -> None:
+        values = {"name": name, "phone": phone, "kind": kind.value}
         with self._unique_phones() as c:
             c.execute(self._db.upsert(t.extensions, ("name",), values), values)
 
-    def put_extensions(self, entries: Sequence[tuple[str, str]]) -> None:
+    def put_extensions(self, entries: Sequence[Extension]) -> None:
         with self._unique_phones() as c:
-            names = [name for name, _ in entries]
+            names = [e.name for e in entries]
             c.execute(t.extensions.delete().where(t.extensions.c.name.in_(names)))
             if entries:
-                c.execute(insert(t.extensions), [{"name": n, "phone": p} for n, p in entries])
+                c.execute(
+                    insert(t.extensions),
+                    [{"name": e.name, "phone": e.phone, "kind": e.kind.value} for e in entries],
+                )
 
     def delete_extension(self, name: str) -> bool:
         with self._db.write() as c:
             return c.execute(t.extensions.delete().where(t.extensions.c.name == name)).rowcount == 1
 
     @reads
-    def extensions(self, limit: int | None = None) -> Sequence[tuple[str, str]]:
+    def extensions(self, limit: int | None = None) -> Sequence[Extension]:
         with self._db.read() as c:
             rows = c.execute(select(t.extensions).order_by(t.extensions.c.phone).limit(limit))
-            return [(row.name, row.phone) for row in rows]
+            return [_extension(row) for row in rows]
 
     @reads
-    def extension_with_phone(self, phone: str) -> tuple[str, str] | None:
+    def extension_with_phone(self, phone: str) -> Extension | None:
         with self._db.read() as c:
             row = c.execute(
                 select(t.extensions)
                 .where(t.extensions.c.phone == phone.strip())
                 .order_by(t.extensions.c.name)
             ).first()
-        return (row.name, row.phone) if row else None
+        return _extension(row) if row else None
 
     @reads
-    def extension(self, name: str) -> tuple[str, str] | None:
+    def extension(self, name: str) -> Extension | None:
         with self._db.read() as c:
             row = c.execute(
                 select(t.extensions).where(func.lower(t.extensions.c.name) == name.strip().lower())
             ).first()
-        return (row.name, row.phone) if row else None
+        return _extension(row) if row else None
 
     # -- campaigns ---------------------------------------------------------------------------
 
@@ -270,3 +276,7 @@ class SqlCatalog:
     def ivrs(self) -> Sequence[str]:
         with self._db.read() as c:
             return list(c.execute(select(t.ivrs.c.name).order_by(t.ivrs.c.position)).scalars())
+
+
+def _extension(row: Row[Any]) -> Extension:
+    return Extension(row.name, row.phone, ExtensionKind(row.kind))

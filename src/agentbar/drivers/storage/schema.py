@@ -31,6 +31,9 @@ extensions = Table(
     metadata,
     Column("name", String(100), primary_key=True),
     Column("phone", String(40), nullable=False, unique=True),
+    # What answers its calls (ExtensionKind; migration 0020): a phone of the agent's own, or
+    # the toolbar's phone in the browser.
+    Column("kind", String(20), nullable=False, server_default="phone"),
 )
 
 campaigns = Table(
