@@ -19,9 +19,9 @@ from agentbar.auth.sso_wire import SsoFormat
 from agentbar.auth.throttle import LoginThrottle
 from agentbar.clock import LoopClock
 from agentbar.config import Settings
+from agentbar.configuration_error import ConfigurationError
 from agentbar.demo import DemoCredentials, seed_demo
 from agentbar.domain.center import Center
-from agentbar.domain.model.campaign import CampaignKind
 from agentbar.domain.model.commands import AddLeads, RestoreCallbacks
 from agentbar.drivers.bus.memory import MemoryBus
 from agentbar.drivers.bus.memory_link import MemoryFloorLink
@@ -29,12 +29,12 @@ from agentbar.drivers.bus.redis import RedisBus
 from agentbar.drivers.bus.redis_link import RedisFloorLink
 from agentbar.drivers.storage.sql import SqlDatabase
 from agentbar.drivers.telephony.simulator import Simulator
-from agentbar.drivers.telephony.sip import SipSettings, SipTelephony
 from agentbar.ids import new_id
 from agentbar.metrics import Metrics
 from agentbar.ports import Clock, Envelope, EventBus, Sandbox, Storage, TelephonyDriver
 from agentbar.ports.floor_link import FloorLink
 from agentbar.services.audit import Audit
+from agentbar.services.browser_phone import BrowserPhones
 from agentbar.services.cluster import Cluster
 from agentbar.services.configuration import Configuration
 from agentbar.services.credentials import Credentials
@@ -55,6 +55,7 @@ from agentbar.services.sessions import Sessions
 from agentbar.services.supervision import Supervision
 from agentbar.services.unseen_events import UnseenEvents
 from agentbar.services.webhooks import WebhookReceivers, Webhooks
+from agentbar.sip_wiring import browser_phone_settings, sip_driver
 from agentbar.web.app_services import AppServices
 from agentbar.web.edge import EdgePolicy
 from agentbar.web.security import AdminToken
@@ -66,10 +67,6 @@ T = TypeVar("T")
 REFUSALS_GRACE = 0.5
 """Seconds between a move that could not be stored and giving the floor up: the failed moves'
 clients get their refusals meanwhile (the runtime decides nothing more)."""
-
-
-class ConfigurationError(Exception):
-    pass
 
 
 def _pick(kind: str, name: str, registry: dict[str, Callable[[], T]]) -> T:
@@ -95,6 +92,7 @@ class Container:
     runtime: Runtime
     sessions: Sessions
     desk: Desk
+    browser_phones: BrowserPhones
     sandbox: SandboxCalls | None
     leads: LeadIntake
     audit: Audit
@@ -148,6 +146,7 @@ class Container:
             metrics=self.metrics,
             sessions=self.sessions,
             desk=self.desk,
+            browser_phones=self.browser_phones,
             event_replay=EventReplay(self.storage.events),
             unseen_events=self.unseen_events,
             crm_settings=self.crm_settings,
@@ -346,7 +345,7 @@ def build(settings: Settings) -> Container:
     center = Center(new_id)
     telephony_drivers: dict[str, Callable[[], TelephonyDriver]] = {
         "simulator": lambda: simulator,
-        "sip": lambda: _sip(settings, center, storage),
+        "sip": lambda: sip_driver(settings, center, storage),
     }
     telephony = _pick("telephony", settings.telephony, telephony_drivers)
     # Predictive dialing must play an abandoned call the campaign's message; SIP has no media
@@ -401,6 +400,7 @@ def build(settings: Settings) -> Container:
         runtime=runtime,
         sessions=sessions,
         desk=Desk(runtime, storage.events, storage.catalog),
+        browser_phones=BrowserPhones(runtime, clock, browser_phone_settings(settings, telephony)),
         sandbox=SandboxCalls(runtime, sandbox) if sandbox is not None else None,
         leads=LeadIntake(runtime, storage.leads, audit),
         audit=audit,
@@ -433,36 +433,6 @@ def _redis(settings: Settings) -> RedisBus:
             "AGENTBAR_BUS=redis needs AGENTBAR_REDIS_URL (redis://host:port/db)"
         )
     return RedisBus(settings.redis_url)
-
-
-def _sip(settings: Settings, center: Center, storage: Storage) -> SipTelephony:
-    """The SIP driver; inbound calls go to the campaign their dialed number is routed to, and
-    its established dialogs are kept in the storage's dialog store across a restart."""
-    shared = settings.sip_password.get_secret_value() if settings.sip_password else None
-
-    def password_of(extension: str) -> str | None:
-        return settings.sip_passwords.get(extension, shared)
-
-    def route(dialed: str) -> str | None:
-        name = settings.sip_routes.get(dialed, settings.sip_default_campaign)
-        campaign = center.campaign_named(name) if name else None
-        if campaign is None or campaign.kind is not CampaignKind.INBOUND:
-            return None
-        return campaign.campaign_id
-
-    trunk = None
-    if settings.sip_trunk:
-        host, _, port = settings.sip_trunk.rpartition(":")
-        trunk = (host, int(port))
-    sip_settings = SipSettings(
-        host=settings.sip_listen_host,
-        port=settings.sip_listen_port,
-        trunk=trunk,
-        realm=settings.sip_realm,
-        ring_timeout=settings.sip_ring_timeout,
-        password_of=password_of,
-    )
-    return SipTelephony(sip_settings, new_id, route, storage.dialogs)
 
 
 def _crm_sso(settings: Settings) -> SsoSettings | None:

@@ -54,8 +54,9 @@ def serve(options: argparse.Namespace) -> int:
     import uvicorn
     from pydantic import ValidationError
 
-    from agentbar.bootstrap import ConfigurationError, build
+    from agentbar.bootstrap import build
     from agentbar.config import Settings
+    from agentbar.configuration_error import ConfigurationError
     from agentbar.listening import listen
     from agentbar.ports import StorageInUse
     from agentbar.web.app import create_app

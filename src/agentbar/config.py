@@ -142,6 +142,18 @@ class Settings(BaseSettings):
     sip_ring_timeout: float = Field(default=30.0, gt=0.0, le=600.0)
     """Seconds a phone may ring before the SIP driver gives up on it (no answer)."""
 
+    janus_url: str | None = None
+    """The Janus WebSocket API the toolbars' browser phones connect to (ws:// or wss://, as the
+    agents' browsers reach it); None: no browser phone."""
+
+    janus_token_secret: SecretStr | None = None
+    """Janus's `token_auth_secret`: agentbar signs the toolbars' Janus tokens and derives the
+    browser phones' SIP passwords with it. Needed with `janus_url`."""
+
+    janus_js_dir: Path = Path("/usr/share/javascript")
+    """Where Debian's libjs-janus-gateway and libjs-webrtc-adapter put janus.js and adapter.js,
+    which agentbar serves to the toolbar."""
+
     log_level: str = "info"
 
     @field_validator("allowed_origins", mode="before")
@@ -202,6 +214,15 @@ class Settings(BaseSettings):
         host, colon, port = value.strip().rpartition(":")
         if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError(f"expected host:port, got '{value}'")
+        return value.strip()
+
+    @field_validator("janus_url")
+    @classmethod
+    def _check_janus_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("ws://", "wss://")) or value.rstrip("/")[-3:] == "://":
+            raise ValueError(f"expected a ws:// or wss:// URL, got '{value}'")
         return value.strip()
 
     @property

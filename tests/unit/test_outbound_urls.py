@@ -11,8 +11,9 @@ import pytest
 
 from agentbar.auth.crm_sso import CrmSso, SsoSettings, SsoUnavailable
 from agentbar.auth.sso_wire import SsoFormat
-from agentbar.bootstrap import ConfigurationError, _crm_sso
+from agentbar.bootstrap import _crm_sso
 from agentbar.config import Settings
+from agentbar.configuration_error import ConfigurationError
 from agentbar.services.outbound_urls import (
     PRIVATE_TARGET,
     OutboundTargets,

@@ -215,6 +215,7 @@ VALID_FRAMES: list[tuple[dict[str, Any], type[BaseModel]]] = [
         frames.Conference,
     ),
     ({"id": 20, "cmd": "call.leg.drop", "legId": "crt-7"}, frames.DropLeg),
+    ({"id": 21, "cmd": "phone.credentials"}, frames.PhoneCredentials),
 ]
 
 

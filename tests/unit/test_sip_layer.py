@@ -114,7 +114,7 @@ def _answer(challenge: str, password: str) -> str:
 
 
 def test_an_extension_registers_after_answering_the_digest_challenge() -> None:
-    registrar = Registrar("agentbar", lambda ext: "secret" if ext == "1001" else None)
+    registrar = Registrar("agentbar", lambda ext: ("secret",) if ext == "1001" else ())
     challenged = registrar.handle(parse(_register()), ("127.0.0.1", 6000))
     assert challenged.status == 401
     assert registrar.lookup("1001") is None
@@ -134,7 +134,7 @@ def test_an_extension_registers_after_answering_the_digest_challenge() -> None:
 
 
 def test_a_wrong_password_or_unknown_extension_is_refused_and_binds_nothing() -> None:
-    registrar = Registrar("agentbar", lambda ext: "secret" if ext == "1001" else None)
+    registrar = Registrar("agentbar", lambda ext: ("secret",) if ext == "1001" else ())
     challenge = registrar.handle(parse(_register()), ("127.0.0.1", 6000)).require(
         "WWW-Authenticate"
     )
@@ -147,9 +147,25 @@ def test_a_wrong_password_or_unknown_extension_is_refused_and_binds_nothing() ->
     assert registrar.handle(stranger, ("127.0.0.1", 6000)).status == 404
 
 
+def test_either_of_an_extensions_passwords_registers_it() -> None:
+    # A desk phone's own password and the browser phone's derived one both register 1001.
+    registrar = Registrar("agentbar", lambda ext: ("desk", "browser") if ext == "1001" else ())
+    for password in ("desk", "browser"):
+        challenge = registrar.handle(parse(_register()), ("127.0.0.1", 6000)).require(
+            "WWW-Authenticate"
+        )
+        answer = parse(_register(_answer(challenge, password)))
+        assert registrar.handle(answer, ("127.0.0.1", 6000)).status == 200
+    challenge = registrar.handle(parse(_register()), ("127.0.0.1", 6000)).require(
+        "WWW-Authenticate"
+    )
+    guess = parse(_register(_answer(challenge, "deskbrowser")))
+    assert registrar.handle(guess, ("127.0.0.1", 6000)).status == 403
+
+
 def test_a_stale_nonce_is_challenged_again() -> None:
     clock = [100.0]
-    registrar = Registrar("agentbar", lambda ext: "secret", now=lambda: clock[0])
+    registrar = Registrar("agentbar", lambda ext: ("secret",), now=lambda: clock[0])
     challenge = registrar.handle(parse(_register()), ("127.0.0.1", 6000)).require(
         "WWW-Authenticate"
     )

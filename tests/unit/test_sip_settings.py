@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from agentbar.bootstrap import ConfigurationError, build
+from agentbar.bootstrap import build
 from agentbar.config import Settings
+from agentbar.configuration_error import ConfigurationError
 from agentbar.drivers.telephony.sip import SipTelephony
 
 

@@ -104,6 +104,7 @@ def socket_on(stored: Stored, unseen: UnseenEvents, wire: Wire) -> ToolbarSocket
         event_replay=EventReplay(cast(Any, stored)),
         unseen_events=unseen,
         bus=cast(Any, SimpleNamespace()),
+        browser_phones=cast(Any, SimpleNamespace()),
     )
     socket = ToolbarSocket(cast(WebSocket, wire), services)
     socket._session = Session("s1", AGENT, "http://crm.test")

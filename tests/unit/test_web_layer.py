@@ -47,6 +47,7 @@ def stand_in_services(provisioning: StandInProvisioning) -> AppServices:
         metrics=unused,
         sessions=unused,
         desk=unused,
+        browser_phones=unused,
         event_replay=unused,
         unseen_events=unused,
         crm_settings=unused,

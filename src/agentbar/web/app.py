@@ -108,6 +108,7 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
         event_replay=services.event_replay,
         unseen_events=services.unseen_events,
         bus=services.bus,
+        browser_phones=services.browser_phones,
         budget=services.sockets,
     )
 

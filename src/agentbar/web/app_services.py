@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from agentbar.metrics import Metrics
 from agentbar.ports import Clock, EventBus
 from agentbar.services.audit import Audit
+from agentbar.services.browser_phone import BrowserPhones
 from agentbar.services.cluster import Cluster
 from agentbar.services.configuration import Configuration
 from agentbar.services.crm_settings import CrmSettings
@@ -40,6 +41,7 @@ class AppServices:
     metrics: Metrics
     sessions: Sessions
     desk: Desk
+    browser_phones: BrowserPhones
     event_replay: EventReplay
     unseen_events: UnseenEvents
     crm_settings: CrmSettings

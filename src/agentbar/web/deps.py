@@ -12,6 +12,7 @@ from starlette.requests import HTTPConnection
 from agentbar.metrics import Metrics
 from agentbar.ports import Clock
 from agentbar.services.audit import Audit
+from agentbar.services.browser_phone import BrowserPhones
 from agentbar.services.cluster import Cluster
 from agentbar.services.configuration import Configuration
 from agentbar.services.crm_settings import CrmSettings
@@ -51,6 +52,10 @@ def admin_guard(connection: HTTPConnection) -> AdminGuard:
 
 def socket_budget(connection: HTTPConnection) -> SocketBudget:
     return _services(connection).sockets
+
+
+def browser_phones(connection: HTTPConnection) -> BrowserPhones:
+    return _services(connection).browser_phones
 
 
 def clock(connection: HTTPConnection) -> Clock:
@@ -125,6 +130,7 @@ def client(connection: HTTPConnection) -> str | None:
 AdminTokenDep = Annotated[AdminToken, Depends(admin_token)]
 AdminGuardDep = Annotated[AdminGuard, Depends(admin_guard)]
 ClockDep = Annotated[Clock, Depends(clock)]
+BrowserPhonesDep = Annotated[BrowserPhones, Depends(browser_phones)]
 SocketBudgetDep = Annotated[SocketBudget, Depends(socket_budget)]
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
 DoNotCallDep = Annotated[DoNotCallList, Depends(do_not_call)]

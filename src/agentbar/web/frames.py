@@ -169,6 +169,12 @@ class Snapshot(_Frame):
     cmd: Literal["snapshot"]
 
 
+class PhoneCredentials(_Frame):
+    """Where and how the toolbar registers the agent's browser phone (a `browser` extension)."""
+
+    cmd: Literal["phone.credentials"]
+
+
 class Dial(_Frame):
     """Manual dial (the toolbar's dial box) or click-to-dial (asked by the CRM page)."""
 
@@ -256,6 +262,7 @@ FRAME_TYPES = (
     AcknowledgeScreenPop,
     RecordForCall,
     Snapshot,
+    PhoneCredentials,
     Dial,
     DisposeAndDial,
     DialLead,
@@ -284,6 +291,7 @@ ClientFrame = Annotated[
     | AcknowledgeScreenPop
     | RecordForCall
     | Snapshot
+    | PhoneCredentials
     | Dial
     | DisposeAndDial
     | DialLead

@@ -9,8 +9,9 @@ from html import escape
 from importlib.resources import files
 
 from fastapi import APIRouter, HTTPException, Response
+from fastapi.responses import FileResponse
 
-from agentbar.web.deps import CrmSettingsDep
+from agentbar.web.deps import BrowserPhonesDep, CrmSettingsDep
 from agentbar.web.security import TOOLBAR_PAGE_PATH, own_page_headers
 
 router = APIRouter()
@@ -25,13 +26,25 @@ def _asset(path: str) -> str:
 
 
 @router.api_route(TOOLBAR_PAGE_PATH, methods=["GET", "HEAD"], include_in_schema=False)
-async def toolbar_page(crm_settings: CrmSettingsDep) -> Response:
+async def toolbar_page(crm_settings: CrmSettingsDep, phones: BrowserPhonesDep) -> Response:
     allowed = crm_settings.allowed_origins()
     config = json.dumps({"allowedOrigins": allowed, "socketPath": "/api/v1/socket"})
     html = _asset("toolbar/toolbar.html").replace("{{CONFIG}}", escape(config, quote=True))
-    return Response(
-        html, media_type="text/html; charset=utf-8", headers=own_page_headers(framed_by=allowed)
-    )
+    janus = (phones.janus_url,) if phones.janus_url else ()
+    headers = own_page_headers(framed_by=allowed, connects_to=janus)
+    return Response(html, media_type="text/html; charset=utf-8", headers=headers)
+
+
+@router.get("/ameyowebaccess/toolbar/vendor/{name}", include_in_schema=False)
+async def phone_script(name: str, phones: BrowserPhonesDep) -> Response:
+    """The browser phone's Janus client and WebRTC adapter, from the operating system's
+    packages (Debian's libjs-janus-gateway and libjs-webrtc-adapter)."""
+    path = phones.script(name)
+    if path is None:
+        raise HTTPException(
+            404, f"no script '{name}': the browser phone needs Janus configured and installed"
+        )
+    return FileResponse(path, media_type="text/javascript; charset=utf-8")
 
 
 @router.get("/ameyowebaccess/toolbar/js/{name}", include_in_schema=False)

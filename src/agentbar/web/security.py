@@ -27,16 +27,17 @@ def frame_ancestors(allowed_origins: list[str]) -> str:
     return " ".join(allowed_origins) if allowed_origins else "'none'"
 
 
-def own_page_headers(framed_by: list[str]) -> dict[str, str]:
-    """Headers for agentbar's own pages: only agentbar's scripts, styles and sockets; framed by
-    `framed_by` origins alone (none: by no one); never cached, no referrer sent on."""
+def own_page_headers(framed_by: list[str], connects_to: tuple[str, ...] = ()) -> dict[str, str]:
+    """Headers for agentbar's own pages: only agentbar's scripts, styles and sockets (and the
+    `connects_to` URLs: the browser phone's Janus); framed by `framed_by` origins alone (none:
+    by no one); never cached, no referrer sent on."""
     policy = "; ".join(
         (
             "default-src 'self'",
             "script-src 'self'",
             "style-src 'self'",
             "img-src 'self' data:",
-            "connect-src 'self'",
+            " ".join(("connect-src 'self'", *connects_to)),
             "base-uri 'none'",
             "form-action 'none'",
             f"frame-ancestors {frame_ancestors(framed_by)}",

@@ -32,6 +32,7 @@ from agentbar.ids import new_id
 from agentbar.origins import origin_of
 from agentbar.phones import normalize_phone
 from agentbar.ports import Envelope, EventBus, Subscription, SubscriptionClosed
+from agentbar.services.browser_phone import BrowserPhones
 from agentbar.services.crm_settings import CrmSettings
 from agentbar.services.desk import Desk
 from agentbar.services.event_replay import EventReplay
@@ -70,6 +71,7 @@ class ToolbarServices:
     event_replay: EventReplay
     unseen_events: UnseenEvents
     bus: EventBus
+    browser_phones: BrowserPhones
     budget: SocketBudget = field(default_factory=SocketBudget)
     """Its limits, and the count of open sockets shared with the supervisor's."""
 
@@ -113,6 +115,7 @@ class ToolbarSocket:
             f.AcknowledgeScreenPop: self._acknowledge_screen_pop,
             f.RecordForCall: self._record_for_call,
             f.Snapshot: self._snapshot,
+            f.PhoneCredentials: self._phone_credentials,
             f.Dial: self._dial,
             f.DisposeAndDial: self._dispose_and_dial,
             f.DialLead: self._dial_lead,
@@ -304,6 +307,9 @@ class ToolbarSocket:
         session = self._require_session()
         await self._c.desk.record_for_call(session.agent_id, frame.callRef, frame.recordId)
         return {}
+
+    async def _phone_credentials(self, frame: f.PhoneCredentials) -> dict[str, Any]:
+        return {"phone": self._c.browser_phones.credentials(self._require_session().agent_id)}
 
     async def _snapshot(self, frame: f.Snapshot) -> dict[str, Any]:
         session = self._require_session()

@@ -5,6 +5,7 @@
 
 import { Actions } from "./actions.js";
 import { CrmPage } from "./crm/handlers.js";
+import { BrowserPhone } from "./phone.js";
 import { Pops } from "./pops.js";
 import { Session } from "./session.js";
 import { RECONNECT_LATER, RECONNECT_NOW, RECONNECT_WHEN_NEEDED, ToolbarSocket } from "./socket.js";
@@ -39,6 +40,7 @@ export class Toolbar {
     this.session = new Session(this, kept.storage);
     this.actions = new Actions(this);
     this.view = new View(this); // its controls call on the session and the actions
+    this.phone = new BrowserPhone(this, kept.storage);
     this.leader = new TabLeader({
       onLeading: (leading) => this.onLeading(leading),
       onMessage: (message) => this.onTabMessage(message),
@@ -69,6 +71,7 @@ export class Toolbar {
 
   render() {
     this.view.render(this.snapshot);
+    this.phone.sync(this.snapshot, this.leader.leading);
   }
 
   // -- tabs ---------------------------------------------------------------------------------
@@ -76,6 +79,7 @@ export class Toolbar {
   onLeading(leading) {
     this.view.otherTab(!leading);
     if (this.snapshot || !leading) this.render();
+    else this.phone.sync(null, leading);
   }
 
   takeOver() {

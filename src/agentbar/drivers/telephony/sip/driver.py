@@ -94,7 +94,7 @@ class SipTelephony:
         self._new_id = new_id
         self._route = route
         self._endpoint = SipEndpoint(settings.host, settings.port, self._on_request)
-        self.registrar = Registrar(settings.realm, settings.password_of)
+        self.registrar = Registrar(settings.realm, settings.passwords)
         self._emit: Callable[[Signal], None] | None = None
         self._calls: dict[str, SipCall] = {}
         self._dialogs: Dialogs[SipCall] = Dialogs(self._endpoint, settings.ring_timeout, dialogs)

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from agentbar.drivers.telephony.sip.message import (
@@ -53,11 +53,13 @@ class Registrar:
     def __init__(
         self,
         realm: str,
-        password_of: Callable[[str], str | None],
+        passwords_of: Callable[[str], Sequence[str]],
         now: Callable[[], float] = time.monotonic,
     ) -> None:
         self._realm = realm
-        self._password_of = password_of
+        self._passwords_of = passwords_of
+        """The passwords an extension may register with (its own, and a browser phone's); none:
+        it may not register at all."""
         self._now = now
         self._key = secrets.token_bytes(16)
         self._bindings: dict[str, Binding] = {}
@@ -72,8 +74,8 @@ class Registrar:
     def handle(self, request: SipMessage, source: Address) -> SipMessage:
         """Answer a REGISTER: challenge it, refuse it, or store (or remove) the binding."""
         extension = user_of(uri_of(request.require("To")))
-        password = self._password_of(extension) if extension else None
-        if password is None:
+        passwords = self._passwords_of(extension) if extension else ()
+        if not passwords:
             return response_to(request, 404)
         credentials = parse_digest(request.get("Authorization") or "")
         if not credentials:
@@ -82,7 +84,7 @@ class Registrar:
             return response_to(request, 403)
         if not self._nonce_fresh(credentials.get("nonce", "")):
             return self._challenge(request, stale=True)
-        if not self._response_matches(credentials, request.method, password):
+        if not any(self._response_matches(credentials, request.method, p) for p in passwords):
             return response_to(request, 403)
         contacts = request.get_all("Contact")
         expires = self._expires(request)

@@ -19,3 +19,11 @@ class SipSettings:
     """Seconds a phone may ring before agentbar gives up on it (no answer)."""
     password_of: Callable[[str], str | None]
     """The digest password of an extension; None: it may not register."""
+    browser_password_of: Callable[[str], str | None] = lambda extension: None
+    """The password of the extension as a browser phone (the toolbar registering it through
+    Janus); None: no browser phone."""
+
+    def passwords(self, extension: str) -> tuple[str, ...]:
+        """Every password the extension may register with."""
+        found = (self.password_of(extension), self.browser_password_of(extension))
+        return tuple(p for p in found if p is not None)

@@ -1,0 +1,226 @@
+"""The browser phone with real audio: Janus (Debian's package, started here), agentbar on SIP,
+a baresip customer, and Chromium whose fake microphone plays a tone. The toolbar registers
+its `browser` extension through Janus's SIP plugin; a customer's call rings in the toolbar,
+the agent answers there, and each side hears the other's tone, checked by frequency."""
+
+from __future__ import annotations
+
+import math
+import struct
+import wave
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Frame, Page, Playwright
+
+from examples.services.janus import JanusServer, have_janus, janus_server
+from tests.browser.conftest import launch_chromium
+from tests.browser.crm import crm_pages, wait_for_handler
+from tests.support.baresip import (
+    Phone,
+    dominant_frequency,
+    have_baresip,
+    phone,
+    port_block,
+    write_tone,
+)
+from tests.support.servers import AgentbarServer, agentbar_server, page_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.sip]
+
+AGENT_TONE, CUSTOMER_TONE = 1000.0, 440.0
+CUSTOMER = "+14085551212"
+DIALED = "+18005550100"
+EXTENSION = ("Browser 2001", "2001")
+
+# The CRM page of the suite, framing the toolbar with the microphone allowed (the phone's one
+# requirement of the page) and working from the browser extension.
+PHONE_PAGE = f"""
+<script>
+  function getExtensionInfo() {{ return {{ name: '{EXTENSION[0]}', phone: '{EXTENSION[1]}' }}; }}
+  function initialise() {{
+    crmOrigin = window.location.href;
+    var iframeUrl = ameyoBaseUrl + "ameyowebaccess/toolbar-crm.htm?origin=" + crmOrigin;
+    document.getElementById("ameyoIframeDiv").innerHTML =
+      '<iframe height="600px" width="260px" id="ameyoIframe" allow="microphone; autoplay" ' +
+      'src="' + iframeUrl + '"></iframe>';
+  }}
+</script>
+"""
+
+# A page written before the browser phone: its iframe does not allow the microphone.
+NO_MICROPHONE_PAGE = f"""
+<script>
+  function getExtensionInfo() {{ return {{ name: '{EXTENSION[0]}', phone: '{EXTENSION[1]}' }}; }}
+</script>
+"""
+
+# The strongest frequency of what the toolbar's phone plays, measured in the page by WebAudio.
+HEARD_FREQUENCY = """
+async () => {
+  const audio = document.querySelector('[data-testid=phone-remote-audio]');
+  const context = new AudioContext();
+  const analyser = context.createAnalyser();
+  analyser.fftSize = 8192;
+  context.createMediaStreamSource(audio.srcObject).connect(analyser);
+  const bins = new Float32Array(analyser.frequencyBinCount);
+  let best = 0;
+  for (let n = 0; n < 20 && best === 0; n++) {
+    await new Promise((r) => setTimeout(r, 100));
+    analyser.getFloatFrequencyData(bins);
+    let top = 1;
+    for (let i = 1; i < bins.length; i++) if (bins[i] > bins[top]) top = i;
+    if (bins[top] > -70) best = top * context.sampleRate / analyser.fftSize;
+  }
+  await context.close();
+  return best;
+}
+"""
+
+
+def write_tone_48k(path: Path, frequency: float, seconds: float = 30.0) -> Path:
+    """Chromium's fake microphone file: a 48 kHz mono sine, looped."""
+    rate = 48000
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(
+            b"".join(
+                struct.pack("<h", int(9000 * math.sin(2 * math.pi * frequency * i / rate)))
+                for i in range(int(rate * seconds))
+            )
+        )
+    return path
+
+
+@dataclass
+class PhoneWorld:
+    janus: JanusServer
+    server: AgentbarServer
+    sip_port: int
+    customer: Phone
+    crm_url: str
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PhoneWorld]:
+    if not have_janus():
+        pytest.fail("Janus is not installed: scripts/setup --janus installs it")
+    if not have_baresip():
+        pytest.fail("baresip is not installed: scripts/setup --sip installs it")
+    with ExitStack() as stack:
+        janus = stack.enter_context(janus_server())
+        sip_port = port_block(2)
+        base: list[str] = []
+        page_html = getattr(request, "param", PHONE_PAGE)
+        crm = stack.enter_context(page_server(crm_pages(lambda: base[0], page_html)))
+        env = {
+            "AGENTBAR_TELEPHONY": "sip",
+            "AGENTBAR_SIP_LISTEN_PORT": str(sip_port),
+            "AGENTBAR_SIP_ROUTES": f"{DIALED}=Inbound Support",
+            "AGENTBAR_JANUS_URL": janus.url,
+            "AGENTBAR_JANUS_TOKEN_SECRET": janus.token_secret,
+        }
+        server = stack.enter_context(agentbar_server(tmp_path / "agentbar", [crm.origin], env))
+        base.append(server.base_url)
+        customer = stack.enter_context(
+            phone(
+                tmp_path,
+                "customer",
+                f"<sip:{CUSTOMER}@127.0.0.1:{{sip_port}}>;regint=0",
+                tone=write_tone(tmp_path / "customer.wav", CUSTOMER_TONE),
+                record=True,
+            )
+        )
+        yield PhoneWorld(janus, server, sip_port, customer, f"{crm.origin}/crm")
+
+
+@pytest.fixture
+def phone_browser(playwright_session: Playwright, tmp_path: Path) -> Iterator[Browser]:
+    tone = write_tone_48k(tmp_path / "agent.wav", AGENT_TONE)
+    browser = launch_chromium(
+        playwright_session,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={tone}",
+        "--autoplay-policy=no-user-gesture-required",
+    )
+    yield browser
+    browser.close()
+
+
+def log_in_on_the_browser_phone(page: Page, world: PhoneWorld) -> None:
+    page.goto(world.crm_url)
+    wait_for_handler(page, "loginStatusHandler")
+    page.evaluate("ameyo.integration.doLogin('agent1', 'agent1', 'AUTH_TYPE_PASSWORD')")
+    wait_for_handler(page, "selectExtensionHandler")
+    bar = page.frame_locator("#ameyoIframe")
+    bar.get_by_test_id("campaign-select").select_option(label="Inbound Support")
+    wait_for_handler(page, "selectCampaignHandler")
+    bar.get_by_test_id("phone-status").get_by_text("ready").wait_for(timeout=15_000)
+    bar.get_by_test_id("ready").click()
+    wait_for_handler(page, "readyHandler")
+
+
+def the_toolbar(page: Page) -> Frame:
+    element = page.query_selector("#ameyoIframe")
+    frame = element.content_frame() if element is not None else None
+    assert frame is not None, "the CRM page has no toolbar iframe"
+    return frame
+
+
+def test_the_agent_answers_in_the_toolbar_and_both_sides_hear_each_other(
+    world: PhoneWorld, phone_browser: Browser
+) -> None:
+    page = phone_browser.new_context().new_page()
+    page.set_default_timeout(15_000)
+    log_in_on_the_browser_phone(page, world)
+    bar = page.frame_locator("#ameyoIframe")
+
+    world.customer.dial(f"sip:{DIALED}@127.0.0.1:{world.sip_port}")
+    bar.get_by_test_id("phone-status").get_by_text("ringing").wait_for()
+    assert bar.get_by_test_id("phone-ring-audio").get_attribute("data-ringing") == "true"
+    bar.get_by_test_id("phone-answer").click()
+
+    world.customer.wait_event("CALL_ESTABLISHED", 15.0)
+    bar.get_by_test_id("phone-status").get_by_text("in call").wait_for()
+    assert bar.get_by_test_id("phone-ring-audio").get_attribute("data-ringing") == "false"
+    heard = the_toolbar(page).evaluate(HEARD_FREQUENCY)
+    assert heard == pytest.approx(CUSTOMER_TONE, rel=0.05), f"the agent heard {heard:.0f} Hz"
+    world.customer.wait_recorded(1.5)
+
+    bar.get_by_test_id("hangup").click()
+    world.customer.wait_event("CALL_CLOSED")
+    bar.get_by_test_id("phone-status").get_by_text("ready").wait_for()
+    # The recording is complete once the call has closed.
+    said = dominant_frequency(world.customer.recording())
+    assert said == pytest.approx(AGENT_TONE, rel=0.05), f"the customer heard {said:.0f} Hz"
+
+
+@pytest.mark.parametrize("world", [NO_MICROPHONE_PAGE], indirect=True)
+def test_a_denied_microphone_is_said_and_the_call_is_not_half_bridged(
+    world: PhoneWorld, phone_browser: Browser
+) -> None:
+    page = phone_browser.new_context().new_page()
+    page.set_default_timeout(15_000)
+    log_in_on_the_browser_phone(page, world)
+    bar = page.frame_locator("#ameyoIframe")
+
+    world.customer.dial(f"sip:{DIALED}@127.0.0.1:{world.sip_port}")
+    bar.get_by_test_id("phone-status").get_by_text("ringing").wait_for()
+    bar.get_by_test_id("phone-answer").click()
+
+    error = bar.get_by_test_id("phone-error")
+    error.get_by_text("microphone is blocked").wait_for()
+    assert error.get_attribute("data-code") == "microphone_denied"
+    assert 'allow="microphone"' in (error.text_content() or "")
+    # Refused, not answered: agentbar takes the offer back (a miss) and offers the call again
+    # (to the one agent ready); the customer, still queued, was never connected to a phone
+    # that cannot hear.
+    bar.get_by_test_id("phone-answer").wait_for()
+    assert not world.customer.has_seen("CALL_ESTABLISHED")
+    assert not world.customer.has_seen("CALL_CLOSED")
