@@ -5,8 +5,10 @@ the agent answers there, and each side hears the other's tone, checked by freque
 
 from __future__ import annotations
 
+import itertools
 import math
 import struct
+import time
 import wave
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -97,6 +99,16 @@ def write_tone_48k(path: Path, frequency: float, seconds: float = 30.0) -> Path:
     return path
 
 
+def tail_frequency(path: Path, seconds: float) -> float:
+    """The frequency of the last `seconds` of a recording (zero crossings of a clean sine)."""
+    with wave.open(str(path), "rb") as recording:
+        rate = recording.getframerate()
+        raw = recording.readframes(recording.getnframes())
+    samples = struct.unpack(f"<{len(raw) // 2}h", raw)[-int(rate * seconds) :]
+    crossings = sum(1 for a, b in itertools.pairwise(samples) if a < 0 <= b)
+    return crossings * rate / len(samples)
+
+
 @dataclass
 class PhoneWorld:
     janus: JanusServer
@@ -166,6 +178,16 @@ def log_in_on_the_browser_phone(page: Page, world: PhoneWorld) -> None:
     wait_for_handler(page, "readyHandler")
 
 
+def answered_call(page: Page, world: PhoneWorld) -> None:
+    """A customer calls in and the agent answers in the toolbar; both hear each other."""
+    bar = page.frame_locator("#ameyoIframe")
+    world.customer.dial(f"sip:{DIALED}@127.0.0.1:{world.sip_port}")
+    bar.get_by_test_id("phone-status").get_by_text("ringing").wait_for()
+    bar.get_by_test_id("phone-answer").click()
+    world.customer.wait_event("CALL_ESTABLISHED", 15.0)
+    bar.get_by_test_id("phone-status").get_by_text("in call").wait_for()
+
+
 def the_toolbar(page: Page) -> Frame:
     element = page.query_selector("#ameyoIframe")
     frame = element.content_frame() if element is not None else None
@@ -224,3 +246,65 @@ def test_a_denied_microphone_is_said_and_the_call_is_not_half_bridged(
     bar.get_by_test_id("phone-answer").wait_for()
     assert not world.customer.has_seen("CALL_ESTABLISHED")
     assert not world.customer.has_seen("CALL_CLOSED")
+
+
+def test_a_refresh_in_the_middle_of_a_call_keeps_both_tones_flowing(
+    world: PhoneWorld, phone_browser: Browser
+) -> None:
+    page = phone_browser.new_context().new_page()
+    page.set_default_timeout(15_000)
+    log_in_on_the_browser_phone(page, world)
+    answered_call(page, world)
+    bar = page.frame_locator("#ameyoIframe")
+    call_id = the_toolbar(page).evaluate("document.getElementById('call-phone').textContent")
+    world.customer.wait_recorded(1.0)
+
+    started = time.monotonic()
+    page.reload()
+    bar.get_by_test_id("phone-status").get_by_text("in call").wait_for()
+    reattached = time.monotonic() - started
+    heard = the_toolbar(page).evaluate(HEARD_FREQUENCY)
+    assert heard == pytest.approx(CUSTOMER_TONE, rel=0.05), f"after the refresh: {heard:.0f} Hz"
+    assert the_toolbar(page).evaluate("document.getElementById('call-phone').textContent") == (
+        call_id
+    )
+    # The customer never heard a hang-up, and hears the agent again after the refresh.
+    world.customer.wait_recorded(reattached + 3.0)
+    assert not world.customer.has_seen("CALL_CLOSED")
+    bar.get_by_test_id("hangup").click()
+    world.customer.wait_event("CALL_CLOSED")
+    said = tail_frequency(world.customer.recording(), 1.0)
+    assert said == pytest.approx(AGENT_TONE, rel=0.05), f"after the refresh: {said:.0f} Hz"
+    assert reattached < 2.0, f"re-attached {reattached:.2f} s after the refresh began"
+
+
+def test_a_tab_that_takes_over_takes_the_call_audio_with_it(
+    world: PhoneWorld, phone_browser: Browser
+) -> None:
+    context = phone_browser.new_context()
+    first = context.new_page()
+    first.set_default_timeout(15_000)
+    log_in_on_the_browser_phone(first, world)
+    answered_call(first, world)
+
+    second = context.new_page()
+    second.set_default_timeout(15_000)
+    second.goto(world.crm_url)
+    other = second.frame_locator("#ameyoIframe")
+    other.get_by_test_id("take-over").click()
+    # The new leader's phone has the call; the old tab's phone is off and plays nothing.
+    other.get_by_test_id("phone-status").get_by_text("in call").wait_for()
+    first.frame_locator("#ameyoIframe").get_by_test_id("phone").wait_for(state="hidden")
+    assert (
+        the_toolbar(first).evaluate(
+            "document.querySelector('[data-testid=phone-remote-audio]').srcObject"
+        )
+        is None
+    )
+    heard = the_toolbar(second).evaluate(HEARD_FREQUENCY)
+    assert heard == pytest.approx(CUSTOMER_TONE, rel=0.05), f"the new tab heard {heard:.0f} Hz"
+    assert not world.customer.has_seen("CALL_CLOSED")
+    other.get_by_test_id("hangup").click()
+    world.customer.wait_event("CALL_CLOSED")
+    said = tail_frequency(world.customer.recording(), 1.0)
+    assert said == pytest.approx(AGENT_TONE, rel=0.05), f"after the take-over: {said:.0f} Hz"

@@ -15,6 +15,7 @@ from agentbar.auth.phone_secrets import browser_sip_password, janus_token
 from agentbar.bootstrap import build
 from agentbar.config import Settings
 from agentbar.configuration_error import ConfigurationError
+from agentbar.drivers.telephony.sip.registrar import Password
 from agentbar.drivers.telephony.sip.settings import SipSettings
 
 
@@ -45,8 +46,8 @@ def test_an_extension_registers_with_its_own_or_its_browser_password() -> None:
         password_of=lambda ext: "desk" if ext == "1001" else None,
         browser_password_of=lambda ext: f"browser-{ext}",
     )
-    assert settings.passwords("1001") == ("desk", "browser-1001")
-    assert settings.passwords("2001") == ("browser-2001",)
+    assert settings.passwords("1001") == (Password("desk"), Password("browser-1001", True))
+    assert settings.passwords("2001") == (Password("browser-2001", True),)
     without_browser = SipSettings("127.0.0.1", 0, None, "agentbar", 5.0, lambda ext: None)
     assert without_browser.passwords("2001") == ()
 

@@ -15,7 +15,7 @@ from agentbar.drivers.telephony.sip.message import (
     uri_of,
     user_of,
 )
-from agentbar.drivers.telephony.sip.registrar import Registrar, parse_digest
+from agentbar.drivers.telephony.sip.registrar import Password, Registrar, parse_digest
 from agentbar.drivers.telephony.sip.sdp import Origin, answer_on_hold, mirrored_direction, relay
 
 INVITE = (
@@ -114,7 +114,7 @@ def _answer(challenge: str, password: str) -> str:
 
 
 def test_an_extension_registers_after_answering_the_digest_challenge() -> None:
-    registrar = Registrar("agentbar", lambda ext: ("secret",) if ext == "1001" else ())
+    registrar = Registrar("agentbar", lambda ext: (Password("secret"),) if ext == "1001" else ())
     challenged = registrar.handle(parse(_register()), ("127.0.0.1", 6000))
     assert challenged.status == 401
     assert registrar.lookup("1001") is None
@@ -134,7 +134,7 @@ def test_an_extension_registers_after_answering_the_digest_challenge() -> None:
 
 
 def test_a_wrong_password_or_unknown_extension_is_refused_and_binds_nothing() -> None:
-    registrar = Registrar("agentbar", lambda ext: ("secret",) if ext == "1001" else ())
+    registrar = Registrar("agentbar", lambda ext: (Password("secret"),) if ext == "1001" else ())
     challenge = registrar.handle(parse(_register()), ("127.0.0.1", 6000)).require(
         "WWW-Authenticate"
     )
@@ -149,13 +149,19 @@ def test_a_wrong_password_or_unknown_extension_is_refused_and_binds_nothing() ->
 
 def test_either_of_an_extensions_passwords_registers_it() -> None:
     # A desk phone's own password and the browser phone's derived one both register 1001.
-    registrar = Registrar("agentbar", lambda ext: ("desk", "browser") if ext == "1001" else ())
-    for password in ("desk", "browser"):
+    registrar = Registrar(
+        "agentbar",
+        lambda ext: (Password("desk"), Password("browser", True)) if ext == "1001" else (),
+    )
+    for password, browser in (("desk", False), ("browser", True)):
         challenge = registrar.handle(parse(_register()), ("127.0.0.1", 6000)).require(
             "WWW-Authenticate"
         )
         answer = parse(_register(_answer(challenge, password)))
         assert registrar.handle(answer, ("127.0.0.1", 6000)).status == 200
+        binding = registrar.lookup("1001")
+        assert binding is not None
+        assert binding.browser is browser
     challenge = registrar.handle(parse(_register()), ("127.0.0.1", 6000)).require(
         "WWW-Authenticate"
     )
@@ -165,7 +171,7 @@ def test_either_of_an_extensions_passwords_registers_it() -> None:
 
 def test_a_stale_nonce_is_challenged_again() -> None:
     clock = [100.0]
-    registrar = Registrar("agentbar", lambda ext: ("secret",), now=lambda: clock[0])
+    registrar = Registrar("agentbar", lambda ext: (Password("secret"),), now=lambda: clock[0])
     challenge = registrar.handle(parse(_register()), ("127.0.0.1", 6000)).require(
         "WWW-Authenticate"
     )

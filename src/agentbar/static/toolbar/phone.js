@@ -4,12 +4,17 @@
 // a desk phone does: agentbar offers it calls the same way (an INVITE), so every call flow
 // works unchanged. The toolbar shows the call ringing, answers or declines it, mutes, sends
 // DTMF (RFC 4733, in the media), and plays and captures audio on the devices the agent chose.
-// Only the leading tab registers: a take-over moves the phone to the new leader.
+// Only the leading tab registers: a take-over moves the phone to the new leader. A refresh or a
+// navigation does not drop the call: agentbar holds the customer until the next page has
+// registered again, and that page answers the call's INVITE at once.
 
 import { PhoneAudio } from "./phone-audio.js";
 
 const VENDOR = "/ameyowebaccess/toolbar/vendor";
 const DTMF = /^[0-9*#A-D]$/;
+// On the INVITE agentbar sends a new page of an agent whose call outlived the last one (a
+// refresh): the call is the agent's already, so it is answered at once.
+const REATTACH = "X-Agentbar-Reattach";
 const MIC_DENIED =
   "The microphone is blocked, so calls cannot be answered here. Allow it for this site; " +
   "if the CRM page frames the toolbar, its iframe needs allow=\"microphone\".";
@@ -153,6 +158,7 @@ export class BrowserPhone {
             secret: phone.secret,
             display_name: phone.displayName,
             proxy: phone.proxy,
+            incoming_header_prefixes: ["X-Agentbar"],
           },
         });
       },
@@ -184,7 +190,7 @@ export class BrowserPhone {
         this.offer = jsep ?? null;
         this.call = result.call_id ?? message.call_id ?? null;
         this.show("ringing", result.username ?? "");
-        if ($("phone-auto-answer").checked) this.answer();
+        if ($("phone-auto-answer").checked || result.headers?.[REATTACH]) this.answer();
         else this.audio.startRinging();
         break;
       case "accepted":

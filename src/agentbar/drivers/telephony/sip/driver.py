@@ -1,8 +1,7 @@
 """The SIP telephony driver: registrar for the agents' extensions and back-to-back user agent
 doing third-party call control (RFC 3725) between them and customers behind a trunk.
 
-agentbar keeps itself out of the media path: it only relays session descriptions, so RTP
-flows between the phones. How each instruction maps onto SIP:
+agentbar only relays session descriptions; RTP flows between the phones. Instructions:
 
 - inbound: the trunk's INVITE (with the customer's offer) rings 180 while the call waits in
   its campaign; OfferToAgent INVITEs the agent's registered phone with that offer, and the
@@ -16,8 +15,8 @@ flows between the phones. How each instruction maps onto SIP:
   gets the customer's media; its answer reaches the customer in a re-INVITE.
 
 Every established dialog is kept in the DialogStore before the signal it matters for is
-reported (`stored.py`), so a process started after one that died takes back the calls whose
-dialogs it finds (`adopt`) and hangs up, holds and transfers them as its own.
+reported (`stored.py`): a process started after one that died takes back the calls whose
+dialogs it finds (`adopt`). A browser phone's BYE keeps the call for its next page.
 """
 
 from __future__ import annotations
@@ -67,6 +66,7 @@ from agentbar.drivers.telephony.sip.message import (
     uri_of,
     user_of,
 )
+from agentbar.drivers.telephony.sip.reattach import Reattach
 from agentbar.drivers.telephony.sip.registrar import Registrar
 from agentbar.drivers.telephony.sip.sdp import Origin, answer_on_hold, relay
 from agentbar.drivers.telephony.sip.settings import SipSettings
@@ -104,6 +104,7 @@ class SipTelephony:
         self._tasks: set[asyncio.Task[None]] = set()
         self._trunk: Address | None = None
         """The trunk's resolved address: where calls out go, where calls in may come from."""
+        self._pages = Reattach(self.registrar, self._dialogs, self._calls, self._end, self._spawn)
 
     @property
     def address(self) -> Address:
@@ -146,10 +147,8 @@ class SipTelephony:
         return list(self._calls)
 
     async def adopt(self, calls: Sequence[Call], phones: Mapping[str, str]) -> None:
-        """Take back each call whose every live leg has a kept dialog (`stored.sort_kept`),
-        reporting nothing; report ended each other call whose customer is still on the line
-        (the floor wraps it up). Kept dialogs no call took back are forgotten, and hung up
-        once the endpoint runs: no phone stays in a dialog nobody answers for."""
+        """Take back each call whose every live leg has a kept dialog (`stored.sort_kept`);
+        report ended the others (the floor wraps them up); hang up the dialogs left over."""
         restart = sort_kept(calls, await self._keeper.load())
         for call in restart.taken:
             self._calls[call.call_id] = call
@@ -251,6 +250,7 @@ class SipTelephony:
             Role.OFFER, binding.contact, binding.address, caller, offer.user_crt
         )
         call.offers[offer.user_crt] = leg
+        leg.extension, leg.browser = offer.extension_phone, binding.browser
         self._dialogs.track(leg, call)
         final = await self._dialogs.ring(leg, relay(customer.remote_sdp, leg.origin))
         still_offered = call.offers.get(offer.user_crt) is leg
@@ -466,7 +466,7 @@ class SipTelephony:
             return
         if leg is call.customer:
             self._end(call, "customer")
-        elif leg is call.agent:
+        elif leg is call.agent and not self._pages.keeps(call, leg):
             self._end(call, "agent")
         elif leg is call.target and call.target_leg_id is not None:
             self._signal(LegEnded(call.call_id, call.target_leg_id, "hung_up"))

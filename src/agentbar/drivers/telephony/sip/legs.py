@@ -48,6 +48,12 @@ class Leg:
     ended: bool = False
     crt: str | None = None
     """The centre's id of the leg this dialog carries (its CRT id), once it has one."""
+    extension: str | None = None
+    """The extension an agent's phone registered as (offers and agent legs)."""
+    browser: bool = False
+    """The phone is a browser phone: its BYE means its page went away (see reattach.py)."""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    """Headers of our own to send with the INVITE."""
     final: asyncio.Future[SipMessage] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -73,6 +79,8 @@ class Leg:
         ]
         if method in ("INVITE", "ACK") or method == "UPDATE":
             message.headers.append(("Contact", contact))
+        if method == "INVITE" and cseq == 1:
+            message.headers += self.headers
         if sdp is not None:
             message.headers.append(("Content-Type", "application/sdp"))
             message.body = sdp

@@ -9,6 +9,7 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from agentbar.drivers.telephony.sip.message import (
     SipMessage,
@@ -25,13 +26,23 @@ MAX_EXPIRES = 3600
 NONCE_LIFETIME = 300.0
 
 
+class Password(NamedTuple):
+    """A password an extension may register with; `browser`: the browser phone's (the toolbar
+    registering through Janus), whose dialogs outlive the page (see reattach.py)."""
+
+    secret: str
+    browser: bool = False
+
+
 @dataclass(frozen=True)
 class Binding:
-    """Where an extension can be reached: its Contact URI and the address it registered from."""
+    """Where an extension can be reached: its Contact URI and the address it registered from;
+    `browser`: registered by a browser phone."""
 
     contact: str
     address: Address
     expires_at: float
+    browser: bool = False
 
 
 def _md5(text: str) -> str:
@@ -53,7 +64,7 @@ class Registrar:
     def __init__(
         self,
         realm: str,
-        passwords_of: Callable[[str], Sequence[str]],
+        passwords_of: Callable[[str], Sequence[Password]],
         now: Callable[[], float] = time.monotonic,
     ) -> None:
         self._realm = realm
@@ -63,6 +74,8 @@ class Registrar:
         self._now = now
         self._key = secrets.token_bytes(16)
         self._bindings: dict[str, Binding] = {}
+        self.on_bound: Callable[[str], None] | None = None
+        """Told the extension each time a phone registers it anew (not a refresh)."""
 
     def lookup(self, extension: str) -> Binding | None:
         binding = self._bindings.get(extension)
@@ -84,7 +97,11 @@ class Registrar:
             return response_to(request, 403)
         if not self._nonce_fresh(credentials.get("nonce", "")):
             return self._challenge(request, stale=True)
-        if not any(self._response_matches(credentials, request.method, p) for p in passwords):
+        matched = next(
+            (p for p in passwords if self._response_matches(credentials, request.method, p.secret)),
+            None,
+        )
+        if matched is None:
             return response_to(request, 403)
         contacts = request.get_all("Contact")
         expires = self._expires(request)
@@ -97,7 +114,12 @@ class Registrar:
             else:
                 contact = uri_of(contacts[0])
                 # Reach the phone where its packets come from (it may sit behind a NAT).
-                self._bindings[extension] = Binding(contact, source, self._now() + expires)
+                before = self._bindings.get(extension)
+                self._bindings[extension] = Binding(
+                    contact, source, self._now() + expires, matched.browser
+                )
+                if self.on_bound is not None and (before is None or before.contact != contact):
+                    self.on_bound(extension)
         elif contacts and expires == 0:
             self._bindings.pop(extension, None)
         response = response_to(request, 200, to_tag=secrets.token_hex(6))

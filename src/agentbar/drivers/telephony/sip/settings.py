@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from agentbar.drivers.telephony.sip.endpoint import Address
+from agentbar.drivers.telephony.sip.registrar import Password
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,8 @@ class SipSettings:
     """The password of the extension as a browser phone (the toolbar registering it through
     Janus); None: no browser phone."""
 
-    def passwords(self, extension: str) -> tuple[str, ...]:
+    def passwords(self, extension: str) -> tuple[Password, ...]:
         """Every password the extension may register with."""
-        found = (self.password_of(extension), self.browser_password_of(extension))
+        own, browser = self.password_of(extension), self.browser_password_of(extension)
+        found = (Password(own) if own else None, Password(browser, True) if browser else None)
         return tuple(p for p in found if p is not None)
