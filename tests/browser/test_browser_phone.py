@@ -36,6 +36,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.sip]
 AGENT_TONE, CUSTOMER_TONE = 1000.0, 440.0
 CUSTOMER = "+14085551212"
 DIALED = "+18005550100"
+CALLED = "+14155550123"
+"""A number behind the trunk, which answers calls out."""
 EXTENSION = ("Browser 2001", "2001")
 
 # The CRM page of the suite, framing the toolbar with the microphone allowed (the phone's one
@@ -115,6 +117,7 @@ class PhoneWorld:
     server: AgentbarServer
     sip_port: int
     customer: Phone
+    trunk: Phone
     crm_url: str
 
 
@@ -130,9 +133,19 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PhoneWorld
         base: list[str] = []
         page_html = getattr(request, "param", PHONE_PAGE)
         crm = stack.enter_context(page_server(crm_pages(lambda: base[0], page_html)))
+        trunk = stack.enter_context(
+            phone(
+                tmp_path,
+                "trunk",
+                f"<sip:{CALLED}@127.0.0.1:{{sip_port}}>;regint=0;answermode=auto",
+                tone=write_tone(tmp_path / "called.wav", CUSTOMER_TONE),
+                record=True,
+            )
+        )
         env = {
             "AGENTBAR_TELEPHONY": "sip",
             "AGENTBAR_SIP_LISTEN_PORT": str(sip_port),
+            "AGENTBAR_SIP_TRUNK": f"127.0.0.1:{trunk.sip_port}",
             "AGENTBAR_SIP_ROUTES": f"{DIALED}=Inbound Support",
             "AGENTBAR_JANUS_URL": janus.url,
             "AGENTBAR_JANUS_TOKEN_SECRET": janus.token_secret,
@@ -148,7 +161,7 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PhoneWorld
                 record=True,
             )
         )
-        yield PhoneWorld(janus, server, sip_port, customer, f"{crm.origin}/crm")
+        yield PhoneWorld(janus, server, sip_port, customer, trunk, f"{crm.origin}/crm")
 
 
 @pytest.fixture
@@ -308,3 +321,27 @@ def test_a_tab_that_takes_over_takes_the_call_audio_with_it(
     world.customer.wait_event("CALL_CLOSED")
     said = tail_frequency(world.customer.recording(), 1.0)
     assert said == pytest.approx(AGENT_TONE, rel=0.05), f"after the take-over: {said:.0f} Hz"
+
+
+def test_a_call_out_rings_the_browser_phone_first_then_both_sides_hear_each_other(
+    world: PhoneWorld, phone_browser: Browser
+) -> None:
+    page = phone_browser.new_context().new_page()
+    page.set_default_timeout(15_000)
+    log_in_on_the_browser_phone(page, world)
+    bar = page.frame_locator("#ameyoIframe")
+    bar.get_by_test_id("dial-number").fill(CALLED)
+    bar.get_by_test_id("dial").click()
+    # As with a desk phone, the agent's phone rings first (an INVITE without an offer).
+    bar.get_by_test_id("phone-status").get_by_text("ringing").wait_for()
+    assert not world.trunk.has_seen("CALL_INCOMING")
+    bar.get_by_test_id("phone-answer").click()
+    world.trunk.wait_event("CALL_ESTABLISHED", 15.0)
+    bar.get_by_test_id("phone-status").get_by_text("in call").wait_for()
+    heard = the_toolbar(page).evaluate(HEARD_FREQUENCY)
+    assert heard == pytest.approx(CUSTOMER_TONE, rel=0.05), f"the agent heard {heard:.0f} Hz"
+    world.trunk.wait_recorded(1.0)
+    bar.get_by_test_id("hangup").click()
+    world.trunk.wait_event("CALL_CLOSED")
+    said = tail_frequency(world.trunk.recording(), 1.0)
+    assert said == pytest.approx(AGENT_TONE, rel=0.05), f"the called number heard {said:.0f} Hz"

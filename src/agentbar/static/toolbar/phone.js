@@ -9,6 +9,7 @@
 // registered again, and that page answers the call's INVITE at once.
 
 import { PhoneAudio } from "./phone-audio.js";
+import { offerG711Only } from "./phone-sdp.js";
 
 const VENDOR = "/ameyowebaccess/toolbar/vendor";
 const DTMF = /^[0-9*#A-D]$/;
@@ -236,7 +237,10 @@ export class BrowserPhone {
     if (this.offer) {
       this.sip.createAnswer({ jsep: this.offer, tracks, success: accepted, error: refused });
     } else {
-      this.sip.createOffer({ tracks, success: accepted, error: refused });
+      const customizeSdp = (jsep) => {
+        jsep.sdp = offerG711Only(jsep.sdp);
+      };
+      this.sip.createOffer({ tracks, customizeSdp, success: accepted, error: refused });
     }
   }
 
