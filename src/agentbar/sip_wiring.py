@@ -3,11 +3,12 @@ through Janus. Part of the composition root (bootstrap.py), kept apart to stay s
 
 from __future__ import annotations
 
-from agentbar.auth.phone_secrets import browser_sip_password
+from agentbar.auth.phone_secrets import browser_sip_password, janus_token
 from agentbar.config import Settings
 from agentbar.configuration_error import ConfigurationError
 from agentbar.domain.center import Center
 from agentbar.domain.model.campaign import CampaignKind
+from agentbar.drivers.media.janus import AUDIOBRIDGE, JanusClient
 from agentbar.drivers.telephony.sip import SipSettings, SipTelephony
 from agentbar.ids import new_id
 from agentbar.ports import Storage
@@ -76,4 +77,11 @@ def sip_driver(settings: Settings, center: Center, storage: Storage) -> SipTelep
         password_of=password_of,
         browser_password_of=browser_password_of,
     )
-    return SipTelephony(sip_settings, new_id, route, storage.dialogs)
+    janus = None
+    if secret is not None and settings.janus_url:
+        # Conferences are mixed in Janus's AudioBridge, with agentbar's own token for it.
+        token_secret = secret
+        janus = JanusClient(
+            settings.janus_url, lambda expires: janus_token(token_secret, expires, (AUDIOBRIDGE,))
+        )
+    return SipTelephony(sip_settings, new_id, route, storage.dialogs, janus)

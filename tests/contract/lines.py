@@ -16,6 +16,7 @@ from typing import Protocol, TypeVar
 
 from agentbar.clock import LoopClock
 from agentbar.domain.model.commands import CallArrived, Signal
+from agentbar.drivers.media.janus import JanusClient
 from agentbar.drivers.telephony.simulator import CustomerScript, PhoneScript, Simulator
 from agentbar.drivers.telephony.sip import SipSettings, SipTelephony
 from agentbar.ids import new_id
@@ -163,7 +164,7 @@ class SipLines(_Signals):
             parts.append(f"--- {each.name}\n" + "\n".join(text.splitlines()[-lines:]))
         return "\n".join(parts)
 
-    async def open(self, ring_timeout: float = 3.0) -> None:
+    async def open(self, ring_timeout: float = 3.0, janus: JanusClient | None = None) -> None:
         self.trunk = self._enter(
             phone(
                 self._workdir,
@@ -181,7 +182,7 @@ class SipLines(_Signals):
             ring_timeout=ring_timeout,
             password_of=lambda extension: self.PASSWORD,
         )
-        self.driver = SipTelephony(settings, new_id, lambda dialed: CAMPAIGN)
+        self.driver = SipTelephony(settings, new_id, lambda dialed: CAMPAIGN, janus=janus)
         self.driver.attach(self.queue.put_nowait)
         await self.driver.start()
         self._stack.push_async_callback(self.driver.stop)
@@ -198,7 +199,7 @@ class SipLines(_Signals):
         return f"{host}:{port}"
 
     async def agent_phone(
-        self, extension: str, *, busy: bool = False, answers: bool = True
+        self, extension: str, *, busy: bool = False, answers: bool = True, tone: Path | None = None
     ) -> None:
         mode = "auto" if answers and not busy else "manual"
         account = (
@@ -206,7 +207,13 @@ class SipLines(_Signals):
             f"answermode={mode};regint=300"
         )
         running = self._enter(
-            phone(self._workdir, f"ext{extension}", account, tone=self._agent_tone, record=True)
+            phone(
+                self._workdir,
+                f"ext{extension}",
+                account,
+                tone=tone or self._agent_tone,
+                record=True,
+            )
         )
         self.phones[extension] = running
         await asyncio.to_thread(running.wait_event, "REGISTER_OK")

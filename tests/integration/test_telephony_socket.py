@@ -10,6 +10,7 @@ from typing import Protocol
 
 import pytest
 
+from examples.services.janus import have_janus, janus_server
 from tests.conftest import CRM_ORIGIN
 from tests.integration.test_outbound_socket import outbound_campaign
 from tests.integration.test_slice_socket import inbound_campaign, log_in
@@ -83,6 +84,8 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
         return
     if not have_baresip():
         pytest.fail("baresip is not installed: scripts/setup installs it (apt baresip-core)")
+    if not have_janus():
+        pytest.fail("Janus is not installed: scripts/setup --janus installs it")
     voice = write_tone(tmp_path / "voice.wav", 440)
     with ExitStack() as stack:
         trunk = stack.enter_context(
@@ -94,7 +97,10 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
             )
         )
         sip_port = port_block(2)  # kept clear of the phones' ports
+        janus = stack.enter_context(janus_server())  # mixes the conferences
         env = {
+            "AGENTBAR_JANUS_URL": janus.url,
+            "AGENTBAR_JANUS_TOKEN_SECRET": janus.token_secret,
             "AGENTBAR_TELEPHONY": "sip",
             "AGENTBAR_SIP_LISTEN_PORT": str(sip_port),
             # A name, as operators write it: agentbar resolves it once at start.
@@ -218,3 +224,58 @@ def test_a_blind_transfer_to_a_number_hands_the_customer_over(world: World) -> N
         world.check_talking(CALLED)
         world.customer_hangs_up(call["callId"])
         world.check_hung_up(CALLED)
+
+
+def test_a_consult_to_a_number_is_cancelled_then_completed(world: World) -> None:
+    with ToolbarClient(world.server.socket_url, origin=world.server.base_url) as toolbar:
+        ready_in_support(toolbar, "agent1", "1001")
+        world.customer_calls()
+        call = toolbar.wait_event("call.connected", timeout=10.0)["data"]
+        world.check_talking("1001", CALLER)
+
+        consult = toolbar.expect_ok("call.transfer", kind="incall", target=CALLED)
+        toolbar.wait_event("call.leg_connected", legId=consult["legId"], timeout=10.0)
+        world.check_talking(CALLED)
+        toolbar.expect_ok("call.transfer.cancel")
+        toolbar.wait_event("call.transfer_finished", outcome="cancelled")
+        toolbar.wait_event("call.resumed", callId=call["callId"])
+        world.check_hung_up(CALLED)
+
+        again = toolbar.expect_ok("call.transfer", kind="incall", target=CALLED)
+        toolbar.wait_event("call.leg_connected", legId=again["legId"], timeout=10.0)
+        world.check_talking(CALLED)
+        toolbar.expect_ok("call.transfer.complete")
+        toolbar.wait_event("call.transfer_finished", outcome="completed")
+        ended = toolbar.wait_event("call.ended", callId=call["callId"], timeout=10.0)["data"]
+        assert ended["endedBy"] == "transfer"
+        world.check_hung_up("1001")
+        world.customer_hangs_up(call["callId"])
+        world.check_hung_up(CALLED)
+
+
+def test_a_conference_with_a_number_and_an_agent_then_one_dropped(world: World) -> None:
+    url, origin = world.server.socket_url, world.server.base_url
+    with ToolbarClient(url, origin=origin) as one, ToolbarClient(url, origin=origin) as two:
+        ready_in_support(one, "agent1", "1001")
+        world.customer_calls()
+        call = one.wait_event("call.connected", timeout=10.0)["data"]
+        world.check_talking("1001", CALLER)
+        ready_in_support(two, "agent2", "1002")
+
+        phone_leg = one.expect_ok("call.conference", kind="phone", target=CALLED)["legId"]
+        one.wait_event("call.leg_connected", legId=phone_leg, timeout=10.0)
+        world.check_talking(CALLED)
+        user_leg = one.expect_ok("call.conference", kind="user", target="agent2")["legId"]
+        one.wait_event("call.leg_connected", legId=user_leg, timeout=10.0)
+        two.wait_event("agent.state_changed", state="conferencing")
+        world.check_talking("1002")
+
+        one.expect_ok("call.leg.drop", legId=user_leg)
+        one.wait_event("call.leg_ended", legId=user_leg, reason="dropped")
+        world.check_hung_up("1002")
+        two.wait_event("agent.state_changed", state="ready")
+
+        world.customer_hangs_up(call["callId"])
+        ended = one.wait_event("call.ended", callId=call["callId"], timeout=10.0)["data"]
+        assert ended["endedBy"] == "customer"
+        world.check_hung_up("1001", CALLED)

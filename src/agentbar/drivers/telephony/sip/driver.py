@@ -42,6 +42,7 @@ from agentbar.domain.model.commands import (
 from agentbar.domain.model.instructions import (
     AddLeg,
     CancelOffer,
+    CompleteConsult,
     ConsultCall,
     DialCustomer,
     DialOut,
@@ -54,7 +55,7 @@ from agentbar.domain.model.instructions import (
     ResumeCall,
     TransferCall,
 )
-from agentbar.domain.model.legs import LegKind
+from agentbar.drivers.media.janus import JanusClient
 from agentbar.drivers.telephony.sip.dialogs import Dialogs
 from agentbar.drivers.telephony.sip.endpoint import Address, SipEndpoint
 from agentbar.drivers.telephony.sip.legs import Leg, Role, SipCall
@@ -66,8 +67,10 @@ from agentbar.drivers.telephony.sip.message import (
     uri_of,
     user_of,
 )
+from agentbar.drivers.telephony.sip.parties import Parties
 from agentbar.drivers.telephony.sip.reattach import Reattach
 from agentbar.drivers.telephony.sip.registrar import Registrar
+from agentbar.drivers.telephony.sip.routes import Routes
 from agentbar.drivers.telephony.sip.sdp import Origin, answer_on_hold, relay
 from agentbar.drivers.telephony.sip.settings import SipSettings
 from agentbar.drivers.telephony.sip.stored import sort_kept
@@ -87,9 +90,11 @@ class SipTelephony:
         new_id: Callable[[str], str],
         route: Callable[[str], str | None],
         dialogs: DialogStore | None = None,
+        janus: JanusClient | None = None,
     ) -> None:
         """`route` names the campaign a dialed number goes to (None: nobody takes it);
-        `dialogs` keeps the established dialogs across a restart (None: nothing is kept)."""
+        `dialogs` keeps the established dialogs across a restart (None: nothing is kept);
+        `janus` mixes conferences (None: they are refused)."""
         self._settings = settings
         self._new_id = new_id
         self._route = route
@@ -102,9 +107,9 @@ class SipTelephony:
         self._orphans: list[Leg] = []
         """Kept dialogs of calls a restart did not take back: hung up once the endpoint runs."""
         self._tasks: set[asyncio.Task[None]] = set()
-        self._trunk: Address | None = None
-        """The trunk's resolved address: where calls out go, where calls in may come from."""
+        self._routes = Routes(self.registrar, settings.trunk)
         self._pages = Reattach(self.registrar, self._dialogs, self._calls, self._end, self._spawn)
+        self._parties = Parties(self._dialogs, self._routes.of, self._calls, self._signal, janus)
 
     @property
     def address(self) -> Address:
@@ -121,7 +126,7 @@ class SipTelephony:
             )
             if not found:
                 raise OSError(f"SIP trunk '{host}' has no IPv4 address")
-            self._trunk = (str(found[0][4][0]), port)
+            self._routes.trunk = (str(found[0][4][0]), port)
         await self._endpoint.start()
         log.info("SIP listening on udp %s:%d", *self._endpoint.address)
         for leg in self._orphans:
@@ -139,6 +144,7 @@ class SipTelephony:
             await self._keeper.flush()
         else:
             self._keeper.abandon()
+        await self._parties.close()
         self._calls.clear()
         await asyncio.sleep(0)  # let the BYEs and CANCELs leave before the socket closes
         await self._endpoint.stop()
@@ -186,21 +192,13 @@ class SipTelephony:
         elif isinstance(instruction, DialCustomer):
             log.error("SIP: no media engine to play an abandon message; predictive dial refused")
             self._signal(DialFailed(instruction.call_id, "failed"))
-        elif isinstance(instruction, ConsultCall | AddLeg):
-            # No media mixing here: a consultation or a conference leg is refused at once.
-            log.warning("SIP driver: %s is not supported", type(instruction).__name__)
-            self._signal(LegEnded(instruction.call_id, instruction.leg_id, "busy"))
-        elif isinstance(instruction, HangUpLeg):
-            call = self._calls.get(instruction.call_id)
-            target = call.target if call is not None else None
-            if call is not None and target is not None and call.target_leg_id == instruction.leg_id:
-                self._dialogs.hang_up(target)
-                call.target = None
+        elif isinstance(instruction, ConsultCall | CompleteConsult | AddLeg | HangUpLeg):
+            self._spawn(self._parties.execute(instruction))
 
     # -- inbound: the trunk's INVITE --------------------------------------------------------
 
     def _inbound(self, invite: SipMessage, source: Address) -> None:
-        trunk = self._trunk
+        trunk = self._routes.trunk
         if trunk is not None and source[0] != trunk[0]:
             self._endpoint.respond(invite, response_to(invite, 403))
             return
@@ -294,7 +292,7 @@ class SipTelephony:
         call = SipCall(dial.call_id)
         self._calls[call.call_id] = call
         binding = self.registrar.lookup(dial.extension_phone)
-        trunk = self._trunk
+        trunk = self._routes.trunk
         if binding is None or trunk is None:
             reason = "agent_no_answer" if binding is None else "no_answer"
             log.warning(
@@ -320,7 +318,7 @@ class SipTelephony:
         await self._keeper.store(agent)  # so a restart meanwhile hangs it up
         customer = self._dialogs.outgoing(
             Role.CUSTOMER,
-            self._trunk_uri(dial.phone),
+            self._routes.trunk_uri(dial.phone),
             trunk,
             dial.extension_phone,
             dial.customer_crt,
@@ -349,6 +347,8 @@ class SipTelephony:
         customer, agent = call.customer, call.agent
         if customer is None or agent is None or not (customer.up and agent.up):
             return
+        if call.room is not None:
+            return await self._parties.hold(call, direction)
         if agent.remote_sdp is not None:
             await self._dialogs.reoffer(customer, agent.remote_sdp, direction)
         if customer.remote_sdp is not None:
@@ -375,7 +375,7 @@ class SipTelephony:
         customer = call.customer
         self._drop_agent(call)
         call.target_leg_id = step.leg_id
-        destination = self._destination(step.kind, step.address)
+        destination = self._routes.of(step.kind, step.address)
         if destination is None or customer.remote_sdp is None:
             self._signal(LegEnded(call.call_id, step.leg_id, "busy"))
             self._end(call, "busy")
@@ -401,19 +401,6 @@ class SipTelephony:
         await self._keeper.store(target)
         await self._dialogs.reoffer(customer, target.remote_sdp, "sendrecv")
         self._signal(LegAnswered(call.call_id, step.leg_id))
-
-    def _destination(self, kind: LegKind, address: str) -> tuple[str, Address] | None:
-        if kind is LegKind.USER:
-            binding = self.registrar.lookup(address)
-            return (binding.contact, binding.address) if binding is not None else None
-        if kind is LegKind.PHONE and self._trunk is not None:
-            return self._trunk_uri(address), self._trunk
-        return None  # IVRs live in the simulator only
-
-    def _trunk_uri(self, number: str) -> str:
-        assert self._settings.trunk is not None
-        host, port = self._settings.trunk
-        return f"sip:{number}@{host}:{port}"
 
     def _drop_agent(self, call: SipCall) -> None:
         for leg in call.offers.values():
@@ -471,6 +458,8 @@ class SipTelephony:
         elif leg is call.target and call.target_leg_id is not None:
             self._signal(LegEnded(call.call_id, call.target_leg_id, "hung_up"))
             self._end(call, "hung_up")
+        else:
+            self._spawn(self._parties.hung_up(call, leg))
 
     def _end(self, call: SipCall, ended_by: str) -> None:
         if self._calls.pop(call.call_id, None) is None:
@@ -482,6 +471,7 @@ class SipTelephony:
         for leg in call.legs():
             self._dialogs.hang_up(leg)
         call.offers.clear()
+        self._spawn(self._parties.close_room(call))
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)

@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from agentbar.drivers.media.janus import Participant
 from agentbar.drivers.telephony.sip.endpoint import Address, ClientTransaction
 from agentbar.drivers.telephony.sip.message import SipMessage
 from agentbar.drivers.telephony.sip.sdp import Origin
@@ -88,6 +89,14 @@ class Leg:
 
 
 @dataclass
+class Room:
+    """A conferenced call's AudioBridge room, and each leg's participant in it (by CRT id)."""
+
+    number: int
+    members: dict[str, Participant] = field(default_factory=dict)
+
+
+@dataclass
 class SipCall:
     """The legs of one call, by the part each plays in it."""
 
@@ -98,9 +107,13 @@ class SipCall:
     """Agent phones ringing for the call: CRT id -> leg."""
     target: Leg | None = None
     target_leg_id: str | None = None
+    parties: dict[str, Leg] = field(default_factory=dict)
+    """Consult targets and conference parties, by their CRT id (see parties.py)."""
+    room: Room | None = None
 
     def legs(self) -> list[Leg]:
         found = [self.customer, self.agent, self.target, *self.offers.values()]
+        found += self.parties.values()
         return [leg for leg in found if leg is not None]
 
 

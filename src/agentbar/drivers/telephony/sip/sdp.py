@@ -78,3 +78,39 @@ def mirrored_direction(offer: bytes) -> str:
         if line in DIRECTIONS:
             return MIRROR.get(line[2:], "sendrecv")
     return "sendrecv"
+
+
+def g711_offer(origin: Origin, host: str, port: int) -> bytes:
+    """An offer of G.711 mu-law audio at `host`:`port`: a mixer's RTP port (Janus's
+    AudioBridge) for one phone of a conference."""
+    return _join(
+        [
+            "v=0",
+            origin.next_line(),
+            "s=agentbar",
+            f"c=IN IP4 {host}",
+            "t=0 0",
+            f"m=audio {port} RTP/AVP 0",
+            "a=rtpmap:0 PCMU/8000",
+            "a=sendrecv",
+        ]
+    )
+
+
+def media_address(sdp: bytes) -> tuple[str, int] | None:
+    """Where a phone takes its audio: the session's (or the audio stream's) address and the
+    audio stream's port; None if it has no audio (or a port of 0: refused)."""
+    session_host, audio_host, port = "", "", 0
+    section = "session"
+    for line in _lines(sdp):
+        if line.startswith("m="):
+            section = "audio" if line.startswith("m=audio ") and not port else "other"
+            if section == "audio":
+                port = int(line.split()[1])
+        elif line.startswith("c=IN IP4 ") and section != "other":
+            if section == "session":
+                session_host = line.split()[-1]
+            else:
+                audio_host = line.split()[-1]
+    host = audio_host or session_host
+    return (host, port) if host and port else None

@@ -1,0 +1,1 @@
+"""Media engines agentbar drives (it mixes and relays no audio itself)."""

@@ -1,0 +1,156 @@
+"""Conferences and consultations on SIP, heard: real baresip phones each playing its own tone,
+Janus's AudioBridge mixing the conference. Each party of a three-party conference hears the
+other two and not itself; a completed consult leaves the customer hearing the target."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import struct
+import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import pytest
+
+from agentbar.auth.phone_secrets import janus_token
+from agentbar.domain.model.commands import AgentAnswered, LegAnswered
+from agentbar.domain.model.instructions import (
+    AddLeg,
+    CompleteConsult,
+    ConsultCall,
+    EndCall,
+    OfferToAgent,
+)
+from agentbar.domain.model.legs import LegKind
+from agentbar.drivers.media.janus import AUDIOBRIDGE, JanusClient
+from examples.services.janus import have_janus, janus_server
+from tests.contract.lines import CUSTOMER, SipLines
+from tests.support.baresip import Phone, have_baresip, write_tone
+
+pytestmark = pytest.mark.sip
+
+CUSTOMER_TONE, AGENT_TONE, OTHER_TONE = 440.0, 1000.0, 700.0
+"""The customer's, agent 1001's and agent 1002's voices."""
+WAV_HEADER = 44
+
+
+def tone_level(path: Path, frequency: float, seconds: float = 1.0) -> float:
+    """How strong `frequency` is in the last `seconds` of a recording, 0 (absent) to about 1
+    (a full-scale sine), by the Goertzel algorithm."""
+    # Read past the 44-byte WAV header whether or not the phone has closed the file (it writes
+    # the header's sizes only then): 16-bit mono at the phones' 8 kHz.
+    raw = path.read_bytes()[WAV_HEADER:]
+    rate = 8000
+    samples = struct.unpack(f"<{len(raw) // 2}h", raw[: len(raw) // 2 * 2])[-int(rate * seconds) :]
+    coefficient = 2 * math.cos(2 * math.pi * frequency / rate)
+    before = earlier = 0.0
+    for sample in samples:
+        before, earlier = sample / 32768 + coefficient * before - earlier, before
+    power = before * before + earlier * earlier - coefficient * before * earlier
+    return 2 * math.sqrt(max(power, 0.0)) / max(len(samples), 1)
+
+
+def latest_recording(phone: Phone) -> Path:
+    """What the phone heard since its media last changed: baresip starts a new recording file
+    when a re-INVITE rebuilds its audio path."""
+    return max((phone.workdir / "recordings").glob("*-dec.wav"))
+
+
+@pytest.fixture
+async def lines(tmp_path: Path) -> AsyncIterator[SipLines]:
+    if not have_baresip():
+        pytest.fail("baresip is not installed: scripts/setup --sip installs it")
+    if not have_janus():
+        pytest.fail("Janus is not installed: scripts/setup --janus installs it")
+    async with AsyncExitStack() as stack:
+        janus = stack.enter_context(janus_server())
+        client = JanusClient(
+            janus.url, lambda expires: janus_token(janus.token_secret, expires, (AUDIOBRIDGE,))
+        )
+        sip = SipLines(tmp_path, stack)
+        await sip.open(ring_timeout=5.0, janus=client)
+        yield sip
+
+
+async def connected_call(lines: SipLines) -> str:
+    await lines.agent_phone("1001")
+    arrived = await lines.customer_calls()
+    await lines.driver.execute(OfferToAgent(arrived.call_id, "crt-agent", "1001"))
+    await lines.next_signal(AgentAnswered)
+    await lines.talking(arrived.call_id, CUSTOMER)
+    # They talk a moment first. (baresip names a recording by the second it starts in, and a
+    # re-INVITE within the call's first second would reuse the name and spoil it.)
+    assert lines.customer is not None
+    await heard(lines.customer, 1.0)
+    return arrived.call_id
+
+
+async def heard(phone: Phone, seconds: float = 1.5) -> None:
+    """Wait until the phone's latest recording holds `seconds` of audio."""
+
+    def enough() -> None:
+        wanted = int(seconds * 8000 * 2) + 44
+        deadline = time.monotonic() + 10.0
+        while latest_recording(phone).stat().st_size < wanted:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{phone.name} recorded less than {seconds} s")
+            time.sleep(0.05)  # audio accrues continuously; no event marks an amount of it
+
+    await asyncio.to_thread(enough)
+
+
+async def test_each_party_of_a_three_way_conference_hears_the_other_two(
+    lines: SipLines, tmp_path: Path
+) -> None:
+    call_id = await connected_call(lines)
+    await lines.agent_phone("1002", tone=write_tone(tmp_path / "other.wav", OTHER_TONE))
+    await lines.driver.execute(AddLeg(call_id, "crt-party", LegKind.USER, "1002"))
+    assert (await lines.next_signal(LegAnswered)).leg_id == "crt-party"
+    parties = {
+        "customer": (lines.customer, CUSTOMER_TONE),
+        "agent": (lines.phones["1001"], AGENT_TONE),
+        "party": (lines.phones["1002"], OTHER_TONE),
+    }
+    for phone, _ in parties.values():
+        assert phone is not None
+        await heard(phone)
+    await lines.driver.execute(EndCall(call_id))
+    for name, (phone, own) in parties.items():
+        assert phone is not None
+        path = latest_recording(phone)
+        others = [tone for _, tone in parties.values() if tone != own]
+        levels = {tone: tone_level(path, tone) for tone in (*others, own)}
+        for tone in others:
+            assert levels[tone] > 0.05, f"the {name} does not hear {tone} Hz: {levels}"
+        assert levels[own] < min(levels[t] for t in others) / 4, (
+            f"the {name} hears itself: {levels}"
+        )
+
+
+async def test_a_consult_to_another_agent_completes_with_the_customer_hearing_them(
+    lines: SipLines, tmp_path: Path
+) -> None:
+    call_id = await connected_call(lines)
+    # A consult dials a number; an agent's extension number is called at its phone.
+    await lines.agent_phone("1002", tone=write_tone(tmp_path / "other.wav", OTHER_TONE))
+    await lines.driver.execute(ConsultCall(call_id, "crt-consult", "1002"))
+    assert (await lines.next_signal(LegAnswered)).leg_id == "crt-consult"
+    agent, other, customer = lines.phones["1001"], lines.phones["1002"], lines.customer
+    assert customer is not None
+    # The agent and the target talk alone.
+    await heard(agent)
+    assert tone_level(latest_recording(agent), OTHER_TONE) > 0.05
+    await lines.driver.execute(CompleteConsult(call_id, "crt-consult"))
+    await asyncio.to_thread(agent.wait_event, "CALL_CLOSED")
+    await heard(other, 3.0)  # the target's recording, from its answer on
+    await lines.driver.execute(EndCall(call_id))
+    await asyncio.to_thread(customer.wait_event, "CALL_CLOSED")
+    await asyncio.to_thread(other.wait_event, "CALL_CLOSED")
+    # The target hears the customer now...
+    assert tone_level(latest_recording(other), CUSTOMER_TONE) > 0.05
+    # ...and the customer the target: its audio comes from the target's phone. (baresip stops
+    # recording what it hears after the consult's hold re-INVITE, so its log is the witness.)
+    log = (customer.workdir / "baresip.log").read_text(errors="replace")
+    assert f"from 127.0.0.1:{other.rtp_port})" in log.split("SSRC changed")[-1]
