@@ -121,18 +121,23 @@ async def _calls(
         live.discard(call_id)
 
     tasks: set[asyncio.Task[None]] = set()
-    while True:
-        if len(live) < options.max_calls:
-            phone, who = _caller(rng)
-            response = await _place_call(client, phone, keep_going=options.nodes > 1)
-            if response is not None and response.status_code == 201:
-                call_id = response.json()["callId"]
-                live.add(call_id)
-                task = asyncio.create_task(hang_up_later(call_id))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-                print(f"demo: {who} ({phone}) is calling Inbound Support", flush=True)
-        await asyncio.sleep(options.call_every)
+    try:
+        while True:
+            if len(live) < options.max_calls:
+                phone, who = _caller(rng)
+                response = await _place_call(client, phone, keep_going=options.nodes > 1)
+                if response is not None and response.status_code == 201:
+                    call_id = response.json()["callId"]
+                    live.add(call_id)
+                    task = asyncio.create_task(hang_up_later(call_id))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                    print(f"demo: {who} ({phone}) is calling Inbound Support", flush=True)
+            await asyncio.sleep(options.call_every)
+    finally:
+        # The client closes once this returns: no hang-up may still be waiting to use it.
+        for task in tasks:
+            task.cancel()
 
 
 async def _place_call(
