@@ -26,6 +26,8 @@ import httpx
 from examples.cluster_demo import Cluster, running_cluster, watch_the_floor
 from examples.crm.phones import normalise
 from examples.crm.seed import CONTACTS
+from examples.services.janus import have_janus, janus_server
+from examples.services.prompts import GREETING, have_prompt_tools, speak
 
 UNKNOWN_SHARE = 0.2
 """Part of the simulated callers who are not in the CRM (its new-contact form pops)."""
@@ -191,6 +193,21 @@ def _environment(options: argparse.Namespace, token: str, data_dir: Path) -> dic
     }
 
 
+def _browser_phone(stack: contextlib.ExitStack, env: dict[str, str], data_dir: Path) -> bool:
+    """Janus for the toolbar's browser phone, and the callers' spoken greeting, when Debian's
+    janus, espeak-ng and opus-tools are there (scripts/demo installs them)."""
+    if not have_janus() or not have_prompt_tools():
+        print("demo: no Janus here: the browser phone is off (scripts/setup --janus)", flush=True)
+        return False
+    janus = stack.enter_context(janus_server())
+    greeting = speak(GREETING, data_dir / "greeting.opus")
+    env["AGENTBAR_JANUS_URL"] = janus.url
+    env["AGENTBAR_JANUS_TOKEN_SECRET"] = janus.token_secret
+    env["AGENTBAR_SANDBOX_GREETING"] = str(greeting)
+    print(f"demo: Janus at {janus.url} carries the browser phone's audio", flush=True)
+    return True
+
+
 def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
     for process in processes:
         process.terminate()
@@ -211,10 +228,11 @@ def main() -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     env = _environment(options, token, data_dir)
     processes: list[subprocess.Popen[bytes]] = []
-    # The cluster's servers are stopped last, once the CRM and the callers are gone.
+    # The cluster's servers (and Janus) are stopped last, once the CRM and the callers are gone.
     with contextlib.ExitStack() as cluster_servers:
         try:
             server, cluster = None, None
+            phone = options.nodes == 1 and _browser_phone(cluster_servers, env, data_dir)
             if options.nodes > 1:
                 cluster = cluster_servers.enter_context(
                     running_cluster(options, env, root, data_dir)
@@ -236,11 +254,17 @@ def main() -> int:
             if server is not None:
                 _wait_until_up(f"{agentbar}/healthz", server)
             _wait_until_up(f"{crm}/login", crm_server)
+            phone_hint = (
+                "demo: to talk in the browser, pick the extension Browser 2001 in the toolbar: "
+                "callers greet you through its phone\n"
+                if phone
+                else ""
+            )
             print(
                 f"\ndemo: open the CRM at {crm}/ and sign in as agent1 / agent1 "
                 f"(agents agent1…agent5, password = user id); the toolbar signs in with you\n"
                 "demo: in the toolbar pick Inbound Support and press Ready; callers pop their "
-                "contact in the CRM\n"
+                f"contact in the CRM\n{phone_hint}"
                 f"demo: agentbar is at {agentbar}; admin token for this run: {token}\n"
                 "demo: Ctrl-C stops everything\n",
                 flush=True,

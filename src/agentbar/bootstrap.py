@@ -55,7 +55,7 @@ from agentbar.services.sessions import Sessions
 from agentbar.services.supervision import Supervision
 from agentbar.services.unseen_events import UnseenEvents
 from agentbar.services.webhooks import WebhookReceivers, Webhooks
-from agentbar.sip_wiring import browser_phone_settings, sip_driver
+from agentbar.sip_wiring import browser_phones, sip_driver
 from agentbar.web.app_services import AppServices
 from agentbar.web.edge import EdgePolicy
 from agentbar.web.security import AdminToken
@@ -400,7 +400,7 @@ def build(settings: Settings) -> Container:
         runtime=runtime,
         sessions=sessions,
         desk=Desk(runtime, storage.events, storage.catalog),
-        browser_phones=BrowserPhones(runtime, clock, browser_phone_settings(settings, telephony)),
+        browser_phones=browser_phones(settings, runtime, clock, telephony),
         sandbox=SandboxCalls(runtime, sandbox) if sandbox is not None else None,
         leads=LeadIntake(runtime, storage.leads, audit),
         audit=audit,

@@ -154,6 +154,10 @@ class Settings(BaseSettings):
     """Where Debian's libjs-janus-gateway and libjs-webrtc-adapter put janus.js and adapter.js,
     which agentbar serves to the toolbar."""
 
+    sandbox_greeting: Path | None = None
+    """An Opus file (on Janus's machine) the simulator's customers speak to a browser phone;
+    None: they are silent. `scripts/demo` makes one with espeak-ng."""
+
     log_level: str = "info"
 
     @field_validator("allowed_origins", mode="before")

@@ -11,8 +11,10 @@ from agentbar.domain.model.campaign import CampaignKind
 from agentbar.drivers.media.janus import AUDIOBRIDGE, JanusClient
 from agentbar.drivers.telephony.sip import SipSettings, SipTelephony
 from agentbar.ids import new_id
-from agentbar.ports import Storage
-from agentbar.services.browser_phone import BrowserPhoneSettings
+from agentbar.ports import Clock, Storage
+from agentbar.services.browser_phone import BrowserPhones, BrowserPhoneSettings
+from agentbar.services.runtime import Runtime
+from agentbar.services.sandbox_voices import SandboxVoices
 
 
 def janus_secret(settings: Settings) -> str | None:
@@ -24,18 +26,27 @@ def janus_secret(settings: Settings) -> str | None:
             "AGENTBAR_JANUS_URL and AGENTBAR_JANUS_TOKEN_SECRET go together: the browser phone "
             "needs both (the secret is Janus's token_auth_secret)"
         )
-    if settings.janus_url and settings.telephony != "sip":
-        raise ConfigurationError(
-            "the browser phone registers at agentbar's SIP registrar: AGENTBAR_JANUS_URL needs "
-            "AGENTBAR_TELEPHONY=sip"
-        )
     return secret
 
 
-def browser_phone_settings(settings: Settings, telephony: object) -> BrowserPhoneSettings | None:
+def janus_client(settings: Settings) -> JanusClient | None:
+    """agentbar's own client of Janus (AudioBridge rooms), when Janus is configured."""
     secret = janus_secret(settings)
-    if secret is None or not settings.janus_url or not isinstance(telephony, SipTelephony):
+    if secret is None or not settings.janus_url:
         return None
+    return JanusClient(
+        settings.janus_url, lambda expires: janus_token(secret, expires, (AUDIOBRIDGE,))
+    )
+
+
+def browser_phone_settings(settings: Settings, telephony: object) -> BrowserPhoneSettings | None:
+    """On SIP the phone registers at the driver's registrar; on the simulator (no registrar)
+    it joins the sandbox's rooms."""
+    secret = janus_secret(settings)
+    if secret is None or not settings.janus_url:
+        return None
+    if not isinstance(telephony, SipTelephony):
+        return BrowserPhoneSettings(settings.janus_url, secret, None)
     sip = telephony
 
     def registrar() -> str:
@@ -43,6 +54,20 @@ def browser_phone_settings(settings: Settings, telephony: object) -> BrowserPhon
         return f"{host}:{port}"
 
     return BrowserPhoneSettings(settings.janus_url, secret, registrar)
+
+
+def browser_phones(
+    settings: Settings, runtime: Runtime, clock: Clock, telephony: object
+) -> BrowserPhones:
+    """The browser phones' service; on the simulator with a greeting, the sandbox's customers
+    speak to them."""
+    phone_settings = browser_phone_settings(settings, telephony)
+    voices = None
+    rooms = janus_client(settings) if phone_settings and phone_settings.registrar is None else None
+    if rooms is not None and settings.sandbox_greeting is not None:
+        voices = SandboxVoices(runtime, rooms, settings.sandbox_greeting)
+        runtime.watch(voices.see)
+    return BrowserPhones(runtime, clock, phone_settings, settings.janus_js_dir, voices)
 
 
 def sip_driver(settings: Settings, center: Center, storage: Storage) -> SipTelephony:
@@ -77,11 +102,5 @@ def sip_driver(settings: Settings, center: Center, storage: Storage) -> SipTelep
         password_of=password_of,
         browser_password_of=browser_password_of,
     )
-    janus = None
-    if secret is not None and settings.janus_url:
-        # Conferences are mixed in Janus's AudioBridge, with agentbar's own token for it.
-        token_secret = secret
-        janus = JanusClient(
-            settings.janus_url, lambda expires: janus_token(token_secret, expires, (AUDIOBRIDGE,))
-        )
-    return SipTelephony(sip_settings, new_id, route, storage.dialogs, janus)
+    # Conferences are mixed in Janus's AudioBridge, with agentbar's own token for it.
+    return SipTelephony(sip_settings, new_id, route, storage.dialogs, janus_client(settings))

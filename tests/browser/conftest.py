@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from tests.browser.crm import crm_pages
+from tests.browser.phone import AGENT_TONE, write_tone_48k
 from tests.support.servers import AgentbarServer, PageServer, agentbar_server, page_server
 
 CHROMIUM_ARGS = [
@@ -70,3 +71,18 @@ def crm_and_agentbar(tmp_path: Path) -> Iterator[tuple[PageServer, AgentbarServe
     ):
         base.append(server.base_url)
         yield crm, server
+
+
+@pytest.fixture
+def phone_browser(playwright_session: Playwright, tmp_path: Path) -> Iterator[Browser]:
+    """Chromium whose microphone plays a tone at AGENT_TONE, allowed without asking."""
+    tone = write_tone_48k(tmp_path / "agent.wav", AGENT_TONE)
+    browser = launch_chromium(
+        playwright_session,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={tone}",
+        "--autoplay-policy=no-user-gesture-required",
+    )
+    yield browser
+    browser.close()

@@ -6,7 +6,6 @@ the agent answers there, and each side hears the other's tone, checked by freque
 from __future__ import annotations
 
 import itertools
-import math
 import struct
 import time
 import wave
@@ -16,11 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Frame, Page, Playwright
+from playwright.sync_api import Browser, Page
 
 from examples.services.janus import JanusServer, have_janus, janus_server
-from tests.browser.conftest import launch_chromium
 from tests.browser.crm import crm_pages, wait_for_handler
+from tests.browser.phone import (
+    AGENT_TONE,
+    EXTENSION,
+    HEARD_FREQUENCY,
+    PHONE_PAGE,
+    the_toolbar,
+)
 from tests.support.baresip import (
     Phone,
     dominant_frequency,
@@ -33,27 +38,11 @@ from tests.support.servers import AgentbarServer, agentbar_server, page_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.sip]
 
-AGENT_TONE, CUSTOMER_TONE = 1000.0, 440.0
+CUSTOMER_TONE = 440.0
 CUSTOMER = "+14085551212"
 DIALED = "+18005550100"
 CALLED = "+14155550123"
 """A number behind the trunk, which answers calls out."""
-EXTENSION = ("Browser 2001", "2001")
-
-# The CRM page of the suite, framing the toolbar with the microphone allowed (the phone's one
-# requirement of the page) and working from the browser extension.
-PHONE_PAGE = f"""
-<script>
-  function getExtensionInfo() {{ return {{ name: '{EXTENSION[0]}', phone: '{EXTENSION[1]}' }}; }}
-  function initialise() {{
-    crmOrigin = window.location.href;
-    var iframeUrl = ameyoBaseUrl + "ameyowebaccess/toolbar-crm.htm?origin=" + crmOrigin;
-    document.getElementById("ameyoIframeDiv").innerHTML =
-      '<iframe height="600px" width="260px" id="ameyoIframe" allow="microphone; autoplay" ' +
-      'src="' + iframeUrl + '"></iframe>';
-  }}
-</script>
-"""
 
 # A page written before the browser phone: its iframe does not allow the microphone.
 NO_MICROPHONE_PAGE = f"""
@@ -61,44 +50,6 @@ NO_MICROPHONE_PAGE = f"""
   function getExtensionInfo() {{ return {{ name: '{EXTENSION[0]}', phone: '{EXTENSION[1]}' }}; }}
 </script>
 """
-
-# The strongest frequency of what the toolbar's phone plays, measured in the page by WebAudio.
-HEARD_FREQUENCY = """
-async () => {
-  const audio = document.querySelector('[data-testid=phone-remote-audio]');
-  const context = new AudioContext();
-  const analyser = context.createAnalyser();
-  analyser.fftSize = 8192;
-  context.createMediaStreamSource(audio.srcObject).connect(analyser);
-  const bins = new Float32Array(analyser.frequencyBinCount);
-  let best = 0;
-  for (let n = 0; n < 20 && best === 0; n++) {
-    await new Promise((r) => setTimeout(r, 100));
-    analyser.getFloatFrequencyData(bins);
-    let top = 1;
-    for (let i = 1; i < bins.length; i++) if (bins[i] > bins[top]) top = i;
-    if (bins[top] > -70) best = top * context.sampleRate / analyser.fftSize;
-  }
-  await context.close();
-  return best;
-}
-"""
-
-
-def write_tone_48k(path: Path, frequency: float, seconds: float = 30.0) -> Path:
-    """Chromium's fake microphone file: a 48 kHz mono sine, looped."""
-    rate = 48000
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(
-            b"".join(
-                struct.pack("<h", int(9000 * math.sin(2 * math.pi * frequency * i / rate)))
-                for i in range(int(rate * seconds))
-            )
-        )
-    return path
 
 
 def tail_frequency(path: Path, seconds: float) -> float:
@@ -164,20 +115,6 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PhoneWorld
         yield PhoneWorld(janus, server, sip_port, customer, trunk, f"{crm.origin}/crm")
 
 
-@pytest.fixture
-def phone_browser(playwright_session: Playwright, tmp_path: Path) -> Iterator[Browser]:
-    tone = write_tone_48k(tmp_path / "agent.wav", AGENT_TONE)
-    browser = launch_chromium(
-        playwright_session,
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-audio-capture={tone}",
-        "--autoplay-policy=no-user-gesture-required",
-    )
-    yield browser
-    browser.close()
-
-
 def log_in_on_the_browser_phone(page: Page, world: PhoneWorld) -> None:
     page.goto(world.crm_url)
     wait_for_handler(page, "loginStatusHandler")
@@ -199,13 +136,6 @@ def answered_call(page: Page, world: PhoneWorld) -> None:
     bar.get_by_test_id("phone-answer").click()
     world.customer.wait_event("CALL_ESTABLISHED", 15.0)
     bar.get_by_test_id("phone-status").get_by_text("in call").wait_for()
-
-
-def the_toolbar(page: Page) -> Frame:
-    element = page.query_selector("#ameyoIframe")
-    frame = element.content_frame() if element is not None else None
-    assert frame is not None, "the CRM page has no toolbar iframe"
-    return frame
 
 
 def test_the_agent_answers_in_the_toolbar_and_both_sides_hear_each_other(

@@ -89,6 +89,10 @@ def test_the_demo_serves_both_pages_and_stops_cleanly(tmp_path: Path) -> None:
         toolbar = httpx.get(f"{agentbar_url}/ameyowebaccess/toolbar-crm.htm?origin={crm_url}/leads")
         assert toolbar.status_code == 200
         assert crm_url in toolbar.headers["content-security-policy"]
+        # The browser phone is on: Janus runs, the toolbar may reach it, the hint is given.
+        assert any("pick the extension Browser 2001" in line for line in seen), "".join(seen)
+        janus = next(line for line in seen if "Janus at ws://" in line).split()[3]
+        assert janus in toolbar.headers["content-security-policy"]
         assert time.monotonic() - started < 60, "both pages must be served within a minute"
         # The leads reached Outbound Sales, from the CRM's contacts.
         assert any("CRM leads wait in Outbound Sales" in line for line in seen), "".join(seen)

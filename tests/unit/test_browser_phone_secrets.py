@@ -57,13 +57,9 @@ def test_an_extension_registers_with_its_own_or_its_browser_password() -> None:
     [
         ({"janus_url": "ws://127.0.0.1:8188/"}, "go together"),
         ({"janus_token_secret": "x" * 16}, "go together"),
-        (
-            {"janus_url": "ws://127.0.0.1:8188/", "janus_token_secret": "x" * 16},
-            "AGENTBAR_TELEPHONY=sip",
-        ),
     ],
 )
-def test_the_browser_phone_needs_its_url_its_secret_and_sip(
+def test_the_browser_phone_needs_its_url_and_its_secret(
     tmp_path: Path, fields: dict[str, str], says: str
 ) -> None:
     with pytest.raises(ConfigurationError, match=says):

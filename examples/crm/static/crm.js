@@ -347,6 +347,8 @@
     // character of the page's URL can ever be read as markup.
     var iframe = document.createElement("iframe");
     iframe.id = "ameyoIframe";
+    // The toolbar's browser phone needs the microphone (and to play the call unprompted).
+    iframe.allow = "microphone; autoplay";
     iframe.height = "400px";
     iframe.width = "200px";
     iframe.src = page().agentbar + "/ameyowebaccess/toolbar-crm.htm?origin=" + window.location.href;

@@ -15,6 +15,7 @@ import hmac
 
 JANUS_REALM = "janus"
 SIP_PLUGIN = "janus.plugin.sip"
+AUDIOBRIDGE_PLUGIN = "janus.plugin.audiobridge"
 
 
 def janus_token(secret: str, expires_at: float, plugins: tuple[str, ...] = (SIP_PLUGIN,)) -> str:

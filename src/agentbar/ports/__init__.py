@@ -14,6 +14,7 @@ from agentbar.ports.event_log import EventLog, StoredMove
 from agentbar.ports.floor import FloorStore
 from agentbar.ports.leads import LeadStore
 from agentbar.ports.lease import FloorLease
+from agentbar.ports.media import MediaRooms, MediaUnavailable
 from agentbar.ports.sessions import AuditLog, SessionStore
 from agentbar.ports.settings import SettingsStore
 from agentbar.ports.telephony import AbandonRecord, CustomerBehaviour, Sandbox, TelephonyDriver
@@ -55,6 +56,8 @@ __all__ = [
     "FloorStore",
     "LeadStore",
     "LeaseState",
+    "MediaRooms",
+    "MediaUnavailable",
     "NodeSeen",
     "Sandbox",
     "SessionRecord",

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agentbar.auth.phone_secrets import browser_sip_password, janus_token
+from agentbar.auth.phone_secrets import AUDIOBRIDGE_PLUGIN, browser_sip_password, janus_token
 from agentbar.domain.model.agent import ExtensionKind
 from agentbar.domain.model.errors import DomainError
 from agentbar.ports import Clock
 from agentbar.services.runtime import Runtime
+from agentbar.services.sandbox_voices import SandboxVoices
 
 SCRIPTS = {
     "janus.js": Path("janus-gateway/janus.js"),
@@ -37,6 +38,12 @@ class PhoneUnavailable(DomainError):
     code = "phone_unavailable"
 
 
+class NoVoice(DomainError):
+    """The agent's call has no room to join (not a sandbox call, or its room failed)."""
+
+    code = "no_room"
+
+
 class NotABrowserPhone(DomainError):
     """The agent's extension is a desk phone or softphone, not the toolbar's own."""
 
@@ -48,8 +55,9 @@ class BrowserPhoneSettings:
     janus_url: str
     secret: str
     """Janus's token_auth_secret, which also derives the SIP passwords."""
-    registrar: Callable[[], str]
-    """host:port of agentbar's SIP registrar, as Janus reaches it (known once it listens)."""
+    registrar: Callable[[], str] | None
+    """host:port of agentbar's SIP registrar, as Janus reaches it (known once it listens);
+    None on the simulator, where the phone joins the sandbox's rooms instead."""
 
 
 class BrowserPhones:
@@ -59,11 +67,13 @@ class BrowserPhones:
         clock: Clock,
         settings: BrowserPhoneSettings | None,
         scripts: Path = Path("/usr/share/javascript"),
+        voices: SandboxVoices | None = None,
     ) -> None:
         self._runtime = runtime
         self._clock = clock
         self._settings = settings
         self._scripts = scripts
+        self._voices = voices
 
     @property
     def janus_url(self) -> str | None:
@@ -79,13 +89,11 @@ class BrowserPhones:
         return path if path.is_file() else None
 
     def credentials(self, agent_id: str) -> dict[str, Any]:
-        """Where and how the agent's toolbar registers its browser phone."""
+        """Where and how the agent's toolbar registers its browser phone (`mode` "sip"), or,
+        on the simulator, joins its calls' rooms (`mode` "rooms")."""
         settings = self._settings
         if settings is None:
-            raise PhoneUnavailable(
-                "this server has no browser phone: it needs AGENTBAR_TELEPHONY=sip and "
-                "AGENTBAR_JANUS_URL"
-            )
+            raise PhoneUnavailable("this server has no browser phone: it needs AGENTBAR_JANUS_URL")
         agent = self._runtime.center.agent(agent_id)
         extension = agent.extension
         if extension is None or extension.kind is not ExtensionKind.BROWSER:
@@ -95,8 +103,17 @@ class BrowserPhones:
                 else f"extension '{extension.name}' is a desk phone, not a browser phone"
             )
         expires_at = self._clock.now() + TOKEN_LIFETIME
+        if settings.registrar is None:
+            return {
+                "mode": "rooms",
+                "janusUrl": settings.janus_url,
+                "janusToken": janus_token(settings.secret, expires_at, (AUDIOBRIDGE_PLUGIN,)),
+                "expiresAt": expires_at,
+                "displayName": agent.profile.name,
+            }
         registrar = settings.registrar()
         return {
+            "mode": "sip",
             "janusUrl": settings.janus_url,
             "janusToken": janus_token(settings.secret, expires_at),
             "expiresAt": expires_at,
@@ -106,3 +123,13 @@ class BrowserPhones:
             "secret": browser_sip_password(settings.secret, extension.phone),
             "displayName": agent.profile.name,
         }
+
+    async def room(self, agent_id: str) -> dict[str, Any]:
+        """The room of the agent's current sandbox call, for its browser phone to join."""
+        agent = self._runtime.center.agent(agent_id)
+        voice = None
+        if agent.call_id is not None and self._voices is not None:
+            voice = await self._voices.room_of(agent.call_id)
+        if voice is None:
+            raise NoVoice("the agent's call has no room to join")
+        return {"room": voice.room, "pin": voice.pin}

@@ -175,6 +175,12 @@ class PhoneCredentials(_Frame):
     cmd: Literal["phone.credentials"]
 
 
+class PhoneRoom(_Frame):
+    """On the simulator: the room of the agent's call, for the browser phone to join."""
+
+    cmd: Literal["phone.room"]
+
+
 class Dial(_Frame):
     """Manual dial (the toolbar's dial box) or click-to-dial (asked by the CRM page)."""
 
@@ -263,6 +269,7 @@ FRAME_TYPES = (
     RecordForCall,
     Snapshot,
     PhoneCredentials,
+    PhoneRoom,
     Dial,
     DisposeAndDial,
     DialLead,
@@ -292,6 +299,7 @@ ClientFrame = Annotated[
     | RecordForCall
     | Snapshot
     | PhoneCredentials
+    | PhoneRoom
     | Dial
     | DisposeAndDial
     | DialLead

@@ -116,6 +116,7 @@ class ToolbarSocket:
             f.RecordForCall: self._record_for_call,
             f.Snapshot: self._snapshot,
             f.PhoneCredentials: self._phone_credentials,
+            f.PhoneRoom: self._phone_room,
             f.Dial: self._dial,
             f.DisposeAndDial: self._dispose_and_dial,
             f.DialLead: self._dial_lead,
@@ -310,6 +311,9 @@ class ToolbarSocket:
 
     async def _phone_credentials(self, frame: f.PhoneCredentials) -> dict[str, Any]:
         return {"phone": self._c.browser_phones.credentials(self._require_session().agent_id)}
+
+    async def _phone_room(self, frame: f.PhoneRoom) -> dict[str, Any]:
+        return {"room": await self._c.browser_phones.room(self._require_session().agent_id)}
 
     async def _snapshot(self, frame: f.Snapshot) -> dict[str, Any]:
         session = self._require_session()

@@ -25,6 +25,8 @@ from typing import Any
 import websockets
 from websockets.asyncio.client import ClientConnection
 
+from agentbar.ports.media import MediaUnavailable
+
 log = logging.getLogger(__name__)
 
 AUDIOBRIDGE = "janus.plugin.audiobridge"
@@ -33,7 +35,7 @@ REQUEST_TIMEOUT = 10.0
 TOKEN_LIFETIME = 24 * 3600.0
 
 
-class JanusError(Exception):
+class JanusError(MediaUnavailable):
     """Janus refused a request or could not be reached; the message says which and why."""
 
 
@@ -204,6 +206,41 @@ class JanusClient:
         finally:
             await self._detach(handle)
         return room
+
+    # The sandbox's rooms (ports.MediaRooms): browsers join them over WebRTC.
+
+    async def open_room(self, pin: str) -> int:
+        await self._connected()
+        room = next(self._rooms)
+        handle = await self._attach()
+        try:
+            await self._message(
+                handle,
+                {
+                    "request": "create",
+                    "room": room,
+                    "pin": pin,
+                    "sampling_rate": 16000,
+                    "audiolevel_event": False,
+                    "is_private": True,
+                },
+            )
+        finally:
+            await self._detach(handle)
+        return room
+
+    async def play(self, room: int, path: str) -> None:
+        await self._connected()
+        handle = await self._attach()
+        try:
+            await self._message(
+                handle, {"request": "play_file", "room": room, "filename": path, "loop": True}
+            )
+        finally:
+            await self._detach(handle)
+
+    async def close_room(self, room: int) -> None:
+        await self.destroy_room(room)
 
     async def destroy_room(self, room: int) -> None:
         if self._ws is None:

@@ -9,6 +9,7 @@
 // registered again, and that page answers the call's INVITE at once.
 
 import { PhoneAudio } from "./phone-audio.js";
+import { RoomPhone } from "./phone-room.js";
 import { offerG711Only } from "./phone-sdp.js";
 
 const VENDOR = "/ameyowebaccess/toolbar/vendor";
@@ -60,6 +61,7 @@ export class BrowserPhone {
     this.offer = null; // the incoming call's jsep while it rings (null: an offerless INVITE)
     this.call = null; // the SIP Call-ID of the call ringing or answered
     this.state = "off";
+    this.rooms = null; // on the simulator: the RoomPhone joining the sandbox's rooms
     this.bind();
   }
 
@@ -82,7 +84,10 @@ export class BrowserPhone {
     const extension = snapshot?.agent?.extension;
     const wanted = leading && extension?.kind === "browser" ? extension.phone : null;
     $("phone").hidden = wanted === null;
-    if (wanted === this.extension) return;
+    if (wanted === this.extension) {
+      this.rooms?.follow(snapshot?.call);
+      return;
+    }
     this.stop();
     if (wanted !== null) this.start(wanted);
   }
@@ -145,6 +150,10 @@ export class BrowserPhone {
   }
 
   attach(janus, phone) {
+    if (phone.mode === "rooms") {
+      this.rooms = new RoomPhone(this);
+      return this.rooms.attach(janus);
+    }
     janus.attach({
       plugin: "janus.plugin.sip",
       success: (handle) => {
@@ -227,9 +236,7 @@ export class BrowserPhone {
     const accepted = (jsep) => this.sip.send({ message: { request: "accept" }, jsep });
     const refused = (error) => {
       if (this.state !== "answering" || this.call !== call) return; // that call is gone already
-      const denied = error?.name === "NotAllowedError" || error?.name === "SecurityError";
-      this.fail(denied ? MIC_DENIED : `the call could not be answered: ${error?.message ?? error}`,
-        denied ? "microphone_denied" : "codec_mismatch");
+      const denied = this.refusedMicrophone(error);
       // Never half-bridged: the call is refused, and agentbar offers it to someone else.
       this.sip.send({ message: { request: "decline", code: denied ? 480 : 488 } });
       this.show("ready");
@@ -242,6 +249,16 @@ export class BrowserPhone {
       };
       this.sip.createOffer({ tracks, customizeSdp, success: accepted, error: refused });
     }
+  }
+
+  // Says why the microphone (or the call's media) could not be had; true if it was denied.
+  refusedMicrophone(error) {
+    const denied = error?.name === "NotAllowedError" || error?.name === "SecurityError";
+    this.fail(
+      denied ? MIC_DENIED : `the call could not be answered: ${error?.message ?? error}`,
+      denied ? "microphone_denied" : "codec_mismatch",
+    );
+    return denied;
   }
 
   decline() {
@@ -269,6 +286,7 @@ export class BrowserPhone {
   }
 
   stop() {
+    this.rooms = null;
     this.audio.stop();
     if (this.janus) {
       const janus = this.janus;

@@ -1,0 +1,95 @@
+"""The browser phone on the simulator: a simulated customer's call to an agent on a browser
+extension speaks through Janus (an AudioBridge room playing the sandbox's greeting), and the
+toolbar joins it and plays it. Here the greeting is a tone, so what the agent hears can be
+checked by frequency; the demo's is speech made by espeak-ng."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from examples.services.janus import JanusServer, have_janus, janus_server
+from examples.services.prompts import GREETING, have_prompt_tools, speak, tone
+from tests.browser.crm import crm_pages, wait_for_handler
+from tests.browser.phone import HEARD_FREQUENCY, PHONE_PAGE, the_toolbar
+from tests.support.servers import AgentbarServer, agentbar_server, page_server
+
+pytestmark = pytest.mark.browser
+
+GREETING_TONE = 600.0
+
+
+@dataclass
+class Sandbox:
+    janus: JanusServer
+    server: AgentbarServer
+    crm_url: str
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    if not have_janus() or not have_prompt_tools():
+        pytest.fail("Janus, espeak-ng or opus-tools is missing: scripts/setup --janus")
+    with ExitStack() as stack:
+        janus = stack.enter_context(janus_server())
+        greeting = tone(GREETING_TONE, tmp_path / "greeting.opus")
+        base: list[str] = []
+        crm = stack.enter_context(page_server(crm_pages(lambda: base[0], PHONE_PAGE)))
+        env = {
+            "AGENTBAR_JANUS_URL": janus.url,
+            "AGENTBAR_JANUS_TOKEN_SECRET": janus.token_secret,
+            "AGENTBAR_SANDBOX_GREETING": str(greeting),
+        }
+        server = stack.enter_context(agentbar_server(tmp_path / "agentbar", [crm.origin], env))
+        base.append(server.base_url)
+        yield Sandbox(janus, server, f"{crm.origin}/crm")
+
+
+def ready_on_the_browser_phone(page: Page, sandbox: Sandbox) -> None:
+    page.goto(sandbox.crm_url)
+    wait_for_handler(page, "loginStatusHandler")
+    page.evaluate("ameyo.integration.doLogin('agent1', 'agent1', 'AUTH_TYPE_PASSWORD')")
+    wait_for_handler(page, "selectExtensionHandler")
+    bar = page.frame_locator("#ameyoIframe")
+    bar.get_by_test_id("campaign-select").select_option(label="Inbound Support")
+    wait_for_handler(page, "selectCampaignHandler")
+    bar.get_by_test_id("phone-status").get_by_text("ready").wait_for()
+    bar.get_by_test_id("ready").click()
+    wait_for_handler(page, "readyHandler")
+
+
+def test_a_simulated_customer_speaks_to_the_browser_phone(
+    sandbox: Sandbox, phone_browser: Browser
+) -> None:
+    page = phone_browser.new_context().new_page()
+    page.set_default_timeout(15_000)
+    ready_on_the_browser_phone(page, sandbox)
+    bar = page.frame_locator("#ameyoIframe")
+
+    call_id = sandbox.server.place_call()
+    bar.get_by_test_id("phone-status").get_by_text("in call").wait_for()
+    heard = the_toolbar(page).evaluate(HEARD_FREQUENCY)
+    assert heard == pytest.approx(GREETING_TONE, rel=0.05), f"the agent heard {heard:.0f} Hz"
+
+    sandbox.server.customer_hangs_up(call_id)
+    bar.get_by_test_id("phone-status").get_by_text("ready").wait_for()
+    assert (
+        the_toolbar(page).evaluate(
+            "document.querySelector('[data-testid=phone-remote-audio]').srcObject"
+        )
+        is None
+    )
+
+
+def test_the_demo_greeting_is_speech_made_at_build_time(tmp_path: Path) -> None:
+    if not have_prompt_tools():
+        pytest.fail("espeak-ng or opus-tools is missing: scripts/setup --janus")
+    made = speak(GREETING, tmp_path / "greeting.opus")
+    assert made.read_bytes()[:4] == b"OggS"  # an Ogg container
+    assert b"OpusHead" in made.read_bytes()[:100]
+    assert made.stat().st_size > 5000  # seconds of speech, not an empty stream
