@@ -275,3 +275,23 @@ def test_a_call_out_rings_the_browser_phone_first_then_both_sides_hear_each_othe
     world.trunk.wait_event("CALL_CLOSED")
     said = tail_frequency(world.trunk.recording(), 1.0)
     assert said == pytest.approx(AGENT_TONE, rel=0.05), f"the called number heard {said:.0f} Hz"
+
+
+def test_the_keypad_sends_dtmf_in_the_call(world: PhoneWorld, phone_browser: Browser) -> None:
+    page = phone_browser.new_context().new_page()
+    page.set_default_timeout(15_000)
+    log_in_on_the_browser_phone(page, world)
+    answered_call(page, world)
+    bar = page.frame_locator("#ameyoIframe")
+    # In the media (RFC 4733 telephone-events), as the customer's phone reports them.
+    for key, digit in (("5", "5"), ("hash", "#")):
+        bar.get_by_test_id(f"phone-dtmf-{key}").click()
+        assert world.customer.wait_event("CALL_DTMF_START", 10.0).data["param"] == digit
+    keypad = bar.get_by_test_id("phone-keypad")
+    keypad.press("x")
+    error = bar.get_by_test_id("phone-error")
+    error.get_by_text("'X' is not a DTMF digit").wait_for()
+    assert error.get_attribute("data-code") == "invalid_dtmf"
+    keypad.press("7")
+    assert world.customer.wait_event("CALL_DTMF_START", 10.0).data["param"] == "7"
+    assert error.is_hidden()

@@ -5,6 +5,7 @@ checked by frequency; the demo's is speech made by espeak-ng."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from examples.services.janus import JanusServer, have_janus, janus_server
+from examples.services.ports import free_port
 from examples.services.prompts import GREETING, have_prompt_tools, speak, tone
 from tests.browser.crm import crm_pages, wait_for_handler
 from tests.browser.phone import HEARD_FREQUENCY, PHONE_PAGE, the_toolbar
@@ -93,3 +95,39 @@ def test_the_demo_greeting_is_speech_made_at_build_time(tmp_path: Path) -> None:
     assert made.read_bytes()[:4] == b"OggS"  # an Ogg container
     assert b"OpusHead" in made.read_bytes()[:100]
     assert made.stat().st_size > 5000  # seconds of speech, not an empty stream
+
+
+def test_an_unreachable_janus_is_said_in_the_toolbar(
+    tmp_path: Path, phone_browser: Browser
+) -> None:
+    closed = free_port()  # nothing listens there
+    base: list[str] = []
+    with (
+        page_server(crm_pages(lambda: base[0], PHONE_PAGE)) as crm,
+        agentbar_server(
+            tmp_path / "agentbar",
+            [crm.origin],
+            {
+                "AGENTBAR_JANUS_URL": f"ws://127.0.0.1:{closed}/",
+                "AGENTBAR_JANUS_TOKEN_SECRET": "a-secret-nobody-checks",
+            },
+        ) as server,
+    ):
+        base.append(server.base_url)
+        page = phone_browser.new_context().new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{crm.origin}/crm")
+        wait_for_handler(page, "loginStatusHandler")
+        page.evaluate("ameyo.integration.doLogin('agent1', 'agent1', 'AUTH_TYPE_PASSWORD')")
+        wait_for_handler(page, "selectExtensionHandler")
+        error = page.frame_locator("#ameyoIframe").get_by_test_id("phone-error")
+        error.get_by_text(f"Janus is unreachable at ws://127.0.0.1:{closed}/").wait_for()
+        assert error.get_attribute("data-code") == "janus_unreachable"
+        status = page.frame_locator("#ameyoIframe").get_by_test_id("phone-status")
+        assert status.get_attribute("data-state") == "off"
+        # agentbar heard of it over the socket, and logged it for the operator.
+        reported = "browser phone of agent1: janus_unreachable"
+        deadline = time.monotonic() + 10
+        while reported not in server.log():  # a server's log line is no event to wait on
+            assert time.monotonic() < deadline, server.log()[-2000:]
+            time.sleep(0.05)

@@ -57,7 +57,14 @@ REFUSALS = (documented_codes() | {"too_many_attempts"}) - {"internal_error"}
 """What a hostile frame may be answered with: a documented, specific refusal (the login
 throttle's `too_many_attempts` is not in the toolbar docs' list, but it is a specific answer)."""
 
-ROUTINE = {"ping", "snapshot", "disposition.list", "phone.credentials", "phone.room"}
+ROUTINE = {
+    "ping",
+    "snapshot",
+    "disposition.list",
+    "phone.credentials",
+    "phone.room",
+    "phone.problem",
+}
 """Commands that change nothing even when well-formed: they may be answered `ok`."""
 
 SAFE_WHEN_WELL_FORMED = ROUTINE | {
@@ -130,6 +137,7 @@ VALID: dict[str, dict[str, Any]] = {
     "call.leg.drop": {"legId": "leg-1"},
     "phone.credentials": {},
     "phone.room": {},
+    "phone.problem": {"code": "invalid_dtmf", "detail": "'X' is not a DTMF digit"},
     "ping": {},
 }
 """A well-formed frame of each command (every field given), the base each hostile frame is

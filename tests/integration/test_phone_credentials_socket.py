@@ -78,3 +78,14 @@ def test_credentials_need_a_session(server: AgentbarServer) -> None:
         refused = toolbar.request("phone.credentials")
         assert refused["ok"] is False
         assert "phone" not in refused
+
+
+def test_a_phone_problem_is_heard_and_a_made_up_one_refused(server: AgentbarServer) -> None:
+    with ToolbarClient(server.socket_url, origin=server.base_url) as toolbar:
+        log_in(toolbar, "agent4")
+        toolbar.expect_ok(
+            "phone.problem", code="microphone_denied", detail="The microphone is blocked"
+        )
+        made_up = toolbar.request("phone.problem", code="phone_on_fire")
+        assert made_up["error"]["code"] == "bad_frame"
+    assert "browser phone of agent4: microphone_denied The microphone is blocked" in server.log()

@@ -217,6 +217,10 @@ VALID_FRAMES: list[tuple[dict[str, Any], type[BaseModel]]] = [
     ({"id": 20, "cmd": "call.leg.drop", "legId": "crt-7"}, frames.DropLeg),
     ({"id": 21, "cmd": "phone.credentials"}, frames.PhoneCredentials),
     ({"id": 22, "cmd": "phone.room"}, frames.PhoneRoom),
+    (
+        {"id": 23, "cmd": "phone.problem", "code": "microphone_denied", "detail": "blocked"},
+        frames.PhoneProblem,
+    ),
 ]
 
 

@@ -9,6 +9,7 @@ SIP credentials; nobody else gets them.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ SCRIPTS = {
 }
 """The scripts of Debian's libjs-janus-gateway and libjs-webrtc-adapter the phone runs on,
 under the JavaScript folder (AGENTBAR_JANUS_JS_DIR)."""
+
+log = logging.getLogger(__name__)
 
 TOKEN_LIFETIME = 12 * 3600.0
 """Seconds a Janus token stays good: a working day; a toolbar asks again when it reconnects."""
@@ -74,6 +77,8 @@ class BrowserPhones:
         self._settings = settings
         self._scripts = scripts
         self._voices = voices
+        self.problems: dict[str, int] = {}
+        """How many times toolbars reported each problem of their phone, since the start."""
 
     @property
     def janus_url(self) -> str | None:
@@ -123,6 +128,11 @@ class BrowserPhones:
             "secret": browser_sip_password(settings.secret, extension.phone),
             "displayName": agent.profile.name,
         }
+
+    def problem(self, agent_id: str, code: str, detail: str) -> None:
+        """An agent's browser phone cannot work: said where operators look (the log)."""
+        log.warning("browser phone of %s: %s %s", agent_id, code, detail)
+        self.problems[code] = self.problems.get(code, 0) + 1
 
     async def room(self, agent_id: str) -> dict[str, Any]:
         """The room of the agent's current sandbox call, for its browser phone to join."""

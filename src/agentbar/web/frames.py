@@ -181,6 +181,21 @@ class PhoneRoom(_Frame):
     cmd: Literal["phone.room"]
 
 
+class PhoneProblem(_Frame):
+    """The browser phone tells agentbar why it cannot work (the agent sees it in the toolbar)."""
+
+    cmd: Literal["phone.problem"]
+    code: Literal[
+        "microphone_denied",
+        "janus_unreachable",
+        "register_failed",
+        "codec_mismatch",
+        "invalid_dtmf",
+        "renegotiation_failed",
+    ]
+    detail: Annotated[str, Field(max_length=300)] = ""
+
+
 class Dial(_Frame):
     """Manual dial (the toolbar's dial box) or click-to-dial (asked by the CRM page)."""
 
@@ -270,6 +285,7 @@ FRAME_TYPES = (
     Snapshot,
     PhoneCredentials,
     PhoneRoom,
+    PhoneProblem,
     Dial,
     DisposeAndDial,
     DialLead,
@@ -300,6 +316,7 @@ ClientFrame = Annotated[
     | Snapshot
     | PhoneCredentials
     | PhoneRoom
+    | PhoneProblem
     | Dial
     | DisposeAndDial
     | DialLead

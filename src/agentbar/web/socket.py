@@ -117,6 +117,7 @@ class ToolbarSocket:
             f.Snapshot: self._snapshot,
             f.PhoneCredentials: self._phone_credentials,
             f.PhoneRoom: self._phone_room,
+            f.PhoneProblem: self._phone_problem,
             f.Dial: self._dial,
             f.DisposeAndDial: self._dispose_and_dial,
             f.DialLead: self._dial_lead,
@@ -314,6 +315,10 @@ class ToolbarSocket:
 
     async def _phone_room(self, frame: f.PhoneRoom) -> dict[str, Any]:
         return {"room": await self._c.browser_phones.room(self._require_session().agent_id)}
+
+    async def _phone_problem(self, frame: f.PhoneProblem) -> dict[str, Any]:
+        self._c.browser_phones.problem(self._require_session().agent_id, frame.code, frame.detail)
+        return {}
 
     async def _snapshot(self, frame: f.Snapshot) -> dict[str, Any]:
         session = self._require_session()

@@ -22,6 +22,10 @@ const MIC_DENIED =
   "if the CRM page frames the toolbar, its iframe needs allow=\"microphone\".";
 
 const $ = (id) => document.getElementById(id);
+const REPORTED = new Set([
+  "microphone_denied", "janus_unreachable", "register_failed", "codec_mismatch", "invalid_dtmf",
+  "renegotiation_failed",
+]);
 
 let scriptsLoaded = null;
 function loadScripts() {
@@ -76,6 +80,12 @@ export class BrowserPhone {
     for (const key of $("phone-keypad").querySelectorAll("button")) {
       key.addEventListener("click", () => this.dtmf(key.dataset.digit));
     }
+    // Typing on the keypad sends what is typed (a key that is no DTMF digit is said so).
+    $("phone-keypad").addEventListener("keydown", (event) => {
+      if (event.key.length !== 1 || event.ctrlKey || event.metaKey || event.altKey) return;
+      event.preventDefault();
+      this.dtmf(event.key.toUpperCase());
+    });
   }
 
   // Called with every render: the phone is on in the leading tab of an agent on a browser
@@ -108,6 +118,11 @@ export class BrowserPhone {
     error.textContent = message;
     error.dataset.code = code;
     error.hidden = false;
+    // agentbar hears of it too (its log): the agent's phone is not working, and why.
+    if (REPORTED.has(code)) {
+      const detail = message.slice(0, 300);
+      this.toolbar.socket.request("phone.problem", { code, detail }).catch(() => {});
+    }
   }
 
   clearError() {
