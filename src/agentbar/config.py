@@ -154,6 +154,11 @@ class Settings(BaseSettings):
     """Where Debian's libjs-janus-gateway and libjs-webrtc-adapter put janus.js and adapter.js,
     which agentbar serves to the toolbar."""
 
+    ivr_prompts: Path | None = None
+    """On SIP: the folder (on Janus's machine) of the IVRs' prompts, one Opus file per IVR
+    named after it ("Main Menu": main-menu.opus); None: transfers and conferences to IVRs are
+    refused."""
+
     sandbox_greeting: Path | None = None
     """An Opus file (on Janus's machine) the simulator's customers speak to a browser phone;
     None: they are silent. `scripts/demo` makes one with espeak-ng."""

@@ -101,6 +101,7 @@ def sip_driver(settings: Settings, center: Center, storage: Storage) -> SipTelep
         ring_timeout=settings.sip_ring_timeout,
         password_of=password_of,
         browser_password_of=browser_password_of,
+        ivr_prompts=settings.ivr_prompts,
     )
     # Conferences are mixed in Janus's AudioBridge, with agentbar's own token for it.
     return SipTelephony(sip_settings, new_id, route, storage.dialogs, janus_client(settings))

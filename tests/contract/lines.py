@@ -164,7 +164,12 @@ class SipLines(_Signals):
             parts.append(f"--- {each.name}\n" + "\n".join(text.splitlines()[-lines:]))
         return "\n".join(parts)
 
-    async def open(self, ring_timeout: float = 3.0, janus: JanusClient | None = None) -> None:
+    async def open(
+        self,
+        ring_timeout: float = 3.0,
+        janus: JanusClient | None = None,
+        ivr_prompts: Path | None = None,
+    ) -> None:
         self.trunk = self._enter(
             phone(
                 self._workdir,
@@ -181,6 +186,7 @@ class SipLines(_Signals):
             realm="agentbar",
             ring_timeout=ring_timeout,
             password_of=lambda extension: self.PASSWORD,
+            ivr_prompts=ivr_prompts,
         )
         self.driver = SipTelephony(settings, new_id, lambda dialed: CAMPAIGN, janus=janus)
         self.driver.attach(self.queue.put_nowait)

@@ -11,6 +11,7 @@ from typing import Protocol
 import pytest
 
 from examples.services.janus import have_janus, janus_server
+from examples.services.prompts import tone
 from tests.conftest import CRM_ORIGIN
 from tests.integration.test_outbound_socket import outbound_campaign
 from tests.integration.test_slice_socket import inbound_campaign, log_in
@@ -98,7 +99,11 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
         )
         sip_port = port_block(2)  # kept clear of the phones' ports
         janus = stack.enter_context(janus_server())  # mixes the conferences
+        prompts = tmp_path / "prompts"
+        prompts.mkdir()
+        tone(1500.0, prompts / "main-menu.opus")  # what the IVR "Main Menu" says
         env = {
+            "AGENTBAR_IVR_PROMPTS": str(prompts),
             "AGENTBAR_JANUS_URL": janus.url,
             "AGENTBAR_JANUS_TOKEN_SECRET": janus.token_secret,
             "AGENTBAR_TELEPHONY": "sip",
@@ -253,7 +258,7 @@ def test_a_consult_to_a_number_is_cancelled_then_completed(world: World) -> None
         world.check_hung_up(CALLED)
 
 
-def test_a_conference_with_a_number_and_an_agent_then_one_dropped(world: World) -> None:
+def test_a_conference_with_a_number_an_agent_and_an_ivr_then_one_dropped(world: World) -> None:
     url, origin = world.server.socket_url, world.server.base_url
     with ToolbarClient(url, origin=origin) as one, ToolbarClient(url, origin=origin) as two:
         ready_in_support(one, "agent1", "1001")
@@ -270,6 +275,9 @@ def test_a_conference_with_a_number_and_an_agent_then_one_dropped(world: World) 
         two.wait_event("agent.state_changed", state="conferencing")
         world.check_talking("1002")
 
+        ivr_leg = one.expect_ok("call.conference", kind="ivr", target="Main Menu")["legId"]
+        one.wait_event("call.leg_connected", legId=ivr_leg, timeout=10.0)
+
         one.expect_ok("call.leg.drop", legId=user_leg)
         one.wait_event("call.leg_ended", legId=user_leg, reason="dropped")
         world.check_hung_up("1002")
@@ -279,3 +287,18 @@ def test_a_conference_with_a_number_and_an_agent_then_one_dropped(world: World) 
         ended = one.wait_event("call.ended", callId=call["callId"], timeout=10.0)["data"]
         assert ended["endedBy"] == "customer"
         world.check_hung_up("1001", CALLED)
+
+
+def test_a_transfer_to_an_ivr_hands_the_customer_over(world: World) -> None:
+    with ToolbarClient(world.server.socket_url, origin=world.server.base_url) as toolbar:
+        ready_in_support(toolbar, "agent1", "1001")
+        world.customer_calls()
+        call = toolbar.wait_event("call.connected", timeout=10.0)["data"]
+        world.check_talking("1001", CALLER)
+        toolbar.expect_ok("call.transfer", kind="ivr", target="Main Menu")
+        ended = toolbar.wait_event("call.ended", callId=call["callId"], timeout=10.0)["data"]
+        assert ended["endedBy"] == "transfer"
+        toolbar.wait_event("call.transfer_finished", outcome="completed")
+        world.check_hung_up("1001")
+        world.customer_hangs_up(call["callId"])
+        world.check_hung_up(CALLER)

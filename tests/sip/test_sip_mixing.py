@@ -15,17 +15,19 @@ from pathlib import Path
 import pytest
 
 from agentbar.auth.phone_secrets import janus_token
-from agentbar.domain.model.commands import AgentAnswered, LegAnswered
+from agentbar.domain.model.commands import AgentAnswered, LegAnswered, LegEnded
 from agentbar.domain.model.instructions import (
     AddLeg,
     CompleteConsult,
     ConsultCall,
     EndCall,
     OfferToAgent,
+    TransferCall,
 )
 from agentbar.domain.model.legs import LegKind
 from agentbar.drivers.media.janus import AUDIOBRIDGE, JanusClient
 from examples.services.janus import have_janus, janus_server
+from examples.services.prompts import have_prompt_tools, tone
 from tests.contract.lines import CUSTOMER, SipLines
 from tests.support.baresip import Phone, have_baresip, write_tone
 
@@ -33,6 +35,8 @@ pytestmark = pytest.mark.sip
 
 CUSTOMER_TONE, AGENT_TONE, OTHER_TONE = 440.0, 1000.0, 700.0
 """The customer's, agent 1001's and agent 1002's voices."""
+PROMPT_TONE = 1500.0
+"""What the IVR "Main Menu" says."""
 WAV_HEADER = 44
 
 
@@ -62,15 +66,18 @@ def latest_recording(phone: Phone) -> Path:
 async def lines(tmp_path: Path) -> AsyncIterator[SipLines]:
     if not have_baresip():
         pytest.fail("baresip is not installed: scripts/setup --sip installs it")
-    if not have_janus():
-        pytest.fail("Janus is not installed: scripts/setup --janus installs it")
+    if not have_janus() or not have_prompt_tools():
+        pytest.fail("Janus or opus-tools is missing: scripts/setup --janus installs them")
     async with AsyncExitStack() as stack:
         janus = stack.enter_context(janus_server())
         client = JanusClient(
             janus.url, lambda expires: janus_token(janus.token_secret, expires, (AUDIOBRIDGE,))
         )
+        prompts = tmp_path / "prompts"
+        prompts.mkdir()
+        tone(PROMPT_TONE, prompts / "main-menu.opus")
         sip = SipLines(tmp_path, stack)
-        await sip.open(ring_timeout=5.0, janus=client)
+        await sip.open(ring_timeout=5.0, janus=client, ivr_prompts=prompts)
         yield sip
 
 
@@ -88,17 +95,30 @@ async def connected_call(lines: SipLines) -> str:
 
 
 async def heard(phone: Phone, seconds: float = 1.5) -> None:
-    """Wait until the phone's latest recording holds `seconds` of audio."""
+    """Wait until the phone has recorded `seconds` more of what it hears, from now on."""
+    start = position(phone)
 
     def enough() -> None:
-        wanted = int(seconds * 8000 * 2) + 44
         deadline = time.monotonic() + 10.0
-        while latest_recording(phone).stat().st_size < wanted:
+        while seconds_since(phone, start) < seconds:
             if time.monotonic() > deadline:
-                raise AssertionError(f"{phone.name} recorded less than {seconds} s")
+                raise AssertionError(f"{phone.name} recorded less than {seconds} s more")
             time.sleep(0.05)  # audio accrues continuously; no event marks an amount of it
 
     await asyncio.to_thread(enough)
+
+
+def position(phone: Phone) -> tuple[Path, int]:
+    """Where the phone's recording stands: its latest file and that file's size."""
+    path = latest_recording(phone)
+    return path, path.stat().st_size
+
+
+def seconds_since(phone: Phone, start: tuple[Path, int]) -> float:
+    """Seconds the phone recorded after `start` (a newer file counts from its beginning)."""
+    path, size = position(phone)
+    before = start[1] if start[0] == path else WAV_HEADER
+    return max(size - before, 0) / (8000 * 2)
 
 
 async def test_each_party_of_a_three_way_conference_hears_the_other_two(
@@ -120,10 +140,10 @@ async def test_each_party_of_a_three_way_conference_hears_the_other_two(
     for name, (phone, own) in parties.items():
         assert phone is not None
         path = latest_recording(phone)
-        others = [tone for _, tone in parties.values() if tone != own]
-        levels = {tone: tone_level(path, tone) for tone in (*others, own)}
-        for tone in others:
-            assert levels[tone] > 0.05, f"the {name} does not hear {tone} Hz: {levels}"
+        others = [voice for _, voice in parties.values() if voice != own]
+        levels = {voice: tone_level(path, voice) for voice in (*others, own)}
+        for voice in others:
+            assert levels[voice] > 0.05, f"the {name} does not hear {voice} Hz: {levels}"
         assert levels[own] < min(levels[t] for t in others) / 4, (
             f"the {name} hears itself: {levels}"
         )
@@ -154,3 +174,49 @@ async def test_a_consult_to_another_agent_completes_with_the_customer_hearing_th
     # recording what it hears after the consult's hold re-INVITE, so its log is the witness.)
     log = (customer.workdir / "baresip.log").read_text(errors="replace")
     assert f"from 127.0.0.1:{other.rtp_port})" in log.split("SSRC changed")[-1]
+
+
+async def test_an_ivr_in_a_conference_is_heard_by_the_customer_and_the_agent(
+    lines: SipLines,
+) -> None:
+    call_id = await connected_call(lines)
+    await lines.driver.execute(AddLeg(call_id, "crt-ivr", LegKind.IVR, "Main Menu"))
+    assert (await lines.next_signal(LegAnswered)).leg_id == "crt-ivr"
+    agent, customer = lines.phones["1001"], lines.customer
+    assert customer is not None
+    await heard(customer, 1.0)
+    await heard(agent, 1.0)
+    for phone, other in ((customer, AGENT_TONE), (agent, CUSTOMER_TONE)):
+        path = latest_recording(phone)
+        levels = {f: tone_level(path, f, 0.5) for f in (PROMPT_TONE, other)}
+        assert levels[PROMPT_TONE] > 0.02, f"{phone.name} does not hear the IVR: {levels}"
+        assert levels[other] > 0.02, f"{phone.name} no longer hears the other side: {levels}"
+    await lines.driver.execute(EndCall(call_id))
+
+
+async def test_a_transfer_to_an_ivr_leaves_the_customer_with_its_prompt(
+    lines: SipLines,
+) -> None:
+    call_id = await connected_call(lines)
+    await lines.driver.execute(TransferCall(call_id, "crt-ivr", LegKind.IVR, "Main Menu"))
+    assert (await lines.next_signal(LegAnswered)).leg_id == "crt-ivr"
+    agent, customer = lines.phones["1001"], lines.customer
+    assert customer is not None
+    await asyncio.to_thread(agent.wait_event, "CALL_CLOSED")
+    await heard(customer, 1.5)
+    levels = {f: tone_level(latest_recording(customer), f) for f in (PROMPT_TONE, AGENT_TONE)}
+    assert levels[PROMPT_TONE] > 0.02, f"the customer does not hear the IVR: {levels}"
+    assert levels[AGENT_TONE] < 0.01, f"the customer still hears the agent: {levels}"
+    await lines.driver.execute(EndCall(call_id))
+
+
+async def test_an_ivr_without_a_prompt_is_refused_and_the_call_goes_on(
+    lines: SipLines,
+) -> None:
+    call_id = await connected_call(lines)
+    await lines.driver.execute(AddLeg(call_id, "crt-ivr", LegKind.IVR, "Survey"))
+    ended = await lines.next_signal(LegEnded)
+    assert (ended.leg_id, ended.reason) == ("crt-ivr", "busy")
+    assert lines.customer is not None
+    assert not lines.customer.has_seen("CALL_CLOSED")
+    await lines.driver.execute(EndCall(call_id))

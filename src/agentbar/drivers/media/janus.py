@@ -229,13 +229,26 @@ class JanusClient:
             await self._detach(handle)
         return room
 
-    async def play(self, room: int, path: str) -> None:
+    async def play(
+        self, room: int, path: str, *, loop: bool = True, file_id: str | None = None
+    ) -> None:
         await self._connected()
         handle = await self._attach()
+        body: dict[str, Any] = {"request": "play_file", "room": room, "filename": path}
+        body |= {"loop": loop} | ({"file_id": file_id} if file_id else {})
         try:
-            await self._message(
-                handle, {"request": "play_file", "room": room, "filename": path, "loop": True}
-            )
+            await self._message(handle, body)
+        finally:
+            await self._detach(handle)
+
+    async def stop_file(self, room: int, file_id: str) -> None:
+        if self._ws is None:
+            return
+        handle = await self._attach()
+        try:
+            await self._message(handle, {"request": "stop_file", "room": room, "file_id": file_id})
+        except JanusError as error:
+            log.info("Janus: room %d: %s", room, error)  # it had finished playing
         finally:
             await self._detach(handle)
 

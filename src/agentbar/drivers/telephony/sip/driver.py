@@ -55,6 +55,7 @@ from agentbar.domain.model.instructions import (
     ResumeCall,
     TransferCall,
 )
+from agentbar.domain.model.legs import LegKind
 from agentbar.drivers.media.janus import JanusClient
 from agentbar.drivers.telephony.sip.dialogs import Dialogs
 from agentbar.drivers.telephony.sip.endpoint import Address, SipEndpoint
@@ -109,7 +110,15 @@ class SipTelephony:
         self._tasks: set[asyncio.Task[None]] = set()
         self._routes = Routes(self.registrar, settings.trunk)
         self._pages = Reattach(self.registrar, self._dialogs, self._calls, self._end, self._spawn)
-        self._parties = Parties(self._dialogs, self._routes.of, self._calls, self._signal, janus)
+        self._parties = Parties(
+            self._dialogs,
+            self._routes.of,
+            self._calls,
+            self._signal,
+            self._end,
+            janus,
+            settings.prompt_of,
+        )
 
     @property
     def address(self) -> Address:
@@ -153,8 +162,7 @@ class SipTelephony:
         return list(self._calls)
 
     async def adopt(self, calls: Sequence[Call], phones: Mapping[str, str]) -> None:
-        """Take back each call whose every live leg has a kept dialog (`stored.sort_kept`);
-        report ended the others (the floor wraps them up); hang up the dialogs left over."""
+        """Take back the calls whose live legs all have kept dialogs; report the others ended."""
         restart = sort_kept(calls, await self._keeper.load())
         for call in restart.taken:
             self._calls[call.call_id] = call
@@ -375,6 +383,8 @@ class SipTelephony:
         customer = call.customer
         self._drop_agent(call)
         call.target_leg_id = step.leg_id
+        if step.kind is LegKind.IVR:
+            return await self._parties.to_ivr(call, step.leg_id, step.address)
         destination = self._routes.of(step.kind, step.address)
         if destination is None or customer.remote_sdp is None:
             self._signal(LegEnded(call.call_id, step.leg_id, "busy"))

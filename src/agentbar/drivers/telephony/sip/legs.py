@@ -94,6 +94,8 @@ class Room:
 
     number: int
     members: dict[str, Participant] = field(default_factory=dict)
+    prompts: set[str] = field(default_factory=set)
+    """IVR legs playing their prompt in the room (by CRT id, which is the file's id)."""
 
 
 @dataclass

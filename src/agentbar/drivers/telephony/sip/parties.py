@@ -61,13 +61,17 @@ class Parties:
         destination: Callable[[LegKind, str], tuple[str, Address] | None],
         calls: dict[str, SipCall],
         signal: Callable[[Signal], None],
+        end: Callable[[SipCall, str], None],
         janus: JanusClient | None,
+        prompt_of: Callable[[str], str | None],
     ) -> None:
         self._dialogs = dialogs
         self._destination = destination
         self._calls = calls
         self._signal = signal
+        self._end = end
         self._janus = janus
+        self._prompt_of = prompt_of
 
     def _live(self, call: SipCall) -> bool:
         return self._calls.get(call.call_id) is call
@@ -123,11 +127,18 @@ class Parties:
             log.warning("SIP: a conference needs Janus (AGENTBAR_JANUS_URL)")
             self._signal(LegEnded(call.call_id, step.leg_id, "busy"))
             return
+        if step.kind is LegKind.IVR and self._prompt_of(step.address) is None:
+            log.warning("SIP: IVR '%s' has no prompt (AGENTBAR_IVR_PROMPTS)", step.address)
+            self._signal(LegEnded(call.call_id, step.leg_id, "busy"))
+            return
         try:
             room = call.room or await self._open_room(janus, call)
         except JanusError as error:
             log.warning("SIP: conference refused: %s", error)
             self._signal(LegEnded(call.call_id, step.leg_id, "busy"))
+            return
+        if step.kind is LegKind.IVR:
+            await self._play_prompt(call, room, step.leg_id, step.address, loop=False)
             return
         # The party is INVITEd without an offer: its own, in the 200, says where it takes its
         # audio, which Janus must know before it gives the room's port for the answer (ACK).
@@ -154,6 +165,39 @@ class Parties:
         leg.sent_sdp = relay(_room_offer(member), leg.origin)
         self._dialogs.acknowledge(leg, leg.sent_sdp)
         self._signal(LegAnswered(call.call_id, step.leg_id))
+
+    async def to_ivr(self, call: SipCall, leg_id: str, ivr: str) -> None:
+        """A transfer to an IVR: the customer (the agent is gone) hears its prompt, looped, in a
+        room of its own, until they hang up."""
+        janus = self._janus
+        played = False
+        if janus is not None and self._prompt_of(ivr) is not None:
+            try:
+                room = call.room or await self._open_room(janus, call)
+                played = await self._play_prompt(call, room, leg_id, ivr, loop=True)
+            except JanusError as error:
+                log.warning("SIP: IVR '%s' refused: %s", ivr, error)
+        if not played and self._live(call):
+            self._signal(LegEnded(call.call_id, leg_id, "busy"))
+            self._end(call, "busy")
+
+    async def _play_prompt(
+        self, call: SipCall, room: Room, leg_id: str, ivr: str, *, loop: bool
+    ) -> bool:
+        """The IVR's prompt played in the room as the leg `leg_id`: answered, or ended busy."""
+        prompt = self._prompt_of(ivr)
+        assert self._janus is not None
+        assert prompt is not None
+        try:
+            await self._janus.play(room.number, prompt, loop=loop, file_id=leg_id)
+        except JanusError as error:
+            log.warning("SIP: IVR '%s' could not play: %s", ivr, error)
+            if not loop:
+                self._signal(LegEnded(call.call_id, leg_id, "busy"))
+            return False
+        room.prompts.add(leg_id)
+        self._signal(LegAnswered(call.call_id, leg_id))
+        return True
 
     async def _open_room(self, janus: JanusClient, call: SipCall) -> Room:
         """A room with the customer and the agent in it, each re-INVITEd to its participant's
@@ -262,6 +306,9 @@ class Parties:
 
     async def _leave(self, call: SipCall, leg_id: str) -> None:
         room = call.room
+        if room is not None and leg_id in room.prompts and self._janus is not None:
+            room.prompts.discard(leg_id)
+            await self._janus.stop_file(room.number, leg_id)
         member = room.members.pop(leg_id, None) if room is not None else None
         if member is not None and self._janus is not None:
             await self._janus.leave(member)

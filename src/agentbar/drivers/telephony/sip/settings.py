@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from agentbar.drivers.telephony.sip.endpoint import Address
 from agentbar.drivers.telephony.sip.registrar import Password
@@ -23,6 +24,17 @@ class SipSettings:
     browser_password_of: Callable[[str], str | None] = lambda extension: None
     """The password of the extension as a browser phone (the toolbar registering it through
     Janus); None: no browser phone."""
+
+    ivr_prompts: Path | None = None
+    """Where each IVR's prompt is, `<name>.opus` (on Janus's machine); None: IVRs are refused."""
+
+    def prompt_of(self, ivr: str) -> str | None:
+        """The prompt file of the IVR named `ivr` ("Main Menu": main-menu.opus), if there is one."""
+        if self.ivr_prompts is None:
+            return None
+        slug = "-".join("".join(c if c.isalnum() else " " for c in ivr.lower()).split())
+        path = self.ivr_prompts / f"{slug}.opus"
+        return str(path) if slug and path.is_file() else None
 
     def passwords(self, extension: str) -> tuple[Password, ...]:
         """Every password the extension may register with."""
