@@ -24,6 +24,7 @@ from bench.dialer_report import write_dialer_plot
 from bench.drill import FULL_DRILL, QUICK_DRILL, run_drill
 from bench.drill_cluster import FULL_CLUSTER_DRILL, QUICK_CLUSTER_DRILL, run_cluster_drill
 from bench.load import LoadPoint, run_point
+from bench.phones import FULL_PHONES, QUICK_PHONES, run_phones
 from bench.profile import top_entries
 from bench.screenpop import crm_page_server, measure
 from bench.server import BenchServer
@@ -116,6 +117,12 @@ def _options(argv: list[str]) -> argparse.Namespace:
         type=Path,
         help="with --attacks: another checkout's src folder to measure the same way (e.g. "
         "`git archive <commit> src | tar -x -C DIR` then DIR/src)",
+    )
+    parser.add_argument(
+        "--phones",
+        action="store_true",
+        help="only the browser phone and conferences (bench/phones.py): concurrent calls and "
+        "rooms held by Janus and agentbar, CPU per call; updates its part of the outputs",
     )
     parser.add_argument(
         "--dialer",
@@ -212,6 +219,13 @@ def _attacks(options: argparse.Namespace, argv: list[str]) -> int:
     return _run_apart(options, argv, "attacks", measure)
 
 
+def _phones(options: argparse.Namespace, argv: list[str]) -> int:
+    def measure(_: Path) -> dict[str, Any]:
+        return run_phones(QUICK_PHONES if options.quick else FULL_PHONES)
+
+    return _run_apart(options, argv, "phones", measure)
+
+
 def _dialer(options: argparse.Namespace, argv: list[str]) -> int:
     def measure(_: Path) -> dict[str, Any]:
         measured = run_dialer(QUICK_DIALER if options.quick else FULL_DIALER)
@@ -274,6 +288,8 @@ def main(argv: list[str]) -> int:
         return _attacks(options, argv)
     if options.dialer:
         return _dialer(options, argv)
+    if options.phones:
+        return _phones(options, argv)
     if options.capacity:
         return _capacity(options, argv)
     if options.drill or options.drill_cluster:

@@ -12,6 +12,7 @@ import matplotlib
 from bench.attacks_report import attacks_lines
 from bench.capacity_report import capacity_lines
 from bench.dialer_report import dialer_lines
+from bench.phones_report import phones_lines
 from bench.soak_report import soak_lines
 
 matplotlib.use("Agg")  # no display: the plot is only ever written to a file
@@ -172,13 +173,15 @@ def dialer_plot_path(markdown: Path) -> Path:
 
 def _apart(results: dict[str, Any], path: Path) -> list[str]:
     """The sections of the runs made apart from the suite (or also in it): the dialer, the
-    capacity ramp, the drills, the soak, the attacks."""
+    capacity ramp, the browser phone and conferences, the drills, the soak, the attacks."""
     lines = []
     if "dialer" in results:
         d = results["dialer"]
         lines += dialer_lines(d, _measured_by(d), dialer_plot_path(path), path)
     if "capacity" in results:
         lines += capacity_lines(results["capacity"], _measured_by(results["capacity"]))
+    if "phones" in results:
+        lines += phones_lines(results["phones"], _measured_by(results["phones"]))
     if "drill" in results:
         lines += drill_lines(results["drill"])
     if "drill_cluster" in results:

@@ -46,3 +46,21 @@ def test_quick_bench_writes_sensible_results(tmp_path: Path) -> None:
     assert all(r["summary"]["maxWindowAbandonRate"] <= 0.03 for r in runs)
     assert "## Dialer: progressive against predictive" in out["--markdown"].read_text()
     assert (tmp_path / "img" / "dialer-day.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.timeout(240)
+def test_quick_phones_bench_holds_a_call_and_a_room_with_audio(tmp_path: Path) -> None:
+    markdown, results_json = tmp_path / "BENCHMARKS.md", tmp_path / "results.json"
+    args = [str(ROOT / "bench" / "run"), "--phones", "--quick"]
+    args += ["--markdown", str(markdown), "--json", str(results_json)]
+    subprocess.run(args, check=True, cwd=ROOT, timeout=230)
+    phones = json.loads(results_json.read_text())["phones"]
+    [call] = phones["browser"]
+    [room] = phones["rooms"]
+    assert call["calls"] == 1
+    assert call["sample_ok"], call
+    assert room["phones"] == 3
+    assert room["sample_ok"], room
+    assert call["cpu_s"] >= 0
+    assert room["cpu_s"] >= 0
+    assert "## Browser phone and conferences" in markdown.read_text()

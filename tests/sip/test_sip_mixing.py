@@ -5,8 +5,6 @@ other two and not itself; a completed consult leaves the customer hearing the ta
 from __future__ import annotations
 
 import asyncio
-import math
-import struct
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -29,6 +27,7 @@ from agentbar.drivers.media.janus import AUDIOBRIDGE, JanusClient
 from examples.services.janus import have_janus, janus_server
 from examples.services.prompts import have_prompt_tools, tone
 from tests.contract.lines import CUSTOMER, SipLines
+from tests.support.audio import WAV_HEADER, latest_recording, tone_level
 from tests.support.baresip import Phone, have_baresip, write_tone
 
 pytestmark = pytest.mark.sip
@@ -37,29 +36,6 @@ CUSTOMER_TONE, AGENT_TONE, OTHER_TONE = 440.0, 1000.0, 700.0
 """The customer's, agent 1001's and agent 1002's voices."""
 PROMPT_TONE = 1500.0
 """What the IVR "Main Menu" says."""
-WAV_HEADER = 44
-
-
-def tone_level(path: Path, frequency: float, seconds: float = 1.0) -> float:
-    """How strong `frequency` is in the last `seconds` of a recording, 0 (absent) to about 1
-    (a full-scale sine), by the Goertzel algorithm."""
-    # Read past the 44-byte WAV header whether or not the phone has closed the file (it writes
-    # the header's sizes only then): 16-bit mono at the phones' 8 kHz.
-    raw = path.read_bytes()[WAV_HEADER:]
-    rate = 8000
-    samples = struct.unpack(f"<{len(raw) // 2}h", raw[: len(raw) // 2 * 2])[-int(rate * seconds) :]
-    coefficient = 2 * math.cos(2 * math.pi * frequency / rate)
-    before = earlier = 0.0
-    for sample in samples:
-        before, earlier = sample / 32768 + coefficient * before - earlier, before
-    power = before * before + earlier * earlier - coefficient * before * earlier
-    return 2 * math.sqrt(max(power, 0.0)) / max(len(samples), 1)
-
-
-def latest_recording(phone: Phone) -> Path:
-    """What the phone heard since its media last changed: baresip starts a new recording file
-    when a re-INVITE rebuilds its audio path."""
-    return max((phone.workdir / "recordings").glob("*-dec.wav"))
 
 
 @pytest.fixture
