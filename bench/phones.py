@@ -44,10 +44,11 @@ from tests.browser.crm import crm_pages
 from tests.browser.phone import AGENT_TONE, HEARD_FREQUENCY, PHONE_PAGE, write_tone_48k
 from tests.support.audio import latest_recording, tone_level
 from tests.support.baresip import Phone, phone, port_block, write_tone
-from tests.support.servers import agentbar_server, page_server
+from tests.support.servers import AgentbarServer, agentbar_server, page_server
 
 CUSTOMER_TONE, OTHER_TONE = 440.0, 700.0
 DIALED = "+18005550100"
+CAMPAIGN = "Inbound Support"
 PASSWORD = "bench-phones-secret"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -64,14 +65,14 @@ CHROMIUM_ARGS = [
 @dataclass(frozen=True)
 class PhonesPlan:
     browser_calls: list[int]
-    """Concurrent browser-phone calls at each step (at most the demo's five browser agents)."""
+    """Concurrent browser-phone calls at each step (an agent and a browser extension each)."""
     rooms: list[int]
     """Concurrent three-party conference rooms at each step."""
     window_s: float
     """The steady window the CPU is measured over."""
 
 
-FULL_PHONES = PhonesPlan([1, 3, 5], [1, 2, 4], 20.0)
+FULL_PHONES = PhonesPlan([1, 5, 10], [1, 4, 8], 20.0)
 QUICK_PHONES = PhonesPlan([1], [1], 3.0)
 
 
@@ -94,19 +95,39 @@ def _steady(pids: list[int], window: float) -> float:
 # -- browser-phone calls ---------------------------------------------------------------------
 
 
+def _provision(server: AgentbarServer, calls: int) -> None:
+    """An agent of Inbound Support and a browser extension for each call."""
+    with server.admin() as admin:
+        for n in range(1, calls + 1):
+            agent = admin.put(
+                f"/api/v1/agents/{_agent(n)}",
+                json={"name": f"Phone Agent {n}", "password": PASSWORD, "campaigns": [CAMPAIGN]},
+            )
+            extension = admin.put(
+                f"/api/v1/extensions/Browser {3000 + n}",
+                json={"phone": str(3000 + n), "kind": "browser"},
+            )
+            if agent.status_code >= 300 or extension.status_code >= 300:
+                raise RuntimeError(f"provisioning failed: {agent.text} {extension.text}")
+
+
+def _agent(n: int) -> str:
+    return f"phone-agent-{n}"
+
+
 def _log_in_on_a_browser_phone(browser: Browser, stack: ExitStack, crm: str, n: int) -> Page:
-    """Agent n, logged in from its own page on `Browser 200n`, ready, answering at once."""
+    """Agent n, logged in from its own page on `Browser 300n`, ready, answering at once."""
     context = browser.new_context()
     stack.callback(context.close)
     page = context.new_page()
     page.set_default_timeout(20_000)
     page.goto(crm)
     page.evaluate(
-        f"window.getExtensionInfo = () => ({{ name: 'Browser {2000 + n}', phone: '{2000 + n}' }});"
-        f"ameyo.integration.doLogin('agent{n}', 'agent{n}', 'AUTH_TYPE_PASSWORD')"
+        f"window.getExtensionInfo = () => ({{ name: 'Browser {3000 + n}', phone: '{3000 + n}' }});"
+        f"ameyo.integration.doLogin('{_agent(n)}', '{PASSWORD}', 'AUTH_TYPE_PASSWORD')"
     )
     bar = page.frame_locator("#ameyoIframe")
-    bar.get_by_test_id("campaign-select").select_option(label="Inbound Support")
+    bar.get_by_test_id("campaign-select").select_option(label=CAMPAIGN)
     bar.get_by_test_id("phone-status").get_by_text("ready").wait_for()
     bar.get_by_text("Audio", exact=True).click()  # the phone's settings fold open
     bar.get_by_test_id("phone-auto-answer").check()
@@ -124,12 +145,13 @@ def _browser_step(
         env = {
             "AGENTBAR_TELEPHONY": "sip",
             "AGENTBAR_SIP_LISTEN_PORT": str(sip_port),
-            "AGENTBAR_SIP_DEFAULT_CAMPAIGN": "Inbound Support",
+            "AGENTBAR_SIP_DEFAULT_CAMPAIGN": CAMPAIGN,
             "AGENTBAR_JANUS_URL": janus.url,
             "AGENTBAR_JANUS_TOKEN_SECRET": janus.token_secret,
         }
         server = stack.enter_context(agentbar_server(work / "agentbar", [crm.origin], env))
         base.append(server.base_url)
+        _provision(server, calls)
         pages = [
             _log_in_on_a_browser_phone(browser, stack, f"{crm.origin}/crm", n)
             for n in range(1, calls + 1)

@@ -12,7 +12,8 @@ def phones_lines(d: dict[str, Any], measured_by: list[str]) -> list[str]:
         *measured_by,
         "Each step holds its calls steady while the CPU Janus and agentbar spend is measured over "
         f"{d['window_s']:g} s (`bench/phones.py`). *Browser-phone calls*: agentbar on SIP (its "
-        "own process), one Chromium with a page per agent on a browser extension, a baresip "
+        "own process), one Chromium with a page per agent (provisioned for the run, each on a "
+        "browser extension of its own), a baresip "
         "customer per call; the browsers are the agents' machines and are not counted. "
         "*Conference rooms*: three baresip phones per room (a customer, an agent, a second agent "
         "conferenced in) mixed by Janus's AudioBridge, agentbar's SIP driver in the bench's own "
