@@ -8,7 +8,9 @@ import struct
 import wave
 from pathlib import Path
 
-from playwright.sync_api import Frame, Page
+from playwright.sync_api import Browser, Frame, Page
+
+from tests.browser.crm import wait_for_handler
 
 EXTENSION = ("Browser 2001", "2001")
 AGENT_TONE = 1000.0
@@ -72,3 +74,25 @@ def the_toolbar(page: Page) -> Frame:
     frame = element.content_frame() if element is not None else None
     assert frame is not None, "the CRM page has no toolbar iframe"
     return frame
+
+
+def phone_page(browser: Browser) -> Page:
+    """A page of its own (no storage shared with another test's), patient with audio."""
+    page = browser.new_context().new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+def ready_on_the_browser_phone(page: Page, crm_url: str) -> None:
+    """agent1 logs in from the CRM page (on the page's browser extension), picks Inbound
+    Support once the phone is ready, and becomes ready for calls."""
+    page.goto(crm_url)
+    wait_for_handler(page, "loginStatusHandler")
+    page.evaluate("ameyo.integration.doLogin('agent1', 'agent1', 'AUTH_TYPE_PASSWORD')")
+    wait_for_handler(page, "selectExtensionHandler")
+    bar = page.frame_locator("#ameyoIframe")
+    bar.get_by_test_id("campaign-select").select_option(label="Inbound Support")
+    wait_for_handler(page, "selectCampaignHandler")
+    bar.get_by_test_id("phone-status").get_by_text("ready").wait_for()
+    bar.get_by_test_id("ready").click()
+    wait_for_handler(page, "readyHandler")

@@ -18,12 +18,14 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from examples.services.janus import JanusServer, have_janus, janus_server
-from tests.browser.crm import crm_pages, wait_for_handler
+from tests.browser.crm import crm_pages
 from tests.browser.phone import (
     AGENT_TONE,
     EXTENSION,
     HEARD_FREQUENCY,
     PHONE_PAGE,
+    phone_page,
+    ready_on_the_browser_phone,
     the_toolbar,
 )
 from tests.support.baresip import (
@@ -115,19 +117,6 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PhoneWorld
         yield PhoneWorld(janus, server, sip_port, customer, trunk, f"{crm.origin}/crm")
 
 
-def log_in_on_the_browser_phone(page: Page, world: PhoneWorld) -> None:
-    page.goto(world.crm_url)
-    wait_for_handler(page, "loginStatusHandler")
-    page.evaluate("ameyo.integration.doLogin('agent1', 'agent1', 'AUTH_TYPE_PASSWORD')")
-    wait_for_handler(page, "selectExtensionHandler")
-    bar = page.frame_locator("#ameyoIframe")
-    bar.get_by_test_id("campaign-select").select_option(label="Inbound Support")
-    wait_for_handler(page, "selectCampaignHandler")
-    bar.get_by_test_id("phone-status").get_by_text("ready").wait_for(timeout=15_000)
-    bar.get_by_test_id("ready").click()
-    wait_for_handler(page, "readyHandler")
-
-
 def answered_call(page: Page, world: PhoneWorld) -> None:
     """A customer calls in and the agent answers in the toolbar; both hear each other."""
     bar = page.frame_locator("#ameyoIframe")
@@ -141,9 +130,8 @@ def answered_call(page: Page, world: PhoneWorld) -> None:
 def test_the_agent_answers_in_the_toolbar_and_both_sides_hear_each_other(
     world: PhoneWorld, phone_browser: Browser
 ) -> None:
-    page = phone_browser.new_context().new_page()
-    page.set_default_timeout(15_000)
-    log_in_on_the_browser_phone(page, world)
+    page = phone_page(phone_browser)
+    ready_on_the_browser_phone(page, world.crm_url)
     bar = page.frame_locator("#ameyoIframe")
 
     world.customer.dial(f"sip:{DIALED}@127.0.0.1:{world.sip_port}")
@@ -170,9 +158,8 @@ def test_the_agent_answers_in_the_toolbar_and_both_sides_hear_each_other(
 def test_a_denied_microphone_is_said_and_the_call_is_not_half_bridged(
     world: PhoneWorld, phone_browser: Browser
 ) -> None:
-    page = phone_browser.new_context().new_page()
-    page.set_default_timeout(15_000)
-    log_in_on_the_browser_phone(page, world)
+    page = phone_page(phone_browser)
+    ready_on_the_browser_phone(page, world.crm_url)
     bar = page.frame_locator("#ameyoIframe")
 
     world.customer.dial(f"sip:{DIALED}@127.0.0.1:{world.sip_port}")
@@ -194,9 +181,8 @@ def test_a_denied_microphone_is_said_and_the_call_is_not_half_bridged(
 def test_a_refresh_in_the_middle_of_a_call_keeps_both_tones_flowing(
     world: PhoneWorld, phone_browser: Browser
 ) -> None:
-    page = phone_browser.new_context().new_page()
-    page.set_default_timeout(15_000)
-    log_in_on_the_browser_phone(page, world)
+    page = phone_page(phone_browser)
+    ready_on_the_browser_phone(page, world.crm_url)
     answered_call(page, world)
     bar = page.frame_locator("#ameyoIframe")
     call_id = the_toolbar(page).evaluate("document.getElementById('call-phone').textContent")
@@ -227,7 +213,7 @@ def test_a_tab_that_takes_over_takes_the_call_audio_with_it(
     context = phone_browser.new_context()
     first = context.new_page()
     first.set_default_timeout(15_000)
-    log_in_on_the_browser_phone(first, world)
+    ready_on_the_browser_phone(first, world.crm_url)
     answered_call(first, world)
 
     second = context.new_page()
@@ -256,9 +242,8 @@ def test_a_tab_that_takes_over_takes_the_call_audio_with_it(
 def test_a_call_out_rings_the_browser_phone_first_then_both_sides_hear_each_other(
     world: PhoneWorld, phone_browser: Browser
 ) -> None:
-    page = phone_browser.new_context().new_page()
-    page.set_default_timeout(15_000)
-    log_in_on_the_browser_phone(page, world)
+    page = phone_page(phone_browser)
+    ready_on_the_browser_phone(page, world.crm_url)
     bar = page.frame_locator("#ameyoIframe")
     bar.get_by_test_id("dial-number").fill(CALLED)
     bar.get_by_test_id("dial").click()
@@ -278,9 +263,8 @@ def test_a_call_out_rings_the_browser_phone_first_then_both_sides_hear_each_othe
 
 
 def test_the_keypad_sends_dtmf_in_the_call(world: PhoneWorld, phone_browser: Browser) -> None:
-    page = phone_browser.new_context().new_page()
-    page.set_default_timeout(15_000)
-    log_in_on_the_browser_phone(page, world)
+    page = phone_page(phone_browser)
+    ready_on_the_browser_phone(page, world.crm_url)
     answered_call(page, world)
     bar = page.frame_locator("#ameyoIframe")
     # In the media (RFC 4733 telephone-events), as the customer's phone reports them.

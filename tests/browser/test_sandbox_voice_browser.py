@@ -12,13 +12,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
 
 from examples.services.janus import JanusServer, have_janus, janus_server
 from examples.services.ports import free_port
 from examples.services.prompts import GREETING, have_prompt_tools, speak, tone
 from tests.browser.crm import crm_pages, wait_for_handler
-from tests.browser.phone import HEARD_FREQUENCY, PHONE_PAGE, the_toolbar
+from tests.browser.phone import (
+    HEARD_FREQUENCY,
+    PHONE_PAGE,
+    phone_page,
+    ready_on_the_browser_phone,
+    the_toolbar,
+)
 from tests.support.servers import AgentbarServer, agentbar_server, page_server
 
 pytestmark = pytest.mark.browser
@@ -52,25 +58,11 @@ def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
         yield Sandbox(janus, server, f"{crm.origin}/crm")
 
 
-def ready_on_the_browser_phone(page: Page, sandbox: Sandbox) -> None:
-    page.goto(sandbox.crm_url)
-    wait_for_handler(page, "loginStatusHandler")
-    page.evaluate("ameyo.integration.doLogin('agent1', 'agent1', 'AUTH_TYPE_PASSWORD')")
-    wait_for_handler(page, "selectExtensionHandler")
-    bar = page.frame_locator("#ameyoIframe")
-    bar.get_by_test_id("campaign-select").select_option(label="Inbound Support")
-    wait_for_handler(page, "selectCampaignHandler")
-    bar.get_by_test_id("phone-status").get_by_text("ready").wait_for()
-    bar.get_by_test_id("ready").click()
-    wait_for_handler(page, "readyHandler")
-
-
 def test_a_simulated_customer_speaks_to_the_browser_phone(
     sandbox: Sandbox, phone_browser: Browser
 ) -> None:
-    page = phone_browser.new_context().new_page()
-    page.set_default_timeout(15_000)
-    ready_on_the_browser_phone(page, sandbox)
+    page = phone_page(phone_browser)
+    ready_on_the_browser_phone(page, sandbox.crm_url)
     bar = page.frame_locator("#ameyoIframe")
 
     call_id = sandbox.server.place_call()
@@ -114,8 +106,7 @@ def test_an_unreachable_janus_is_said_in_the_toolbar(
         ) as server,
     ):
         base.append(server.base_url)
-        page = phone_browser.new_context().new_page()
-        page.set_default_timeout(15_000)
+        page = phone_page(phone_browser)
         page.goto(f"{crm.origin}/crm")
         wait_for_handler(page, "loginStatusHandler")
         page.evaluate("ameyo.integration.doLogin('agent1', 'agent1', 'AUTH_TYPE_PASSWORD')")

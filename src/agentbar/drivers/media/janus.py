@@ -186,85 +186,59 @@ class JanusClient:
 
     # -- rooms ------------------------------------------------------------------------------
 
+    async def _ask(self, body: dict[str, Any], *, quiet: bool = False) -> None:
+        """One synchronous AudioBridge request on a handle of its own; with `quiet`, a refusal
+        is only logged (the room or the file is gone already) and a lost Janus ignored."""
+        if quiet and self._ws is None:
+            return
+        await self._connected()
+        handle = await self._attach()
+        try:
+            await self._message(handle, body)
+        except JanusError as error:
+            if not quiet:
+                raise
+            log.info("Janus: %s refused: %s", body["request"], error)
+        finally:
+            await self._detach(handle)
+
+    async def _create(self, settings: dict[str, Any]) -> int:
+        room = next(self._rooms)
+        await self._ask(
+            {
+                "request": "create",
+                "room": room,
+                "audiolevel_event": False,
+                "is_private": True,
+                **settings,
+            }
+        )
+        return room
+
     async def create_room(self) -> int:
         """A new room that mixes G.711 phones: 8 kHz, plain RTP allowed."""
-        await self._connected()
-        room = next(self._rooms)
-        handle = await self._attach()
-        try:
-            await self._message(
-                handle,
-                {
-                    "request": "create",
-                    "room": room,
-                    "sampling_rate": 8000,
-                    "allow_rtp_participants": True,
-                    "audiolevel_event": False,
-                    "is_private": True,
-                },
-            )
-        finally:
-            await self._detach(handle)
-        return room
+        return await self._create({"sampling_rate": 8000, "allow_rtp_participants": True})
 
-    # The sandbox's rooms (ports.MediaRooms): browsers join them over WebRTC.
+    # The sandbox's rooms (ports.MediaRooms): browsers join them over WebRTC, with a PIN.
 
     async def open_room(self, pin: str) -> int:
-        await self._connected()
-        room = next(self._rooms)
-        handle = await self._attach()
-        try:
-            await self._message(
-                handle,
-                {
-                    "request": "create",
-                    "room": room,
-                    "pin": pin,
-                    "sampling_rate": 16000,
-                    "audiolevel_event": False,
-                    "is_private": True,
-                },
-            )
-        finally:
-            await self._detach(handle)
-        return room
+        return await self._create({"sampling_rate": 16000, "pin": pin})
 
     async def play(
         self, room: int, path: str, *, loop: bool = True, file_id: str | None = None
     ) -> None:
-        await self._connected()
-        handle = await self._attach()
         body: dict[str, Any] = {"request": "play_file", "room": room, "filename": path}
-        body |= {"loop": loop} | ({"file_id": file_id} if file_id else {})
-        try:
-            await self._message(handle, body)
-        finally:
-            await self._detach(handle)
+        await self._ask(body | {"loop": loop} | ({"file_id": file_id} if file_id else {}))
 
     async def stop_file(self, room: int, file_id: str) -> None:
-        if self._ws is None:
-            return
-        handle = await self._attach()
-        try:
-            await self._message(handle, {"request": "stop_file", "room": room, "file_id": file_id})
-        except JanusError as error:
-            log.info("Janus: room %d: %s", room, error)  # it had finished playing
-        finally:
-            await self._detach(handle)
+        """Stop a file playing (it may have finished already)."""
+        await self._ask({"request": "stop_file", "room": room, "file_id": file_id}, quiet=True)
 
     async def close_room(self, room: int) -> None:
         await self.destroy_room(room)
 
     async def destroy_room(self, room: int) -> None:
-        if self._ws is None:
-            return
-        handle = await self._attach()
-        try:
-            await self._message(handle, {"request": "destroy", "room": room})
-        except JanusError as error:
-            log.info("Janus: room %d: %s", room, error)
-        finally:
-            await self._detach(handle)
+        await self._ask({"request": "destroy", "room": room}, quiet=True)
 
     async def join(self, room: int, display: str, host: str, port: int) -> Participant:
         """A plain-RTP participant speaking PCMU with the phone taking its audio at `host`:
