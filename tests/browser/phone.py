@@ -40,7 +40,7 @@ async () => {
   context.createMediaStreamSource(audio.srcObject).connect(analyser);
   const bins = new Float32Array(analyser.frequencyBinCount);
   let best = 0;
-  for (let n = 0; n < 20 && best === 0; n++) {
+  for (let n = 0; n < 50 && best === 0; n++) {
     await new Promise((r) => setTimeout(r, 100));
     analyser.getFloatFrequencyData(bins);
     let top = 1;

@@ -16,6 +16,7 @@ export class RoomPhone {
       plugin: "janus.plugin.audiobridge",
       success: (handle) => {
         this.bridge = handle;
+        this.phone.working();
         this.phone.show("ready");
         this.phone.audio.listDevices();
         this.follow(this.phone.toolbar.snapshot?.call);

@@ -14,6 +14,7 @@ import { offerG711Only } from "./phone-sdp.js";
 
 const VENDOR = "/ameyowebaccess/toolbar/vendor";
 const DTMF = /^[0-9*#A-D]$/;
+const RETRY_MS = 10000;
 // On the INVITE agentbar sends a new page of an agent whose call outlived the last one (a
 // refresh): the call is the agent's already, so it is answered at once.
 const REATTACH = "X-Agentbar-Reattach";
@@ -66,6 +67,9 @@ export class BrowserPhone {
     this.call = null; // the SIP Call-ID of the call ringing or answered
     this.state = "off";
     this.rooms = null; // on the simulator: the RoomPhone joining the sandbox's rooms
+    this.reported = null; // the problem last told to agentbar
+    this.accepted = false; // the call on the phone is accepted (SIP)...
+    this.mediaUp = false; // ...and its media is up (WebRTC)
     this.bind();
   }
 
@@ -118,8 +122,10 @@ export class BrowserPhone {
     error.textContent = message;
     error.dataset.code = code;
     error.hidden = false;
-    // agentbar hears of it too (its log): the agent's phone is not working, and why.
-    if (REPORTED.has(code)) {
+    // agentbar hears of it too (its log): the agent's phone is not working, and why; once
+    // for a problem that lasts (the phone retries an unreachable Janus).
+    if (REPORTED.has(code) && code !== this.reported) {
+      this.reported = code;
       const detail = message.slice(0, 300);
       this.toolbar.socket.request("phone.problem", { code, detail }).catch(() => {});
     }
@@ -127,6 +133,12 @@ export class BrowserPhone {
 
   clearError() {
     $("phone-error").hidden = true;
+  }
+
+  // The phone works: a later problem is news again.
+  working() {
+    this.reported = null;
+    this.clearError();
   }
 
   async start(extension) {
@@ -158,7 +170,13 @@ export class BrowserPhone {
         this.show("off");
         this.fail(`Janus is unreachable at ${phone.janusUrl}: ${cause}`, "janus_unreachable");
         this.janus = null;
-        this.extension = null;
+        // Tried again a while later (Janus restarting, a network blip), while still wanted.
+        const extension = this.extension;
+        setTimeout(() => {
+          if (this.extension !== extension || this.janus) return;
+          this.extension = null;
+          this.start(extension);
+        }, RETRY_MS);
       },
     });
     this.janus = janus;
@@ -195,7 +213,16 @@ export class BrowserPhone {
       onremotetrack: (track, mid, on) => {
         if (track.kind === "audio" && on) this.audio.playRemote(new MediaStream([track]));
       },
-      oncleanup: () => this.audio.stop(),
+      // The call is "in call" once it is accepted AND its media is up (DTLS done): before,
+      // nothing would be heard, and DTMF could not be sent.
+      webrtcState: (up) => {
+        this.mediaUp = up;
+        if (up && this.accepted) this.show("in call");
+      },
+      oncleanup: () => {
+        this.mediaUp = false;
+        this.audio.stop();
+      },
     });
   }
 
@@ -204,6 +231,7 @@ export class BrowserPhone {
     const result = message.result ?? {};
     switch (result.event) {
       case "registered":
+        this.working();
         this.show("ready");
         this.audio.listDevices();
         break;
@@ -212,6 +240,7 @@ export class BrowserPhone {
         this.fail(`the extension could not register: ${result.code} ${result.reason}`, "register_failed");
         break;
       case "incomingcall":
+        this.accepted = false;
         this.offer = jsep ?? null;
         this.call = result.call_id ?? message.call_id ?? null;
         this.show("ringing", result.username ?? "");
@@ -220,7 +249,8 @@ export class BrowserPhone {
         break;
       case "accepted":
         if (jsep) this.sip.handleRemoteJsep({ jsep });
-        this.show("in call");
+        this.accepted = true;
+        if (this.mediaUp) this.show("in call");
         break;
       case "updatingcall":
         // A re-INVITE that needs the browser's media renegotiated.
