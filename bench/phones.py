@@ -40,6 +40,7 @@ from agentbar.drivers.telephony.sip import SipSettings, SipTelephony
 from agentbar.ids import new_id
 from bench import machine
 from examples.services.janus import JanusServer, janus_server
+from tests.browser.conftest import CHROMIUM_ARGS
 from tests.browser.crm import crm_pages
 from tests.browser.phone import AGENT_TONE, HEARD_FREQUENCY, PHONE_PAGE, write_tone_48k
 from tests.support.audio import latest_recording, tone_level
@@ -50,12 +51,8 @@ CUSTOMER_TONE, OTHER_TONE = 440.0, 700.0
 DIALED = "+18005550100"
 CAMPAIGN = "Inbound Support"
 PASSWORD = "bench-phones-secret"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
+PHONE_CHROMIUM_ARGS = [
+    *CHROMIUM_ARGS,
     "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream",
     "--autoplay-policy=no-user-gesture-required",
@@ -203,7 +200,7 @@ def _browser_calls(work: Path, plan: PhonesPlan) -> list[dict[str, Any]]:
     with janus_server() as janus, sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium,
-            args=[*CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={microphone}"],
+            args=[*PHONE_CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={microphone}"],
         )
         try:
             for calls in plan.browser_calls:
