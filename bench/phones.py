@@ -31,11 +31,10 @@ from typing import Any
 
 from playwright.sync_api import Browser, Frame, Page, sync_playwright
 
-from agentbar.auth.phone_secrets import janus_token
 from agentbar.domain.model.commands import AgentAnswered, CallArrived, LegAnswered, Signal
 from agentbar.domain.model.instructions import AddLeg, EndCall, OfferToAgent
 from agentbar.domain.model.legs import LegKind
-from agentbar.drivers.media.janus import AUDIOBRIDGE, JanusClient
+from agentbar.drivers.media.janus import JanusClient
 from agentbar.drivers.telephony.sip import SipSettings, SipTelephony
 from agentbar.ids import new_id
 from bench import machine
@@ -225,9 +224,7 @@ class _Rooms:
         self.stack = stack
         self.signals: asyncio.Queue[Signal] = asyncio.Queue()
         self.phones: list[tuple[Phone, Phone, Phone]] = []
-        client = JanusClient(
-            janus.url, lambda expires: janus_token(janus.token_secret, expires, (AUDIOBRIDGE,))
-        )
+        client = JanusClient.signing(janus.url, janus.token_secret)
         settings = SipSettings(
             host="127.0.0.1",
             port=0,

@@ -3,12 +3,12 @@ through Janus. Part of the composition root (bootstrap.py), kept apart to stay s
 
 from __future__ import annotations
 
-from agentbar.auth.phone_secrets import browser_sip_password, janus_token
+from agentbar.auth.phone_secrets import browser_sip_password
 from agentbar.config import Settings
 from agentbar.configuration_error import ConfigurationError
 from agentbar.domain.center import Center
 from agentbar.domain.model.campaign import CampaignKind
-from agentbar.drivers.media.janus import AUDIOBRIDGE, JanusClient
+from agentbar.drivers.media.janus import JanusClient
 from agentbar.drivers.telephony.sip import SipSettings, SipTelephony
 from agentbar.ids import new_id
 from agentbar.ports import Clock, Storage
@@ -34,9 +34,7 @@ def janus_client(settings: Settings) -> JanusClient | None:
     secret = janus_secret(settings)
     if secret is None or not settings.janus_url:
         return None
-    return JanusClient(
-        settings.janus_url, lambda expires: janus_token(secret, expires, (AUDIOBRIDGE,))
-    )
+    return JanusClient.signing(settings.janus_url, secret)
 
 
 def browser_phone_settings(settings: Settings, telephony: object) -> BrowserPhoneSettings | None:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from agentbar.auth.phone_secrets import janus_token
 from agentbar.domain.model.commands import AgentAnswered, LegAnswered, LegEnded
 from agentbar.domain.model.instructions import (
     AddLeg,
@@ -23,7 +22,7 @@ from agentbar.domain.model.instructions import (
     TransferCall,
 )
 from agentbar.domain.model.legs import LegKind
-from agentbar.drivers.media.janus import AUDIOBRIDGE, JanusClient
+from agentbar.drivers.media.janus import JanusClient
 from examples.services.janus import have_janus, janus_server
 from examples.services.prompts import have_prompt_tools, tone
 from tests.contract.lines import CUSTOMER, SipLines
@@ -46,9 +45,7 @@ async def lines(tmp_path: Path) -> AsyncIterator[SipLines]:
         pytest.fail("Janus or opus-tools is missing: scripts/setup --janus installs them")
     async with AsyncExitStack() as stack:
         janus = stack.enter_context(janus_server())
-        client = JanusClient(
-            janus.url, lambda expires: janus_token(janus.token_secret, expires, (AUDIOBRIDGE,))
-        )
+        client = JanusClient.signing(janus.url, janus.token_secret)
         prompts = tmp_path / "prompts"
         prompts.mkdir()
         tone(PROMPT_TONE, prompts / "main-menu.opus")

@@ -77,8 +77,6 @@ class BrowserPhones:
         self._settings = settings
         self._scripts = scripts
         self._voices = voices
-        self.problems: dict[str, int] = {}
-        """How many times toolbars reported each problem of their phone, since the start."""
 
     @property
     def janus_url(self) -> str | None:
@@ -132,7 +130,6 @@ class BrowserPhones:
     def problem(self, agent_id: str, code: str, detail: str) -> None:
         """An agent's browser phone cannot work: said where operators look (the log)."""
         log.warning("browser phone of %s: %s %s", agent_id, code, detail)
-        self.problems[code] = self.problems.get(code, 0) + 1
 
     async def room(self, agent_id: str) -> dict[str, Any]:
         """The room of the agent's current sandbox call, for its browser phone to join."""

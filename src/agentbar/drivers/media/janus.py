@@ -25,11 +25,11 @@ from typing import Any
 import websockets
 from websockets.asyncio.client import ClientConnection
 
+from agentbar.auth.phone_secrets import AUDIOBRIDGE_PLUGIN, janus_token
 from agentbar.ports.media import MediaUnavailable
 
 log = logging.getLogger(__name__)
 
-AUDIOBRIDGE = "janus.plugin.audiobridge"
 KEEPALIVE_SECONDS = 25.0
 REQUEST_TIMEOUT = 10.0
 TOKEN_LIFETIME = 24 * 3600.0
@@ -64,6 +64,11 @@ class JanusClient:
         self._keepalive: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._rooms = itertools.count(secrets.randbelow(2**30) + 1)
+
+    @classmethod
+    def signing(cls, url: str, secret: str) -> JanusClient:
+        """A client that signs its own AudioBridge tokens with Janus's token_auth_secret."""
+        return cls(url, lambda expires: janus_token(secret, expires, (AUDIOBRIDGE_PLUGIN,)))
 
     # -- the connection -------------------------------------------------------------------
 
@@ -162,7 +167,7 @@ class JanusClient:
 
     async def _attach(self) -> int:
         attached = await self._request(
-            {"janus": "attach", "plugin": AUDIOBRIDGE, "session_id": self._session}
+            {"janus": "attach", "plugin": AUDIOBRIDGE_PLUGIN, "session_id": self._session}
         )
         return int(attached["data"]["id"])
 
