@@ -35,18 +35,11 @@ from agentbar.drivers.telephony.sip.dialogs import Dialogs
 from agentbar.drivers.telephony.sip.endpoint import Address
 from agentbar.drivers.telephony.sip.legs import Leg, Role, Room, SipCall
 from agentbar.drivers.telephony.sip.message import SipMessage, uri_of, user_of
-from agentbar.drivers.telephony.sip.sdp import Origin, g711_offer, media_address, relay
+from agentbar.drivers.telephony.sip.sdp import Origin, g711_offer, media_address, offers_pcmu, relay
 
 log = logging.getLogger(__name__)
 
 BUSY = (486, 600, 603)
-
-
-def _offers_pcmu(sdp: bytes | None) -> bool:
-    """Whether a phone's offer includes G.711 mu-law, the one codec the room speaks here."""
-    text = (sdp or b"").decode("utf-8", "replace")
-    audio = next((line for line in text.splitlines() if line.startswith("m=audio ")), "")
-    return "0" in audio.split()[3:]
 
 
 def _room_offer(member: Participant) -> bytes:
@@ -145,7 +138,7 @@ class Parties:
         leg = await self._ring(call, step.leg_id, step.kind, step.address, None)
         if leg is None:
             return
-        found = media_address(leg.remote_sdp or b"") if _offers_pcmu(leg.remote_sdp) else None
+        found = media_address(leg.remote_sdp or b"") if offers_pcmu(leg.remote_sdp or b"") else None
         member = None
         if found is not None:
             try:

@@ -114,3 +114,9 @@ def media_address(sdp: bytes) -> tuple[str, int] | None:
                 audio_host = line.split()[-1]
     host = audio_host or session_host
     return (host, port) if host and port else None
+
+
+def offers_pcmu(sdp: bytes) -> bool:
+    """Whether a phone's description offers G.711 mu-law (payload type 0) for its audio."""
+    audio = next((line for line in _lines(sdp) if line.startswith("m=audio ")), "")
+    return "0" in audio.split()[3:]
