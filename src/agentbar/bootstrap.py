@@ -9,7 +9,7 @@ import secrets
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TypeVar
 
 from agentbar.auth.crm_sso import CrmSso, SsoSettings
@@ -47,7 +47,7 @@ from agentbar.services.event_replay import EventReplay
 from agentbar.services.leads import LeadIntake
 from agentbar.services.outbound_urls import OutboundTargets, literal_refusal
 from agentbar.services.ownership import FloorOwnership
-from agentbar.services.provisioning import Provisioning
+from agentbar.services.provisioning import Provisioning, ivr_collection
 from agentbar.services.readiness import Readiness
 from agentbar.services.runtime import RECONFIGURE, Runtime
 from agentbar.services.sandbox import SandboxCalls
@@ -341,7 +341,12 @@ def build(settings: Settings) -> Container:
         if settings.bus == "redis"
         else MemoryFloorLink()
     )
-    simulator = Simulator(clock, new_id, answer_delay=settings.simulator_answer_delay)
+    simulator = Simulator(
+        clock,
+        new_id,
+        answer_delay=settings.simulator_answer_delay,
+        ivr_collection=partial(ivr_collection, storage.catalog),
+    )
     center = Center(new_id)
     telephony_drivers: dict[str, Callable[[], TelephonyDriver]] = {
         "simulator": lambda: simulator,

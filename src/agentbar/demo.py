@@ -14,6 +14,7 @@ from agentbar.domain.model.campaign import (
     DispositionClass,
     DispositionPlan,
 )
+from agentbar.domain.model.ivr import DigitCollection
 from agentbar.ports import Catalog
 
 DEMO_AGENTS = tuple(f"agent{n}" for n in range(1, 6))
@@ -24,6 +25,8 @@ DEMO_PLAN = DispositionPlan(
     )
 )
 DEMO_IVRS = ("Survey", "Main Menu")
+SURVEY_RATING = DigitCollection(max_digits=1, terminator=None, timeout_seconds=10.0)
+"""The Survey asks the caller to rate the call: one key, 1 to 5."""
 DEMO_BREAK_REASONS = (
     ("Training", True),
     ("Snacks", False),
@@ -72,4 +75,6 @@ def seed_demo(storage: Catalog, passwords: Passwords) -> list[DemoCredentials]:
         storage.upsert_break_reason(name, productive, position)
     for position, name in enumerate(DEMO_IVRS):
         storage.upsert_ivr(name, position)
+    survey = next(ivr for ivr in storage.ivr_details() if ivr.name == "Survey")
+    storage.put_ivr(survey.name, survey.description, SURVEY_RATING)
     return credentials

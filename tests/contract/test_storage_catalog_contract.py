@@ -10,6 +10,7 @@ from agentbar.auth.passwords import Passwords
 from agentbar.demo import seed_demo
 from agentbar.domain.model.agent import BreakReason, Extension, ExtensionKind
 from agentbar.domain.model.campaign import CampaignKind, DialMode, DispositionClass, Routing
+from agentbar.domain.model.ivr import DigitCollection, Ivr
 from agentbar.ports import Storage, StorageConflict
 from tests.contract.storage_drivers import PLAN, a_campaign
 
@@ -193,21 +194,46 @@ async def test_break_reasons_are_replaced_whole_in_the_order_given(storage: Stor
 
 async def test_an_ivr_put_goes_last_and_keeps_its_place_when_described(storage: Storage) -> None:
     catalog = storage.catalog
-    catalog.put_ivr("Survey", None)
-    catalog.put_ivr("Main Menu", "press 1")
-    catalog.put_ivr("Survey", "after the call")
-    assert catalog.ivr_details() == [("Survey", "after the call"), ("Main Menu", "press 1")]
+    catalog.put_ivr("Survey", None, None)
+    catalog.put_ivr("Main Menu", "press 1", None)
+    catalog.put_ivr("Survey", "after the call", None)
+    assert catalog.ivr_details() == [Ivr("Survey", "after the call"), Ivr("Main Menu", "press 1")]
     assert await catalog.ivrs() == ["Survey", "Main Menu"]
     catalog.upsert_ivr("Survey", 7)  # moved, described as before
     catalog.upsert_ivr("Billing", 3)
     assert catalog.ivr_details() == [
-        ("Main Menu", "press 1"),
-        ("Billing", None),
-        ("Survey", "after the call"),
+        Ivr("Main Menu", "press 1"),
+        Ivr("Billing"),
+        Ivr("Survey", "after the call"),
     ]
     assert catalog.delete_ivr("Billing")
     assert not catalog.delete_ivr("Billing")
     assert await catalog.ivrs() == ["Main Menu", "Survey"]
+
+
+async def test_an_ivr_keeps_the_digits_it_collects_until_put_again(storage: Storage) -> None:
+    catalog = storage.catalog
+    pin = DigitCollection(max_digits=4, terminator="#", timeout_seconds=7.5)
+    rating = DigitCollection(max_digits=1, terminator=None, timeout_seconds=10.0)
+    catalog.put_ivr("Billing", "pay by phone", pin)
+    catalog.put_ivr("Survey", None, rating)
+    catalog.put_ivr("Main Menu", None, None)
+    assert catalog.ivr_details() == [
+        Ivr("Billing", "pay by phone", pin),
+        Ivr("Survey", None, rating),
+        Ivr("Main Menu"),
+    ]
+    catalog.upsert_ivr("Billing", 9)  # moved: what it collects stays
+    star = DigitCollection(max_digits=32, terminator="*", timeout_seconds=120.0)
+    catalog.put_ivr("Survey", "rate us", star)  # changed in place
+    catalog.put_ivr("Main Menu", None, pin)
+    assert catalog.ivr_details() == [
+        Ivr("Survey", "rate us", star),
+        Ivr("Main Menu", None, pin),
+        Ivr("Billing", "pay by phone", pin),
+    ]
+    catalog.put_ivr("Billing", "pay by phone", None)  # collects nothing any more
+    assert catalog.ivr_details()[2] == Ivr("Billing", "pay by phone", None)
 
 
 async def test_seeding_the_demo_twice_changes_nothing(storage: Storage) -> None:
@@ -235,6 +261,10 @@ async def test_seeding_the_demo_twice_changes_nothing(storage: Storage) -> None:
     assert kinds[:5] == [(f"SIP {1000 + n}", ExtensionKind.PHONE) for n in range(1, 6)]
     assert kinds[5:] == [(f"Browser {2000 + n}", ExtensionKind.BROWSER) for n in range(1, 6)]
     assert (assignments, len(reasons), len(ivrs)) == (10, 4, 2)
+    assert [(ivr.name, ivr.collect) for ivr in ivrs] == [
+        ("Survey", DigitCollection(max_digits=1, terminator=None, timeout_seconds=10.0)),
+        ("Main Menu", None),
+    ]
 
 
 # -- server settings ------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 
 from agentbar.auth.policy import AgentLogin
 from agentbar.domain.model.agent import BreakReason, Extension, ExtensionKind
+from agentbar.domain.model.ivr import DigitCollection, Ivr
 from agentbar.ports import Catalog, Storage, StorageConflict, WebhookStore
 from agentbar.services.configuration import Document
 from tests.contract.storage_drivers import a_campaign
@@ -114,7 +115,10 @@ def whole_document() -> Document:
                 {"name": "Desk A", "phone": "2001"},
                 {"name": "Desk N", "phone": "2002", "kind": "browser"},
             ],
-            "ivrs": [{"name": "Survey", "description": "changed"}, {"name": "Billing"}],
+            "ivrs": [
+                {"name": "Survey", "description": "changed", "collectDigits": {"maxDigits": 4}},
+                {"name": "Billing"},
+            ],
             "breakReasons": [{"name": "Coffee", "productive": False}],
             "allowedOrigins": ["https://new.example"],
             "sso": {"url": "https://new.example/sso", "format": "xml"},
@@ -130,7 +134,7 @@ async def a_configured_floor(storage: Storage) -> None:
     a_campaign(storage, "Sales", agents=("a1",))
     storage.catalog.set_agent_campaigns("a1", ["Sales"])
     storage.catalog.upsert_extension("Desk A", "1001")
-    storage.catalog.put_ivr("Survey", "after the call")
+    storage.catalog.put_ivr("Survey", "after the call", DigitCollection(1, None, 10.0))
     storage.catalog.replace_break_reasons([BreakReason("Lunch"), BreakReason("Training", True)])
     storage.settings.replace_allowed_origins(["https://old.example"])
     storage.settings.put_setting("crm_sso", {"url": "https://old.example/sso", "format": "json"})
@@ -183,7 +187,10 @@ async def test_the_same_import_without_the_failure_lands_whole(storage: Storage)
         Extension("Desk A", "2001", ExtensionKind.PHONE),
         Extension("Desk N", "2002", ExtensionKind.BROWSER),
     ]
-    assert catalog.ivr_details() == [("Survey", "changed"), ("Billing", None)]
+    assert catalog.ivr_details() == [
+        Ivr("Survey", "changed", DigitCollection(max_digits=4, terminator="#", timeout_seconds=5)),
+        Ivr("Billing"),
+    ]
     assert await catalog.break_reasons() == [BreakReason("Coffee")]
     assert services.crm_settings.allowed_origins() == ["https://new.example"]
     assert [w[:2] for w in await storage.webhooks.webhooks()] == [

@@ -38,6 +38,9 @@ def login_with(
 
 # -- IVRs -------------------------------------------------------------------------------------
 
+SURVEY_RATING = {"maxDigits": 1, "terminator": None, "timeoutSeconds": 10.0}
+"""The demo's Survey: one key, a 1-5 rating."""
+
 
 def test_an_ivr_is_a_transfer_target_at_once_and_cannot_be_deleted_while_in_use(
     server: AgentbarServer,
@@ -46,9 +49,9 @@ def test_an_ivr_is_a_transfer_target_at_once_and_cannot_be_deleted_while_in_use(
         put = admin.put("/api/v1/ivrs/Billing", json={"description": "pay by phone"})
         assert put.status_code == 204
         assert admin.get("/api/v1/ivrs").json() == [
-            {"name": "Survey", "description": None},
-            {"name": "Main Menu", "description": None},
-            {"name": "Billing", "description": "pay by phone"},
+            {"name": "Survey", "description": None, "collectDigits": SURVEY_RATING},
+            {"name": "Main Menu", "description": None, "collectDigits": None},
+            {"name": "Billing", "description": "pay by phone", "collectDigits": None},
         ]
         assert admin.get("/api/v1/ivrs/Billing").json()["description"] == "pay by phone"
     with toolbar_for(server) as toolbar:
@@ -86,6 +89,56 @@ def test_bad_ivrs_are_refused_and_change_nothing(server: AgentbarServer) -> None
         assert admin.delete("/api/v1/ivrs/Nowhere").status_code == 404
         assert admin.get("/api/v1/ivrs").json() == before
     assert httpx.get(f"{server.base_url}/api/v1/ivrs").status_code == 401
+
+
+def test_an_ivr_collects_the_digits_it_is_put_with_until_put_without(
+    server: AgentbarServer,
+) -> None:
+    with server.admin() as admin:
+        pin = {"maxDigits": 4, "terminator": "*", "timeoutSeconds": 7.5}
+        body = {"description": "pay by phone", "collectDigits": pin}
+        assert admin.put("/api/v1/ivrs/Billing", json=body).status_code == 204
+        assert admin.get("/api/v1/ivrs/Billing").json() == {
+            "name": "Billing",
+            "description": "pay by phone",
+            "collectDigits": pin,
+        }
+        defaults = {"collectDigits": {"maxDigits": 6}}
+        assert admin.put("/api/v1/ivrs/Billing", json=defaults).status_code == 204
+        assert admin.get("/api/v1/ivrs/Billing").json() == {
+            "name": "Billing",
+            "description": None,
+            "collectDigits": {"maxDigits": 6, "terminator": "#", "timeoutSeconds": 5.0},
+        }
+        # A PUT is the whole IVR: without collectDigits it collects nothing.
+        described = {"description": "pay by phone"}
+        assert admin.put("/api/v1/ivrs/Billing", json=described).status_code == 204
+        assert admin.get("/api/v1/ivrs/Billing").json()["collectDigits"] is None
+        assert admin.get("/api/v1/ivrs/Survey").json()["collectDigits"] == SURVEY_RATING
+
+
+def test_bad_digit_collections_are_refused_by_field_and_change_nothing(
+    server: AgentbarServer,
+) -> None:
+    with server.admin() as admin:
+        before = admin.get("/api/v1/ivrs").json()
+        for collect, field in (
+            ({"maxDigits": 0}, "maxDigits"),
+            ({"maxDigits": 33}, "maxDigits"),
+            ({"maxDigits": "many"}, "maxDigits"),
+            ({"terminator": "#"}, "maxDigits"),  # required
+            ({"maxDigits": 4, "terminator": "5"}, "terminator"),
+            ({"maxDigits": 4, "terminator": "##"}, "terminator"),
+            ({"maxDigits": 4, "timeoutSeconds": 0.5}, "timeoutSeconds"),
+            ({"maxDigits": 4, "timeoutSeconds": 121}, "timeoutSeconds"),
+            ({"maxDigits": 4, "digits": 2}, "digits"),
+        ):
+            for name in ("Billing", "Survey"):
+                answer = admin.put(f"/api/v1/ivrs/{name}", json={"collectDigits": collect})
+                assert answer.status_code == 422, collect
+                places = [error["loc"] for error in answer.json()["detail"]]
+                assert ["body", "collectDigits", field] in places, answer.json()
+        assert admin.get("/api/v1/ivrs").json() == before
 
 
 # -- queues -----------------------------------------------------------------------------------

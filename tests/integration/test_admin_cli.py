@@ -42,6 +42,7 @@ def test_each_resource_is_listed_read_changed_and_deleted(server: AgentbarServer
     assert ok(server, "ivrs", "get", "Billing") == {
         "name": "Billing",
         "description": "pay by phone",
+        "collectDigits": None,
     }
     assert "Billing" in [i["name"] for i in ok(server, "ivrs", "list")]
     ok(server, "ivrs", "delete", "Billing")

@@ -39,6 +39,8 @@ REFUSED_FIELDS: list[tuple[str, dict[str, Any] | str, list[str]]] = [
         ["body", "answerAfter"],
     ),  # not JSON, but the server's parser reads it
     (NUMBER, {"busy": [True]}, ["body", "busy"]),
+    (NUMBER, {"ivrKeys": "12x"}, ["body", "ivrKeys"]),  # not a key of a phone's keypad
+    (NUMBER, {"ivrKeys": "1" * 65}, ["body", "ivrKeys"]),
 ]
 """Malformed bodies (as JSON, or as the text sent): answered with the fields at fault."""
 

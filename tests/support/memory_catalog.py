@@ -21,6 +21,7 @@ from agentbar.domain.model.campaign import (
     RetryDelays,
     Routing,
 )
+from agentbar.domain.model.ivr import DigitCollection, Ivr
 from agentbar.ports import AgentRecord, AgentSummary, StorageConflict
 from tests.support.memory_tables import AgentRow, IvrRow, Tables
 
@@ -172,19 +173,20 @@ class MemoryCatalog:
     def upsert_ivr(self, name: str, position: int) -> None:
         self._t.ivrs.setdefault(name, IvrRow(position)).position = position
 
-    def put_ivr(self, name: str, description: str | None) -> None:
+    def put_ivr(self, name: str, description: str | None, collect: DigitCollection | None) -> None:
         end = max((ivr.position + 1 for ivr in self._t.ivrs.values()), default=0)
-        self._t.ivrs.setdefault(name, IvrRow(end)).description = description
+        row = self._t.ivrs.setdefault(name, IvrRow(end))
+        row.description, row.collect = description, collect
 
     def delete_ivr(self, name: str) -> bool:
         return self._t.ivrs.pop(name, None) is not None
 
-    def ivr_details(self) -> list[tuple[str, str | None]]:
+    def ivr_details(self) -> list[Ivr]:
         ordered = sorted(self._t.ivrs.items(), key=lambda entry: entry[1].position)
-        return [(name, ivr.description) for name, ivr in ordered]
+        return [Ivr(name, row.description, row.collect) for name, row in ordered]
 
     async def ivrs(self) -> Sequence[str]:
-        return [name for name, _ in self.ivr_details()]
+        return [ivr.name for ivr in self.ivr_details()]
 
 
 class MemorySettingsStore:

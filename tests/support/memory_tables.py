@@ -10,6 +10,7 @@ from agentbar.domain.model.agent import BreakReason, Extension
 from agentbar.domain.model.call import Call
 from agentbar.domain.model.callback_book import Callback
 from agentbar.domain.model.campaign import Campaign
+from agentbar.domain.model.ivr import DigitCollection
 from agentbar.domain.model.lead_book import Lead
 from agentbar.ports import (
     AuditEntry,
@@ -32,6 +33,7 @@ class AgentRow:
 class IvrRow:
     position: int
     description: str | None = None
+    collect: DigitCollection | None = None
 
 
 @dataclass

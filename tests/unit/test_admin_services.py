@@ -8,6 +8,7 @@ import pytest
 from agentbar.auth.policy import AgentLogin
 from agentbar.domain.model.agent import Extension, ExtensionKind
 from agentbar.domain.model.campaign import CampaignKind
+from agentbar.domain.model.ivr import DigitCollection, Ivr
 from agentbar.services.configuration import Document
 from agentbar.services.provisioning import CampaignSpec, InvalidConfiguration, plan_of
 from tests.support.admin_services import AdminServices, admin_services
@@ -90,10 +91,61 @@ async def test_an_extension_is_put_with_its_kind(services: AdminServices) -> Non
 
 
 async def test_an_ivr_named_like_another_but_for_case_is_refused(services: AdminServices) -> None:
-    await services.provisioning.put_ivr("Survey", None, client="198.51.100.7")
+    await services.provisioning.put_ivr("Survey", None, None, client="198.51.100.7")
     with pytest.raises(InvalidConfiguration, match="exists already"):
-        await services.provisioning.put_ivr("SURVEY", "loud", client="198.51.100.7")
-    assert services.storage.catalog.ivr_details() == [("Survey", None)]
+        await services.provisioning.put_ivr("SURVEY", "loud", None, client="198.51.100.7")
+    assert services.storage.catalog.ivr_details() == [Ivr("Survey")]
+
+
+async def test_an_ivrs_collection_is_what_a_call_reaching_it_is_asked_for(
+    services: AdminServices,
+) -> None:
+    pin = DigitCollection(max_digits=4, terminator="#", timeout_seconds=8.0)
+    await services.provisioning.put_ivr("Billing", "pay by phone", pin, client="198.51.100.7")
+    await services.provisioning.put_ivr("Main Menu", None, None, client="198.51.100.7")
+    assert services.provisioning.ivr_collection("Billing") == pin
+    assert services.provisioning.ivr("Billing") == Ivr("Billing", "pay by phone", pin)
+    assert services.provisioning.ivr_collection("Main Menu") is None  # only plays its prompt
+    assert services.provisioning.ivr_collection("Nowhere") is None
+    await services.provisioning.put_ivr("Billing", "pay by phone", None, client="198.51.100.7")
+    assert services.provisioning.ivr_collection("Billing") is None  # put again without one
+
+
+async def test_an_ivrs_collection_goes_through_the_file_and_back(
+    services: AdminServices,
+) -> None:
+    doc = Document.model_validate(
+        {
+            "ivrs": [
+                {"name": "Survey", "collectDigits": {"maxDigits": 1, "terminator": None}},
+                {"name": "Billing", "collectDigits": {"maxDigits": 6, "timeoutSeconds": 12.5}},
+                {"name": "Main Menu"},
+            ]
+        }
+    )
+    await services.configuration.apply(doc, client="198.51.100.7")
+    assert services.storage.catalog.ivr_details() == [
+        Ivr("Survey", None, DigitCollection(max_digits=1, terminator=None, timeout_seconds=5)),
+        Ivr("Billing", None, DigitCollection(max_digits=6, terminator="#", timeout_seconds=12.5)),
+        Ivr("Main Menu"),
+    ]
+    exported = await services.configuration.export()
+    # The file leaves nulls out; "no terminator" must not come back as the default '#'.
+    written = exported.model_dump(mode="json", exclude_none=True)
+    assert written["ivrs"] == [
+        {
+            "name": "Survey",
+            "collectDigits": {"maxDigits": 1, "terminator": None, "timeoutSeconds": 5.0},
+        },
+        {
+            "name": "Billing",
+            "collectDigits": {"maxDigits": 6, "terminator": "#", "timeoutSeconds": 12.5},
+        },
+        {"name": "Main Menu"},
+    ]
+    elsewhere = admin_services(MemoryStorage())
+    await elsewhere.configuration.apply(Document.model_validate(written), client="198.51.100.7")
+    assert await elsewhere.configuration.export() == exported
 
 
 async def test_an_import_refused_anywhere_changes_nothing(services: AdminServices) -> None:

@@ -72,6 +72,7 @@ _HANDLERS: dict[type[Any], Handler] = {
     cmd.DropLeg: parties.drop_leg,
     cmd.LegAnswered: parties.leg_answered,
     cmd.LegEnded: parties.leg_ended,
+    cmd.DigitsCollected: parties.digits_collected,
 }
 
 _TIMERS: dict[str, Callable[[Floor, str, float, Outcome], None]] = {

@@ -24,6 +24,7 @@ from agentbar.domain.model.campaign import (
     RetryDelays,
     Routing,
 )
+from agentbar.domain.model.ivr import DigitCollection, Ivr
 from agentbar.ports.values import AgentRecord, AgentSummary
 
 
@@ -126,19 +127,20 @@ class Catalog(Protocol):
     # -- IVRs --------------------------------------------------------------------------------
 
     def upsert_ivr(self, name: str, position: int) -> None:
-        """Create the IVR at `position`, or move it there (its description stays)."""
+        """Create the IVR at `position`, or move it there (what it is stays as it was)."""
         ...
 
-    def put_ivr(self, name: str, description: str | None) -> None:
-        """Create the IVR at the end of the list, or change its description in place."""
+    def put_ivr(self, name: str, description: str | None, collect: DigitCollection | None) -> None:
+        """Create the IVR at the end of the list, or replace its description and the digits
+        it collects (None: none) in place."""
         ...
 
     def delete_ivr(self, name: str) -> bool:
         """False if there was no such IVR."""
         ...
 
-    def ivr_details(self) -> list[tuple[str, str | None]]:
-        """Every IVR in display order: (name, description)."""
+    def ivr_details(self) -> list[Ivr]:
+        """Every IVR, with its description and the digits it collects, in display order."""
         ...
 
     async def ivrs(self) -> Sequence[str]:

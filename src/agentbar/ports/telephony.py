@@ -45,6 +45,8 @@ class CustomerBehaviour:
     up on it, so the call never reaches an agent."""
     hang_up_after: float | None = None
     """Seconds after picking up that the person hangs up; None: they wait for the other side."""
+    ivr_keys: str = ""
+    """The keys they press when an IVR asks them for digits; none: the collection times out."""
 
 
 class AbandonRecord(Protocol):

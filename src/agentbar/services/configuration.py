@@ -36,6 +36,7 @@ from agentbar.domain.model.campaign import (
     DialMode,
     Routing,
 )
+from agentbar.domain.model.ivr import Ivr
 from agentbar.ports import Catalog, EventLog, UnitOfWork, WebhookStore
 from agentbar.services.audit import ADMIN_IMPORT, Audit
 from agentbar.services.crm_settings import CrmSettings, InvalidSetting, parse_origins, parse_sso_url
@@ -45,6 +46,11 @@ from agentbar.services.dialer_settings import (
     retry_delays_entry,
     retry_delays_of,
     retry_dispositions_of,
+)
+from agentbar.services.ivr_settings import (
+    DigitCollectionEntry,
+    digit_collection_entry,
+    digit_collection_of,
 )
 from agentbar.services.provisioning import (
     CampaignSpec,
@@ -142,6 +148,16 @@ class ExtensionEntry(Strict):
 class IvrEntry(Strict):
     name: Name
     description: Annotated[str, Field(max_length=200)] | None = None
+    collectDigits: DigitCollectionEntry | None = None
+    """None (or left out): the IVR only plays its prompt."""
+
+
+def ivr_entry(ivr: Ivr) -> IvrEntry:
+    return IvrEntry(
+        name=ivr.name,
+        description=ivr.description,
+        collectDigits=digit_collection_entry(ivr.collect),
+    )
 
 
 class BreakReasonEntry(Strict):
@@ -302,7 +318,7 @@ class Configuration:
                 ExtensionEntry(name=e.name, phone=e.phone, kind=e.kind)
                 for e in await self._storage.extensions()
             ],
-            ivrs=[IvrEntry(name=n, description=d) for n, d in self._storage.ivr_details()],
+            ivrs=[ivr_entry(ivr) for ivr in self._storage.ivr_details()],
             breakReasons=[
                 BreakReasonEntry(name=r.name, productive=r.productive)
                 for r in await self._storage.break_reasons()
@@ -366,7 +382,7 @@ class Configuration:
             owners[extension.phone] = extension.name
         ivrs = doc.ivrs or []
         _once([i.name for i in ivrs], "IVR", fold=True)
-        known_ivrs = {n.casefold(): n for n, _ in self._storage.ivr_details()}
+        known_ivrs = {i.name.casefold(): i.name for i in self._storage.ivr_details()}
         for ivr in ivrs:
             same = known_ivrs.get(ivr.name.casefold())
             if same is not None and same != ivr.name:
@@ -420,7 +436,7 @@ class Configuration:
                 [Extension(e.name, e.phone, e.kind) for e in doc.extensions]
             )
         for ivr in doc.ivrs or []:
-            self._storage.put_ivr(ivr.name, ivr.description)
+            self._storage.put_ivr(ivr.name, ivr.description, digit_collection_of(ivr.collectDigits))
         if doc.breakReasons is not None:
             self._storage.replace_break_reasons(
                 [BreakReason(r.name, r.productive) for r in doc.breakReasons]

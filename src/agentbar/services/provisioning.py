@@ -30,6 +30,7 @@ from agentbar.domain.model.campaign import (
     Routing,
 )
 from agentbar.domain.model.errors import DomainError, InvalidDisposition
+from agentbar.domain.model.ivr import DigitCollection, Ivr
 from agentbar.domain.model.legs import LegKind
 from agentbar.ports import AgentSummary, Catalog, StorageConflict, UnitOfWork
 from agentbar.services.audit import ADMIN_DELETE, ADMIN_PUT, Audit
@@ -51,6 +52,13 @@ __all__ = [
     "check_campaign",
     "plan_of",
 ]
+
+
+def ivr_collection(catalog: Catalog, name: str) -> DigitCollection | None:
+    """The digits the IVR `name` (spelled as the floor spells it) asks a caller for when a
+    call reaches it; None for an IVR that collects nothing, or one that is gone. Telephony
+    asks it as each call reaches an IVR, so a change applies to the next call."""
+    return next((ivr.collect for ivr in catalog.ivr_details() if ivr.name == name), None)
 
 
 class InvalidConfiguration(DomainError):
@@ -158,12 +166,15 @@ class Provisioning:
             )
         return queues
 
-    def ivrs(self) -> list[tuple[str, str | None]]:
-        """(name, description) of every IVR, in the order the toolbar lists them."""
+    def ivrs(self) -> list[Ivr]:
+        """Every IVR, in the order the toolbar lists them."""
         return self._storage.ivr_details()
 
-    def ivr(self, name: str) -> tuple[str, str | None] | None:
-        return next((i for i in self.ivrs() if i[0] == name), None)
+    def ivr(self, name: str) -> Ivr | None:
+        return next((ivr for ivr in self.ivrs() if ivr.name == name), None)
+
+    def ivr_collection(self, name: str) -> DigitCollection | None:
+        return ivr_collection(self._storage, name)
 
     # -- changes, each audited -------------------------------------------------------------
 
@@ -271,14 +282,22 @@ class Provisioning:
         await self.reload()
         await self._audit.change(ADMIN_PUT, client, "break reasons")
 
-    async def put_ivr(self, name: str, description: str | None, *, client: str | None) -> None:
-        """Create an IVR (at the end of the list) or change its description; transfers and
-        conferences see it at once."""
-        known = {n.casefold(): n for n, _ in self._storage.ivr_details()}
+    async def put_ivr(
+        self,
+        name: str,
+        description: str | None,
+        collect: DigitCollection | None,
+        *,
+        client: str | None,
+    ) -> None:
+        """Create an IVR (at the end of the list) or replace its description and the digits it
+        collects (None: none); transfers and conferences see it at once, and the next call to
+        reach it is asked for those digits."""
+        known = {ivr.name.casefold(): ivr.name for ivr in self._storage.ivr_details()}
         same = known.get(name.casefold())
         if same is not None and same != name:
             raise InvalidConfiguration(f"IVR '{same}' exists already (names ignore case)")
-        self._storage.put_ivr(name, description)
+        self._storage.put_ivr(name, description, collect)
         await self.reload()
         await self._audit.change(ADMIN_PUT, client, f"ivr '{name}'")
 

@@ -96,6 +96,7 @@ class SandboxCalls:
                 "busy": behaviour.busy,
                 "machine": behaviour.machine,
                 "hangUpAfter": behaviour.hang_up_after,
+                "ivrKeys": behaviour.ivr_keys,
             },
         )
 
@@ -122,6 +123,7 @@ class SandboxCalls:
             busy=args["busy"],
             machine=args["machine"],
             hang_up_after=args["hangUpAfter"],
+            ivr_keys=args.get("ivrKeys", ""),
         )
         self._sandbox.script_outbound_customer(args["phone"], behaviour)
         return {}

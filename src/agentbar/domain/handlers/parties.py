@@ -77,6 +77,17 @@ def leg_ended(floor: Floor, s: cmd.LegEnded, now: float, out: Outcome) -> None:
         floor.leg_gone(call, leg, now, s.reason, out)
 
 
+def digits_collected(floor: Floor, s: cmd.DigitsCollected, now: float, out: Outcome) -> None:
+    """Telephony heard a caller's keys in an IVR: reported, once per collection. Reports for a
+    call or leg that is gone, or a leg that is not an IVR, are ignored: nothing to tell."""
+    call = floor.any_call(s.call_id)
+    leg = call.leg(s.leg_id) if call is not None else None
+    if call is None or leg is None or leg.kind is not LegKind.IVR or not leg.live:
+        return
+    agent = call.agent_id if leg.purpose is LegPurpose.CONFERENCE else None
+    out.events.append(ev.IvrDigits(call.call_id, agent, leg.leg_id, leg.party, s.digits, s.ended))
+
+
 def drop_leg(floor: Floor, c: cmd.DropLeg, now: float, out: Outcome) -> None:
     _, call = owned_call(floor, c.agent_id)
     leg = call.leg(c.leg_id)

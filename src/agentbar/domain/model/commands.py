@@ -301,6 +301,17 @@ class LegEnded:
 
 
 @dataclass(frozen=True)
+class DigitsCollected:
+    """An IVR leg that asks for digits (its DigitCollection) heard the caller's keys, and the
+    collection is over: `ended` is 'max_digits', 'terminator' or 'timeout'."""
+
+    call_id: str
+    leg_id: str
+    digits: str
+    ended: str
+
+
+@dataclass(frozen=True)
 class TimerFired:
     """A timer the center started (StartTimer) ran out; `key` names what it was for."""
 
@@ -316,5 +327,6 @@ Signal = (
     | DialFailed
     | LegAnswered
     | LegEnded
+    | DigitsCollected
     | TimerFired
 )

@@ -325,6 +325,21 @@ class LegEnded(Event):
 
 
 @dataclass(frozen=True)
+class IvrDigits(Event):
+    """The digits a caller keyed in an IVR that asked for them. Sent to the call's agent when
+    the IVR is conferenced (the agent is still on the call); after a transfer to an IVR only
+    the event log and webhooks carry it (`agent_id` None)."""
+
+    kind: ClassVar[str] = "call.ivr_digits"
+    call_id: str
+    agent_id: str | None
+    leg_id: str
+    ivr: str
+    digits: str
+    ended_by: str
+
+
+@dataclass(frozen=True)
 class ConferenceJoined(Event):
     """Told to the agent who was conferenced in (`agent_id`), once their phone answered."""
 

@@ -26,6 +26,7 @@ from agentbar.domain.model.campaign import (
     RetryDelays,
     Routing,
 )
+from agentbar.domain.model.ivr import DigitCollection, Ivr
 from agentbar.drivers.storage import schema as t
 from agentbar.drivers.storage.campaigns import read_campaigns, write_campaign
 from agentbar.drivers.storage.database import Connections, reads
@@ -255,22 +256,23 @@ class SqlCatalog:
         with self._db.write() as c:
             c.execute(self._db.upsert(t.ivrs, ("name",), values), values)
 
-    def put_ivr(self, name: str, description: str | None) -> None:
+    def put_ivr(self, name: str, description: str | None, collect: DigitCollection | None) -> None:
+        what = {"description": description, **_collect_columns(collect)}
         with self._db.write() as c:
             position = c.execute(
                 select(func.coalesce(func.max(t.ivrs.c.position) + 1, 0))
             ).scalar_one()
-            values = {"name": name, "position": position, "description": description}
-            c.execute(self._db.upsert(t.ivrs, ("name",), values, update=("description",)), values)
+            values = {"name": name, "position": position, **what}
+            c.execute(self._db.upsert(t.ivrs, ("name",), values, update=tuple(what)), values)
 
     def delete_ivr(self, name: str) -> bool:
         with self._db.write() as c:
             return c.execute(t.ivrs.delete().where(t.ivrs.c.name == name)).rowcount == 1
 
-    def ivr_details(self) -> list[tuple[str, str | None]]:
+    def ivr_details(self) -> list[Ivr]:
         with self._db.read() as c:
             rows = c.execute(select(t.ivrs).order_by(t.ivrs.c.position))
-            return [(r.name, r.description) for r in rows]
+            return [Ivr(r.name, r.description, _collect(r)) for r in rows]
 
     @reads
     def ivrs(self) -> Sequence[str]:
@@ -280,3 +282,25 @@ class SqlCatalog:
 
 def _extension(row: Row[Any]) -> Extension:
     return Extension(row.name, row.phone, ExtensionKind(row.kind))
+
+
+def _collect_columns(collect: DigitCollection | None) -> dict[str, Any]:
+    if collect is None:
+        return {
+            "collect_max_digits": None,
+            "collect_terminator": None,
+            "collect_timeout_seconds": None,
+        }
+    return {
+        "collect_max_digits": collect.max_digits,
+        "collect_terminator": collect.terminator,
+        "collect_timeout_seconds": collect.timeout_seconds,
+    }
+
+
+def _collect(row: Row[Any]) -> DigitCollection | None:
+    if row.collect_max_digits is None:
+        return None
+    return DigitCollection(
+        row.collect_max_digits, row.collect_terminator, row.collect_timeout_seconds
+    )

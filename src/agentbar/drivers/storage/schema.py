@@ -178,6 +178,11 @@ ivrs = Table(
     Column("name", String(100), primary_key=True),
     Column("position", Integer, nullable=False),
     Column("description", String(200), nullable=True),
+    # The digits it asks callers for (DigitCollection; migration 0021): none when
+    # collect_max_digits is null; a null terminator is a collection no key ends early.
+    Column("collect_max_digits", Integer, nullable=True),
+    Column("collect_terminator", String(1), nullable=True),
+    Column("collect_timeout_seconds", Float, nullable=True),
 )
 
 events = Table(

@@ -25,6 +25,7 @@ from agentbar.domain.model.commands import (
     CallEnded,
     CustomerAnswered,
     DialFailed,
+    DigitsCollected,
     LegAnswered,
     LegEnded,
     Signal,
@@ -48,7 +49,9 @@ from agentbar.domain.model.instructions import (
     ResumeCall,
     TransferCall,
 )
+from agentbar.domain.model.ivr import DigitCollection
 from agentbar.domain.model.legs import LegKind, LegPurpose, LegState, live_legs
+from agentbar.drivers.telephony.simulator_keys import keyed
 from agentbar.drivers.telephony.simulator_lines import LineView, SimulatedCall, SimulatedLeg
 from agentbar.drivers.telephony.simulator_scripts import (
     CustomerMix,
@@ -76,7 +79,10 @@ class Simulator:
         customers: CustomerMix | None = None,
         seed: int = 0,
         no_answer_after: float = NO_ANSWER_AFTER,
+        ivr_collection: Callable[[str], DigitCollection | None] = lambda _: None,
     ) -> None:
+        self._ivr_collection = ivr_collection
+        """The digits an IVR (by name) asks callers for, if any."""
         self._no_answer_after = no_answer_after
         """Seconds a customer who never answers rings before the network gives up."""
         self._clock = clock
@@ -137,7 +143,7 @@ class Simulator:
 
     async def stop(self) -> None:
         for call in self._calls.values():
-            self._silence(call)
+            call.silence()
         self._calls.clear()
 
     def live_calls(self) -> list[str]:
@@ -257,7 +263,7 @@ class Simulator:
         if call.ringing is not None:
             call.ringing.cancel()
         call.ringing = None
-        self._stop_offers(call)
+        call.stop_offers()
         call.agent_leg = call.agent_phone = None
         call.on_hold = False
         if isinstance(step, TransferCall):
@@ -310,10 +316,21 @@ class Simulator:
         leg.timers.clear()
         leg.answered = True
         self._signal(LegAnswered(call.call_id, leg_id))
+        collection = self._ivr_collection(leg.address) if leg.kind is LegKind.IVR else None
+        if collection is not None:
+            keys = self._customers.get(call.phone, CustomerScript()).ivr_keys
+            after, digits, ended = keyed(collection, keys)
+            collected = DigitsCollected(call.call_id, leg_id, digits, ended.value)
+            leg.timers.append(self._later(after, lambda: self._if_leg(line, leg_id, collected)))
         if hang_up_after is not None:
             leg.timers.append(
                 self._later(hang_up_after, lambda: self._leg_gone(line, leg_id, "hung_up"))
             )
+
+    def _if_leg(self, line: str, leg_id: str, signal: Signal) -> None:
+        call = self._calls.get(self._current(line))
+        if call is not None and leg_id in call.legs:
+            self._signal(signal)
 
     def _leg_gone(self, line: str, leg_id: str, reason: str) -> None:
         """The party of a leg is gone (busy, no answer, hung up)."""
@@ -390,7 +407,7 @@ class Simulator:
         """The message is played and the line hung up (the center has ended the call)."""
         call = self._calls.pop(play.call_id, None)
         if call is not None:
-            self._silence(call)
+            call.silence()
             self.dialer_record.messages_played.append((play.call_id, play.message))
             self.dialer_record.played += 1
 
@@ -440,7 +457,7 @@ class Simulator:
     def _refused(self, offer: OfferToAgent) -> None:
         call = self._calls.get(offer.call_id)
         if call is not None and call.offers.pop(offer.user_crt, None) is not None:
-            self._forget_offer(call, offer.user_crt)
+            call.forget_offer(offer.user_crt)
             self._signal(AgentDidNotAnswer(offer.call_id, offer.user_crt))
 
     def _cancel_offer(self, cancel: CancelOffer) -> None:
@@ -450,37 +467,13 @@ class Simulator:
         ringing = call.offers.pop(cancel.user_crt, None)
         if ringing is not None and ringing[1] is not None:
             ringing[1].cancel()
-        self._forget_offer(call, cancel.user_crt)
-
-    @staticmethod
-    def _forget_offer(call: SimulatedCall, user_crt: str) -> None:
-        if call.agent_leg == user_crt:
-            other = next(iter(call.offers.items()), None)
-            call.agent_leg, call.agent_phone = (other[0], other[1][0]) if other else (None, None)
-
-    @staticmethod
-    def _stop_offers(call: SimulatedCall) -> None:
-        for _, pending in call.offers.values():
-            if pending is not None:
-                pending.cancel()
-        call.offers.clear()
-
-    @classmethod
-    def _silence(cls, call: SimulatedCall) -> None:
-        """Cancel all the line still has due: hang-ups, ringing, offers, its legs' timers."""
-        for timer in call.pending:
-            timer.cancel()
-        if call.ringing is not None:
-            call.ringing.cancel()
-        cls._stop_offers(call)
-        for leg in call.legs.values():
-            leg.cancel()
+        call.forget_offer(cancel.user_crt)
 
     def _end(self, call_id: str, ended_by: str) -> None:
         call = self._calls.pop(call_id, None)
         if call is None:
             raise UnknownCall(f"no live simulated call '{call_id}'")
-        self._silence(call)
+        call.silence()
         for name in call.former_names:
             self._renamed.pop(name, None)
         self._signal(CallEnded(call_id, ended_by))

@@ -40,6 +40,28 @@ class SimulatedCall:
     """The leg the customer is bridged to once the agent has left the line."""
     former_names: list[str] = field(default_factory=list)
 
+    def forget_offer(self, user_crt: str) -> None:
+        """An offer is over: if it was the line's agent leg, another ringing one takes over."""
+        if self.agent_leg == user_crt:
+            other = next(iter(self.offers.items()), None)
+            self.agent_leg, self.agent_phone = (other[0], other[1][0]) if other else (None, None)
+
+    def stop_offers(self) -> None:
+        for _, pending in self.offers.values():
+            if pending is not None:
+                pending.cancel()
+        self.offers.clear()
+
+    def silence(self) -> None:
+        """Cancel all the line still has due: hang-ups, ringing, offers, its legs' timers."""
+        for timer in self.pending:
+            timer.cancel()
+        if self.ringing is not None:
+            self.ringing.cancel()
+        self.stop_offers()
+        for leg in self.legs.values():
+            leg.cancel()
+
 
 @dataclass(frozen=True)
 class LineView:

@@ -37,6 +37,9 @@ class CustomerScript:
     up: the dialer sees a machine, the regulator an abandoned call."""
     detect_after: float = 0.0
     """Seconds answering-machine detection listens to a machine's greeting before it hangs up."""
+    ivr_keys: str = ""
+    """The keys they press when an IVR asks them for digits (simulator_keys.py); none: the
+    IVR's collection times out."""
 
 
 @dataclass(frozen=True)

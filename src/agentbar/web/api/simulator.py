@@ -58,6 +58,9 @@ class CustomerScriptBody(BaseModel):
     """An answering machine picks up (after `answerAfter`); detection hangs up on it."""
     hangUpAfter: Seconds | None = None
     """Seconds after picking up that the person hangs up; null: they wait for the other side."""
+    ivrKeys: Annotated[str, Field(max_length=64, pattern=r"^[0-9*#A-Da-d]*$")] = ""
+    """The keys they press when an IVR asks them for digits (on any call of theirs, inbound
+    too), one every 0.2 s; empty: none, the IVR's collection times out."""
 
 
 class PlayedMessageView(BaseModel):
@@ -124,6 +127,7 @@ async def script_customer(phone: Phone, body: CustomerScriptBody, sandbox: Sandb
         busy=body.busy,
         machine=body.machine,
         hang_up_after=body.hangUpAfter,
+        ivr_keys=body.ivrKeys.upper(),
     )
     try:
         await _sandbox(sandbox).script_customer(phone, behaviour)
