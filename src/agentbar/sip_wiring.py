@@ -3,6 +3,8 @@ through Janus. Part of the composition root (bootstrap.py), kept apart to stay s
 
 from __future__ import annotations
 
+from functools import partial
+
 from agentbar.auth.phone_secrets import browser_sip_password
 from agentbar.config import Settings
 from agentbar.configuration_error import ConfigurationError
@@ -13,6 +15,7 @@ from agentbar.drivers.telephony.sip import SipSettings, SipTelephony
 from agentbar.ids import new_id
 from agentbar.ports import Clock, Storage
 from agentbar.services.browser_phone import BrowserPhones, BrowserPhoneSettings
+from agentbar.services.provisioning import ivr_collection
 from agentbar.services.runtime import Runtime
 from agentbar.services.sandbox_voices import SandboxVoices
 
@@ -99,6 +102,7 @@ def sip_driver(settings: Settings, center: Center, storage: Storage) -> SipTelep
         ring_timeout=settings.sip_ring_timeout,
         password_of=password_of,
         browser_password_of=browser_password_of,
+        ivr_collection=partial(ivr_collection, storage.catalog),
         ivr_prompts=settings.ivr_prompts,
     )
     # Conferences are mixed in Janus's AudioBridge, with agentbar's own token for it.

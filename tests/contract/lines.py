@@ -9,13 +9,14 @@ view, or what real SIP phones report over their control sockets.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Protocol, TypeVar
 
 from agentbar.clock import LoopClock
 from agentbar.domain.model.commands import CallArrived, Signal
+from agentbar.domain.model.ivr import DigitCollection
 from agentbar.drivers.media.janus import JanusClient
 from agentbar.drivers.telephony.simulator import CustomerScript, PhoneScript, Simulator
 from agentbar.drivers.telephony.sip import SipSettings, SipTelephony
@@ -169,6 +170,7 @@ class SipLines(_Signals):
         ring_timeout: float = 3.0,
         janus: JanusClient | None = None,
         ivr_prompts: Path | None = None,
+        ivr_collection: Callable[[str], DigitCollection | None] = lambda ivr: None,
     ) -> None:
         self.trunk = self._enter(
             phone(
@@ -187,6 +189,7 @@ class SipLines(_Signals):
             ring_timeout=ring_timeout,
             password_of=lambda extension: self.PASSWORD,
             ivr_prompts=ivr_prompts,
+            ivr_collection=ivr_collection,
         )
         self.driver = SipTelephony(settings, new_id, lambda dialed: CAMPAIGN, janus=janus)
         self.driver.attach(self.queue.put_nowait)

@@ -38,6 +38,14 @@ class World(Protocol):
 
     def check_hung_up(self, *parties: str) -> None: ...
 
+    def customer_will_key(self, keys: str) -> None:
+        """The keys the customer presses when an IVR asks (said before it asks)."""
+        ...
+
+    def customer_keys(self) -> None:
+        """The IVR asks now: where phones are real, the customer presses the keys."""
+        ...
+
 
 class SimulatedWorld:
     def __init__(self, server: AgentbarServer) -> None:
@@ -54,6 +62,15 @@ class SimulatedWorld:
 
     def check_hung_up(self, *parties: str) -> None:
         return None
+
+    def customer_will_key(self, keys: str) -> None:
+        with self.server.admin() as client:
+            client.put(
+                f"/api/v1/simulator/customers/{CALLER}", json={"ivrKeys": keys}
+            ).raise_for_status()
+
+    def customer_keys(self) -> None:
+        return None  # the simulated customer keys as scripted once the IVR answers
 
 
 class SipWorld:
@@ -75,6 +92,12 @@ class SipWorld:
     def check_hung_up(self, *parties: str) -> None:
         for party in parties:
             self.phones[party].wait_event("CALL_CLOSED")
+
+    def customer_will_key(self, keys: str) -> None:
+        self.keys = keys
+
+    def customer_keys(self) -> None:
+        self.phones[CALLER].command("sndcode", self.keys)  # RFC 4733 events in its RTP
 
 
 @pytest.fixture(params=["simulator", pytest.param("sip", marks=pytest.mark.sip)])
@@ -287,6 +310,32 @@ def test_a_conference_with_a_number_an_agent_and_an_ivr_then_one_dropped(world: 
         ended = one.wait_event("call.ended", callId=call["callId"], timeout=10.0)["data"]
         assert ended["endedBy"] == "customer"
         world.check_hung_up("1001", CALLED)
+
+
+def test_an_ivr_conferenced_in_collects_the_customers_keys_for_the_agent(world: World) -> None:
+    with world.server.admin() as client:
+        ivr = {"collectDigits": {"maxDigits": 6, "terminator": "#", "timeoutSeconds": 10}}
+        client.put("/api/v1/ivrs/Main Menu", json=ivr).raise_for_status()
+    world.customer_will_key("2024#")
+    with ToolbarClient(world.server.socket_url, origin=world.server.base_url) as toolbar:
+        ready_in_support(toolbar, "agent1", "1001")
+        world.customer_calls()
+        call = toolbar.wait_event("call.connected", timeout=10.0)["data"]
+        world.check_talking("1001", CALLER)
+        leg = toolbar.expect_ok("call.conference", kind="ivr", target="Main Menu")["legId"]
+        toolbar.wait_event("call.leg_connected", legId=leg, timeout=10.0)
+        world.customer_keys()
+        keyed = toolbar.wait_event("call.ivr_digits", legId=leg, timeout=10.0)["data"]
+        assert keyed == {
+            "callId": call["callId"],
+            "agentId": "agent1",
+            "legId": leg,
+            "ivr": "Main Menu",
+            "digits": "2024",
+            "endedBy": "terminator",
+        }
+        world.customer_hangs_up(call["callId"])
+        toolbar.wait_event("call.ended", callId=call["callId"], timeout=10.0)
 
 
 def test_a_transfer_to_an_ivr_hands_the_customer_over(world: World) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from agentbar.domain.model.commands import AgentAnswered, LegAnswered, LegEnded
+from agentbar.domain.model.commands import AgentAnswered, DigitsCollected, LegAnswered, LegEnded
 from agentbar.domain.model.instructions import (
     AddLeg,
     CompleteConsult,
@@ -21,6 +21,7 @@ from agentbar.domain.model.instructions import (
     OfferToAgent,
     TransferCall,
 )
+from agentbar.domain.model.ivr import DigitCollection
 from agentbar.domain.model.legs import LegKind
 from agentbar.drivers.media.janus import JanusClient
 from examples.services.janus import have_janus, janus_server
@@ -35,6 +36,9 @@ CUSTOMER_TONE, AGENT_TONE, OTHER_TONE = 440.0, 1000.0, 700.0
 """The customer's, agent 1001's and agent 1002's voices."""
 PROMPT_TONE = 1500.0
 """What the IVR "Main Menu" says."""
+KEYED = "Account Check"
+"""The IVR that asks for an account number (up to 6 digits, ended by '#'), saying what "Main
+Menu" says."""
 
 
 @pytest.fixture
@@ -49,8 +53,12 @@ async def lines(tmp_path: Path) -> AsyncIterator[SipLines]:
         prompts = tmp_path / "prompts"
         prompts.mkdir()
         tone(PROMPT_TONE, prompts / "main-menu.opus")
+        tone(PROMPT_TONE, prompts / "account-check.opus")
         sip = SipLines(tmp_path, stack)
-        await sip.open(ring_timeout=5.0, janus=client, ivr_prompts=prompts)
+        collections = {KEYED: DigitCollection(max_digits=6, terminator="#", timeout_seconds=10)}
+        await sip.open(
+            ring_timeout=5.0, janus=client, ivr_prompts=prompts, ivr_collection=collections.get
+        )
         yield sip
 
 
@@ -192,4 +200,41 @@ async def test_an_ivr_without_a_prompt_is_refused_and_the_call_goes_on(
     assert (ended.leg_id, ended.reason) == ("crt-ivr", "busy")
     assert lines.customer is not None
     assert not lines.customer.has_seen("CALL_CLOSED")
+    await lines.driver.execute(EndCall(call_id))
+
+
+async def test_an_ivr_hears_the_keys_the_customer_presses_while_they_hear_its_prompt(
+    lines: SipLines,
+) -> None:
+    call_id = await connected_call(lines)
+    await lines.driver.execute(TransferCall(call_id, "crt-ivr", LegKind.IVR, KEYED))
+    assert (await lines.next_signal(LegAnswered)).leg_id == "crt-ivr"
+    customer = lines.customer
+    assert customer is not None
+    await heard(customer, 1.0)
+    prompt = tone_level(latest_recording(customer), PROMPT_TONE, 0.5)
+    assert prompt > 0.02, f"the customer does not hear the prompt while keying: {prompt}"
+    customer.command("sndcode", "42#")  # RFC 4733 events in the call's RTP
+    collected = await lines.next_signal(DigitsCollected)
+    assert (collected.leg_id, collected.digits, collected.ended) == ("crt-ivr", "42", "terminator")
+    await lines.driver.execute(EndCall(call_id))
+
+
+async def test_while_a_conferenced_ivr_collects_the_agent_does_not_hear_the_customer(
+    lines: SipLines,
+) -> None:
+    call_id = await connected_call(lines)
+    await lines.driver.execute(AddLeg(call_id, "crt-ivr", LegKind.IVR, KEYED))
+    assert (await lines.next_signal(LegAnswered)).leg_id == "crt-ivr"
+    agent, customer = lines.phones["1001"], lines.customer
+    assert customer is not None
+    await heard(agent, 1.0)
+    keying = tone_level(latest_recording(agent), CUSTOMER_TONE, 0.5)
+    assert keying < 0.01, f"the agent hears the customer while the IVR collects: {keying}"
+    customer.command("sndcode", "123456")
+    collected = await lines.next_signal(DigitsCollected)
+    assert (collected.digits, collected.ended) == ("123456", "max_digits")
+    await heard(agent, 1.5)
+    back = tone_level(latest_recording(agent), CUSTOMER_TONE, 0.5)
+    assert back > 0.02, f"the agent does not hear the customer after the IVR: {back}"
     await lines.driver.execute(EndCall(call_id))

@@ -47,6 +47,8 @@ class Participant:
     handle: int
     host: str
     port: int
+    id: object = None
+    """Its id in the room (Janus picks it)."""
 
 
 class JanusClient:
@@ -265,11 +267,22 @@ class JanusClient:
         except JanusError:
             await self._detach(handle)
             raise
-        rtp = joined.get("plugindata", {}).get("data", {}).get("rtp", {})
+        data = joined.get("plugindata", {}).get("data", {})
+        rtp = data.get("rtp", {})
         if not rtp.get("ip") or not rtp.get("port"):
             await self._detach(handle)
             raise JanusError("AudioBridge joined a participant without its RTP address")
-        return Participant(handle, str(rtp["ip"]), int(rtp["port"]))
+        return Participant(handle, str(rtp["ip"]), int(rtp["port"]), data.get("id"))
+
+    async def hears(self, room: int, participant: Participant) -> bool:
+        """Whether Janus sends the participant the room's mix yet: not before the first packet
+        from its phone has come (the room lists it as set up)."""
+        await self._connected()
+        found = await self._message(
+            participant.handle, {"request": "listparticipants", "room": room}
+        )
+        listed = found.get("plugindata", {}).get("data", {}).get("participants", [])
+        return any(p.get("id") == participant.id and p.get("setup") for p in listed)
 
     async def leave(self, participant: Participant) -> None:
         if self._ws is None:

@@ -178,6 +178,11 @@ class Dialogs(Generic[C]):
             response.body = leg.sent_sdp
         return response
 
+    @property
+    def host(self) -> str:
+        """The address agentbar's SIP endpoint is reached at."""
+        return self._endpoint.address[0]
+
     def contact(self, leg: Leg) -> str:
         return self._endpoint.contact(user_of(uri_of(leg.local)) or "agentbar")
 

@@ -1,7 +1,8 @@
 """The SIP telephony driver: registrar for the agents' extensions and back-to-back user agent
 doing third-party call control (RFC 3725) between them and customers behind a trunk.
 
-agentbar only relays session descriptions; RTP flows between the phones. Instructions:
+agentbar relays session descriptions; RTP flows between the phones, or through Janus for
+conferences and IVRs (parties.py). Instructions:
 
 - inbound: the trunk's INVITE (with the customer's offer) rings 180 while the call waits in
   its campaign; OfferToAgent INVITEs the agent's registered phone with that offer, and the
@@ -14,9 +15,8 @@ agentbar only relays session descriptions; RTP flows between the phones. Instruc
   new party (a number via the trunk, another agent's extension, the next agent of the queue)
   gets the customer's media; its answer reaches the customer in a re-INVITE.
 
-Every established dialog is kept in the DialogStore before the signal it matters for is
-reported (`stored.py`): a process started after one that died takes back the calls whose
-dialogs it finds (`adopt`). A browser phone's BYE keeps the call for its next page.
+Every established dialog is kept (`stored.py`) before the signal it matters for is reported:
+a process started after one that died takes back the calls whose dialogs it finds (`adopt`).
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ from agentbar.drivers.telephony.sip.message import (
     uri_of,
     user_of,
 )
-from agentbar.drivers.telephony.sip.parties import Parties
+from agentbar.drivers.telephony.sip.parties import BUSY, Parties
 from agentbar.drivers.telephony.sip.reattach import Reattach
 from agentbar.drivers.telephony.sip.registrar import Registrar
 from agentbar.drivers.telephony.sip.routes import Routes
@@ -79,7 +79,6 @@ from agentbar.ports.dialogs import DialogStore
 
 log = logging.getLogger(__name__)
 
-BUSY = (486, 600, 603)
 RESTARTED = "server restarted"
 """Who ended a call a restart could not take back."""
 
@@ -117,7 +116,8 @@ class SipTelephony:
             self._signal,
             self._end,
             janus,
-            settings.prompt_of,
+            settings,
+            self._spawn,
         )
 
     @property
@@ -184,10 +184,8 @@ class SipTelephony:
             self._cancel_offer(instruction)
         elif isinstance(instruction, DialOut):
             self._spawn(self._dial_out(instruction))
-        elif isinstance(instruction, EndCall):
-            call = self._calls.get(instruction.call_id)
-            if call is not None:
-                self._end(call, "agent")
+        elif isinstance(instruction, EndCall) and instruction.call_id in self._calls:
+            self._end(self._calls[instruction.call_id], "agent")
         elif isinstance(instruction, HoldCall | ResumeCall):
             call = self._calls.get(instruction.call_id)
             if call is not None:
@@ -452,6 +450,7 @@ class SipTelephony:
             self._dialogs.answer_reinvite(leg, request)
         elif method in ("INFO", "NOTIFY", "UPDATE"):
             self._endpoint.respond(request, response_to(request, 200))
+            self._parties.heard_info(call, leg, request)
         else:
             self._endpoint.respond(request, response_to(request, 405))
 

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from agentbar.drivers.media.janus import Participant
 from agentbar.drivers.telephony.sip.endpoint import Address, ClientTransaction
+from agentbar.drivers.telephony.sip.keys import Keypad
 from agentbar.drivers.telephony.sip.message import SipMessage
 from agentbar.drivers.telephony.sip.sdp import Origin
 
@@ -96,6 +97,8 @@ class Room:
     members: dict[str, Participant] = field(default_factory=dict)
     prompts: set[str] = field(default_factory=set)
     """IVR legs playing their prompt in the room (by CRT id, which is the file's id)."""
+    keypad: Keypad | None = None
+    """The IVR collection under way, if any: one at a time (the caller has one keypad)."""
 
 
 @dataclass

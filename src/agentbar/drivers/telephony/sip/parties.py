@@ -14,14 +14,21 @@ without an offer, joins with the address its own offer gives, and gets its port 
 Every phone speaks G.711 mu-law to the room, which mixes for each what all the others say. If
 Janus cannot be had, the party is reported busy and the call stays as it was: nobody is left
 half-bridged.
+
+An IVR is its prompt played into the room. One that collects digits has the caller's phone
+re-INVITEd to send its RTP to a key listener (keys.py) until the collection is over: the caller
+still hears the room, but the room (the agent, in a conference) hears neither the caller nor
+the keys meanwhile; then the caller is put back into the room and the digits reported.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-from agentbar.domain.model.commands import LegAnswered, LegEnded, Signal
+from agentbar.domain.model.commands import DigitsCollected, LegAnswered, LegEnded, Signal
 from agentbar.domain.model.instructions import (
     AddLeg,
     CompleteConsult,
@@ -33,13 +40,17 @@ from agentbar.domain.model.legs import LegKind
 from agentbar.drivers.media.janus import JanusClient, JanusError, Participant
 from agentbar.drivers.telephony.sip.dialogs import Dialogs
 from agentbar.drivers.telephony.sip.endpoint import Address
+from agentbar.drivers.telephony.sip.keys import Keypad, info_key, keys_offer
 from agentbar.drivers.telephony.sip.legs import Leg, Role, Room, SipCall
 from agentbar.drivers.telephony.sip.message import SipMessage, uri_of, user_of
 from agentbar.drivers.telephony.sip.sdp import Origin, g711_offer, media_address, offers_pcmu, relay
+from agentbar.drivers.telephony.sip.settings import SipSettings
 
 log = logging.getLogger(__name__)
 
 BUSY = (486, 600, 603)
+HEARD_WITHIN = 2.0
+"""Seconds a room may take to hear a phone's first packet (a few RTP packets' time)."""
 
 
 def _room_offer(member: Participant) -> bytes:
@@ -56,7 +67,8 @@ class Parties:
         signal: Callable[[Signal], None],
         end: Callable[[SipCall, str], None],
         janus: JanusClient | None,
-        prompt_of: Callable[[str], str | None],
+        settings: SipSettings,
+        spawn: Callable[[Coroutine[Any, Any, None]], None],
     ) -> None:
         self._dialogs = dialogs
         self._destination = destination
@@ -64,7 +76,9 @@ class Parties:
         self._signal = signal
         self._end = end
         self._janus = janus
-        self._prompt_of = prompt_of
+        self._prompt_of = settings.prompt_of
+        self._collection_of = settings.ivr_collection
+        self._spawn = spawn
 
     def _live(self, call: SipCall) -> bool:
         return self._calls.get(call.call_id) is call
@@ -190,7 +204,62 @@ class Parties:
             return False
         room.prompts.add(leg_id)
         self._signal(LegAnswered(call.call_id, leg_id))
+        collection = self._collection_of(ivr)
+        if collection is not None and room.keypad is None:
+            await self._collect(call, room, Keypad(leg_id, collection, self._collected(call, room)))
         return True
+
+    # -- an IVR collecting digits -------------------------------------------------------------
+
+    async def _collect(self, call: SipCall, room: Room, keypad: Keypad) -> None:
+        """Point the caller's RTP at the keypad's listener (see the module's docstring)."""
+        customer = call.customer
+        if customer is None or customer.crt not in room.members:
+            return
+        room.keypad = keypad
+        await self._until_heard(room, room.members[customer.crt])
+        host = self._dialogs.host
+        port = (await keypad.listen(host))[1]
+        await self._dialogs.reoffer(customer, keys_offer(Origin(host=host), host, port), "sendrecv")
+
+    async def _until_heard(self, room: Room, member: Participant) -> None:
+        """Janus sends a plain-RTP participant the room's mix only once a packet from its phone
+        has come (the phone may have joined a moment ago, with a transfer to the IVR): moved
+        away before that, the caller would hear nothing. Janus announces it to nobody, so ask."""
+        assert self._janus is not None
+        deadline = asyncio.get_running_loop().time() + HEARD_WITHIN
+        while not await self._janus.hears(room.number, member):
+            if asyncio.get_running_loop().time() > deadline:
+                log.warning("SIP: room %d never heard the caller; collecting anyway", room.number)
+                return
+            await asyncio.sleep(0.02)
+
+    def _collected(self, call: SipCall, room: Room) -> Callable[[Keypad], None]:
+        def finished(keypad: Keypad) -> None:
+            if room.keypad is not keypad:
+                return
+            room.keypad = None
+            assert keypad.ended is not None
+            if self._live(call) and keypad.leg_id in room.prompts:
+                digits = keypad.collector.digits
+                ended = keypad.ended.value
+                self._signal(DigitsCollected(call.call_id, keypad.leg_id, digits, ended))
+            self._spawn(self._back_to_room(call, room))
+
+        return finished
+
+    async def _back_to_room(self, call: SipCall, room: Room) -> None:
+        customer = call.customer
+        member = room.members.get(customer.crt or "") if customer is not None else None
+        if customer is not None and member is not None and self._live(call):
+            await self._dialogs.reoffer(customer, _room_offer(member), "sendrecv")
+
+    def heard_info(self, call: SipCall, leg: Leg, request: SipMessage) -> None:
+        """A SIP INFO on a leg: the caller's key, if the call's IVR is collecting."""
+        keypad = call.room.keypad if call.room is not None else None
+        key = info_key(request.get("Content-Type") or "", request.body)
+        if keypad is not None and leg is call.customer and key is not None:
+            keypad.press(key)
 
     async def _open_room(self, janus: JanusClient, call: SipCall) -> Room:
         """A room with the customer and the agent in it, each re-INVITEd to its participant's
@@ -243,6 +312,8 @@ class Parties:
     async def close_room(self, call: SipCall) -> None:
         """The call is over: its room (if any) goes."""
         room, call.room = call.room, None
+        if room is not None and room.keypad is not None:
+            room.keypad.close()
         if room is None or self._janus is None:
             return
         for member in room.members.values():
@@ -299,6 +370,10 @@ class Parties:
 
     async def _leave(self, call: SipCall, leg_id: str) -> None:
         room = call.room
+        if room is not None and room.keypad is not None and room.keypad.leg_id == leg_id:
+            room.keypad.close()  # the IVR is gone before the caller finished: nothing to report
+            room.keypad = None
+            await self._back_to_room(call, room)
         if room is not None and leg_id in room.prompts and self._janus is not None:
             room.prompts.discard(leg_id)
             await self._janus.stop_file(room.number, leg_id)

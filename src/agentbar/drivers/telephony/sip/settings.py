@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from agentbar.domain.model.ivr import DigitCollection
 from agentbar.drivers.telephony.sip.endpoint import Address
 from agentbar.drivers.telephony.sip.registrar import Password
 
@@ -25,6 +26,8 @@ class SipSettings:
     """The password of the extension as a browser phone (the toolbar registering it through
     Janus); None: no browser phone."""
 
+    ivr_collection: Callable[[str], DigitCollection | None] = lambda ivr: None
+    """The digits the IVR named asks callers for, if any (keys.py hears them)."""
     ivr_prompts: Path | None = None
     """Where each IVR's prompt is, `<name>.opus` (on Janus's machine); None: IVRs are refused."""
 
