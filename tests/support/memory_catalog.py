@@ -20,6 +20,7 @@ from agentbar.domain.model.campaign import (
     DispositionPlan,
     RetryDelays,
     Routing,
+    WallboardThresholds,
 )
 from agentbar.domain.model.ivr import DigitCollection, Ivr
 from agentbar.ports import AgentRecord, AgentSummary, StorageConflict
@@ -130,6 +131,9 @@ class MemoryCatalog:
         abandon_message: str | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         retry_delays: RetryDelays = DEFAULT_RETRY_DELAYS,
+        service_level_seconds: int = Campaign.service_level_seconds,
+        short_abandon_seconds: int = Campaign.short_abandon_seconds,
+        wallboard: WallboardThresholds = Campaign.wallboard,
     ) -> str:
         found = [i for i, c in self._t.campaigns.items() if c.name == name]
         campaign_id = found[0] if found else max(self._t.campaigns, default=0) + 1
@@ -153,6 +157,9 @@ class MemoryCatalog:
             abandon_message=abandon_message,
             max_attempts=max_attempts,
             retry_delays=retry_delays,
+            service_level_seconds=service_level_seconds,
+            short_abandon_seconds=short_abandon_seconds,
+            wallboard=wallboard,
         )
         self._t.campaign_agents |= {(campaign_id, agent_id) for agent_id in agent_ids}
         return str(campaign_id)

@@ -30,7 +30,8 @@ from tests.support.memory_catalog import MemoryCatalog, MemorySettingsStore
 from tests.support.memory_dialogs import MemoryDialogStore
 from tests.support.memory_floor import MemoryFloorStore, write_floor
 from tests.support.memory_lease import MemoryFloorLease, check_fence
-from tests.support.memory_tables import LeadRow, SessionRow, Tables
+from tests.support.memory_reports import MemoryReportStore
+from tests.support.memory_tables import CallParts, LeadRow, SessionRow, Tables
 
 STORED_CALL_FIELDS = (
     "call_id",
@@ -185,6 +186,9 @@ class MemoryEventLog:
             stored_call = Call(**{name: getattr(call, name) for name in STORED_CALL_FIELDS})
             known_call = self._t.calls.get(call.call_id)
             self._t.calls[call.call_id] = (stored_call, known_call[1] if known_call else None)
+            self._t.call_parts[call.call_id] = CallParts(
+                call.hold_seconds, copy.deepcopy(call.legs), copy.deepcopy(call.transfers)
+            )
         if floor:
             write_floor(self._t, floor)
 
@@ -364,6 +368,7 @@ class MemoryStorage:
         self.leads = MemoryLeadStore(self.tables)
         self.webhooks = MemoryWebhookStore(self.tables)
         self.do_not_call = MemoryDoNotCallStore(self.tables)
+        self.reports = MemoryReportStore(self.tables)
         self._depth = 0
 
     def transaction(self) -> AbstractAsyncContextManager[None]:

@@ -10,8 +10,10 @@ from agentbar.domain.model.agent import BreakReason, Extension
 from agentbar.domain.model.call import Call
 from agentbar.domain.model.callback_book import Callback
 from agentbar.domain.model.campaign import Campaign
+from agentbar.domain.model.handoffs import Transfer
 from agentbar.domain.model.ivr import DigitCollection
 from agentbar.domain.model.lead_book import Lead
+from agentbar.domain.model.legs import Leg
 from agentbar.ports import (
     AuditEntry,
     DoNotCallEntry,
@@ -49,6 +51,17 @@ class LeadRow:
 
 
 @dataclass
+class CallParts:
+    """What the call reports read of a stored call besides its record: its seconds on hold,
+    its legs and its transfers (the SQL driver's hold_seconds column, call_legs and
+    call_transfers)."""
+
+    hold_seconds: float
+    legs: list[Leg]
+    transfers: list[Transfer]
+
+
+@dataclass
 class Tables:
     agents: dict[str, AgentRow] = field(default_factory=dict)
     campaigns: dict[int, Campaign] = field(default_factory=dict)
@@ -62,6 +75,7 @@ class Tables:
     audit: list[AuditEntry] = field(default_factory=list)
     events: dict[int, Envelope] = field(default_factory=dict)
     calls: dict[str, tuple[Call, str | None]] = field(default_factory=dict)
+    call_parts: dict[str, CallParts] = field(default_factory=dict)
     callbacks: dict[str, Callback] = field(default_factory=dict)
     leads: dict[str, LeadRow] = field(default_factory=dict)
     webhooks: dict[str, tuple[str, str, int]] = field(default_factory=dict)

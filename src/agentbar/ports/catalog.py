@@ -23,6 +23,7 @@ from agentbar.domain.model.campaign import (
     DispositionPlan,
     RetryDelays,
     Routing,
+    WallboardThresholds,
 )
 from agentbar.domain.model.ivr import DigitCollection, Ivr
 from agentbar.ports.values import AgentRecord, AgentSummary
@@ -102,6 +103,10 @@ class Catalog(Protocol):
         abandon_message: str | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         retry_delays: RetryDelays = DEFAULT_RETRY_DELAYS,
+        # The model's defaults: a dataclass keeps each field's default on the class.
+        service_level_seconds: int = Campaign.service_level_seconds,
+        short_abandon_seconds: int = Campaign.short_abandon_seconds,
+        wallboard: WallboardThresholds = Campaign.wallboard,
     ) -> str:
         """Create or update the campaign named `name` (its plan replaced, `agent_ids` added
         to those assigned); returns its id, which stays the same across updates. The settings

@@ -12,6 +12,7 @@ from agentbar.ports.event_log import EventLog
 from agentbar.ports.floor import FloorStore
 from agentbar.ports.leads import LeadStore
 from agentbar.ports.lease import FloorLease
+from agentbar.ports.reports import ReportStore
 from agentbar.ports.sessions import AuditLog, SessionStore
 from agentbar.ports.settings import SettingsStore
 from agentbar.ports.webhooks import WebhookStore
@@ -82,3 +83,6 @@ class Storage(UnitOfWork, StorageLifecycle, Protocol):
 
     @property
     def do_not_call(self) -> DoNotCallStore: ...
+
+    @property
+    def reports(self) -> ReportStore: ...

@@ -60,6 +60,13 @@ from agentbar.services.provisioning import (
     check_campaign,
     plan_of,
 )
+from agentbar.services.report_settings import (
+    DEFAULT_SERVICE_LEVEL_SECONDS,
+    DEFAULT_SHORT_ABANDON_SECONDS,
+    WallboardEntry,
+    wallboard_entry,
+    wallboard_of,
+)
 from agentbar.services.runtime import Runtime
 from agentbar.services.webhooks import Webhooks
 
@@ -118,6 +125,15 @@ class CampaignSettings(Strict):
     retryDispositions: dict[str, int] = Field(default_factory=dict)
     """Seconds by disposition code: a call that reached a person, disposed with one of these,
     has its lead dialled again after that long. Codes not named are not retried."""
+    # What its reports and wallboard measure it by, checked by services/report_settings.py
+    # (docs/reports.md).
+    serviceLevelSeconds: int = DEFAULT_SERVICE_LEVEL_SECONDS
+    """A call answered within this many seconds of waiting counts toward the service level."""
+    shortAbandonSeconds: int = DEFAULT_SHORT_ABANDON_SECONDS
+    """A caller who hangs up sooner is a short abandon, left out of the service level."""
+    wallboard: WallboardEntry = Field(default_factory=WallboardEntry)
+    """Where the wallboard turns its service level and longest wait amber and red; a
+    threshold left out keeps its default."""
 
 
 class _Named(Strict):
@@ -234,6 +250,9 @@ def campaign_spec(name: str, body: CampaignSettings, agents: tuple[str, ...] = (
         abandon_message=body.abandonMessage,
         max_attempts=body.maxAttempts,
         retry_delays=retry_delays,
+        service_level_seconds=body.serviceLevelSeconds,
+        short_abandon_seconds=body.shortAbandonSeconds,
+        wallboard=wallboard_of(body.wallboard),
     )
 
 
@@ -258,6 +277,9 @@ def campaign_entry(campaign: Campaign) -> CampaignEntry:
         maxAttempts=campaign.max_attempts,
         retryDelays=retry_delays_entry(campaign.retry_delays),
         retryDispositions=dict(campaign.retry_delays.dispositions),
+        serviceLevelSeconds=campaign.service_level_seconds,
+        shortAbandonSeconds=campaign.short_abandon_seconds,
+        wallboard=wallboard_entry(campaign.wallboard),
         dispositions=[
             DispositionClassEntry(dispositionClass=k.name, dispositionCodes=list(k.codes))
             for k in campaign.plan.classes

@@ -28,6 +28,7 @@ from agentbar.domain.model.campaign import (
     DispositionPlan,
     RetryDelays,
     Routing,
+    WallboardThresholds,
 )
 from agentbar.domain.model.errors import DomainError, InvalidDisposition
 from agentbar.domain.model.ivr import DigitCollection, Ivr
@@ -38,6 +39,12 @@ from agentbar.services.dialer_settings import (
     canonical_calling_hours,
     canonical_window,
     check_dialer_settings,
+)
+from agentbar.services.report_settings import (
+    DEFAULT_SERVICE_LEVEL_SECONDS,
+    DEFAULT_SHORT_ABANDON_SECONDS,
+    DEFAULT_WALLBOARD,
+    check_report_settings,
 )
 from agentbar.services.runtime import Runtime
 
@@ -91,6 +98,9 @@ class CampaignSpec:
     abandon_message: str | None = None
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     retry_delays: RetryDelays = DEFAULT_RETRY_DELAYS
+    service_level_seconds: int = DEFAULT_SERVICE_LEVEL_SECONDS
+    short_abandon_seconds: int = DEFAULT_SHORT_ABANDON_SECONDS
+    wallboard: WallboardThresholds = DEFAULT_WALLBOARD
 
 
 @dataclass(frozen=True)
@@ -270,6 +280,9 @@ class Provisioning:
             abandon_message=spec.abandon_message,
             max_attempts=spec.max_attempts,
             retry_delays=spec.retry_delays,
+            service_level_seconds=spec.service_level_seconds,
+            short_abandon_seconds=spec.short_abandon_seconds,
+            wallboard=spec.wallboard,
         )
 
     async def put_break_reasons(
@@ -353,6 +366,7 @@ def check_campaign(spec: CampaignSpec) -> CampaignSpec:
         raise InvalidConfiguration("maxMisses must be at least 1")
     try:
         check_dialer_settings(spec)
+        check_report_settings(spec)
     except ValueError as error:
         raise InvalidConfiguration(str(error)) from None
     return replace(

@@ -35,7 +35,7 @@ def hold(floor: Floor, c: cmd.Hold, now: float, out: Outcome) -> None:
     call = _talking(floor, c.agent_id)
     if call.on_hold:
         raise IllegalTransition("the call is already on hold")
-    call.on_hold = True
+    call.put_on_hold(now)
     floor.touch(call, out)
     out.events.append(ev.CallHeld(call.call_id, c.agent_id))
     out.instructions.append(HoldCall(call.call_id))
@@ -45,7 +45,7 @@ def resume(floor: Floor, c: cmd.Resume, now: float, out: Outcome) -> None:
     call = _talking(floor, c.agent_id)
     if not call.on_hold:
         raise IllegalTransition("the call is not on hold")
-    call.on_hold = False
+    call.end_hold(now)
     floor.touch(call, out)
     out.events.append(ev.CallResumed(call.call_id, c.agent_id))
     out.instructions.append(ResumeCall(call.call_id))
@@ -86,6 +86,7 @@ def call_ended(floor: Floor, s: cmd.CallEnded, now: float, out: Outcome) -> None
     new_state = call_sm.next_state(call.state, CallInput.HANGUP)
     campaign = floor.campaigns[call.campaign_id]
     agent = floor.agent_of(call) if new_state is CallState.WRAP_UP else None
+    call.end_hold(now)
     call.ended_at = now
     call.ended_by = s.ended_by
     floor.touch(call, out)
@@ -140,7 +141,7 @@ def to_wrap_up(
 ) -> None:
     """The agent's part of the call is over (it ended, or was transferred): wrap it up."""
     call.state = call_sm.next_state(call.state, given)
-    call.on_hold = False
+    call.end_hold(now)
     call.ended_at = now
     call.ended_by = ended_by
     floor.touch(call, out)
@@ -160,6 +161,7 @@ def end_by_system(floor: Floor, call: Call, now: float, out: Outcome) -> None:
     report call_ended then ignores). No wrap-up timer: the caller disposes the call at once,
     and moves the agent itself."""
     call.state = call_sm.next_state(call.state, CallInput.HANGUP)
+    call.end_hold(now)
     call.ended_at = now
     call.ended_by = "system"
     floor.touch(call, out)

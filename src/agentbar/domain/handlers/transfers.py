@@ -114,7 +114,7 @@ def end_consult(
     """The consult leg is gone before the transfer completed: back to the held customer."""
     agent = floor.agent_of(call)
     call.state = call_sm.next_state(call.state, CallInput.CONSULT_ENDED)
-    call.on_hold = False
+    call.end_hold(now)
     consult.state = outcome
     consult.finished_at = now
     floor.leg_gone(call, leg, now, reason, out)
@@ -252,7 +252,7 @@ def _consult(floor: Floor, call: Call, agent: Agent, target: str, now: float, ou
     transfer_.leg_id = floor.new_id("crt")
     floor.open_leg(call, transfer_.leg_id, LegKind.PHONE, target, LegPurpose.CONSULT, now)
     call.state = consulting
-    call.on_hold = True
+    call.put_on_hold(now)
     floor.touch(call, out)
     _announce(call, agent, transfer_, out)
     out.instructions.append(ConsultCall(call.call_id, transfer_.leg_id, target))

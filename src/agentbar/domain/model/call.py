@@ -128,6 +128,11 @@ class Call:
     disposition_code: str | None = None
     disposition_note: str | None = None
     on_hold: bool = False
+    held_at: float | None = None
+    """When the agent put the call on hold (None: not on hold)."""
+    hold_seconds: float = 0.0
+    """Seconds the agent had the call on hold, holds that ended; `held_until(now)` counts the
+    current one too."""
     offer_token: str | None = None
     """Names the current offer in its ring timer's key (the first leg's CRT id), so a stale
     timer of an earlier offer never cuts a later one short."""
@@ -144,6 +149,20 @@ class Call:
     """The call this one continues after a queue, user or campaign transfer."""
     tpv: bool = False
     """A third-party verifier was conferenced in."""
+
+    def put_on_hold(self, now: float) -> None:
+        self.on_hold, self.held_at = True, now
+
+    def end_hold(self, now: float) -> None:
+        """The hold (if any) is over: its seconds are counted."""
+        if self.held_at is not None:
+            self.hold_seconds += max(now - self.held_at, 0.0)
+        self.on_hold, self.held_at = False, None
+
+    def held_until(self, now: float) -> float:
+        """Seconds on hold in all, the current hold up to `now` included."""
+        current = max(now - self.held_at, 0.0) if self.held_at is not None else 0.0
+        return self.hold_seconds + current
 
     def report_changes_to(self, changed: set[str]) -> None:
         """From now on every change of this call's own fields adds its id to `changed` (its

@@ -87,6 +87,20 @@ class DispositionPlan:
 
 
 @dataclass(frozen=True)
+class WallboardThresholds:
+    """Where the wallboard turns a campaign's figures amber (warning) and red (alarm)."""
+
+    service_level_warning: float = 80.0
+    """Service level (percent) below which it is amber."""
+    service_level_alarm: float = 60.0
+    """... and below which it is red."""
+    wait_warning_seconds: int = 30
+    """Longest wait (seconds) above which it is amber."""
+    wait_alarm_seconds: int = 60
+    """... and above which it is red."""
+
+
+@dataclass(frozen=True)
 class Campaign:
     campaign_id: str
     name: str
@@ -122,6 +136,12 @@ class Campaign:
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     """Dials of one lead, at most."""
     retry_delays: RetryDelays = DEFAULT_RETRY_DELAYS
+    # What its reports and wallboard measure it by (docs/reports.md).
+    service_level_seconds: int = 20
+    """A call answered within this many seconds of waiting counts toward the service level."""
+    short_abandon_seconds: int = 5
+    """A caller who hangs up sooner is a short abandon: left out of the service level."""
+    wallboard: WallboardThresholds = WallboardThresholds()
 
     def timeout_disposition(self) -> tuple[str, str]:
         """(class, code) a call is disposed with when no agent chose one (wrap-up timeout,

@@ -86,6 +86,7 @@ def _call_row(call: Call) -> dict[str, Any]:
         "disposition_note": call.disposition_note,
         "transferred_from": call.transferred_from,
         "tpv": call.tpv,
+        "hold_seconds": call.hold_seconds,
     }
 
 

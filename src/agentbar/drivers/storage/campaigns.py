@@ -17,6 +17,7 @@ from agentbar.domain.model.campaign import (
     DispositionPlan,
     RetryDelays,
     Routing,
+    WallboardThresholds,
 )
 from agentbar.drivers.storage import schema as t
 from agentbar.drivers.storage.database import Connections
@@ -96,6 +97,14 @@ def read_campaigns(c: Connection) -> list[Campaign]:
                     machine=row.retry_machine_seconds,
                     abandoned=row.retry_abandoned_seconds,
                     dispositions=tuple(json.loads(row.retry_dispositions).items()),
+                ),
+                service_level_seconds=row.service_level_seconds,
+                short_abandon_seconds=row.short_abandon_seconds,
+                wallboard=WallboardThresholds(
+                    service_level_warning=row.wallboard_sl_warning,
+                    service_level_alarm=row.wallboard_sl_alarm,
+                    wait_warning_seconds=row.wallboard_wait_warning,
+                    wait_alarm_seconds=row.wallboard_wait_alarm,
                 ),
             )
         )

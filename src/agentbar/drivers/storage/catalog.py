@@ -25,6 +25,7 @@ from agentbar.domain.model.campaign import (
     DispositionPlan,
     RetryDelays,
     Routing,
+    WallboardThresholds,
 )
 from agentbar.domain.model.ivr import DigitCollection, Ivr
 from agentbar.drivers.storage import schema as t
@@ -193,6 +194,9 @@ class SqlCatalog:
         abandon_message: str | None = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         retry_delays: RetryDelays = DEFAULT_RETRY_DELAYS,
+        service_level_seconds: int = Campaign.service_level_seconds,
+        short_abandon_seconds: int = Campaign.short_abandon_seconds,
+        wallboard: WallboardThresholds = Campaign.wallboard,
     ) -> str:
         settings = {
             "kind": kind.value,
@@ -215,6 +219,12 @@ class SqlCatalog:
             "retry_machine_seconds": retry_delays.machine,
             "retry_abandoned_seconds": retry_delays.abandoned,
             "retry_dispositions": json.dumps(dict(retry_delays.dispositions)),
+            "service_level_seconds": service_level_seconds,
+            "short_abandon_seconds": short_abandon_seconds,
+            "wallboard_sl_warning": wallboard.service_level_warning,
+            "wallboard_sl_alarm": wallboard.service_level_alarm,
+            "wallboard_wait_warning": wallboard.wait_warning_seconds,
+            "wallboard_wait_alarm": wallboard.wait_alarm_seconds,
         }
         with self._db.write() as c:
             return write_campaign(self._db, c, name, settings, plan, agent_ids)

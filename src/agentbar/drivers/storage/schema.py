@@ -7,12 +7,14 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
     false,
+    text,
 )
 
 metadata = MetaData()
@@ -64,6 +66,14 @@ campaigns = Table(
     Column("retry_abandoned_seconds", Integer, nullable=False, server_default="86400"),
     Column("retry_dispositions", Text, nullable=False, server_default="{}"),
     # Seconds by disposition code, as JSON: leads retried after a call disposed so.
+    # What its reports and wallboard measure it by (migration 0023; docs/reports.md), the
+    # server defaults again the model's.
+    Column("service_level_seconds", Integer, nullable=False, server_default="20"),
+    Column("short_abandon_seconds", Integer, nullable=False, server_default="5"),
+    Column("wallboard_sl_warning", Float, nullable=False, server_default="80"),
+    Column("wallboard_sl_alarm", Float, nullable=False, server_default="60"),
+    Column("wallboard_wait_warning", Integer, nullable=False, server_default="30"),
+    Column("wallboard_wait_alarm", Integer, nullable=False, server_default="60"),
 )
 
 disposition_codes = Table(
@@ -138,7 +148,11 @@ calls = Table(
     Column("disposition_note", Text, nullable=True),
     Column("transferred_from", String(64), nullable=True, index=True),
     Column("tpv", Boolean, nullable=False, server_default=false()),
+    Column("hold_seconds", Float, nullable=False, server_default=text("0")),
 )
+# The reports find a day's calls, by campaign or all, without reading the rest.
+Index("ix_calls_queued_at", calls.c.queued_at)
+Index("ix_calls_campaign_queued_at", calls.c.campaign_id, calls.c.queued_at)
 
 call_legs = Table(
     "call_legs",
@@ -195,6 +209,10 @@ events = Table(
     Column("call_id", String(64), nullable=True, index=True),
     Column("data", Text, nullable=False),
 )
+# The agent report reads a day's state changes without reading every other event.
+Index("ix_events_kind_at", events.c.kind, events.c.at)
+# ... and each agent's state when the day began: one seek per agent.
+Index("ix_events_kind_agent_at", events.c.kind, events.c.agent_id, events.c.at)
 
 callbacks = Table(
     "callbacks",

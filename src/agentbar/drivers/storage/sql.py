@@ -18,6 +18,7 @@ from agentbar.drivers.storage.file_lock import DatabaseFileLock
 from agentbar.drivers.storage.floor import SqlFloorStore
 from agentbar.drivers.storage.leads import SqlLeadStore
 from agentbar.drivers.storage.lease import SqlFloorLease
+from agentbar.drivers.storage.reports import SqlReportStore
 from agentbar.drivers.storage.sessions import SqlAuditLog, SqlSessionStore
 from agentbar.drivers.storage.settings import SqlSettingsStore
 from agentbar.drivers.storage.webhooks import SqlWebhookStore
@@ -47,6 +48,7 @@ class SqlDatabase:
         self.leads = SqlLeadStore(self._db)
         self.webhooks = SqlWebhookStore(self._db)
         self.do_not_call = SqlDoNotCallStore(self._db)
+        self.reports = SqlReportStore(self._db)
         self._file_lock: DatabaseFileLock | None = None
 
     @property

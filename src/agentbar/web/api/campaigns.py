@@ -16,6 +16,7 @@ from agentbar.services.configuration import (
     campaign_spec,
 )
 from agentbar.services.provisioning import InvalidConfiguration
+from agentbar.services.report_settings import WallboardEntry
 from agentbar.web.api.answers import ERRORS, NOT_FOUND, refused
 from agentbar.web.deps import ClientDep, ProvisioningDep, require_admin
 
@@ -60,6 +61,9 @@ class CampaignView(BaseModel):
     maxAttempts: int
     retryDelays: dict[str, int]
     retryDispositions: dict[str, int]
+    serviceLevelSeconds: int
+    shortAbandonSeconds: int
+    wallboard: WallboardEntry
     dispositions: list[DispositionClassView]
 
 
