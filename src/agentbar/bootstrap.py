@@ -49,6 +49,8 @@ from agentbar.services.outbound_urls import OutboundTargets, literal_refusal
 from agentbar.services.ownership import FloorOwnership
 from agentbar.services.provisioning import Provisioning, ivr_collection
 from agentbar.services.readiness import Readiness
+from agentbar.services.reports import Reports
+from agentbar.services.retention import Retention
 from agentbar.services.runtime import RECONFIGURE, Runtime
 from agentbar.services.sandbox import SandboxCalls
 from agentbar.services.sessions import Sessions
@@ -127,6 +129,13 @@ class Container:
         return UnseenEvents(self.storage.events, self.bus)
 
     @cached_property
+    def retention(self) -> Retention | None:
+        """None: every call and event is kept (no AGENTBAR_REPORT_RETENTION_DAYS)."""
+        days = self.settings.report_retention_days
+        purged = self.metrics.report_rows_purged.inc
+        return Retention(self.storage.reports, self.clock, days, purged=purged) if days else None
+
+    @cached_property
     def cluster(self) -> Cluster:
         return Cluster(
             self.ownership, self.storage.lease, self.clock, serving=lambda: self.runtime.ready
@@ -159,6 +168,12 @@ class Container:
             configuration=self.configuration,
             audit=self.audit,
             supervision=self.supervision,
+            reports=Reports(
+                self.storage.reports,
+                self.storage.catalog,
+                self.clock,
+                self.settings.report_retention_days,
+            ),
             sandbox=self.sandbox,
             start=self.start,
             stop=self.stop,
@@ -287,6 +302,8 @@ class Container:
             )
         await self.runtime.recover()
         self.webhooks.start()
+        if self.retention is not None:
+            self.retention.start()  # the owner's work: one purge for the whole cluster
         leads = await self.storage.leads.pending_leads()
         if leads:
             await self.runtime.command(AddLeads(tuple(leads)))
@@ -298,6 +315,8 @@ class Container:
 
     async def stop(self) -> None:
         await self.webhooks.stop()
+        if self.retention is not None:
+            await self.retention.stop()
         await self.sessions.stop()
         if self.crm_logouts is not None:
             await self.crm_logouts.stop()

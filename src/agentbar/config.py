@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     database_url: str | None = None
     """SQLAlchemy URL; a SQLite file in the data dir when unset."""
 
+    report_retention_days: int | None = Field(default=None, ge=1, le=3650)
+    """Days calls and events are kept for the reports; older ones are deleted every hour.
+    None: everything is kept."""
+
     telephony: str = "simulator"
     bus: str = "memory"
     redis_url: str | None = None

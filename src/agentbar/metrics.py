@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client import Counter as CounterMetric
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -76,6 +77,12 @@ class Metrics:
             "Time of each request to the CRM's single sign-on endpoint, by command and outcome",
             labelnames=("command", "outcome"),
             buckets=SSO_BUCKETS,
+            registry=self.registry,
+        )
+
+        self.report_rows_purged = CounterMetric(
+            "agentbar_report_rows_purged",
+            "Rows of calls, their legs and transfers, and events deleted by the report retention",
             registry=self.registry,
         )
 

@@ -58,6 +58,7 @@ def stand_in_services(provisioning: StandInProvisioning) -> AppServices:
         configuration=unused,
         audit=unused,
         supervision=unused,
+        reports=unused,
         sandbox=None,
         start=nothing,
         stop=nothing,

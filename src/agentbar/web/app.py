@@ -20,6 +20,7 @@ from agentbar.web.api import (
     agents,
     audit,
     break_reasons,
+    calls,
     campaigns,
     cluster,
     configuration,
@@ -30,6 +31,7 @@ from agentbar.web.api import (
     ivrs,
     lead_lists,
     queues,
+    reports,
     simulator,
     webhooks,
 )
@@ -82,6 +84,8 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
         app.include_router(resource.router)
     app.include_router(webhooks.router)
     app.include_router(audit.router)
+    app.include_router(calls.router)
+    app.include_router(reports.router)
     app.include_router(cluster.router)
     app.include_router(supervisor_page.router)
     app.mount(

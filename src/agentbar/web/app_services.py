@@ -19,6 +19,7 @@ from agentbar.services.event_replay import EventReplay
 from agentbar.services.leads import LeadIntake
 from agentbar.services.provisioning import Provisioning
 from agentbar.services.readiness import Readiness
+from agentbar.services.reports import Reports
 from agentbar.services.runtime import Runtime
 from agentbar.services.sandbox import SandboxCalls
 from agentbar.services.sessions import Sessions
@@ -52,6 +53,7 @@ class AppServices:
     configuration: Configuration
     audit: Audit
     supervision: Supervision
+    reports: Reports
     sandbox: SandboxCalls | None
     """None unless telephony is the simulator."""
     start: Callable[[], Awaitable[None]]

@@ -21,6 +21,7 @@ from agentbar.services.event_replay import EventReplay
 from agentbar.services.leads import LeadIntake
 from agentbar.services.provisioning import Provisioning
 from agentbar.services.readiness import Readiness
+from agentbar.services.reports import Reports
 from agentbar.services.runtime import Runtime
 from agentbar.services.sandbox import SandboxCalls
 from agentbar.services.sessions import Sessions
@@ -118,6 +119,10 @@ def supervision(connection: HTTPConnection) -> Supervision:
     return _services(connection).supervision
 
 
+def reports(connection: HTTPConnection) -> Reports:
+    return _services(connection).reports
+
+
 def sandbox(connection: HTTPConnection) -> SandboxCalls | None:
     return _services(connection).sandbox
 
@@ -146,6 +151,7 @@ WebhookReceiversDep = Annotated[WebhookReceivers, Depends(webhook_receivers)]
 ConfigurationDep = Annotated[Configuration, Depends(configuration)]
 AuditDep = Annotated[Audit, Depends(audit)]
 SupervisionDep = Annotated[Supervision, Depends(supervision)]
+ReportsDep = Annotated[Reports, Depends(reports)]
 SandboxDep = Annotated[SandboxCalls | None, Depends(sandbox)]
 ClientDep = Annotated[str | None, Depends(client)]
 
