@@ -1,17 +1,20 @@
 // The supervisor page: asks for the admin token (kept in this tab's sessionStorage), follows
-// the floor over the supervisor socket and logs agents out through the REST API.
+// the floor over the supervisor socket, shows the wallboard and logs agents out through the
+// REST API.
 
+import { TOKEN_KEY } from "./admin-api.js";
 import { CLOSE_BAD_TOKEN, FloorSocket, socketUrl } from "./floor-socket.js";
 import { FloorTables, label } from "./floor-tables.js";
+import { Wallboard } from "./wallboard.js";
 
 const SOCKET_PATH = "/api/v1/supervisor/socket";
-const TOKEN_KEY = "agentbar.supervisor.token";
 const TICK_MS = 1000;
 
 const $ = (id) => document.getElementById(id);
 let socket = null;
 
 const tables = new FloorTables(document, { onForceLogout: forceLogout });
+const wallboard = new Wallboard(document, { onTokenRefused: (message) => askForToken(message) });
 
 function showError(message) {
   $("error").textContent = message;
@@ -33,6 +36,7 @@ function askForToken(error = "") {
   sessionStorage.removeItem(TOKEN_KEY);
   if (socket !== null) socket.stop();
   socket = null;
+  wallboard.stop();
   setConnection("offline");
   $("view-floor").hidden = true;
   $("forget-token").hidden = true;
@@ -47,9 +51,13 @@ function follow(token) {
   $("view-floor").hidden = false;
   $("forget-token").hidden = false;
   showError("");
+  wallboard.start(token);
   socket = new FloorSocket(socketUrl(SOCKET_PATH), token, {
     onState: setConnection,
-    onFrame: (frame) => tables.apply(frame),
+    onFrame: (frame) => {
+      tables.apply(frame);
+      wallboard.apply(frame);
+    },
     onRefused: (code, reason) =>
       askForToken(
         code === CLOSE_BAD_TOKEN
@@ -107,7 +115,10 @@ $("token-form").addEventListener("submit", (event) => {
 
 $("forget-token").addEventListener("click", () => askForToken());
 
-setInterval(() => tables.tick(), TICK_MS);
+setInterval(() => {
+  tables.tick();
+  wallboard.tick();
+}, TICK_MS);
 
 const saved = sessionStorage.getItem(TOKEN_KEY);
 if (saved) follow(saved);
