@@ -26,6 +26,7 @@ from bench.drill_cluster import FULL_CLUSTER_DRILL, QUICK_CLUSTER_DRILL, run_clu
 from bench.load import LoadPoint, run_point
 from bench.phones import FULL_PHONES, QUICK_PHONES, run_phones
 from bench.profile import top_entries
+from bench.reports import FULL_REPORTS, QUICK_REPORTS, run_reports
 from bench.screenpop import crm_page_server, measure
 from bench.server import BenchServer
 from bench.soak import FULL_SOAK, SoakPlan, run_soak
@@ -123,6 +124,12 @@ def _options(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="only the browser phone and conferences (bench/phones.py): concurrent calls and "
         "rooms held by Janus and agentbar, CPU per call; updates its part of the outputs",
+    )
+    parser.add_argument(
+        "--reports",
+        action="store_true",
+        help="only the reports (bench/reports.py): a month of calls (1,000,000) written into "
+        "SQLite, each report timed; updates its part of the outputs",
     )
     parser.add_argument(
         "--dialer",
@@ -226,6 +233,13 @@ def _phones(options: argparse.Namespace, argv: list[str]) -> int:
     return _run_apart(options, argv, "phones", measure)
 
 
+def _reports(options: argparse.Namespace, argv: list[str]) -> int:
+    def measure(_: Path) -> dict[str, Any]:
+        return run_reports(QUICK_REPORTS if options.quick else FULL_REPORTS)
+
+    return _run_apart(options, argv, "reports", measure)
+
+
 def _dialer(options: argparse.Namespace, argv: list[str]) -> int:
     def measure(_: Path) -> dict[str, Any]:
         measured = run_dialer(QUICK_DIALER if options.quick else FULL_DIALER)
@@ -290,6 +304,8 @@ def main(argv: list[str]) -> int:
         return _dialer(options, argv)
     if options.phones:
         return _phones(options, argv)
+    if options.reports:
+        return _reports(options, argv)
     if options.capacity:
         return _capacity(options, argv)
     if options.drill or options.drill_cluster:

@@ -13,6 +13,7 @@ from bench.attacks_report import attacks_lines
 from bench.capacity_report import capacity_lines
 from bench.dialer_report import dialer_lines
 from bench.phones_report import phones_lines
+from bench.reports_report import reports_lines
 from bench.soak_report import soak_lines
 
 matplotlib.use("Agg")  # no display: the plot is only ever written to a file
@@ -182,6 +183,8 @@ def _apart(results: dict[str, Any], path: Path) -> list[str]:
         lines += capacity_lines(results["capacity"], _measured_by(results["capacity"]))
     if "phones" in results:
         lines += phones_lines(results["phones"], _measured_by(results["phones"]))
+    if "reports" in results:
+        lines += reports_lines(results["reports"], _measured_by(results["reports"]))
     if "drill" in results:
         lines += drill_lines(results["drill"])
     if "drill_cluster" in results:

@@ -64,3 +64,22 @@ def test_quick_phones_bench_holds_a_call_and_a_room_with_audio(tmp_path: Path) -
     assert call["cpu_s"] >= 0
     assert room["cpu_s"] >= 0
     assert "## Browser phone and conferences" in markdown.read_text()
+
+
+@pytest.mark.timeout(240)
+def test_quick_reports_bench_times_every_report_over_its_calls(tmp_path: Path) -> None:
+    markdown, results_json = tmp_path / "BENCHMARKS.md", tmp_path / "results.json"
+    args = [str(ROOT / "bench" / "run"), "--reports", "--quick"]
+    args += ["--markdown", str(markdown), "--json", str(results_json)]
+    subprocess.run(args, check=True, cwd=ROOT, timeout=230)
+    reports = json.loads(results_json.read_text())["reports"]
+    assert reports["calls"] == 20_000
+    assert set(reports["timed"]) == {
+        "interval_day",
+        "interval_month",
+        "calls_page",
+        "agents_day",
+        "purge_batch",
+    }
+    assert reports["timed"]["purge_batch"]["rows"] > 0
+    assert "## Reports over stored calls" in markdown.read_text()
