@@ -39,6 +39,7 @@ INTERVAL_COLUMNS = [
     "asaSeconds",
     "ahtSeconds",
     "maxWaitSeconds",
+    "averageWaiting",
 ]
 
 

@@ -225,6 +225,7 @@ async def test_interval_sums_count_each_calls_outcome_in_its_interval(storage: S
         abandoned=1,
         short_abandoned=1,
         answered_wait_seconds=20 + 21,
+        wait_seconds=20 + 21 + 4.5 + 5,  # i5 still waits: not counted yet
         handled=1,
         handle_seconds=100 - 20,
         max_wait_seconds=21,
@@ -237,6 +238,7 @@ async def test_interval_sums_count_each_calls_outcome_in_its_interval(storage: S
         abandoned=1,
         short_abandoned=0,
         answered_wait_seconds=10,
+        wait_seconds=30 + 40 + 10,
         handled=1,
         handle_seconds=75 - 10,
         max_wait_seconds=40,

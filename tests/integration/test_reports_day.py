@@ -208,6 +208,7 @@ async def test_the_interval_report_holds_the_figures_worked_out_by_hand(day: Day
             asa_seconds=20.0,
             aht_seconds=145.0,
             max_wait_seconds=40.0,
+            average_waiting=(10 + 3 + 40 + 30) / 900,
         ),
         IntervalRow(
             start=EIGHT + 900,
@@ -218,6 +219,7 @@ async def test_the_interval_report_holds_the_figures_worked_out_by_hand(day: Day
             asa_seconds=20.0,
             aht_seconds=130.0,
             max_wait_seconds=20.0,
+            average_waiting=20 / 900,
         ),
     ]
     # Half-hour rows hold the same calls: one row with every figure summed.

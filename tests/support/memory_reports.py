@@ -63,6 +63,7 @@ def _interval_of(
         abandoned=sum(1 for w in abandon_waits if w >= short_abandon_seconds),
         short_abandoned=sum(1 for w in abandon_waits if w < short_abandon_seconds),
         answered_wait_seconds=sum(answered_waits, 0.0),
+        wait_seconds=sum(waits, 0.0),
         handled=len(handled),
         handle_seconds=sum(
             (

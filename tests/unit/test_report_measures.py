@@ -153,11 +153,12 @@ def test_an_intervals_row_from_its_sums_and_an_empty_one() -> None:
         abandoned=2,
         short_abandoned=2,
         answered_wait_seconds=60.0,
+        wait_seconds=90.0,
         handled=4,
         handle_seconds=800.0,
         max_wait_seconds=42.0,
     )
-    assert interval_row(3600.0, sums) == IntervalRow(
+    assert interval_row(3600.0, sums, 900.0) == IntervalRow(
         start=3600.0,
         offered=10,
         answered=6,
@@ -168,8 +169,11 @@ def test_an_intervals_row_from_its_sums_and_an_empty_one() -> None:
         asa_seconds=10.0,  # 60 / 6
         aht_seconds=200.0,  # 800 / 4
         max_wait_seconds=42.0,
+        average_waiting=0.1,  # 90 s of waiting over 900 s
     )
-    empty = interval_row(4500.0, None)
+    # The last interval of a range may be shorter: its average is over its own length.
+    assert interval_row(3600.0, sums, 450.0).average_waiting == 0.2
+    empty = interval_row(4500.0, None, 900.0)
     assert (empty.offered, empty.service_level, empty.asa_seconds, empty.aht_seconds) == (
         0,
         None,

@@ -251,7 +251,7 @@ async def test_the_stream_checks_its_input_before_reading() -> None:
 
 
 async def test_every_interval_is_a_row_those_without_calls_empty() -> None:
-    sums = IntervalSums(NINE + 30 * 60, 4, 3, 2, 1, 0, 30.0, 2, 400.0, 25.0)
+    sums = IntervalSums(NINE + 30 * 60, 4, 3, 2, 1, 0, 30.0, 45.0, 2, 400.0, 25.0)
     store = StoredReports(sums=[sums])
     report = await reports_over(store).intervals(" support ", NINE, NINE + 2 * HOUR, 30)
     assert report.campaign is SUPPORT

@@ -90,6 +90,9 @@ class IntervalSums:
     """Ended unanswered after waiting less than the short-abandon threshold."""
     answered_wait_seconds: float
     """The waits of the answered calls, summed (for ASA)."""
+    wait_seconds: float
+    """Every wait that is over (answered or abandoned, short ones included), summed: over the
+    interval's length, the number of calls waiting on average."""
     handled: int
     """Answered calls whose handling is over (ended and disposed): AHT's count."""
     handle_seconds: float

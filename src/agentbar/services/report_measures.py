@@ -181,9 +181,13 @@ class IntervalRow:
     asa_seconds: float | None = None
     aht_seconds: float | None = None
     max_wait_seconds: float = 0.0
+    average_waiting: float = 0.0
+    """Calls waiting, on average over the interval: the waits of its calls over its length
+    (Little's law; a wait is counted in the interval its call queued in)."""
 
 
-def interval_row(start: float, sums: IntervalSums | None) -> IntervalRow:
+def interval_row(start: float, sums: IntervalSums | None, seconds: float) -> IntervalRow:
+    """The interval starting at `start`, `seconds` long, from its calls' sums (None: none)."""
     if sums is None:
         return IntervalRow(start)
     return IntervalRow(
@@ -197,4 +201,5 @@ def interval_row(start: float, sums: IntervalSums | None) -> IntervalRow:
         asa_seconds=average(sums.answered_wait_seconds, sums.answered),
         aht_seconds=average(sums.handle_seconds, sums.handled),
         max_wait_seconds=sums.max_wait_seconds,
+        average_waiting=sums.wait_seconds / seconds if seconds > 0 else 0.0,
     )

@@ -264,7 +264,11 @@ class Reports:
         )
         by_index = {round((s.start - start) / step): s for s in sums}
         count = math.ceil((end - start) / step)
-        rows = [interval_row(start + k * step, by_index.get(k)) for k in range(count)]
+        rows = [
+            # The last interval of a range that is not a whole number of them is shorter.
+            interval_row(start + k * step, by_index.get(k), min(step, end - start - k * step))
+            for k in range(count)
+        ]
         return IntervalReport(found, minutes, rows)
 
     # -- agents ---------------------------------------------------------------------------

@@ -146,6 +146,7 @@ class SqlReportStore:
                 abandoned=int(row["abandoned"]),
                 short_abandoned=int(row["short_abandoned"]),
                 answered_wait_seconds=float(row["answered_wait_seconds"]),
+                wait_seconds=float(row["wait_seconds"]),
                 handled=int(row["handled"]),
                 handle_seconds=float(row["handle_seconds"]),
                 max_wait_seconds=float(row["max_wait_seconds"]),
@@ -320,6 +321,9 @@ def _interval_columns(
         count(and_(abandon, unanswered_wait >= short_abandon_seconds)).label("abandoned"),
         count(and_(abandon, unanswered_wait < short_abandon_seconds)).label("short_abandoned"),
         func.sum(case((answered, answered_wait), else_=0.0)).label("answered_wait_seconds"),
+        func.sum(
+            case((answered, answered_wait), (n.ended_at.is_not(None), unanswered_wait), else_=0.0)
+        ).label("wait_seconds"),
         count(handled).label("handled"),
         func.sum(case((handled, n.disposed_at - n.answered_at), else_=0.0)).label("handle_seconds"),
         func.coalesce(func.max(func.coalesce(n.answered_at, n.ended_at) - n.queued_at), 0.0).label(

@@ -67,36 +67,56 @@ const percentAxis = (side) => ({
   grid: { show: side === 3 },
 });
 
-function sampleSpan(times) {
-  const first = times[0] ?? 0;
-  return [first, Math.max(times.at(-1) ?? first, first + 60)];
-}
-
-// Calls waiting in one queue over time, as sampled from the live rows.
+// Calls waiting in one queue through the day: each interval's average (the interval report's
+// `averageWaiting`) as steps, and the count waiting now, sampled since the page opened, as a
+// line. Both on one time axis: uPlot wants one x array, so absent values are nulls.
 export function waitingChart(container, { width, height }) {
+  let day = [0, 1];
   const chart = new Chart(container, (uPlot) => ({
     width,
     height,
     legend: { show: false },
     scales: {
-      // from the first sample, a minute at least (uPlot would make a lone sample a day)
-      x: { time: true, range: (u) => sampleSpan(u.data[0]) },
-      y: { range: (u, min, max) => [0, Math.max(3, max + 1)] },
+      x: { time: true, range: () => day },
+      y: { range: (u, min, max) => [0, Math.max(3, Math.ceil(max ?? 0) + 1)] },
     },
     axes: [TIME_AXIS, { size: 36, incrs: COUNT_INCREMENTS }],
     series: [
       {},
       {
-        label: "Waiting",
+        label: "Average waiting",
         stroke: COLORS.waiting,
         fill: "rgba(42, 98, 217, 0.12)",
-        width: 2,
+        width: 1,
         paths: uPlot.paths.stepped({ align: 1 }),
         points: { show: false },
+        spanGaps: true,
+      },
+      {
+        label: "Waiting now",
+        stroke: COLORS.waiting,
+        width: 2,
+        points: { show: false },
+        spanGaps: true,
       },
     ],
   }));
-  return { update: (times, counts) => chart.show([times, counts]), destroy: () => chart.destroy() };
+  return {
+    // rows: today's interval rows; dayStart/dayEnd: seconds; times/counts: the live samples
+    update(rows, dayStart, dayEnd, times, counts) {
+      day = [dayStart, dayEnd];
+      const at = new Map();
+      for (const row of rows) at.set(Date.parse(row.start) / 1000, [row.averageWaiting, null]);
+      times.forEach((time, i) => {
+        const values = at.get(time) ?? [null, null];
+        values[1] = counts[i];
+        at.set(time, values);
+      });
+      const xs = [...at.keys()].sort((a, b) => a - b);
+      chart.show([xs, xs.map((x) => at.get(x)[0]), xs.map((x) => at.get(x)[1])]);
+    },
+    destroy: () => chart.destroy(),
+  };
 }
 
 function threshold(label, stroke) {

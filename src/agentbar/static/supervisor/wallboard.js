@@ -2,8 +2,8 @@
 // by state come live from the supervisor socket's rows; today's service level, ASA and
 // abandon rate from the interval report (from this browser's midnight to now, 15-minute
 // intervals), read again every 10 s and soon after a call changes on the floor (at most once
-// a second). Its chart of calls waiting is sampled from the live rows every 5 s since the
-// page opened: the interval report has no count of calls waiting at once to start it from.
+// a second). Its chart of calls waiting shows each interval's average through the day (the
+// report's `averageWaiting`) and the count waiting now, sampled every 5 s since the page opened.
 
 import { getJson, isoSeconds, localDay, query, TokenRefused } from "./admin-api.js";
 import { serviceLevelChart, waitingChart } from "./charts.js";
@@ -110,10 +110,10 @@ class Tile {
       testid: "wallboard-service-level-chart",
       className: "chart",
     });
-    waitingBox.setAttribute("aria-label", "Calls waiting since the page opened");
+    waitingBox.setAttribute("aria-label", "Calls waiting today");
     levelBox.setAttribute("aria-label", "Service level per 15 minutes today");
     charts.append(
-      this.captioned(waitingBox, "Calls waiting (since this page opened)"),
+      this.captioned(waitingBox, "Calls waiting today (average per 15 min; now, live)"),
       this.captioned(levelBox, "Service level per 15 min, today"),
     );
     this.waitingChart = waitingChart(waitingBox, CHART_SIZE);
@@ -167,7 +167,15 @@ class Tile {
     }
     const within = campaign.serviceLevelSeconds;
     this.serviceLevelNote.textContent = `· service level: answered within ${within} s`;
-    this.levelChart.update(rows, day.start.getTime() / 1000, day.end.getTime() / 1000, thresholds);
+    this.day = [day.start.getTime() / 1000, day.end.getTime() / 1000];
+    this.rows = rows;
+    this.levelChart.update(rows, ...this.day, thresholds);
+    this.drawWaiting();
+  }
+
+  drawWaiting() {
+    if (this.day === undefined) return; // today's rows first: they set the chart's day
+    this.waitingChart.update(this.rows, ...this.day, this.samples.times, this.samples.counts);
   }
 
   sample(at) {
@@ -179,7 +187,7 @@ class Tile {
       times.shift();
       counts.shift();
     }
-    this.waitingChart.update(times, counts);
+    this.drawWaiting();
   }
 
   destroy() {

@@ -57,6 +57,8 @@ class IntervalRowView(BaseModel):
     asaSeconds: float | None
     ahtSeconds: float | None
     maxWaitSeconds: float
+    averageWaiting: float
+    """Calls waiting, on average over the interval."""
 
 
 class IntervalReportView(BaseModel):
@@ -114,6 +116,7 @@ def _interval_view(row: IntervalRow) -> IntervalRowView:
         asaSeconds=rounded(row.asa_seconds),
         ahtSeconds=rounded(row.aht_seconds),
         maxWaitSeconds=round(row.max_wait_seconds, 1),
+        averageWaiting=round(row.average_waiting, 2),
     )
 
 
