@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from agentbar import cli_admin, cli_dialer_sim
+from agentbar import cli_admin, cli_conformance, cli_dialer_sim
 
 if TYPE_CHECKING:
     from agentbar.bootstrap import Container
@@ -26,6 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     cli_admin.add_parser(commands)
     cli_dialer_sim.add_parser(commands)
+    cli_conformance.add_parser(commands)
     return parser
 
 
@@ -120,4 +121,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli_admin.run(options)
     if options.command == "dialer-sim":
         return cli_dialer_sim.run(options)
+    if options.command == "conformance":
+        return cli_conformance.run(options)
     raise AssertionError(options.command)

@@ -1,0 +1,204 @@
+"""The agentbar the kit talks to: a sandbox it starts (`agentbar serve --demo` as its own
+process, SQLite in a temporary directory, the CRM page's origin allowed), or a running server
+named with --server; either way reached only through its HTTP API."""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from agentbar.conformance.errors import BadInput
+
+READY_WITHIN = 60.0  # seconds for a fresh sandbox to migrate, seed the demo and listen
+STOP_WITHIN = 10.0
+PORT_IN_USE_EXIT = 4  # `agentbar serve`'s status when it cannot take its port
+CALL_RETRIES = 3  # a 503 "not stored, try again" from the simulator API
+
+
+@dataclass(frozen=True)
+class Agentbar:
+    """A server's base URL and the admin token its simulator API takes."""
+
+    base_url: str
+    admin_token: str
+
+    def _client(self) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {self.admin_token}"},
+            timeout=10.0,
+        )
+
+    def place_call(self, phone: str, campaign: str) -> str:
+        """A simulated customer calls from `phone` into the inbound `campaign`: its call id."""
+        with self._client() as client:
+            for _ in range(CALL_RETRIES):
+                response = client.post(
+                    "/api/v1/simulator/calls", json={"from": phone, "campaign": campaign}
+                )
+                if response.status_code != 503:
+                    break
+        if response.status_code in (401, 403):
+            raise BadInput(f"{self.base_url} refused the admin token (HTTP {response.status_code})")
+        if response.status_code != 201:
+            raise BadInput(
+                f"{self.base_url} did not place a call from {phone} into '{campaign}': "
+                f"HTTP {response.status_code} {_detail(response)}"
+            )
+        call_id: str = response.json()["callId"]
+        return call_id
+
+    def hang_up(self, call_id: str) -> None:
+        """The simulated customer of `call_id` hangs up (a call already over is no error)."""
+        with self._client() as client:
+            response = client.post(f"/api/v1/simulator/calls/{call_id}/hangup")
+        if response.status_code not in (204, 404):
+            raise BadInput(
+                f"{self.base_url} did not hang up {call_id}: HTTP {response.status_code} "
+                f"{_detail(response)}"
+            )
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("detail", ""))
+    except ValueError:
+        return response.text[:200]
+
+
+def running_server(url: str, admin_token: str | None) -> Agentbar:
+    """A server someone else runs: it must answer, and the kit needs its admin token."""
+    if not admin_token:
+        raise BadInput("--server needs --admin-token (the simulator API places the test calls)")
+    base = url.rstrip("/")
+    try:
+        response = httpx.get(f"{base}/readyz", timeout=5.0)
+    except httpx.HTTPError as error:
+        raise BadInput(f"cannot reach the agentbar server at {base}: {error}") from None
+    if response.status_code != 200:
+        raise BadInput(
+            f"the agentbar server at {base} is not ready (/readyz: {response.status_code})"
+        )
+    # Asked now, so a wrong token or a server without the simulator stops the run before it starts.
+    probe = httpx.get(
+        f"{base}/api/v1/simulator/abandon-messages",
+        headers={"Authorization": f"Bearer {admin_token}"},
+        timeout=5.0,
+    )
+    if probe.status_code in (401, 403):
+        raise BadInput(f"{base} refused the admin token (HTTP {probe.status_code})")
+    if probe.status_code != 200:
+        raise BadInput(f"{base} has no simulator API to place the test calls: {_detail(probe)}")
+    return Agentbar(base, admin_token)
+
+
+def check_port_free(port: int) -> None:
+    """Bad input when something listens on 127.0.0.1:`port` already."""
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
+        # As the server binds: a previous run's connections still in TIME_WAIT are no user.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise BadInput(_port_in_use(port)) from None
+            raise BadInput(f"cannot listen on 127.0.0.1:{port}: {error.strerror}") from None
+
+
+def _port_in_use(port: int) -> str:
+    return (
+        f"port {port} on 127.0.0.1 is in use, so the sandbox agentbar cannot listen there: "
+        "stop what listens on it, or pass --port (and point the CRM page's glue script and "
+        "iframe at that port)"
+    )
+
+
+@contextmanager
+def sandbox(
+    port: int, crm_origin: str, sso_url: str | None = None, sso_format: str = "json"
+) -> Iterator[Agentbar]:
+    """`agentbar serve --demo` on 127.0.0.1:`port`, allowing `crm_origin`, its data in a
+    temporary directory removed afterwards; yielded once /readyz answers."""
+    check_port_free(port)
+    token = secrets.token_urlsafe(24)
+    # A sandbox of its own: nothing of the shell's agentbar settings (a database, a bus).
+    env = {name: value for name, value in os.environ.items() if not name.startswith("AGENTBAR_")}
+    env |= {
+        "AGENTBAR_ALLOWED_ORIGINS": crm_origin,
+        "AGENTBAR_ADMIN_TOKEN": token,
+        # A CRM under test usually listens on this machine: its SSO endpoint is private.
+        "AGENTBAR_ALLOW_PRIVATE_TARGETS": "true",
+    }
+    if sso_url is not None:
+        env["AGENTBAR_CRM_SSO_URL"] = sso_url
+        env["AGENTBAR_CRM_SSO_FORMAT"] = sso_format
+    with tempfile.TemporaryDirectory(prefix="agentbar-conformance-") as data_dir:
+        log_path = Path(data_dir) / "server.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "agentbar",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    *_args(port, data_dir),
+                ],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            _wait_ready(process, base_url, log_path, port)
+            yield Agentbar(base_url, token)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=STOP_WITHIN)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _args(port: int, data_dir: str) -> list[str]:
+    return ["--port", str(port), "--data-dir", data_dir, "--demo"]
+
+
+def _wait_ready(process: subprocess.Popen[bytes], base_url: str, log: Path, port: int) -> None:
+    deadline = time.monotonic() + READY_WITHIN
+    while time.monotonic() < deadline:
+        status = process.poll()
+        if status == PORT_IN_USE_EXIT:
+            raise BadInput(_port_in_use(port))
+        if status is not None:
+            raise BadInput(f"the sandbox agentbar exited ({status}): {_last_line(log)}")
+        try:
+            if httpx.get(f"{base_url}/readyz", timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        # The server process gives no signal that it listens other than answering.
+        time.sleep(0.05)
+    raise BadInput(
+        f"the sandbox agentbar did not become ready in {READY_WITHIN:.0f} s: {_last_line(log)}"
+    )
+
+
+def _last_line(log: Path) -> str:
+    lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "no output"
