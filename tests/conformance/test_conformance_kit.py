@@ -23,9 +23,15 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_JOURNEY = ROOT / "examples" / "crm" / "journey.yaml"
 REQUIRED_OPTIONAL_USED = [
+    "lifecycle.logout",
     "extension.info",
     "screen_pop.click_to_dial",
+    "screen_pop.manual",
+    "screen_pop.preview",
+    "screen_pop.progressive",
+    "screen_pop.callback",
     "wrapup.codes",
+    "wrapup.failed_disposition",
     "presence.handlers",
     "auto_call.handlers",
     "transfer.handlers",
@@ -73,6 +79,11 @@ def test_the_sample_crm_passes_every_required_point(tmp_path: Path, kit_port: in
     )
     pop = kit.check("screen_pop.inbound")["reason"]
     assert re.search(r"acknowledged \d+ ms after the pop, record '2'", pop), pop
+    logout = kit.check("lifecycle.logout")["reason"]
+    assert logout == "a supervisor logged agent1 out: logoutHandler('supervisor logout') ran"
+    refused = kit.check("wrapup.failed_disposition")["reason"]
+    assert "handleFailedDispositionNotifyGeneric(" in refused, refused
+    assert "the reason is shown on the page" in refused, refused
     assert "PASSED" in kit.stdout
     report = html.read_text()
     assert "screen_pop.inbound" in report
@@ -119,12 +130,15 @@ def test_the_kit_runs_against_a_running_server(tmp_path: Path, kit_port: int) ->
             "--password",
             "agent2",
         )
-        [call] = server.query("SELECT call_type, record_id FROM calls")
+        calls = server.query("SELECT call_type, record_id FROM calls ORDER BY rowid")
     assert kit.status == 0, kit.stdout + kit.stderr
     assert kit.scorecard is not None
     assert kit.scorecard["server"] == server.base_url
     # The pop the kit scored is the one the server stored, acknowledged with the page's record.
-    assert (call["call_type"], call["record_id"]) == ("inbound", "contact-1")
+    first = calls[0]
+    assert (first["call_type"], first["record_id"]) == ("inbound", "contact-1")
+    # The manual call the kit dialled in the toolbar is stored as one.
+    assert "manual" in {call["call_type"] for call in calls}
 
 
 @pytest.mark.parametrize(
@@ -161,6 +175,33 @@ def test_a_broken_page_fails_exactly_the_check_of_its_fault(
     assert said in failed["reason"]
     assert failed["screenshot"] is True
     assert f"failing: {failing}" in kit.stdout
+
+
+def test_a_page_whose_failed_disposition_handler_throws_fails_that_check(
+    tmp_path: Path, kit_port: int
+) -> None:
+    with serve("failed-disposition-throws.html", kit_port) as crm:
+        kit = run_kit(
+            tmp_path,
+            "--crm-url",
+            crm.url("/crm"),
+            "--port",
+            str(kit_port),
+            "--username",
+            "agent1",
+            "--password",
+            "agent1",
+        )
+    # An optional point: it fails, named, and the run still passes.
+    assert kit.status == 0, kit.stdout + kit.stderr
+    failed = kit.check("wrapup.failed_disposition")
+    assert failed["result"] == "fail"
+    assert failed["reason"].startswith("the page's handleFailedDispositionNotifyGeneric threw: "), (
+        failed
+    )
+    assert "the wrap-up form is gone" in failed["reason"]
+    # The kit's refused disposition is not taken for the answer to the page's own.
+    assert kit.check("wrapup.disposition")["result"] == "pass"
 
 
 def test_a_misspelt_screen_pop_handler_blocks_the_pop_check(tmp_path: Path, kit_port: int) -> None:

@@ -33,6 +33,12 @@ CHECKS: tuple[Check, ...] = (
         True,
         "after a reload, loginStatusHandler('logged in') reaches the page",
     ),
+    Check(
+        "lifecycle.logout",
+        "§3 logoutHandler",
+        False,
+        "a supervisor's logout of the agent reaches the page's logoutHandler",
+    ),
     Check("extension.info", "§1.3", False, "getExtensionInfo() returns {name, phone}"),
     Check(
         "extension.select_handler",
@@ -52,6 +58,30 @@ CHECKS: tuple[Check, ...] = (
         False,
         "the journey's click_to_dial places a call that pops and is acknowledged",
     ),
+    Check(
+        "screen_pop.manual",
+        "§3 showCrm",
+        False,
+        "a call the kit dials in the toolbar pops and is acknowledged",
+    ),
+    Check(
+        "screen_pop.preview",
+        "§3 showCrm",
+        False,
+        "a lead the kit dials from the toolbar's preview pops and is acknowledged",
+    ),
+    Check(
+        "screen_pop.progressive",
+        "§3 showCrm",
+        False,
+        "a progressive dialer's call pops and is acknowledged",
+    ),
+    Check(
+        "screen_pop.callback",
+        "§2 disposeAndScheduleCallback, §3 showCrm",
+        False,
+        "a callback the kit schedules pops and is acknowledged",
+    ),
     Check("wrapup.hangup", "§3 hangupHandler", True, "hangupHandler reaches the page"),
     Check(
         "wrapup.codes",
@@ -64,6 +94,24 @@ CHECKS: tuple[Check, ...] = (
         "§2 disposeCallByDisposition, §3 handleDisposeCallByDispositionCode",
         True,
         "a disposition is sent and accepted",
+    ),
+    Check(
+        "wrapup.failed_disposition",
+        "§3 handleFailedDispositionNotifyGeneric",
+        False,
+        "a disposition the server refuses reaches the page's failure handler",
+    ),
+    Check(
+        "tabs.one_pop",
+        "§3 showCrm",
+        True,
+        "with the page open in two tabs, a call pops in one of them only",
+    ),
+    Check(
+        "tabs.refresh_mid_call",
+        "§3 showCrm, loginStatusHandler",
+        True,
+        "a page refreshed mid-call resumes and does not pop the call again",
     ),
     Check("presence.handlers", "§3 readyHandler, breakHandler", False, "presence handlers"),
     Check("auto_call.handlers", "§3 autoCallOnHandler, autoCallOffHandler", False, "auto-call"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urljoin
@@ -71,13 +72,24 @@ class CrmPage:
         if arg0 is not None:
             query["arg0"] = arg0
         wait = self.timeout if timeout is None else timeout
-        try:
-            handle = self.page.wait_for_function(_FIND, arg=query, timeout=wait * 1000)
-        except PlaywrightTimeoutError:
-            return None
-        record: Record = handle.json_value()
-        handle.dispose()
-        return record
+        deadline = time.monotonic() + wait
+        while True:
+            left_ms = max(deadline - time.monotonic(), 0.0) * 1000
+            try:
+                handle = self.page.wait_for_function(_FIND, arg=query, timeout=left_ms or 1)
+                record: Record = handle.json_value()
+            except PlaywrightTimeoutError:
+                return None
+            except PlaywrightError:
+                # The page navigated while the kit waited (a CRM that reloads on a logout):
+                # the notes survive it, so the wait goes on in the new document.
+                if time.monotonic() >= deadline:
+                    return None
+                with contextlib.suppress(PlaywrightError):
+                    self.page.wait_for_load_state("domcontentloaded", timeout=left_ms or 1)
+                continue
+            handle.dispose()
+            return record
 
     def find(self, kind: str, names: Iterable[str] | None = None, since: int = 0) -> list[Record]:
         wanted = set(names) if names is not None else None

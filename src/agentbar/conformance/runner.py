@@ -17,7 +17,18 @@ from playwright.sync_api import Browser, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from agentbar.conformance import stage_calls, stage_embedding, stage_registry, stage_session
+from agentbar.conformance import (
+    stage_callback,
+    stage_calls,
+    stage_embedding,
+    stage_logout,
+    stage_manual,
+    stage_preview,
+    stage_progressive,
+    stage_registry,
+    stage_session,
+    stage_tabs,
+)
 from agentbar.conformance.catalog import CHECKS
 from agentbar.conformance.context import Run
 from agentbar.conformance.errors import BadInput
@@ -42,13 +53,21 @@ AFTER_LOAD = [
     "lifecycle.on_load",
     "lifecycle.login",
     "lifecycle.login_status",
+    "lifecycle.logout",
     "extension.info",
     "extension.select_handler",
     "screen_pop.inbound",
     "screen_pop.click_to_dial",
+    "screen_pop.manual",
+    "screen_pop.preview",
+    "screen_pop.progressive",
+    "screen_pop.callback",
     "wrapup.hangup",
     "wrapup.codes",
     "wrapup.disposition",
+    "wrapup.failed_disposition",
+    "tabs.one_pop",
+    "tabs.refresh_mid_call",
 ]
 AFTER_LOGIN = AFTER_LOAD[2:]
 
@@ -71,6 +90,11 @@ def run_conformance(options: Options) -> Scorecard:
     crm_origin = check_crm_url(options.crm_url)
     with _agentbar(options, journey, crm_origin) as server:
         card = Scorecard(options.crm_url, server.base_url)
+        unprepared = (
+            stage_progressive.prepare(server)
+            if options.server is None
+            else "the kit makes one only in its own sandbox"
+        )
         with _chromium(options.headed) as browser:
             context = browser.new_context(viewport={"width": 1280, "height": 800})
             try:
@@ -78,7 +102,7 @@ def run_conformance(options: Options) -> Scorecard:
                 crm = CrmPage(context.new_page(), journey.timeout)
                 run = Run(crm, server, journey, card, options.username, options.password)
                 _open(run, options.crm_url)
-                _drive(run)
+                _drive(run, unprepared)
             finally:
                 context.close()
     card.seconds = time.monotonic() - started
@@ -166,7 +190,7 @@ def _open(run: Run, url: str) -> None:
         ) from None
 
 
-def _drive(run: Run) -> None:
+def _drive(run: Run, unprepared: str | None) -> None:
     loaded = stage_embedding.check_embedding(run)
     if not loaded:
         root = next(
@@ -187,7 +211,7 @@ def _drive(run: Run) -> None:
     else:
         logged_in_at = stage_session.check_login(run)
         if logged_in_at is not None:
-            _calls(run, logged_in_at)
+            _calls(run, logged_in_at, unprepared)
         else:
             run.blocked(AFTER_LOGIN, "lifecycle.login", "the agent never logged in")
     stage_registry.check_on_load(run, loaded)
@@ -198,7 +222,7 @@ def _drive(run: Run) -> None:
             run.failed(check.check_id, "the run never reached this check")
 
 
-def _calls(run: Run, logged_in_at: int) -> None:
+def _calls(run: Run, logged_in_at: int, unprepared: str | None) -> None:
     stage_session.check_extension(run, logged_in_at)
     stage_session.make_ready(run)
     call_id = stage_calls.check_inbound_pop(run)
@@ -206,4 +230,10 @@ def _calls(run: Run, logged_in_at: int) -> None:
     stage_calls.check_wrap_up(run, ended_at)
     stage_calls.check_click_to_dial(run)
     stage_calls.settle(run)
+    stage_manual.check_manual(run)
+    stage_callback.check_callback(run)
+    stage_tabs.check_tabs_and_refresh(run)
+    stage_preview.check_preview(run)
+    stage_progressive.check_progressive(run, unprepared)
     stage_session.check_reload(run)
+    stage_logout.check_supervisor_logout(run)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
@@ -69,6 +70,45 @@ class Agentbar:
                 f"{self.base_url} did not hang up {call_id}: HTTP {response.status_code} "
                 f"{_detail(response)}"
             )
+
+    def put_progressive_campaign(self, name: str, agents: list[str]) -> str | None:
+        """An outbound campaign `name` dialling progressively, worked by `agents`, with the
+        demo's codes: None once made, else why the server would not."""
+        body = {
+            "kind": "outbound",
+            "dialMode": "progressive",
+            "dispositions": [
+                {"dispositionClass": "Resolved", "dispositionCodes": ["Sale", "Info Given"]},
+                {"dispositionClass": "Follow Up", "dispositionCodes": ["Callback", "Escalated"]},
+            ],
+            "agents": agents,
+            "callingHours": "00:00-24:00",  # a run may come at any hour
+        }
+        with self._client() as client:
+            response = client.put(f"/api/v1/campaigns/{quote(name, safe='')}", json=body)
+        if response.status_code in (200, 201, 204):
+            return None
+        return f"HTTP {response.status_code} {_detail(response)}".strip()
+
+    def add_lead(self, campaign: str, phone: str) -> str | None:
+        """A lead for `phone` appended to the outbound `campaign`'s list: None once done, else
+        why the server would not."""
+        with self._client() as client:
+            response = client.post(
+                f"/api/v1/campaigns/{quote(campaign, safe='')}/leads",
+                json={"leads": [{"phone": phone}]},
+            )
+        if response.status_code in (200, 201):
+            return None
+        return f"HTTP {response.status_code} {_detail(response)}".strip()
+
+    def log_out_agent(self, agent_id: str) -> str | None:
+        """A supervisor logs `agent_id` out: None once done, else why the server would not."""
+        with self._client() as client:
+            response = client.post(f"/api/v1/agents/{quote(agent_id, safe='')}/logout")
+        if response.status_code == 204:
+            return None
+        return f"HTTP {response.status_code} {_detail(response)}".strip()
 
 
 def _detail(response: httpx.Response) -> str:

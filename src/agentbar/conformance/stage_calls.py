@@ -8,7 +8,12 @@ from typing import Any
 
 from playwright.sync_api import Error as PlaywrightError
 
-from agentbar.conformance.catalog import CODES_HANDLERS, DISPOSE_METHODS, DISPOSED_HANDLERS
+from agentbar.conformance.catalog import (
+    CODES_HANDLERS,
+    DISPOSE_FAILED_HANDLERS,
+    DISPOSE_METHODS,
+    DISPOSED_HANDLERS,
+)
 from agentbar.conformance.context import Run
 from agentbar.conformance.page import Record, StepFailed
 
@@ -18,6 +23,8 @@ ACK_ANSWER = "recordInfoForShowCrm_"  # the toolbar answers `<method>_<counter>`
 DISPOSED_EVENTS = ["disposeCallByDispositionCodeHandler", "disposeAndDialHandler"]
 DISPOSE_FAILED_EVENTS = ["failedDispositionNotifyHandler", "failedScheduleCallBackNotifyHandler"]
 KIT_NOTE = "disposed by the agentbar conformance kit"
+# A code no campaign offers: the server refuses a disposition with it, and the page is told.
+REFUSED_CODE = "agentbar-kit-no-such-code"
 
 
 def check_inbound_pop(run: Run) -> str:
@@ -104,6 +111,7 @@ def check_hangup(run: Run, call_id: str) -> int:
 def check_wrap_up(run: Run, since: int) -> None:
     """wrapup.codes and wrapup.disposition for the call that ended at `since`."""
     crm = run.crm
+    refusal = check_refusal(run)
     try:
         crm.run_steps("submit_wrap_up", run.journey.submit_wrap_up)
     except StepFailed as error:
@@ -121,7 +129,11 @@ def check_wrap_up(run: Run, since: int) -> None:
         return
     args = sent.get("args") or []
     how = f"{sent['name']}('{args[0] if args else ''}', …)"
-    answer = crm.wait_record("event", DISPOSED_EVENTS + DISPOSE_FAILED_EVENTS, since=sent["t"])
+    answers = DISPOSED_EVENTS + DISPOSE_FAILED_EVENTS
+    answer = crm.wait_record("event", answers, since=sent["t"])
+    if answer is not None and refusal is not None and _same(answer, refusal):
+        # The kit's refused disposition, answered first: the page's answer is the next one.
+        answer = crm.wait_record("event", answers, since=refusal["t"] + 1)
     if answer is None:
         run.failed("wrapup.disposition", f"{how} was sent, but the toolbar never answered it")
         return
@@ -139,6 +151,56 @@ def check_wrap_up(run: Run, since: int) -> None:
     run.passed("wrapup.disposition", f"{how} accepted: {answer['name']}('{reason}'){note}")
     if sent["name"] == "disposeNDial":
         settle(run)
+
+
+def _same(one: Record, other: Record) -> bool:
+    return bool(one["t"] == other["t"] and one["name"] == other["name"])
+
+
+def check_refusal(run: Run) -> Record | None:
+    """wrapup.failed_disposition: the kit sends a disposition the server refuses (a code the
+    campaign does not offer) and the page's failed-disposition handler must run. Made only
+    for a page that registers one, before its own wrap-up, while the call is in wrap-up.
+    Returns the toolbar's refusal, which is no answer to the page's own disposition."""
+    registered = [name for name in DISPOSE_FAILED_HANDLERS if run.handler(name).registered]
+    if not registered:
+        run.not_used(
+            "wrapup.failed_disposition",
+            f"the page registers no {' or '.join(DISPOSE_FAILED_HANDLERS)}",
+        )
+        return None
+    crm = run.crm
+    since = crm.now()
+    crm.kit_call("disposeCallByDisposition", REFUSED_CODE, None, KIT_NOTE)
+    refused = crm.wait_record("event", ["failedDispositionNotifyHandler"], since=since)
+    if refused is None:
+        run.failed(
+            "wrapup.failed_disposition",
+            f"the toolbar never refused the disposition '{REFUSED_CODE}' (no "
+            f"failedDispositionNotifyHandler within {crm.timeout:g} s)",
+        )
+        return None
+    reason = str((refused.get("data") or {}).get("reason", ""))
+    states = [run.handler(name, refused["t"]) for name in registered]
+    threw = next((state for state in states if state.errors), None)
+    if threw is not None:
+        run.failed("wrapup.failed_disposition", threw.problem() or f"{threw.name} threw")
+        return refused
+    heard = [state.name for state in states if state.ran]
+    if not heard:
+        run.failed(
+            "wrapup.failed_disposition",
+            f"the server refused '{REFUSED_CODE}' ({reason}), but the page's "
+            f"{registered[0]} was not called",
+        )
+        return refused
+    shown = reason and reason in crm.page.inner_text("body", timeout=crm.timeout_ms)
+    where = "the reason is shown on the page" if shown else "the reason is not on the page"
+    run.passed(
+        "wrapup.failed_disposition",
+        f"the server refused '{REFUSED_CODE}': {heard[0]}('{reason}') ran; {where}",
+    )
+    return refused
 
 
 def _check_codes(run: Run, since: int) -> None:
