@@ -44,12 +44,28 @@ class CrmPage:
 
     def now(self) -> int:
         """The page's clock (ms since the epoch): the records' `t` are on it."""
-        now: int = self.page.evaluate("() => Date.now()")
+        now: int = self.evaluate("() => Date.now()")
         return now
 
     def records(self) -> list[Record]:
-        records: list[Record] = self.page.evaluate(_RECORDS)
+        records: list[Record] = self.evaluate(_RECORDS)
         return records
+
+    def evaluate(self, expression: str) -> Any:
+        """`expression` in the page's current document. A CRM may navigate at any moment (a
+        reload on logout): the notes survive it in sessionStorage, so the kit reads them again
+        once the new document has loaded instead of failing on the old one's destroyed
+        context."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                return self.page.evaluate(expression)
+            except PlaywrightError as error:
+                if not _navigated(error) or time.monotonic() >= deadline:
+                    raise
+                left_ms = max(deadline - time.monotonic(), 0.001) * 1000
+                with contextlib.suppress(PlaywrightError):
+                    self.page.wait_for_load_state("domcontentloaded", timeout=left_ms)
 
     def wait_record(
         self,
@@ -196,6 +212,12 @@ class CrmPage:
             self.page.goto(url, timeout=self.timeout_ms)
         except PlaywrightError as error:
             raise BadInput(f"{where}: cannot open {url}: {_first_line(error)}") from None
+
+
+def _navigated(error: PlaywrightError) -> bool:
+    """The evaluation failed because the document it ran in went away, not because of it."""
+    text = str(error)
+    return "context was destroyed" in text or "navigat" in text
 
 
 def _first_line(error: BaseException) -> str:

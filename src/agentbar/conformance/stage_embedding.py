@@ -41,7 +41,7 @@ def check_embedding(run: Run) -> bool:
     crm = run.crm
     with contextlib.suppress(PlaywrightTimeoutError):  # none: scored below
         crm.page.wait_for_function(_HAS_TOOLBAR, arg=TOOLBAR_PATH, timeout=crm.timeout_ms)
-    layout: dict[str, Any] = crm.page.evaluate(_LAYOUT)
+    layout: dict[str, Any] = crm.evaluate(_LAYOUT)
     _check_glue(run, layout.get("glue"))
     toolbars = [f for f in layout["frames"] if TOOLBAR_PATH in f["src"]]
     if not toolbars:

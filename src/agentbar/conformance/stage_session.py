@@ -133,7 +133,7 @@ def check_extension(run: Run, logged_in_at: int) -> None:
 
 def _extension_info(run: Run) -> dict[str, Any] | None:
     """None without getExtensionInfo(); else {value} or {error}."""
-    found: dict[str, Any] = run.crm.page.evaluate(
+    found: dict[str, Any] = run.crm.evaluate(
         """() => {
           if (typeof window.getExtensionInfo !== "function") return null;
           try { return { value: window.getExtensionInfo() }; }
