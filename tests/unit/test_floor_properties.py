@@ -421,6 +421,15 @@ class Floor(RuleBasedStateMachine):
                     free = agent.state is AgentState.READY and agent.campaign_id == campaign
                     assert not free, f"{agent.agent_id} is free while a call waits"
 
+    def due_leads(self, campaign: str) -> list[str]:
+        """The campaign's waiting leads that may be dialled now: a lead whose call failed
+        waits for its retry time, in its place in the list."""
+        return [
+            lead.lead_id
+            for lead in self.center.leads.waiting_leads(campaign)
+            if lead.next_try_at is None or lead.next_try_at <= self.now
+        ]
+
     @invariant()
     def nobody_free_while_a_lead_or_a_due_callback_waits(self) -> None:
         due = [cb for cb in self.center.callbacks.all.values() if cb.state is CallbackState.DUE]
@@ -428,9 +437,9 @@ class Floor(RuleBasedStateMachine):
             if agent.state is not AgentState.READY or agent.lead_id is not None:
                 continue
             if agent.campaign_id == "3":
-                assert not self.center.leads.waiting("3"), f"{agent.agent_id} idles by leads"
+                assert not self.due_leads("3"), f"{agent.agent_id} idles by leads"
             if agent.campaign_id == "4" and agent.auto_call:
-                assert not self.center.leads.waiting("4"), f"{agent.agent_id} idles by the dialer"
+                assert not self.due_leads("4"), f"{agent.agent_id} idles by the dialer"
             for callback in due:
                 ours = callback.for_agent is None and callback.campaign_id == agent.campaign_id
                 assert callback.for_agent != agent.agent_id, f"{agent.agent_id} idles by its own"
@@ -450,3 +459,21 @@ def test_random_sequences_keep_the_floor_consistent() -> None:
     run_state_machine_as_test(
         Floor, settings=settings(max_examples=150, stateful_step_count=60, deadline=None)
     )
+
+
+def test_a_lead_whose_dial_a_forced_logout_cut_waits_for_its_retry() -> None:
+    """Found by the sequences above: the lead keeps its place, is not shown again at once,
+    and is shown when its retry falls due."""
+    floor = Floor()
+    floor.add_leads(count=1, campaign="3")
+    floor.get_ready("a1", "3")
+    floor.work_a_lead("a1", dial=True)
+    floor.forced_out("a1")
+    floor.get_ready("a1", "3")
+
+    [lead] = floor.center.leads.waiting_leads("3")
+    assert lead.next_try_at is not None
+    assert lead.next_try_at > floor.now
+    assert floor.center.agents["a1"].lead_id is None
+    floor.time_passes(lead.next_try_at - floor.now)
+    assert floor.center.agents["a1"].lead_id == lead.lead_id
