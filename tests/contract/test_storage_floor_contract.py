@@ -28,7 +28,8 @@ def an_agent(agent_id: str, **changes: object) -> Agent:
 
 def a_live_call(call_id: str) -> Call:
     call = Call(call_id, CallType.INBOUND, "1", "+14085551212", f"crt-c-{call_id}", 5.0)
-    call.state, call.agent_id, call.user_crt, call.on_hold = CallState.CONNECTED, "a1", "u", True
+    call.state, call.agent_id, call.user_crt = CallState.CONNECTED, "a1", "u"
+    call.put_on_hold(9.0)
     call.crm_params = {"customerId": "42", "tags": ["vip"]}
     call.legs = [
         Leg(call.customer_crt, LegKind.CUSTOMER, call.phone, LegPurpose.CALL, 5.0),

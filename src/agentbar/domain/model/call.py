@@ -127,7 +127,6 @@ class Call:
     disposition_class: str | None = None
     disposition_code: str | None = None
     disposition_note: str | None = None
-    on_hold: bool = False
     held_at: float | None = None
     """When the agent put the call on hold (None: not on hold)."""
     hold_seconds: float = 0.0
@@ -150,14 +149,18 @@ class Call:
     tpv: bool = False
     """A third-party verifier was conferenced in."""
 
+    @property
+    def on_hold(self) -> bool:
+        return self.held_at is not None
+
     def put_on_hold(self, now: float) -> None:
-        self.on_hold, self.held_at = True, now
+        self.held_at = now
 
     def end_hold(self, now: float) -> None:
         """The hold (if any) is over: its seconds are counted."""
         if self.held_at is not None:
             self.hold_seconds += max(now - self.held_at, 0.0)
-        self.on_hold, self.held_at = False, None
+        self.held_at = None
 
     def held_until(self, now: float) -> float:
         """Seconds on hold in all, the current hold up to `now` included."""
