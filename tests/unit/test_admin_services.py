@@ -10,7 +10,12 @@ from agentbar.domain.model.agent import Extension, ExtensionKind
 from agentbar.domain.model.campaign import CampaignKind
 from agentbar.domain.model.ivr import DigitCollection, Ivr
 from agentbar.services.configuration import Document
-from agentbar.services.provisioning import CampaignSpec, InvalidConfiguration, plan_of
+from agentbar.services.provisioning import (
+    CampaignSpec,
+    InvalidConfiguration,
+    ivr_collection,
+    plan_of,
+)
 from tests.support.admin_services import AdminServices, admin_services
 from tests.support.memory_storage import MemoryStorage
 
@@ -103,12 +108,12 @@ async def test_an_ivrs_collection_is_what_a_call_reaching_it_is_asked_for(
     pin = DigitCollection(max_digits=4, terminator="#", timeout_seconds=8.0)
     await services.provisioning.put_ivr("Billing", "pay by phone", pin, client="198.51.100.7")
     await services.provisioning.put_ivr("Main Menu", None, None, client="198.51.100.7")
-    assert services.provisioning.ivr_collection("Billing") == pin
+    assert ivr_collection(services.storage.catalog, "Billing") == pin
     assert services.provisioning.ivr("Billing") == Ivr("Billing", "pay by phone", pin)
-    assert services.provisioning.ivr_collection("Main Menu") is None  # only plays its prompt
-    assert services.provisioning.ivr_collection("Nowhere") is None
+    assert ivr_collection(services.storage.catalog, "Main Menu") is None  # only plays its prompt
+    assert ivr_collection(services.storage.catalog, "Nowhere") is None
     await services.provisioning.put_ivr("Billing", "pay by phone", None, client="198.51.100.7")
-    assert services.provisioning.ivr_collection("Billing") is None  # put again without one
+    assert ivr_collection(services.storage.catalog, "Billing") is None  # put again without one
 
 
 async def test_an_ivrs_collection_goes_through_the_file_and_back(

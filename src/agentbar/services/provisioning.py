@@ -183,9 +183,6 @@ class Provisioning:
     def ivr(self, name: str) -> Ivr | None:
         return next((ivr for ivr in self.ivrs() if ivr.name == name), None)
 
-    def ivr_collection(self, name: str) -> DigitCollection | None:
-        return ivr_collection(self._storage, name)
-
     # -- changes, each audited -------------------------------------------------------------
 
     async def put_agent(
