@@ -24,6 +24,13 @@ TOOLBAR_IFRAME = f'iframe[src*="{TOOLBAR_PATH}"]'
 
 _FIND = "q => (window.__agentbarKit && window.__agentbarKit.find(q)) || null"
 _RECORDS = "() => (window.__agentbarKit ? window.__agentbarKit.records : [])"
+_FRAME_STORAGE = f"""() => {{
+  const frame = document.querySelector('{TOOLBAR_IFRAME}');
+  return frame && {{
+    credentialless: frame.hasAttribute("credentialless"),
+    sandbox: frame.getAttribute("sandbox"),
+  }};
+}}"""
 
 
 class StepFailed(Exception):
@@ -138,6 +145,25 @@ class CrmPage:
 
     def control(self, test_id: str) -> Locator:
         return self.toolbar.get_by_test_id(test_id)
+
+    def storage_hint(self) -> str:
+        """Why the toolbar's session may not outlive the page, when the page's iframe says so
+        (else ""): a `credentialless` frame's storage is dropped with the page, a `sandbox`
+        one without allow-same-origin has none."""
+        try:
+            found: dict[str, Any] | None = self.evaluate(_FRAME_STORAGE)
+        except PlaywrightError:
+            return ""
+        if not found:
+            return ""
+        if found["credentialless"]:
+            return (
+                ": the page frames the toolbar `credentialless`, so its storage (the session) "
+                "lasts only as long as the page"
+            )
+        if found["sandbox"] is not None and "allow-same-origin" not in found["sandbox"]:
+            return ": the toolbar's iframe is sandboxed without allow-same-origin (no storage)"
+        return ""
 
     def agent_state(self) -> str:
         """The agent's state as the toolbar shows it (`status`'s data-state: ready, on_call,

@@ -21,7 +21,8 @@ def check_tabs_and_refresh(run: Run) -> None:
         run.failed(
             "tabs.one_pop",
             f"a second tab of {run.crm.page.url} never resumed the toolbar's session "
-            f"(no loginStatusHandler('logged in') within {run.crm.timeout:g} s)",
+            f"(no loginStatusHandler('logged in') within {run.crm.timeout:g} s)"
+            + run.crm.storage_hint(),
         )
         run.failed("tabs.refresh_mid_call", "not checked", blocked_by="tabs.one_pop")
         return
@@ -90,7 +91,7 @@ def _refresh_mid_call(run: Run, pop: Record) -> None:
         run.failed(
             "tabs.refresh_mid_call",
             "the page refreshed mid-call did not resume the session (no "
-            "loginStatusHandler('logged in'))",
+            "loginStatusHandler('logged in'))" + crm.storage_hint(),
         )
         return
     again = crm.wait_record("event", ["showCrm"], since=since, timeout=POP_AGAIN_GRACE)
