@@ -30,6 +30,7 @@ REQUIRED_OPTIONAL_USED = [
     "screen_pop.preview",
     "screen_pop.progressive",
     "screen_pop.callback",
+    "screen_pop.transferred",
     "wrapup.codes",
     "wrapup.failed_disposition",
     "presence.handlers",
@@ -110,6 +111,10 @@ def test_a_minimal_page_passes_with_the_kits_own_login(tmp_path: Path, kit_port:
     assert kit.check("screen_pop.click_to_dial")["result"] == "not_used"
     assert kit.check("transfer.handlers")["result"] == "not_used"
     assert kit.check("presence.handlers")["result"] == "pass"
+    force_login = kit.check("lifecycle.force_login")
+    assert force_login["result"] == "pass", force_login
+    assert "the page called doForceLogin()" in force_login["reason"]
+    assert "forceLoginHandler('forceLoginRequired')" in force_login["reason"]
 
 
 def test_the_kit_runs_against_a_running_server(tmp_path: Path, kit_port: int) -> None:
@@ -175,6 +180,36 @@ def test_a_broken_page_fails_exactly_the_check_of_its_fault(
     assert said in failed["reason"]
     assert failed["screenshot"] is True
     assert f"failing: {failing}" in kit.stdout
+
+
+def test_a_page_that_frames_the_toolbar_credentialless_fails_the_tab_and_reload_checks(
+    tmp_path: Path, kit_port: int
+) -> None:
+    journey = tmp_path / "journey.yaml"
+    journey.write_text("timeout: 5\n")
+    with serve("credentialless.html", kit_port) as crm:
+        kit = run_kit(
+            tmp_path,
+            "--crm-url",
+            crm.url("/crm"),
+            "--port",
+            str(kit_port),
+            "--username",
+            "agent1",
+            "--password",
+            "agent1",
+            "--journey",
+            str(journey),
+        )
+    assert kit.status == 1, kit.stdout + kit.stderr
+    # The session lives in the toolbar's storage, which this frame drops with the page: the
+    # second tab and the reloaded page both start logged out.
+    assert kit.root_failures() == {"tabs.one_pop", "lifecycle.login_status"}, kit.stdout
+    assert kit.check("tabs.one_pop")["reason"].startswith("a second tab of ")
+    assert kit.check("tabs.refresh_mid_call")["blockedBy"] == "tabs.one_pop"
+    for check_id in ("tabs.one_pop", "lifecycle.login_status"):
+        assert "frames the toolbar `credentialless`" in kit.check(check_id)["reason"]
+    assert kit.check("screen_pop.inbound")["result"] == "pass"
 
 
 def test_a_page_whose_failed_disposition_handler_throws_fails_that_check(

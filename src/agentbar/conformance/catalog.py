@@ -34,6 +34,13 @@ CHECKS: tuple[Check, ...] = (
         "after a reload, loginStatusHandler('logged in') reaches the page",
     ),
     Check(
+        "lifecycle.force_login",
+        "§2 doForceLogin, §3 forceLoginHandler",
+        False,
+        "a login that clashes with the agent's session elsewhere takes it over, and "
+        "forceLoginHandler reaches the page",
+    ),
+    Check(
         "lifecycle.logout",
         "§3 logoutHandler",
         False,
@@ -81,6 +88,12 @@ CHECKS: tuple[Check, ...] = (
         "§2 disposeAndScheduleCallback, §3 showCrm",
         False,
         "a callback the kit schedules pops and is acknowledged",
+    ),
+    Check(
+        "screen_pop.transferred",
+        "§3 showCrm",
+        False,
+        "a call another agent transfers to this one pops and is acknowledged",
     ),
     Check("wrapup.hangup", "§3 hangupHandler", True, "hangupHandler reaches the page"),
     Check(

@@ -48,6 +48,8 @@ class Run:
     card: Scorecard
     username: str | None = None
     password: str | None = None
+    crm_url: str = ""  # the page the run opened first (--crm-url)
+    own_sandbox: bool = True  # the kit started the server (its demo agents' passwords known)
 
     # -- results ---------------------------------------------------------------------------
 
@@ -69,8 +71,9 @@ class Run:
 
     # -- the page's handlers ---------------------------------------------------------------
 
-    def handler(self, name: str, since: int = 0) -> HandlerState:
-        records = self.crm.records()
+    def handler(self, name: str, since: int = 0, crm: CrmPage | None = None) -> HandlerState:
+        """How the handler fared in `crm` (the run's page by default)."""
+        records = (crm or self.crm).records()
         registered = any(
             r["kind"] == "register" and r["name"] == name and r.get("shape") == "object"
             for r in records
@@ -85,10 +88,12 @@ class Run:
         ]
         return HandlerState(name, registered, calls, errors)
 
-    def handler_failure(self, name: str, since: int = 0) -> tuple[str, str | None] | None:
+    def handler_failure(
+        self, name: str, since: int = 0, crm: CrmPage | None = None
+    ) -> tuple[str, str | None] | None:
         """(why, blocked_by) when the page's handler `name` did not run cleanly; blocked by
         handlers.names when the page registered a misspelling of it instead."""
-        state = self.handler(name, since)
+        state = self.handler(name, since, crm)
         problem = state.problem()
         if problem is None:
             return None

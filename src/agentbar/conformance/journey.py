@@ -1,8 +1,9 @@
 """The journey file: what the kit cannot guess about a CRM page, in YAML.
 
-Named step lists (`sign_in`, `click_to_dial`, `submit_wrap_up`), each step one action on a CSS
-selector (`{fill: "#phone", value: "+14155550123"}`, `{click: "#dial"}`), and a few settings: the
-campaign and caller of the test call, the sandbox's single sign-on endpoint, how long to wait.
+Named step lists (`sign_in`, `click_to_dial`, `submit_wrap_up`, `force_login`), each step one
+action on a CSS selector (`{fill: "#phone", value: "+14155550123"}`, `{click: "#dial"}`), and a
+few settings: the campaign and caller of the test call, the sandbox's single sign-on endpoint,
+how long to wait.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ class Journey(BaseModel):
     sign_in: list[Step] = []
     click_to_dial: list[Step] = []
     submit_wrap_up: list[Step] = []
+    force_login: list[Step] = []
 
 
 def load_journey(path: Path) -> Journey:

@@ -21,6 +21,7 @@ from agentbar.conformance import (
     stage_callback,
     stage_calls,
     stage_embedding,
+    stage_force_login,
     stage_logout,
     stage_manual,
     stage_preview,
@@ -28,6 +29,7 @@ from agentbar.conformance import (
     stage_registry,
     stage_session,
     stage_tabs,
+    stage_transferred,
 )
 from agentbar.conformance.catalog import CHECKS
 from agentbar.conformance.context import Run
@@ -53,6 +55,7 @@ AFTER_LOAD = [
     "lifecycle.on_load",
     "lifecycle.login",
     "lifecycle.login_status",
+    "lifecycle.force_login",
     "lifecycle.logout",
     "extension.info",
     "extension.select_handler",
@@ -62,6 +65,7 @@ AFTER_LOAD = [
     "screen_pop.preview",
     "screen_pop.progressive",
     "screen_pop.callback",
+    "screen_pop.transferred",
     "wrapup.hangup",
     "wrapup.codes",
     "wrapup.disposition",
@@ -101,6 +105,8 @@ def run_conformance(options: Options) -> Scorecard:
                 context.add_init_script(OBSERVER_JS)
                 crm = CrmPage(context.new_page(), journey.timeout)
                 run = Run(crm, server, journey, card, options.username, options.password)
+                run.own_sandbox = options.server is None
+                run.crm_url = options.crm_url
                 _open(run, options.crm_url)
                 _drive(run, unprepared)
             finally:
@@ -233,7 +239,9 @@ def _calls(run: Run, logged_in_at: int, unprepared: str | None) -> None:
     stage_manual.check_manual(run)
     stage_callback.check_callback(run)
     stage_tabs.check_tabs_and_refresh(run)
+    stage_transferred.check_transferred(run)
     stage_preview.check_preview(run)
     stage_progressive.check_progressive(run, unprepared)
     stage_session.check_reload(run)
+    stage_force_login.check_force_login(run)
     stage_logout.check_supervisor_logout(run)

@@ -11,6 +11,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from agentbar.conformance.context import Run
 from agentbar.conformance.errors import BadInput
+from agentbar.conformance.page import CrmPage
 
 # When the kit has credentials, how long it lets the page log in by itself first (a page that
 # does, does so as the toolbar reports 'logged out').
@@ -30,7 +31,7 @@ def check_login(run: Run) -> int | None:
             f"{crm.timeout:g} s): it did not reach its server",
         )
         return None
-    if _reason(status) == "logged in":
+    if reason_of(status) == "logged in":
         run.passed("lifecycle.login", "the toolbar was logged in already when it loaded")
         return int(status["t"])
     has_credentials = run.username is not None and run.password is not None
@@ -44,7 +45,7 @@ def check_login(run: Run) -> int | None:
     elif has_credentials:
         how = f"the kit logged in as {run.username} in the toolbar (the page did not log in)"
         since = crm.now()
-        _toolbar_login(run)
+        toolbar_login(crm, run.username or "", run.password or "")
     else:
         run.failed(
             "lifecycle.login",
@@ -57,8 +58,8 @@ def check_login(run: Run) -> int | None:
     if answer is None:
         run.failed("lifecycle.login", f"{how}, but no loginHandler answer came")
         return None
-    if _reason(answer) != "success":
-        run.failed("lifecycle.login", f"{how}: loginHandler('{_reason(answer)}')")
+    if reason_of(answer) != "success":
+        run.failed("lifecycle.login", f"{how}: loginHandler('{reason_of(answer)}')")
         return None
     listens = run.handler("loginHandler").registered
     run.passed(
@@ -69,11 +70,12 @@ def check_login(run: Run) -> int | None:
     return int(answer["t"])
 
 
-def _toolbar_login(run: Run) -> None:
+def toolbar_login(crm: CrmPage, username: str, password: str) -> None:
+    """Log in with the toolbar's own form, as an agent would."""
     try:
-        run.crm.control("login-username").fill(run.username or "", timeout=run.crm.timeout_ms)
-        run.crm.control("login-password").fill(run.password or "", timeout=run.crm.timeout_ms)
-        run.crm.control("login-submit").click(timeout=run.crm.timeout_ms)
+        crm.control("login-username").fill(username, timeout=crm.timeout_ms)
+        crm.control("login-password").fill(password, timeout=crm.timeout_ms)
+        crm.control("login-submit").click(timeout=crm.timeout_ms)
     except PlaywrightError:
         pass  # no login form to type in: loginHandler's absence says the rest
 
@@ -86,7 +88,7 @@ def check_extension(run: Run, logged_in_at: int) -> None:
     selected = refused = None
     if info is not None and "error" not in info:
         selected = crm.wait_record("event", EXTENSION_HANDLERS, since=logged_in_at)
-        if selected is not None and _reason(selected) != "success":
+        if selected is not None and reason_of(selected) != "success":
             refused, selected = selected, None
     bound_by_kit = None
     if selected is None:
@@ -109,7 +111,7 @@ def check_extension(run: Run, logged_in_at: int) -> None:
         run.failed(
             "extension.info",
             f"getExtensionInfo() returns {info['value']}, which the server refused: "
-            f"selectExtensionHandler('{_reason(refused)}')",
+            f"selectExtensionHandler('{reason_of(refused)}')",
         )
     else:
         run.passed("extension.info", f"getExtensionInfo() returns {info['value']}")
@@ -221,11 +223,11 @@ def check_reload(run: Run) -> None:
             f"after a reload, no loginStatusHandler within {crm.timeout:g} s",
         )
         return
-    if _reason(status) != "logged in":
+    if reason_of(status) != "logged in":
         run.failed(
             "lifecycle.login_status",
-            f"after a reload the toolbar says loginStatusHandler('{_reason(status)}'): the "
-            "session did not resume",
+            f"after a reload the toolbar says loginStatusHandler('{reason_of(status)}'): the "
+            "session did not resume" + crm.storage_hint(),
         )
         return
     failure = run.handler_failure("loginStatusHandler", since=status["t"])
@@ -235,7 +237,7 @@ def check_reload(run: Run) -> None:
     run.passed("lifecycle.login_status", "after a reload, loginStatusHandler('logged in') ran")
 
 
-def _reason(record: dict[str, Any]) -> str:
+def reason_of(record: dict[str, Any]) -> str:
     return str((record.get("data") or {}).get("reason", ""))
 
 
