@@ -58,6 +58,7 @@ from agentbar.services.supervision import Supervision
 from agentbar.services.unseen_events import UnseenEvents
 from agentbar.services.webhooks import WebhookReceivers, Webhooks
 from agentbar.sip_wiring import browser_phones, sip_driver
+from agentbar.web.admission import AdmissionLimits
 from agentbar.web.app_services import AppServices
 from agentbar.web.edge import EdgePolicy
 from agentbar.web.security import AdminToken
@@ -185,6 +186,10 @@ class Container:
                 max_upload_bytes=self.settings.max_upload_bytes,
                 public_metrics=self.settings.public_metrics,
                 api_docs=self.settings.api_docs,
+            ),
+            admission=AdmissionLimits(
+                max_in_flight=self.settings.max_requests_in_flight,
+                max_loop_lag=self.settings.max_loop_lag_ms / 1000,
             ),
             sockets=SocketBudget.of(
                 SocketLimits(

@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     sockets_total: int = Field(default=20_000, ge=1)
     """Open sockets in all."""
 
+    max_requests_in_flight: int = Field(default=256, ge=1)
+    """API requests handled at once; one more is answered 503 with Retry-After at once."""
+
+    max_loop_lag_ms: float = Field(default=50.0, ge=0.0, le=10_000.0)
+    """While the event loop runs this many milliseconds late (at each of its last few
+    wake-ups), new API requests and sockets are answered 503 / closed 1013 at once instead of
+    queued; 0 turns it off."""
+
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     """The largest request body, except on routes that take whole files (lead lists, the
     configuration), which take `max_upload_bytes`."""

@@ -9,13 +9,14 @@ from fastapi import Depends, FastAPI, Request, Response, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from agentbar import __version__
 from agentbar.ports import StorageUnavailable
 from agentbar.services.runtime import OwnerUnreachable
 from agentbar.web import pages, supervisor_page
 from agentbar.web.admin_guard import AdminGuard
+from agentbar.web.admission import Admission, AdmissionCollector, AdmissionGate
 from agentbar.web.api import (
     agents,
     audit,
@@ -44,14 +45,18 @@ from agentbar.web.standby import StandbyGate
 
 
 def create_app(services: AppServices, on_started: Callable[[], None] | None = None) -> FastAPI:
+    admission = Admission(services.admission)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await services.start()
+        admission.start()
         if on_started is not None:
             on_started()
         try:
             yield
         finally:
+            await admission.stop()
             await services.stop()
 
     docs = services.edge.api_docs
@@ -71,6 +76,10 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
         serving=lambda: services.cluster.serving,
         retry_after=services.cluster.lease_seconds,
     )
+    # After the edge's checks (a request it refuses costs nothing), before anything else.
+    app.add_middleware(AdmissionGate, admission=admission)
+    admission_figures = CollectorRegistry()  # the web layer's own, beside the services'
+    admission_figures.register(AdmissionCollector(admission))
     # Added last, so it runs first: before routing, before any body is read.
     app.add_middleware(Edge, policy=services.edge, guard=guard)
     app.add_exception_handler(OwnerUnreachable, _owner_unreachable)
@@ -139,7 +148,8 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False, dependencies=metrics_guard)
     async def metrics(metrics: MetricsDep) -> Response:
-        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+        exposition = metrics.exposition() + generate_latest(admission_figures)
+        return Response(exposition, media_type=CONTENT_TYPE_LATEST)
 
     return app
 

@@ -26,6 +26,7 @@ from agentbar.services.sessions import Sessions
 from agentbar.services.supervision import Supervision
 from agentbar.services.unseen_events import UnseenEvents
 from agentbar.services.webhooks import WebhookReceivers
+from agentbar.web.admission import AdmissionLimits
 from agentbar.web.edge import EdgePolicy
 from agentbar.web.security import AdminToken
 from agentbar.web.socket_budget import SocketBudget
@@ -63,3 +64,5 @@ class AppServices:
     """Hosts answered, body limits, /metrics and /docs (the settings of `web.edge`)."""
     sockets: SocketBudget = field(default_factory=SocketBudget)
     """What each toolbar and supervisor socket may spend, and the one count of open sockets."""
+    admission: AdmissionLimits = field(default_factory=AdmissionLimits)
+    """When new work is refused at once instead of queued (the settings of `web.admission`)."""

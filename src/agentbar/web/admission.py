@@ -1,0 +1,194 @@
+"""Load shed, not queued: past what this process can do, new work is refused at once.
+
+An asyncio server that takes every request it is sent queues the excess inside itself: each
+request becomes a task waiting its turn on the event loop, and a request sent past the
+process's ceiling is answered after seconds, the work admitted with it just as late. The
+gate admits new work only while the process keeps up, judged two ways:
+
+- **requests in flight**: HTTP requests under `/api/v1/` being handled at once, at most
+  `max_in_flight`;
+- **event loop lag**: how late the loop wakes a task that asked to sleep `LAG_INTERVAL`. A
+  saturated loop runs every ready task late; while it is late by more than `max_loop_lag` at
+  each of the last `LAG_READINGS` wake-ups, new work would wait behind work already taken, so
+  it is refused instead. One late wake-up alone (a garbage collection, the process
+  descheduled a moment) refuses nothing.
+
+Refused: an HTTP request gets `503` with `Retry-After` (and its body is never read); a new
+toolbar or supervisor socket's handshake gets the same 503, never accepted (or, on a server
+without the ASGI denial response, a close with 1013 before accepting, HTTP 403 to the client).
+Sockets already open carry on: their frames have a budget of their own (`socket_budget.py`).
+What is not floor work is never refused: pages, static files, `/healthz`, `/readyz`,
+`/metrics`, `/api/v1/cluster`. Each refusal is counted by edge and reason in `/metrics`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections import Counter, deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+GATED_PREFIX = "/api/v1/"
+NEVER_SHED = ("/api/v1/cluster",)
+LAG_INTERVAL = 0.01
+"""Seconds between the lag probe's wake-ups: short enough to see a burst within a few
+requests, long enough to cost nothing (100 wake-ups a second)."""
+LAG_READINGS = 3
+TRY_AGAIN_LATER = 1013  # WebSocket close code
+
+
+@dataclass(frozen=True)
+class AdmissionLimits:
+    """See `agentbar.config.Settings` (`max_requests_in_flight`, `max_loop_lag_ms`)."""
+
+    max_in_flight: int = 256
+    max_loop_lag: float = 0.05
+    """Seconds; 0 turns the lag test off."""
+    retry_after: int = 1
+
+
+class Admission:
+    """What the gate decides by: the requests in flight, the loop's lag, and the refusals
+    counted. One per app, started and stopped with it."""
+
+    def __init__(self, limits: AdmissionLimits) -> None:
+        self.limits = limits
+        self.in_flight = 0
+        self.loop_lag = 0.0
+        """The least of the probe's last `LAG_READINGS` readings, in seconds: how late the
+        loop has run all along lately."""
+        self._readings: deque[float] = deque([0.0] * LAG_READINGS, maxlen=LAG_READINGS)
+        self.shed: Counter[tuple[str, str]] = Counter()
+        """Refusals by (edge, reason)."""
+        self._probe: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._probe is None and self.limits.max_loop_lag > 0:
+            self._probe = asyncio.create_task(self._watch_lag(), name="loop-lag-probe")
+
+    async def stop(self) -> None:
+        probe, self._probe = self._probe, None
+        if probe is not None:
+            probe.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await probe
+
+    async def _watch_lag(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            asked = loop.time() + LAG_INTERVAL
+            await asyncio.sleep(LAG_INTERVAL)
+            self._readings.append(max(loop.time() - asked, 0.0))
+            self.loop_lag = min(self._readings)
+
+    def refusal(self, edge: str) -> str | None:
+        """Why new work at `edge` (`api`, `socket`) is refused now, or None to admit it. A
+        refusal is counted."""
+        reason = None
+        if edge == "api" and self.in_flight >= self.limits.max_in_flight:
+            reason = "in_flight"
+        elif 0 < self.limits.max_loop_lag < self.loop_lag:
+            reason = "loop_lag"
+        if reason is not None:
+            self.shed[(edge, reason)] += 1
+        return reason
+
+
+class AdmissionGate:
+    """Pure ASGI, so it sees socket handshakes and answers before a body is read."""
+
+    def __init__(self, app: ASGIApp, admission: Admission) -> None:
+        self._app = app
+        self._admission = admission
+        self._retry_after = str(admission.limits.retry_after).encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or not _gated(scope["path"]):
+            await self._app(scope, receive, send)
+            return
+        admission = self._admission
+        if scope["type"] == "websocket":
+            if admission.refusal("socket") is None:
+                await self._app(scope, receive, send)
+            elif "websocket.http.response" in scope.get("extensions", {}):
+                await self._refuse(send, "loop_lag", prefix="websocket.http.")
+            else:  # no denial response: a close before accepting, HTTP 403 to the client
+                await send({"type": "websocket.close", "code": TRY_AGAIN_LATER, "reason": "busy"})
+            return
+        reason = admission.refusal("api")
+        if reason is not None:
+            await self._refuse(send, reason)
+            return
+        admission.in_flight += 1
+        try:
+            await self._app(scope, receive, send)
+        finally:
+            admission.in_flight -= 1
+
+    async def _refuse(self, send: Send, reason: str, prefix: str = "http.") -> None:
+        why = (
+            "too many requests in progress"
+            if reason == "in_flight"
+            else "the server is running behind"
+        )
+        body = json.dumps(
+            {
+                "detail": f"busy: {why}; nothing was done, try again in "
+                f"{self._retry_after.decode()} s",
+                "code": "busy",
+            }
+        ).encode()
+        await send(
+            {
+                "type": f"{prefix}response.start",
+                "status": 503,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"retry-after", self._retry_after),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": f"{prefix}response.body", "body": body})
+
+
+def _gated(path: str) -> bool:
+    return path.startswith(GATED_PREFIX) and not path.startswith(NEVER_SHED)
+
+
+class AdmissionCollector(Collector):
+    """The gate's figures at scrape time."""
+
+    def __init__(self, admission: Admission) -> None:
+        self._admission = admission
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        admission = self._admission
+        shed = CounterMetricFamily(
+            "agentbar_shed_requests",
+            "New requests and sockets refused at once because the server was busy",
+            labels=["edge", "reason"],
+        )
+        for edge in ("api", "socket"):
+            for reason in ("in_flight", "loop_lag"):
+                if edge == "socket" and reason == "in_flight":
+                    continue  # sockets are not counted in flight: they are long-lived
+                shed.add_metric([edge, reason], admission.shed[(edge, reason)])
+        yield shed
+        yield GaugeMetricFamily(
+            "agentbar_requests_in_flight",
+            "API requests being handled now",
+            value=admission.in_flight,
+        )
+        yield GaugeMetricFamily(
+            "agentbar_event_loop_lag_seconds",
+            "How late the event loop has woken a task that asked to sleep, at each of the last "
+            "few wake-ups (the least of them)",
+            value=admission.loop_lag,
+        )

@@ -1,0 +1,176 @@
+"""The admission gate: past its limits new API work is answered 503 with Retry-After at once,
+new sockets are closed 1013 before they are accepted, and what is not floor work always
+passes; every refusal is counted."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from prometheus_client import CollectorRegistry, generate_latest
+from starlette.types import Message, Receive, Scope, Send
+
+from agentbar.web.admission import (
+    LAG_READINGS,
+    Admission,
+    AdmissionCollector,
+    AdmissionGate,
+    AdmissionLimits,
+)
+
+
+class HeldApp:
+    """An application whose requests stay in flight until released."""
+
+    def __init__(self, expected: int = 0) -> None:
+        self.release = asyncio.Event()
+        self.entered = 0
+        self.all_entered = asyncio.Event()
+        self._expected = expected
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.entered += 1
+        if self.entered == self._expected:
+            self.all_entered.set()
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.accept"})
+            return
+        await self.release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+
+async def request(
+    gate: AdmissionGate, path: str, kind: str = "http", extensions: dict[str, object] | None = None
+) -> list[Message]:
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": kind, "path": path, "method": "POST", "headers": []}
+    await gate({**scope, "extensions": extensions or {}}, receive, send)
+    return sent
+
+
+def status_of(sent: list[Message]) -> int:
+    return int(sent[0]["status"])
+
+
+def header(sent: list[Message], name: bytes) -> bytes | None:
+    return dict(sent[0]["headers"]).get(name)
+
+
+async def test_past_the_requests_in_flight_the_next_is_refused_at_once() -> None:
+    app = HeldApp(expected=2)
+    admission = Admission(AdmissionLimits(max_in_flight=2, max_loop_lag=0))
+    gate = AdmissionGate(app, admission)
+    held = [asyncio.create_task(request(gate, "/api/v1/simulator/calls")) for _ in range(2)]
+    await app.all_entered.wait()
+
+    refused = await request(gate, "/api/v1/simulator/calls")
+
+    assert status_of(refused) == 503
+    assert header(refused, b"retry-after") == b"1"
+    body = json.loads(refused[1]["body"])
+    assert body["code"] == "busy"
+    assert "too many requests in progress" in body["detail"]
+    assert app.entered == 2  # the refused request never reached the application
+    assert admission.shed[("api", "in_flight")] == 1
+
+    app.release.set()
+    assert [status_of(sent) for sent in await asyncio.gather(*held)] == [200, 200]
+    assert admission.in_flight == 0
+    assert status_of(await request(gate, "/api/v1/simulator/calls")) == 200
+
+
+async def test_while_the_loop_runs_late_new_work_and_sockets_are_refused() -> None:
+    app = HeldApp()
+    app.release.set()
+    admission = Admission(AdmissionLimits(max_in_flight=100, max_loop_lag=0.025))
+    gate = AdmissionGate(app, admission)
+    admission.loop_lag = 0.040
+
+    refused = await request(gate, "/api/v1/agents")
+    denied = await request(
+        gate, "/api/v1/socket", kind="websocket", extensions={"websocket.http.response": {}}
+    )
+    closed = await request(gate, "/api/v1/socket", kind="websocket")
+
+    assert status_of(refused) == 503
+    assert "running behind" in json.loads(refused[1]["body"])["detail"]
+    assert denied[0]["type"] == "websocket.http.response.start"
+    assert status_of(denied) == 503
+    assert header(denied, b"retry-after") == b"1"
+    assert closed == [{"type": "websocket.close", "code": 1013, "reason": "busy"}]
+    assert app.entered == 0
+    assert admission.shed == {("api", "loop_lag"): 1, ("socket", "loop_lag"): 2}
+
+    admission.loop_lag = 0.010
+    assert status_of(await request(gate, "/api/v1/agents")) == 200
+    assert (await request(gate, "/api/v1/socket", kind="websocket"))[0]["type"] == (
+        "websocket.accept"
+    )
+
+
+async def test_what_is_not_floor_work_is_never_refused() -> None:
+    app = HeldApp()
+    app.release.set()
+    admission = Admission(AdmissionLimits(max_in_flight=1, max_loop_lag=0.001))
+    admission.loop_lag = 1.0
+    gate = AdmissionGate(app, admission)
+    for path in ("/healthz", "/readyz", "/metrics", "/api/v1/cluster", "/supervisor", "/"):
+        assert status_of(await request(gate, path)) == 200, path
+    assert not admission.shed
+
+
+def block_the_loop(seconds: float) -> None:
+    """The loop does nothing else meanwhile, as under a burst of work."""
+    loop = asyncio.get_running_loop()
+    until = loop.time() + seconds
+    while loop.time() < until:
+        pass
+
+
+async def next_turns() -> None:
+    """A few turns of the loop: a wake-up already due runs in them."""
+    for _ in range(3):
+        await asyncio.sleep(0)
+
+
+async def test_the_lag_probe_sees_a_loop_that_runs_late_all_along() -> None:
+    admission = Admission(AdmissionLimits(max_loop_lag=0.025))
+    admission.start()
+    try:
+        await asyncio.sleep(0)  # the probe is asleep, its wake-up 10 ms away
+        block_the_loop(0.1)  # one late wake-up alone: a pause, not a backlog
+        await next_turns()
+        assert admission.loop_lag == 0.0
+        assert admission.refusal("api") is None
+        for _ in range(LAG_READINGS):
+            block_the_loop(0.08)
+            await next_turns()
+        assert admission.loop_lag >= 0.05
+        assert admission.refusal("api") == "loop_lag"
+    finally:
+        await admission.stop()
+
+
+async def test_refusals_and_the_gates_figures_are_in_the_metrics() -> None:
+    admission = Admission(AdmissionLimits())
+    admission.shed[("api", "in_flight")] = 3
+    admission.shed[("socket", "loop_lag")] = 2
+    admission.in_flight, admission.loop_lag = 7, 0.004
+    registry = CollectorRegistry()
+    registry.register(AdmissionCollector(admission))
+
+    text = generate_latest(registry).decode()
+
+    assert 'agentbar_shed_requests_total{edge="api",reason="in_flight"} 3.0' in text
+    assert 'agentbar_shed_requests_total{edge="socket",reason="loop_lag"} 2.0' in text
+    assert 'agentbar_shed_requests_total{edge="api",reason="loop_lag"} 0.0' in text
+    assert "agentbar_requests_in_flight 7.0" in text
+    assert "agentbar_event_loop_lag_seconds 0.004" in text
