@@ -20,7 +20,12 @@ from bench.server import ADMIN_TOKEN
 class Generated:
     placed: int = 0
     failed: int = 0
+    refused: int = 0
+    """POSTs the server refused at once as busy (503): shed, not lost."""
     post_latency: list[float] = field(default_factory=list)
+    admitted_latency: list[float] = field(default_factory=list)
+    """The POSTs answered 201 alone."""
+    refused_latency: list[float] = field(default_factory=list)
     started: float = 0.0
     finished: float = 0.0
     issue_span_s: float = 0.0
@@ -57,13 +62,18 @@ async def generate(
                 response = await client.post(
                     "/api/v1/simulator/calls", json={"from": caller(i), "campaign": campaign}
                 )
-                ok = response.status_code == 201
+                status = response.status_code
             except httpx.HTTPError:
-                ok = False
-            out.post_latency.append(time.monotonic() - sent)
-            if ok:
+                status = 0
+            took = time.monotonic() - sent
+            out.post_latency.append(took)
+            if status == 201:
                 out.call_ids.append(response.json()["callId"])
+                out.admitted_latency.append(took)
                 out.placed += 1
+            elif status == 503:
+                out.refused_latency.append(took)
+                out.refused += 1
             else:
                 out.failed += 1
 

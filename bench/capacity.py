@@ -62,6 +62,9 @@ WRITE_FRAMES = (
 taken, its SQL run and committed in a storage thread (not the moves' deciding, which the write
 calls back on the loop's thread once it holds the lock): their share of a node's samples is the
 write's share of its CPU (py-spy leaves out a thread waiting on a socket)."""
+OVERLOAD = 2.0
+"""Past the ceiling: the overload step offers this many times the ceiling's rate."""
+ADMITTED_POST_P99_GOAL_MS = 100.0
 SETTLE_S = 0.5
 """After the drain: the last dispositions' answers reach their agents before the meters stop."""
 SERVING_TIMEOUT_S = 10.0
@@ -211,10 +214,13 @@ def _run_setup(name: str, plan: CapacityPlan, work: Path) -> dict[str, Any]:
             print(f"bench: capacity, {name}: {_progress(step)}", file=sys.stderr, flush=True)
             if step["over_bar"]:
                 break
+        under = [k for k, step in enumerate(steps) if not step["over_bar"]]
+        overload = _overload_step(target, fleet, plan, steps[under[-1]]) if under else None
+        if overload is not None:
+            print(f"bench: capacity, {name}: {_shed(overload)}", file=sys.stderr, flush=True)
         sockets = _sockets_by_node(target)  # the nodes' counts, refreshed since the logins
         profiled = _profiled_step(target, fleet, plan, work) if name in PROFILED else None
         fleet.stop()
-    under = [k for k, step in enumerate(steps) if not step["over_bar"]]
     return {
         "nodes": [{"id": n.id, "role": n.role, "port": n.port} for n in target.nodes],
         "calls_to": target.calls_to,
@@ -223,8 +229,32 @@ def _run_setup(name: str, plan: CapacityPlan, work: Path) -> dict[str, Any]:
         "steps": steps,
         "ceiling_step": under[-1] if under else None,
         "bar_passed": bool(steps[-1]["over_bar"]),
+        "overload": overload,
         "profiled": profiled,
     }
+
+
+def _overload_step(
+    target: Target, fleet: Fleet, plan: CapacityPlan, ceiling: dict[str, Any]
+) -> dict[str, Any]:
+    """One more step at twice the ceiling's offered rate: what is admitted must stay fast
+    (the server sheds the rest at once, 503), and every call admitted must end disposed."""
+    step = _step(target, fleet, plan, OVERLOAD * ceiling["offered_per_s"])
+    step["lost"] = step["calls_placed"] - step["calls_completed"]
+    step["goals"] = {
+        "admitted_post_p99_ms": ADMITTED_POST_P99_GOAL_MS,
+        "offer_p99_ms": OFFER_P99_BAR_MS,
+    }
+    return step
+
+
+def _shed(step: dict[str, Any]) -> str:
+    admitted = step["post_admitted_latency_ms"]["p99"]
+    return (
+        f"{step['offered_per_s']:g}/s offered (twice the ceiling): {step['shed_share']:.0%} "
+        f"shed, admitted POST p99 {admitted:.1f} ms, offer p99 "
+        f"{step['offer_latency_ms']['p99']:.1f} ms, {step['lost']} admitted calls lost"
+    )
 
 
 def _profiled_step(target: Target, fleet: Fleet, plan: CapacityPlan, work: Path) -> dict[str, Any]:
@@ -292,7 +322,9 @@ def over_bar(step: dict[str, Any]) -> list[str]:
     if not disposed >= KEPT_UP * offered:
         reasons.append(f"{disposed:.1f} calls/s disposed < {KEPT_UP:.0%} of {offered:g}")
     if step["calls_failed"]:
-        reasons.append(f"{step['calls_failed']} POSTs refused or failed")
+        reasons.append(f"{step['calls_failed']} POSTs failed")
+    if step.get("calls_refused"):
+        reasons.append(f"{step['calls_refused']} POSTs shed (503 busy)")
     if not step["drained"]:
         reasons.append("calls still live after the drain timeout")
     return reasons

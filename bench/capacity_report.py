@@ -60,7 +60,45 @@ def capacity_lines(c: dict[str, Any], measured_by: list[str]) -> list[str]:
             f"| {_f(top['disposed_per_s'])} | {_f(top['offer_latency_ms']['p99'])} "
             f"| {_cpu(setup, top)} | {stopped} |"
         )
-    lines += ["", *_owner_share(c), "", *_steps(c)]
+    lines += ["", *_shedding(c), "", *_owner_share(c), "", *_steps(c)]
+    return lines
+
+
+def _shedding(c: dict[str, Any]) -> list[str]:
+    """The overload step: twice the ceiling's rate, the excess shed at once."""
+    rows = [
+        (name, setup["overload"]) for name, setup in c["setups"].items() if setup.get("overload")
+    ]
+    if not rows:
+        return ["Past the ceiling: not measured in this run (no step under the bar)."]
+    goals = rows[0][1]["goals"]
+    lines = [
+        f"**Past the ceiling, shed and not queued.** After each ramp, one more step offers twice "
+        f"the ceiling's rate. The server refuses what it cannot take at once (`503` with "
+        f'`Retry-After`, see docs/operations.md "Load shed, not queued"); the goals are '
+        f"admitted POST p99 ≤ {goals['admitted_post_p99_ms']:g} ms, offer p99 ≤ "
+        f"{goals['offer_p99_ms']:g} ms, and no admitted call lost (every call answered `201` "
+        f"ends disposed).",
+        "",
+        "| setup | calls/s offered | admitted | shed | admitted POST p50 / p99 ms "
+        "| refusal answered p50 / p99 ms | offer p99 ms | admitted calls lost | goals |",
+        "|---|---:|---:|---:|---|---|---:|---:|---|",
+    ]
+    for name, step in rows:
+        admitted, refused = step["post_admitted_latency_ms"], step["post_refused_latency_ms"]
+        offer_p99 = step["offer_latency_ms"]["p99"]
+        met = (
+            admitted["p99"] <= goals["admitted_post_p99_ms"]
+            and offer_p99 <= goals["offer_p99_ms"]
+            and step["lost"] == 0
+        )
+        lines.append(
+            f"| {name} | {step['offered_per_s']:g} | {step['calls_placed']:,} "
+            f"| {step['calls_refused']:,} ({step['shed_share']:.0%}) "
+            f"| {_f(admitted['p50'])} / {_f(admitted['p99'])} "
+            f"| {_f(refused['p50'])} / {_f(refused['p99'])} | {_f(offer_p99)} "
+            f"| {step['lost']:,} | {'met' if met else '**missed**'} |"
+        )
     return lines
 
 

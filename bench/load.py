@@ -185,15 +185,20 @@ def summarise_calls(
         for code, n in data["errors"].items():
             errors[code] = errors.get(code, 0) + n
     span = (max(completed) - generated.started) if completed else float("nan")
+    posts = generated.placed + generated.refused + generated.failed
     return {
         "calls_placed": generated.placed,
         "calls_failed": generated.failed,
+        "calls_refused": generated.refused,
+        "shed_share": generated.refused / posts if posts else 0.0,
         "calls_completed": len(completed),
         "lifecycles_per_s": len(completed) / span if completed else 0.0,
         "disposed_per_s": _disposal_rate(completed),
         "offer_latency_ms": summary_ms(offered),
         "screen_pop_latency_ms": summary_ms(pops),
         "post_latency_ms": summary_ms(generated.post_latency),
+        "post_admitted_latency_ms": summary_ms(generated.admitted_latency),
+        "post_refused_latency_ms": summary_ms(generated.refused_latency),
         "server_cpu_s": cpu_s,
         "cpu_ms_per_call": cpu_s / len(completed) * 1000 if completed else float("nan"),
         "errors": errors,

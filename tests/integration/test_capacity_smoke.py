@@ -24,7 +24,7 @@ def run_quick_capacity(out: Path, *setups: str) -> tuple[dict[str, Any], str]:
     return capacity, markdown.read_text()
 
 
-def assert_steps_sound(setup: dict[str, Any]) -> None:
+def assert_steps_sound(setup: dict[str, Any], step_s: float) -> None:
     """Every call of every step placed, disposed and measured; the ceiling under the bar."""
     evidence = json.dumps(setup, indent=1)
     assert setup["steps"], evidence
@@ -40,6 +40,25 @@ def assert_steps_sound(setup: dict[str, Any]) -> None:
     ceiling = setup["ceiling_step"]
     assert ceiling is None or setup["steps"][ceiling]["over_bar"] == [], evidence
     assert setup["bar_passed"] == bool(setup["steps"][-1]["over_bar"]), evidence
+    assert_overload_counted(setup, step_s)
+
+
+def assert_overload_counted(setup: dict[str, Any], step_s: float) -> None:
+    """Past the ceiling: every POST of the step is admitted, shed (503) or failed, and every
+    call admitted ended disposed."""
+    evidence = json.dumps(setup, indent=1)
+    ceiling = setup["ceiling_step"]
+    overload = setup["overload"]
+    if ceiling is None:
+        assert overload is None, evidence
+        return
+    assert overload is not None, evidence
+    assert overload["offered_per_s"] == 2 * setup["steps"][ceiling]["offered_per_s"], evidence
+    posts = overload["calls_placed"] + overload["calls_refused"] + overload["calls_failed"]
+    assert posts == round(overload["offered_per_s"] * step_s), evidence
+    assert overload["calls_failed"] == 0, evidence
+    assert overload["lost"] == 0, evidence
+    assert overload["shed_share"] == overload["calls_refused"] / posts, evidence
 
 
 @pytest.mark.postgres
@@ -49,9 +68,10 @@ def test_quick_capacity_ramp_on_one_node(tmp_path: Path) -> None:
     assert list(capacity["setups"]) == ["sqlite", "postgresql"]
     for setup in capacity["setups"].values():
         assert [node["role"] for node in setup["nodes"]] == ["node"]
-        assert_steps_sound(setup)
+        assert_steps_sound(setup, capacity["plan"]["step_s"])
     assert capacity["owner_share"] is None  # no three-node run to compare with
     assert "## Capacity" in report
+    assert "Past the ceiling, shed and not queued" in report
 
 
 @pytest.mark.cluster
@@ -61,7 +81,7 @@ def test_quick_capacity_ramp_on_one_node(tmp_path: Path) -> None:
 def test_quick_capacity_ramp_on_three_nodes(tmp_path: Path) -> None:
     capacity, report = run_quick_capacity(tmp_path, "postgresql", "three-nodes")
     three = capacity["setups"]["three-nodes"]
-    assert_steps_sound(three)
+    assert_steps_sound(three, capacity["plan"]["step_s"])
     roles = {node["id"]: node["role"] for node in three["nodes"]}
     assert sorted(roles.values()) == ["owner", "sockets", "sockets"]
     [owner] = [node for node, role in roles.items() if role == "owner"]
