@@ -1,8 +1,14 @@
 """The screen pop as a CRM page sees it: Chromium, a CRM page on its own origin with the glue
-script and the toolbar iframe, the time from placing a call to the page's `showCrm` running.
+script and the toolbar iframe, the time from placing a call to the page's `showCrm` running;
+beside it, in the same browser and under the same load, the floor of that path
+(bench/pop_floor.py), one floor sample before each call.
 
-The bench stamps `time.time()` just before its POST; the page stamps `Date.now()` in its
-handler; both read the same machine clock.
+The bench stamps `time.time()` just before its POST; the page stamps its handler's run with
+`performance.timeOrigin + performance.now()`; both read the same machine clock. Each pop is
+broken down into stages by stamps the browser takes without touching the product
+(bench/pages/pop-stamps.js): the `at` of the `call.screen_pop` frame (the server's
+`time.time()` when it decided), the toolbar frame's WebSocket delivering that frame, the CRM
+page receiving the toolbar's `showCrm` message.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import httpx
 from playwright.sync_api import Frame, Page, sync_playwright
 
 from bench.agents import login_token
+from bench.pop_floor import PARENT_PATH, Floor, floor_page, parent_page
 from bench.server import ADMIN_TOKEN, BROWSER_AGENT, BROWSER_CAMPAIGN, BenchServer
 from bench.stats import summary_ms
 from tests.support.servers import PageServer, page_server
@@ -30,6 +37,13 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PAGE = Path(__file__).parent / "pages" / "crm.html"
+STAMPS = Path(__file__).parent / "pages" / "pop-stamps.js"
+
+STAGES = ("decided", "to_toolbar", "toolbar_to_page", "glue", "post_answered")
+"""The stages of a pop in results.json's `browser_pop_stages_ms` (bench/report.py names them):
+POST → decided, decided → the toolbar's socket delivers the frame, → the CRM page receives the
+toolbar's message, → `showCrm` runs; and apart, POST → its answer (it comes back while the pop
+travels, so it is no step of the pop's path)."""
 
 
 @contextmanager
@@ -37,8 +51,11 @@ def crm_page_server() -> Iterator[tuple[PageServer, Callable[[str], None]]]:
     """The CRM page server, and a setter for agentbar's address (known only once it runs)."""
     base: list[str] = [""]
     template = PAGE.read_text()
+    floor = parent_page()
 
     def render(path: str) -> str | None:
+        if path.startswith(PARENT_PATH):
+            return floor
         return template.replace("{{AGENTBAR}}", base[0]) if path.startswith("/crm") else None
 
     def set_base(url: str) -> None:
@@ -89,29 +106,72 @@ def ready_on_page(page: Page, crm: PageServer) -> Frame:
 
 
 def measure(server: BenchServer, crm: PageServer, calls: int) -> dict[str, Any]:
-    """Log the browser agent in through the page, then place `calls` calls one at a time."""
+    """Log the browser agent in through the page, then place `calls` calls one at a time, a
+    sample of the floor taken before each (once the toolbar shows the agent ready again, so
+    neither overlaps the other's work)."""
     executable = chromium()
     latencies: list[float] = []
+    stages: dict[str, list[float]] = {name: [] for name in STAGES}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        page = browser.new_context().new_page()
+        context = browser.new_context()
+        context.add_init_script(path=STAMPS)
+        page = context.new_page()
         toolbar = ready_on_page(page, crm)
-        with httpx.Client(
-            base_url=server.base_url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
-        ) as admin:
+        with (
+            floor_page(browser, crm) as floor,
+            httpx.Client(
+                base_url=server.base_url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+            ) as admin,
+        ):
             for i in range(calls):
                 wait_status(toolbar, "ready")
+                floor.sample()
                 placed = time.time()
                 response = admin.post(
                     "/api/v1/simulator/calls",
                     json={"from": "+14155550100", "campaign": BROWSER_CAMPAIGN},
                 )
+                answered = time.time()
                 response.raise_for_status()
                 page.wait_for_function("n => window.__pops.length >= n", arg=i + 1)
-                popped_ms: float = page.evaluate(f"window.__pops[{i}].at")
-                latencies.append(popped_ms / 1000 - placed)
+                pop: dict[str, Any] = page.evaluate("i => window.__pops[i]", i)
+                latencies.append(pop["wall"] / 1000 - placed)
+                stages["post_answered"].append(answered - placed)
+                _stages_of(pop, placed, page, toolbar, stages)
                 admin.post(
                     f"/api/v1/simulator/calls/{response.json()['callId']}/hangup"
                 ).raise_for_status()
         browser.close()
-    return {"browser_screen_pop_ms": summary_ms(latencies)}
+    return {
+        "browser_screen_pop_ms": summary_ms(latencies),
+        **_floor_figures(floor, latencies),
+        "browser_pop_stages_ms": {name: summary_ms(samples) for name, samples in stages.items()},
+    }
+
+
+def _stages_of(
+    pop: dict[str, Any], placed: float, page: Page, toolbar: Frame, into: dict[str, list[float]]
+) -> None:
+    """One pop's stages from the browser's stamps of it (found by its screen pop id); a pop
+    with a stamp missing (which would be a bug of the stamping) adds to none."""
+    found = "([name, id]) => window[name].find(r => r.id === id) || null"
+    delivered = toolbar.evaluate(found, ["__toolbarReceived", pop["requestId"]])
+    received = page.evaluate(found, ["__pageReceived", pop["requestId"]])
+    if delivered is None or received is None or delivered.get("decided") is None:
+        return
+    decided: float = delivered["decided"]
+    into["decided"].append(decided - placed)
+    into["to_toolbar"].append(delivered["wall"] / 1000 - decided)
+    into["toolbar_to_page"].append((received["wall"] - delivered["wall"]) / 1000)
+    into["glue"].append((pop["wall"] - received["wall"]) / 1000)
+
+
+def _floor_figures(floor: Floor, pops: list[float]) -> dict[str, Any]:
+    """The floor's latencies, and agentbar's pop over them at p50 and p99."""
+    mine, least = summary_ms(pops), summary_ms(floor.latencies)
+    return {
+        "browser_pop_floor_ms": least,
+        "browser_pop_floor_handoff_ms": summary_ms(floor.handoffs),
+        "browser_pop_over_floor": {q: mine[q] / least[q] for q in ("p50", "p99")},
+    }

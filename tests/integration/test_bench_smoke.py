@@ -33,8 +33,26 @@ def test_quick_bench_writes_sensible_results(tmp_path: Path) -> None:
         assert point["memory_per_agent_kib"] > 0
         assert point["cpu_ms_per_call"] > 0
         assert point["errors"] == {}
-    assert results["browser"]["browser_screen_pop_ms"]["count"] >= 1
-    assert results["browser"]["browser_screen_pop_ms"]["p50"] > 0
+    browser = results["browser"]
+    pops = browser["browser_screen_pop_ms"]
+    assert pops["count"] >= 1
+    assert pops["p50"] > 0
+    # The floor of the pop's path, a sample per call in the same run, and the pop over it.
+    floor = browser["browser_pop_floor_ms"]
+    assert floor["count"] == pops["count"]
+    assert 0 < floor["p50"] <= floor["p99"]
+    assert browser["browser_pop_over_floor"]["p50"] == pytest.approx(pops["p50"] / floor["p50"])
+    assert browser["browser_pop_over_floor"]["p99"] == pytest.approx(pops["p99"] / floor["p99"])
+    # Every pop broken down into its stages; those that cross a process take time.
+    stages = browser["browser_pop_stages_ms"]
+    assert set(stages) == {"decided", "to_toolbar", "toolbar_to_page", "glue", "post_answered"}
+    assert all(stage["count"] == pops["count"] for stage in stages.values())
+    assert stages["decided"]["p50"] > 0
+    assert stages["to_toolbar"]["p50"] > 0
+    screen_pop = out["--markdown"].read_text().split("## Screen pop in Chromium")[1]
+    assert "| floor |" in screen_pop
+    assert "agentbar's pop over the floor" in screen_pop
+    assert "decided → toolbar's socket delivers the frame" in screen_pop
     assert results["profile"]["samples"] > 0
     assert "## Load" in out["--markdown"].read_text()
     assert out["--plot"].read_bytes().startswith(b"\x89PNG")
