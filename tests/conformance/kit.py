@@ -52,7 +52,12 @@ def run_kit(tmp_path: Path, *args: str) -> KitRun:
     return KitRun(done.returncode, done.stdout, done.stderr, scorecard)
 
 
+def page_text(name: str, agentbar_url: str) -> str:
+    """pages/<name>, pointing its glue and iframe at `agentbar_url`."""
+    return (PAGES / name).read_text().replace("{{AGENTBAR}}", agentbar_url)
+
+
 def page(name: str, agentbar_url: str) -> Callable[[str], str | None]:
     """pages/<name> at any path, pointing its glue and iframe at `agentbar_url`."""
-    text = (PAGES / name).read_text().replace("{{AGENTBAR}}", agentbar_url)
+    text = page_text(name, agentbar_url)
     return lambda path: text

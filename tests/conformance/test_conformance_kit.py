@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from examples.services.ports import free_port
+from tests.conformance.kit import KitRun, page_text, run_kit
 from tests.conformance.kit import page as crm_page
-from tests.conformance.kit import run_kit
 from tests.support.sample_crm import sample_crm
 from tests.support.servers import ADMIN_TOKEN, PageServer, agentbar_server, page_server
 
@@ -48,6 +48,20 @@ def kit_port() -> int:
 def serve(name: str, kit_port: int) -> AbstractContextManager[PageServer]:
     """pages/<name> on an origin of its own, embedding the kit's sandbox on `kit_port`."""
     return page_server(crm_page(name, f"http://127.0.0.1:{kit_port}"))
+
+
+def run_kit_as_agent1(
+    tmp_path: Path, crm_url: str, kit_port: int, journey_timeout: float | None = None
+) -> KitRun:
+    """The kit on `crm_url` with its own sandbox on `kit_port`, typing agent1's credentials in
+    the toolbar when the page does not log in; each wait cut to `journey_timeout`, if given."""
+    args = ["--crm-url", crm_url, "--port", str(kit_port)]
+    args += ["--username", "agent1", "--password", "agent1"]
+    if journey_timeout is not None:
+        journey = tmp_path / "journey.yaml"
+        journey.write_text(f"timeout: {journey_timeout:g}\n")
+        args += ["--journey", str(journey)]
+    return run_kit(tmp_path, *args)
 
 
 def test_the_sample_crm_passes_every_required_point(tmp_path: Path, kit_port: int) -> None:
@@ -94,17 +108,7 @@ def test_the_sample_crm_passes_every_required_point(tmp_path: Path, kit_port: in
 
 def test_a_minimal_page_passes_with_the_kits_own_login(tmp_path: Path, kit_port: int) -> None:
     with serve("minimal.html", kit_port) as crm:
-        kit = run_kit(
-            tmp_path,
-            "--crm-url",
-            crm.url("/crm"),
-            "--port",
-            str(kit_port),
-            "--username",
-            "agent1",
-            "--password",
-            "agent1",
-        )
+        kit = run_kit_as_agent1(tmp_path, crm.url("/crm"), kit_port)
     assert kit.status == 0, kit.stdout + kit.stderr
     assert kit.check("lifecycle.login")["reason"].startswith("the kit logged in as agent1")
     assert kit.check("extension.info")["result"] == "pass"
@@ -158,22 +162,8 @@ def test_the_kit_runs_against_a_running_server(tmp_path: Path, kit_port: int) ->
 def test_a_broken_page_fails_exactly_the_check_of_its_fault(
     tmp_path: Path, kit_port: int, name: str, failing: str, said: str
 ) -> None:
-    journey = tmp_path / "journey.yaml"
-    journey.write_text("timeout: 5\n")
     with serve(name, kit_port) as crm:
-        kit = run_kit(
-            tmp_path,
-            "--crm-url",
-            crm.url("/crm"),
-            "--port",
-            str(kit_port),
-            "--username",
-            "agent1",
-            "--password",
-            "agent1",
-            "--journey",
-            str(journey),
-        )
+        kit = run_kit_as_agent1(tmp_path, crm.url("/crm"), kit_port, journey_timeout=5)
     assert kit.status == 1, kit.stdout + kit.stderr
     assert kit.root_failures() == {failing}, kit.stdout
     failed = kit.check(failing)
@@ -185,22 +175,13 @@ def test_a_broken_page_fails_exactly_the_check_of_its_fault(
 def test_a_page_that_frames_the_toolbar_credentialless_fails_the_tab_and_reload_checks(
     tmp_path: Path, kit_port: int
 ) -> None:
-    journey = tmp_path / "journey.yaml"
-    journey.write_text("timeout: 5\n")
-    with serve("credentialless.html", kit_port) as crm:
-        kit = run_kit(
-            tmp_path,
-            "--crm-url",
-            crm.url("/crm"),
-            "--port",
-            str(kit_port),
-            "--username",
-            "agent1",
-            "--password",
-            "agent1",
-            "--journey",
-            str(journey),
-        )
+    # The minimal page, broken in one place: the toolbar framed `credentialless`, as a
+    # cross-origin-isolated CRM frames third parties.
+    minimal = page_text("minimal.html", f"http://127.0.0.1:{kit_port}")
+    credentialless = minimal.replace("<iframe id=", "<iframe credentialless id=")
+    assert "credentialless id=" in credentialless
+    with page_server(lambda path: credentialless) as crm:
+        kit = run_kit_as_agent1(tmp_path, crm.url("/crm"), kit_port, journey_timeout=5)
     assert kit.status == 1, kit.stdout + kit.stderr
     # The session lives in the toolbar's storage, which this frame drops with the page: the
     # second tab and the reloaded page both start logged out.
@@ -216,17 +197,7 @@ def test_a_page_whose_failed_disposition_handler_throws_fails_that_check(
     tmp_path: Path, kit_port: int
 ) -> None:
     with serve("failed-disposition-throws.html", kit_port) as crm:
-        kit = run_kit(
-            tmp_path,
-            "--crm-url",
-            crm.url("/crm"),
-            "--port",
-            str(kit_port),
-            "--username",
-            "agent1",
-            "--password",
-            "agent1",
-        )
+        kit = run_kit_as_agent1(tmp_path, crm.url("/crm"), kit_port)
     # An optional point: it fails, named, and the run still passes.
     assert kit.status == 0, kit.stdout + kit.stderr
     failed = kit.check("wrapup.failed_disposition")
@@ -241,17 +212,7 @@ def test_a_page_whose_failed_disposition_handler_throws_fails_that_check(
 
 def test_a_misspelt_screen_pop_handler_blocks_the_pop_check(tmp_path: Path, kit_port: int) -> None:
     with serve("misspelt-handler.html", kit_port) as crm:
-        kit = run_kit(
-            tmp_path,
-            "--crm-url",
-            crm.url("/crm"),
-            "--port",
-            str(kit_port),
-            "--username",
-            "agent1",
-            "--password",
-            "agent1",
-        )
+        kit = run_kit_as_agent1(tmp_path, crm.url("/crm"), kit_port)
     assert kit.check("handlers.names")["reason"] == (
         "'showCRM' is no handler name the toolbar fires (did you mean 'showCrm'?)"
     )
@@ -272,22 +233,8 @@ def test_a_page_with_its_own_copy_of_an_old_glue_file_is_observed(
         .replace("{{OLD_GLUE}}", (browser_pages / "old-glue.js").read_text())
         .replace("{{AGENTBAR}}", f"http://127.0.0.1:{kit_port}")
     )
-    journey = tmp_path / "journey.yaml"
-    journey.write_text("timeout: 3\n")
     with page_server(lambda path: html) as crm:
-        kit = run_kit(
-            tmp_path,
-            "--crm-url",
-            crm.url("/crm"),
-            "--port",
-            str(kit_port),
-            "--username",
-            "agent1",
-            "--password",
-            "agent1",
-            "--journey",
-            str(journey),
-        )
+        kit = run_kit_as_agent1(tmp_path, crm.url("/crm"), kit_port, journey_timeout=3)
     assert kit.status == 1, kit.stdout + kit.stderr
     assert kit.root_failures() == {"wrapup.disposition"}, kit.stdout
     assert kit.check("embedding.glue")["reason"].startswith("loaded from an inline script")
