@@ -190,6 +190,8 @@ class Edge:
             await self._refuse_host(scope, send, host)
             return
         if scope["type"] == "websocket":
+            # The socket lives for hours: the parsed headers are not kept alive with it.
+            del headers
             await self._app(scope, receive, send)
             return
         path: str = scope["path"]

@@ -19,7 +19,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -41,7 +41,7 @@ from agentbar.services.sessions import INVALID_SESSION, Session, Sessions
 from agentbar.services.unseen_events import UnseenEvents
 from agentbar.web import frames as f
 from agentbar.web.open_sockets import serve_in_place
-from agentbar.web.socket_answers import Refused, answer_of, error
+from agentbar.web.socket_answers import PLAIN_COMMANDS, Refused, answer_of, error
 from agentbar.web.socket_budget import SocketBudget
 from agentbar.web.socket_intake import Frame, LoginDeadline, rate_limited_answer, read_and_answer
 
@@ -100,37 +100,6 @@ class ToolbarSocket:
         self._too_far_behind = False
         self._ending_here = False
         self._login_deadline = LoginDeadline()
-        self._handlers: dict[type[Any], Callable[[Any], Awaitable[dict[str, Any]]]] = {
-            f.Login: self._login,
-            f.Resume: self._resume,
-            f.Logout: self._logout,
-            f.SelectExtension: self._select_extension,
-            f.SelectCampaign: self._simple(lambda a, fr: cmd.SelectCampaign(a, fr.campaignId)),
-            f.Ready: self._simple(lambda a, fr: cmd.GoReady(a)),
-            f.Break: self._simple(lambda a, fr: cmd.TakeBreak(a, fr.reason)),
-            f.AutoCall: self._simple(lambda a, fr: cmd.SetAutoCall(a, fr.on)),
-            f.HangUp: self._simple(lambda a, fr: cmd.HangUp(a)),
-            f.Dispose: self._dispose,
-            f.ListDispositions: self._list_dispositions,
-            f.AcknowledgeScreenPop: self._acknowledge_screen_pop,
-            f.RecordForCall: self._record_for_call,
-            f.Snapshot: self._snapshot,
-            f.PhoneCredentials: self._phone_credentials,
-            f.PhoneRoom: self._phone_room,
-            f.PhoneProblem: self._phone_problem,
-            f.Dial: self._dial,
-            f.DisposeAndDial: self._dispose_and_dial,
-            f.DialLead: self._dial_lead,
-            f.SkipLead: self._simple(lambda a, fr: cmd.SkipLead(a)),
-            f.Hold: self._simple(lambda a, fr: cmd.Hold(a)),
-            f.ResumeCall: self._simple(lambda a, fr: cmd.Resume(a)),
-            f.Transfer: self._transfer,
-            f.CompleteTransfer: self._simple(lambda a, fr: cmd.CompleteTransfer(a)),
-            f.CancelTransfer: self._simple(lambda a, fr: cmd.CancelTransfer(a)),
-            f.Conference: self._conference,
-            f.DropLeg: self._simple(lambda a, fr: cmd.DropLeg(a, fr.legId)),
-            f.Ping: self._ping,
-        }
 
     async def run(self) -> None:
         origin = self._ws.headers.get("origin")
@@ -170,8 +139,7 @@ class ToolbarSocket:
             )
             return True
         async with self._login_deadline.answering:
-            handle = self._handlers[type(frame)]
-            reply = await answer_of(frame.id, frame.cmd, lambda: handle(frame))
+            reply = await answer_of(frame.id, frame.cmd, lambda: self._handle(frame))
             await self._send(reply)
         if self._subscription is not None and self._forwarder is None:
             # Events start only after the answer that carries the snapshot, so the toolbar
@@ -275,15 +243,13 @@ class ToolbarSocket:
 
     # -- agent commands --------------------------------------------------------------------
 
-    def _simple(
-        self, make: Callable[[str, Any], cmd.Command]
-    ) -> Callable[[Any], Awaitable[dict[str, Any]]]:
-        async def run(frame: Any) -> dict[str, Any]:
-            session = self._require_session()
-            await self._c.runtime.command(make(session.agent_id, frame))
-            return {}
-
-        return run
+    async def _handle(self, frame: Any) -> dict[str, Any]:
+        make = PLAIN_COMMANDS.get(type(frame))
+        if make is None:
+            return await self._HANDLERS[type(frame)](self, frame)
+        session = self._require_session()
+        await self._c.runtime.command(make(session.agent_id, frame))
+        return {}
 
     async def _select_extension(self, frame: f.SelectExtension) -> dict[str, Any]:
         session = self._require_session()
@@ -493,3 +459,27 @@ class ToolbarSocket:
             if self._ws.application_state is WebSocketState.CONNECTED:
                 with contextlib.suppress(WebSocketDisconnect, RuntimeError):
                     await self._ws.close(code=code, reason=reason[:120])
+
+    # One table for the class, not a dict of bound methods per socket: with thousands of sockets
+    # open, a per-socket table cost ~3 KiB each (bench/run --memory).
+    _HANDLERS: ClassVar[dict[type[Any], Callable[[ToolbarSocket, Any], Awaitable[dict[str, Any]]]]]
+    _HANDLERS = {
+        f.Login: _login,
+        f.Resume: _resume,
+        f.Logout: _logout,
+        f.SelectExtension: _select_extension,
+        f.Dispose: _dispose,
+        f.ListDispositions: _list_dispositions,
+        f.AcknowledgeScreenPop: _acknowledge_screen_pop,
+        f.RecordForCall: _record_for_call,
+        f.Snapshot: _snapshot,
+        f.PhoneCredentials: _phone_credentials,
+        f.PhoneRoom: _phone_room,
+        f.PhoneProblem: _phone_problem,
+        f.Dial: _dial,
+        f.DisposeAndDial: _dispose_and_dial,
+        f.DialLead: _dial_lead,
+        f.Transfer: _transfer,
+        f.Conference: _conference,
+        f.Ping: _ping,
+    }

@@ -1,4 +1,5 @@
-"""A toolbar frame's answer: what its handler returned, or the refusal it raised, named."""
+"""A toolbar frame's answer: what its handler returned, or the refusal it raised, named; and
+the frames that are one command of the agent's each."""
 
 from __future__ import annotations
 
@@ -6,11 +7,29 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from agentbar.domain.model import commands as cmd
 from agentbar.domain.model.errors import DomainError
 from agentbar.services.credentials import UNKNOWN_ERROR
 from agentbar.services.sessions import LoginFailed
+from agentbar.web import frames as f
 
 log = logging.getLogger("agentbar.web.socket")
+
+
+PLAIN_COMMANDS: dict[type[Any], Callable[[str, Any], cmd.Command]] = {
+    f.SelectCampaign: lambda agent, frame: cmd.SelectCampaign(agent, frame.campaignId),
+    f.Ready: lambda agent, frame: cmd.GoReady(agent),
+    f.Break: lambda agent, frame: cmd.TakeBreak(agent, frame.reason),
+    f.AutoCall: lambda agent, frame: cmd.SetAutoCall(agent, frame.on),
+    f.HangUp: lambda agent, frame: cmd.HangUp(agent),
+    f.SkipLead: lambda agent, frame: cmd.SkipLead(agent),
+    f.Hold: lambda agent, frame: cmd.Hold(agent),
+    f.ResumeCall: lambda agent, frame: cmd.Resume(agent),
+    f.CompleteTransfer: lambda agent, frame: cmd.CompleteTransfer(agent),
+    f.CancelTransfer: lambda agent, frame: cmd.CancelTransfer(agent),
+    f.DropLeg: lambda agent, frame: cmd.DropLeg(agent, frame.legId),
+}
+"""Frames answered by the agent's command made of them, with nothing more (`{}`)."""
 
 
 class Refused(Exception):

@@ -17,36 +17,51 @@ T = TypeVar("T")
 
 
 class ClosingQueue(Generic[T]):
+    """One reader. A list and that reader's future rather than an `asyncio.Queue`: the queue's
+    deques and condition events hold ~5 KiB from the start, and every open socket has one of
+    these for its life (bench/run --memory); the list holds at most `capacity` items."""
+
     def __init__(self, capacity: int, name: str) -> None:
-        self._queue: asyncio.Queue[T | None] = asyncio.Queue(capacity)
+        self._capacity = capacity
+        self._items: list[T] = []
+        self._reader: asyncio.Future[None] | None = None
         self._name = name
         self.closed = False
 
     def offer(self, item: T) -> None:
         if self.closed:
             return
-        try:
-            self._queue.put_nowait(item)
-        except asyncio.QueueFull:
-            self.close()
+        if len(self._items) >= self._capacity:
+            self.close()  # the item that did not fit goes with it
+            return
+        self._items.append(item)
+        self._wake_reader()
 
     async def get(self) -> T:
-        if self.closed and self._queue.empty():
-            raise SubscriptionClosed(self._name)
-        item = await self._queue.get()
-        if item is None:
-            raise SubscriptionClosed(self._name)
-        return item
+        """The oldest item; once closed and drained, SubscriptionClosed."""
+        while True:
+            if self._items:
+                return self._items.pop(0)
+            if self.closed:
+                raise SubscriptionClosed(self._name)
+            if self._reader is not None:
+                raise RuntimeError(f"{self._name} has one reader, and it is already waiting")
+            self._reader = asyncio.get_running_loop().create_future()
+            try:
+                await self._reader
+            finally:
+                self._reader = None
 
     def close(self) -> None:
         if self.closed:
             return
         self.closed = True
         self._forget()
-        # Wake a reader blocked in get(); when the queue is full, drop the oldest to make room.
-        if self._queue.full():
-            self._queue.get_nowait()
-        self._queue.put_nowait(None)
+        self._wake_reader()
+
+    def _wake_reader(self) -> None:
+        if self._reader is not None and not self._reader.done():
+            self._reader.set_result(None)
 
     def _forget(self) -> None:
         """Stop being offered items (whoever offers them keeps a list)."""
