@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,8 @@ from bench.dialer_report import write_dialer_plot
 from bench.drill import FULL_DRILL, QUICK_DRILL, run_drill
 from bench.drill_cluster import FULL_CLUSTER_DRILL, QUICK_CLUSTER_DRILL, run_cluster_drill
 from bench.load import LoadPoint, run_point
+from bench.memory import FULL_MEMORY, QUICK_MEMORY, run_memory
+from bench.memory_report import write_memory_section
 from bench.phones import FULL_PHONES, QUICK_PHONES, run_phones
 from bench.profile import top_entries
 from bench.reports import FULL_REPORTS, QUICK_REPORTS, run_reports
@@ -132,6 +134,14 @@ def _options(argv: list[str]) -> argparse.Namespace:
         "SQLite, each report timed; updates its part of the outputs",
     )
     parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="only the memory per connected agent (bench/memory.py): N agents logged in and "
+        f"idle (--agents, default {FULL_MEMORY.agents:,}), the server's RSS per agent and a "
+        "tracemalloc profile of what holds it; --baseline: an earlier results.json whose memory "
+        "figures are shown as the before; updates its part of the outputs and keeps the rest",
+    )
+    parser.add_argument(
         "--dialer",
         action="store_true",
         help="only the dialer comparison (bench/dialer.py, no server: the planning simulator); "
@@ -158,7 +168,7 @@ def _count(text: str) -> int:
 
 SOAK_OPTIONS = ("agents", "rate", "minutes", "sample", "flat_within")
 
-KEPT_APART = ("drill", "drill_cluster", "capacity", "soak", "attacks")
+KEPT_APART = ("drill", "drill_cluster", "capacity", "soak", "attacks", "memory")
 """The keys in results.json of the runs made apart from the suite (the drills, the capacity
 ramp, the soak): each run updates its own and keeps the others'."""
 
@@ -249,6 +259,26 @@ def _dialer(options: argparse.Namespace, argv: list[str]) -> int:
     return _run_apart(options, argv, "dialer", measure)
 
 
+def _memory(options: argparse.Namespace, argv: list[str]) -> int:
+    plan = QUICK_MEMORY if options.quick else FULL_MEMORY
+    if options.agents is not None:
+        plan = replace(plan, agents=options.agents)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="agentbar-memory-") as scratch:
+        measured = run_memory(plan, Path(scratch))
+    if options.baseline is not None:
+        earlier = json.loads(options.baseline.read_text())["memory"]
+        measured["before"] = {k: v for k, v in earlier.items() if k != "before"}
+    results: dict[str, Any] = json.loads(options.json.read_text()) if options.json.exists() else {}
+    results["memory"] = _measured_here(argv, started, measured)
+    report.write_json(results, options.json)
+    # Spliced into the page rather than the page rewritten from results.json (as _run_apart
+    # does): the other sections stay exactly as they are.
+    write_memory_section(results["memory"], options.markdown)
+    print(f"bench: wrote {options.markdown}, {options.json}", file=sys.stderr)
+    return 0
+
+
 def _measured_here(argv: list[str], started: float, measured: dict[str, Any]) -> dict[str, Any]:
     """A section's figures with how, where and when they were measured."""
     return {
@@ -292,6 +322,8 @@ def main(argv: list[str]) -> int:
     if options.setup and not options.capacity:
         raise SystemExit("bench/run: --setup goes with --capacity")
     given = [name for name in SOAK_OPTIONS if getattr(options, name) is not None]
+    if options.memory:  # --agents is the memory bench's too
+        given = [name for name in given if name != "agents"]
     if given and not options.soak:
         raise SystemExit(f"bench/run: --{given[0].replace('_', '-')} goes with --soak")
     if options.soak:
@@ -300,6 +332,8 @@ def main(argv: list[str]) -> int:
         raise SystemExit("bench/run: --before goes with --attacks")
     if options.attacks:
         return _attacks(options, argv)
+    if options.memory:
+        return _memory(options, argv)
     if options.dialer:
         return _dialer(options, argv)
     if options.phones:

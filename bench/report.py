@@ -12,6 +12,7 @@ import matplotlib
 from bench.attacks_report import attacks_lines
 from bench.capacity_report import capacity_lines
 from bench.dialer_report import dialer_lines
+from bench.memory_report import memory_lines
 from bench.phones_report import phones_lines
 from bench.reports_report import reports_lines
 from bench.soak_report import soak_lines
@@ -246,8 +247,11 @@ def dialer_plot_path(markdown: Path) -> Path:
 
 def _apart(results: dict[str, Any], path: Path) -> list[str]:
     """The sections of the runs made apart from the suite (or also in it): the dialer, the
-    capacity ramp, the browser phone and conferences, the drills, the soak, the attacks."""
+    memory per connected agent, the capacity ramp, the browser phone and conferences, the drills,
+    the soak, the attacks."""
     lines = []
+    if "memory" in results:
+        lines += memory_lines(results["memory"])
     if "dialer" in results:
         d = results["dialer"]
         lines += dialer_lines(d, _measured_by(d), dialer_plot_path(path), path)
