@@ -16,7 +16,9 @@ CUTS = [
     "for its whole life); the toolbar socket's table of frame handlers made once for the class "
     "instead of a dict of bound methods and closures per socket; the socket's queue of waiting "
     "frames and its login deadline wait on one future instead of holding an `asyncio.Event` "
-    "(and a deque) each for the socket's life.",
+    "(and a deque) each for the socket's life; the bus subscription each socket reads from "
+    "likewise (a list and one reader's future instead of an `asyncio.Queue`); the edge's parsed "
+    "request headers no longer kept alive for as long as the socket is open.",
 ]
 
 GOAL_KIB = 50.0
