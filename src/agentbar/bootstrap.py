@@ -190,6 +190,7 @@ class Container:
             admission=AdmissionLimits(
                 max_in_flight=self.settings.max_requests_in_flight,
                 max_loop_lag=self.settings.max_loop_lag_ms / 1000,
+                max_queue=self.settings.max_queue_ms / 1000,
             ),
             sockets=SocketBudget.of(
                 SocketLimits(

@@ -12,10 +12,14 @@ from starlette.types import Message, Receive, Scope, Send
 
 from agentbar.web.admission import (
     LAG_READINGS,
+    LEAST_LIMIT,
+    QUEUE_EVIDENCE,
+    QUEUE_WINDOW,
     Admission,
     AdmissionCollector,
     AdmissionGate,
     AdmissionLimits,
+    QueueLimit,
 )
 
 
@@ -174,3 +178,56 @@ async def test_refusals_and_the_gates_figures_are_in_the_metrics() -> None:
     assert 'agentbar_shed_requests_total{edge="api",reason="loop_lag"} 0.0' in text
     assert "agentbar_requests_in_flight 7.0" in text
     assert "agentbar_event_loop_lag_seconds 0.004" in text
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_limit_in_flight_is_cut_while_work_stands_queued_and_grows_back() -> None:
+    clock = FakeClock()
+    queue = QueueLimit(target=0.05, ceiling=100, clock=clock)
+
+    def window(*seconds: float) -> int:
+        for took in seconds:
+            queue.ended(took)
+        clock.now += QUEUE_WINDOW
+        return queue.current()
+
+    assert queue.current() == 100
+    assert window(0.2, 0.3, 0.2, 0.4, 0.01) == 100  # a burst that drains leaves one quick
+    assert window(0.2, 0.09, 0.3, 0.2, 0.1) == 75  # every request of the window waited
+    assert window(0.2, 0.09, 0.3, 0.2, 0.1) == 56
+    assert window() == 56  # a window with none ended says nothing
+    assert window(2.0) == 56  # one slow upload between idle moments: no backlog
+    assert window(0.01, 0.01, 0.01, 0.01, 0.01) == 61  # quick again: it grows back
+    for _ in range(30):
+        window(0.5, 0.5, 0.5, 0.5, 0.5)
+    assert queue.current() == LEAST_LIMIT  # a few always get through, to probe
+
+
+async def test_past_the_learnt_limit_changes_are_refused() -> None:
+    app = HeldApp(expected=LEAST_LIMIT)
+    admission = Admission(AdmissionLimits(max_in_flight=100, max_loop_lag=0, max_queue=0.05))
+    clock = FakeClock()
+    admission.queue = QueueLimit(0.05, 100, clock)
+    gate = AdmissionGate(app, admission)
+    for _ in range(30):
+        for _ in range(QUEUE_EVIDENCE):
+            admission.queue.ended(0.3)
+        clock.now += QUEUE_WINDOW
+    assert admission.queue.current() == LEAST_LIMIT
+    held = [asyncio.create_task(request(gate, "/api/v1/agents")) for _ in range(LEAST_LIMIT)]
+    await app.all_entered.wait()
+
+    refused = await request(gate, "/api/v1/simulator/calls")
+
+    assert status_of(refused) == 503
+    assert "requests are waiting in the server" in json.loads(refused[1]["body"])["detail"]
+    assert admission.shed == {("api", "queue"): 1}
+    app.release.set()
+    await asyncio.gather(*held)

@@ -7,6 +7,11 @@ gate admits new work only while the process keeps up, judged two ways:
 
 - **requests in flight**: HTTP requests under `/api/v1/` being handled at once, at most
   `max_in_flight`;
+- **a learnt limit of requests in flight** (`QueueLimit`): if even the quickest of the
+  requests that change something (not GET) and ended within the last `QUEUE_WINDOW` took
+  longer than `max_queue`, work is waiting inside the process — for the database, the
+  floor's writer, the CPU — and the limit is cut; while requests are quick it grows back.
+  This is what sees a process whose loop keeps up while its storage or its threads do not.
 - **event loop lag**: how late the loop wakes a task that asked to sleep `LAG_INTERVAL`. A
   saturated loop runs every ready task late; while it is late by more than `max_loop_lag` at
   each of the last `LAG_READINGS` wake-ups, new work would wait behind work already taken, so
@@ -26,8 +31,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -40,17 +46,70 @@ LAG_INTERVAL = 0.01
 """Seconds between the lag probe's wake-ups: short enough to see a burst within a few
 requests, long enough to cost nothing (100 wake-ups a second)."""
 LAG_READINGS = 3
+QUEUE_WINDOW = 0.2
+"""Seconds over which the quickest changing request is taken: CoDel's interval."""
+LEAST_LIMIT = 4
+"""The learnt limit never goes below it: a few requests always get through, to probe."""
+QUEUE_EVIDENCE = 5
+"""Requests that must have ended within a window for it to tell of a queue: one slow upload
+between idle moments is no backlog."""
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Requests that change nothing: a slow report says nothing of the floor's backlog."""
 TRY_AGAIN_LATER = 1013  # WebSocket close code
 
 
 @dataclass(frozen=True)
 class AdmissionLimits:
-    """See `agentbar.config.Settings` (`max_requests_in_flight`, `max_loop_lag_ms`)."""
+    """See `agentbar.config.Settings` (`max_requests_in_flight`, `max_queue_ms`,
+    `max_loop_lag_ms`)."""
 
     max_in_flight: int = 256
     max_loop_lag: float = 0.05
     """Seconds; 0 turns the lag test off."""
+    max_queue: float = 0.1
+    """Seconds; 0 keeps the limit of requests in flight at `max_in_flight`."""
     retry_after: int = 1
+
+
+class QueueLimit:
+    """How many API requests may be in flight so that none waits long, learnt as it goes
+    (additive-increase, multiplicative-decrease, as TCP learns a window). A window in which
+    even the quickest changing request took longer than `target` — work standing in a queue
+    inside the process — cuts the limit by a quarter; a window in which one was quick raises
+    it by a tenth (at least one), up to `ceiling`. A burst that drains leaves some request
+    quick; a backlog that does not leaves none."""
+
+    def __init__(self, target: float, ceiling: int, clock: Callable[[], float]) -> None:
+        self._target = target
+        self._ceiling = ceiling
+        self._clock = clock
+        self.limit = ceiling
+        self._window_ends = 0.0
+        self._quickest: float | None = None
+        self._ended = 0
+
+    def ended(self, seconds: float) -> None:
+        """A changing request took `seconds`, from its admission to its answer."""
+        self._roll()
+        self._ended += 1
+        if self._quickest is None or seconds < self._quickest:
+            self._quickest = seconds
+
+    def current(self) -> int:
+        self._roll()
+        return self.limit
+
+    def _roll(self) -> None:
+        now = self._clock()
+        if now < self._window_ends:
+            return
+        if self._target > 0 and self._ended >= QUEUE_EVIDENCE and self._quickest is not None:
+            if self._quickest > self._target:
+                self.limit = max(LEAST_LIMIT, int(self.limit * 0.75))
+            else:
+                self.limit = min(self._ceiling, self.limit + max(1, self.limit // 10))
+        self._quickest, self._ended = None, 0
+        self._window_ends = now + QUEUE_WINDOW
 
 
 class Admission:
@@ -66,6 +125,7 @@ class Admission:
         self._readings: deque[float] = deque([0.0] * LAG_READINGS, maxlen=LAG_READINGS)
         self.shed: Counter[tuple[str, str]] = Counter()
         """Refusals by (edge, reason)."""
+        self.queue = QueueLimit(limits.max_queue, limits.max_in_flight, time.monotonic)
         self._probe: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -93,6 +153,8 @@ class Admission:
         reason = None
         if edge == "api" and self.in_flight >= self.limits.max_in_flight:
             reason = "in_flight"
+        elif edge == "api" and self.in_flight >= self.queue.current():
+            reason = "queue"
         elif 0 < self.limits.max_loop_lag < self.loop_lag:
             reason = "loop_lag"
         if reason is not None:
@@ -126,17 +188,19 @@ class AdmissionGate:
             await self._refuse(send, reason)
             return
         admission.in_flight += 1
+        admitted = time.monotonic()
         try:
             await self._app(scope, receive, send)
         finally:
             admission.in_flight -= 1
+            if scope.get("method") not in READS:
+                admission.queue.ended(time.monotonic() - admitted)
 
     async def _refuse(self, send: Send, reason: str, prefix: str = "http.") -> None:
-        why = (
-            "too many requests in progress"
-            if reason == "in_flight"
-            else "the server is running behind"
-        )
+        why = {
+            "in_flight": "too many requests in progress",
+            "queue": "requests are waiting in the server",
+        }.get(reason, "the server is running behind")
         body = json.dumps(
             {
                 "detail": f"busy: {why}; nothing was done, try again in "
@@ -175,11 +239,10 @@ class AdmissionCollector(Collector):
             "New requests and sockets refused at once because the server was busy",
             labels=["edge", "reason"],
         )
-        for edge in ("api", "socket"):
-            for reason in ("in_flight", "loop_lag"):
-                if edge == "socket" and reason == "in_flight":
-                    continue  # sockets are not counted in flight: they are long-lived
-                shed.add_metric([edge, reason], admission.shed[(edge, reason)])
+        for reason in ("in_flight", "queue", "loop_lag"):
+            shed.add_metric(["api", reason], admission.shed[("api", reason)])
+        # A socket is long-lived: neither counted in flight nor timed as a request.
+        shed.add_metric(["socket", "loop_lag"], admission.shed[("socket", "loop_lag")])
         yield shed
         yield GaugeMetricFamily(
             "agentbar_requests_in_flight",
