@@ -55,15 +55,18 @@ LIMITS = [
     "- *Lifecycles per second*: the bench offers at most 200 calls/s for 20 s, and each call "
     "talks 1 s, so the figure it reports cannot reach 200; whether the server can take more "
     "is still open (offer latency stays in single milliseconds at 200/s).",
-    "- *Memory per agent*: about 100 KiB of server memory per connected agent, not yet "
-    "profiled; per-socket compression state (permessage-deflate, seen in the profile) and "
-    "per-connection buffers are the first suspects.",
+    '- *Memory per agent*: profiled in "Memory per connected agent" (`bench/run --memory`); '
+    "what is left is mostly uvicorn's, FastAPI's, Starlette's and websockets' per-connection "
+    "objects.",
     "- *CPU per call*: the 100-agent point runs at 50 calls/s, so the server's fixed "
     "per-second work (keepalive pings, timers) falls on fewer calls; from 1,000 to 5,000 "
     "agents at 200 calls/s the spread is far smaller.",
-    "- *Screen pop in the browser*: the figure spans the HTTP request, the server's decision, "
-    "the socket, the iframe's postMessage to the CRM page and Chromium's own scheduling, with "
-    "1,000 agents taking 50 calls/s beside it on the same 2 cores; it has not been broken "
-    "down yet.",
+    '- *Screen pop in the browser*: broken down per stage under "Screen pop in Chromium", '
+    "beside the floor of its path: most of it is before the server decides the pop (the "
+    "POST's own move stored, then the writer's turn for the offer), then the group commit "
+    "before the pop is published; the toolbar and the glue take a millisecond or two. The "
+    "POST latency in the load table at 200 calls/s is mostly the bench's own client queueing "
+    'on its 64 connections behind a server past its ceiling ("Capacity": about 85 '
+    "lifecycles/s); the server's shedding refuses only what reaches it.",
     "",
 ]
