@@ -31,9 +31,8 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-import httpx
-
 from bench import server as bench_server_module
+from bench.drill_common import stop, wait_for
 from bench.load import CRM_ORIGIN, Door, Fleet, workers_for
 from bench.machine import rss_bytes
 from bench.server import CAMPAIGN, bench_server
@@ -50,6 +49,7 @@ OWN_CODE = ("agentbar/", "uvicorn/", "websockets/", "starlette/", "fastapi/")
 dataclass's `__init__`, asyncio's Queue)."""
 
 SETTLE_S = 1.0
+READY_WITHIN_S = 60.0  # a traced server migrates and seeds slower
 """As bench/load.py: time after the last login answer for the server's last frames to go out."""
 
 
@@ -149,36 +149,16 @@ def _traced_launcher(snapshots: Path) -> Iterator[Any]:
                 stderr=subprocess.STDOUT,
             )
         try:
-            _wait_ready(process, f"http://127.0.0.1:{port}/readyz", log_path)
+            wait_for(process, f"http://127.0.0.1:{port}/readyz", log_path, READY_WITHIN_S)
             yield process
         finally:
             for ends in channel:
                 for end in ends:
                     end.close()
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
     with mock.patch.object(bench_server_module, "serving", serving):
         yield ask
-
-
-def _wait_ready(process: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the launcher exited:\n{log_path.read_text(errors='replace')}")
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        # Polled, as tests/support/servers.py does: the process gives no other sign it listens.
-        time.sleep(0.05)
-    raise RuntimeError(f"the launcher never got ready:\n{log_path.read_text(errors='replace')}")
 
 
 def _heap_size(snapshot: tracemalloc.Snapshot) -> int:
