@@ -102,6 +102,12 @@ class Floor:
             await self.runtime.command(SelectExtension(agent_id, Extension(f"SIP {n}", str(n))))
             await self.runtime.command(SelectCampaign(agent_id, campaign_id))
 
+    async def calls_taken(self) -> list[str]:
+        """The calls offered or queued, in the order stored."""
+        events = await self.storage.events.events_since(0, 10_000)
+        taken = [e.call_id for e in events if e.kind in ("call.offered", "call.queued")]
+        return [call_id for call_id in dict.fromkeys(taken) if call_id is not None]
+
     async def stored_seqs(self) -> list[int]:
         return [e.seq for e in await self.storage.events.events_since(0, 10_000)]
 
@@ -209,4 +215,56 @@ async def test_a_signal_the_database_took_no_write_for_is_applied_once_it_takes_
     assert floor.center.calls[call_id].agent_id == "a1"  # offered once stored
     kinds = [e.kind for e in await floor.storage.events.events_since(0, 10_000)]
     assert "call.offered" in kinds
+    await floor.runtime.stop()
+
+
+async def test_signals_received_during_a_write_are_stored_together_in_the_order_received() -> None:
+    floor = Floor()
+    await floor.start()
+    for agent_id in AGENTS[:3]:
+        await floor.runtime.command(GoReady(agent_id))
+    campaign_id = floor.center.agents["a1"].campaign_id
+    assert campaign_id is not None
+    simulator = floor.runtime._telephony
+    assert isinstance(simulator, Simulator)
+    before = len(floor.log.batches)
+    floor.log.hold = asyncio.Event()
+    busy = asyncio.create_task(floor.runtime.command(GoReady("a4")))
+    await floor.log.held.wait()  # the writer is busy: the customers' calls wait for it
+    placed = [simulator.place_inbound_call(f"+1555010{n}", campaign_id) for n in range(3)]
+    arrived = asyncio.create_task(floor.runtime.caught_up())
+    await asyncio.sleep(0)
+    assert not arrived.done()
+    floor.log.hold.set()
+    await busy
+    await asyncio.wait_for(arrived, timeout=5.0)
+
+    assert floor.log.batches[before:] == [1, 3]  # one write for the three signals
+    assert await floor.calls_taken() == placed
+    assert all(floor.center.calls[call_id].agent_id is not None for call_id in placed)
+    await floor.runtime.stop()
+
+
+async def test_signals_the_database_took_no_write_for_are_applied_in_order_once_it_takes_one() -> (
+    None
+):
+    floor = Floor()
+    await floor.start()
+    await floor.runtime.command(GoReady("a1"))
+    campaign_id = floor.center.agents["a1"].campaign_id
+    assert campaign_id is not None
+    simulator = floor.runtime._telephony
+    assert isinstance(simulator, Simulator)
+    floor.log.lock_refused = StorageUnavailable("database is locked")
+    placed = [simulator.place_inbound_call(f"+1555020{n}", campaign_id) for n in range(3)]
+    arrived = asyncio.create_task(floor.runtime.caught_up())
+    await floor.log.lock_tried.wait()
+    floor.log.lock_tried.clear()
+    await floor.log.lock_tried.wait()  # refused, and tried again
+    assert not arrived.done()
+
+    floor.log.lock_refused = None
+    await asyncio.wait_for(arrived, timeout=5.0)
+    assert await floor.calls_taken() == placed
+    assert floor.center.calls[placed[0]].agent_id == "a1"  # the first call in gets the agent
     await floor.runtime.stop()

@@ -104,12 +104,17 @@ class MoveWriter:
 
     async def store(self, decide: Decide, *, reconfigured: bool = False) -> Move:
         """Have a move decided in the writer's turn, stored and carried out; returns it."""
+        # The writer goes on if this caller is cancelled: a move decided is stored either way.
+        return await asyncio.shield(self.ask(decide, reconfigured=reconfigured))
+
+    def ask(self, decide: Decide, *, reconfigured: bool = False) -> asyncio.Future[Move]:
+        """`store`, asked now: moves asked one after another are decided in that order. The
+        future settles as `store` returns; await it shielded (cancelling it is no refusal)."""
         ask = _Ask(decide, reconfigured, asyncio.get_running_loop().create_future())
         self._waiting.append(ask)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._write_waiting(), name="floor-writer")
-        # The writer goes on if this caller is cancelled: a move decided is stored either way.
-        return await asyncio.shield(ask.done)
+        return ask.done
 
     async def drain(self) -> None:
         """Until what was asked so far is stored (or refused)."""

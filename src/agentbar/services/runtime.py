@@ -59,6 +59,7 @@ from agentbar.ports.floor_link import (
     ServiceAsk,
 )
 from agentbar.services.move_writer import Move, MoveWriter
+from agentbar.services.signal_pump import SignalPump
 
 __all__ = ["RECONFIGURE", "OwnerUnreachable", "Runtime"]
 
@@ -72,9 +73,6 @@ ASK_PATIENCE = 10.0
 failover (a lease of 5 s, then the takeover), after which the ask is dropped, not done late."""
 
 log = logging.getLogger(__name__)
-
-RETRY_FIRST, RETRY_LAST = 0.05, 1.0
-"""Seconds between tries of a signal the database took no write for: the first, the most."""
 
 RECONFIGURE = "runtime.reconfigure"
 
@@ -115,13 +113,8 @@ class Runtime:
             fence=lambda: self.fence,
             unstored=self._unstored,
         )
-        self._inbox: asyncio.Queue[Signal] = asyncio.Queue()
-        self._received = 0
-        """Signals put in the inbox so far; `_handled` counts those applied (or refused)."""
-        self._handled = 0
-        self._caught_up = asyncio.Condition()
+        self._signals = SignalPump(self._ask_signal, lambda: self.halted is not None)
         self._seq = 0
-        self._pump: asyncio.Task[None] | None = None
         self._timers: dict[str, Cancellable] = {}
         self._watchers: list[Callable[[Envelope], None]] = []
         self.started = False
@@ -162,7 +155,7 @@ class Runtime:
         self._seq = await self._storage.last_seq()
         self._telephony.attach(self._receive)
         await self._telephony.start()
-        self._pump = asyncio.create_task(self._pump_signals(), name="telephony-signals")
+        self._signals.start()
         self.started = True
 
     def watch(self, watcher: Callable[[Envelope], None]) -> None:
@@ -171,9 +164,7 @@ class Runtime:
 
     async def stop(self) -> None:
         await self._writer.drain()  # what was decided is stored before the process goes
-        if self._pump is not None:
-            self._pump.cancel()
-            await asyncio.gather(self._pump, return_exceptions=True)
+        await self._signals.stop()
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
@@ -193,7 +184,11 @@ class Runtime:
         return outcome
 
     async def signal(self, signal: Signal) -> Outcome:
-        return await self._apply(lambda now: self.center.signal(signal, now))
+        return (await asyncio.shield(self._ask_signal(signal))).outcome
+
+    def _ask_signal(self, signal: Signal) -> asyncio.Future[Move]:
+        self._refuse_if_halted()
+        return self._writer.ask(self._move_of(lambda now: self.center.signal(signal, now)))
 
     async def note(self, kind: str, agent_id: str, data: dict[str, Any]) -> Envelope:
         """Store and publish an event the service layer itself originates (sessions)."""
@@ -317,26 +312,25 @@ class Runtime:
         await self._link.publish(move)
 
     def _receive(self, signal: Signal) -> None:
-        self._received += 1
-        self._inbox.put_nowait(signal)
+        self._signals.receive(signal)
 
     async def caught_up(self) -> None:
         """Wait until every signal received so far has been applied and stored (or refused),
         however many arrive meanwhile: what an API answers after telephony acted for it (a
         simulated customer's call) is then durable before it is acknowledged."""
-        if self._pump is None or self._pump.done():
-            return  # nothing applies signals (not started, or stopped): nothing to wait for
-        target = self._received
-        async with self._caught_up:
-            await self._caught_up.wait_for(lambda: self._handled >= target)
+        await self._signals.caught_up()
 
     async def settle(self) -> None:
         """Wait until every telephony signal received so far has been applied."""
-        await self._inbox.join()
+        await self._signals.settle()
 
     async def _apply(self, decide: Callable[[float], Outcome]) -> Outcome:
         self._refuse_if_halted()
+        return (await self._writer.store(self._move_of(decide))).outcome
 
+    def _move_of(
+        self, decide: Callable[[float], Outcome]
+    ) -> Callable[[float], tuple[list[Envelope], Outcome]]:
         def move(now: float) -> tuple[list[Envelope], Outcome]:
             outcome = decide(now)  # a DomainError here has changed nothing
             events = outcome.events
@@ -346,7 +340,7 @@ class Runtime:
             ]
             return envelopes, outcome
 
-        return (await self._writer.store(move)).outcome
+        return move
 
     def _refuse_if_halted(self) -> None:
         if self.halted is not None:
@@ -415,33 +409,3 @@ class Runtime:
     ) -> Envelope:
         self._seq += 1
         return Envelope(self._seq, kind, now, agent_id, call_id, data)
-
-    async def _apply_signal(self, signal: Signal) -> None:
-        """What telephony reports is a fact (a customer hung up): one the database took no
-        write for was not decided, and is tried again until the database takes it, every
-        later signal waiting behind it."""
-        pause = RETRY_FIRST
-        while True:
-            try:
-                await self.signal(signal)
-                return
-            except StorageUnavailable:
-                if self.halted is not None:  # decided, not stored: the floor starts over
-                    raise
-            await asyncio.sleep(pause)  # a database that refuses at once is not hammered
-            pause = min(2 * pause, RETRY_LAST)
-
-    async def _pump_signals(self) -> None:
-        while True:
-            signal = await self._inbox.get()
-            try:
-                await self._apply_signal(signal)
-            except DomainError as error:
-                log.warning("telephony signal %r refused: %s", signal, error.message)
-            except Exception:
-                log.exception("telephony signal %r failed", signal)
-            finally:
-                self._inbox.task_done()
-                self._handled += 1
-                async with self._caught_up:
-                    self._caught_up.notify_all()
