@@ -80,6 +80,25 @@ async def test_an_event_reaches_every_subscriber_of_its_agent_in_order(bus: Even
     assert await received(first, 1) == [last]
 
 
+async def test_a_subscription_tells_how_many_events_it_holds_unread(make_bus: BusFactory) -> None:
+    bus = make_bus(50)
+    await bus.start()
+    subscription = bus.subscribe("agent:a1")
+    assert subscription.waiting() == 0
+    sent = [an_event("a1") for _ in range(40)]
+    for envelope in sent[:30]:
+        await bus.publish(envelope)
+    got = await received(subscription, 1)
+    assert subscription.waiting() == 29  # the rest is held, read without waiting
+    got += await received(subscription, 20)
+    for envelope in sent[30:]:  # fits: what was read no longer counts against the capacity
+        await bus.publish(envelope)
+    got += await received(subscription, 19)
+    assert got == sent
+    assert subscription.waiting() == 0
+    await bus.stop()
+
+
 async def test_a_closed_subscription_ends_and_gets_nothing_more(bus: EventBus) -> None:
     subscription = bus.subscribe("agent:a1")
     waiting = asyncio.create_task(subscription.get())

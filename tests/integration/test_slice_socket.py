@@ -167,3 +167,26 @@ def test_a_view_follows_each_event_that_changed_it(
         )
     )
     assert stored["n"] == len(views)
+
+
+def test_the_events_of_one_move_go_out_together_and_then_one_view(
+    server: AgentbarServer, toolbar: ToolbarClient
+) -> None:
+    # A view drawn between them would hold back the toolbar's handling of the screen pop.
+    get_ready(toolbar, inbound_campaign(log_in(toolbar)))
+    call_id = server.place_call("+14085551212")
+    frames = [toolbar.receive()]
+    while "view" not in frames[-1] or frames[-1]["view"]["agent"]["state"] != "on_call":
+        frames.append(toolbar.receive())
+    kinds = [f.get("event", "view") for f in frames if "re" not in f]
+    answered = kinds.index("call.connected")
+    assert kinds[answered - 1 :] == [
+        "agent.state_changed",
+        "call.connected",
+        "call.screen_pop",
+        "view",
+    ]
+    pop, view = frames[-2], frames[-1]
+    assert pop["data"]["callId"] == call_id
+    assert view["seq"] == pop["seq"]  # it names the last event sent before it
+    assert view["view"]["call"]["callId"] == call_id

@@ -19,7 +19,8 @@ class ToolbarClient:
         self.events_in_order: list[dict[str, Any]] = []
         """Every event frame kept, in the order received (`events` loses those taken)."""
         self.views: list[dict[str, Any]] = []
-        """`view` frames received, in order (each follows the event that changed the view)."""
+        """`view` frames received, in order (each after the events sent together that changed
+        it)."""
         self._next_id = 0
 
     def close(self) -> None:

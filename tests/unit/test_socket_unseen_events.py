@@ -57,6 +57,9 @@ class Live:
     async def get(self) -> Envelope:
         return await self.queue.get()
 
+    def waiting(self) -> int:
+        return self.queue.qsize()
+
     def close(self) -> None:
         pass
 

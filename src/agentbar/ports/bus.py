@@ -21,6 +21,11 @@ class Subscription(Protocol):
         """The next event on the topic; raises SubscriptionClosed once the subscription ended."""
         ...
 
+    def waiting(self) -> int:
+        """How many events `get` returns without waiting (events sent together go out
+        together: the socket sends the agent's view once after them)."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -96,6 +96,10 @@ class ToolbarSocket:
         """The seq of the last event sent: events arrive in order, so any at or below it is
         a copy (the live one of a replayed or unseen event)."""
         self._view: dict[str, Any] | None = None
+        self._view_due: int | None = None
+        """The seq of the last event sent whose view is not sent yet: the agent's view goes
+        once after the events sent together (a move's), not between them, where its rendering
+        would hold back the toolbar's handling of the next event (a screen pop)."""
         """The agent's view as this toolbar last received it (snapshot or `view` frame)."""
         self._too_far_behind = False
         self._ending_here = False
@@ -375,6 +379,8 @@ class ToolbarSocket:
                 await self._send(missed.frame())
                 self._sent = missed.seq
             while True:
+                if self._view_due is not None and not subscription.waiting():
+                    await self._send_view(self._view_due)
                 envelope = await subscription.get()
                 if envelope.seq <= self._sent:
                     continue
@@ -414,7 +420,7 @@ class ToolbarSocket:
         return False
 
     async def _deliver(self, envelope: Envelope) -> bool:
-        """Send one event and the view after it; True once the socket is done (its session
+        """Send one event (its view is due); True once the socket is done (its session
         ended)."""
         assert self._session is not None
         if envelope.kind == "session.started":
@@ -428,12 +434,13 @@ class ToolbarSocket:
             return True
         await self._send(envelope.frame())
         self._sent = envelope.seq
-        await self._send_view(envelope.seq)
+        self._view_due = envelope.seq
         return False
 
     async def _send_view(self, seq: int) -> None:
         """The agent's view after the event `seq`, if it changed (a logged-out agent has none)."""
         assert self._session is not None
+        self._view_due = None
         view = await self._c.desk.view_after(self._session.agent_id, seq)
         if view is not None and view != self._view:
             self._view = view

@@ -24,6 +24,9 @@ class ClosingQueue(Generic[T]):
     def __init__(self, capacity: int, name: str) -> None:
         self._capacity = capacity
         self._items: list[T] = []
+        self._head = 0
+        """Where the oldest item is: read items are let go in one go, not one by one from the
+        front of the list (a door's feed of moves holds up to 10,000)."""
         self._reader: asyncio.Future[None] | None = None
         self._name = name
         self.closed = False
@@ -31,7 +34,7 @@ class ClosingQueue(Generic[T]):
     def offer(self, item: T) -> None:
         if self.closed:
             return
-        if len(self._items) >= self._capacity:
+        if self.waiting() >= self._capacity:
             self.close()  # the item that did not fit goes with it
             return
         self._items.append(item)
@@ -40,8 +43,8 @@ class ClosingQueue(Generic[T]):
     async def get(self) -> T:
         """The oldest item; once closed and drained, SubscriptionClosed."""
         while True:
-            if self._items:
-                return self._items.pop(0)
+            if self.waiting():
+                return self._take()
             if self.closed:
                 raise SubscriptionClosed(self._name)
             if self._reader is not None:
@@ -51,6 +54,18 @@ class ClosingQueue(Generic[T]):
                 await self._reader
             finally:
                 self._reader = None
+
+    def waiting(self) -> int:
+        """How many items `get` returns without waiting."""
+        return len(self._items) - self._head
+
+    def _take(self) -> T:
+        item = self._items[self._head]
+        self._head += 1
+        if self._head * 2 >= len(self._items):  # amortised: each item is moved at most once
+            del self._items[: self._head]
+            self._head = 0
+        return item
 
     def close(self) -> None:
         if self.closed:

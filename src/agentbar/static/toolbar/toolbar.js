@@ -1,6 +1,6 @@
 // The toolbar: connects the agent's session on the agentbar socket to the CRM page, and
 // renders what the server decides. The server sends the agent's view (agent, call and legs,
-// lead) in the snapshot and in a `view` frame after each event that changed it; events only
+// lead) in the snapshot and in a `view` frame after the events that changed it; events only
 // fire the CRM page's handlers. Nothing here rebuilds the server's state from events.
 
 import { Actions } from "./actions.js";
