@@ -22,6 +22,7 @@ last step under the bar.
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -239,7 +240,11 @@ def _overload_step(
 ) -> dict[str, Any]:
     """One more step at twice the ceiling's offered rate: what is admitted must stay fast
     (the server sheds the rest at once, 503), and every call admitted must end disposed."""
+    answered_before = _answered_in_server(target.calls_url)
     step = _step(target, fleet, plan, OVERLOAD * ceiling["offered_per_s"])
+    step["server_admitted_p99_within_ms"] = _p99_within(
+        answered_before, _answered_in_server(target.calls_url)
+    )
     step["lost"] = step["calls_placed"] - step["calls_completed"]
     step["goals"] = {
         "admitted_post_p99_ms": ADMITTED_POST_P99_GOAL_MS,
@@ -248,11 +253,32 @@ def _overload_step(
     return step
 
 
+def _answered_in_server(url: str) -> list[tuple[float, float]]:
+    """The histogram of admitted changes answered by the node the calls are posted to, from
+    its admission to its answer: (bucket bound in seconds, how many within it so far)."""
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    text = httpx.get(f"{url}/metrics", headers=headers, timeout=5.0).text
+    buckets = re.findall(r'^agentbar_api_change_seconds_bucket\{le="([^"]+)"\} (\S+)$', text, re.M)
+    return [(float(bound), float(count)) for bound, count in buckets]
+
+
+def _p99_within(before: list[tuple[float, float]], after: list[tuple[float, float]]) -> float:
+    """The least bucket bound (ms) within which 99% of the changes answered between the two
+    scrapes were answered: the server's own p99, to the bucket."""
+    counts = [(bound, now - then) for (bound, now), (_, then) in zip(after, before, strict=True)]
+    total = counts[-1][1] if counts else 0.0
+    for bound, within in counts:
+        if total and within >= 0.99 * total:
+            return bound * 1000
+    return float("nan")
+
+
 def _shed(step: dict[str, Any]) -> str:
     admitted = step["post_admitted_latency_ms"]["p99"]
     return (
         f"{step['offered_per_s']:g}/s offered (twice the ceiling): {step['shed_share']:.0%} "
-        f"shed, admitted POST p99 {admitted:.1f} ms, offer p99 "
+        f"shed, admitted POST p99 {admitted:.1f} ms (in the server ≤ "
+        f"{step['server_admitted_p99_within_ms']:g} ms), offer p99 "
         f"{step['offer_latency_ms']['p99']:.1f} ms, {step['lost']} admitted calls lost"
     )
 

@@ -81,8 +81,9 @@ def _shedding(c: dict[str, Any]) -> list[str]:
         f"ends disposed).",
         "",
         "| setup | calls/s offered | admitted | shed | admitted POST p50 / p99 ms "
-        "| refusal answered p50 / p99 ms | offer p99 ms | admitted calls lost | goals |",
-        "|---|---:|---:|---:|---|---|---:|---:|---|",
+        "| in the server p99 within ms | refusal answered p50 / p99 ms | offer p99 ms "
+        "| admitted calls lost | goals |",
+        "|---|---:|---:|---:|---|---:|---|---:|---:|---|",
     ]
     for name, step in rows:
         admitted, refused = step["post_admitted_latency_ms"], step["post_refused_latency_ms"]
@@ -96,9 +97,19 @@ def _shedding(c: dict[str, Any]) -> list[str]:
             f"| {name} | {step['offered_per_s']:g} | {step['calls_placed']:,} "
             f"| {step['calls_refused']:,} ({step['shed_share']:.0%}) "
             f"| {_f(admitted['p50'])} / {_f(admitted['p99'])} "
+            f"| {_f(step.get('server_admitted_p99_within_ms', float('nan')))} "
             f"| {_f(refused['p50'])} / {_f(refused['p99'])} | {_f(offer_p99)} "
             f"| {step['lost']:,} | {'met' if met else '**missed**'} |"
         )
+    lines += [
+        "",
+        "- *admitted POST*: from the generator's clock, before it sends to its reading the "
+        "answer; *in the server*: the node's own histogram (`agentbar_api_change_seconds`, "
+        "from admission to answer), read before and after the step, to its bucket bound. "
+        "The generator shares the machine's two cores with the node and the agents: a "
+        "generator running late (*POSTs issued/s* below the offered rate in the steps' table) "
+        "counts its own lateness in the first.",
+    ]
     return lines
 
 

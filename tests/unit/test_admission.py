@@ -180,6 +180,30 @@ async def test_refusals_and_the_gates_figures_are_in_the_metrics() -> None:
     assert "agentbar_event_loop_lag_seconds 0.004" in text
 
 
+async def test_admitted_changes_are_timed_from_admission_to_answer_in_the_metrics() -> None:
+    app = HeldApp(expected=2)
+    admission = Admission(AdmissionLimits(max_loop_lag=0))
+    gate = AdmissionGate(app, admission)
+    held = [asyncio.create_task(request(gate, "/api/v1/simulator/calls")) for _ in range(2)]
+    await app.all_entered.wait()
+    await asyncio.sleep(0.03)  # both answered after at least 30 ms
+    app.release.set()
+    await asyncio.gather(*held)
+    admission.change_answered(0.004)
+    admission.change_answered(12.0)
+    registry = CollectorRegistry()
+    registry.register(AdmissionCollector(admission))
+
+    text = generate_latest(registry).decode()
+
+    assert 'agentbar_api_change_seconds_bucket{le="0.005"} 1.0' in text
+    assert 'agentbar_api_change_seconds_bucket{le="0.025"} 1.0' in text
+    assert 'agentbar_api_change_seconds_bucket{le="10.0"} 3.0' in text
+    assert 'agentbar_api_change_seconds_bucket{le="+Inf"} 4.0' in text
+    assert "agentbar_api_change_seconds_count 4.0" in text
+    assert admission.answered_seconds >= 12.0 + 0.004 + 2 * 0.03
+
+
 class FakeClock:
     def __init__(self) -> None:
         self.now = 100.0

@@ -29,6 +29,7 @@ What is not floor work is never refused: pages, static files, `/healthz`, `/read
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import json
 import time
@@ -36,7 +37,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -53,6 +54,9 @@ LEAST_LIMIT = 4
 QUEUE_EVIDENCE = 5
 """Requests that must have ended within a window for it to tell of a queue: one slow upload
 between idle moments is no backlog."""
+ANSWERED_WITHIN = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+"""The histogram's buckets (seconds) of admitted changes answered: what a client's own clock
+adds on top (its queue, its connection, a machine it shares) is not the server's."""
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Requests that change nothing: a slow report says nothing of the floor's backlog."""
 TRY_AGAIN_LATER = 1013  # WebSocket close code
@@ -126,6 +130,10 @@ class Admission:
         self.shed: Counter[tuple[str, str]] = Counter()
         """Refusals by (edge, reason)."""
         self.queue = QueueLimit(limits.max_queue, limits.max_in_flight, time.monotonic)
+        self.answered = [0] * (len(ANSWERED_WITHIN) + 1)
+        """Admitted changing requests by the first bucket of `ANSWERED_WITHIN` they fit (the
+        last: slower than all)."""
+        self.answered_seconds = 0.0
         self._probe: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -146,6 +154,12 @@ class Admission:
             await asyncio.sleep(LAG_INTERVAL)
             self._readings.append(max(loop.time() - asked, 0.0))
             self.loop_lag = min(self._readings)
+
+    def change_answered(self, seconds: float) -> None:
+        """An admitted request that changes something was answered `seconds` after admission."""
+        self.queue.ended(seconds)
+        self.answered[bisect.bisect_left(ANSWERED_WITHIN, seconds)] += 1
+        self.answered_seconds += seconds
 
     def refusal(self, edge: str) -> str | None:
         """Why new work at `edge` (`api`, `socket`) is refused now, or None to admit it. A
@@ -194,7 +208,7 @@ class AdmissionGate:
         finally:
             admission.in_flight -= 1
             if scope.get("method") not in READS:
-                admission.queue.ended(time.monotonic() - admitted)
+                admission.change_answered(time.monotonic() - admitted)
 
     async def _refuse(self, send: Send, reason: str, prefix: str = "http.") -> None:
         why = {
@@ -232,7 +246,7 @@ class AdmissionCollector(Collector):
     def __init__(self, admission: Admission) -> None:
         self._admission = admission
 
-    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily | HistogramMetricFamily]:
         admission = self._admission
         shed = CounterMetricFamily(
             "agentbar_shed_requests",
@@ -254,4 +268,15 @@ class AdmissionCollector(Collector):
             "How late the event loop has woken a task that asked to sleep, at each of the last "
             "few wake-ups (the least of them)",
             value=admission.loop_lag,
+        )
+        cumulative, buckets = 0, []
+        bounds = [*map(str, ANSWERED_WITHIN), "+Inf"]
+        for bound, count in zip(bounds, admission.answered, strict=True):
+            cumulative += count
+            buckets.append((bound, cumulative))
+        yield HistogramMetricFamily(
+            "agentbar_api_change_seconds",
+            "API requests that change something, admitted: seconds from admission to answer",
+            buckets=buckets,
+            sum_value=admission.answered_seconds,
         )
