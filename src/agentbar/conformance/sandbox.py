@@ -5,13 +5,8 @@ named with --server; either way reached only through its HTTP API."""
 from __future__ import annotations
 
 import errno
-import os
-import secrets
 import socket
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -21,10 +16,10 @@ from urllib.parse import quote
 import httpx
 
 from agentbar.conformance.errors import BadInput
+from agentbar.testing.server import PortInUse, SandboxFailed, run_sandbox_server
 
 READY_WITHIN = 60.0  # seconds for a fresh sandbox to migrate, seed the demo and listen
 STOP_WITHIN = 10.0
-PORT_IN_USE_EXIT = 4  # `agentbar serve`'s status when it cannot take its port
 CALL_RETRIES = 3  # a 503 "not stored, try again" from the simulator API
 
 
@@ -172,73 +167,25 @@ def sandbox(
     """`agentbar serve --demo` on 127.0.0.1:`port`, allowing `crm_origin`, its data in a
     temporary directory removed afterwards; yielded once /readyz answers."""
     check_port_free(port)
-    token = secrets.token_urlsafe(24)
-    # A sandbox of its own: nothing of the shell's agentbar settings (a database, a bus).
-    env = {name: value for name, value in os.environ.items() if not name.startswith("AGENTBAR_")}
-    env |= {
-        "AGENTBAR_ALLOWED_ORIGINS": crm_origin,
-        "AGENTBAR_ADMIN_TOKEN": token,
-        # A CRM under test usually listens on this machine: its SSO endpoint is private.
-        "AGENTBAR_ALLOW_PRIVATE_TARGETS": "true",
-    }
+    # A CRM under test usually listens on this machine: its SSO endpoint is private.
+    extra = {"AGENTBAR_ALLOW_PRIVATE_TARGETS": "true"}
     if sso_url is not None:
-        env["AGENTBAR_CRM_SSO_URL"] = sso_url
-        env["AGENTBAR_CRM_SSO_FORMAT"] = sso_format
+        extra |= {"AGENTBAR_CRM_SSO_URL": sso_url, "AGENTBAR_CRM_SSO_FORMAT": sso_format}
     with tempfile.TemporaryDirectory(prefix="agentbar-conformance-") as data_dir:
-        log_path = Path(data_dir) / "server.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "agentbar",
-                    "serve",
-                    "--host",
-                    "127.0.0.1",
-                    *_args(port, data_dir),
-                ],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
         try:
-            base_url = f"http://127.0.0.1:{port}"
-            _wait_ready(process, base_url, log_path, port)
-            yield Agentbar(base_url, token)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=STOP_WITHIN)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _args(port: int, data_dir: str) -> list[str]:
-    return ["--port", str(port), "--data-dir", data_dir, "--demo"]
-
-
-def _wait_ready(process: subprocess.Popen[bytes], base_url: str, log: Path, port: int) -> None:
-    deadline = time.monotonic() + READY_WITHIN
-    while time.monotonic() < deadline:
-        status = process.poll()
-        if status == PORT_IN_USE_EXIT:
-            raise BadInput(_port_in_use(port))
-        if status is not None:
-            raise BadInput(f"the sandbox agentbar exited ({status}): {_last_line(log)}")
-        try:
-            if httpx.get(f"{base_url}/readyz", timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        # The server process gives no signal that it listens other than answering.
-        time.sleep(0.05)
-    raise BadInput(
-        f"the sandbox agentbar did not become ready in {READY_WITHIN:.0f} s: {_last_line(log)}"
-    )
+            with run_sandbox_server(
+                Path(data_dir), [crm_origin], extra, READY_WITHIN, STOP_WITHIN, port=port
+            ) as server:
+                yield Agentbar(server.base_url, server.admin_token)
+        except PortInUse:
+            raise BadInput(_port_in_use(port)) from None
+        except SandboxFailed:
+            last = _last_line(Path(data_dir) / "server.log")
+            raise BadInput(f"the sandbox agentbar did not start: {last}") from None
 
 
 def _last_line(log: Path) -> str:
+    if not log.exists():
+        return "no output"
     lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
     return lines[-1].strip() if lines else "no output"

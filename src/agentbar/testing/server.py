@@ -31,6 +31,10 @@ class SandboxFailed(RuntimeError):
     """The sandbox server exited early or never became ready; the message carries its log."""
 
 
+class PortInUse(SandboxFailed):
+    """The port asked for was taken: the sandbox could not listen there."""
+
+
 class AdminRequestRefused(Exception):
     """The sandbox's admin API refused a request: the message says which and why."""
 
@@ -100,16 +104,19 @@ def run_sandbox_server(
     extra_environment: Mapping[str, str] | None = None,
     ready_timeout: float = 30.0,
     stop_timeout: float = 10.0,
+    port: int | None = None,
 ) -> Iterator[ServerProcess]:
-    """`agentbar serve --demo` on a free port, yielded once /readyz answers 200; terminated on
-    the way out (killed if it lingers past `stop_timeout`)."""
+    """`agentbar serve --demo` on a free port (or on `port`: PortInUse if it is taken),
+    yielded once /readyz answers 200; terminated on the way out (killed if it lingers past
+    `stop_timeout`)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     admin_token = secrets.token_urlsafe(24)
     env = sandbox_environment(admin_token, allowed_origins, extra_environment or {})
-    for attempt in range(1, PORT_ATTEMPTS + 1):
-        port = free_port()
+    attempts = PORT_ATTEMPTS if port is None else 1
+    for attempt in range(1, attempts + 1):
+        port_now = free_port() if port is None else port
         log_path = data_dir / "server.log"
-        command = [sys.executable, "-m", "agentbar", "serve", "--demo", "--port", str(port)]
+        command = [sys.executable, "-m", "agentbar", "serve", "--demo", "--port", str(port_now)]
         with log_path.open("wb") as log:
             process = subprocess.Popen(
                 [*command, "--data-dir", str(data_dir)],
@@ -117,7 +124,7 @@ def run_sandbox_server(
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        server = ServerProcess(process, port, admin_token, data_dir, log_path)
+        server = ServerProcess(process, port_now, admin_token, data_dir, log_path)
         try:
             started = _wait_ready(server, ready_timeout)
         except BaseException:
@@ -125,6 +132,8 @@ def run_sandbox_server(
             raise
         if started:
             break
+        if port is not None:
+            raise PortInUse(f"port {port} is in use:\n{server.log()}")
         if attempt == PORT_ATTEMPTS:
             raise SandboxFailed(f"no free port after {PORT_ATTEMPTS} tries:\n{server.log()}")
     try:
