@@ -112,15 +112,10 @@ def _log_in(run: Run, agent_id: str) -> ToolbarAgent:
     base = run.server.base_url
     socket_url = "ws" + base.removeprefix("http") + SOCKET_PATH
     parts = urlsplit(run.card.crm_url)
-    agent = ToolbarAgent.connect(socket_url, base, agent_id)
-    try:
-        agent.log_in(agent_id, f"{parts.scheme}://{parts.netloc}", force=True)
-        agent.select_extension(DEMO_EXTENSIONS[agent_id])
-        agent.select_campaign(run.journey.campaign)
-    except BaseException:
-        agent.close()
-        raise
-    return agent
+    crm_origin = f"{parts.scheme}://{parts.netloc}"
+    return ToolbarAgent.at_work(
+        socket_url, base, agent_id, agent_id, crm_origin, campaign=run.journey.campaign
+    )
 
 
 def _transfer(run: Run, agent: ToolbarAgent, target: str) -> int | None:

@@ -25,7 +25,7 @@ from agentbar.testing.server import (
     answered,
     run_sandbox_server,
 )
-from agentbar.testing.toolbar_agent import DEMO_EXTENSIONS, ToolbarAgent
+from agentbar.testing.toolbar_agent import ToolbarAgent
 
 INBOUND_CAMPAIGN = "Inbound Support"
 OUTBOUND_CAMPAIGN = "Outbound Sales"
@@ -195,20 +195,16 @@ class Sandbox:
         defaults to a demo agent's own (agent1: `SIP 1001`). With `campaign` (a name) it is
         selected, and with `ready` the agent is made ready. Use the result as a context
         manager: it logs the agent out at the end."""
-        agent = ToolbarAgent.connect(self.socket_url, self.base_url, agent_id)
-        try:
-            agent.log_in(password or agent_id, crm_origin, force=True)
-            chosen = extension or DEMO_EXTENSIONS.get(agent_id)
-            if chosen is not None:
-                agent.select_extension(chosen)
-            if campaign is not None:
-                agent.select_campaign(campaign)
-            if ready:
-                agent.ready()
-        except BaseException:
-            agent.close()
-            raise
-        return agent
+        return ToolbarAgent.at_work(
+            self.socket_url,
+            self.base_url,
+            agent_id,
+            password or agent_id,
+            crm_origin,
+            extension=extension,
+            campaign=campaign,
+            ready=ready,
+        )
 
     # -- events ---------------------------------------------------------------------------
 

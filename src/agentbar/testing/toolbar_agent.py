@@ -53,6 +53,37 @@ class ToolbarAgent:
         # Entered by hand: the connection outlives this call and `close` ends it.
         return cls(connection.__enter__(), agent_id)
 
+    @classmethod
+    def at_work(
+        cls,
+        socket_url: str,
+        own_origin: str,
+        agent_id: str,
+        password: str,
+        crm_origin: str,
+        *,
+        extension: str | None = None,
+        campaign: str | None = None,
+        ready: bool = False,
+    ) -> ToolbarAgent:
+        """Connected and logged in as a toolbar would, taking over any session the agent
+        still has; then on `extension` (default: a demo agent's own), in `campaign` (a name)
+        and ready, as asked. Closed again if a step is refused."""
+        agent = cls.connect(socket_url, own_origin, agent_id)
+        try:
+            agent.log_in(password, crm_origin, force=True)
+            chosen = extension or DEMO_EXTENSIONS.get(agent_id)
+            if chosen is not None:
+                agent.select_extension(chosen)
+            if campaign is not None:
+                agent.select_campaign(campaign)
+            if ready:
+                agent.ready()
+        except BaseException:
+            agent.close()
+            raise
+        return agent
+
     def __enter__(self) -> ToolbarAgent:
         return self
 
