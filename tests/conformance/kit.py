@@ -52,9 +52,56 @@ def run_kit(tmp_path: Path, *args: str) -> KitRun:
     return KitRun(done.returncode, done.stdout, done.stderr, scorecard)
 
 
+MINIMAL = "minimal.html"
+"""The page the integration guide writes: the kit's scorecard passes it."""
+
+BROKEN: dict[str, list[tuple[str, str]]] = {
+    # Each broken in one place: what of minimal.html is replaced, and by what.
+    # The toolbar framed `credentialless`, as a cross-origin-isolated CRM frames third parties.
+    "credentialless.html": [("<iframe id=", "<iframe credentialless id=")],
+    "no-origin.html": [
+        ("toolbar-crm.htm?origin='\n    + window.location.href + '", "toolbar-crm.htm")
+    ],
+    "wrong-div.html": [('id="ameyoIframeDiv"', 'id="toolbar"'), ('"ameyoIframeDiv"', '"toolbar"')],
+    "misspelt-handler.html": [("    showCrm: function", "    showCRM: function")],
+    "no-ack.html": [
+        (
+            'api.api.setRecordInfoForShowCrm(requestId, "contact-1", "Jane Doe", '
+            "function (answer) {});",
+            'document.title = "calling: " + phone; // shows the record, never acknowledges it',
+        )
+    ],
+    "no-glue.html": [
+        (
+            '<script src="{{AGENTBAR}}/ameyowebaccess/toolbar/js/ameyo-integration-v3.js">'
+            "</script>\n",
+            "",
+        )
+    ],
+    "failed-disposition-throws.html": [
+        (
+            "    breakHandler: function (reason) {},\n",
+            "    breakHandler: function (reason) {},\n"
+            "    handleFailedDispositionNotifyGeneric: function (reason) {\n"
+            '      throw new Error("the wrap-up form is gone");\n'
+            "    },\n",
+        )
+    ],
+}
+"""The broken pages, as substitutions in the minimal one: they stay what it is but for the
+one place each breaks."""
+
+
 def page_text(name: str, agentbar_url: str) -> str:
-    """pages/<name>, pointing its glue and iframe at `agentbar_url`."""
-    return (PAGES / name).read_text().replace("{{AGENTBAR}}", agentbar_url)
+    """pages/<name> (or minimal.html broken as BROKEN[name] says), pointing its glue and
+    iframe at `agentbar_url`."""
+    if name not in BROKEN:
+        return (PAGES / name).read_text().replace("{{AGENTBAR}}", agentbar_url)
+    text = (PAGES / MINIMAL).read_text()
+    for old, new in BROKEN[name]:
+        assert text.count(old) == 1, f"{name}: minimal.html no longer has {old!r} once"
+        text = text.replace(old, new)
+    return text.replace("{{AGENTBAR}}", agentbar_url)
 
 
 def page(name: str, agentbar_url: str) -> Callable[[str], str | None]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from examples.services.ports import free_port
-from tests.conformance.kit import KitRun, page_text, run_kit
+from tests.conformance.kit import KitRun, run_kit
 from tests.conformance.kit import page as crm_page
 from tests.support.sample_crm import sample_crm
 from tests.support.servers import ADMIN_TOKEN, PageServer, agentbar_server, page_server
@@ -175,12 +175,7 @@ def test_a_broken_page_fails_exactly_the_check_of_its_fault(
 def test_a_page_that_frames_the_toolbar_credentialless_fails_the_tab_and_reload_checks(
     tmp_path: Path, kit_port: int
 ) -> None:
-    # The minimal page, broken in one place: the toolbar framed `credentialless`, as a
-    # cross-origin-isolated CRM frames third parties.
-    minimal = page_text("minimal.html", f"http://127.0.0.1:{kit_port}")
-    credentialless = minimal.replace("<iframe id=", "<iframe credentialless id=")
-    assert "credentialless id=" in credentialless
-    with page_server(lambda path: credentialless) as crm:
+    with serve("credentialless.html", kit_port) as crm:
         kit = run_kit_as_agent1(tmp_path, crm.url("/crm"), kit_port, journey_timeout=5)
     assert kit.status == 1, kit.stdout + kit.stderr
     # The session lives in the toolbar's storage, which this frame drops with the page: the
