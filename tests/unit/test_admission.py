@@ -163,15 +163,20 @@ async def test_the_lag_probe_sees_a_loop_that_runs_late_all_along() -> None:
         await admission.stop()
 
 
+def metrics_text(admission: Admission) -> str:
+    """What /metrics shows of the gate."""
+    registry = CollectorRegistry()
+    registry.register(AdmissionCollector(admission))
+    return generate_latest(registry).decode()
+
+
 async def test_refusals_and_the_gates_figures_are_in_the_metrics() -> None:
     admission = Admission(AdmissionLimits())
     admission.shed[("api", "in_flight")] = 3
     admission.shed[("socket", "loop_lag")] = 2
     admission.in_flight, admission.loop_lag = 7, 0.004
-    registry = CollectorRegistry()
-    registry.register(AdmissionCollector(admission))
 
-    text = generate_latest(registry).decode()
+    text = metrics_text(admission)
 
     assert 'agentbar_shed_requests_total{edge="api",reason="in_flight"} 3.0' in text
     assert 'agentbar_shed_requests_total{edge="socket",reason="loop_lag"} 2.0' in text
@@ -191,10 +196,8 @@ async def test_admitted_changes_are_timed_from_admission_to_answer_in_the_metric
     await asyncio.gather(*held)
     admission.change_answered(0.004)
     admission.change_answered(12.0)
-    registry = CollectorRegistry()
-    registry.register(AdmissionCollector(admission))
 
-    text = generate_latest(registry).decode()
+    text = metrics_text(admission)
 
     assert 'agentbar_api_change_seconds_bucket{le="0.005"} 1.0' in text
     assert 'agentbar_api_change_seconds_bucket{le="0.025"} 1.0' in text
