@@ -54,6 +54,7 @@ export class Toolbar {
       onClose: (code, reason) => this.onClose(code, reason),
     });
     this.firstOpen = true;
+    this.renderDue = false;
   }
 
   start() {
@@ -66,12 +67,31 @@ export class Toolbar {
     this.view.status("connecting");
     this.view.connection("connecting");
     this.leader.start();
+    // A page hidden after a frame was asked for draws it now: that frame would never come.
+    document.addEventListener("visibilitychange", () => {
+      if (this.renderDue) this.render();
+    });
     this.socket.connect();
   }
 
   render() {
+    this.renderDue = false;
     this.view.render(this.snapshot);
     this.phone.sync(this.snapshot, this.leader.leading);
+  }
+
+  // A `view` frame is drawn with the page's next frame, not at once: it follows the events of
+  // a move (a screen pop among them), and drawn at once it would hold back the CRM page's
+  // handling of the pop, which waits behind it on the same main thread. A hidden page draws
+  // no frames, so a timer stands in there.
+  renderSoon() {
+    if (this.renderDue) return;
+    this.renderDue = true;
+    const draw = () => {
+      if (this.renderDue) this.render();
+    };
+    if (document.visibilityState === "visible") requestAnimationFrame(draw);
+    else setTimeout(draw, 0);
   }
 
   // -- tabs ---------------------------------------------------------------------------------
@@ -171,7 +191,7 @@ export class Toolbar {
   onView(frame) {
     if (!this.snapshot) return;
     Object.assign(this.snapshot, frame.view);
-    this.render();
+    this.renderSoon();
   }
 
   setLastSeq(seq) {
