@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import ConsoleMessage, Page, expect
 
 from tests.browser.crm import PAGES, crm_pages, handler_calls, wait_for_handler
 from tests.support.servers import AgentbarServer, PageServer, agentbar_server, page_server
@@ -107,11 +107,15 @@ def test_the_also_known_methods_do_what_they_say(
     assert (refused["status"], refused["code"]) == ("failed", "unknown_call")
 
     # refreshTelephony: the toolbar reads its state afresh (after being told a wrong one).
+    status = toolbar.get_by_test_id("status")
+    expect(status).to_have_text("on call")  # settled: no view of the call's is still due
     page.frame(url=lambda url: url.startswith(server.base_url)).evaluate(  # type: ignore[union-attr]
         "document.querySelector('[data-testid=status]').textContent = 'stale'"
     )
+    assert status.inner_text() == "stale"
     page.evaluate("ameyo.integration.refreshTelephony('x')")
-    assert toolbar.get_by_test_id("status").inner_text() == "on call"
+    # Drawn once the snapshot's round trip over the socket is back: waited for, not raced.
+    expect(status).to_have_text("on call")
 
     server.customer_hangs_up(call_id)
     wait_for_handler(page, "hangupHandler")
