@@ -219,9 +219,9 @@ def test_the_limit_in_flight_is_cut_while_work_stands_queued_and_grows_back() ->
     clock = FakeClock()
     queue = QueueLimit(target=0.05, ceiling=100, clock=clock)
 
-    def window(*seconds: float) -> int:
+    def window(*seconds: float, in_flight: int = 100) -> int:
         for took in seconds:
-            queue.ended(took)
+            queue.ended(took, in_flight)
         clock.now += QUEUE_WINDOW
         return queue.current()
 
@@ -237,6 +237,21 @@ def test_the_limit_in_flight_is_cut_while_work_stands_queued_and_grows_back() ->
     assert queue.current() == LEAST_LIMIT  # a few always get through, to probe
 
 
+def test_the_first_cut_starts_from_what_was_in_flight_not_from_a_limit_far_above_it() -> None:
+    clock = FakeClock()
+    queue = QueueLimit(target=0.05, ceiling=256, clock=clock)
+    for in_flight in (10, 40, 24, 12, 5):  # the clients never had more than 40 in flight
+        queue.ended(0.2, in_flight)
+    clock.now += QUEUE_WINDOW
+
+    assert queue.current() == 30  # three quarters of 40 at once, not of 256
+
+    for _ in range(QUEUE_EVIDENCE):
+        queue.ended(0.01, 3)
+    clock.now += QUEUE_WINDOW
+    assert queue.current() == 33  # and it grows back from there while requests are quick
+
+
 async def test_past_the_learnt_limit_changes_are_refused() -> None:
     app = HeldApp(expected=LEAST_LIMIT)
     admission = Admission(AdmissionLimits(max_in_flight=100, max_loop_lag=0, max_queue=0.05))
@@ -245,7 +260,7 @@ async def test_past_the_learnt_limit_changes_are_refused() -> None:
     gate = AdmissionGate(app, admission)
     for _ in range(30):
         for _ in range(QUEUE_EVIDENCE):
-            admission.queue.ended(0.3)
+            admission.queue.ended(0.3, 100)
         clock.now += QUEUE_WINDOW
     assert admission.queue.current() == LEAST_LIMIT
     held = [asyncio.create_task(request(gate, "/api/v1/agents")) for _ in range(LEAST_LIMIT)]

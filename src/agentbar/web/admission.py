@@ -47,8 +47,8 @@ LAG_INTERVAL = 0.01
 """Seconds between the lag probe's wake-ups: short enough to see a burst within a few
 requests, long enough to cost nothing (100 wake-ups a second)."""
 LAG_READINGS = 3
-QUEUE_WINDOW = 0.2
-"""Seconds over which the quickest changing request is taken: CoDel's interval."""
+QUEUE_WINDOW = 0.1
+"""Seconds over which the quickest changing request is taken: CoDel's interval (100 ms)."""
 LEAST_LIMIT = 4
 """The learnt limit never goes below it: a few requests always get through, to probe."""
 QUEUE_EVIDENCE = 5
@@ -70,7 +70,7 @@ class AdmissionLimits:
     max_in_flight: int = 256
     max_loop_lag: float = 0.05
     """Seconds; 0 turns the lag test off."""
-    max_queue: float = 0.1
+    max_queue: float = 0.025
     """Seconds; 0 keeps the limit of requests in flight at `max_in_flight`."""
     retry_after: int = 1
 
@@ -79,9 +79,13 @@ class QueueLimit:
     """How many API requests may be in flight so that none waits long, learnt as it goes
     (additive-increase, multiplicative-decrease, as TCP learns a window). A window in which
     even the quickest changing request took longer than `target` — work standing in a queue
-    inside the process — cuts the limit by a quarter; a window in which one was quick raises
-    it by a tenth (at least one), up to `ceiling`. A burst that drains leaves some request
-    quick; a backlog that does not leaves none."""
+    inside the process — cuts the limit to three quarters of the most that were in flight in
+    it; a window in which one was quick raises it by a tenth (at least one), up to `ceiling`.
+    A burst that drains leaves some request quick; a backlog that does not leaves none.
+
+    The cut starts from the most in flight, not from the limit: a limit far above what the
+    clients send (256 against a few dozen connections) would otherwise take seconds of cuts
+    before it refused anything, while the queue grew."""
 
     def __init__(self, target: float, ceiling: int, clock: Callable[[], float]) -> None:
         self._target = target
@@ -91,11 +95,14 @@ class QueueLimit:
         self._window_ends = 0.0
         self._quickest: float | None = None
         self._ended = 0
+        self._most_in_flight = 0
 
-    def ended(self, seconds: float) -> None:
-        """A changing request took `seconds`, from its admission to its answer."""
+    def ended(self, seconds: float, in_flight: int) -> None:
+        """A changing request took `seconds`, from its admission to its answer, with
+        `in_flight` requests (itself among them) in flight as it ended."""
         self._roll()
         self._ended += 1
+        self._most_in_flight = max(self._most_in_flight, in_flight)
         if self._quickest is None or seconds < self._quickest:
             self._quickest = seconds
 
@@ -109,10 +116,11 @@ class QueueLimit:
             return
         if self._target > 0 and self._ended >= QUEUE_EVIDENCE and self._quickest is not None:
             if self._quickest > self._target:
-                self.limit = max(LEAST_LIMIT, int(self.limit * 0.75))
+                cut_from = min(self.limit, self._most_in_flight)
+                self.limit = max(LEAST_LIMIT, int(cut_from * 0.75))
             else:
                 self.limit = min(self._ceiling, self.limit + max(1, self.limit // 10))
-        self._quickest, self._ended = None, 0
+        self._quickest, self._ended, self._most_in_flight = None, 0, 0
         self._window_ends = now + QUEUE_WINDOW
 
 
@@ -156,8 +164,9 @@ class Admission:
             self.loop_lag = min(self._readings)
 
     def change_answered(self, seconds: float) -> None:
-        """An admitted request that changes something was answered `seconds` after admission."""
-        self.queue.ended(seconds)
+        """An admitted request that changes something was answered `seconds` after admission
+        (and is still counted in flight)."""
+        self.queue.ended(seconds, self.in_flight)
         self.answered[bisect.bisect_left(ANSWERED_WITHIN, seconds)] += 1
         self.answered_seconds += seconds
 
@@ -206,9 +215,9 @@ class AdmissionGate:
         try:
             await self._app(scope, receive, send)
         finally:
-            admission.in_flight -= 1
             if scope.get("method") not in READS:
                 admission.change_answered(time.monotonic() - admitted)
+            admission.in_flight -= 1
 
     async def _refuse(self, send: Send, reason: str, prefix: str = "http.") -> None:
         why = {
