@@ -58,6 +58,7 @@ def serve(options: argparse.Namespace) -> int:
     from agentbar.bootstrap import build
     from agentbar.config import Settings
     from agentbar.configuration_error import ConfigurationError
+    from agentbar.garbage_collection import tune_for_serving
     from agentbar.listening import listen
     from agentbar.ports import StorageInUse
     from agentbar.web.app import create_app
@@ -113,6 +114,7 @@ def serve(options: argparse.Namespace) -> int:
             # ~49 KiB of the ~106 KiB a connected agent cost (bench/run --memory).
             ws_per_message_deflate=False,
         )
+        tune_for_serving()
         uvicorn.Server(config).run(sockets=[listening])
     return 0
 
