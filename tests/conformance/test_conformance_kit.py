@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from agentbar.conformance import sandbox as kit_sandbox
+from agentbar.conformance.errors import BadInput
+from agentbar.testing.server import PortInUse
 from examples.services.ports import free_port
 from tests.conformance.kit import KitRun, run_kit
 from tests.conformance.kit import page as crm_page
@@ -291,6 +294,33 @@ def test_a_port_in_use_is_bad_input(tmp_path: Path, kit_port: int) -> None:
         taken.listen()
         kit = run_kit(tmp_path, "--crm-url", crm.url("/crm"), "--port", str(kit_port))
     _one_line_exit_2(kit.status, kit.stderr, f"port {kit_port} on 127.0.0.1 is in use")
+
+
+def test_a_port_taken_between_the_check_and_the_sandbox_listening_is_the_same_bad_input(
+    kit_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The port is free when checked, and taken before the sandbox binds it (another process
+    # got there first): the sandbox server cannot listen, and its PortInUse is the one line.
+    check_port_free = kit_sandbox.check_port_free
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as taken:
+
+        def free_when_checked_then_taken(port: int) -> None:
+            check_port_free(port)
+            taken.bind(("127.0.0.1", port))
+            taken.listen()
+
+        monkeypatch.setattr(kit_sandbox, "check_port_free", free_when_checked_then_taken)
+        with (
+            pytest.raises(BadInput) as refused,
+            kit_sandbox.sandbox(kit_port, "http://crm.invalid"),
+        ):
+            pytest.fail("a sandbox started on a port another socket listens on")
+    assert isinstance(refused.value.__context__, PortInUse)  # the server's own refusal
+    message = str(refused.value)
+    assert message.startswith(
+        f"port {kit_port} on 127.0.0.1 is in use, so the sandbox agentbar cannot listen there"
+    )
+    assert "\n" not in message  # one line: not the server's log that PortInUse carries
 
 
 def test_a_journey_file_that_does_not_validate_is_bad_input(tmp_path: Path) -> None:

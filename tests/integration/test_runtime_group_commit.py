@@ -30,6 +30,7 @@ from agentbar.drivers.telephony.simulator import Simulator
 from agentbar.ids import new_id
 from agentbar.ports import EventLog, StorageUnavailable, StoredMove
 from agentbar.services.runtime import OwnerUnreachable, Runtime
+from agentbar.services.signal_pump import MOST_AT_ONCE
 from tests.support.memory_storage import MemoryStorage
 
 AGENTS = [f"a{n}" for n in range(1, 7)]
@@ -242,6 +243,39 @@ async def test_signals_received_during_a_write_are_stored_together_in_the_order_
     assert floor.log.batches[before:] == [1, 3]  # one write for the three signals
     assert await floor.calls_taken() == placed
     assert all(floor.center.calls[call_id].agent_id is not None for call_id in placed)
+    await floor.runtime.stop()
+
+
+async def test_a_burst_of_signals_is_stored_in_the_order_received_in_writes_of_a_bounded_size() -> (
+    None
+):
+    floor = Floor()
+    await floor.start()
+    for agent_id in AGENTS[:3]:
+        await floor.runtime.command(GoReady(agent_id))
+    campaign_id = floor.center.agents["a1"].campaign_id
+    assert campaign_id is not None
+    simulator = floor.runtime._telephony
+    assert isinstance(simulator, Simulator)
+    before = len(floor.log.batches)
+    floor.log.hold = asyncio.Event()
+    busy = asyncio.create_task(floor.runtime.command(GoReady("a4")))
+    await floor.log.held.wait()  # the writer is busy: the burst waits for it
+    burst = 2 * MOST_AT_ONCE + 1
+    placed = [simulator.place_inbound_call(f"+1555{n:07d}", campaign_id) for n in range(burst)]
+    arrived = asyncio.create_task(floor.runtime.caught_up())
+    await asyncio.sleep(0)
+    assert not arrived.done()
+    floor.log.hold.set()
+    await busy
+    await asyncio.wait_for(arrived, timeout=5.0)
+
+    # Every signal waited at once, yet no write carried more than MOST_AT_ONCE of them.
+    assert floor.log.batches[before:] == [1, MOST_AT_ONCE, MOST_AT_ONCE, 1]
+    assert await floor.calls_taken() == placed  # every call, in the order the signals came
+    offered = [floor.center.calls[call_id].agent_id for call_id in placed]
+    assert set(offered[:4]) == set(AGENTS[:4])  # the first four in get the four ready agents
+    assert offered[4:] == [None] * (burst - 4)  # the rest queue behind them
     await floor.runtime.stop()
 
 

@@ -10,8 +10,11 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -19,6 +22,7 @@ import pytest
 
 from agentbar.testing import AdminRequestRefused, Sandbox, start_sandbox
 from agentbar.testing.event_log import EventLog
+from agentbar.testing.server import PORT_IN_USE, PortInUse, run_sandbox_server
 
 pytest_plugins = ["pytester"]
 
@@ -158,6 +162,33 @@ def _left_running(pid: int) -> bool:
         return False
     os.kill(pid, signal.SIGTERM)
     return True
+
+
+def test_a_sandbox_asked_for_a_taken_port_says_so_and_leaves_no_server_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[subprocess.Popen[bytes]] = []
+    popen = subprocess.Popen
+
+    def seen_starting(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
+        process: subprocess.Popen[bytes] = popen(*args, **kwargs)
+        started.append(process)
+        return process
+
+    monkeypatch.setattr(subprocess, "Popen", seen_starting)
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port: int = taken.getsockname()[1]
+        with pytest.raises(PortInUse) as refused, run_sandbox_server(tmp_path, port=port):
+            pytest.fail("a sandbox started on a port another socket listens on")
+    message = str(refused.value)
+    assert message.startswith(f"port {port} is in use:\n")
+    # The server's own word for it, from its log: not some other failure to start.
+    assert f"cannot listen on 127.0.0.1:{port}: the port is in use" in message
+    # One server was started, and it is gone: it exited for want of the port, and was
+    # waited for (a returncode), so no `agentbar serve` is left running, nor a zombie.
+    assert [process.returncode for process in started] == [PORT_IN_USE]
 
 
 @pytest.fixture(scope="module")
