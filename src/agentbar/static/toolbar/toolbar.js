@@ -17,6 +17,8 @@ import { View } from "./views.js";
 // per tab), so the resumed toolbar asks for what it missed while the page reloaded.
 const SEQ_KEY = "agentbar.lastSeq";
 const CLOSE_SESSION_ENDED = 4001;
+// How long a `view` frame waits for the page's next frame before a timer draws it (renderSoon).
+const FRAME_FALLBACK_MS = 100;
 // The server's close of a socket that did not log in or resume in time: policy (1008), with a
 // reason "log in within N s". Other 1008s (a refused Origin) carry another reason or none.
 const CLOSE_POLICY = 1008;
@@ -67,7 +69,8 @@ export class Toolbar {
     this.view.status("connecting");
     this.view.connection("connecting");
     this.leader.start();
-    // A page hidden after a frame was asked for draws it now: that frame would never come.
+    // A page hidden after a frame was asked for draws it now: that frame would never come, and
+    // the timer backing it up comes later.
     document.addEventListener("visibilitychange", () => {
       if (this.renderDue) this.render();
     });
@@ -83,15 +86,22 @@ export class Toolbar {
   // A `view` frame is drawn with the page's next frame, not at once: it follows the events of
   // a move (a screen pop among them), and drawn at once it would hold back the CRM page's
   // handling of the pop, which waits behind it on the same main thread. A hidden page draws
-  // no frames, so a timer stands in there.
+  // no frames, so a timer stands in there. A visible page may draw none for the toolbar
+  // either: Chromium gives none to a cross-origin frame the CRM page has scrolled out of view
+  // or collapsed (display:none, and visibility:hidden when the frame is out of process, which
+  // an IntersectionObserver does not report). The views, and the browser phone's ringing and
+  // answering with them, must not wait for the toolbar to come back: a timer backs the frame
+  // up, and whichever comes first draws. By the timer's time the pop has been handled.
   renderSoon() {
     if (this.renderDue) return;
     this.renderDue = true;
     const draw = () => {
       if (this.renderDue) this.render();
     };
-    if (document.visibilityState === "visible") requestAnimationFrame(draw);
-    else setTimeout(draw, 0);
+    if (document.visibilityState === "visible") {
+      requestAnimationFrame(draw);
+      setTimeout(draw, FRAME_FALLBACK_MS);
+    } else setTimeout(draw, 0);
   }
 
   // -- tabs ---------------------------------------------------------------------------------
