@@ -69,9 +69,9 @@ class Settings(BaseSettings):
     """API requests handled at once; one more is answered 503 with Retry-After at once."""
 
     max_queue_ms: float = Field(default=25.0, ge=0.0, le=60_000.0)
-    """While even the quickest API request that changes something took longer than this
-    within the last 100 ms (work standing in a queue inside the process), fewer API requests
-    are let in at once and the rest are answered 503 at once; 0 turns it off."""
+    """While even the quickest API request that changes something took longer than this, in
+    two 100 ms windows in a row (work standing in a queue inside the process), fewer API
+    requests are let in at once and the rest are answered 503 at once; 0 turns it off."""
 
     max_loop_lag_ms: float = Field(default=50.0, ge=0.0, le=10_000.0)
     """While the event loop runs this many milliseconds late (at each of its last few

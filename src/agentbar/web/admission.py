@@ -49,7 +49,14 @@ requests, long enough to cost nothing (100 wake-ups a second)."""
 LAG_READINGS = 3
 QUEUE_WINDOW = 0.1
 """Seconds over which the quickest changing request is taken: CoDel's interval (100 ms)."""
+STANDING_WINDOWS = 2
+"""Windows in a row in which even the quickest changing request waited, before the limit is
+cut: one slow window is a hiccup (a checkpoint, a burst of socket frames), and a limit cut for
+it refuses the few requests that piled up behind it, on a server far from its ceiling (seen at
+50 calls/s with 1,000 agents). A backlog past the ceiling stands for seconds."""
 LEAST_LIMIT = 4
+CUT = 0.5
+"""What a cut leaves of the most in flight: a half, as TCP halves its window."""
 """The learnt limit never goes below it: a few requests always get through, to probe."""
 QUEUE_EVIDENCE = 5
 """Requests that must have ended within a window for it to tell of a queue: one slow upload
@@ -77,11 +84,12 @@ class AdmissionLimits:
 
 class QueueLimit:
     """How many API requests may be in flight so that none waits long, learnt as it goes
-    (additive-increase, multiplicative-decrease, as TCP learns a window). A window in which
-    even the quickest changing request took longer than `target` — work standing in a queue
-    inside the process — cuts the limit to three quarters of the most that were in flight in
-    it; a window in which one was quick raises it by a tenth (at least one), up to `ceiling`.
-    A burst that drains leaves some request quick; a backlog that does not leaves none.
+    (additive-increase, multiplicative-decrease, as TCP learns a window). Two windows in a row
+    in which even the quickest changing request took longer than `target` — work standing in a
+    queue inside the process — cut the limit to half the most that were in flight in the
+    second (and each further one cuts again); a window in which one was quick raises it by a
+    tenth (at least one), up to `ceiling`. A burst that drains leaves some request quick; a
+    backlog that does not leaves none.
 
     The cut starts from the most in flight, not from the limit: a limit far above what the
     clients send (256 against a few dozen connections) would otherwise take seconds of cuts
@@ -96,6 +104,8 @@ class QueueLimit:
         self._quickest: float | None = None
         self._ended = 0
         self._most_in_flight = 0
+        self._standing = 0
+        """Windows in a row, each with evidence, in which even the quickest request waited."""
 
     def ended(self, seconds: float, in_flight: int) -> None:
         """A changing request took `seconds`, from its admission to its answer, with
@@ -116,10 +126,15 @@ class QueueLimit:
             return
         if self._target > 0 and self._ended >= QUEUE_EVIDENCE and self._quickest is not None:
             if self._quickest > self._target:
-                cut_from = min(self.limit, self._most_in_flight)
-                self.limit = max(LEAST_LIMIT, int(cut_from * 0.75))
+                self._standing += 1
+                if self._standing >= STANDING_WINDOWS:
+                    cut_from = min(self.limit, self._most_in_flight)
+                    self.limit = max(LEAST_LIMIT, int(cut_from * CUT))
             else:
+                self._standing = 0
                 self.limit = min(self._ceiling, self.limit + max(1, self.limit // 10))
+        else:
+            self._standing = 0  # a window that says nothing breaks a run of slow ones
         self._quickest, self._ended, self._most_in_flight = None, 0, 0
         self._window_ends = now + QUEUE_WINDOW
 
