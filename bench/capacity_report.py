@@ -25,6 +25,11 @@ def _cpu(setup: dict[str, Any], step: dict[str, Any]) -> str:
     )
 
 
+def _shed_bar(bar: dict[str, Any]) -> str:
+    shed = bar.get("shed_share")  # earlier runs had none: any POST refused was over
+    return "a POST refused" if shed is None else f"more than {shed:.0%} of the POSTs refused"
+
+
 def capacity_lines(c: dict[str, Any], measured_by: list[str]) -> list[str]:
     p, bar = c["plan"], c["bar"]
     lines = [
@@ -34,15 +39,16 @@ def capacity_lines(c: dict[str, Any], measured_by: list[str]) -> list[str]:
         f"The offered rate climbs from {p['start_rate']:g} calls/s by {p['rate_step']:g} "
         f"calls/s, {p['step_s']:g} s a step, up to {p['top_rate']:g} calls/s, and stops at the "
         f"first step over the bar: offer p99 above {bar['offer_p99_ms']:g} ms, fewer than "
-        f"{bar['kept_up']:.0%} of the offered calls a second disposed, a POST refused or "
-        f"failed, or calls still live {p['drain_timeout_s']:g} s after the step. The *ceiling* "
-        f"is the last step under the bar. {p['agents']:,} socket agents log in once per setup "
-        f"and work every call ({p['talk_s']:g} s talk, then hang up and dispose; the simulator "
-        f"answers at once), so at the top rate {p['top_occupancy']:.0%} of them are talking: "
-        f"agents are never the limit. Calls come through `POST /api/v1/simulator/calls`, open "
-        f"loop. Each step waits until every call it placed has ended, then takes its figures. "
-        f"The nodes log warnings only. Everything — nodes, PostgreSQL, Redis, the agents' "
-        f"worker processes and the call generator — shares the machine.",
+        f"{bar['kept_up']:.0%} of the offered calls a second disposed, {_shed_bar(bar)}, a "
+        f"POST failed, or calls still live {p['drain_timeout_s']:g} s after the step. The "
+        f"*ceiling* is the last step under the bar. {p['agents']:,} socket agents log in once "
+        f"per setup and work every call ({p['talk_s']:g} s talk, then hang up and dispose; "
+        f"the simulator answers at once), so at the top rate {p['top_occupancy']:.0%} of them "
+        f"are talking: agents are never the limit. Calls come through "
+        f"`POST /api/v1/simulator/calls`, open loop. Each step waits until every call it placed "
+        f"has ended, then takes its figures. The nodes log warnings only. Everything — nodes, "
+        f"PostgreSQL, Redis, the agents' worker processes and the call generator — shares the "
+        f"machine.",
         "",
         "| setup | ceiling: calls/s offered | lifecycles/s at the ceiling | offer p99 ms "
         "| CPU per call ms at the ceiling | stopped by |",

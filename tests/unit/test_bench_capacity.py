@@ -10,13 +10,16 @@ from bench.capacity import QUICK_CAPACITY, CapacityPlan, over_bar, owner_share
 from bench.capacity_report import capacity_lines
 
 
-def step(rate: float, p99: float, disposed: float, cpu: dict[str, float]) -> dict[str, Any]:
+def step(
+    rate: float, p99: float, disposed: float, cpu: dict[str, float], refused: int = 0
+) -> dict[str, Any]:
     latency = {"count": 10.0, "p50": p99 / 2, "p95": p99, "p99": p99, "max": p99}
     made = {
         "offered_per_s": rate,
         "issued_per_s": rate,
-        "calls_placed": 100,
+        "calls_placed": 1000 - refused,
         "calls_failed": 0,
+        "calls_refused": refused,
         "calls_completed": 100,
         "disposed_per_s": disposed,
         "offer_latency_ms": latency,
@@ -53,6 +56,13 @@ def test_a_step_is_over_the_bar_when_offers_slow_or_calls_fall_behind() -> None:
     assert step(100, 51.0, 95.0, {"node": 1.0})["over_bar"] == ["offer p99 51.0 ms > 50 ms"]
     assert step(100, 5.0, 89.0, {"node": 1.0})["over_bar"] == ["89.0 calls/s disposed < 90% of 100"]
     assert step(100, float("nan"), 95.0, {"node": 1.0})["over_bar"]  # no offer measured
+
+
+def test_a_step_that_sheds_a_few_posts_in_a_hiccup_is_under_the_bar_and_one_past_it_over() -> None:
+    assert step(100, 9.0, 99.0, {"node": 1.0}, refused=10)["over_bar"] == []
+    assert step(100, 9.0, 99.0, {"node": 1.0}, refused=11)["over_bar"] == [
+        "11 POSTs shed (503 busy), over 1%"
+    ]
 
 
 def test_the_owners_share_is_taken_at_the_highest_rate_under_the_bar_in_both() -> None:
