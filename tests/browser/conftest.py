@@ -73,6 +73,23 @@ def crm_and_agentbar(tmp_path: Path) -> Iterator[tuple[PageServer, AgentbarServe
         yield crm, server
 
 
+CRM_HOST = "crm.test"
+"""A CRM on another *site* than agentbar's: a browser launched with RESOLVE_CRM_HOST maps it
+to 127.0.0.1, and Chromium runs the toolbar's frame in a process of its own, as in production."""
+RESOLVE_CRM_HOST = f"--host-resolver-rules=MAP {CRM_HOST} 127.0.0.1"
+
+
+@pytest.fixture
+def cross_site(tmp_path: Path) -> Iterator[tuple[str, AgentbarServer]]:
+    """The CRM's URL on CRM_HOST, and agentbar on 127.0.0.1 allowing that origin."""
+    base: list[str] = []
+    with page_server(crm_pages(lambda: base[0])) as crm:
+        crm_origin = f"http://{CRM_HOST}:{crm.port}"
+        with agentbar_server(tmp_path / "agentbar", [crm_origin]) as server:
+            base.append(server.base_url)
+            yield f"{crm_origin}/crm/contacts", server
+
+
 @pytest.fixture
 def phone_browser(playwright_session: Playwright, tmp_path: Path) -> Iterator[Browser]:
     """Chromium whose microphone plays a tone at AGENT_TONE, allowed without asking."""

@@ -16,21 +16,19 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
 
 from examples.services.ports import free_port
-from tests.browser.conftest import fresh_page, launch_chromium
-from tests.browser.crm import crm_pages, log_in_to_campaign, wait_for_handler
+from tests.browser.conftest import CRM_HOST, RESOLVE_CRM_HOST, fresh_page, launch_chromium
+from tests.browser.crm import log_in_to_campaign, wait_for_handler
 from tests.support.sample_crm import SampleCrm, sample_crm
-from tests.support.servers import AgentbarServer, agentbar_server, page_server
+from tests.support.servers import AgentbarServer, agentbar_server
 
 pytestmark = pytest.mark.browser
-
-CRM_HOST = "crm.test"
 
 
 @pytest.fixture(scope="module")
 def strict_browser(playwright_session: Playwright) -> Iterator[Browser]:
     browser = launch_chromium(
         playwright_session,
-        f"--host-resolver-rules=MAP {CRM_HOST} 127.0.0.1",
+        RESOLVE_CRM_HOST,
         "--test-third-party-cookie-phaseout",
     )
     yield browser
@@ -40,17 +38,6 @@ def strict_browser(playwright_session: Playwright) -> Iterator[Browser]:
 @pytest.fixture
 def strict_page(strict_browser: Browser) -> Iterator[Page]:
     yield from fresh_page(strict_browser)
-
-
-@pytest.fixture
-def cross_site(tmp_path: Path) -> Iterator[tuple[str, AgentbarServer]]:
-    """The CRM's URL on crm.test, and agentbar on 127.0.0.1 allowing that origin."""
-    base: list[str] = []
-    with page_server(crm_pages(lambda: base[0])) as crm:
-        crm_origin = f"http://{CRM_HOST}:{crm.port}"
-        with agentbar_server(tmp_path / "agentbar", [crm_origin]) as server:
-            base.append(server.base_url)
-            yield f"{crm_origin}/crm/contacts", server
 
 
 def cookie_kept(page: Page, frame_url_part: str | None = None) -> str:

@@ -33,9 +33,9 @@ from playwright.sync_api import Browser, BrowserContext, Frame, Page, Playwright
 
 import agentbar
 from examples.services.ports import free_port
-from tests.browser.conftest import launch_chromium
-from tests.browser.crm import crm_pages, log_in_to_campaign, wait_for_handler
-from tests.support.servers import AgentbarServer, PageServer, agentbar_server, page_server
+from tests.browser.conftest import RESOLVE_CRM_HOST, launch_chromium
+from tests.browser.crm import log_in_to_campaign, wait_for_handler
+from tests.support.servers import AgentbarServer, PageServer
 
 pytestmark = pytest.mark.browser
 
@@ -80,9 +80,6 @@ WATCH = """
 # frames, which a hidden page, or a toolbar out of view, never has.
 POLL_MS = 50
 
-# A host name the browser resolves to 127.0.0.1, for a CRM on another site than agentbar's.
-CRM_HOST = "crm.test"
-
 TOOLBAR_JS = Path(agentbar.__file__).parent / "static" / "toolbar" / "toolbar.js"
 
 # A breakpoint condition that holds the page's main thread for HOLD_MS where it is hit, says so
@@ -105,12 +102,12 @@ HOLD = f"""(() => {{
 def hidable_browser(playwright_session: Playwright) -> Iterator[Browser]:
     """Chromium launched as the suite's, attached to over CDP without Playwright's defaults, so
     the pages of its default context have no focus emulation and a tab behind another is
-    hidden (see the module's docstring). It resolves CRM_HOST to 127.0.0.1."""
+    hidden (see the module's docstring). It resolves the cross-site CRM's host to 127.0.0.1."""
     port = free_port()
     launched = launch_chromium(
         playwright_session,
         f"--remote-debugging-port={port}",
-        f"--host-resolver-rules=MAP {CRM_HOST} 127.0.0.1",
+        RESOLVE_CRM_HOST,
     )
     try:
         attached = playwright_session.chromium.connect_over_cdp(
@@ -130,18 +127,6 @@ def tabs(hidable_browser: Browser) -> Iterator[BrowserContext]:
     yield context
     for tab in context.pages:
         tab.close()
-
-
-@pytest.fixture
-def cross_site_crm(tmp_path: Path) -> Iterator[tuple[str, AgentbarServer]]:
-    """The CRM page's URL on CRM_HOST, another site than agentbar's (on 127.0.0.1), which
-    allows it: Chromium runs the toolbar's frame in a process of its own, as in production."""
-    base: list[str] = []
-    with page_server(crm_pages(lambda: base[0])) as crm:
-        crm_origin = f"http://{CRM_HOST}:{crm.port}"
-        with agentbar_server(tmp_path / "agentbar", [crm_origin]) as server:
-            base.append(server.base_url)
-            yield f"{crm_origin}/crm/contacts", server
 
 
 def toolbar_frame(page: Page) -> Frame:
@@ -303,11 +288,11 @@ def test_a_collapsed_toolbar_still_draws_the_views_it_is_sent(
 
 
 def test_a_cross_site_toolbar_made_invisible_still_draws_the_views_it_is_sent(
-    tabs: BrowserContext, cross_site_crm: tuple[str, AgentbarServer]
+    tabs: BrowserContext, cross_site: tuple[str, AgentbarServer]
 ) -> None:
     # Out of process, a frame the CRM page sets visibility:hidden gets no animation frames
     # either, while an IntersectionObserver in it still reports it in view.
-    crm_url, server = cross_site_crm
+    crm_url, server = cross_site
     page = ready_in_inbound(tabs, crm_url)
     frame = toolbar_frame(page)
     assert frame.evaluate("window.__frames.came") > 0  # in view, it had frames

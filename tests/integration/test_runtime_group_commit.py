@@ -219,8 +219,12 @@ async def test_a_signal_the_database_took_no_write_for_is_applied_once_it_takes_
     await floor.runtime.stop()
 
 
-async def test_signals_received_during_a_write_are_stored_together_in_the_order_received() -> None:
-    floor = Floor()
+async def _calls_placed_while_the_writer_is_busy(
+    floor: Floor, numbers: list[str]
+) -> tuple[list[str], list[int]]:
+    """Three agents ready, then customers call while the writer stores a fourth going ready:
+    the signals wait for it. Once the floor has taken them all: the calls placed, and the
+    sizes of the writes from the fourth agent's on."""
     await floor.start()
     for agent_id in AGENTS[:3]:
         await floor.runtime.command(GoReady(agent_id))
@@ -232,15 +236,24 @@ async def test_signals_received_during_a_write_are_stored_together_in_the_order_
     floor.log.hold = asyncio.Event()
     busy = asyncio.create_task(floor.runtime.command(GoReady("a4")))
     await floor.log.held.wait()  # the writer is busy: the customers' calls wait for it
-    placed = [simulator.place_inbound_call(f"+1555010{n}", campaign_id) for n in range(3)]
+    placed = [simulator.place_inbound_call(number, campaign_id) for number in numbers]
     arrived = asyncio.create_task(floor.runtime.caught_up())
     await asyncio.sleep(0)
     assert not arrived.done()
     floor.log.hold.set()
     await busy
     await asyncio.wait_for(arrived, timeout=5.0)
+    return placed, floor.log.batches[before:]
 
-    assert floor.log.batches[before:] == [1, 3]  # one write for the three signals
+
+async def test_signals_received_during_a_write_are_stored_together_in_the_order_received() -> None:
+    floor = Floor()
+
+    placed, writes = await _calls_placed_while_the_writer_is_busy(
+        floor, [f"+1555010{n}" for n in range(3)]
+    )
+
+    assert writes == [1, 3]  # one write for the three signals
     assert await floor.calls_taken() == placed
     assert all(floor.center.calls[call_id].agent_id is not None for call_id in placed)
     await floor.runtime.stop()
@@ -250,28 +263,14 @@ async def test_a_burst_of_signals_is_stored_in_the_order_received_in_writes_of_a
     None
 ):
     floor = Floor()
-    await floor.start()
-    for agent_id in AGENTS[:3]:
-        await floor.runtime.command(GoReady(agent_id))
-    campaign_id = floor.center.agents["a1"].campaign_id
-    assert campaign_id is not None
-    simulator = floor.runtime._telephony
-    assert isinstance(simulator, Simulator)
-    before = len(floor.log.batches)
-    floor.log.hold = asyncio.Event()
-    busy = asyncio.create_task(floor.runtime.command(GoReady("a4")))
-    await floor.log.held.wait()  # the writer is busy: the burst waits for it
     burst = 2 * MOST_AT_ONCE + 1
-    placed = [simulator.place_inbound_call(f"+1555{n:07d}", campaign_id) for n in range(burst)]
-    arrived = asyncio.create_task(floor.runtime.caught_up())
-    await asyncio.sleep(0)
-    assert not arrived.done()
-    floor.log.hold.set()
-    await busy
-    await asyncio.wait_for(arrived, timeout=5.0)
+
+    placed, writes = await _calls_placed_while_the_writer_is_busy(
+        floor, [f"+1555{n:07d}" for n in range(burst)]
+    )
 
     # Every signal waited at once, yet no write carried more than MOST_AT_ONCE of them.
-    assert floor.log.batches[before:] == [1, MOST_AT_ONCE, MOST_AT_ONCE, 1]
+    assert writes == [1, MOST_AT_ONCE, MOST_AT_ONCE, 1]
     assert await floor.calls_taken() == placed  # every call, in the order the signals came
     offered = [floor.center.calls[call_id].agent_id for call_id in placed]
     assert set(offered[:4]) == set(AGENTS[:4])  # the first four in get the four ready agents
