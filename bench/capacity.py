@@ -16,8 +16,7 @@ the load bench measures it, calls disposed per second, POST latency, and each no
 (utime+stime) over the step. The ramp stops at the first step over the bar — offer p99 above
 50 ms, fewer than 90% of the offered calls a second disposed, more than 1% of the POSTs
 refused (503), a POST failed, or calls still live once the drain times out — or after the
-plan's top rate. The ceiling is the
-last step under the bar.
+plan's top rate. The ceiling is the last step under the bar.
 """
 
 from __future__ import annotations

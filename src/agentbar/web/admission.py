@@ -55,9 +55,9 @@ cut: one slow window is a hiccup (a checkpoint, a burst of socket frames), and a
 it refuses the few requests that piled up behind it, on a server far from its ceiling (seen at
 50 calls/s with 1,000 agents). A backlog past the ceiling stands for seconds."""
 LEAST_LIMIT = 4
+"""The learnt limit never goes below it: a few requests always get through, to probe."""
 CUT = 0.5
 """What a cut leaves of the most in flight: a half, as TCP halves its window."""
-"""The learnt limit never goes below it: a few requests always get through, to probe."""
 QUEUE_EVIDENCE = 5
 """Requests that must have ended within a window for it to tell of a queue: one slow upload
 between idle moments is no backlog."""
