@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from examples.services.janus import JanusServer, have_janus, janus_server
 from tests.browser.crm import crm_pages
@@ -138,12 +138,12 @@ def test_the_agent_answers_in_the_toolbar_and_both_sides_hear_each_other(
 
     world.customer.dial(f"sip:{DIALED}@127.0.0.1:{world.sip_port}")
     bar.get_by_test_id("phone-status").get_by_text("ringing").wait_for()
-    assert bar.get_by_test_id("phone-ring-audio").get_attribute("data-ringing") == "true"
+    expect(bar.get_by_test_id("phone-ring-audio")).to_have_attribute("data-ringing", "true")
     bar.get_by_test_id("phone-answer").click()
 
     world.customer.wait_event("CALL_ESTABLISHED", 15.0)
     bar.get_by_test_id("phone-status").get_by_text("in call").wait_for()
-    assert bar.get_by_test_id("phone-ring-audio").get_attribute("data-ringing") == "false"
+    expect(bar.get_by_test_id("phone-ring-audio")).to_have_attribute("data-ringing", "false")
     heard = the_toolbar(page).evaluate(HEARD_FREQUENCY)
     assert heard == pytest.approx(CUSTOMER_TONE, rel=0.05), f"the agent heard {heard:.0f} Hz"
     world.customer.wait_recorded(1.5)
@@ -282,4 +282,4 @@ def test_the_keypad_sends_dtmf_in_the_call(world: PhoneWorld, phone_browser: Bro
     assert error.get_attribute("data-code") == "invalid_dtmf"
     keypad.press("7")
     assert world.customer.wait_event("CALL_DTMF_START", 10.0).data["param"] == "7"
-    assert error.is_hidden()
+    expect(error).to_be_hidden()

@@ -66,7 +66,7 @@ def test_extension_hold_and_a_consult_cancelled_then_completed(
     expect(legs).to_contain_text("+14155550142")
     toolbar.get_by_test_id("transfer-cancel").click()
     expect(toolbar.get_by_test_id("leg-drop")).to_have_count(0)
-    assert toolbar.get_by_test_id("status").inner_text() == "on call"
+    expect(toolbar.get_by_test_id("status")).to_have_text("on call")
 
     # ...and a second consult is completed: the customer goes to the target, the agent leaves.
     toolbar.get_by_test_id("transfer").click()

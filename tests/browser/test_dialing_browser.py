@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.browser.crm import log_in_to_campaign, wait_for_handler
 from tests.support.servers import AgentbarServer, PageServer
@@ -32,7 +32,7 @@ def test_click_to_dial_and_the_dial_box_pop_the_record(
     assert wait_for_handler(page, "setRecordInfoForShowCrmCallback") == [
         {"result": {"status": "success"}}
     ]
-    assert toolbar.get_by_test_id("status").inner_text() == "on call"
+    expect(toolbar.get_by_test_id("status")).to_have_text("on call")
     toolbar.get_by_test_id("hangup").click()
     assert wait_for_handler(page, "hangupHandler")[1]["callId"] == params["callId"]
     page.evaluate("ameyo.integration.disposeNDial('Callback', '+14155550123')")
@@ -51,8 +51,8 @@ def test_click_to_dial_and_the_dial_box_pop_the_record(
     page.evaluate("ameyo.integration.populateNumberInDialBox('+1 415 555 0100')")
     dial_box = toolbar.get_by_test_id("dial-number")
     dial_box.wait_for()
-    assert dial_box.input_value() == "+1 415 555 0100"
-    assert toolbar.get_by_test_id("status").inner_text() == "not ready"
+    expect(dial_box).to_have_value("+1 415 555 0100")
+    expect(toolbar.get_by_test_id("status")).to_have_text("not ready")
     toolbar.get_by_test_id("dial").click()
     phone, params, _ = wait_for_handler(page, "showCrm", 3)
     assert (phone, params["callType"]) == ("+14155550100", "manual")

@@ -65,14 +65,14 @@ def test_the_also_known_methods_do_what_they_say(
       }"""
     )
     wait_for_handler(page, "loginStatusHandler")
-    assert toolbar.get_by_test_id("login-username").input_value() == "agent1"
+    expect(toolbar.get_by_test_id("login-username")).to_have_value("agent1")
     page.evaluate("ameyo.integration.doLogin('agent1', 'agent1', 'Auth.Type.Password')")
     assert answers(page, "loginHandler") == "success"
     # getExtensionInfo() auto-binding.
     assert wait_for_handler(page, "selectExtensionHandler")[1]["phone"] == "1001"
-    assert toolbar.get_by_test_id("dial").is_hidden()
-    assert toolbar.get_by_test_id("dial-number").is_hidden()
-    assert toolbar.get_by_test_id("ready").is_visible()
+    expect(toolbar.get_by_test_id("dial")).to_be_hidden()
+    expect(toolbar.get_by_test_id("dial-number")).to_be_hidden()
+    expect(toolbar.get_by_test_id("ready")).to_be_visible()
 
     # selectExtension(callContextId, phone): another extension, and the campaign named.
     page.evaluate("ameyo.integration.selectExtension('Inbound Support', '1002')")
@@ -270,7 +270,7 @@ def test_an_origin_off_the_allow_list_is_diagnosed_and_no_login_is_possible(
         assert code == "origin_not_allowed"
         assert "AGENTBAR_ALLOWED_ORIGINS" in details["fix"]
         page.evaluate("ameyo.integration.doLogin('agent1', 'agent1', 'AUTH_TYPE_PASSWORD')")
-        assert toolbar.get_by_test_id("login-username").is_hidden()
+        expect(toolbar.get_by_test_id("login-username")).to_be_hidden()
         assert handler_calls(page, "onLoadHandler") == []
         assert handler_calls(page, "loginHandler") == []
         assert server.query("SELECT count(*) AS n FROM sessions")[0]["n"] == 0

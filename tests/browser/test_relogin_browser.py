@@ -70,7 +70,7 @@ def logged_in_as(page: Page, agent_name: str, logins: int) -> None:
     assert wait_for_handler(page, "loginHandler", logins)[0] == "success"
     toolbar = page.frame_locator("#ameyoIframe")
     expect(toolbar.locator("#agent-name")).to_have_text(agent_name)
-    assert toolbar.get_by_test_id("login-username").is_hidden()
+    expect(toolbar.get_by_test_id("login-username")).to_be_hidden()
 
 
 def toolbar_has_read_its_messages(page: Page) -> None:
@@ -152,7 +152,7 @@ def test_empty_credentials_are_refused_before_anything_is_sent(
         )
         refusal = wait_for_handler(page, "loginHandler", attempt)[0]
         assert refusal == "username or password empty", (username, password)
-        assert toolbar.get_by_test_id("error").inner_text() == "username or password empty"
+        expect(toolbar.get_by_test_id("error")).to_have_text("username or password empty")
 
     # nothing went to the server: no login frame, no login attempt in the audit log
     assert frames.logins() == 0

@@ -4,7 +4,7 @@ auto-call from the toolbar, a supervisor's logout, a force login from a second b
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.crm import handler_calls, wait_for_handler
 from tests.support.servers import AgentbarServer, PageServer
@@ -30,7 +30,7 @@ def test_break_auto_call_and_a_supervisor_logout_reach_the_crm(
     # auto-call is offered only in an outbound campaign
     toolbar.get_by_test_id("campaign-select").select_option(label="Inbound Support")
     wait_for_handler(page, "selectCampaignHandler")
-    assert toolbar.get_by_test_id("auto-call").is_hidden()
+    expect(toolbar.get_by_test_id("auto-call")).to_be_hidden()
     toolbar.get_by_test_id("campaign-select").select_option(label="Outbound Sales")
     assert wait_for_handler(page, "selectCampaignHandler", 2)[0].startswith("Outbound Sales(")
     toolbar.get_by_test_id("auto-call").check()
@@ -44,14 +44,14 @@ def test_break_auto_call_and_a_supervisor_logout_reach_the_crm(
     toolbar.get_by_test_id("break-reason").select_option("Lunch")
     toolbar.get_by_test_id("break").click()
     assert wait_for_handler(page, "breakHandler")[0] == "Lunch"
-    assert toolbar.get_by_test_id("status").inner_text() == "on break"
+    expect(toolbar.get_by_test_id("status")).to_have_text("on break")
 
     # a supervisor ends the session from the admin API
     with server.admin() as admin:
         assert admin.post("/api/v1/agents/agent1/logout").status_code == 204
     assert wait_for_handler(page, "logoutHandler")[0] == "supervisor logout"
     assert wait_for_handler(page, "loginStatusHandler", 3)[0] == "logged out"
-    assert toolbar.get_by_test_id("login-username").is_visible()
+    expect(toolbar.get_by_test_id("login-username")).to_be_visible()
     [session] = server.query("SELECT end_reason FROM sessions")
     assert session["end_reason"] == "supervisor logout"
 
@@ -81,10 +81,10 @@ def test_a_force_login_from_another_browser_moves_the_agent_there(
         # the agent arrives as it was: its campaign is announced to the new page
         assert wait_for_handler(second, "selectCampaignHandler")[0] == campaign
         second_toolbar = second.frame_locator("#ameyoIframe")
-        assert second_toolbar.get_by_test_id("status").inner_text() == "not ready"
+        expect(second_toolbar.get_by_test_id("status")).to_have_text("not ready")
 
         assert wait_for_handler(page, "logoutHandler")[0] == "force login"
-        assert page.frame_locator("#ameyoIframe").get_by_test_id("login-username").is_visible()
+        expect(page.frame_locator("#ameyoIframe").get_by_test_id("login-username")).to_be_visible()
         assert handler_calls(second, "logoutHandler") == []
     finally:
         other.close()

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import ConsoleMessage, Page, expect
 
 from tests.browser.crm import crm_pages, handler_calls, static_page, wait_for_handler
 from tests.support.servers import AgentbarServer, PageServer, agentbar_server, page_server
@@ -55,7 +55,7 @@ def test_login_call_screen_pop_and_disposition_through_every_layer(
     assert campaign[0].startswith("Inbound Support(")
     toolbar.get_by_test_id("ready").click()
     assert wait_for_handler(page, "readyHandler")[0] == "available"
-    assert toolbar.get_by_test_id("status").inner_text() == "ready"
+    expect(toolbar.get_by_test_id("status")).to_have_text("ready")
 
     call_id = server.place_call("+14085551212")
     phone, params, request_id = wait_for_handler(page, "showCrm")
@@ -67,7 +67,7 @@ def test_login_call_screen_pop_and_disposition_through_every_layer(
     assert wait_for_handler(page, "setRecordInfoForShowCrmCallback") == [
         {"result": {"status": "success"}}
     ]
-    assert toolbar.get_by_test_id("status").inner_text() == "on call"
+    expect(toolbar.get_by_test_id("status")).to_have_text("on call")
 
     server.customer_hangs_up(call_id)
     status, crt = wait_for_handler(page, "hangupHandler")
@@ -85,11 +85,11 @@ def test_login_call_screen_pop_and_disposition_through_every_layer(
 
     page.evaluate("ameyo.integration.disposeCallByDisposition('Sale')")
     assert wait_for_handler(page, "handleDisposeCallByDispositionCode")[0] == "success"
-    assert toolbar.get_by_test_id("status").inner_text() == "ready"
+    expect(toolbar.get_by_test_id("status")).to_have_text("ready")
 
     page.evaluate("ameyo.integration.doLogout()")
     assert wait_for_handler(page, "logoutHandler")[0] == "success"
-    assert toolbar.get_by_test_id("login-username").is_visible()
+    expect(toolbar.get_by_test_id("login-username")).to_be_visible()
 
     [row] = server.query("SELECT * FROM calls WHERE call_id = ?", call_id)
     assert (row["state"], row["disposition_class"], row["disposition_code"]) == (
@@ -125,4 +125,4 @@ def test_messages_from_a_third_origin_change_nothing(
     assert handler_calls(page, "loginHandler") == []
     assert server.query("SELECT count(*) AS n FROM sessions")[0]["n"] == 0
     toolbar = page.frame_locator("#ameyoIframe")
-    assert toolbar.get_by_test_id("login-username").is_visible()
+    expect(toolbar.get_by_test_id("login-username")).to_be_visible()

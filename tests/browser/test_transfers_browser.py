@@ -45,7 +45,7 @@ def test_a_conference_then_a_queue_transfer_reach_the_crm(
     assert leg_id not in (None, params["userCrtObjectId"], params["customerCrtObjectId"])
     drop = toolbar.get_by_test_id("leg-drop")
     expect(drop).to_have_attribute("data-leg-id", leg_id)
-    assert toolbar.get_by_test_id("status").inner_text() == "on call"
+    expect(toolbar.get_by_test_id("status")).to_have_text("on call")
 
     # A transfer while the party is on the call is refused, in place, and changes nothing.
     toolbar.get_by_test_id("transfer-kind").select_option("queue")
