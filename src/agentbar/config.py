@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     max_requests_in_flight: int = Field(default=256, ge=1)
     """API requests handled at once; one more is answered 503 with Retry-After at once."""
 
-    max_queue_ms: float = Field(default=25.0, ge=0.0, le=60_000.0)
+    max_queue_ms: float = Field(default=20.0, ge=0.0, le=60_000.0)
     """While even the quickest API request that changes something took longer than this, in
     two 100 ms windows in a row (work standing in a queue inside the process), fewer API
     requests are let in at once and the rest are answered 503 at once; 0 turns it off."""
