@@ -21,7 +21,6 @@ plan's top rate. The ceiling is the last step under the bar.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sys
 import time
@@ -33,7 +32,7 @@ from typing import Any
 
 import httpx
 
-from bench.calls import generate
+from bench.calls import place_calls
 from bench.drill_cluster import cluster_view, start_nodes
 from bench.drill_common import PostgresStore, SqliteStore, Store, drain, launch, stop, wait_for
 from bench.load import Door, Fleet, start_profiler, summarise_calls, workers_for
@@ -319,7 +318,7 @@ def _sockets_by_node(target: Target) -> dict[str, int] | None:
 def _step(target: Target, fleet: Fleet, plan: CapacityPlan, rate: float) -> dict[str, Any]:
     """Offer `rate` calls/s for the plan's step, let every call end, and measure."""
     before = {node.id: cpu_seconds(node.pid) for node in target.nodes}
-    generated = asyncio.run(generate(target.calls_url, CAMPAIGN, rate, plan.step_s))
+    generated = place_calls(target.calls_url, CAMPAIGN, rate, plan.step_s)
     drained = drain(target.store, plan.drain_timeout_s)
     time.sleep(SETTLE_S)
     cpu = {node.id: cpu_seconds(node.pid) - before[node.id] for node in target.nodes}

@@ -3,7 +3,6 @@ The fleet of agents and the figures of a call phase are shared with bench/capaci
 
 from __future__ import annotations
 
-import asyncio
 import multiprocessing
 import multiprocessing.process
 import subprocess
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.agents import WorkerSpec, worker_main
-from bench.calls import Generated, generate
+from bench.calls import Generated, place_calls
 from bench.machine import cpu_seconds, rss_bytes
 from bench.server import CAMPAIGN, BenchServer, agent_ids, bench_server
 from bench.stats import summary_ms
@@ -121,7 +120,7 @@ def run_point(
         generated: list[Generated] = []
         thread = threading.Thread(
             target=lambda: generated.append(
-                asyncio.run(generate(server.base_url, CAMPAIGN, point.rate, point.duration_s, stop))
+                place_calls(server.base_url, CAMPAIGN, point.rate, point.duration_s, stop)
             )
         )
         thread.start()

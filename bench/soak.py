@@ -14,7 +14,6 @@ phase: 6 of 30 minutes), their largest sample is within `flat_within` of their s
 
 from __future__ import annotations
 
-import asyncio
 import math
 import threading
 import time
@@ -23,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.calls import Generated, generate
+from bench.calls import Generated, place_calls
 from bench.drill_common import SqliteStore, Store
 from bench.load import CRM_ORIGIN, Door, Fleet, workers_for
 from bench.machine import cpu_seconds, open_fds, rss_bytes
@@ -226,9 +225,9 @@ def run_soak(plan: SoakPlan, work_dir: Path) -> dict[str, Any]:
     failures: list[BaseException] = []
     stop = threading.Event()
 
-    def place_calls(base_url: str) -> None:
+    def offer_calls(base_url: str) -> None:
         try:
-            asyncio.run(generate(base_url, CAMPAIGN, plan.rate, plan.duration_s, stop, generated))
+            place_calls(base_url, CAMPAIGN, plan.rate, plan.duration_s, stop, generated)
         except BaseException as error:  # reported with the results, not lost in a thread
             failures.append(error)
 
@@ -242,7 +241,7 @@ def run_soak(plan: SoakPlan, work_dir: Path) -> dict[str, Any]:
             samples: list[Sample] = []
             meter = _Meter(server.pid, cpu_seconds(server.pid), time.monotonic())
             placed_before = 0
-            thread = threading.Thread(target=place_calls, args=(server.base_url,))
+            thread = threading.Thread(target=offer_calls, args=(server.base_url,))
             began = time.monotonic()
             thread.start()
             for k in range(1, plan.samples + 1):
