@@ -262,9 +262,7 @@ def test_a_toolbar_scrolled_out_of_view_still_draws_the_views_it_is_sent(
 ) -> None:
     crm, server = crm_and_agentbar
     page = ready_in_inbound(tabs, crm.url("/crm/contacts"))
-    # The agent works in the CRM page, and scrolls it down past the toolbar at its top. (Had
-    # the focus stayed in the toolbar, the call's view would move it to the toolbar's first
-    # control, and `focus()` scrolls the CRM page back to the toolbar.)
+    # The agent works in the CRM page, and scrolls it down past the toolbar at its top.
     page.get_by_role("heading", name="Fixture CRM").click()
     toolbar_gets_no_frames(
         page,
@@ -272,6 +270,30 @@ def test_a_toolbar_scrolled_out_of_view_still_draws_the_views_it_is_sent(
         "document.body.style.height = '500vh'; window.scrollTo(0, document.body.scrollHeight)",
     )
     a_call_is_drawn_without_frames(page, server)
+
+
+def test_a_call_moves_the_toolbars_focus_without_scrolling_the_crm_page_back(
+    tabs: BrowserContext, crm_and_agentbar: tuple[PageServer, AgentbarServer]
+) -> None:
+    crm, server = crm_and_agentbar
+    page = ready_in_inbound(tabs, crm.url("/crm/contacts"))
+    frame = toolbar_frame(page)
+    # The focus stays in the toolbar, where the agent pressed Ready (the button is gone since,
+    # so nothing in it has the focus), while they scroll the CRM page down to read it, past
+    # the toolbar at its top.
+    assert frame.evaluate("document.hasFocus()")
+    assert frame.evaluate("document.activeElement === document.body")
+    page.evaluate("document.body.style.height = '500vh'; window.scrollTo(0, 2000)")
+    scrolled = page.evaluate("window.scrollY")
+    assert scrolled > 0
+
+    server.place_call("+14085551212")
+    expect(page.frame_locator("#ameyoIframe").get_by_test_id("status")).to_have_text("on call")
+    # A keyboard user's focus lands on the first control the call shows, inside the toolbar,
+    # and the CRM page stays where the agent had it.
+    frame.wait_for_function("() => document.activeElement !== document.body", polling=POLL_MS)
+    assert frame.evaluate("document.activeElement.dataset.testid") == "hold"
+    assert page.evaluate("window.scrollY") == scrolled
 
 
 def test_a_collapsed_toolbar_still_draws_the_views_it_is_sent(

@@ -178,7 +178,9 @@ export class View {
   keepFocus() {
     // A keyboard user whose control just disappeared (the view changed under them) lands on
     // the first control of what is shown now, not on the page body. Only while the toolbar
-    // has focus: a call arriving must never pull focus out of the CRM's own form.
+    // has focus: a call arriving must never pull focus out of the CRM's own form. Nor scroll
+    // the CRM page: the agent may have scrolled it past the toolbar to read the record, and
+    // a view the server sent is no move of theirs.
     if (!document.hasFocus()) return;
     const active = document.activeElement;
     if (active && active !== document.body && active.offsetParent !== null) return;
@@ -187,7 +189,7 @@ export class View {
       if (section.hidden) continue;
       const first = section.querySelector("input:not([hidden]), select, button:not([disabled]):not([hidden])");
       if (first && first.offsetParent !== null) {
-        first.focus();
+        first.focus({ preventScroll: true });
         return;
       }
     }
