@@ -41,10 +41,12 @@ pytestmark = pytest.mark.browser
 
 # In every frame, watching only: the animation frames asked for and those that came
 # (`window.__frames`), the agent's state in each `view` frame the socket received
-# (`window.__views`), and, for each `visibilitychange`, the state it reports and the status the
-# toolbar shows before and after the toolbar's own listener (`window.__visibilityChanges`: the
-# event is dispatched at the document, where the toolbar listens; a capturing listener on the
-# window runs before it, a bubbling one after it).
+# (`window.__views`) and the status as the toolbar left it once it had handled the frame
+# (`window.__statusAfterView`: the view's state, the state shown, whether it is marked due),
+# and, for each `visibilitychange`, the state it reports and the status the toolbar shows
+# before and after the toolbar's own listener (`window.__visibilityChanges`: the event is
+# dispatched at the document, where the toolbar listens; a capturing listener on the window
+# runs before it, a bubbling one after it).
 WATCH = """
 (() => {
   const ask = window.requestAnimationFrame.bind(window);
@@ -58,12 +60,21 @@ WATCH = """
   };
   const Native = window.WebSocket;
   window.__views = [];
+  window.__statusAfterView = [];
   window.WebSocket = class extends Native {
     constructor(url, protocols) {
       super(url, protocols);
       this.addEventListener("message", (message) => {
         const frame = JSON.parse(message.data);
-        if ("view" in frame) window.__views.push(frame.view.agent?.state ?? null);
+        if (!("view" in frame)) return;
+        const state = frame.view.agent?.state ?? null;
+        window.__views.push(state);
+        // A task later: after the toolbar's own listener, before its draw on a frame or timer.
+        setTimeout(() => {
+          const status = document.getElementById("status");
+          const shown = [status.dataset.state, status.hasAttribute("data-due")];
+          window.__statusAfterView.push([state, ...shown]);
+        }, 0);
       });
     }
   };
@@ -326,3 +337,33 @@ def test_a_cross_site_toolbar_made_invisible_still_draws_the_views_it_is_sent(
         page, frame, "document.getElementById('ameyoIframeDiv').style.visibility = 'hidden'"
     )
     a_call_is_drawn_without_frames(page, server)
+
+
+def test_a_status_a_newer_view_waits_to_replace_says_so(
+    tabs: BrowserContext, crm_and_agentbar: tuple[PageServer, AgentbarServer]
+) -> None:
+    # Whoever reads the toolbar's status from outside (the conformance kit) cannot tell a state
+    # the agent has left from a current one, in the moment between a view's coming and its
+    # drawing, unless the status says so (`data-due`).
+    crm, server = crm_and_agentbar
+    page = ready_in_inbound(tabs, crm.url("/crm/contacts"))
+    frame = toolbar_frame(page)
+    # Collapsed, the toolbar draws on its timer (FRAME_FALLBACK_MS, 100 ms): the moment is long.
+    toolbar_gets_no_frames(
+        page, frame, "document.getElementById('ameyoIframeDiv').style.display = 'none'"
+    )
+    frame.evaluate("window.__statusAfterView = []")
+
+    server.place_call("+14085551212")
+    frame.wait_for_function(
+        """() => {
+          const status = document.getElementById("status");
+          return status.dataset.state === "on_call" && !status.hasAttribute("data-due");
+        }""",
+        polling=POLL_MS,
+    )
+    seen = watched(frame, "__statusAfterView")
+    # The call's first view came while the status still showed the agent ready, marked due.
+    assert seen, "no view frame came"
+    assert seen[0][0] != "ready"
+    assert seen[0][1:] == ["ready", True]

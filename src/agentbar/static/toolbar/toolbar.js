@@ -79,6 +79,7 @@ export class Toolbar {
 
   render() {
     this.renderDue = false;
+    this.view.due(false);
     this.view.render(this.snapshot);
     this.phone.sync(this.snapshot, this.leader.leading);
   }
@@ -95,6 +96,7 @@ export class Toolbar {
   renderSoon() {
     if (this.renderDue) return;
     this.renderDue = true;
+    this.view.due(true);
     const draw = () => {
       if (this.renderDue) this.render();
     };

@@ -44,6 +44,12 @@ export class View {
     status.dataset.state = state;
   }
 
+  // While a newer view waits for its frame the status says so (data-due): whoever reads the
+  // status from outside (a test, the conformance kit) can wait for it to be current.
+  due(pending) {
+    $("status").toggleAttribute("data-due", pending);
+  }
+
   error(message) {
     const error = $("error");
     error.textContent = message;
