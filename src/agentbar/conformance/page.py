@@ -21,6 +21,10 @@ Record = dict[str, Any]
 
 TOOLBAR_PATH = "/ameyowebaccess/toolbar-crm.htm"
 TOOLBAR_IFRAME = f'iframe[src*="{TOOLBAR_PATH}"]'
+# The toolbar draws a view with the page's next frame, a moment after the page's handlers have
+# heard the move's events; meanwhile its status is marked `data-due`. Read before, it would
+# show the state before the move: a call the page heard end still up.
+CURRENT_STATUS = '[data-testid="status"]:not([data-due])'
 
 _FIND = "q => (window.__agentbarKit && window.__agentbarKit.find(q)) || null"
 _RECORDS = "() => (window.__agentbarKit ? window.__agentbarKit.records : [])"
@@ -167,16 +171,18 @@ class CrmPage:
 
     def agent_state(self) -> str:
         """The agent's state as the toolbar shows it (`status`'s data-state: ready, on_call,
-        wrap_up, …; empty when logged out)."""
+        wrap_up, …; empty when logged out), once the toolbar has drawn the views it received."""
         try:
-            state = self.control("status").get_attribute("data-state", timeout=self.timeout_ms)
+            state = self.toolbar.locator(CURRENT_STATUS).get_attribute(
+                "data-state", timeout=self.timeout_ms
+            )
         except PlaywrightError:
             return ""
         return state or ""
 
     def wait_state(self, *wanted: str) -> bool:
-        """Until the agent's state is one of `wanted`."""
-        either = ", ".join(f'[data-testid="status"][data-state="{state}"]' for state in wanted)
+        """Until the agent's state, drawn, is one of `wanted`."""
+        either = ", ".join(f'{CURRENT_STATUS}[data-state="{state}"]' for state in wanted)
         try:
             self.toolbar.locator(either).first.wait_for(timeout=self.timeout_ms)
         except PlaywrightTimeoutError:

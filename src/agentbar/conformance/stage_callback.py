@@ -18,6 +18,9 @@ def check_callback(run: Run) -> None:
     call_id = run.server.place_call(run.journey.caller, run.journey.campaign)
     if crm.wait_record("event", ["showCrm"], since=since) is None:
         run.failed("screen_pop.callback", "the call to be called back never reached the page")
+        # Left waiting, the call would reach the agent in the next check and spoil it too.
+        run.server.hang_up(call_id)
+        settle(run)
         return
     ended_at = crm.now()
     run.server.hang_up(call_id)

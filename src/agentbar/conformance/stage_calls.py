@@ -252,15 +252,14 @@ def _dispose_again(run: Run, since: int) -> None:
 
 def settle(run: Run) -> None:
     """No call left on the agent: a call still up is hung up, a wrap-up disposed by the kit."""
-    state = run.crm.agent_state()
-    if state in ("on_call", "reserved", "dialing", "invited", "conferencing"):
-        try:
-            run.crm.control("hangup").click(timeout=run.crm.timeout_ms)
-        except PlaywrightError:
-            return
-        run.crm.wait_state("wrap_up", "ready", "not_ready")
-        state = run.crm.agent_state()
-    if state == "wrap_up":
+    crm = run.crm
+    if crm.agent_state() in ("on_call", "reserved", "dialing", "invited", "conferencing"):
+        # A call that ends meanwhile takes its hang-up button away: the wait below still
+        # finds the wrap-up to dispose.
+        with contextlib.suppress(PlaywrightError):
+            crm.control("hangup").click(timeout=crm.timeout_ms)
+        crm.wait_state("wrap_up", "ready", "not_ready", "break")
+    if crm.agent_state() == "wrap_up":
         kit_dispose(run)
 
 
