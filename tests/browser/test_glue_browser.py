@@ -108,7 +108,8 @@ def test_the_also_known_methods_do_what_they_say(
 
     # refreshTelephony: the toolbar reads its state afresh (after being told a wrong one).
     status = toolbar.get_by_test_id("status")
-    expect(status).to_have_text("on call")  # settled: no view of the call's is still due
+    expect(status).to_have_text("on call")
+    expect(status).not_to_have_attribute("data-due", "")  # no view of the call's still due
     page.frame(url=lambda url: url.startswith(server.base_url)).evaluate(  # type: ignore[union-attr]
         "document.querySelector('[data-testid=status]').textContent = 'stale'"
     )
