@@ -91,6 +91,10 @@ WATCH = """
 # frames, which a hidden page, or a toolbar out of view, never has.
 POLL_MS = 50
 
+# What the CRM page does to take the toolbar out of view: collapse its div, or make it invisible.
+COLLAPSE = "document.getElementById('ameyoIframeDiv').style.display = 'none'"
+MAKE_INVISIBLE = "document.getElementById('ameyoIframeDiv').style.visibility = 'hidden'"
+
 TOOLBAR_JS = Path(agentbar.__file__).parent / "static" / "toolbar" / "toolbar.js"
 
 # A breakpoint condition that holds the page's main thread for HOLD_MS where it is hit, says so
@@ -229,9 +233,7 @@ def test_a_draw_due_when_the_page_is_hidden_is_drawn_at_once_on_visibilitychange
     # The CRM page has collapsed the toolbar: a view waits for a frame that never comes, and
     # for the timer standing in (FRAME_FALLBACK_MS in toolbar.js, 100 ms). Not a toolbar in
     # view: its frame could come before the tab's hiding (see HOLD).
-    toolbar_gets_no_frames(
-        page, frame, "document.getElementById('ameyoIframeDiv').style.display = 'none'"
-    )
+    toolbar_gets_no_frames(page, frame, COLLAPSE)
     frame.evaluate("window.__visibilityChanges = []")
 
     # The moment between the view's coming and its drawing, held open: the task handling the
@@ -316,11 +318,7 @@ def test_a_collapsed_toolbar_still_draws_the_views_it_is_sent(
 ) -> None:
     crm, server = crm_and_agentbar
     page = ready_in_inbound(tabs, crm.url("/crm/contacts"))
-    toolbar_gets_no_frames(
-        page,
-        toolbar_frame(page),
-        "document.getElementById('ameyoIframeDiv').style.display = 'none'",
-    )
+    toolbar_gets_no_frames(page, toolbar_frame(page), COLLAPSE)
     a_call_is_drawn_without_frames(page, server)
 
 
@@ -333,9 +331,7 @@ def test_a_cross_site_toolbar_made_invisible_still_draws_the_views_it_is_sent(
     page = ready_in_inbound(tabs, crm_url)
     frame = toolbar_frame(page)
     assert frame.evaluate("window.__frames.came") > 0  # in view, it had frames
-    toolbar_gets_no_frames(
-        page, frame, "document.getElementById('ameyoIframeDiv').style.visibility = 'hidden'"
-    )
+    toolbar_gets_no_frames(page, frame, MAKE_INVISIBLE)
     a_call_is_drawn_without_frames(page, server)
 
 
@@ -349,9 +345,7 @@ def test_a_status_a_newer_view_waits_to_replace_says_so(
     page = ready_in_inbound(tabs, crm.url("/crm/contacts"))
     frame = toolbar_frame(page)
     # Collapsed, the toolbar draws on its timer (FRAME_FALLBACK_MS, 100 ms): the moment is long.
-    toolbar_gets_no_frames(
-        page, frame, "document.getElementById('ameyoIframeDiv').style.display = 'none'"
-    )
+    toolbar_gets_no_frames(page, frame, COLLAPSE)
     frame.evaluate("window.__statusAfterView = []")
 
     server.place_call("+14085551212")
