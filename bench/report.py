@@ -152,6 +152,16 @@ def write_markdown(results: dict[str, Any], path: Path, plot: Path) -> None:
     _write(lines, path)
 
 
+def _shed_note(shed: int) -> str:
+    if not shed:
+        return ""
+    return (
+        f" The admission gate shed {shed:,} of the measured calls' POSTs (503: the background "
+        "load had the node at its ceiling); each was placed again after its Retry-After, and "
+        "only the admitted POST is timed."
+    )
+
+
 def screen_pop_lines(b: dict[str, Any]) -> list[str]:
     """The "Screen pop in Chromium" section: agentbar's pop, the floor of its path measured in
     the same run, and the pop's stages (the last two absent from runs before they were)."""
@@ -165,7 +175,8 @@ def screen_pop_lines(b: dict[str, Any]) -> list[str]:
         f"its own origin with the glue script and the toolbar iframe; {int(ms['count'])} calls "
         f"one after another, with {b['point']['agents']:,} socket agents taking "
         f"{b['point']['rate']:g} calls/s in the background ({b['calls_completed']:,} completed, "
-        f"background offer p99 {_f(b['offer_latency_ms']['p99'])} ms).",
+        f"background offer p99 {_f(b['offer_latency_ms']['p99'])} ms)."
+        + _shed_note(b.get("browser_posts_shed", 0)),
         "",
     ]
     floor = b.get("browser_pop_floor_ms")

@@ -38,6 +38,9 @@ CHROMIUM_ARGS = [
 ]
 PAGE = Path(__file__).parent / "pages" / "crm.html"
 STAMPS = Path(__file__).parent / "pages" / "pop-stamps.js"
+# More POSTs shed than this in one run: the node is not at its ceiling but past it for good,
+# and the run's pops would say nothing of a pop's path.
+MAX_SHED = 20
 
 STAGES = ("decided", "to_toolbar", "toolbar_to_page", "glue", "post_answered")
 """The stages of a pop in results.json's `browser_pop_stages_ms` (bench/report.py names them):
@@ -112,6 +115,7 @@ def measure(server: BenchServer, crm: PageServer, calls: int) -> dict[str, Any]:
     executable = chromium()
     latencies: list[float] = []
     stages: dict[str, list[float]] = {name: [] for name in STAGES}
+    shed: list[float] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         context = browser.new_context()
@@ -127,13 +131,7 @@ def measure(server: BenchServer, crm: PageServer, calls: int) -> dict[str, Any]:
             for i in range(calls):
                 wait_status(toolbar, "ready")
                 floor.sample()
-                placed = time.time()
-                response = admin.post(
-                    "/api/v1/simulator/calls",
-                    json={"from": "+14155550100", "campaign": BROWSER_CAMPAIGN},
-                )
-                answered = time.time()
-                response.raise_for_status()
+                response, placed, answered = place_measured_call(admin, shed)
                 page.wait_for_function("n => window.__pops.length >= n", arg=i + 1)
                 pop: dict[str, Any] = page.evaluate("i => window.__pops[i]", i)
                 latencies.append(pop["wall"] / 1000 - placed)
@@ -147,7 +145,29 @@ def measure(server: BenchServer, crm: PageServer, calls: int) -> dict[str, Any]:
         "browser_screen_pop_ms": summary_ms(latencies),
         **_floor_figures(floor, latencies),
         "browser_pop_stages_ms": {name: summary_ms(samples) for name, samples in stages.items()},
+        "browser_posts_shed": len(shed),
     }
+
+
+def place_measured_call(
+    admin: httpx.Client, shed: list[float]
+) -> tuple[httpx.Response, float, float]:
+    """The measured call, POSTed until admitted: its answer, and the bench's clock just before
+    and just after the admitted POST. A POST the admission gate sheds (503: the background
+    load has the node at its ceiling, as on a slow machine) is no pop to measure: it is noted
+    in `shed` and placed again once its Retry-After has passed, as a client should."""
+    while True:
+        placed = time.time()
+        response = admin.post(
+            "/api/v1/simulator/calls",
+            json={"from": "+14155550100", "campaign": BROWSER_CAMPAIGN},
+        )
+        answered = time.time()
+        if response.status_code != 503 or len(shed) >= MAX_SHED:
+            response.raise_for_status()
+            return response, placed, answered
+        shed.append(placed)
+        time.sleep(float(response.headers.get("retry-after", "1")))
 
 
 def _stages_of(
