@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 
+# Measures time under load it makes itself: no other test beside it (tests/support/alone.py).
+pytestmark = pytest.mark.alone
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -12,12 +12,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
 
 from tests.conftest import CRM_ORIGIN
 from tests.support.servers import AgentbarServer, agentbar_server
 from tests.unit.test_logins import refused_in
+
+# Measures time under load it makes itself: no other test beside it (tests/support/alone.py).
+pytestmark = pytest.mark.alone
 
 BURST = 200
 ACCOUNT_LIMIT = 10

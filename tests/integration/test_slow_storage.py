@@ -23,7 +23,9 @@ from tests.integration.test_slice_socket import inbound_campaign, log_in
 from tests.support.servers import AgentbarServer, agentbar_server
 from tests.support.toolbar_client import ToolbarClient
 
-pytestmark = [pytest.mark.slow, pytest.mark.crash]
+# Times the server's answers against tight limits: no other test beside it
+# (tests/support/alone.py).
+pytestmark = [pytest.mark.slow, pytest.mark.crash, pytest.mark.alone]
 
 STORAGE_TIMEOUT = 1.0
 RESPONSIVE = 0.25

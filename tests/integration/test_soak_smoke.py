@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# Measures time under load it makes itself: no other test beside it (tests/support/alone.py).
+pytestmark = pytest.mark.alone
+
 ROOT = Path(__file__).resolve().parents[2]
 
 AGENTS, RATE, MINUTES, SAMPLE_S = 50, 10, 1, 5

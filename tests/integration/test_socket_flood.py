@@ -31,6 +31,9 @@ from tests.integration.test_slice_socket import log_in
 from tests.support.servers import AgentbarServer, agentbar_server
 from tests.support.toolbar_client import ToolbarClient
 
+# Measures time under load it makes itself: no other test beside it (tests/support/alone.py).
+pytestmark = pytest.mark.alone
+
 FRAMES_PER_SECOND = 5_000
 FLOOD_SECONDS = 3.0
 PING_EVERY = 0.05
