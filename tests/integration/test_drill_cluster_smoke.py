@@ -13,7 +13,15 @@ from tests.support.drills import assert_nothing_lost, run_quick_drill
 
 LEASE_S = 5.0  # the default lease, which the drill leaves as it is
 
-pytestmark = [pytest.mark.cluster, pytest.mark.postgres, pytest.mark.redis, pytest.mark.browser]
+# Drives calls and a browser through a kill under load it makes itself, within a time limit:
+# no other test beside it (tests/support/alone.py).
+pytestmark = [
+    pytest.mark.cluster,
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.browser,
+    pytest.mark.alone,
+]
 
 
 @pytest.mark.timeout(150)

@@ -9,7 +9,9 @@ import pytest
 
 from tests.support.drills import assert_nothing_lost, run_quick_drill
 
-pytestmark = [pytest.mark.crash, pytest.mark.browser]
+# Drives calls and a browser through a kill under load it makes itself, within a time limit:
+# no other test beside it (tests/support/alone.py).
+pytestmark = [pytest.mark.crash, pytest.mark.browser, pytest.mark.alone]
 
 
 @pytest.mark.timeout(120)
