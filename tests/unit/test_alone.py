@@ -18,18 +18,24 @@ ROOT = Path(__file__).resolve().parents[2]
 NOT_YET = 0.3  # seconds to watch for a lock that must not be granted
 
 
-def take_in_thread(floor: Floor, *, alone: bool, release: threading.Event) -> threading.Event:
-    """Take the floor in a thread, hold it until `release` is set; the returned event is set
-    once the floor is held."""
-    held = threading.Event()
+class Taker:
+    """A thread that takes the floor and holds it until released."""
 
-    def hold() -> None:
+    def __init__(self, floor: Floor, *, alone: bool) -> None:
+        self.held = threading.Event()
+        self._release = threading.Event()
+        self._thread = threading.Thread(target=self._hold, args=(floor, alone), daemon=True)
+        self._thread.start()
+
+    def _hold(self, floor: Floor, alone: bool) -> None:
         with floor.held(alone=alone):
-            held.set()
-            release.wait()
+            self.held.set()
+            self._release.wait()
 
-    threading.Thread(target=hold, daemon=True).start()
-    return held
+    def release(self) -> None:
+        """Let go of the floor (or of the wait for it) and end the thread."""
+        self._release.set()
+        self._thread.join(5)
 
 
 @pytest.fixture
@@ -44,31 +50,35 @@ def floors(tmp_path: Path) -> Iterator[list[Floor]]:
 
 def test_shared_holders_run_together(floors: list[Floor]) -> None:
     with floors[0].held(alone=False):
-        release = threading.Event()
-        assert take_in_thread(floors[1], alone=False, release=release).wait(5)
-        release.set()
+        other = Taker(floors[1], alone=False)
+        try:
+            assert other.held.wait(5)
+        finally:
+            other.release()
 
 
 def test_an_alone_holder_waits_for_the_running_test_and_new_ones_wait_behind_it(
     floors: list[Floor],
 ) -> None:
-    running, alone, later = floors
-    release_alone, release_later = threading.Event(), threading.Event()
+    running, alone_floor, later_floor = floors
+    takers: list[Taker] = []
     try:
         with running.held(alone=False):
-            alone_held = take_in_thread(alone, alone=True, release=release_alone)
-            assert not alone_held.wait(NOT_YET)
+            alone = Taker(alone_floor, alone=True)
+            takers.append(alone)
+            assert not alone.held.wait(NOT_YET)
             # The alone test waits: a test that comes now must not start beside the running
             # one and so keep it waiting (the turnstile).
-            later_held = take_in_thread(later, alone=False, release=release_later)
-            assert not later_held.wait(NOT_YET)
-        assert alone_held.wait(5)  # the running test ended: the alone one goes first
-        assert not later_held.wait(NOT_YET)
-        release_alone.set()
-        assert later_held.wait(5)
+            later = Taker(later_floor, alone=False)
+            takers.append(later)
+            assert not later.held.wait(NOT_YET)
+        assert alone.held.wait(5)  # the running test ended: the alone one goes first
+        assert not later.held.wait(NOT_YET)
+        alone.release()
+        assert later.held.wait(5)
     finally:
-        release_alone.set()
-        release_later.set()
+        for taker in takers:
+            taker.release()
 
 
 TWO_KINDS = """
