@@ -126,8 +126,10 @@ def run_point(
         thread.start()
         extra: dict[str, Any] = {}
         if during is not None:
-            extra = during(server)
-            stop.set()
+            try:
+                extra = during(server)
+            finally:  # a failed measurement must not leave the calls placed for the point's time
+                stop.set()
         thread.join()
         # Calls placed last are still being talked; let them finish before the meters stop.
         time.sleep(point.talk_s + 1.5)
