@@ -156,9 +156,9 @@ def _shed_note(shed: int) -> str:
     if not shed:
         return ""
     return (
-        f" The admission gate shed {shed:,} of the measured calls' POSTs (503: the background "
-        "load had the node at its ceiling); each was placed again after its Retry-After, and "
-        "only the admitted POST is timed."
+        f" The admission gate shed {shed:,} of the measured calls' POSTs and hang-ups (503: "
+        "the background load had the node at its ceiling); each was sent again after its "
+        "Retry-After, and only the admitted POST is timed."
     )
 
 

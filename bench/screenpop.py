@@ -137,9 +137,8 @@ def measure(server: BenchServer, crm: PageServer, calls: int) -> dict[str, Any]:
                 latencies.append(pop["wall"] / 1000 - placed)
                 stages["post_answered"].append(answered - placed)
                 _stages_of(pop, placed, page, toolbar, stages)
-                admin.post(
-                    f"/api/v1/simulator/calls/{response.json()['callId']}/hangup"
-                ).raise_for_status()
+                call_id = response.json()["callId"]
+                post_until_admitted(admin, f"/api/v1/simulator/calls/{call_id}/hangup", {}, shed)
         browser.close()
     return {
         "browser_screen_pop_ms": summary_ms(latencies),
@@ -153,15 +152,25 @@ def place_measured_call(
     admin: httpx.Client, shed: list[float]
 ) -> tuple[httpx.Response, float, float]:
     """The measured call, POSTed until admitted: its answer, and the bench's clock just before
-    and just after the admitted POST. A POST the admission gate sheds (503: the background
-    load has the node at its ceiling, as on a slow machine) is no pop to measure: it is noted
-    in `shed` and placed again once its Retry-After has passed, as a client should."""
+    and just after the admitted POST."""
+    return post_until_admitted(
+        admin,
+        "/api/v1/simulator/calls",
+        {"from": "+14155550100", "campaign": BROWSER_CAMPAIGN},
+        shed,
+    )
+
+
+def post_until_admitted(
+    admin: httpx.Client, path: str, body: dict[str, Any], shed: list[float]
+) -> tuple[httpx.Response, float, float]:
+    """POST until admitted: the answer, and the bench's clock just before and just after the
+    admitted POST. A POST the admission gate sheds (503: the background load has the node at
+    its ceiling, as on a slow machine) did nothing: it is noted in `shed` and sent again once
+    its Retry-After has passed, as a client should."""
     while True:
         placed = time.time()
-        response = admin.post(
-            "/api/v1/simulator/calls",
-            json={"from": "+14155550100", "campaign": BROWSER_CAMPAIGN},
-        )
+        response = admin.post(path, json=body)
         answered = time.time()
         if response.status_code != 503 or len(shed) >= MAX_SHED:
             response.raise_for_status()

@@ -1,5 +1,6 @@
-"""The browser bench's measured call when the admission gate sheds it: placed again after the
-gate's Retry-After, only the admitted POST timed, and a gate that never admits ends the run."""
+"""The browser bench's measured call and its hang-up when the admission gate sheds them: sent
+again after the gate's Retry-After, only the admitted POST timed, and a gate that never admits
+ends the run."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import httpx
 import pytest
 
 from bench.report import screen_pop_lines
-from bench.screenpop import MAX_SHED, place_measured_call
+from bench.screenpop import MAX_SHED, place_measured_call, post_until_admitted
 
 
 def gate(refusals: int) -> tuple[httpx.Client, list[httpx.Request]]:
@@ -54,6 +55,14 @@ def test_a_gate_that_never_admits_ends_the_run() -> None:
     assert len(seen) == MAX_SHED + 1
 
 
+def test_a_shed_hang_up_is_sent_again_to_the_same_call() -> None:
+    client, seen = gate(refusals=1)
+    shed: list[float] = []
+    post_until_admitted(client, "/api/v1/simulator/calls/call-9/hangup", {}, shed)
+    assert len(shed) == 1
+    assert [request.url.path for request in seen] == ["/api/v1/simulator/calls/call-9/hangup"] * 2
+
+
 @pytest.mark.parametrize("shed", [0, 3])
 def test_the_section_says_how_many_measured_posts_were_shed(shed: int) -> None:
     latency = {"count": 200.0, "p50": 10.0, "p95": 20.0, "p99": 30.0, "max": 40.0}
@@ -65,6 +74,6 @@ def test_the_section_says_how_many_measured_posts_were_shed(shed: int) -> None:
         "browser_posts_shed": shed,
     }
     text = "\n".join(screen_pop_lines(browser))
-    said = "The admission gate shed 3 of the measured calls' POSTs"
+    said = "The admission gate shed 3 of the measured calls' POSTs and hang-ups"
     assert (said in text) is (shed == 3)
     assert "| 10.0 | 20.0 | 30.0 | 40.0 |" in text
