@@ -106,27 +106,7 @@ def write_markdown(results: dict[str, Any], path: Path, plot: Path) -> None:
     ]
     base = results.get("baseline")
     if base is not None:
-        lines += [
-            "### Before and after",
-            "",
-            f"Before: commit `{base.get('commit', 'unknown')}`, `{base['command']}`, "
-            f"at {base['finished']}. After: commit `{results['commit']}`, the command above.",
-            "",
-            "| agents | lifecycles/s before → after | offer p99 ms before → after "
-            "| server CPU per call ms before → after | logins/s before → after "
-            "| memory per agent KiB before → after |",
-            "|---:|---|---|---|---|---|",
-        ]
-        for old, new in zip(base["load"], results["load"], strict=False):
-            lines.append(
-                f"| {new['point']['agents']:,} "
-                f"| {_f(old['lifecycles_per_s'])} → {_f(new['lifecycles_per_s'])} "
-                f"| {_f(old['offer_latency_ms']['p99'])} → {_f(new['offer_latency_ms']['p99'])} "
-                f"| {_f(old['cpu_ms_per_call'], 2)} → {_f(new['cpu_ms_per_call'], 2)} "
-                f"| {_f(old['logins_per_s'], 0)} → {_f(new['logins_per_s'], 0)} "
-                f"| {_f(old['memory_per_agent_kib'])} → {_f(new['memory_per_agent_kib'])} |"
-            )
-        lines.append("")
+        lines += before_after_lines(base, results)
     b = results.get("browser")
     if b is not None:
         lines += screen_pop_lines(b)
@@ -150,6 +130,50 @@ def write_markdown(results: dict[str, Any], path: Path, plot: Path) -> None:
     lines += results.get("notes", [])
     lines += _apart(results, path)
     _write(lines, path)
+
+
+def before_after_lines(base: dict[str, Any], results: dict[str, Any]) -> list[str]:
+    """The load table's figures of an earlier run (`--baseline`) beside this run's, point by
+    point."""
+    lines = [
+        "### Before and after",
+        "",
+        f"Before: commit `{base.get('commit', 'unknown')}`, `{base['command']}`, "
+        f"at {base['finished']}. After: commit `{results['commit']}`, the command above.",
+        "",
+        "| agents | lifecycles/s before → after | offer p99 ms before → after "
+        "| POST p50 / p99 ms before → after "
+        "| server CPU per call ms before → after | logins/s before → after "
+        "| memory per agent KiB before → after |",
+        "|---:|---|---|---|---|---|---|",
+    ]
+    for old, new in zip(base["load"], results["load"], strict=False):
+        lines.append(
+            f"| {new['point']['agents']:,} "
+            f"| {_f(old['lifecycles_per_s'])} → {_f(new['lifecycles_per_s'])} "
+            f"| {_f(old['offer_latency_ms']['p99'])} → {_f(new['offer_latency_ms']['p99'])} "
+            f"| {_post(old)} → {_post(new)} "
+            f"| {_f(old['cpu_ms_per_call'], 2)} → {_f(new['cpu_ms_per_call'], 2)} "
+            f"| {_f(old['logins_per_s'], 0)} → {_f(new['logins_per_s'], 0)} "
+            f"| {_f(old['memory_per_agent_kib'])} → {_f(new['memory_per_agent_kib'])} |"
+        )
+    lines.append("")
+    old_pop, new_pop = base.get("browser"), results.get("browser")
+    if old_pop is not None and new_pop is not None:
+        was, now = old_pop["browser_screen_pop_ms"], new_pop["browser_screen_pop_ms"]
+        lines += [
+            f"Screen pop in Chromium, p50 / p99 ms: {_f(was['p50'])} / {_f(was['p99'])} → "
+            f"{_f(now['p50'])} / {_f(now['p99'])}.",
+            "",
+        ]
+    if "note" in base:  # what the earlier run could not measure, in its own words
+        lines += [base["note"], ""]
+    return lines
+
+
+def _post(point: dict[str, Any]) -> str:
+    post = point["post_latency_ms"]
+    return f"{_f(post['p50'])} / {_f(post['p99'])}"
 
 
 def _shed_note(shed: int) -> str:
