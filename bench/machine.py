@@ -54,8 +54,15 @@ def _git(root: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
+OUTPUTS = ("bench/results.json", "docs/BENCHMARKS.md", "docs/img")
+"""What the bench writes: each run apart updates its part of them and keeps the rest, so after
+one run they are changed for the next, and the code measured is no less the commit's."""
+
+
 def commit(root: Path) -> str:
-    """The commit measured, marked `+dirty` when tracked files have uncommitted changes."""
+    """The commit measured, marked `+dirty` when tracked files other than the bench's own
+    outputs have uncommitted changes."""
     head = _git(root, "rev-parse", "--short", "HEAD") or "unknown"
-    dirty = _git(root, "status", "--porcelain", "--untracked-files=no")
+    outputs = [f":(exclude){path}" for path in OUTPUTS]
+    dirty = _git(root, "status", "--porcelain", "--untracked-files=no", "--", ".", *outputs)
     return f"{head}{'+dirty' if dirty else ''}"
