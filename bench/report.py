@@ -83,12 +83,12 @@ def write_markdown(results: dict[str, Any], path: Path, plot: Path) -> None:
         "|---:|---:|---:|---:|---:|---|---|---|---:|---:|---:|---|",
     ]
     for p in results["load"]:
-        o, s, h = p["offer_latency_ms"], p["screen_pop_latency_ms"], p["post_latency_ms"]
+        o, s = p["offer_latency_ms"], p["screen_pop_latency_ms"]
         lines.append(
             f"| {p['point']['agents']:,} | {p['point']['rate']:g} | {p['calls_placed']:,} "
             f"| {p['calls_completed']:,} | {_f(p['lifecycles_per_s'])} "
             f"| {_f(o['p50'])} / {_f(o['p95'])} / {_f(o['p99'])} "
-            f"| {_f(s['p50'])} / {_f(s['p99'])} | {_f(h['p50'])} / {_f(h['p99'])} "
+            f"| {_f(s['p50'])} / {_f(s['p99'])} | {_post(p)} "
             f"| {_f(p['logins_per_s'], 0)} | {_f(p['memory_per_agent_kib'])} "
             f"| {_f(p['cpu_ms_per_call'], 2)} | {p['errors'] or 'none'} |"
         )
