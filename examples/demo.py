@@ -27,6 +27,7 @@ from examples.cluster_demo import Cluster, running_cluster, watch_the_floor
 from examples.crm.phones import normalise
 from examples.crm.seed import CONTACTS
 from examples.services.janus import have_janus, janus_server
+from examples.services.ports import reserve
 from examples.services.prompts import GREETING, have_prompt_tools, speak
 
 UNKNOWN_SHARE = 0.2
@@ -220,6 +221,9 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
 
 def main() -> int:
     options = _options()
+    # The servers started here for a cluster (PostgreSQL, Redis, the nodes) take free ports:
+    # never the two this demo was told to serve on, which it binds last.
+    reserve(options.agentbar_port, options.crm_port)
     root = Path(__file__).resolve().parent.parent
     token = secrets.token_urlsafe(16)
     agentbar = f"http://{options.host}:{options.agentbar_port}"
