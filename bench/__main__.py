@@ -27,6 +27,7 @@ from bench.load import LoadPoint, run_point
 from bench.memory import FULL_MEMORY, QUICK_MEMORY, run_memory
 from bench.memory_report import write_memory_section
 from bench.phones import FULL_PHONES, QUICK_PHONES, run_phones
+from bench.pop_load import FULL_POP, QUICK_POP, run_pop
 from bench.profile import top_entries
 from bench.reports import FULL_REPORTS, QUICK_REPORTS, run_reports
 from bench.screenpop import crm_page_server, measure
@@ -122,6 +123,14 @@ def _options(argv: list[str]) -> argparse.Namespace:
         "`git archive <commit> src | tar -x -C DIR` then DIR/src)",
     )
     parser.add_argument(
+        "--pop",
+        action="store_true",
+        help="only the screen pop in Chromium against its floor, at several background loads "
+        f"({FULL_POP.agents:,} agents taking "
+        f"{', '.join(f'{r:g}' for r in FULL_POP.rates)} calls/s); updates its part of the "
+        "outputs and keeps the rest",
+    )
+    parser.add_argument(
         "--phones",
         action="store_true",
         help="only the browser phone and conferences (bench/phones.py): concurrent calls and "
@@ -168,9 +177,20 @@ def _count(text: str) -> int:
 
 SOAK_OPTIONS = ("agents", "rate", "minutes", "sample", "flat_within")
 
-KEPT_APART = ("drill", "drill_cluster", "capacity", "soak", "attacks", "memory")
-"""The keys in results.json of the runs made apart from the suite (the drills, the capacity
-ramp, the soak): each run updates its own and keeps the others'."""
+SUITE_KEYS = frozenset(
+    {"command", "machine", "commit", "load", "profile", "browser", "dialer", "wall_s"}
+    | {"finished", "notes", "baseline"}
+)
+"""The keys of results.json that the whole suite's run writes (the baseline only when given
+one). Every other key is a run made apart (the drills, the capacity ramp, the soak, the
+phones, the reports…), which the suite's run keeps until that run is made again: a list of
+those to keep, rather than of these, lost the phones' and the reports' figures once a run
+apart was added and not listed."""
+
+
+def kept_apart(earlier: dict[str, Any]) -> dict[str, Any]:
+    """The figures of the runs made apart, from an earlier results.json."""
+    return {key: value for key, value in earlier.items() if key not in SUITE_KEYS}
 
 
 def _drill(options: argparse.Namespace, argv: list[str]) -> int:
@@ -234,6 +254,13 @@ def _attacks(options: argparse.Namespace, argv: list[str]) -> int:
         }
 
     return _run_apart(options, argv, "attacks", measure)
+
+
+def _pop(options: argparse.Namespace, argv: list[str]) -> int:
+    def measure(scratch: Path) -> dict[str, Any]:
+        return run_pop(QUICK_POP if options.quick else FULL_POP, scratch / "pop")
+
+    return _run_apart(options, argv, "pop", measure)
 
 
 def _phones(options: argparse.Namespace, argv: list[str]) -> int:
@@ -336,6 +363,8 @@ def main(argv: list[str]) -> int:
         return _memory(options, argv)
     if options.dialer:
         return _dialer(options, argv)
+    if options.pop:
+        return _pop(options, argv)
     if options.phones:
         return _phones(options, argv)
     if options.reports:
@@ -385,10 +414,7 @@ def main(argv: list[str]) -> int:
     if options.baseline is not None:
         results["baseline"] = json.loads(options.baseline.read_text())
     if options.json.exists():  # the figures of the runs apart stay until their next runs
-        earlier = json.loads(options.json.read_text())
-        for key in KEPT_APART:
-            if key in earlier:
-                results[key] = earlier[key]
+        results |= kept_apart(json.loads(options.json.read_text()))
     report.write_json(results, options.json)
     report.write_plot(results, options.plot)
     report.write_markdown(results, options.markdown, options.plot)

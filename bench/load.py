@@ -121,6 +121,8 @@ def run_point(
         thread = threading.Thread(
             target=lambda: generated.append(
                 place_calls(server.base_url, CAMPAIGN, point.rate, point.duration_s, stop)
+                if point.rate > 0
+                else Generated()  # no calls: the agents only stay connected
             )
         )
         thread.start()

@@ -25,3 +25,8 @@ def summary_ms(samples_s: Sequence[float]) -> dict[str, float]:
         "p99": percentile(samples_s, 99) * 1000,
         "max": (max(samples_s) if samples_s else float("nan")) * 1000,
     }
+
+
+def fixed(value: float, digits: int = 1) -> str:
+    """A figure for the report, with thousands separated; n/a for NaN (nothing measured)."""
+    return "n/a" if value != value else f"{value:,.{digits}f}"

@@ -104,3 +104,26 @@ def test_quick_reports_bench_times_every_report_over_its_calls(tmp_path: Path) -
     }
     assert reports["timed"]["purge_batch"]["rows"] > 0
     assert "## Reports over stored calls" in markdown.read_text()
+
+
+@pytest.mark.timeout(240)
+def test_quick_pop_bench_measures_the_pop_and_its_floor_at_each_background(
+    tmp_path: Path,
+) -> None:
+    markdown, results_json = tmp_path / "BENCHMARKS.md", tmp_path / "results.json"
+    args = [str(ROOT / "bench" / "run"), "--pop", "--quick"]
+    args += ["--markdown", str(markdown), "--json", str(results_json)]
+    subprocess.run(args, check=True, cwd=ROOT, timeout=230)
+    results = json.loads(results_json.read_text())
+    points = results["pop"]["points"]
+    assert [p["point"]["rate"] for p in points] == [0.0, 5.0]
+    idle, busy = points
+    assert idle["calls_placed"] == 0  # no background: the agents only stay connected
+    assert busy["calls_placed"] > 0
+    for point in points:
+        pops, floor = point["browser_screen_pop_ms"], point["browser_pop_floor_ms"]
+        assert pops["count"] == floor["count"] >= 1
+        assert 0 < floor["p50"] <= floor["p99"]
+        assert point["browser_pop_stages_ms"]["decided"]["p50"] > 0
+    section = markdown.read_text().split("## Screen pop against its floor, by background load")
+    assert "| background calls/s |" in section[1]

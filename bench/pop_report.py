@@ -1,0 +1,63 @@
+"""The "Screen pop against its floor, by background load" section of BENCHMARKS.md:
+bench/pop_load.py's figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.stats import fixed
+
+GOAL = {"p50": 2.0, "p99": 3.0}
+"""The pop over its floor that the goal allows, with 1,000 agents at 50 calls/s beside it."""
+
+
+def pop_lines(d: dict[str, Any], measured_by: list[str]) -> list[str]:
+    lines = [
+        "## Screen pop against its floor, by background load",
+        "",
+        *measured_by,
+        f"The screen pop of the section above and the floor of its path, measured the same way "
+        f"({d['calls']:,} calls one after another, a floor sample before each), with "
+        f"{d['agents']:,} socket agents logged in and taking the background calls/s of each "
+        f"row (0: connected, no other call). With no background the pop is what its path "
+        f"costs: the call's arrival and its answer, each decided and stored before it is "
+        f"published, the socket frame and the glue. The goal is at most {GOAL['p50']:g} times "
+        f"the floor at p50 and {GOAL['p99']:g} times at p99.",
+        "",
+        "| background calls/s | pop p50 / p99 ms | floor p50 / p99 ms | pop over floor "
+        "p50 / p99 | POST → decided p50 ms | decided → socket p50 ms | background POST "
+        "p50 / p99 ms | server CPU ms per background call |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for point in d["points"]:
+        pop, floor = point["browser_screen_pop_ms"], point["browser_pop_floor_ms"]
+        over, stages = point["browser_pop_over_floor"], point["browser_pop_stages_ms"]
+        background = point["post_latency_ms"]
+        lines.append(
+            f"| {point['point']['rate']:g} "
+            f"| {fixed(pop['p50'])} / {fixed(pop['p99'])} "
+            f"| {fixed(floor['p50'])} / {fixed(floor['p99'])} "
+            f"| {_over(over, 'p50')} / {_over(over, 'p99')} "
+            f"| {fixed(stages['decided']['p50'])} "
+            f"| {fixed(stages['to_toolbar']['p50'])} "
+            f"| {fixed(background['p50'])} / {fixed(background['p99'])} "
+            f"| {fixed(point['cpu_ms_per_call'], 2)} |"
+        )
+    shed = sum(point.get("browser_posts_shed", 0) for point in d["points"])
+    lines += [
+        "",
+        "Bold: within the goal. n/a: no background call."
+        + (
+            f" The admission gate shed {shed:,} of the measured calls' POSTs and hang-ups; "
+            "each was sent again after its Retry-After, and only the admitted POST is timed."
+            if shed
+            else ""
+        ),
+        "",
+    ]
+    return lines
+
+
+def _over(over: dict[str, float], q: str) -> str:
+    text = fixed(over[q], 1) + " times"
+    return f"**{text}**" if over[q] <= GOAL[q] else text

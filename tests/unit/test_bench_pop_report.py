@@ -1,0 +1,46 @@
+"""The pop-by-background section: one row per background rate, the ratio in bold only within
+the goal, and a rate with no background call shown as such."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.pop_report import pop_lines
+
+
+def _summary(p50: float, p99: float) -> dict[str, float]:
+    return {"count": 10.0, "p50": p50, "p95": p99, "p99": p99, "max": p99}
+
+
+def _point(rate: float, pop: tuple[float, float], floor: tuple[float, float]) -> dict[str, Any]:
+    nothing = float("nan")
+    return {
+        "point": {"agents": 1000, "rate": rate, "talk_s": 1.0, "duration_s": 600.0},
+        "browser_screen_pop_ms": _summary(*pop),
+        "browser_pop_floor_ms": _summary(*floor),
+        "browser_pop_over_floor": {"p50": pop[0] / floor[0], "p99": pop[1] / floor[1]},
+        "browser_pop_stages_ms": {
+            "decided": _summary(6.0, 9.0),
+            "to_toolbar": _summary(2.5, 4.0),
+        },
+        "post_latency_ms": _summary(12.0, 30.0) if rate else _summary(nothing, nothing),
+        "cpu_ms_per_call": 14.25 if rate else nothing,
+        "browser_posts_shed": 0 if rate < 50 else 3,
+    }
+
+
+def test_each_background_is_a_row_with_its_ratio_bold_only_within_the_goal() -> None:
+    d = {
+        "agents": 1000,
+        "calls": 10,
+        "points": [_point(0, (4.0, 9.0), (2.5, 5.0)), _point(50, (40.0, 76.0), (2.0, 20.0))],
+    }
+    lines = pop_lines(d, ["Measured by: (command)", ""])
+    assert lines[0] == "## Screen pop against its floor, by background load"
+    rows = [line for line in lines if line.startswith("| 0 ") or line.startswith("| 50 ")]
+    idle, busy = rows
+    assert "| 4.0 / 9.0 | 2.5 / 5.0 | **1.6 times** / **1.8 times** | 6.0 | 2.5 " in idle
+    assert idle.endswith("| n/a / n/a | n/a |")
+    assert "| 20.0 times / 3.8 times |" in busy
+    assert busy.endswith("| 12.0 / 30.0 | 14.25 |")
+    assert any("shed 3 of the measured calls' POSTs" in line for line in lines)
