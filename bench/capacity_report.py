@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.stats import fixed as _f
+
 SETUP_TEXT = {
     "sqlite": "one node, SQLite, memory bus",
     "postgresql": "one node, PostgreSQL, memory bus",
     "three-nodes": "three nodes, PostgreSQL, Redis bus; sockets and calls on the non-owners",
 }
-
-
-def _f(value: float, digits: int = 1) -> str:
-    return "n/a" if value != value else f"{value:,.{digits}f}"
 
 
 def _cpu(setup: dict[str, Any], step: dict[str, Any]) -> str:

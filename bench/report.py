@@ -14,8 +14,10 @@ from bench.capacity_report import capacity_lines
 from bench.dialer_report import dialer_lines
 from bench.memory_report import memory_lines
 from bench.phones_report import phones_lines
+from bench.pop_report import pop_lines
 from bench.reports_report import reports_lines
 from bench.soak_report import soak_lines
+from bench.stats import fixed as _f
 
 matplotlib.use("Agg")  # no display: the plot is only ever written to a file
 import matplotlib.pyplot as plt
@@ -43,10 +45,6 @@ def write_plot(results: dict[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)
     plt.close(figure)
-
-
-def _f(value: float, digits: int = 1) -> str:
-    return "n/a" if value != value else f"{value:,.{digits}f}"
 
 
 def write_markdown(results: dict[str, Any], path: Path, plot: Path) -> None:
@@ -282,14 +280,16 @@ def dialer_plot_path(markdown: Path) -> Path:
 
 def _apart(results: dict[str, Any], path: Path) -> list[str]:
     """The sections of the runs made apart from the suite (or also in it): the dialer, the
-    memory per connected agent, the capacity ramp, the browser phone and conferences, the drills,
-    the soak, the attacks."""
+    memory per connected agent, the pop by background load, the capacity ramp, the browser
+    phone and conferences, the drills, the soak, the attacks."""
     lines = []
     if "memory" in results:
         lines += memory_lines(results["memory"])
     if "dialer" in results:
         d = results["dialer"]
         lines += dialer_lines(d, _measured_by(d), dialer_plot_path(path), path)
+    if "pop" in results:
+        lines += pop_lines(results["pop"], _measured_by(results["pop"]))
     if "capacity" in results:
         lines += capacity_lines(results["capacity"], _measured_by(results["capacity"]))
     if "phones" in results:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bench.soak import FULL_SOAK, WARM_UP_SHARE
+from bench.stats import fixed as _f
 
 COMMAND = (
     f"bench/run --soak --agents {FULL_SOAK.agents} --rate {FULL_SOAK.rate:g} "
@@ -15,10 +16,6 @@ NOT_YET_MEASURED = (
     f"*30-minute figures: not yet measured here. Run `{COMMAND}` (its defaults) on a quiet "
     "machine; it replaces this line with its figures.*"
 )
-
-
-def _f(value: float, digits: int = 1) -> str:
-    return "n/a" if value != value else f"{value:,.{digits}f}"
 
 
 def _description(
