@@ -39,7 +39,7 @@ from agentbar.web.api import (
 from agentbar.web.app_services import AppServices
 from agentbar.web.deps import MetricsDep, ReadinessDep, require_admin
 from agentbar.web.edge import Edge
-from agentbar.web.security import framing_policy
+from agentbar.web.security import FramingPolicy
 from agentbar.web.socket import ToolbarServices, ToolbarSocket
 from agentbar.web.standby import StandbyGate
 
@@ -70,7 +70,7 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
     )
     app.state.services = services
     app.state.admin_guard = guard = AdminGuard(services.admin_token)
-    app.middleware("http")(framing_policy)
+    app.add_middleware(FramingPolicy)
     app.add_middleware(
         StandbyGate,
         serving=lambda: services.cluster.serving,
