@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, true, update
+from sqlalchemy import bindparam, select, true, update
 from sqlalchemy.engine import Connection
 
 from agentbar.drivers.storage import schema as t
@@ -17,10 +17,21 @@ _LEASE = t.floor_lease
 _THE_LEASE = _LEASE.c.name == "floor"
 
 
+_FENCE = (
+    update(_LEASE)
+    .where(_THE_LEASE, _LEASE.c.epoch == bindparam("held"))
+    .values(epoch=bindparam("held"))
+)
+"""The fenced write's check, built once with the epoch as a parameter: built per write with
+the epoch inside, it cost SQLAlchemy a cache key and a coercion per value on every write of
+the floor — most of the check's time, and about a twentieth of the server's CPU per call at
+low rates (bench/profile.py, 50 agents at 5 calls/s)."""
+
+
 def check_fence(c: Connection, epoch: int) -> None:
     """Inside a write: go on only while `epoch` is still the lease's (the row stays locked to
     the end of the transaction, so no acquire slips in between)."""
-    held = c.execute(update(_LEASE).where(_THE_LEASE, _LEASE.c.epoch == epoch).values(epoch=epoch))
+    held = c.execute(_FENCE, {"held": epoch})
     if held.rowcount != 1:
         raise Fenced(f"the floor's lease is no longer at epoch {epoch}")
 
