@@ -48,6 +48,7 @@ from agentbar.drivers.storage.bounds import (
     sqlite_pragmas,
     unavailable,
 )
+from agentbar.drivers.storage.kept_connection import KeptConnection
 from agentbar.ports.values import StorageUnavailable
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -90,8 +91,10 @@ class _Unit:
     timer or task that copied the context while it was open does not use it afterwards; `turn`
     keeps two threads (tasks that copied the context) from using it at once."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, kept: Connection | None = None) -> None:
         self.connection = connection
+        self.kept = kept
+        """The connection, if it is the writer's kept one: not closed when the unit ends."""
         self.open = True
         self.turn = threading.RLock()
 
@@ -110,6 +113,15 @@ class Connections:
         self._refused: tuple[float, StorageUnavailable] | None = None
         """When a write last failed for want of the database, and how; None once one
         succeeds."""
+        database = make_url(url).database
+        self._kept = (
+            KeptConnection(max(1, round(timeout * 1000)))
+            if self._sqlite and database not in (None, "", ":memory:")
+            else None
+        )
+        """SQLite in a file: the floor writer's connection, to take the write lock on the
+        loop's thread when it is free (kept_connection.py). A memory database has one
+        connection per thread, and PostgreSQL takes no lock before the writer's work."""
 
     def migrate(self) -> None:
         config = Config()
@@ -123,6 +135,8 @@ class Connections:
 
     def close(self) -> None:
         self._threads.shutdown(wait=False, cancel_futures=True)
+        if self._kept is not None:
+            self._kept.close()
         self.engine.dispose()
 
     # -- off the loop ------------------------------------------------------------------------
@@ -241,30 +255,55 @@ class Connections:
         StorageUnavailable before `decide` runs, so a caller that decides only in `decide`
         has decided nothing; None from `decide` writes nothing."""
         async with self._write_turn():
+            kept = self._kept
+            begun_here = kept.begin_now() if kept is not None else None
             try:
-                unit = _Unit(await self._begin_unit_off_loop())
+                unit = _Unit(begun_here or await self._begin_unit_off_loop(), begun_here)
             except StorageUnavailable as refusal:
                 self._refused = (time.monotonic(), refusal)
                 raise
+            finally:
+                if kept is not None and kept.missing:
+                    kept.open_in(self._threads, self.engine)
             try:
                 work = decide()
             except BaseException:
                 unit.open = False
-                self._threads.submit(_end_unit, unit.connection, commit=False)
+                if kept is not None and unit.kept is not None:
+                    kept.end_now(unit.kept)  # a rollback of nothing: it lets the lock go
+                else:
+                    self._threads.submit(_end_unit, unit.connection, commit=False)
                 raise
             if work is None:
                 unit.open = False
-                await self._in_thread(_end_unit, unit.connection, commit=False)
+                if kept is not None and unit.kept is not None:
+                    kept.end_now(unit.kept)
+                else:
+                    await self._in_thread(_end_unit, unit.connection, commit=False)
                 return
             token = self._unit.set(unit)  # the work's own `write()` joins the locked unit
             try:
-                await self._in_thread(_work_then_end, unit, work)
+                await self._work_in_thread(unit, work)
             except StorageUnavailable as refusal:
                 self._refused = (time.monotonic(), refusal)
                 raise
             finally:
                 self._unit.reset(token)
         self._refused = None
+
+    async def _work_in_thread(self, unit: _Unit, work: Callable[[], None]) -> None:
+        context = contextvars.copy_context()  # the open unit of work goes along
+        running = self._threads.submit(context.run, _work_then_end, unit, work)
+        kept = self._kept if unit.kept is not None else None
+        if kept is not None:
+            kept.working(running)
+        try:
+            with self._bounded():
+                await asyncio.wrap_future(running)
+        except BaseException:
+            if kept is not None:
+                kept.let_go(self._threads)  # failed, or abandoned to its thread
+            raise
 
     async def _begin_unit_off_loop(self) -> Connection:
         beginning = asyncio.ensure_future(self._in_thread(self._begin_unit))
@@ -340,24 +379,26 @@ class Connections:
 
 def _work_then_end(unit: _Unit, work: Callable[[], None]) -> None:
     """Run `work` in the open unit, then commit it (or roll it back if the work failed)."""
+    keep = unit.kept is not None
     try:
         work()
     except BaseException:
         unit.open = False
-        _end_unit(unit.connection, commit=False)
+        _end_unit(unit.connection, commit=False, close=not keep)
         raise
     unit.open = False
-    _end_unit(unit.connection, commit=True)
+    _end_unit(unit.connection, commit=True, close=not keep)
 
 
-def _end_unit(connection: Connection, *, commit: bool) -> None:
+def _end_unit(connection: Connection, *, commit: bool, close: bool = True) -> None:
     try:
         if commit:
             connection.commit()
         else:
             connection.rollback()
     finally:
-        connection.close()
+        if close:
+            connection.close()
 
 
 class OnConnections(Protocol):
