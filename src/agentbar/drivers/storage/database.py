@@ -9,7 +9,8 @@ and seeding, still run on their caller's thread.) Each wait is bounded (bounds.p
 that runs out raises StorageUnavailable. The hop to a thread and back costs a call some hundreds of
 microseconds of latency on a busy two-core machine (one small commit: about 0.2 ms inline,
 0.5 ms through the thread), not CPU the loop loses; the runtime's group commit pays it once a
-batch. A stalled loop cost every socket seconds.
+batch. A stalled loop cost every socket seconds. (The floor writer's attempt at SQLite's write
+lock runs on the loop's thread, and never waits: kept_connection.py.)
 
 Writes take turns: one write or unit of work of this process at a time, as when they all ran
 on the loop's thread. Waiting for the turn suspends the caller, not a thread, so a unit of work
