@@ -142,3 +142,21 @@ async def test_work_that_fails_lets_the_kept_connection_go_and_writes_go_on(
     assert begins[-1].startswith("storage")  # a new connection is opened to be kept
     more = await write_until_begun_on_the_loop(db, begins)
     assert marks(db) == sorted([*range(writes), 1000, *range(more)])
+
+
+async def test_a_kept_connection_gone_bad_is_let_go_and_writes_go_on(db: Connections) -> None:
+    begins = Begins(db)
+    writes = await write_until_begun_on_the_loop(db, begins)
+    # The driver's connection closed under it, as a connection broken some other way would
+    # be: the next write finds it unusable.
+    kept = db._kept
+    assert kept is not None
+    assert kept._connection is not None
+    raw = kept._connection.connection.dbapi_connection
+    assert raw is not None
+    raw.close()
+
+    await db.locked_write(mark(db, 1000))
+    assert begins[-1].startswith("storage")  # that write took the lock in a thread
+    more = await write_until_begun_on_the_loop(db, begins)  # and a new one is kept
+    assert marks(db) == sorted([*range(writes), 1000, *range(more)])

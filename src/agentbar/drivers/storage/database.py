@@ -116,7 +116,7 @@ class Connections:
         succeeds."""
         database = make_url(url).database
         self._kept = (
-            KeptConnection(max(1, round(timeout * 1000)))
+            KeptConnection(self._threads, max(1, round(timeout * 1000)))
             if self._sqlite and database not in (None, "", ":memory:")
             else None
         )
@@ -265,13 +265,13 @@ class Connections:
                 raise
             finally:
                 if kept is not None and kept.missing:
-                    kept.open_in(self._threads, self.engine)
+                    kept.open(self.engine)
             try:
                 work = decide()
             except BaseException:
                 unit.open = False
                 if kept is not None and unit.kept is not None:
-                    kept.end_now(unit.kept)  # a rollback of nothing: it lets the lock go
+                    kept.end_now(unit.kept)
                 else:
                     self._threads.submit(_end_unit, unit.connection, commit=False)
                 raise
@@ -303,7 +303,7 @@ class Connections:
                 await asyncio.wrap_future(running)
         except BaseException:
             if kept is not None:
-                kept.let_go(self._threads)  # failed, or abandoned to its thread
+                kept.let_go()  # failed, or abandoned to its thread
             raise
 
     async def _begin_unit_off_loop(self) -> Connection:

@@ -19,16 +19,23 @@ once that work is done) and another is opened later.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
+
+_FAILED = (SQLAlchemyError, sqlite3.Error, OSError, ValueError)
+"""What a statement on the connection may raise: through SQLAlchemy, or the driver's own for
+the pragmas said to it directly."""
 
 
 class KeptConnection:
-    def __init__(self, busy_timeout_ms: int) -> None:
+    def __init__(self, threads: ThreadPoolExecutor, busy_timeout_ms: int) -> None:
+        self._threads = threads
+        """The storage threads: where the connection is opened and closed."""
         self._busy_timeout_ms = busy_timeout_ms
         self._connection: Connection | None = None
         self._opening = False
@@ -37,10 +44,10 @@ class KeptConnection:
 
     @property
     def missing(self) -> bool:
-        """No connection kept, none being opened: `open` one (in a storage thread)."""
+        """No connection kept, none being opened: `open` one."""
         return self._connection is None and not self._opening
 
-    def open_in(self, threads: ThreadPoolExecutor, engine: Engine) -> None:
+    def open(self, engine: Engine) -> None:
         """Open the connection in a storage thread; writes go on without it meanwhile."""
         self._opening = True
 
@@ -50,7 +57,7 @@ class KeptConnection:
                 self._connection = future.result()
 
         with contextlib.suppress(RuntimeError):  # the threads are shut down: none is opened
-            threads.submit(engine.connect).add_done_callback(opened)
+            self._threads.submit(engine.connect).add_done_callback(opened)
             return
         self._opening = False
 
@@ -60,47 +67,47 @@ class KeptConnection:
         connection = self._connection
         if connection is None or (self._work is not None and not self._work.done()):
             return None
-        raw = connection.connection.dbapi_connection
-        assert raw is not None
         try:
+            raw = connection.connection.dbapi_connection
+            assert raw is not None
             raw.execute("PRAGMA busy_timeout=0")
             try:
                 connection.begin()
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
             finally:
                 raw.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
-        except (DBAPIError, OSError, ValueError):
+        except _FAILED as failed:
             # Busy (another process writes), or a connection gone bad: the write waits for
-            # the lock in a storage thread as before.
-            try:
-                connection.rollback()
-            except (DBAPIError, OSError, ValueError):
-                self._connection = None  # not closed here: closing may wait on the disk
+            # the lock in a storage thread as before, and a bad connection is kept no more.
+            self.end_now(connection)
+            if not _busy(failed):
+                self.let_go()
             return None
         return connection
 
     def end_now(self, connection: Connection) -> None:
-        """On the loop's thread: end a transaction begun by `begin_now` that wrote nothing."""
+        """On the loop's thread: end a transaction begun by `begin_now` that wrote nothing (a
+        rollback of nothing lets the lock go at once)."""
         try:
             connection.rollback()
-        except (DBAPIError, OSError, ValueError):
-            self._connection = None
+        except _FAILED:
+            self.let_go()
 
     def working(self, work: Future[Any]) -> None:
         """The connection's transaction is in `work`, run by a storage thread."""
         self._work = work
 
-    def let_go(self, threads: ThreadPoolExecutor) -> None:
-        """Keep the connection no more (its work failed or was abandoned): it is closed in a
-        storage thread once that work is done."""
+    def let_go(self) -> None:
+        """Keep the connection no more (its work failed or was abandoned, or it went bad): it
+        is closed in a storage thread (closing may wait on the disk), once its work is done."""
         connection, work = self._connection, self._work
         self._connection = None
         if connection is None:
             return
 
         def close(_: object = None) -> None:
-            with contextlib.suppress(RuntimeError):
-                threads.submit(connection.close)
+            with contextlib.suppress(RuntimeError):  # shut down: the process is ending
+                self._threads.submit(connection.close)
 
         if work is None or work.done():
             close()
@@ -113,3 +120,9 @@ class KeptConnection:
         if connection is not None:
             with contextlib.suppress(Exception):
                 connection.close()
+
+
+def _busy(failed: Exception) -> bool:
+    """Whether SQLite said the lock is held elsewhere (SQLITE_BUSY), through SQLAlchemy or not."""
+    cause = getattr(failed, "orig", failed)
+    return getattr(cause, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
