@@ -246,6 +246,19 @@ def test_the_limit_in_flight_is_cut_while_work_stands_queued_and_grows_back() ->
     assert queue.current() == LEAST_LIMIT  # a few always get through, to probe
 
 
+def test_a_backlog_behind_few_requests_in_flight_is_cut_below_them() -> None:
+    """A node that takes few requests a second (a door of three nodes, its requests waiting on
+    the floor's owner) has few in flight however long they wait: the limit still goes under
+    that number, or it would never refuse one."""
+    clock = FakeClock()
+    queue = QueueLimit(target=0.02, ceiling=256, clock=clock)
+    window = _windows(queue, clock)
+    waiting = (0.06,) * QUEUE_EVIDENCE
+
+    window(*waiting, in_flight=3)
+    assert window(*waiting, in_flight=3) < 3
+
+
 def test_a_slow_window_between_quick_ones_cuts_nothing() -> None:
     clock = FakeClock()
     queue = QueueLimit(target=0.05, ceiling=100, clock=clock)
