@@ -53,9 +53,9 @@ LIMITS = [
     "What limits the missed targets (found so far; each is the next thing to measure):",
     "",
     "- *Lifecycles per second*: the bench offers at most 200 calls/s for 20 s, and each call "
-    "talks 1 s, so the figure it reports cannot reach 200. 200 calls/s is at or past one "
-    'node\'s ceiling on this machine ("Capacity"), so the admission gate sheds a few percent '
-    "of the POSTs (503) rather than letting them queue.",
+    "talks 1 s, so the figure it reports cannot reach 200. 200 calls/s is past one node's "
+    'ceiling on this machine ("Capacity"), so the admission gate sheds a third or more of the '
+    "POSTs (503) rather than letting them queue.",
     '- *Memory per agent*: profiled in "Memory per connected agent" (`bench/run --memory`); '
     "what is left is mostly uvicorn's, FastAPI's, Starlette's and websockets' per-connection "
     "objects.",
