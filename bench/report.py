@@ -233,16 +233,20 @@ def screen_pop_lines(b: dict[str, Any]) -> list[str]:
         f"agentbar's pop over the floor: **{_f(over['p50'])} times at p50, {_f(over['p99'])} "
         f"times at p99** (the goal: at most 2 and 3 times).",
         "",
-        "Where the pop's time goes, per call (the `at` of `call.screen_pop` is the server's "
-        "`time.time()` when it decided; the browser's stamps are taken by a script Playwright "
-        "runs in each frame ahead of the page's own: the toolbar frame's WebSocket delivering "
-        "the frame, the CRM page's `message` event before the glue handles it):",
+        "Where the pop's time goes, per call (the `at` of `call.offered` and of "
+        "`call.screen_pop` is the server's `time.time()` when it decided the call's arrival, "
+        "which offers it to the agent in the same move, and its answer; the browser's stamps "
+        "are taken by a script Playwright runs in each frame ahead of the page's own: the "
+        "toolbar frame's WebSocket delivering a frame, the CRM page's `message` event before "
+        "the glue handles it):",
         "",
         "| stage | p50 ms | p95 ms | p99 ms | max ms |",
         "|---|---:|---:|---:|---:|",
     ]
     stages = b["browser_pop_stages_ms"]
     for key, name in POP_STAGES.items():
+        if key not in stages:
+            continue  # a run from before the stage was stamped
         s = stages[key]
         lines.append(
             f"| {name} | {_f(s['p50'], 2)} | {_f(s['p95'], 2)} | {_f(s['p99'], 2)} "
@@ -250,24 +254,32 @@ def screen_pop_lines(b: dict[str, Any]) -> list[str]:
         )
     lines += [
         "",
-        "- *POST → decided*: the request, the call's arrival decided and stored (the POST is "
-        "answered then), and the wait for the floor's writer to decide the offer and its pop "
-        "(`at`); *decided → toolbar's socket*: storing that move (the writer's group commit), "
+        "- *POST → arrival decided*: the request through the server's middleware to the "
+        "simulator, the signal pump and the floor's writer deciding the call's arrival (it is "
+        "offered to the agent in the same move); *arrival → answer decided*: that move stored "
+        "(the POST is answered then) and published, the offer to the simulated phone, its "
+        "answer back through the signal pump, and the writer deciding the answer and the pop; "
+        "*answer decided → toolbar's socket*: storing that move (the writer's group commit), "
         "then publishing it, the frame's JSON, the socket write and loopback; *toolbar's "
         "socket → CRM page*: the toolbar's handling and its `postMessage`; *the glue*: "
-        "`ameyo-integration.js` from the `message` event to `showCrm`. The four add up to the "
-        "pop, call by call. The POST's answer comes back while the pop travels: it is no stage "
-        "of it.",
+        "`ameyo-integration.js` from the `message` event to `showCrm`. The five add up to the "
+        "pop, call by call. Apart: the first two together; the arrival's own frame "
+        "(`call.offered`) from its decision to the toolbar's socket, which takes its move's "
+        "commit as the pop's frame does; and the POST's answer, which comes back while the pop "
+        "travels: it is no stage of it.",
         "",
     ]
     return lines
 
 
 POP_STAGES = {
-    "decided": "POST → decided (`at`)",
-    "to_toolbar": "decided → toolbar's socket delivers the frame",
+    "offered": "POST → arrival decided (`call.offered`'s `at`)",
+    "answered": "arrival → answer decided (`call.screen_pop`'s `at`)",
+    "to_toolbar": "answer decided → toolbar's socket delivers the pop's frame",
     "toolbar_to_page": "toolbar's socket → CRM page receives `showCrm`",
     "glue": "CRM page receives → `showCrm` runs (the glue)",
+    "decided": "(apart) POST → answer decided",
+    "offer_to_toolbar": "(apart) arrival decided → toolbar's socket delivers `call.offered`",
     "post_answered": "(apart) POST → its answer",
 }
 """The stages of a pop in results.json's `browser_pop_stages_ms`, in the path's order."""

@@ -8,7 +8,9 @@ The bench stamps `time.time()` just before its POST; the page stamps its handler
 broken down into stages by stamps the browser takes without touching the product
 (bench/pages/pop-stamps.js): the `at` of the `call.screen_pop` frame (the server's
 `time.time()` when it decided), the toolbar frame's WebSocket delivering that frame, the CRM
-page receiving the toolbar's `showCrm` message.
+page receiving the toolbar's `showCrm` message; and the `at` of the call's `call.offered` frame
+(when the floor decided the call's arrival, which offers it to the agent in the same move),
+which splits the server's part in two: the arrival, and the answer.
 """
 
 from __future__ import annotations
@@ -42,11 +44,23 @@ STAMPS = Path(__file__).parent / "pages" / "pop-stamps.js"
 # and the run's pops would say nothing of a pop's path.
 MAX_SHED = 20
 
-STAGES = ("decided", "to_toolbar", "toolbar_to_page", "glue", "post_answered")
+STAGES = (
+    "offered",
+    "answered",
+    "to_toolbar",
+    "toolbar_to_page",
+    "glue",
+    "decided",
+    "offer_to_toolbar",
+    "post_answered",
+)
 """The stages of a pop in results.json's `browser_pop_stages_ms` (bench/report.py names them):
-POST → decided, decided → the toolbar's socket delivers the frame, → the CRM page receives the
-toolbar's message, → `showCrm` runs; and apart, POST → its answer (it comes back while the pop
-travels, so it is no step of the pop's path)."""
+POST → the arrival decided (the offer's `at`), → the answer decided (the pop's `at`), → the
+toolbar's socket delivers the pop's frame, → the CRM page receives the toolbar's message, →
+`showCrm` runs; and apart: POST → the answer decided (the first two together), the arrival
+decided → the toolbar's socket delivers the offer's frame (what the arrival's own commit and
+frame take), POST → its answer (it comes back while the pop travels, so it is no step of the
+pop's path)."""
 
 
 @contextmanager
@@ -184,13 +198,21 @@ def _stages_of(
 ) -> None:
     """One pop's stages from the browser's stamps of it (found by its screen pop id); a pop
     with a stamp missing (which would be a bug of the stamping) adds to none."""
-    found = "([name, id]) => window[name].find(r => r.id === id) || null"
+    found = "([name, id]) => window[name].findLast(r => r.id === id) || null"
     delivered = toolbar.evaluate(found, ["__toolbarReceived", pop["requestId"]])
     received = page.evaluate(found, ["__pageReceived", pop["requestId"]])
     if delivered is None or received is None or delivered.get("decided") is None:
         return
+    # The call's last offer: the one its agent answered.
+    offer = toolbar.evaluate(found, ["__toolbarOffered", delivered.get("call")])
+    if offer is None or offer.get("decided") is None:
+        return
+    offered: float = offer["decided"]
     decided: float = delivered["decided"]
+    into["offered"].append(offered - placed)
+    into["answered"].append(decided - offered)
     into["decided"].append(decided - placed)
+    into["offer_to_toolbar"].append(offer["wall"] / 1000 - offered)
     into["to_toolbar"].append(delivered["wall"] / 1000 - decided)
     into["toolbar_to_page"].append((received["wall"] - delivered["wall"]) / 1000)
     into["glue"].append((pop["wall"] - received["wall"]) / 1000)

@@ -20,8 +20,9 @@ def _point(rate: float, pop: tuple[float, float], floor: tuple[float, float]) ->
         "browser_pop_floor_ms": _summary(*floor),
         "browser_pop_over_floor": {"p50": pop[0] / floor[0], "p99": pop[1] / floor[1]},
         "browser_pop_stages_ms": {
-            "decided": _summary(6.0, 9.0),
-            "to_toolbar": _summary(2.5, 4.0),
+            "offered": _summary(3.5, 5.0),
+            "answered": _summary(2.5, 4.0),
+            "to_toolbar": _summary(1.5, 3.0),
         },
         "post_latency_ms": _summary(12.0, 30.0) if rate else _summary(nothing, nothing),
         "cpu_ms_per_call": 14.25 if rate else nothing,
@@ -39,8 +40,19 @@ def test_each_background_is_a_row_with_its_ratio_bold_only_within_the_goal() -> 
     assert lines[0] == "## Screen pop against its floor, by background load"
     rows = [line for line in lines if line.startswith("| 0 ") or line.startswith("| 50 ")]
     idle, busy = rows
-    assert "| 4.0 / 9.0 | 2.5 / 5.0 | **1.6 times** / **1.8 times** | 6.0 | 2.5 " in idle
+    assert "| 4.0 / 9.0 | 2.5 / 5.0 | **1.6 times** / **1.8 times** | 3.5 | 2.5 | 1.5 " in idle
     assert idle.endswith("| n/a / n/a | n/a |")
     assert "| 20.0 times / 3.8 times |" in busy
     assert busy.endswith("| 12.0 / 30.0 | 14.25 |")
     assert any("shed 3 of the measured calls' POSTs" in line for line in lines)
+
+
+def test_a_run_from_before_the_arrival_was_stamped_shows_its_stages_as_not_measured() -> None:
+    point = _point(50, (40.0, 76.0), (2.0, 20.0))
+    point["browser_pop_stages_ms"] = {
+        "decided": _summary(6.0, 9.0),
+        "to_toolbar": _summary(2.5, 4.0),
+    }
+    lines = pop_lines({"agents": 1000, "calls": 10, "points": [point]}, [])
+    [row] = [line for line in lines if line.startswith("| 50 ")]
+    assert "| 20.0 times / 3.8 times | n/a | n/a | 2.5 |" in row
