@@ -58,7 +58,7 @@ LEAST_LIMIT = 2
 """The learnt limit never goes below it: a few requests always get through, to probe. Two, not
 more: a door taking 50 calls a second, each answered in some 60 ms while the floor's owner is
 saturated, has about three requests in flight. A floor of four stood above that, so the limit
-never refused one there and the admitted p99 passed 100 ms (docs/ARCHITECTURE.md says what
+seldom refused one there and the admitted p99 passed 100 ms (docs/ARCHITECTURE.md says what
 was measured, and what the lower floor costs a single node)."""
 CUT = 0.5
 """What a cut leaves of the most in flight: a half, as TCP halves its window."""
