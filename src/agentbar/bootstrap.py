@@ -412,7 +412,7 @@ def build(settings: Settings) -> Container:
     webhooks = Webhooks(
         storage.webhooks, storage.events, targets=OutboundTargets(settings.allow_private_targets)
     )
-    metrics = Metrics(runtime.center, sessions, webhooks)
+    metrics = Metrics(runtime.center, sessions, webhooks, clock)
     sso.observe = metrics.saw_sso_request
     crm_settings = CrmSettings(storage.settings, settings, sso, audit)
     runtime.watch(webhooks.see)

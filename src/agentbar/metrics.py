@@ -16,11 +16,34 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from agentbar.domain.center import Center
-from agentbar.ports import Envelope
+from agentbar.ports import Clock, Envelope
 from agentbar.services.sessions import Sessions
 from agentbar.services.webhooks import Webhooks
 
 OFFER_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900)
+EVENT_BUCKETS = (
+    0.0005,
+    0.001,
+    0.002,
+    0.003,
+    0.004,
+    0.005,
+    0.0075,
+    0.01,
+    0.015,
+    0.02,
+    0.03,
+    0.05,
+    0.075,
+    0.1,
+    0.25,
+    0.5,
+    1,
+    2.5,
+    5,
+)
+"""Down to half a millisecond: a screen pop's whole path on one machine is tens of them, and
+where they go (the commit, the socket) is what an operator tuning storage asks."""
 SSO_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 """Up to the longest total time-out a CRM request may be given (60 s lands in +Inf)."""
 
@@ -61,10 +84,32 @@ class FloorCollector(Collector):
 
 
 class Metrics:
-    def __init__(self, center: Center, sessions: Sessions, webhooks: Webhooks) -> None:
+    def __init__(
+        self, center: Center, sessions: Sessions, webhooks: Webhooks, clock: Clock
+    ) -> None:
         self.registry = CollectorRegistry()
         self.registry.register(FloorCollector(center, sessions, webhooks))
         self._center = center
+        self._clock = clock
+        # Both from the moment the floor decided the event (its `at`, on the runtime's clock):
+        # the first ends where the event is published, its move stored (the writer's turn and
+        # group commit); the second where its frame is written to a toolbar socket (then the
+        # bus, the socket's turn, the JSON and the write as well).
+        self.event_stored = Histogram(
+            "agentbar_event_stored_seconds",
+            "Time from the floor deciding an event to publishing it, once its move is stored",
+            labelnames=("event",),
+            buckets=EVENT_BUCKETS,
+            registry=self.registry,
+        )
+        self.event_sent = Histogram(
+            "agentbar_event_sent_seconds",
+            "Time from the floor deciding an event to its frame written to a toolbar socket "
+            "of this node",
+            labelnames=("event",),
+            buckets=EVENT_BUCKETS,
+            registry=self.registry,
+        )
         self.offer_wait = Histogram(
             "agentbar_offer_wait_seconds",
             "Time from a call entering its queue to its offer to an agent",
@@ -90,11 +135,19 @@ class Metrics:
         self.sso_latency.labels(command=command, outcome=outcome).observe(max(seconds, 0.0))
 
     def see(self, envelope: Envelope) -> None:
-        """Watch the runtime's events for the latencies they carry."""
+        """Watch the runtime's events (as each is published) for the latencies they carry."""
+        self.event_stored.labels(event=envelope.kind).observe(self._since(envelope))
         if envelope.kind == "call.offered" and envelope.call_id is not None:
             call = self._center.calls.get(envelope.call_id)
             if call is not None:
                 self.offer_wait.observe(max(envelope.at - call.queued_at, 0.0))
+
+    def sent(self, envelope: Envelope) -> None:
+        """An event's frame was written to a toolbar socket of this node."""
+        self.event_sent.labels(event=envelope.kind).observe(self._since(envelope))
+
+    def _since(self, envelope: Envelope) -> float:
+        return max(self._clock.now() - envelope.at, 0.0)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -4,12 +4,15 @@ events API that replays everything after a cursor."""
 from __future__ import annotations
 
 import stat
+import time
 
 import httpx
 
 from tests.integration.test_slice_socket import get_ready, inbound_campaign, log_in
 from tests.support.servers import AgentbarServer
 from tests.support.toolbar_client import ToolbarClient
+
+POP = "call.screen_pop"
 
 
 def metric(text: str, name: str) -> float | None:
@@ -19,6 +22,16 @@ def metric(text: str, name: str) -> float | None:
             if head == name or head.startswith(name + "{"):
                 return float(value)
     return None
+
+
+def scrape_until(server: AgentbarServer, counted: str, timeout: float = 5.0) -> str:
+    """The metrics once `counted` has counted one: the socket counts a frame just after
+    writing it, so a client can read the frame a moment before it is counted."""
+    deadline = time.monotonic() + timeout
+    scraped = server.scrape_metrics()
+    while metric(scraped, counted) != 1.0 and time.monotonic() < deadline:
+        scraped = server.scrape_metrics()
+    return scraped
 
 
 def test_ready_and_metrics_follow_the_floor(server: AgentbarServer) -> None:
@@ -37,6 +50,15 @@ def test_ready_and_metrics_follow_the_floor(server: AgentbarServer) -> None:
         assert metric(scraped, 'agentbar_calls{state="connected"}') == 1.0
         assert metric(scraped, "agentbar_offer_wait_seconds_count") == 1.0
         assert metric(scraped, 'agentbar_waiting_calls{campaign="Inbound Support"}') == 0.0
+        pop = toolbar.wait_event("call.screen_pop", callId=call_id)
+        scraped = scrape_until(server, f'agentbar_event_sent_seconds_count{{event="{POP}"}}')
+        stored = metric(scraped, f'agentbar_event_stored_seconds_sum{{event="{POP}"}}')
+        sent = metric(scraped, f'agentbar_event_sent_seconds_sum{{event="{POP}"}}')
+        assert metric(scraped, f'agentbar_event_stored_seconds_count{{event="{POP}"}}') == 1.0
+        # Written to the socket after it was published, and both after it was decided.
+        assert stored is not None
+        assert sent is not None
+        assert 0 < stored <= sent < time.time() - pop["at"] + 1e-6
     scraped = server.scrape_metrics()
     assert metric(scraped, "agentbar_open_sockets") == 0.0
 

@@ -123,6 +123,7 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
         bus=services.bus,
         browser_phones=services.browser_phones,
         budget=services.sockets,
+        sent=services.metrics.sent,
     )
 
     @app.websocket("/api/v1/socket")

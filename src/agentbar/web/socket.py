@@ -74,6 +74,8 @@ class ToolbarServices:
     browser_phones: BrowserPhones
     budget: SocketBudget = field(default_factory=SocketBudget)
     """Its limits, and the count of open sockets shared with the supervisor's."""
+    sent: Callable[[Envelope], None] = field(default=lambda envelope: None)
+    """Told of each event frame once it is written (the metrics time it from its decision)."""
 
 
 def plan_view(desk: Desk, agent_id: str, campaign_id: str | None) -> list[dict[str, Any]]:
@@ -433,6 +435,7 @@ class ToolbarSocket:
                 await self._close(CLOSE_SESSION_ENDED, str(envelope.data.get("reason"))[:100])
             return True
         await self._send(envelope.frame())
+        self._c.sent(envelope)
         self._sent = envelope.seq
         self._view_due = envelope.seq
         return False
