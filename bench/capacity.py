@@ -21,7 +21,6 @@ plan's top rate. The ceiling is the last step under the bar.
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -39,6 +38,7 @@ from bench.load import Door, Fleet, start_profiler, summarise_calls, workers_for
 from bench.machine import cpu_seconds
 from bench.profile import share_under
 from bench.server import ADMIN_TOKEN, CAMPAIGN, provision, provision_database
+from bench.server_latency import buckets, scrape
 from examples.services.ports import free_port
 from examples.services.postgres import postgres_server
 from examples.services.redis_server import redis_server
@@ -261,10 +261,7 @@ def _overload_step(
 def _answered_in_server(url: str) -> list[tuple[float, float]]:
     """The histogram of admitted changes answered by the node the calls are posted to, from
     its admission to its answer: (bucket bound in seconds, how many within it so far)."""
-    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    text = httpx.get(f"{url}/metrics", headers=headers, timeout=5.0).text
-    buckets = re.findall(r'^agentbar_api_change_seconds_bucket\{le="([^"]+)"\} (\S+)$', text, re.M)
-    return [(float(bound), float(count)) for bound, count in buckets]
+    return buckets(scrape(url), "agentbar_api_change_seconds")
 
 
 def _p99_within(before: list[tuple[float, float]], after: list[tuple[float, float]]) -> float:

@@ -26,9 +26,9 @@ def pop_lines(d: dict[str, Any], measured_by: list[str]) -> list[str]:
         "",
         "| background calls/s | pop p50 / p99 ms | floor p50 / p99 ms | pop over floor "
         "p50 / p99 | POST → arrival decided p50 ms | arrival → answer decided p50 ms | answer "
-        "decided → socket p50 ms | background POST p50 / p99 ms | server CPU ms per background "
-        "call |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "decided → socket p50 ms | of which, in the server: stored / frame written p50 ms | "
+        "background POST p50 / p99 ms | server CPU ms per background call |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for point in d["points"]:
         pop, floor = point["browser_screen_pop_ms"], point["browser_pop_floor_ms"]
@@ -42,13 +42,19 @@ def pop_lines(d: dict[str, Any], measured_by: list[str]) -> list[str]:
             f"| {_stage(stages, 'offered')} "
             f"| {_stage(stages, 'answered')} "
             f"| {_stage(stages, 'to_toolbar')} "
+            f"| {_in_server(point, 'stored')} / {_in_server(point, 'sent')} "
             f"| {fixed(background['p50'])} / {fixed(background['p99'])} "
             f"| {fixed(point['cpu_ms_per_call'], 2)} |"
         )
     shed = sum(point.get("browser_posts_shed", 0) for point in d["points"])
     lines += [
         "",
-        "Bold: within the goal. n/a: no background call."
+        "Bold: within the goal. n/a: no background call, or a run from before the stage was "
+        "timed. *In the server*: its own timing of every screen pop of the run (the "
+        "background's as well), from the answer decided to the pop published, its move "
+        "stored, and to its frame written to the toolbar's socket (the histograms "
+        "`agentbar_event_stored_seconds` and `agentbar_event_sent_seconds`, interpolated "
+        "within their buckets)."
         + (
             f" The admission gate shed {shed:,} of the measured calls' POSTs and hang-ups; "
             "each was sent again after its Retry-After, and only the admitted POST is timed."
@@ -58,6 +64,33 @@ def pop_lines(d: dict[str, Any], measured_by: list[str]) -> list[str]:
         "",
     ]
     return lines
+
+
+def server_split(point: dict[str, Any]) -> list[str]:
+    """A paragraph splitting *answer decided → toolbar's socket* by the server's own timing
+    of the run's screen pops; none for a run from before the server timed them."""
+    server = point.get("browser_pop_server_ms")
+    if server is None:
+        return []
+    stored, sent = server["stored"], server["sent"]
+    to_toolbar = point["browser_pop_stages_ms"]["to_toolbar"]["p50"]
+    return [
+        f"The server's own timing of the run's screen pops ({int(sent['count']):,}: the "
+        f"background's as well, which take the same path; its histograms "
+        f"`agentbar_event_stored_seconds` and `agentbar_event_sent_seconds`, interpolated "
+        f"within their buckets) splits *answer decided → toolbar's socket* (p50 "
+        f"{fixed(to_toolbar)} ms): the pop is published, its move stored, p50 "
+        f"{fixed(stored['p50'])} / p99 {fixed(stored['p99'])} ms after the answer was decided, "
+        f"and its frame written to the toolbar's socket p50 {fixed(sent['p50'])} / p99 "
+        f"{fixed(sent['p99'])} ms after it. The rest, about {fixed(to_toolbar - sent['p50'])} "
+        f"ms at p50, is loopback and the browser's turn to read the frame.",
+        "",
+    ]
+
+
+def _in_server(point: dict[str, Any], stage: str) -> str:
+    server = point.get("browser_pop_server_ms")
+    return fixed(server[stage]["p50"] if server else float("nan"))
 
 
 def _stage(stages: dict[str, dict[str, float]], key: str) -> str:

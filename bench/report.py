@@ -14,7 +14,7 @@ from bench.capacity_report import capacity_lines
 from bench.dialer_report import dialer_lines
 from bench.memory_report import memory_lines
 from bench.phones_report import phones_lines
-from bench.pop_report import pop_lines
+from bench.pop_report import pop_lines, server_split
 from bench.reports_report import reports_lines
 from bench.soak_report import soak_lines
 from bench.stats import fixed as _f
@@ -268,6 +268,7 @@ def screen_pop_lines(b: dict[str, Any]) -> list[str]:
         "commit as the pop's frame does; and the POST's answer, which comes back while the pop "
         "travels: it is no stage of it.",
         "",
+        *server_split(b),
     ]
     return lines
 

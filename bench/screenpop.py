@@ -28,6 +28,8 @@ from playwright.sync_api import Frame, Page, sync_playwright
 from bench.agents import login_token
 from bench.pop_floor import PARENT_PATH, Floor, floor_page, parent_page
 from bench.server import ADMIN_TOKEN, BROWSER_AGENT, BROWSER_CAMPAIGN, BenchServer
+from bench.server_latency import added, buckets, scrape
+from bench.server_latency import summary_ms as server_summary_ms
 from bench.stats import summary_ms
 from tests.support.servers import PageServer, page_server
 
@@ -136,6 +138,7 @@ def measure(server: BenchServer, crm: PageServer, calls: int) -> dict[str, Any]:
         context.add_init_script(path=STAMPS)
         page = context.new_page()
         toolbar = ready_on_page(page, crm)
+        before = scrape(server.base_url)
         with (
             floor_page(browser, crm) as floor,
             httpx.Client(
@@ -158,6 +161,7 @@ def measure(server: BenchServer, crm: PageServer, calls: int) -> dict[str, Any]:
         "browser_screen_pop_ms": summary_ms(latencies),
         **_floor_figures(floor, latencies),
         "browser_pop_stages_ms": {name: summary_ms(samples) for name, samples in stages.items()},
+        "browser_pop_server_ms": _server_figures(before, scrape(server.base_url)),
         "browser_posts_shed": len(shed),
     }
 
@@ -216,6 +220,24 @@ def _stages_of(
     into["to_toolbar"].append(delivered["wall"] / 1000 - decided)
     into["toolbar_to_page"].append((received["wall"] - delivered["wall"]) / 1000)
     into["glue"].append((pop["wall"] - received["wall"]) / 1000)
+
+
+SERVER_STAGES = {
+    "stored": "agentbar_event_stored_seconds",
+    "sent": "agentbar_event_sent_seconds",
+}
+"""The server's own timing of each screen pop (agentbar.metrics): from its decision to its
+publication, its move stored; and to its frame written to the toolbar's socket."""
+
+
+def _server_figures(before: str, after: str) -> dict[str, dict[str, float]]:
+    """What the server timed of the screen pops during the run (the background's as well: the
+    same path), from its histograms read before and after."""
+    pops = 'event="call.screen_pop"'
+    return {
+        stage: server_summary_ms(added(buckets(before, name, pops), buckets(after, name, pops)))
+        for stage, name in SERVER_STAGES.items()
+    }
 
 
 def _floor_figures(floor: Floor, pops: list[float]) -> dict[str, Any]:

@@ -61,6 +61,12 @@ def test_quick_bench_writes_sensible_results(tmp_path: Path) -> None:
     assert "| floor |" in screen_pop
     assert "agentbar's pop over the floor" in screen_pop
     assert "answer decided → toolbar's socket delivers the pop's frame" in screen_pop
+    # The server's own timing of every pop of the run: stored before its frame is written.
+    server = browser["browser_pop_server_ms"]
+    assert server["stored"]["count"] >= pops["count"]
+    assert server["sent"]["count"] >= pops["count"]
+    assert 0 < server["stored"]["p50"] <= server["sent"]["p50"]
+    assert "The server's own timing of the run's screen pops" in screen_pop
     assert results["profile"]["samples"] > 0
     assert "## Load" in out["--markdown"].read_text()
     assert out["--plot"].read_bytes().startswith(b"\x89PNG")
@@ -131,5 +137,8 @@ def test_quick_pop_bench_measures_the_pop_and_its_floor_at_each_background(
         assert 0 < floor["p50"] <= floor["p99"]
         assert point["browser_pop_stages_ms"]["offered"]["p50"] > 0
         assert point["browser_pop_stages_ms"]["answered"]["p50"] > 0
+        server = point["browser_pop_server_ms"]
+        assert server["sent"]["count"] >= pops["count"]
+        assert 0 < server["stored"]["p50"] <= server["sent"]["p50"]
     section = markdown.read_text().split("## Screen pop against its floor, by background load")
     assert "| background calls/s |" in section[1]
