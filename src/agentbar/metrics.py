@@ -16,34 +16,12 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from agentbar.domain.center import Center
+from agentbar.event_latency import EVENT_BUCKETS, EventLatency
 from agentbar.ports import Clock, Envelope
 from agentbar.services.sessions import Sessions
 from agentbar.services.webhooks import Webhooks
 
 OFFER_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900)
-EVENT_BUCKETS = (
-    0.0005,
-    0.001,
-    0.002,
-    0.003,
-    0.004,
-    0.005,
-    0.0075,
-    0.01,
-    0.015,
-    0.02,
-    0.03,
-    0.05,
-    0.075,
-    0.1,
-    0.25,
-    0.5,
-    1,
-    2.5,
-    5,
-)
-"""Down to half a millisecond: a screen pop's whole path on one machine is tens of them, and
-where they go (the commit, the socket) is what an operator tuning storage asks."""
 SSO_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 """Up to the longest total time-out a CRM request may be given (60 s lands in +Inf)."""
 
@@ -95,21 +73,19 @@ class Metrics:
         # the first ends where the event is published, its move stored (the writer's turn and
         # group commit); the second where its frame is written to a toolbar socket (then the
         # bus, the socket's turn, the JSON and the write as well).
-        self.event_stored = Histogram(
+        self.event_stored = EventLatency(
             "agentbar_event_stored_seconds",
             "Time from the floor deciding an event to publishing it, once its move is stored",
-            labelnames=("event",),
-            buckets=EVENT_BUCKETS,
-            registry=self.registry,
+            EVENT_BUCKETS,
         )
-        self.event_sent = Histogram(
+        self.event_sent = EventLatency(
             "agentbar_event_sent_seconds",
             "Time from the floor deciding an event to its frame written to a toolbar socket "
             "of this node",
-            labelnames=("event",),
-            buckets=EVENT_BUCKETS,
-            registry=self.registry,
+            EVENT_BUCKETS,
         )
+        self.registry.register(self.event_stored)
+        self.registry.register(self.event_sent)
         self.offer_wait = Histogram(
             "agentbar_offer_wait_seconds",
             "Time from a call entering its queue to its offer to an agent",
@@ -136,7 +112,7 @@ class Metrics:
 
     def see(self, envelope: Envelope) -> None:
         """Watch the runtime's events (as each is published) for the latencies they carry."""
-        self.event_stored.labels(event=envelope.kind).observe(self._since(envelope))
+        self.event_stored.observe(envelope.kind, self._since(envelope))
         if envelope.kind == "call.offered" and envelope.call_id is not None:
             call = self._center.calls.get(envelope.call_id)
             if call is not None:
@@ -144,7 +120,7 @@ class Metrics:
 
     def sent(self, envelope: Envelope) -> None:
         """An event's frame was written to a toolbar socket of this node."""
-        self.event_sent.labels(event=envelope.kind).observe(self._since(envelope))
+        self.event_sent.observe(envelope.kind, self._since(envelope))
 
     def _since(self, envelope: Envelope) -> float:
         return max(self._clock.now() - envelope.at, 0.0)

@@ -11,6 +11,7 @@ import pytest
 
 from agentbar.clock import VirtualClock
 from agentbar.domain.center import Center
+from agentbar.event_latency import EventLatency
 from agentbar.ids import new_id
 from agentbar.metrics import Metrics
 from agentbar.ports import Envelope
@@ -53,3 +54,16 @@ def test_a_clock_behind_the_decision_counts_no_negative_time() -> None:
     assert bucket(metrics, "agentbar_event_stored_seconds", "call.offered", "0.0005") == 1.0
     text = metrics.exposition().decode()
     assert 'agentbar_event_stored_seconds_count{event="call.offered"} 1.0' in text
+
+
+def test_a_time_on_a_bucket_bound_counts_within_it_as_prometheus_reads_le() -> None:
+    latency = EventLatency("x_seconds", "x", (0.001, 0.002))
+    latency.observe("call.offered", 0.002)
+    latency.observe("call.offered", 0.0025)
+    [family] = latency.collect()
+    samples = {(s.name, s.labels.get("le")): s.value for s in family.samples}
+    assert samples[("x_seconds_bucket", "0.001")] == 0.0
+    assert samples[("x_seconds_bucket", "0.002")] == 1.0
+    assert samples[("x_seconds_bucket", "+Inf")] == 2.0
+    assert samples[("x_seconds_count", None)] == 2.0
+    assert samples[("x_seconds_sum", None)] == pytest.approx(0.0045)
