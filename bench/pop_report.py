@@ -83,7 +83,9 @@ def server_split(point: dict[str, Any]) -> list[str]:
         f"{fixed(stored['p50'])} / p99 {fixed(stored['p99'])} ms after the answer was decided, "
         f"and its frame written to the toolbar's socket p50 {fixed(sent['p50'])} / p99 "
         f"{fixed(sent['p99'])} ms after it. The rest, about {fixed(to_toolbar - sent['p50'])} "
-        f"ms at p50, is loopback and the browser's turn to read the frame.",
+        f"ms at p50, is loopback and the browser's turn to read the frame (about: with "
+        f"background calls the server's figures are of all the run's pops, the measured ones "
+        f"among them; with none, of the measured ones alone).",
         "",
     ]
 
