@@ -26,7 +26,8 @@ def pop_lines(d: dict[str, Any], measured_by: list[str]) -> list[str]:
         "",
         "| background calls/s | pop p50 / p99 ms | floor p50 / p99 ms | pop over floor "
         "p50 / p99 | POST → arrival decided p50 ms | arrival → answer decided p50 ms | answer "
-        "decided → socket p50 ms | of which, in the server: stored / frame written p50 ms | "
+        "decided → socket p50 ms | in the server p50 ms: arrival stored / answer stored / pop "
+        "written | "
         "background POST p50 / p99 ms | server CPU ms per background call |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -42,7 +43,8 @@ def pop_lines(d: dict[str, Any], measured_by: list[str]) -> list[str]:
             f"| {_stage(stages, 'offered')} "
             f"| {_stage(stages, 'answered')} "
             f"| {_stage(stages, 'to_toolbar')} "
-            f"| {_in_server(point, 'stored')} / {_in_server(point, 'sent')} "
+            f"| {_in_server(point, 'offer_stored')} / {_in_server(point, 'stored')} "
+            f"/ {_in_server(point, 'sent')} "
             f"| {fixed(background['p50'])} / {fixed(background['p99'])} "
             f"| {fixed(point['cpu_ms_per_call'], 2)} |"
         )
@@ -50,9 +52,10 @@ def pop_lines(d: dict[str, Any], measured_by: list[str]) -> list[str]:
     lines += [
         "",
         "Bold: within the goal. n/a: no background call, or a run from before the stage was "
-        "timed. *In the server*: its own timing of every screen pop of the run (the "
-        "background's as well), from the answer decided to the pop published, its move "
-        "stored, and to its frame written to the toolbar's socket (the histograms "
+        "timed. *In the server*: its own timing of every call of the run (the background's as "
+        "well): from the arrival decided to its `call.offered` published, the arrival's move "
+        "stored; from the answer decided to the pop published, its move stored; and to the "
+        "pop's frame written to the toolbar's socket (the histograms "
         "`agentbar_event_stored_seconds` and `agentbar_event_sent_seconds`, interpolated "
         "within their buckets)."
         + (
@@ -73,7 +76,8 @@ def server_split(point: dict[str, Any]) -> list[str]:
     if server is None:
         return []
     stored, sent = server["stored"], server["sent"]
-    to_toolbar = point["browser_pop_stages_ms"]["to_toolbar"]["p50"]
+    stages = point["browser_pop_stages_ms"]
+    to_toolbar = stages["to_toolbar"]["p50"]
     return [
         f"The server's own timing of the run's screen pops ({int(sent['count']):,}: the "
         f"background's as well, which take the same path; its histograms "
@@ -85,9 +89,23 @@ def server_split(point: dict[str, Any]) -> list[str]:
         f"{fixed(sent['p99'])} ms after it. The rest, about {fixed(to_toolbar - sent['p50'])} "
         f"ms at p50, is loopback and the browser's turn to read the frame (about: with "
         f"background calls the server's figures are of all the run's pops, the measured ones "
-        f"among them; with none, of the measured ones alone).",
+        f"among them; with none, of the measured ones alone).{_arrival(server, stages)}",
         "",
     ]
+
+
+def _arrival(server: dict[str, dict[str, float]], stages: dict[str, dict[str, float]]) -> str:
+    """The arrival's commit within *arrival → answer decided*, where both were measured."""
+    offered = server.get("offer_stored")
+    if offered is None or "answered" not in stages:
+        return ""
+    return (
+        f" Likewise the arrival's move is published, stored, p50 {fixed(offered['p50'])} / "
+        f"p99 {fixed(offered['p99'])} ms after the arrival was decided, within *arrival → "
+        f"answer decided* (p50 {fixed(stages['answered']['p50'])} ms); the rest of that stage "
+        f"is the offer to the simulated phone, its answer back through the signal pump, and the "
+        f"writer's turn to decide it."
+    )
 
 
 def _in_server(point: dict[str, Any], stage: str) -> str:

@@ -222,22 +222,27 @@ def _stages_of(
     into["glue"].append((pop["wall"] - received["wall"]) / 1000)
 
 
+STORED, SENT = "agentbar_event_stored_seconds", "agentbar_event_sent_seconds"
 SERVER_STAGES = {
-    "stored": "agentbar_event_stored_seconds",
-    "sent": "agentbar_event_sent_seconds",
+    "offer_stored": (STORED, "call.offered"),
+    "stored": (STORED, "call.screen_pop"),
+    "sent": (SENT, "call.screen_pop"),
 }
-"""The server's own timing of each screen pop (agentbar.metrics): from its decision to its
-publication, its move stored; and to its frame written to the toolbar's socket."""
+"""The server's own timing of the run's calls (agentbar.metrics): from the arrival decided to
+its `call.offered` published, the arrival's move stored; from the answer decided to the pop
+published, its move stored; and to the pop's frame written to the toolbar's socket."""
 
 
 def _server_figures(before: str, after: str) -> dict[str, dict[str, float]]:
-    """What the server timed of the screen pops during the run (the background's as well: the
-    same path), from its histograms read before and after."""
-    pops = 'event="call.screen_pop"'
-    return {
-        stage: server_summary_ms(added(buckets(before, name, pops), buckets(after, name, pops)))
-        for stage, name in SERVER_STAGES.items()
-    }
+    """What the server timed of the run's calls (the background's as well: the same path),
+    from its histograms read before and after."""
+    figures = {}
+    for stage, (name, event) in SERVER_STAGES.items():
+        labels = f'event="{event}"'
+        figures[stage] = server_summary_ms(
+            added(buckets(before, name, labels), buckets(after, name, labels))
+        )
+    return figures
 
 
 def _floor_figures(floor: Floor, pops: list[float]) -> dict[str, Any]:

@@ -65,7 +65,9 @@ def test_quick_bench_writes_sensible_results(tmp_path: Path) -> None:
     server = browser["browser_pop_server_ms"]
     assert server["stored"]["count"] >= pops["count"]
     assert server["sent"]["count"] >= pops["count"]
+    assert server["offer_stored"]["count"] >= pops["count"]
     assert 0 < server["stored"]["p50"] <= server["sent"]["p50"]
+    assert server["offer_stored"]["p50"] > 0
     assert "The server's own timing of the run's screen pops" in screen_pop
     assert results["profile"]["samples"] > 0
     assert "## Load" in out["--markdown"].read_text()

@@ -61,17 +61,20 @@ def test_a_run_from_before_the_arrival_was_stamped_shows_its_stages_as_not_measu
 def test_the_servers_own_timing_splits_the_answers_stage() -> None:
     point = _point(0, (4.0, 9.0), (2.5, 5.0))
     point["browser_pop_server_ms"] = {
+        "offer_stored": {"count": 10.0, "p50": 0.7, "p99": 1.9},
         "stored": {"count": 10.0, "p50": 0.8, "p99": 2.0},
         "sent": {"count": 10.0, "p50": 1.2, "p99": 2.5},
     }
     lines = pop_lines({"agents": 1000, "calls": 10, "points": [point]}, [])
     [row] = [line for line in lines if line.startswith("| 0 ")]
-    assert "| 3.5 | 2.5 | 1.5 | 0.8 / 1.2 | n/a / n/a |" in row
+    assert "| 3.5 | 2.5 | 1.5 | 0.7 / 0.8 / 1.2 | n/a / n/a |" in row
     [split] = server_split(point)[:1]
     assert "(10: the background's as well" in split
     assert "(p50 1.5 ms)" in split
     assert "p50 0.8 / p99 2.0 ms after the answer was decided" in split
     assert "p50 1.2 / p99 2.5 ms after it" in split
     assert "about 0.3 ms at p50" in split
+    assert "p50 0.7 / p99 1.9 ms after the arrival was decided" in split
+    assert "within *arrival → answer decided* (p50 2.5 ms)" in split
     # A run from before the server timed its events: no split, and n/a in the table.
     assert server_split(_point(0, (4.0, 9.0), (2.5, 5.0))) == []
