@@ -123,7 +123,9 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
         bus=services.bus,
         browser_phones=services.browser_phones,
         budget=services.sockets,
-        sent=services.metrics.sent,
+        # Looked up as each frame is written, as the routes look a service up per request:
+        # an app is built from whatever services it is given, however few it uses.
+        sent=lambda envelope: services.metrics.sent(envelope),
     )
 
     @app.websocket("/api/v1/socket")
