@@ -39,95 +39,97 @@ def _services(connection: HTTPConnection) -> AppServices:
 
 
 # HTTPConnection, not Request: the same dependencies serve HTTP routes and WebSocket routes.
+# Each is `async def` although it awaits nothing: FastAPI runs a plain `def` dependency in its
+# thread pool, a hop to a worker thread and back for reading an attribute, on every request.
 
 
-def admin_token(connection: HTTPConnection) -> AdminToken:
+async def admin_token(connection: HTTPConnection) -> AdminToken:
     return _services(connection).admin_token
 
 
-def admin_guard(connection: HTTPConnection) -> AdminGuard:
+async def admin_guard(connection: HTTPConnection) -> AdminGuard:
     """The admin token with its throttle on wrong guesses: one per application."""
     guard: AdminGuard = connection.app.state.admin_guard
     return guard
 
 
-def socket_budget(connection: HTTPConnection) -> SocketBudget:
+async def socket_budget(connection: HTTPConnection) -> SocketBudget:
     return _services(connection).sockets
 
 
-def browser_phones(connection: HTTPConnection) -> BrowserPhones:
+async def browser_phones(connection: HTTPConnection) -> BrowserPhones:
     return _services(connection).browser_phones
 
 
-def clock(connection: HTTPConnection) -> Clock:
+async def clock(connection: HTTPConnection) -> Clock:
     return _services(connection).clock
 
 
-def runtime(connection: HTTPConnection) -> Runtime:
+async def runtime(connection: HTTPConnection) -> Runtime:
     return _services(connection).runtime
 
 
-def cluster(connection: HTTPConnection) -> Cluster:
+async def cluster(connection: HTTPConnection) -> Cluster:
     return _services(connection).cluster
 
 
-def readiness(connection: HTTPConnection) -> Readiness:
+async def readiness(connection: HTTPConnection) -> Readiness:
     return _services(connection).readiness
 
 
-def metrics(connection: HTTPConnection) -> Metrics:
+async def metrics(connection: HTTPConnection) -> Metrics:
     return _services(connection).metrics
 
 
-def sessions(connection: HTTPConnection) -> Sessions:
+async def sessions(connection: HTTPConnection) -> Sessions:
     return _services(connection).sessions
 
 
-def event_replay(connection: HTTPConnection) -> EventReplay:
+async def event_replay(connection: HTTPConnection) -> EventReplay:
     return _services(connection).event_replay
 
 
-def crm_settings(connection: HTTPConnection) -> CrmSettings:
+async def crm_settings(connection: HTTPConnection) -> CrmSettings:
     return _services(connection).crm_settings
 
 
-def provisioning(connection: HTTPConnection) -> Provisioning:
+async def provisioning(connection: HTTPConnection) -> Provisioning:
     return _services(connection).provisioning
 
 
-def do_not_call(connection: HTTPConnection) -> DoNotCallList:
+async def do_not_call(connection: HTTPConnection) -> DoNotCallList:
     return _services(connection).do_not_call
 
 
-def lead_intake(connection: HTTPConnection) -> LeadIntake:
+async def lead_intake(connection: HTTPConnection) -> LeadIntake:
     return _services(connection).leads
 
 
-def webhook_receivers(connection: HTTPConnection) -> WebhookReceivers:
+async def webhook_receivers(connection: HTTPConnection) -> WebhookReceivers:
     return _services(connection).webhooks
 
 
-def configuration(connection: HTTPConnection) -> Configuration:
+async def configuration(connection: HTTPConnection) -> Configuration:
     return _services(connection).configuration
 
 
-def audit(connection: HTTPConnection) -> Audit:
+async def audit(connection: HTTPConnection) -> Audit:
     return _services(connection).audit
 
 
-def supervision(connection: HTTPConnection) -> Supervision:
+async def supervision(connection: HTTPConnection) -> Supervision:
     return _services(connection).supervision
 
 
-def reports(connection: HTTPConnection) -> Reports:
+async def reports(connection: HTTPConnection) -> Reports:
     return _services(connection).reports
 
 
-def sandbox(connection: HTTPConnection) -> SandboxCalls | None:
+async def sandbox(connection: HTTPConnection) -> SandboxCalls | None:
     return _services(connection).sandbox
 
 
-def client(connection: HTTPConnection) -> str | None:
+async def client(connection: HTTPConnection) -> str | None:
     """The caller's address, for the audit log."""
     return connection.client.host if connection.client else None
 
