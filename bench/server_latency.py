@@ -3,7 +3,7 @@ a run: what the run added, and its quantiles.
 
 The quantiles are interpolated within the buckets, as Prometheus's `histogram_quantile` does:
 exact to the bucket, and linear inside it. The buckets the bench reads go down to half a
-millisecond (agentbar.metrics.EVENT_BUCKETS).
+millisecond (agentbar.event_latency.EVENT_BUCKETS).
 """
 
 from __future__ import annotations
