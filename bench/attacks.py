@@ -32,7 +32,6 @@ from websockets.typing import Origin
 
 from bench.machine import rss_bytes
 from bench.stats import summary_ms
-from examples.services.ports import free_port
 from tests.support.servers import serving
 
 ADMIN_TOKEN = "attack-admin-token-of-128-bits-at-least"
@@ -73,11 +72,10 @@ def server_env(src: Path) -> dict[str, str]:
 def target(src: Path, port: int | None = None, data_dir: Path | None = None) -> Iterator[Target]:
     with tempfile.TemporaryDirectory(prefix="attacks-") as tmp:
         data = data_dir or Path(tmp) / "data"
-        port = port or free_port()
-        args = ["--port", str(port), "--data-dir", str(data), "--demo"]
+        args = ["--data-dir", str(data), "--demo"]
         log = Path(tmp) / "server.log"
-        with serving(args, server_env(src), log, port, ready_timeout=60.0) as process:
-            yield Target(port, data, process)
+        with serving(args, server_env(src), log, port, ready_timeout=60.0) as served:
+            yield Target(served.port, data, served.process)
 
 
 @asynccontextmanager

@@ -25,6 +25,7 @@ import httpx
 import psycopg
 from psycopg.rows import dict_row
 
+from agentbar.testing.server import SERVING_ANNOUNCEMENT
 from bench.calls import caller
 from bench.drill_agents import DrillSpec, worker_main
 from bench.load import CRM_ORIGIN
@@ -161,12 +162,14 @@ def answers(url: str) -> bool:
 def wait_for(
     process: subprocess.Popen[bytes], url: str, log: Path, timeout: float, every: float = 0.02
 ) -> float:
-    """Until `url` answers 200 (the process gives no other signal); returns when (time.time())."""
+    """Until `url` answers 200 (the process gives no other signal) and `log` says the server
+    serves (so the port is its own, not another's that took it meanwhile); returns when
+    (time.time())."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"agentbar exited:\n{log.read_text(errors='replace')[-3000:]}")
-        if answers(url):
+        if answers(url) and SERVING_ANNOUNCEMENT in log.read_text(errors="replace"):
             return time.time()
         time.sleep(every)
     raise RuntimeError(f"{url} not 200:\n{log.read_text(errors='replace')[-3000:]}")

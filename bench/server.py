@@ -16,7 +16,6 @@ from pathlib import Path
 
 from agentbar.domain.model.campaign import CampaignKind, DispositionClass, DispositionPlan
 from agentbar.drivers.storage.sql import SqlDatabase
-from examples.services.ports import free_port
 from tests.support.servers import serving
 
 ADMIN_TOKEN = "bench-admin-token-of-128-bits-at-least"
@@ -89,7 +88,6 @@ def provision_database(url: str, agents: int) -> None:
 def bench_server(data_dir: Path, agents: int, allowed_origins: list[str]) -> Iterator[BenchServer]:
     data_dir.mkdir(parents=True, exist_ok=True)
     provision(data_dir, agents)
-    port = free_port()
     env = {
         **os.environ,
         "AGENTBAR_ALLOWED_ORIGINS": ",".join(allowed_origins),
@@ -105,6 +103,6 @@ def bench_server(data_dir: Path, agents: int, allowed_origins: list[str]) -> Ite
         "AGENTBAR_LOG_LEVEL": "warning",
     }
     log_path = data_dir / "server.log"
-    args = ["--port", str(port), "--data-dir", str(data_dir)]
-    with serving(args, env, log_path, port, ready_timeout=60.0, stop_timeout=20.0) as process:
-        yield BenchServer(process, port, log_path)
+    args = ["--data-dir", str(data_dir)]
+    with serving(args, env, log_path, ready_timeout=60.0, stop_timeout=20.0) as served:
+        yield BenchServer(served.process, served.port, log_path)

@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from agentbar.testing.server import SERVING_ANNOUNCEMENT
 from examples.services.haproxy import haproxy_server
 from examples.services.ports import free_port
 from examples.services.postgres import postgres_server
@@ -149,13 +150,16 @@ def _node(number: int, env: dict[str, str], root: Path, data_dir: Path) -> Itera
 
 
 def _wait_for(url: str, node: Node, timeout: float = 60.0) -> None:
-    """Until `url` answers 200: a node says it is up only by answering."""
+    """Until `url` answers 200 and the node's log says it serves: a node says it is up only by
+    answering, and only its log says the answer is its own (not another program's that took
+    the port before the node bound it: the node then exits)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if node.process.poll() is not None:
             raise SystemExit(f"demo: {node} exited:\n{_tail(node.log_path)}")
         with contextlib.suppress(httpx.TransportError):
-            if httpx.get(url, timeout=1.0).status_code == 200:
+            answered = httpx.get(url, timeout=1.0).status_code == 200
+            if answered and SERVING_ANNOUNCEMENT in node.log_path.read_text(errors="replace"):
                 return
         time.sleep(0.1)
     raise SystemExit(f"demo: {url} did not answer within {timeout:.0f} s:\n{_tail(node.log_path)}")

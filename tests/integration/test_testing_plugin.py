@@ -23,6 +23,7 @@ import pytest
 from agentbar.testing import AdminRequestRefused, Sandbox, start_sandbox
 from agentbar.testing.event_log import EventLog
 from agentbar.testing.server import PORT_IN_USE, PortInUse, run_sandbox_server
+from tests.support.servers import page_server
 
 pytest_plugins = ["pytester"]
 
@@ -189,6 +190,18 @@ def test_a_sandbox_asked_for_a_taken_port_says_so_and_leaves_no_server_running(
     # One server was started, and it is gone: it exited for want of the port, and was
     # waited for (a returncode), so no `agentbar serve` is left running, nor a zombie.
     assert [process.returncode for process in started] == [PORT_IN_USE]
+
+
+def test_a_sandbox_whose_port_another_web_server_took_is_refused_not_mistaken_for_it(
+    tmp_path: Path,
+) -> None:
+    # The port was free when picked, and a web server that answers 200 on every path took it
+    # before the sandbox bound it: its answer to /readyz is not the sandbox being ready.
+    with page_server(lambda path: "<p>another server</p>") as other:
+        with pytest.raises(PortInUse) as refused, run_sandbox_server(tmp_path, port=other.port):
+            pytest.fail("a sandbox was yielded while another web server held its port")
+        assert httpx.get(other.url("/readyz")).text == "<p>another server</p>"  # still there
+    assert f"cannot listen on 127.0.0.1:{other.port}: the port is in use" in str(refused.value)
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ import httpx
 
 from agentbar.drivers.storage.sql import SqlDatabase
 from agentbar.ports import Catalog
+from agentbar.testing.server import PORT_ATTEMPTS, PORT_IN_USE, SERVING_ANNOUNCEMENT
 from examples.services.ports import free_port
 
 ADMIN_TOKEN = "test-admin-token-of-128-bits-at-least"
@@ -113,7 +114,6 @@ def agentbar_server(
         storage.migrate()
         provision(storage.catalog)
         storage.close()
-    port = port or free_port()
     env = {
         **os.environ,
         "AGENTBAR_ALLOWED_ORIGINS": ",".join(allowed_origins),
@@ -125,10 +125,22 @@ def agentbar_server(
         **(extra_env or {}),
     }
     log_path = data_dir / "server.log"
-    args = ["--port", str(port), "--data-dir", str(data_dir), "--demo"]
+    args = ["--data-dir", str(data_dir), "--demo"]
     ready_path = "/readyz" if ready else "/healthz"
-    with serving(args, env, log_path, port, ready_path=ready_path) as process:
-        yield AgentbarServer(process, port, data_dir, log_path)
+    with serving(args, env, log_path, port, ready_path=ready_path) as served:
+        yield AgentbarServer(served.process, served.port, data_dir, log_path)
+
+
+class PortTaken(RuntimeError):
+    """`agentbar serve` exited because something else listens on its port."""
+
+
+@dataclass
+class Serving:
+    """An `agentbar serve` process, and the port it listens on."""
+
+    process: subprocess.Popen[bytes]
+    port: int
 
 
 @contextmanager
@@ -136,44 +148,69 @@ def serving(
     args: list[str],
     env: dict[str, str],
     log_path: Path,
-    port: int,
+    port: int | None = None,
     ready_timeout: float = 30.0,
     stop_timeout: float = 10.0,
     ready_path: str = "/readyz",
-) -> Iterator[subprocess.Popen[bytes]]:
-    """`agentbar serve <args>` as its own process, logging to `log_path`, yielded once its
-    /readyz answers (it serves the floor); terminated (killed if it lingers) on the way out."""
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "agentbar", "serve", *args],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_healthy(process, f"http://127.0.0.1:{port}{ready_path}", log_path, ready_timeout)
-        yield process
-    finally:
-        process.terminate()
+) -> Iterator[Serving]:
+    """`agentbar serve <args> --port <port>` as its own process, logging to `log_path`, yielded
+    once `ready_path` answers (/readyz: it serves the floor); terminated (killed if it lingers)
+    on the way out. With no `port`, a free one, and another if something takes it first (a
+    page server of a test running beside this one may bind the same port in between)."""
+    attempts = PORT_ATTEMPTS if port is None else 1
+    for attempt in range(1, attempts + 1):
+        chosen = port or free_port()
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "agentbar", "serve", *args, "--port", str(chosen)],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         try:
-            process.wait(timeout=stop_timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            url = f"http://127.0.0.1:{chosen}{ready_path}"
+            _wait_healthy(process, url, log_path, ready_timeout)
+        except PortTaken:
+            if attempt == attempts:
+                raise
+            continue
+        except BaseException:
+            _stop(process, stop_timeout)
+            raise
+        break
+    try:
+        yield Serving(process, chosen)
+    finally:
+        _stop(process, stop_timeout)
+
+
+def _stop(process: subprocess.Popen[bytes], timeout: float) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait_healthy(
     process: subprocess.Popen[bytes], url: str, log_path: Path, timeout: float
 ) -> None:
+    """Until `url` answers 200 and the server's log says it serves: only then is the port its
+    own (it binds before anything else, and exits when it cannot)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        status = process.poll()
+        if status == PORT_IN_USE:
+            raise PortTaken(f"agentbar could not listen:\n{log_path.read_text(errors='replace')}")
+        if status is not None:
             raise RuntimeError(f"agentbar exited early:\n{log_path.read_text(errors='replace')}")
         try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
+            answered = httpx.get(url, timeout=1.0).status_code == 200
         except httpx.TransportError:
-            pass
+            answered = False
+        if answered and SERVING_ANNOUNCEMENT in log_path.read_text(errors="replace"):
+            return
         # Polling readiness: the server process gives no other signal that it listens.
         time.sleep(0.05)
     raise RuntimeError(f"agentbar did not become healthy:\n{log_path.read_text(errors='replace')}")

@@ -25,6 +25,10 @@ PORT_IN_USE = 4
 PORT_ATTEMPTS = 3
 """Free ports tried: another process may take the one picked before the server binds it."""
 READY_POLL_SECONDS = 0.05
+SERVING_ANNOUNCEMENT = "agentbar is serving on "
+"""What `agentbar serve` logs once it serves. It binds its port before anything else, so once
+this is in its log the port is its own; a /readyz answered before then may come from whatever
+else took the port after it was picked (and the server then exits for want of it)."""
 
 
 class SandboxFailed(RuntimeError):
@@ -154,7 +158,7 @@ def _wait_ready(server: ServerProcess, timeout: float) -> bool:
             if status is not None:
                 raise SandboxFailed(f"agentbar exited with status {status}:\n{server.log()}")
             try:
-                if client.get(url).status_code == 200:
+                if client.get(url).status_code == 200 and SERVING_ANNOUNCEMENT in server.log():
                     return True
             except httpx.TransportError:
                 pass  # not listening yet
