@@ -16,7 +16,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +26,10 @@ import psycopg
 from examples.services.ports import free_port
 
 SUPERUSER = "agentbar"
+PORT_ATTEMPTS = 3
+"""Free ports tried: another process may take the one picked before the server binds it."""
+PORT_TAKEN = "Address already in use"
+"""In the server's log when it could not bind its port."""
 
 
 def server_binaries() -> Path | None:
@@ -74,7 +78,6 @@ def postgres_server() -> Iterator[PostgresServer]:
         as_user = ["runuser", "-u", "postgres", "--"]
     data = base / "data"
     log = base / "server.log"
-    port = free_port()
 
     def run(*command: str) -> None:
         subprocess.run([*as_user, *command], check=True, capture_output=True, cwd=base)
@@ -91,20 +94,28 @@ def postgres_server() -> Iterator[PostgresServer]:
             "--encoding=UTF8",
             "--locale=C",
         )
-        options = (
-            f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={base}"
-            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
         pg_ctl = (str(binaries / "pg_ctl"), "-D", str(data))
         stop = (*pg_ctl, "-m", "immediate", "-w", "stop")
-        try:
-            run(*pg_ctl, "-l", str(log), "-o", options, "-w", "start")
-        except BaseException:
-            # pg_ctl starts the server in a session of its own, so a Ctrl-C (or a timeout) that
-            # ends pg_ctl may leave the server up: stop it, if it is there, before going on.
-            with contextlib.suppress(subprocess.CalledProcessError):
-                run(*stop)
-            raise
+        # The port is picked just before the start, and another tried if something took it in
+        # between (the server then fails to bind and says so in its log).
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            port = free_port()
+            options = (
+                f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={base}"
+                " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            )
+            try:
+                run(*pg_ctl, "-l", str(log), "-o", options, "-w", "start")
+                break
+            except subprocess.CalledProcessError:
+                if attempt < PORT_ATTEMPTS and _port_was_taken(log):
+                    log.unlink()
+                    continue
+                _stop_if_up(run, stop)
+                raise
+            except BaseException:
+                _stop_if_up(run, stop)
+                raise
         try:
             yield PostgresServer(port, itertools.count(1))
         finally:
@@ -114,3 +125,14 @@ def postgres_server() -> Iterator[PostgresServer]:
         raise RuntimeError(f"PostgreSQL failed: {error.stderr.decode()}\n{detail}") from error
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _stop_if_up(run: Callable[..., None], stop: tuple[str, ...]) -> None:
+    # pg_ctl starts the server in a session of its own, so a Ctrl-C (or a timeout) that ends
+    # pg_ctl may leave the server up: stop it, if it is there, before going on.
+    with contextlib.suppress(subprocess.CalledProcessError):
+        run(*stop)
+
+
+def _port_was_taken(log: Path) -> bool:
+    return log.exists() and PORT_TAKEN in log.read_text(errors="replace")

@@ -35,44 +35,76 @@ class RedisServer:
         return redis.Redis.from_url(self.url)
 
 
+PORT_ATTEMPTS = 3
+"""Free ports tried: another process may take the one picked before redis-server binds it."""
+
+
 @contextmanager
 def redis_server(ready_timeout: float = 10.0) -> Iterator[RedisServer]:
     base = Path(tempfile.mkdtemp(prefix="agentbar-redis-"))
-    port = free_port()
     log = base / "redis.log"
-    process = subprocess.Popen(
-        [
-            "redis-server",
-            "--port", str(port),
-            "--bind", "127.0.0.1",
-            "--dir", str(base),
-            "--save", "",
-            "--appendonly", "no",
-            "--logfile", str(log),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    server = RedisServer(port, process)
     try:
-        client = server.client()
-        deadline = time.monotonic() + ready_timeout
-        while True:  # no event to wait on: the server says it is up by answering PING
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    detail = log.read_text() if log.exists() else ""
-                    raise RuntimeError(f"redis-server did not start:\n{detail}") from None
-                time.sleep(0.02)
-        client.close()
-        yield server
-    finally:
-        process.terminate()
+        server = _start(base, log, ready_timeout)
         try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            yield server
+        finally:
+            _stop(server.process)
+    finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _start(base: Path, log: Path, ready_timeout: float) -> RedisServer:
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        port = free_port()
+        process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port", str(port),
+                "--bind", "127.0.0.1",
+                "--dir", str(base),
+                "--save", "",
+                "--appendonly", "no",
+                "--logfile", str(log),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        server = RedisServer(port, process)
+        try:
+            if _answers_as_itself(server, ready_timeout):
+                return server
+        except BaseException:
+            _stop(process)
+            raise
+        detail = log.read_text() if log.exists() else ""
+        if "Address already in use" not in detail or attempt == PORT_ATTEMPTS:
+            raise RuntimeError(f"redis-server did not start:\n{detail}")
+    raise AssertionError("each attempt returns or raises")
+
+
+def _answers_as_itself(server: RedisServer, timeout: float) -> bool:
+    """True once the server answers with its own process id (another redis-server that took
+    the port after it was picked answers too); False if it exited meanwhile. No event to wait
+    on: a server says it is up only by answering."""
+    deadline = time.monotonic() + timeout
+    with server.client() as client:
+        while True:
+            try:
+                if client.info("server")["process_id"] == server.process.pid:
+                    return True
+            except redis.ConnectionError:
+                pass
+            if server.process.poll() is not None:
+                return False
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server on port {server.port} did not answer in time")
+            time.sleep(0.02)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -1,15 +1,21 @@
-"""The test support that starts `agentbar serve`, tested on its own: a port another server
-took between being picked and the server binding it is never mistaken for the server's."""
+"""The test support that starts servers (`agentbar serve`, redis-server, PostgreSQL), tested on
+its own: a port another server took between being picked and the server binding it is never
+mistaken for the server's, and another port is tried."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
+import examples.services.postgres as postgres_servers
+import examples.services.redis_server as redis_servers
 import tests.support.servers as servers
 from examples.services.ports import free_port
+from examples.services.postgres import SUPERUSER, postgres_server
+from examples.services.redis_server import redis_server
 from tests.conftest import CRM_ORIGIN
 from tests.support.servers import PortTaken, agentbar_server, page_server
 
@@ -46,3 +52,44 @@ def test_a_picked_port_taken_meanwhile_is_given_up_for_another(
             assert server.port == picked[-1] != other.port
             ready = httpx.get(f"{server.base_url}/readyz")
             assert ready.json()["status"] == "ok"
+
+
+def test_a_redis_port_taken_meanwhile_is_given_up_for_another(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with redis_server() as first:
+        picked: list[int] = []
+
+        def taken_first() -> int:
+            port = free_port() if picked else first.port
+            picked.append(port)
+            return port
+
+        monkeypatch.setattr(redis_servers, "free_port", taken_first)
+        with redis_server() as second, second.client() as client:
+            assert picked[0] == first.port  # the first pick was refused: redis-server exited
+            assert second.port == picked[-1] != first.port
+            assert client.info("server")["process_id"] == second.process.pid
+
+
+def test_a_postgresql_port_taken_meanwhile_is_given_up_for_another(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with page_server(anything_answers) as other:
+        picked: list[int] = []
+
+        def taken_first() -> int:
+            port = free_port() if picked else other.port
+            picked.append(port)
+            return port
+
+        monkeypatch.setattr(postgres_servers, "free_port", taken_first)
+        with (
+            postgres_server() as server,
+            psycopg.connect(
+                f"host=127.0.0.1 port={server.port} user={SUPERUSER} dbname=postgres"
+            ) as db,
+        ):
+            assert picked[0] == other.port
+            assert server.port == picked[-1] != other.port
+            assert db.execute("SELECT 1").fetchone() == (1,)
