@@ -24,6 +24,20 @@ def anything_answers(path: str) -> str:
     return "<p>another server</p>"
 
 
+class TakenFirst:
+    """A stand-in for `free_port`: `taken` first (as if another program bound it after it was
+    picked), then really free ports; every port handed out is kept in `picked`."""
+
+    def __init__(self, taken: int) -> None:
+        self.taken = taken
+        self.picked: list[int] = []
+
+    def __call__(self) -> int:
+        port = free_port() if self.picked else self.taken
+        self.picked.append(port)
+        return port
+
+
 def test_a_port_held_by_another_web_server_is_refused_not_served(tmp_path: Path) -> None:
     # The other server answers 200 on /readyz too: only the server's own log says it serves.
     with (
@@ -37,19 +51,12 @@ def test_a_port_held_by_another_web_server_is_refused_not_served(tmp_path: Path)
 def test_a_picked_port_taken_meanwhile_is_given_up_for_another(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    picked: list[int] = []
-    really_free = free_port
     with page_server(anything_answers) as other:
-
-        def taken_first() -> int:
-            port = really_free() if picked else other.port
-            picked.append(port)
-            return port
-
-        monkeypatch.setattr(servers, "free_port", taken_first)
+        ports = TakenFirst(other.port)
+        monkeypatch.setattr(servers, "free_port", ports)
         with agentbar_server(tmp_path, [CRM_ORIGIN]) as server:
-            assert picked[0] == other.port
-            assert server.port == picked[-1] != other.port
+            assert ports.picked[0] == other.port
+            assert server.port == ports.picked[-1] != other.port
             ready = httpx.get(f"{server.base_url}/readyz")
             assert ready.json()["status"] == "ok"
 
@@ -58,17 +65,12 @@ def test_a_redis_port_taken_meanwhile_is_given_up_for_another(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with redis_server() as first:
-        picked: list[int] = []
-
-        def taken_first() -> int:
-            port = free_port() if picked else first.port
-            picked.append(port)
-            return port
-
-        monkeypatch.setattr(redis_servers, "free_port", taken_first)
+        ports = TakenFirst(first.port)
+        monkeypatch.setattr(redis_servers, "free_port", ports)
         with redis_server() as second, second.client() as client:
-            assert picked[0] == first.port  # the first pick was refused: redis-server exited
-            assert second.port == picked[-1] != first.port
+            # The first pick was refused: that redis-server exited.
+            assert ports.picked[0] == first.port
+            assert second.port == ports.picked[-1] != first.port
             assert client.info("server")["process_id"] == second.process.pid
 
 
@@ -76,20 +78,14 @@ def test_a_postgresql_port_taken_meanwhile_is_given_up_for_another(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with page_server(anything_answers) as other:
-        picked: list[int] = []
-
-        def taken_first() -> int:
-            port = free_port() if picked else other.port
-            picked.append(port)
-            return port
-
-        monkeypatch.setattr(postgres_servers, "free_port", taken_first)
+        ports = TakenFirst(other.port)
+        monkeypatch.setattr(postgres_servers, "free_port", ports)
         with (
             postgres_server() as server,
             psycopg.connect(
                 f"host=127.0.0.1 port={server.port} user={SUPERUSER} dbname=postgres"
             ) as db,
         ):
-            assert picked[0] == other.port
-            assert server.port == picked[-1] != other.port
+            assert ports.picked[0] == other.port
+            assert server.port == ports.picked[-1] != other.port
             assert db.execute("SELECT 1").fetchone() == (1,)
