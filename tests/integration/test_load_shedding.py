@@ -69,7 +69,7 @@ def test_a_server_at_its_limit_answers_503_with_retry_after_at_once(
             held.enter_context(closing(held_request(server)))
         wait_in_flight(server, IN_FLIGHT)
 
-        with server.admin() as admin:
+        with server.admin(retry_busy=False) as admin:
             answer = admin.post("/api/v1/simulator/calls", json=CALL, timeout=BUSY_ANSWER_WITHIN)
 
         assert answer.status_code == 503, answer.text
@@ -106,7 +106,7 @@ def test_a_flood_is_admitted_or_refused_and_nothing_admitted_is_lost(
     _, before = queued_calls(server, 0)
 
     def place(_: int) -> httpx.Response:
-        with server.admin() as admin:
+        with server.admin(retry_busy=False) as admin:
             return admin.post("/api/v1/simulator/calls", json=CALL, timeout=30)
 
     with ThreadPoolExecutor(max_workers=32) as pool:
