@@ -15,6 +15,7 @@ from pathlib import Path
 
 import redis
 
+from agentbar.testing.server import stop_process
 from examples.services.ports import free_port
 
 
@@ -37,6 +38,8 @@ class RedisServer:
 
 PORT_ATTEMPTS = 3
 """Free ports tried: another process may take the one picked before redis-server binds it."""
+STOP_TIMEOUT = 5.0
+"""Seconds redis-server is given to exit when terminated, before it is killed."""
 
 
 @contextmanager
@@ -48,7 +51,7 @@ def redis_server(ready_timeout: float = 10.0) -> Iterator[RedisServer]:
         try:
             yield server
         finally:
-            _stop(server.process)
+            stop_process(server.process, STOP_TIMEOUT)
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
@@ -74,7 +77,7 @@ def _start(base: Path, log: Path, ready_timeout: float) -> RedisServer:
             if _answers_as_itself(server, ready_timeout):
                 return server
         except BaseException:
-            _stop(process)
+            stop_process(process, STOP_TIMEOUT)
             raise
         detail = log.read_text() if log.exists() else ""
         if "Address already in use" not in detail or attempt == PORT_ATTEMPTS:
@@ -99,12 +102,3 @@ def _answers_as_itself(server: RedisServer, timeout: float) -> bool:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"redis-server on port {server.port} did not answer in time")
             time.sleep(0.02)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()

@@ -19,7 +19,12 @@ import httpx
 
 from agentbar.drivers.storage.sql import SqlDatabase
 from agentbar.ports import Catalog
-from agentbar.testing.server import PORT_ATTEMPTS, PORT_IN_USE, SERVING_ANNOUNCEMENT
+from agentbar.testing.server import (
+    PORT_ATTEMPTS,
+    PORT_IN_USE,
+    SERVING_ANNOUNCEMENT,
+    stop_process,
+)
 from examples.services.ports import free_port
 
 ADMIN_TOKEN = "test-admin-token-of-128-bits-at-least"
@@ -220,22 +225,13 @@ def serving(
                 raise
             continue
         except BaseException:
-            _stop(process, stop_timeout)
+            stop_process(process, stop_timeout)
             raise
         break
     try:
         yield Serving(process, chosen)
     finally:
-        _stop(process, stop_timeout)
-
-
-def _stop(process: subprocess.Popen[bytes], timeout: float) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        stop_process(process, stop_timeout)
 
 
 def _wait_healthy(

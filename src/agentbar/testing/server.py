@@ -132,7 +132,7 @@ def run_sandbox_server(
         try:
             started = _wait_ready(server, ready_timeout)
         except BaseException:
-            _stop(process, stop_timeout)
+            stop_process(process, stop_timeout)
             raise
         if started:
             break
@@ -143,7 +143,7 @@ def run_sandbox_server(
     try:
         yield server
     finally:
-        _stop(server.process, stop_timeout)
+        stop_process(server.process, stop_timeout)
 
 
 def _wait_ready(server: ServerProcess, timeout: float) -> bool:
@@ -167,7 +167,9 @@ def _wait_ready(server: ServerProcess, timeout: float) -> bool:
     raise SandboxFailed(f"agentbar was not ready within {timeout:g} s:\n{server.log()}")
 
 
-def _stop(process: subprocess.Popen[bytes], timeout: float) -> None:
+def stop_process(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Terminate `process` and wait for it, killing it if it lingers past `timeout` seconds
+    (nothing to do if it has exited)."""
     if process.poll() is not None:
         return
     process.terminate()
