@@ -70,7 +70,7 @@ class Settings(BaseSettings):
 
     max_queue_ms: float = Field(default=20.0, ge=0.0, le=60_000.0)
     """While even the quickest API request that changes something took longer than this, in
-    two 100 ms windows in a row (work standing in a queue inside the process), fewer API
+    two 50 ms windows in a row (work standing in a queue inside the process), fewer API
     requests are let in at once and the rest are answered 503 at once; 0 turns it off."""
 
     max_loop_lag_ms: float = Field(default=50.0, ge=0.0, le=10_000.0)

@@ -16,6 +16,7 @@ from agentbar.web.admission import (
     LEAST_LIMIT,
     QUEUE_EVIDENCE,
     QUEUE_WINDOW,
+    UNUSED_LIMIT,
     Admission,
     AdmissionCollector,
     AdmissionGate,
@@ -238,8 +239,7 @@ def test_the_limit_in_flight_is_cut_while_work_stands_queued_and_grows_back() ->
     assert window(*slow) == 100  # one such window may be a hiccup
     assert window(*slow) == 50  # two in a row: a backlog
     assert window(*slow) == 25
-    assert window() == 25  # a window with none ended says nothing
-    assert window(2.0) == 25  # one slow upload between idle moments: no backlog
+    assert window(2.0) == 25  # one slow upload between busy moments: no backlog
     assert window(0.01, 0.01, 0.01, 0.01, 0.01) == 27  # quick again: it grows back
     for _ in range(30):
         window(0.5, 0.5, 0.5, 0.5, 0.5)
@@ -268,7 +268,7 @@ def test_a_slow_window_between_quick_ones_cuts_nothing() -> None:
     assert window(*slow) == 100
     assert window(*quick) == 100  # at its ceiling already
     assert window(*slow) == 100
-    assert window() == 100  # a window that says nothing breaks the run too
+    assert window(2.0) == 100  # a window that says nothing breaks the run too
     assert window(*slow) == 100
     assert window(*slow) == 50
 
@@ -283,7 +283,48 @@ def test_the_first_cut_starts_from_what_was_in_flight_not_from_a_limit_far_above
     clock.now += QUEUE_WINDOW
 
     assert queue.current() == 20  # half of 40 at once, not of 256
-    assert window(*(0.01,) * QUEUE_EVIDENCE, in_flight=3) == 22  # it grows back from there
+    assert window(*(0.01,) * QUEUE_EVIDENCE, in_flight=10) == 22  # it grows back from there
+
+
+def test_a_limit_the_clients_leave_unused_shrinks_to_a_floor_and_grows_only_when_used() -> None:
+    """A stall ends no request, so the gate lets in every arrival up to its limit before it
+    learns anything: an unused limit of 256 would let a burst of that many wait behind it."""
+    clock = FakeClock()
+    queue = QueueLimit(target=0.05, ceiling=256, clock=clock)
+    window = _windows(queue, clock)
+    quick = (0.01,) * QUEUE_EVIDENCE
+
+    assert window(*quick, in_flight=3) == 256 - 25  # quick, but not half used: a tenth off
+    assert window(in_flight=3) == 231 - 23  # a window with none ended lowers it too
+    for _ in range(40):
+        window(*quick, in_flight=3)
+    assert queue.current() == UNUSED_LIMIT  # and no lower while nothing queues
+    assert window(*quick, in_flight=UNUSED_LIMIT // 2 - 1) == UNUSED_LIMIT  # not half used
+    assert window(*quick, in_flight=UNUSED_LIMIT // 2) == UNUSED_LIMIT + 1  # half: it grows
+    assert window(*quick, in_flight=UNUSED_LIMIT + 1) == UNUSED_LIMIT + 2
+
+
+def test_a_limit_cut_below_the_floor_grows_back_to_it_while_requests_are_quick() -> None:
+    clock = FakeClock()
+    queue = QueueLimit(target=0.05, ceiling=256, clock=clock)
+    window = _windows(queue, clock)
+    for _ in range(10):
+        window(*(0.3,) * QUEUE_EVIDENCE, in_flight=4)
+    assert queue.current() == LEAST_LIMIT
+    for _ in range(UNUSED_LIMIT):
+        window(*(0.01,) * QUEUE_EVIDENCE, in_flight=1)  # the load gone: little in flight
+
+    assert queue.current() == UNUSED_LIMIT
+
+
+def test_without_a_queue_target_the_limit_stays_at_its_ceiling() -> None:
+    clock = FakeClock()
+    queue = QueueLimit(target=0, ceiling=256, clock=clock)
+    window = _windows(queue, clock)
+    for _ in range(40):
+        window(*(0.5,) * QUEUE_EVIDENCE, in_flight=1)
+
+    assert queue.current() == 256
 
 
 async def test_past_the_learnt_limit_changes_are_refused() -> None:

@@ -10,8 +10,9 @@ gate admits new work only while the process keeps up, judged two ways:
 - **a learnt limit of requests in flight** (`QueueLimit`): if even the quickest of the
   requests that change something (not GET) and ended within the last `QUEUE_WINDOW` took
   longer than `max_queue`, work is waiting inside the process — for the database, the
-  floor's writer, the CPU — and the limit is cut; while requests are quick it grows back.
-  This is what sees a process whose loop keeps up while its storage or its threads do not.
+  floor's writer, the CPU — and the limit is cut; while requests are quick it grows back as
+  far as the clients use it. This is what sees a process whose loop keeps up while its
+  storage or its threads do not.
 - **event loop lag**: how late the loop wakes a task that asked to sleep `LAG_INTERVAL`. A
   saturated loop runs every ready task late; while it is late by more than `max_loop_lag` at
   each of the last `LAG_READINGS` wake-ups, new work would wait behind work already taken, so
@@ -47,13 +48,25 @@ LAG_INTERVAL = 0.01
 """Seconds between the lag probe's wake-ups: short enough to see a burst within a few
 requests, long enough to cost nothing (100 wake-ups a second)."""
 LAG_READINGS = 3
-QUEUE_WINDOW = 0.1
-"""Seconds over which the quickest changing request is taken: CoDel's interval (100 ms)."""
+QUEUE_WINDOW = 0.05
+"""Seconds over which the quickest changing request is taken. Two of them in a row
+(`STANDING_WINDOWS`) make CoDel's interval: a queue that stood 100 ms is cut. Windows of 100 ms
+cut it after 200 to 300 ms, and the requests let in meanwhile were answered in 100 to 150 ms
+once the offered rate doubled (docs/ARCHITECTURE.md)."""
 STANDING_WINDOWS = 2
 """Windows in a row in which even the quickest changing request waited, before the limit is
 cut: one slow window is a hiccup (a checkpoint, a burst of socket frames), and a limit cut for
 it refuses the few requests that piled up behind it, on a server far from its ceiling (seen at
-50 calls/s with 1,000 agents). A backlog past the ceiling stands for seconds."""
+50 calls/s with 1,000 agents, with one window of 100 ms). A backlog past the ceiling stands
+for seconds."""
+UNUSED_LIMIT = 16
+"""A limit the clients leave unused shrinks toward it (by a tenth a window in which not half
+of it was in flight) and grows only while at least half of it is in flight, as TCP validates
+its window (RFC 7661). A stall — a checkpoint in the floor's writer, a garbage collection —
+ends no request, so the gate learns nothing while it lasts and lets in every arrival up to the
+limit: at 400 calls/s a stall let 64 in under a limit of 256, each then answered in 100 to
+150 ms. Sixteen waiting requests are some 35 to 80 ms of work for a node taking 200 to 450 a
+second, and a server serving few requests a second seldom has so many in flight at once."""
 LEAST_LIMIT = 2
 """The learnt limit never goes below it: a few requests always get through, to probe. Two, not
 more: a door taking 50 calls a second, each answered in some 60 ms while the floor's owner is
@@ -93,8 +106,9 @@ class QueueLimit:
     in which even the quickest changing request took longer than `target` — work standing in a
     queue inside the process — cut the limit to half the most that were in flight in the
     second (and each further one cuts again); a window in which one was quick raises it by a
-    tenth (at least one), up to `ceiling`. A burst that drains leaves some request quick; a
-    backlog that does not leaves none.
+    tenth (at least one), up to `ceiling`, if at least half of it was in flight, and otherwise
+    lowers it by a tenth, down to `UNUSED_LIMIT`. A burst that drains leaves some request
+    quick; a backlog that does not leaves none.
 
     The cut starts from the most in flight, not from the limit: a limit far above what the
     clients send (256 against a few dozen connections) would otherwise take seconds of cuts
@@ -105,7 +119,8 @@ class QueueLimit:
         self._ceiling = ceiling
         self._clock = clock
         self.limit = ceiling
-        self._window_ends = 0.0
+        self._unused_floor = min(UNUSED_LIMIT, ceiling)
+        self._window_ends = clock() + QUEUE_WINDOW
         self._quickest: float | None = None
         self._ended = 0
         self._most_in_flight = 0
@@ -137,11 +152,25 @@ class QueueLimit:
                     self.limit = max(LEAST_LIMIT, int(cut_from * CUT))
             else:
                 self._standing = 0
-                self.limit = min(self._ceiling, self.limit + max(1, self.limit // 10))
+                self._follow_use(quick=True)
         else:
             self._standing = 0  # a window that says nothing breaks a run of slow ones
+            self._follow_use(quick=False)
         self._quickest, self._ended, self._most_in_flight = None, 0, 0
         self._window_ends = now + QUEUE_WINDOW
+
+    def _follow_use(self, *, quick: bool) -> None:
+        """No queue stood. A quick window raises a limit the clients use (or one a cut left
+        under `UNUSED_LIMIT`); a window in which not half of it was in flight lowers it toward
+        `UNUSED_LIMIT`."""
+        if self._target <= 0:
+            return
+        step = max(1, self.limit // 10)
+        used = self._most_in_flight * 2 >= self.limit
+        if quick and (used or self.limit < self._unused_floor):
+            self.limit = min(self._ceiling, self.limit + step)
+        elif not used and self.limit > self._unused_floor:
+            self.limit = max(self._unused_floor, self.limit - step)
 
 
 class Admission:
