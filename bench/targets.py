@@ -53,9 +53,8 @@ LIMITS = [
     "What limits the missed targets (found so far; each is the next thing to measure):",
     "",
     "- *Lifecycles per second*: the bench offers at most 200 calls/s for 20 s, and each call "
-    "talks 1 s, so the figure it reports cannot reach 200. 200 calls/s is past one node's "
-    'ceiling on this machine ("Capacity"), so the admission gate sheds a third or more of the '
-    "POSTs (503) rather than letting them queue.",
+    "talks 1 s, so the figure it reports cannot reach 200; past one node's ceiling "
+    '("Capacity") the admission gate sheds POSTs (503) rather than letting them queue.',
     '- *Memory per agent*: profiled in "Memory per connected agent" (`bench/run --memory`); '
     "what is left is mostly uvicorn's, FastAPI's, Starlette's and websockets' per-connection "
     "objects.",
@@ -68,13 +67,12 @@ LIMITS = [
     "the call's arrival decided and stored, the simulated phone's answer through the signal "
     "pump and the writer, and the pop's own move stored before it is published, each commit "
     "a hop to a storage thread, and several turns of an event loop that serves 1,000 agents. "
-    "The last stage, from the answer decided to the toolbar's socket (9 to 11 ms at p50, with or "
-    "without background), is split by the server's own histograms: the pop is published, its "
-    "move stored, about 4 ms after the decision, and its frame written 1 to 2 ms later; the "
-    "other 4 to 5 ms pass between that write and the toolbar's socket delivering the frame, "
-    "while the browser works through the two frames of the answer's move ahead of the pop "
-    "and whatever else its main thread holds (the toolbar and the CRM page are one site here, "
-    "127.0.0.1, so they share one renderer). The toolbar's handling and the glue then take "
-    "about 1.5 ms.",
+    "The last stage, from the answer decided to the toolbar's socket, is split by the "
+    'server\'s own histograms (under "Screen pop in Chromium"): the pop published, its move '
+    "stored; its frame written; and the rest, between that write and the toolbar's socket "
+    "delivering the frame, while the browser works through the two frames of the answer's "
+    "move ahead of the pop and whatever else its main thread holds (the toolbar and the CRM "
+    "page are one site here, 127.0.0.1, so they share one renderer). The toolbar's handling "
+    "and the glue come after.",
     "",
 ]
