@@ -51,8 +51,8 @@ LAG_READINGS = 3
 QUEUE_WINDOW = 0.05
 """Seconds over which the quickest changing request is taken. Two of them in a row
 (`STANDING_WINDOWS`) make CoDel's interval: a queue that stood 100 ms is cut. Windows of 100 ms
-cut it after 200 to 300 ms, and the requests let in meanwhile were answered in 100 to 150 ms
-once the offered rate doubled (docs/ARCHITECTURE.md)."""
+cut it 100 to 200 ms after it began, and the requests let in meanwhile were answered in up to
+154 ms once the offered rate doubled (docs/ARCHITECTURE.md)."""
 STANDING_WINDOWS = 2
 """Windows in a row in which even the quickest changing request waited, before the limit is
 cut: one slow window is a hiccup (a checkpoint, a burst of socket frames), and a limit cut for
@@ -64,9 +64,10 @@ UNUSED_LIMIT = 16
 of it was in flight) and grows only while at least half of it is in flight, as TCP validates
 its window (RFC 7661). A stall — a checkpoint in the floor's writer, a garbage collection —
 ends no request, so the gate learns nothing while it lasts and lets in every arrival up to the
-limit: at 400 calls/s a stall let 64 in under a limit of 256, each then answered in 100 to
-150 ms. Sixteen waiting requests are some 35 to 80 ms of work for a node taking 200 to 450 a
-second, and a server serving few requests a second seldom has so many in flight at once."""
+limit: at 400 calls/s a stall let 64 in under a limit of 256, answered in up to 165 ms.
+Sixteen waiting requests are some 65 to 80 ms of work for a node taking 200 to 250 a second
+(SQLite's ceiling on the bench machine), and a server serving few requests a second seldom has
+so many in flight at once."""
 LEAST_LIMIT = 2
 """The learnt limit never goes below it: a few requests always get through, to probe. Two, not
 more: a door taking 50 calls a second, each answered in some 60 ms while the floor's owner is
