@@ -3,6 +3,8 @@
 Every subcommand is one or two REST calls, so the CLI and the API always do the same thing.
 Bodies are read as YAML (JSON is YAML too) and sent as JSON; answers are printed as JSON.
 Exit status: 0 done, 1 the server refused (its reason on stderr), 2 bad usage or no server.
+A server that answers it did nothing now (busy, its database locked, still starting) is asked
+again after its `Retry-After`, for up to `TRY_FOR` seconds, each wait said on stderr.
 """
 
 from __future__ import annotations
@@ -19,7 +21,11 @@ from urllib.parse import quote
 import httpx
 import yaml
 
+from agentbar.try_again import TryAgainClient
+
 DEFAULT_URL = "http://127.0.0.1:8080"
+TRY_FOR = 30.0
+"""Seconds a command goes on asking a server that answers it did nothing (agentbar.try_again)."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +126,9 @@ def run(options: argparse.Namespace) -> int:
         print("agentbar admin: give --token or set AGENTBAR_ADMIN_TOKEN", file=sys.stderr)
         return 2
     try:
-        with httpx.Client(
+        with TryAgainClient(
+            try_for=TRY_FOR,
+            told=lambda what: print(f"agentbar admin: {what}", file=sys.stderr),
             base_url=url.rstrip("/") + "/api/v1",
             headers={"Authorization": f"Bearer {token}"},
             timeout=30.0,

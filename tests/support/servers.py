@@ -25,11 +25,12 @@ from agentbar.testing.server import (
     SERVING_ANNOUNCEMENT,
     stop_process,
 )
+from agentbar.try_again import TryAgainClient
 from examples.services.ports import free_port
 
 ADMIN_TOKEN = "test-admin-token-of-128-bits-at-least"
-BUSY_ATTEMPTS = 10
-"""Times a request refused as busy is sent in all (each after its Retry-After, 1 s)."""
+BUSY_FOR = 10.0
+"""Seconds a request refused as busy goes on being sent (each time after its Retry-After)."""
 
 
 @dataclass
@@ -53,10 +54,12 @@ class AgentbarServer:
         as a well-behaved client does: a test's machine, busy with browsers and other servers,
         can leave the server's loop late enough to shed. `retry_busy=False` for the tests of
         that refusal."""
-        return httpx.Client(
-            base_url=self.base_url,
-            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-            transport=RetryWhenBusy() if retry_busy else None,
+        token = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        if not retry_busy:
+            return httpx.Client(base_url=self.base_url, headers=token)
+        # Only `busy`: the tests of a locked database want to see its refusal.
+        return TryAgainClient(
+            try_for=BUSY_FOR, codes=frozenset({"busy"}), base_url=self.base_url, headers=token
         )
 
     def scrape_metrics(self) -> str:
@@ -104,42 +107,6 @@ class AgentbarServer:
                 return time.monotonic()
             time.sleep(0.02)
         raise TimeoutError(f"the log never said {text!r}:\n{self.log()[-3000:]}")
-
-
-class RetryWhenBusy(httpx.BaseTransport):
-    """A transport that sends a request again, after the answer's Retry-After, while the
-    server answers it 503 with the code `busy` (refused before anything was read or done, so
-    any method may be sent again); at most `attempts` times, then that answer stands."""
-
-    def __init__(
-        self, attempts: int = BUSY_ATTEMPTS, inner: httpx.BaseTransport | None = None
-    ) -> None:
-        self._inner = inner or httpx.HTTPTransport()
-        self._attempts = attempts
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        for _ in range(self._attempts - 1):
-            response = self._inner.handle_request(request)
-            if response.status_code != 503:
-                return response
-            response.read()
-            if _code(response) != "busy":
-                return response
-            response.close()
-            # The server's own word for when to come back: the protocol, not a guess.
-            time.sleep(float(response.headers.get("retry-after", "1")))
-        return self._inner.handle_request(request)
-
-    def close(self) -> None:
-        self._inner.close()
-
-
-def _code(response: httpx.Response) -> object:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body.get("code") if isinstance(body, dict) else None
 
 
 @contextmanager

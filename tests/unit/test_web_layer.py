@@ -4,15 +4,19 @@ of the layer rules, tests/unit/test_layers.py.)"""
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 from typing import Any, cast
 
 import httpx
+import pytest
 
+from agentbar.ports import StorageUnavailable
 from agentbar.services.audit import ADMIN_PUT
 from agentbar.services.cluster import Cluster
 from agentbar.services.provisioning import AgentSummary, Provisioning
 from agentbar.services.runtime import OwnerUnreachable
+from agentbar.services.sandbox import CallNotTaken
 from agentbar.web.app import create_app
 from agentbar.web.app_services import AppServices
 from agentbar.web.security import AdminToken
@@ -89,13 +93,32 @@ async def test_routes_answer_with_the_services_the_app_is_given() -> None:
     assert provisioning.changes == [(ADMIN_PUT, "192.0.2.7")]
 
 
-class UnreachableOwnerProvisioning(StandInProvisioning):
+class RefusingProvisioning(StandInProvisioning):
+    def __init__(self, refusal: Exception) -> None:
+        super().__init__()
+        self._refusal = refusal
+
     async def put_agent(self, agent_id: str, name: str, *args: Any, client: str | None) -> None:
-        raise OwnerUnreachable("no node owning the floor answered in time; try again")
+        raise self._refusal
 
 
-async def test_a_request_no_owner_answered_in_time_is_refused_for_now() -> None:
-    app = create_app(stand_in_services(UnreachableOwnerProvisioning()))
+@pytest.mark.parametrize(
+    ("refusal", "code"),
+    [
+        # An owner may have done it: no client sends it again unseen (agentbar.try_again).
+        (
+            OwnerUnreachable("no node owning the floor answered in time; try again"),
+            "floor_unavailable",
+        ),
+        # Nothing was done: a client may send it again after Retry-After.
+        (StorageUnavailable("the database did not answer within 5 s"), "storage_unavailable"),
+        (CallNotTaken("call 'c1' could not be taken; try again"), "call_not_taken"),
+    ],
+)
+async def test_a_request_the_server_cannot_take_now_is_refused_with_its_code(
+    refusal: Exception, code: str
+) -> None:
+    app = create_app(stand_in_services(RefusingProvisioning(refusal)))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         answer = await client.put(
@@ -105,4 +128,19 @@ async def test_a_request_no_owner_answered_in_time_is_refused_for_now() -> None:
         )
     assert answer.status_code == 503
     assert answer.headers["Retry-After"] == "1"
-    assert answer.json() == {"detail": "no node owning the floor answered in time; try again"}
+    assert answer.json() == {"detail": str(refusal), "code": code}
+
+
+async def test_a_node_still_starting_refuses_floor_work_as_starting() -> None:
+    services = dataclasses.replace(
+        stand_in_services(StandInProvisioning()),
+        cluster=cast(Cluster, SimpleNamespace(serving=False, lease_seconds=5.0)),
+    )
+    transport = httpx.ASGITransport(app=create_app(services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
+        answer = await client.get(
+            "/api/v1/agents", headers={"Authorization": "Bearer secret-token"}
+        )
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "5"
+    assert answer.json()["code"] == "starting"

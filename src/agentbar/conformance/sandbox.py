@@ -17,10 +17,13 @@ import httpx
 
 from agentbar.conformance.errors import BadInput
 from agentbar.testing.server import PortInUse, SandboxFailed, run_sandbox_server
+from agentbar.try_again import TryAgainClient
 
 READY_WITHIN = 60.0  # seconds for a fresh sandbox to migrate, seed the demo and listen
 STOP_WITHIN = 10.0
-CALL_RETRIES = 3  # a 503 "not stored, try again" from the simulator API
+TRY_FOR = 10.0
+"""Seconds a request goes on being sent while the server answers it did nothing (busy, its
+database locked a moment, a simulated call not stored): agentbar.try_again."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,8 @@ class Agentbar:
     admin_token: str
 
     def _client(self) -> httpx.Client:
-        return httpx.Client(
+        return TryAgainClient(
+            try_for=TRY_FOR,
             base_url=self.base_url,
             headers={"Authorization": f"Bearer {self.admin_token}"},
             timeout=10.0,
@@ -40,12 +44,9 @@ class Agentbar:
     def place_call(self, phone: str, campaign: str) -> str:
         """A simulated customer calls from `phone` into the inbound `campaign`: its call id."""
         with self._client() as client:
-            for _ in range(CALL_RETRIES):
-                response = client.post(
-                    "/api/v1/simulator/calls", json={"from": phone, "campaign": campaign}
-                )
-                if response.status_code != 503:
-                    break
+            response = client.post(
+                "/api/v1/simulator/calls", json={"from": phone, "campaign": campaign}
+            )
         if response.status_code in (401, 403):
             raise BadInput(f"{self.base_url} refused the admin token (HTTP {response.status_code})")
         if response.status_code != 201:

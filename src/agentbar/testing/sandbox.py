@@ -26,6 +26,7 @@ from agentbar.testing.server import (
     run_sandbox_server,
 )
 from agentbar.testing.toolbar_agent import ToolbarAgent
+from agentbar.try_again import TryAgainClient
 
 INBOUND_CAMPAIGN = "Inbound Support"
 OUTBOUND_CAMPAIGN = "Outbound Sales"
@@ -86,8 +87,11 @@ class Sandbox:
 
     def admin(self) -> httpx.Client:
         """An HTTP client for the admin API (`/api/v1/...`) with the admin token. Proxy
-        settings of the environment are ignored: the sandbox is on loopback."""
-        return httpx.Client(
+        settings of the environment are ignored: the sandbox is on loopback. A request the
+        server answers it did nothing of (busy, its database locked a moment) is sent again
+        after its `Retry-After`, for up to `DEFAULT_WAIT` seconds (`agentbar.try_again`)."""
+        return TryAgainClient(
+            try_for=DEFAULT_WAIT,
             base_url=self.base_url,
             headers={"Authorization": f"Bearer {self.admin_token}"},
             trust_env=False,

@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from agentbar import __version__
 from agentbar.ports import StorageUnavailable
 from agentbar.services.runtime import OwnerUnreachable
+from agentbar.services.sandbox import CallNotTaken
 from agentbar.web import pages, supervisor_page
 from agentbar.web.admin_guard import AdminGuard
 from agentbar.web.admission import Admission, AdmissionCollector, AdmissionGate
@@ -82,8 +83,8 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
     admission_figures.register(AdmissionCollector(admission))
     # Added last, so it runs first: before routing, before any body is read.
     app.add_middleware(Edge, policy=services.edge, guard=guard)
-    app.add_exception_handler(OwnerUnreachable, _owner_unreachable)
-    app.add_exception_handler(StorageUnavailable, _storage_unavailable)
+    for not_now in (OwnerUnreachable, StorageUnavailable, CallNotTaken):
+        app.add_exception_handler(not_now, _not_now)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.include_router(pages.router)
     app.include_router(simulator.router)
@@ -165,18 +166,15 @@ async def _invalid_request(request: Request, error: Exception) -> Response:
     return JSONResponse({"detail": detail}, status_code=422)
 
 
-async def _owner_unreachable(request: Request, error: Exception) -> Response:
-    """A node passed the request to the floor's owner and none answered in time (a failover):
-    not done, unless the owner stopped while doing it (see `OwnerUnreachable`)."""
-    message = error.message if isinstance(error, OwnerUnreachable) else str(error)
-    return JSONResponse({"detail": message}, status_code=503, headers={"Retry-After": "1"})
-
-
-async def _storage_unavailable(request: Request, error: Exception) -> Response:
-    """The database did not answer within its bound: nothing was written."""
-    message = error.message if isinstance(error, StorageUnavailable) else str(error)
+async def _not_now(request: Request, error: Exception) -> Response:
+    """503 with Retry-After and the refusal's code: `storage_unavailable` (the database did
+    not answer within its bound: nothing was written), `call_not_taken` (a simulated call not
+    stored: not placed), both safe to send again; `floor_unavailable` (a node passed the
+    request to the floor's owner and none answered in time, a failover: not done, unless the
+    owner stopped while doing it, see `OwnerUnreachable`)."""
+    assert isinstance(error, StorageUnavailable | OwnerUnreachable | CallNotTaken)
     return JSONResponse(
-        {"detail": message, "code": "storage_unavailable"},
+        {"detail": error.message, "code": error.code},
         status_code=503,
         headers={"Retry-After": "1"},
     )

@@ -39,7 +39,10 @@ class StandbyGate:
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps(
-            {"detail": "this node is starting: it has no floor to serve yet; try again"}
+            {
+                "detail": "this node is starting: it has no floor to serve yet; try again",
+                "code": "starting",
+            }
         ).encode()
         await send(
             {

@@ -18,6 +18,16 @@ class Problem(BaseModel):
     detail: str | list[dict[str, Any]]
 
 
+class Unavailable(BaseModel):
+    """Why the server could not take the request now (`503`, with `Retry-After`)."""
+
+    detail: str
+    code: str
+    """`busy`, `storage_unavailable`, `starting`, `call_not_taken`: nothing was done, send it
+    again after `Retry-After`. `floor_unavailable`: not acknowledged, and perhaps done; check
+    before sending it again (docs/api.md, "Try again")."""
+
+
 Answers = dict[int | str, dict[str, Any]]
 
 ERRORS: Answers = {
@@ -26,6 +36,10 @@ ERRORS: Answers = {
     413: {"model": Problem, "description": "the body is larger than the server's limit"},
     429: {"model": Problem, "description": "too many wrong admin tokens from this address"},
     422: {"model": Problem, "description": "the input is not valid; nothing was changed"},
+    503: {
+        "model": Unavailable,
+        "description": "the server could not take it now; `code` says whether to send it again",
+    },
 }
 """Answers every admin endpoint may give, declared so the OpenAPI description is honest."""
 

@@ -11,13 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from agentbar.domain.model.errors import UnknownCall, UnknownCampaign
 from agentbar.ports import CustomerBehaviour
 from agentbar.services.sandbox import (
-    CallNotTaken,
     InvalidPhone,
     InvalidScript,
     SandboxCalls,
     WrongCampaignKind,
 )
-from agentbar.web.api.answers import ERRORS, NOT_FOUND, Answers, Problem
+from agentbar.web.api.answers import ERRORS, NOT_FOUND, Answers, Unavailable
 from agentbar.web.deps import SandboxDep, require_admin
 
 router = APIRouter(
@@ -86,7 +85,13 @@ def _sandbox(sandbox: SandboxCalls | None) -> SandboxCalls:
     return sandbox
 
 
-NOT_TAKEN: Answers = {503: {"model": Problem, "description": "the call was not stored; try again"}}
+NOT_TAKEN: Answers = {
+    503: {
+        "model": Unavailable,
+        "description": "the call was not stored (`call_not_taken`), or "
+        "the server could not take it now; `code` says whether to send it again",
+    }
+}
 
 
 @router.post(
@@ -94,13 +99,10 @@ NOT_TAKEN: Answers = {503: {"model": Problem, "description": "the call was not s
 )
 async def place_call(body: PlaceCall, sandbox: SandboxDep) -> PlacedCall:
     """A simulated customer calls from `from` into the inbound campaign `campaign`; answered
-    once the call is stored, so an acknowledged call survives a crash."""
+    once the call is stored, so an acknowledged call survives a crash (a call not stored is
+    answered `503` with `call_not_taken`: see `create_app`)."""
     try:
         return PlacedCall(callId=await _sandbox(sandbox).place_inbound(body.from_, body.campaign))
-    except CallNotTaken as error:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, error.message, headers={"Retry-After": "1"}
-        ) from None
     except UnknownCampaign as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, error.message) from None
     except (InvalidPhone, WrongCampaignKind) as error:
