@@ -9,6 +9,7 @@ import json
 import socket
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 
+from agentbar.testing.toolbar_agent import ToolbarAgent
 from tests.conftest import CRM_ORIGIN
 from tests.integration.test_slice_socket import log_in
 from tests.integration.test_supervisor_socket import closed_with, supervisor_url
@@ -156,3 +158,18 @@ def test_logging_out_or_leaving_mid_command_logs_no_traceback(tmp_path: Path) ->
         log = server.log()
     assert "Traceback" not in log, log[-3000:]
     assert "Exception in ASGI application" not in log, log[-3000:]
+
+
+def test_the_kits_toolbar_agent_waits_for_room_when_the_server_refuses_it(tmp_path: Path) -> None:
+    """`agentbar.testing`'s agent (what a CRM team's tests log in with) takes a handshake
+    refused with 503 as "not now", as the toolbar does: it opens its socket once one is free."""
+    env = {"AGENTBAR_SOCKETS_TOTAL": "1"}
+    with agentbar_server(tmp_path / "agentbar", [CRM_ORIGIN], env) as server:
+        holding = toolbar_from(server, "127.0.0.1")
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(ToolbarAgent.connect, server.socket_url, server.base_url, "a1")
+            server.wait_for_log("has its 1 sockets open", timeout=10)
+            assert not waiting.done()  # refused once, and waiting its Retry-After
+            holding.close()
+            with waiting.result(timeout=15) as agent:
+                assert agent.request("ping")["ok"]

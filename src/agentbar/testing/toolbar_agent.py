@@ -4,14 +4,19 @@ socket protocol") from a test, for tests that need an agent logged in, ready, di
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 
 ANSWER_TIMEOUT = 10.0
 """Seconds a command waits for its answer: the server answers in milliseconds."""
+CONNECT_FOR = 15.0
+"""Seconds a socket goes on being opened while the server refuses its handshake with 503."""
+LONGEST_WAIT = 5.0
+"""Seconds waited at most between two handshakes (a socket cap's Retry-After is 5)."""
 
 DEMO_EXTENSIONS = {f"agent{n}": f"SIP {1000 + n}" for n in range(1, 6)}
 """The demo data's phone extension of each demo agent (agent1 works from SIP 1001, …)."""
@@ -45,13 +50,29 @@ class ToolbarAgent:
 
     @classmethod
     def connect(cls, socket_url: str, own_origin: str, agent_id: str) -> ToolbarAgent:
-        # The socket accepts only agentbar's own origin, as the toolbar page has. No queue
-        # limit: events the test does not read must never hold the server's sends back.
-        connection = connect(
-            socket_url, origin=Origin(own_origin), max_queue=None, proxy=None, open_timeout=10
-        )
-        # Entered by hand: the connection outlives this call and `close` ends it.
-        return cls(connection.__enter__(), agent_id)
+        """A socket to the server. A handshake refused with 503 (the server busy, its sockets
+        at their cap, a node still starting) did nothing, so it is tried again after its
+        `Retry-After`, as the toolbar reconnects, for up to `CONNECT_FOR` seconds."""
+        give_up_at = time.monotonic() + CONNECT_FOR
+        while True:
+            try:
+                # The socket accepts only agentbar's own origin, as the toolbar page has. No
+                # queue limit: events the test does not read must never hold sends back.
+                connection = connect(
+                    socket_url,
+                    origin=Origin(own_origin),
+                    max_queue=None,
+                    proxy=None,
+                    open_timeout=10,
+                )
+            except InvalidStatus as refused:
+                wait = _wait_before_again(refused)
+                if wait is None or time.monotonic() + wait > give_up_at:
+                    raise
+                time.sleep(wait)
+                continue
+            # Entered by hand: the connection outlives this call and `close` ends it.
+            return cls(connection.__enter__(), agent_id)
 
     @classmethod
     def at_work(
@@ -206,3 +227,15 @@ class ToolbarAgent:
         finally:
             self._logged_in = False
             self._connection.close()
+
+
+def _wait_before_again(refused: InvalidStatus) -> float | None:
+    """Seconds to wait before the handshake `refused` is tried again; None: not at all (only
+    a 503 is a "not now")."""
+    if refused.response.status_code != 503:
+        return None
+    try:
+        asked = float(refused.response.headers.get("Retry-After", "1"))
+    except ValueError:
+        asked = 1.0
+    return min(max(asked, 0.0), LONGEST_WAIT)
