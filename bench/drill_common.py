@@ -25,7 +25,7 @@ import httpx
 import psycopg
 from psycopg.rows import dict_row
 
-from agentbar.testing.server import SERVING_ANNOUNCEMENT
+from agentbar.testing.server import SERVING_ANNOUNCEMENT, stop_process
 from bench.calls import caller
 from bench.drill_agents import DrillSpec, worker_main
 from bench.load import CRM_ORIGIN
@@ -143,13 +143,8 @@ def launch(
 
 
 def stop(process: subprocess.Popen[bytes] | None) -> None:
-    if process is not None and process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    if process is not None:
+        stop_process(process, timeout=20)
 
 
 def answers(url: str) -> bool:

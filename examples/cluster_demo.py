@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from agentbar.testing.server import SERVING_ANNOUNCEMENT
+from agentbar.testing.server import SERVING_ANNOUNCEMENT, stop_process
 from examples.services.haproxy import haproxy_server
 from examples.services.ports import free_port
 from examples.services.postgres import postgres_server
@@ -141,12 +141,7 @@ def _node(number: int, env: dict[str, str], root: Path, data_dir: Path) -> Itera
     try:
         yield Node(node_id, port, process, log_path)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=10)
 
 
 def _wait_for(url: str, node: Node, timeout: float = 60.0) -> None:

@@ -24,6 +24,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from agentbar.testing.server import stop_process
 from examples.services.ports import free_port
 
 BACKEND = "nodes"
@@ -210,12 +211,7 @@ def haproxy_server(
         _wait_started(server, ready_timeout)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=5)
         shutil.rmtree(base, ignore_errors=True)
 
 

@@ -13,16 +13,20 @@ import json
 import random
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
+from websockets.exceptions import WebSocketException
+from websockets.sync.client import connect
+from websockets.typing import Subprotocol
+
+from agentbar.testing.server import stop_process
 from examples.services.ports import free_port
 
 SHIPPED = Path(__file__).with_name("janus")
@@ -71,11 +75,21 @@ def _write_config(folder: Path, values: dict[str, str]) -> None:
 
 
 def _answers_info(port: int) -> bool:
-    """True once the WebSocket transport is listening (a TCP connect is enough: it is the
-    last thing Janus starts)."""
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
-        probe.settimeout(0.5)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
+    """True once Janus itself answers an `info` request on its WebSocket API (the transport is
+    the last thing it starts). A port that merely accepts a connection is not enough: another
+    program may have taken the port chosen for it in the meantime."""
+    try:
+        with connect(
+            f"ws://127.0.0.1:{port}/",
+            subprotocols=[Subprotocol("janus-protocol")],
+            open_timeout=0.5,
+            proxy=None,
+        ) as probe:
+            probe.send(json.dumps({"janus": "info", "transaction": "ready"}))
+            answer = json.loads(probe.recv(timeout=2.0))
+    except (OSError, TimeoutError, WebSocketException, ValueError):
+        return False
+    return isinstance(answer, dict) and answer.get("janus") == "server_info"
 
 
 @contextmanager
@@ -116,18 +130,13 @@ def janus_server(ready_timeout: float = 20.0) -> Iterator[JanusServer]:
     server = JanusServer(ws_port, token_secret, admin_secret, process, log)
     try:
         deadline = time.monotonic() + ready_timeout
-        while not _answers_info(ws_port):  # nothing to wait on but the port itself
+        while not _answers_info(ws_port):  # nothing to wait on but Janus's own answer
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"janus did not start:\n{server.log_text()[-4000:]}")
             time.sleep(0.05)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=10)
         shutil.rmtree(base, ignore_errors=True)
 
 
