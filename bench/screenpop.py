@@ -1,7 +1,7 @@
 """The screen pop as a CRM page sees it: Chromium, a CRM page on its own origin with the glue
 script and the toolbar iframe, the time from placing a call to the page's `showCrm` running;
-beside it, in the same browser and under the same load, the floor of that path
-(bench/pop_floor.py), one floor sample before each call.
+beside it, in the same browser and under the same load, the floor of that path and the
+stored floor (bench/pop_floor.py), one sample of each before each call.
 
 The bench stamps `time.time()` just before its POST; the page stamps its handler's run with
 `performance.timeOrigin + performance.now()`; both read the same machine clock. Each pop is
@@ -148,6 +148,7 @@ def measure(server: BenchServer, crm: PageServer, calls: int) -> dict[str, Any]:
             for i in range(calls):
                 wait_status(toolbar, "ready")
                 floor.sample()
+                floor.sample_stored()
                 response, placed, answered = place_measured_call(admin, shed)
                 page.wait_for_function("n => window.__pops.length >= n", arg=i + 1)
                 pop: dict[str, Any] = page.evaluate("i => window.__pops[i]", i)
@@ -246,10 +247,13 @@ def _server_figures(before: str, after: str) -> dict[str, dict[str, float]]:
 
 
 def _floor_figures(floor: Floor, pops: list[float]) -> dict[str, Any]:
-    """The floor's latencies, and agentbar's pop over them at p50 and p99."""
-    mine, least = summary_ms(pops), summary_ms(floor.latencies)
+    """The floor's latencies, and agentbar's pop over them at p50 and p99; the same for the
+    stored floor (bench/pop_floor.py)."""
+    mine, least, stored = summary_ms(pops), summary_ms(floor.latencies), summary_ms(floor.stored)
     return {
         "browser_pop_floor_ms": least,
         "browser_pop_floor_handoff_ms": summary_ms(floor.handoffs),
         "browser_pop_over_floor": {q: mine[q] / least[q] for q in ("p50", "p99")},
+        "browser_pop_stored_floor_ms": stored,
+        "browser_pop_over_stored_floor": {q: mine[q] / stored[q] for q in ("p50", "p99")},
     }

@@ -36,13 +36,21 @@ def test_each_background_is_a_row_with_its_ratio_bold_only_within_the_goal() -> 
         "calls": 10,
         "points": [_point(0, (4.0, 9.0), (2.5, 5.0)), _point(50, (40.0, 76.0), (2.0, 20.0))],
     }
+    d["points"][1] |= {
+        "browser_pop_stored_floor_ms": _summary(8.0, 16.0),
+        "browser_pop_over_stored_floor": {"p50": 40.0 / 8.0, "p99": 76.0 / 16.0},
+    }
     lines = pop_lines(d, ["Measured by: (command)", ""])
     assert lines[0] == "## Screen pop against its floor, by background load"
     rows = [line for line in lines if line.startswith("| 0 ") or line.startswith("| 50 ")]
     idle, busy = rows
-    assert "| 4.0 / 9.0 | 2.5 / 5.0 | **1.6 times** / **1.8 times** | 3.5 | 2.5 | 1.5 " in idle
+    # A run from before the stored floor was measured shows it as not measured.
+    assert (
+        "| 4.0 / 9.0 | 2.5 / 5.0 | **1.6 times** / **1.8 times** | n/a | 3.5 | 2.5 | 1.5 " in idle
+    )
     assert idle.endswith("| n/a / n/a | n/a |")
-    assert "| 20.0 times / 3.8 times |" in busy
+    # The stored floor is no goal: its ratio is never bold.
+    assert "| 20.0 times / 3.8 times | 8.0 / 16.0 (5.0 / 4.8 times) |" in busy
     assert busy.endswith("| 12.0 / 30.0 | 14.25 |")
     assert any("shed 3 of the measured calls' POSTs" in line for line in lines)
 
@@ -55,7 +63,7 @@ def test_a_run_from_before_the_arrival_was_stamped_shows_its_stages_as_not_measu
     }
     lines = pop_lines({"agents": 1000, "calls": 10, "points": [point]}, [])
     [row] = [line for line in lines if line.startswith("| 50 ")]
-    assert "| 20.0 times / 3.8 times | n/a | n/a | 2.5 |" in row
+    assert "| 20.0 times / 3.8 times | n/a | n/a | n/a | 2.5 |" in row
 
 
 def test_the_servers_own_timing_splits_the_answers_stage() -> None:

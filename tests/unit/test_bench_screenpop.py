@@ -77,3 +77,27 @@ def test_the_section_says_how_many_measured_posts_were_shed(shed: int) -> None:
     said = "The admission gate shed 3 of the measured calls' POSTs and hang-ups"
     assert (said in text) is (shed == 3)
     assert "| 10.0 | 20.0 | 30.0 | 40.0 |" in text
+
+
+def test_the_stored_floor_is_a_row_apart_with_the_pop_over_it() -> None:
+    def latency(p50: float, p99: float) -> dict[str, float]:
+        return {"count": 200.0, "p50": p50, "p95": p99, "p99": p99, "max": p99}
+
+    browser = {
+        "browser_screen_pop_ms": latency(12.0, 30.0),
+        "point": {"agents": 1000, "rate": 50.0},
+        "calls_completed": 1000,
+        "offer_latency_ms": latency(5.0, 20.0),
+        "browser_pop_floor_ms": latency(2.0, 10.0),
+        "browser_pop_floor_handoff_ms": latency(0.2, 1.0),
+        "browser_pop_over_floor": {"p50": 6.0, "p99": 3.0},
+        "browser_pop_stages_ms": {},
+    }
+    before = "\n".join(screen_pop_lines(browser))
+    assert "stored floor" not in before  # a run from before it was measured
+    browser["browser_pop_stored_floor_ms"] = latency(4.0, 15.0)
+    browser["browser_pop_over_stored_floor"] = {"p50": 3.0, "p99": 2.0}
+    text = "\n".join(screen_pop_lines(browser))
+    assert "| stored floor (apart) | 200 | 4.0 | 15.0 | 15.0 | 15.0 |" in text
+    assert "Its pop over the stored floor: 3.0 times at p50, 2.0 times at p99." in text
+    assert "**6.0 times at p50, 3.0 times at p99**" in text  # the goal's ratio is unchanged
