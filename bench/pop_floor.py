@@ -141,6 +141,8 @@ class Floor:
 
     page: Page
     socket: FloorSocket
+    http: httpx.Client
+    """The stored floor's client, made once (making one costs milliseconds)."""
     latencies: list[float] = field(default_factory=list)
     handoffs: list[float] = field(default_factory=list)
     stored: list[float] = field(default_factory=list)
@@ -160,9 +162,7 @@ class Floor:
         n = self._next()
         stamp = time.time()
         # Answered once the frame is sent: the page's wait below starts after it, as above.
-        answer = httpx.get(
-            f"{self.socket.http_url}{STORED_PATH}?n={n}", timeout=SEND_TIMEOUT_S, trust_env=False
-        )
+        answer = self.http.get(f"{STORED_PATH}?n={n}")
         answer.raise_for_status()
         self.stored.append(self._received(n) - stamp)
 
@@ -208,6 +208,9 @@ def _connected_page(browser: Browser, crm: PageServer, socket: FloorSocket) -> I
             page.goto(crm.url(f"{PARENT_PATH}?child={quote(child_url, safe='')}"))
             if not socket.connected.wait(CONNECT_TIMEOUT_S):
                 raise RuntimeError("the floor's framed page never opened its WebSocket")
-            yield Floor(page, socket)
+            with httpx.Client(
+                base_url=socket.http_url, timeout=SEND_TIMEOUT_S, trust_env=False
+            ) as http:
+                yield Floor(page, socket, http)
         finally:
             context.close()

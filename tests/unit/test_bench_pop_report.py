@@ -31,7 +31,7 @@ def _point(rate: float, pop: tuple[float, float], floor: tuple[float, float]) ->
 
 
 def test_each_background_is_a_row_with_its_ratio_bold_only_within_the_goal() -> None:
-    d = {
+    d: dict[str, Any] = {
         "agents": 1000,
         "calls": 10,
         "points": [_point(0, (4.0, 9.0), (2.5, 5.0)), _point(50, (40.0, 76.0), (2.0, 20.0))],
