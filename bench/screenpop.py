@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import Frame, Page, sync_playwright
 
+from agentbar.try_again import seconds_asked
 from bench.agents import login_token
 from bench.pop_floor import PARENT_PATH, Floor, floor_page, parent_page
 from bench.server import ADMIN_TOKEN, BROWSER_AGENT, BROWSER_CAMPAIGN, BenchServer
@@ -195,7 +196,7 @@ def post_until_admitted(
             response.raise_for_status()
             return response, placed, answered
         shed.append(placed)
-        time.sleep(float(response.headers.get("retry-after", "1")))
+        time.sleep(seconds_asked(response.headers.get("retry-after")))
 
 
 def _stages_of(

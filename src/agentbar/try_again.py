@@ -41,9 +41,15 @@ def wait_before_again(
         return None
     if code not in codes:
         return None
+    return seconds_asked(response.headers.get("retry-after"))
+
+
+def seconds_asked(retry_after: str | None) -> float:
+    """The wait a `Retry-After` header asks for, within 0 to `LONGEST_WAIT` seconds; 1 s when
+    it is missing or an HTTP date (agentbar sends seconds, a proxy might not)."""
     try:
-        asked = float(response.headers.get("retry-after", "1"))
-    except ValueError:  # an HTTP date: agentbar sends seconds, a proxy might not
+        asked = float(retry_after) if retry_after is not None else 1.0
+    except ValueError:
         asked = 1.0
     return min(max(asked, 0.0), LONGEST_WAIT)
 

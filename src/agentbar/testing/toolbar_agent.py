@@ -11,12 +11,12 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 
+from agentbar.try_again import seconds_asked
+
 ANSWER_TIMEOUT = 10.0
 """Seconds a command waits for its answer: the server answers in milliseconds."""
 CONNECT_FOR = 15.0
 """Seconds a socket goes on being opened while the server refuses its handshake with 503."""
-LONGEST_WAIT = 5.0
-"""Seconds waited at most between two handshakes (a socket cap's Retry-After is 5)."""
 
 DEMO_EXTENSIONS = {f"agent{n}": f"SIP {1000 + n}" for n in range(1, 6)}
 """The demo data's phone extension of each demo agent (agent1 works from SIP 1001, …)."""
@@ -234,8 +234,4 @@ def _wait_before_again(refused: InvalidStatus) -> float | None:
     a 503 is a "not now")."""
     if refused.response.status_code != 503:
         return None
-    try:
-        asked = float(refused.response.headers.get("Retry-After", "1"))
-    except ValueError:
-        asked = 1.0
-    return min(max(asked, 0.0), LONGEST_WAIT)
+    return seconds_asked(refused.response.headers.get("Retry-After"))
