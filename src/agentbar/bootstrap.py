@@ -46,6 +46,7 @@ from agentbar.services.door import Door
 from agentbar.services.event_replay import EventReplay
 from agentbar.services.leads import LeadIntake
 from agentbar.services.outbound_urls import OutboundTargets, literal_refusal
+from agentbar.services.owner_gate import OwnerGate
 from agentbar.services.ownership import FloorOwnership
 from agentbar.services.provisioning import Provisioning, ivr_collection
 from agentbar.services.readiness import Readiness
@@ -384,6 +385,8 @@ def build(settings: Settings) -> Container:
     sandbox: Sandbox | None = simulator if telephony is simulator else None
     passwords = Passwords()
     runtime = Runtime(center, storage.events, bus, telephony, clock, storage.floor, link)
+    # The same target and ceiling as the node's own gate on API requests (web/admission.py).
+    runtime.owner_gate = OwnerGate(settings.max_queue_ms / 1000, settings.max_requests_in_flight)
     # Always there: the admin API may configure an endpoint while the server runs.
     sso = CrmSso(_crm_sso(settings))
     crm_logouts = CrmLogouts(sso)

@@ -28,6 +28,7 @@ from agentbar.ports.floor_link import (
     FloorLink,
     FloorMove,
     NoteAsk,
+    OwnerBusy,
     OwnerUnreachable,
     ServiceAsk,
     start_by,
@@ -127,6 +128,34 @@ async def test_a_refusal_crosses_as_the_same_domain_error(link_of: LinkFactory) 
         "unknown_campaign",
         "no campaign with id 'x'",
     )
+
+
+async def test_new_work_crosses_marked_and_the_owners_busy_refusal_comes_back(
+    link_of: LinkFactory,
+) -> None:
+    carried_out: list[FloorAsk] = []
+    answer_others = answering(carried_out)
+
+    async def busy_for_new_work(ask: FloorAsk) -> FloorAnswer:
+        if isinstance(ask, ServiceAsk) and ask.new_work:
+            carried_out.append(ask)
+            return FloorAnswer(2, 0, refusal=OwnerBusy("busy: behind; nothing was done"))
+        return await answer_others(ask)
+
+    link_of("owner").serve(busy_for_new_work)
+    args = {"phone": "+14085550101", "campaignId": "1"}
+    refused = await link_of("door").ask(ServiceAsk("sandbox.place", args, new_work=True), 5.0)
+    assert isinstance(refused.refusal, OwnerBusy)
+    assert (refused.refusal.code, refused.refusal.message) == (
+        "busy",
+        "busy: behind; nothing was done",
+    )
+    served = await link_of("door").ask(ServiceAsk("sandbox.place", args), 5.0)
+    assert served.result == {"callId": "call-9", "asked": args}
+    assert carried_out == [
+        ServiceAsk("sandbox.place", args, new_work=True),
+        ServiceAsk("sandbox.place", args, new_work=False),
+    ]
 
 
 async def test_an_ask_waits_for_an_owner_to_come_but_not_past_its_time(

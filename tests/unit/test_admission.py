@@ -11,17 +11,20 @@ from collections.abc import Callable
 from prometheus_client import CollectorRegistry, generate_latest
 from starlette.types import Message, Receive, Scope, Send
 
-from agentbar.web.admission import (
-    LAG_READINGS,
+from agentbar.services.owner_gate import OwnerGate
+from agentbar.services.queue_limit import (
     LEAST_LIMIT,
     QUEUE_EVIDENCE,
     QUEUE_WINDOW,
     UNUSED_LIMIT,
+    QueueLimit,
+)
+from agentbar.web.admission import (
+    LAG_READINGS,
     Admission,
     AdmissionCollector,
     AdmissionGate,
     AdmissionLimits,
-    QueueLimit,
 )
 
 
@@ -185,6 +188,18 @@ async def test_refusals_and_the_gates_figures_are_in_the_metrics() -> None:
     assert 'agentbar_shed_requests_total{edge="api",reason="loop_lag"} 0.0' in text
     assert "agentbar_requests_in_flight 7.0" in text
     assert "agentbar_event_loop_lag_seconds 0.004" in text
+    assert 'agentbar_shed_requests_total{edge="floor_owner",reason="queue"} 0.0' in text
+
+
+async def test_new_work_the_owner_refused_its_doors_is_counted_in_the_metrics() -> None:
+    owner_gate = OwnerGate(target=0.02, ceiling=1)
+    with owner_gate.carrying():
+        assert owner_gate.refuses()
+        assert owner_gate.refuses()
+    registry = CollectorRegistry()
+    registry.register(AdmissionCollector(Admission(AdmissionLimits()), lambda: owner_gate))
+    text = generate_latest(registry).decode()
+    assert 'agentbar_shed_requests_total{edge="floor_owner",reason="queue"} 2.0' in text
 
 
 async def test_admitted_changes_are_timed_from_admission_to_answer_in_the_metrics() -> None:

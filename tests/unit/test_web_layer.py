@@ -15,7 +15,7 @@ from agentbar.ports import StorageUnavailable
 from agentbar.services.audit import ADMIN_PUT
 from agentbar.services.cluster import Cluster
 from agentbar.services.provisioning import AgentSummary, Provisioning
-from agentbar.services.runtime import OwnerUnreachable
+from agentbar.services.runtime import OwnerBusy, OwnerUnreachable
 from agentbar.services.sandbox import CallNotTaken
 from agentbar.web.app import create_app
 from agentbar.web.app_services import AppServices
@@ -113,6 +113,7 @@ class RefusingProvisioning(StandInProvisioning):
         # Nothing was done: a client may send it again after Retry-After.
         (StorageUnavailable("the database did not answer within 5 s"), "storage_unavailable"),
         (CallNotTaken("call 'c1' could not be taken; try again"), "call_not_taken"),
+        (OwnerBusy("busy: the node that owns the floor is behind; nothing was done"), "busy"),
     ],
 )
 async def test_a_request_the_server_cannot_take_now_is_refused_with_its_code(

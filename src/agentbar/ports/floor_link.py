@@ -58,6 +58,9 @@ class ServiceAsk:
 
     name: str
     args: dict[str, Any]
+    new_work: bool = False
+    """The first thing its request asks, so a refusal leaves nothing done: an owner that is
+    behind may refuse it (`OwnerBusy`) rather than queue it."""
 
 
 FloorAsk = CommandAsk | NoteAsk | ServiceAsk
@@ -104,6 +107,13 @@ class OwnerUnreachable(DomainError):
     checks (a snapshot, the call's record) before trying again."""
 
     code = "floor_unavailable"
+
+
+class OwnerBusy(DomainError):
+    """The node owning the floor is behind and refused new work at once: nothing was done, and
+    the same ask may be sent again (`services/owner_gate.py`)."""
+
+    code = "busy"
 
 
 class MoveFeed(Protocol):

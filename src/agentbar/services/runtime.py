@@ -55,13 +55,15 @@ from agentbar.ports.floor_link import (
     FloorLink,
     FloorMove,
     NoteAsk,
+    OwnerBusy,
     OwnerUnreachable,
     ServiceAsk,
 )
 from agentbar.services.move_writer import Move, MoveWriter
+from agentbar.services.owner_gate import OwnerGate
 from agentbar.services.signal_pump import SignalPump
 
-__all__ = ["RECONFIGURE", "OwnerUnreachable", "Runtime"]
+__all__ = ["RECONFIGURE", "OwnerBusy", "OwnerUnreachable", "Runtime"]
 
 if TYPE_CHECKING:
     from agentbar.services.door import Door
@@ -71,6 +73,8 @@ ServiceHandler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 ASK_PATIENCE = 10.0
 """Seconds a door waits for the owner to carry out what it asked: long enough to outlast a
 failover (a lease of 5 s, then the takeover), after which the ask is dropped, not done late."""
+
+OWNER_BUSY = "busy: the node that owns the floor is behind; nothing was done, try again in 1 s"
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +103,9 @@ class Runtime:
         self._moves = 0
         """Moves told to the doors in this epoch."""
         self._services: dict[str, ServiceHandler] = {}
+        self.owner_gate: OwnerGate | None = None
+        """While this node owns the floor: how much of the doors' asks it carries out at once,
+        and whether it refuses their new work (none refused without it)."""
         self.door: Door | None = None
         """Set while this node serves as a door: what it is asked goes to the owner."""
         self._storage = storage
@@ -226,12 +233,15 @@ class Runtime:
         """What the owner does when a service on a door asks for `name` (see `on_owner`)."""
         self._services[name] = handler
 
-    async def on_owner(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+    async def on_owner(
+        self, name: str, args: dict[str, Any], *, new_work: bool = False
+    ) -> dict[str, Any]:
         """Have the service `name` run where the floor is decided: here if this node owns the
-        floor, else on the owner (answered once this door's copy shows what it did)."""
+        floor, else on the owner (answered once this door's copy shows what it did). New work
+        (the first thing its request asks) may be refused there with OwnerBusy, nothing done."""
         if not self.is_door:
             return await self._services[name](args)
-        answer = await self._ask_owner(ServiceAsk(name, args))
+        answer = await self._ask_owner(ServiceAsk(name, args, new_work=new_work))
         assert answer.result is not None
         return answer.result
 
@@ -270,6 +280,15 @@ class Runtime:
         return answer
 
     async def _answer_door(self, ask: FloorAsk) -> FloorAnswer:
+        gate = self.owner_gate
+        if gate is None:
+            return await self._carry_out_ask(ask)
+        if isinstance(ask, ServiceAsk) and ask.new_work and gate.refuses():
+            return FloorAnswer(self.fence or 0, 0, refusal=OwnerBusy(OWNER_BUSY))
+        with gate.carrying():
+            return await self._carry_out_ask(ask)
+
+    async def _carry_out_ask(self, ask: FloorAsk) -> FloorAnswer:
         epoch = self.fence or 0
         told_before = self._moves
 

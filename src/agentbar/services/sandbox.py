@@ -64,7 +64,8 @@ class SandboxCalls:
 
     async def place_inbound(self, phone: str, campaign_name: str) -> str:
         """The customer's call, once the floor has it stored (so an acknowledged call is never
-        lost to a crash); CallNotTaken if the floor could not take it."""
+        lost to a crash); CallNotTaken if the floor could not take it, OwnerBusy if the floor's
+        owner (on another node) was too far behind to try."""
         campaign = self._runtime.center.campaign_named(campaign_name)
         if campaign is None:
             raise UnknownCampaign(f"no campaign named '{campaign_name}'")
@@ -76,6 +77,7 @@ class SandboxCalls:
         placed = await self._runtime.on_owner(
             PLACE,
             {"phone": normalize_phone(phone, self._region), "campaignId": campaign.campaign_id},
+            new_work=True,  # nothing is done before it: an owner that is behind may refuse it
         )
         return str(placed["callId"])
 

@@ -25,6 +25,10 @@ without the ASGI denial response, a close with 1013 before accepting, HTTP 403 t
 Sockets already open carry on: their frames have a budget of their own (`socket_budget.py`).
 What is not floor work is never refused: pages, static files, `/healthz`, `/readyz`,
 `/metrics`, `/api/v1/cluster`. Each refusal is counted by edge and reason in `/metrics`.
+
+On a door (a node whose floor another node owns) the owner judges its own backlog too, and
+refuses the doors' new work past it (`services/owner_gate.py`); its refusals are counted here
+under the edge `floor_owner`.
 """
 
 from __future__ import annotations
@@ -42,43 +46,15 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from agentbar.services.owner_gate import OwnerGate
+from agentbar.services.queue_limit import QueueLimit
+
 GATED_PREFIX = "/api/v1/"
 NEVER_SHED = ("/api/v1/cluster",)
 LAG_INTERVAL = 0.01
 """Seconds between the lag probe's wake-ups: short enough to see a burst within a few
 requests, long enough to cost nothing (100 wake-ups a second)."""
 LAG_READINGS = 3
-QUEUE_WINDOW = 0.05
-"""Seconds over which the quickest changing request is taken. Two of them in a row
-(`STANDING_WINDOWS`) make CoDel's interval: a queue that stood 100 ms is cut. Windows of 100 ms
-cut it 100 to 200 ms after it began, and the requests let in meanwhile were answered in up to
-154 ms once the offered rate doubled (docs/ARCHITECTURE.md)."""
-STANDING_WINDOWS = 2
-"""Windows in a row in which even the quickest changing request waited, before the limit is
-cut: one slow window is a hiccup (a checkpoint, a burst of socket frames), and a limit cut for
-it refuses the few requests that piled up behind it, on a server far from its ceiling (seen at
-50 calls/s with 1,000 agents, with one window of 100 ms). A backlog past the ceiling stands
-for seconds."""
-UNUSED_LIMIT = 16
-"""A limit the clients leave unused shrinks toward it (by a tenth a window in which not half
-of it was in flight) and grows only while at least half of it is in flight, as TCP validates
-its window (RFC 7661). A stall — a checkpoint in the floor's writer, a garbage collection —
-ends no request, so the gate learns nothing while it lasts and lets in every arrival up to the
-limit: at 400 calls/s a stall let 64 in under a limit of 256, answered in up to 165 ms.
-Sixteen waiting requests are some 65 to 80 ms of work for a node taking 200 to 250 a second
-(SQLite's ceiling on the bench machine), and a server serving few requests a second seldom has
-so many in flight at once."""
-LEAST_LIMIT = 2
-"""The learnt limit never goes below it: a few requests always get through, to probe. Two, not
-more: a door taking 50 calls a second, each answered in some 60 ms while the floor's owner is
-saturated, has about three requests in flight. A floor of four stood above that, so the limit
-seldom refused one there and the admitted p99 passed 100 ms (docs/ARCHITECTURE.md says what
-was measured, and what the lower floor costs a single node)."""
-CUT = 0.5
-"""What a cut leaves of the most in flight: a half, as TCP halves its window."""
-QUEUE_EVIDENCE = 5
-"""Requests that must have ended within a window for it to tell of a queue: one slow upload
-between idle moments is no backlog."""
 ANSWERED_WITHIN = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """The histogram's buckets (seconds) of admitted changes answered: what a client's own clock
 adds on top (its queue, its connection, a machine it shares) is not the server's. Finer
@@ -99,79 +75,6 @@ class AdmissionLimits:
     max_queue: float = 0.02
     """Seconds; 0 keeps the limit of requests in flight at `max_in_flight`."""
     retry_after: int = 1
-
-
-class QueueLimit:
-    """How many API requests may be in flight so that none waits long, learnt as it goes
-    (additive-increase, multiplicative-decrease, as TCP learns a window). Two windows in a row
-    in which even the quickest changing request took longer than `target` — work standing in a
-    queue inside the process — cut the limit to half the most that were in flight in the
-    second (and each further one cuts again); a window in which one was quick raises it by a
-    tenth (at least one), up to `ceiling`, if at least half of it was in flight, and otherwise
-    lowers it by a tenth, down to `UNUSED_LIMIT`. A burst that drains leaves some request
-    quick; a backlog that does not leaves none.
-
-    The cut starts from the most in flight, not from the limit: a limit far above what the
-    clients send (256 against a few dozen connections) would otherwise take seconds of cuts
-    before it refused anything, while the queue grew."""
-
-    def __init__(self, target: float, ceiling: int, clock: Callable[[], float]) -> None:
-        self._target = target
-        self._ceiling = ceiling
-        self._clock = clock
-        self.limit = ceiling
-        self._unused_floor = min(UNUSED_LIMIT, ceiling)
-        self._window_ends = clock() + QUEUE_WINDOW
-        self._quickest: float | None = None
-        self._ended = 0
-        self._most_in_flight = 0
-        self._standing = 0
-        """Windows in a row, each with evidence, in which even the quickest request waited."""
-
-    def ended(self, seconds: float, in_flight: int) -> None:
-        """A changing request took `seconds`, from its admission to its answer, with
-        `in_flight` requests (itself among them) in flight as it ended."""
-        self._roll()
-        self._ended += 1
-        self._most_in_flight = max(self._most_in_flight, in_flight)
-        if self._quickest is None or seconds < self._quickest:
-            self._quickest = seconds
-
-    def current(self) -> int:
-        self._roll()
-        return self.limit
-
-    def _roll(self) -> None:
-        now = self._clock()
-        if now < self._window_ends:
-            return
-        if self._target > 0 and self._ended >= QUEUE_EVIDENCE and self._quickest is not None:
-            if self._quickest > self._target:
-                self._standing += 1
-                if self._standing >= STANDING_WINDOWS:
-                    cut_from = min(self.limit, self._most_in_flight)
-                    self.limit = max(LEAST_LIMIT, int(cut_from * CUT))
-            else:
-                self._standing = 0
-                self._follow_use(quick=True)
-        else:
-            self._standing = 0  # a window that says nothing breaks a run of slow ones
-            self._follow_use(quick=False)
-        self._quickest, self._ended, self._most_in_flight = None, 0, 0
-        self._window_ends = now + QUEUE_WINDOW
-
-    def _follow_use(self, *, quick: bool) -> None:
-        """No queue stood. A quick window raises a limit the clients use (or one a cut left
-        under `UNUSED_LIMIT`); a window in which not half of it was in flight lowers it toward
-        `UNUSED_LIMIT`."""
-        if self._target <= 0:
-            return
-        step = max(1, self.limit // 10)
-        used = self._most_in_flight * 2 >= self.limit
-        if quick and (used or self.limit < self._unused_floor):
-            self.limit = min(self._ceiling, self.limit + step)
-        elif not used and self.limit > self._unused_floor:
-            self.limit = max(self._unused_floor, self.limit - step)
 
 
 class Admission:
@@ -302,8 +205,11 @@ def _gated(path: str) -> bool:
 class AdmissionCollector(Collector):
     """The gate's figures at scrape time."""
 
-    def __init__(self, admission: Admission) -> None:
+    def __init__(
+        self, admission: Admission, owner_gate: Callable[[], OwnerGate | None] = lambda: None
+    ) -> None:
         self._admission = admission
+        self._owner_gate = owner_gate
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily | HistogramMetricFamily]:
         admission = self._admission
@@ -316,6 +222,9 @@ class AdmissionCollector(Collector):
             shed.add_metric(["api", reason], admission.shed[("api", reason)])
         # A socket is long-lived: neither counted in flight nor timed as a request.
         shed.add_metric(["socket", "loop_lag"], admission.shed[("socket", "loop_lag")])
+        # New work the doors passed this node, refused while it owns the floor and is behind.
+        owner_gate = self._owner_gate()
+        shed.add_metric(["floor_owner", "queue"], owner_gate.shed if owner_gate else 0)
         yield shed
         yield GaugeMetricFamily(
             "agentbar_requests_in_flight",

@@ -13,7 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from agentbar import __version__
 from agentbar.ports import StorageUnavailable
-from agentbar.services.runtime import OwnerUnreachable
+from agentbar.services.runtime import OwnerBusy, OwnerUnreachable
 from agentbar.services.sandbox import CallNotTaken
 from agentbar.web import pages, supervisor_page
 from agentbar.web.admin_guard import AdminGuard
@@ -80,10 +80,10 @@ def create_app(services: AppServices, on_started: Callable[[], None] | None = No
     # After the edge's checks (a request it refuses costs nothing), before anything else.
     app.add_middleware(AdmissionGate, admission=admission)
     admission_figures = CollectorRegistry()  # the web layer's own, beside the services'
-    admission_figures.register(AdmissionCollector(admission))
+    admission_figures.register(AdmissionCollector(admission, lambda: services.runtime.owner_gate))
     # Added last, so it runs first: before routing, before any body is read.
     app.add_middleware(Edge, policy=services.edge, guard=guard)
-    for not_now in (OwnerUnreachable, StorageUnavailable, CallNotTaken):
+    for not_now in (OwnerBusy, OwnerUnreachable, StorageUnavailable, CallNotTaken):
         app.add_exception_handler(not_now, _not_now)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.include_router(pages.router)
@@ -169,10 +169,11 @@ async def _invalid_request(request: Request, error: Exception) -> Response:
 async def _not_now(request: Request, error: Exception) -> Response:
     """503 with Retry-After and the refusal's code: `storage_unavailable` (the database did
     not answer within its bound: nothing was written), `call_not_taken` (a simulated call not
-    stored: not placed), both safe to send again; `floor_unavailable` (a node passed the
+    stored: not placed), `busy` (the floor's owner, on another node, refused new work while
+    behind: nothing done), all safe to send again; `floor_unavailable` (a node passed the
     request to the floor's owner and none answered in time, a failover: not done, unless the
     owner stopped while doing it, see `OwnerUnreachable`)."""
-    assert isinstance(error, StorageUnavailable | OwnerUnreachable | CallNotTaken)
+    assert isinstance(error, StorageUnavailable | OwnerBusy | OwnerUnreachable | CallNotTaken)
     return JSONResponse(
         {"detail": error.message, "code": error.code},
         status_code=503,

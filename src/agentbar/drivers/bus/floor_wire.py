@@ -88,7 +88,10 @@ def ask_doc(ask: FloorAsk) -> dict[str, Any]:
         return {"command": _tagged(_COMMANDS, ask.command)}
     if isinstance(ask, NoteAsk):
         return {"note": {"kind": ask.kind, "agentId": ask.agent_id, "data": ask.data}}
-    return {"service": {"name": ask.name, "args": ask.args}}
+    service: dict[str, Any] = {"name": ask.name, "args": ask.args}
+    if ask.new_work:
+        service["newWork"] = True
+    return {"service": service}
 
 
 def ask_of(doc: dict[str, Any]) -> FloorAsk:
@@ -98,7 +101,9 @@ def ask_of(doc: dict[str, Any]) -> FloorAsk:
         note = doc["note"]
         return NoteAsk(str(note["kind"]), str(note["agentId"]), dict(note["data"]))
     service = doc["service"]
-    return ServiceAsk(str(service["name"]), dict(service["args"]))
+    return ServiceAsk(
+        str(service["name"]), dict(service["args"]), new_work=service.get("newWork") is True
+    )
 
 
 def _error_types() -> dict[str, type[DomainError]]:
