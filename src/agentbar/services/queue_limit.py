@@ -56,14 +56,7 @@ class QueueLimit:
     clients send (256 against a few dozen connections) would otherwise take seconds of cuts
     before it refused anything, while the queue grew."""
 
-    def __init__(
-        self,
-        target: float,
-        ceiling: int,
-        clock: Callable[[], float],
-        standing_windows: int = STANDING_WINDOWS,
-    ) -> None:
-        self._standing_windows = standing_windows
+    def __init__(self, target: float, ceiling: int, clock: Callable[[], float]) -> None:
         self._target = target
         self._ceiling = ceiling
         self._clock = clock
@@ -96,7 +89,7 @@ class QueueLimit:
         if self._target > 0 and self._ended >= QUEUE_EVIDENCE and self._quickest is not None:
             if self._quickest > self._target:
                 self._standing += 1
-                if self._standing >= self._standing_windows:
+                if self._standing >= STANDING_WINDOWS:
                     cut_from = min(self.limit, self._most_in_flight)
                     self.limit = max(LEAST_LIMIT, int(cut_from * CUT))
             else:
