@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import datetime
 import json
 import random
@@ -91,6 +92,14 @@ def _options(argv: list[str]) -> argparse.Namespace:
         action="append",
         choices=SETUPS,
         help="with --capacity: only this setup (repeatable; default: all)",
+    )
+    parser.add_argument(
+        "--overload-steps",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --capacity: N steps at twice the ceiling's rate, one after the other "
+        "(default 1)",
     )
     soak = parser.add_argument_group(
         "soak",
@@ -211,6 +220,7 @@ def _drill(options: argparse.Namespace, argv: list[str]) -> int:
 
 def _capacity(options: argparse.Namespace, argv: list[str]) -> int:
     plan = QUICK_CAPACITY if options.quick else FULL_CAPACITY
+    plan = dataclasses.replace(plan, overload_steps=options.overload_steps)
     chosen = options.setup or SETUPS
     setups = [name for name in SETUPS if name in chosen]  # in their order, each once
 
@@ -348,6 +358,10 @@ def main(argv: list[str]) -> int:
         raise SystemExit("bench/run: --drill, --drill-cluster, --capacity or --soak, one at a time")
     if options.setup and not options.capacity:
         raise SystemExit("bench/run: --setup goes with --capacity")
+    if options.overload_steps != 1 and not options.capacity:
+        raise SystemExit("bench/run: --overload-steps goes with --capacity")
+    if options.overload_steps < 1:
+        raise SystemExit("bench/run: --overload-steps is at least 1")
     given = [name for name in SOAK_OPTIONS if getattr(options, name) is not None]
     if options.memory:  # --agents is the memory bench's too
         given = [name for name in given if name != "agents"]

@@ -92,11 +92,7 @@ def _shedding(c: dict[str, Any]) -> list[str]:
     for name, step in rows:
         admitted, refused = step["post_admitted_latency_ms"], step["post_refused_latency_ms"]
         offer_p99 = step["offer_latency_ms"]["p99"]
-        met = (
-            admitted["p99"] <= goals["admitted_post_p99_ms"]
-            and offer_p99 <= goals["offer_p99_ms"]
-            and step["lost"] == 0
-        )
+        met = _overload_met(step, goals)
         lines.append(
             f"| {name} | {step['offered_per_s']:g} | {step['calls_placed']:,} "
             f"| {step['calls_refused']:,} ({step['shed_share']:.0%}) "
@@ -114,7 +110,33 @@ def _shedding(c: dict[str, Any]) -> list[str]:
         "generator running late (*POSTs issued/s* below the offered rate in the steps' table) "
         "counts its own lateness in the first.",
     ]
+    repeated = [
+        (name, [setup["overload"], *setup["overload_repeats"]])
+        for name, setup in c["setups"].items()
+        if setup.get("overload") and setup.get("overload_repeats")
+    ]
+    if repeated:
+        lines += ["", "The same step again, one after the other (`--overload-steps`):", ""]
+    for name, steps in repeated:
+        met_in = sum(_overload_met(step, goals) for step in steps)
+        p99s = " / ".join(_f(step["post_admitted_latency_ms"]["p99"]) for step in steps)
+        offers = " / ".join(_f(step["offer_latency_ms"]["p99"]) for step in steps)
+        shed = " / ".join(f"{step['shed_share']:.0%}" for step in steps)
+        lost = sum(step["lost"] for step in steps)
+        lines.append(
+            f"- {name}, {len(steps)} steps at {steps[0]['offered_per_s']:g} calls/s: admitted "
+            f"POST p99 {p99s} ms; offer p99 {offers} ms; shed {shed}; {lost:,} admitted calls "
+            f"lost; the goals met in {met_in} of {len(steps)}."
+        )
     return lines
+
+
+def _overload_met(step: dict[str, Any], goals: dict[str, Any]) -> bool:
+    return bool(
+        step["post_admitted_latency_ms"]["p99"] <= goals["admitted_post_p99_ms"]
+        and step["offer_latency_ms"]["p99"] <= goals["offer_p99_ms"]
+        and step["lost"] == 0
+    )
 
 
 def _owner_share(c: dict[str, Any]) -> list[str]:

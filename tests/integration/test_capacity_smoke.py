@@ -17,10 +17,13 @@ pytestmark = pytest.mark.alone
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_quick_capacity(out: Path, *setups: str) -> tuple[dict[str, Any], str]:
+def run_quick_capacity(
+    out: Path, *setups: str, overload_steps: int = 1
+) -> tuple[dict[str, Any], str]:
     markdown, results_json = out / "BENCHMARKS.md", out / "results.json"
     args = [str(ROOT / "bench" / "run"), "--capacity", "--quick"]
     args += [f"--setup={name}" for name in setups]
+    args += [f"--overload-steps={overload_steps}"]
     args += ["--markdown", str(markdown), "--json", str(results_json)]
     subprocess.run(args, check=True, cwd=ROOT, timeout=140)
     capacity: dict[str, Any] = json.loads(results_json.read_text())["capacity"]
@@ -43,19 +46,17 @@ def assert_steps_sound(setup: dict[str, Any], step_s: float) -> None:
     ceiling = setup["ceiling_step"]
     assert ceiling is None or setup["steps"][ceiling]["over_bar"] == [], evidence
     assert setup["bar_passed"] == bool(setup["steps"][-1]["over_bar"]), evidence
-    assert_overload_counted(setup, step_s)
+    ceiling_found = setup["ceiling_step"] is not None
+    assert (setup["overload"] is not None) == ceiling_found, evidence
+    for overload in [setup["overload"], *setup["overload_repeats"]] if ceiling_found else []:
+        assert_overload_counted(setup, overload, step_s)
 
 
-def assert_overload_counted(setup: dict[str, Any], step_s: float) -> None:
+def assert_overload_counted(setup: dict[str, Any], overload: dict[str, Any], step_s: float) -> None:
     """Past the ceiling: every POST of the step is admitted, shed (503) or failed, and every
     call admitted ended disposed."""
     evidence = json.dumps(setup, indent=1)
     ceiling = setup["ceiling_step"]
-    overload = setup["overload"]
-    if ceiling is None:
-        assert overload is None, evidence
-        return
-    assert overload is not None, evidence
     assert overload["offered_per_s"] == 2 * setup["steps"][ceiling]["offered_per_s"], evidence
     posts = overload["calls_placed"] + overload["calls_refused"] + overload["calls_failed"]
     assert posts == round(overload["offered_per_s"] * step_s), evidence
@@ -69,11 +70,14 @@ def assert_overload_counted(setup: dict[str, Any], step_s: float) -> None:
 @pytest.mark.postgres
 @pytest.mark.timeout(150)
 def test_quick_capacity_ramp_on_one_node(tmp_path: Path) -> None:
-    capacity, report = run_quick_capacity(tmp_path, "sqlite", "postgresql")
+    capacity, report = run_quick_capacity(tmp_path, "sqlite", "postgresql", overload_steps=2)
     assert list(capacity["setups"]) == ["sqlite", "postgresql"]
-    for setup in capacity["setups"].values():
+    for name, setup in capacity["setups"].items():
         assert [node["role"] for node in setup["nodes"]] == ["node"]
         assert_steps_sound(setup, capacity["plan"]["step_s"])
+        if setup["overload"] is not None:  # the step twice, each counted and listed
+            assert len(setup["overload_repeats"]) == 1, json.dumps(setup, indent=1)
+            assert f"- {name}, 2 steps at " in report
     assert capacity["owner_share"] is None  # no three-node run to compare with
     assert "## Capacity" in report
     assert "Past the ceiling, shed and not queued" in report

@@ -99,3 +99,34 @@ def test_the_owners_share_is_taken_at_the_highest_rate_under_the_bar_in_both() -
     assert "owner n1 0.50; sockets n2 3.00; sockets n3 1.00 | the ramp's top |" in text
     assert "**30%** (goal ≤ 35%): met" in text
     assert "offer p99 80.0 ms > 50 ms" in text
+
+
+def overload(p99: float, shed: float) -> dict[str, Any]:
+    made = step(200, 20.0, 100.0, {"node": 1.0}, refused=int(1000 * shed))
+    made["post_admitted_latency_ms"] = {"p50": p99 / 2, "p99": p99}
+    made["post_refused_latency_ms"] = {"p50": 1.0, "p99": 2.0}
+    made.update(shed_share=shed, lost=0, server_admitted_p99_within_ms=100.0)
+    made["goals"] = {"admitted_post_p99_ms": 100.0, "offer_p99_ms": 50.0}
+    return made
+
+
+def test_overload_steps_run_again_are_listed_each_and_counted_against_the_goals() -> None:
+    single = setup([("node", "node")], [step(100, 5, 100, {"node": 3.0})])
+    single["overload"] = overload(61.8, 0.46)
+    single["overload_repeats"] = [overload(101.8, 0.36), overload(57.5, 0.5)]
+    capacity = {
+        "plan": {**asdict(QUICK_CAPACITY), "top_occupancy": QUICK_CAPACITY.top_occupancy},
+        "bar": {"offer_p99_ms": 50.0, "kept_up": 0.9},
+        "setups": {"postgresql": single},
+        "owner_share": None,
+    }
+    text = "\n".join(capacity_lines(capacity, ["Measured by: a test.", ""]))
+    assert "| postgresql | 200 | " in text  # the first step in the table, as before
+    assert (
+        "- postgresql, 3 steps at 200 calls/s: admitted POST p99 61.8 / 101.8 / 57.5 ms; "
+        "offer p99 20.0 / 20.0 / 20.0 ms; shed 46% / 36% / 50%; 0 admitted calls lost; "
+        "the goals met in 2 of 3."
+    ) in text
+
+    single["overload_repeats"] = []
+    assert "--overload-steps" not in "\n".join(capacity_lines(capacity, ["", ""]))
