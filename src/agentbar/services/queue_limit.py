@@ -2,7 +2,7 @@
 standing queue, TCP's additive increase and multiplicative decrease).
 
 Two gates use it: the web layer's, on the API requests a node takes (`web/admission.py`), and
-the floor owner's, on the new work its doors pass it (`services/door_shedding.py`).
+the floor owner's, on the new work its doors pass it (`services/owner_gate.py`).
 """
 
 from __future__ import annotations
